@@ -1,0 +1,1 @@
+//! LLB builder (to be written)

@@ -1,0 +1,1 @@
+//! BuildKit wire protocol (to be written)
