@@ -1,0 +1,78 @@
+//! The parsed form of a Dockerfile, before instructions are typed.
+//!
+//! Mirrors BuildKit's `parser.Node`: one `Node` per instruction, its arguments as words
+//! in the shape each instruction's parse function gives them (see `args`).
+
+/// A 1-based, inclusive range of lines in the Dockerfile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Location {
+    pub start_line: usize,
+    pub end_line: usize,
+}
+
+/// One parser directive (`# syntax=…`, `# escape=…`, `# check=…`) at the top of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// Lowercased name.
+    pub name: String,
+    pub value: String,
+    pub location: Location,
+}
+
+/// A heredoc attached to an instruction (`RUN <<EOF`, `COPY <<EOF /dst`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heredoc {
+    /// The delimiter word without quotes, e.g. `EOF`.
+    pub name: String,
+    /// The body, each line ending in `\n` (leading tabs already removed for `<<-`).
+    pub content: String,
+    /// False when the delimiter was quoted (`<<"EOF"`, `<<'EOF'`): no variable expansion.
+    pub expand: bool,
+    /// True for `<<-EOF`.
+    pub chomp: bool,
+}
+
+/// One instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    /// Lowercased instruction name (`run`, `copy`, …).
+    pub keyword: String,
+    /// The arguments, as BuildKit's parser leaves them for this instruction:
+    /// - exec (JSON) form: the array's strings, with `json == true`;
+    /// - shell form of RUN/CMD/ENTRYPOINT/SHELL/HEALTHCHECK CMD: one string, the rest of the line;
+    /// - ENV/LABEL: alternating key, value (`ENV a=1 b=2` gives `[a, 1, b, 2]`);
+    /// - ARG: one word per `name[=default]` token;
+    /// - other instructions: whitespace-separated words, quotes kept as written.
+    pub args: Vec<String>,
+    /// True when the arguments were written as a JSON array.
+    pub json: bool,
+    /// Flags as written, e.g. `--from=builder`, `--link`.
+    pub flags: Vec<String>,
+    pub heredocs: Vec<Heredoc>,
+    /// For ONBUILD and HEALTHCHECK CMD: the nested instruction.
+    pub sub: Option<Box<Node>>,
+    /// The instruction as written (continuations joined), used for errors and the image history.
+    pub original: String,
+    pub location: Location,
+    /// Comment lines directly above the instruction, without the leading `#`.
+    pub prev_comment: Vec<String>,
+}
+
+/// Something the parser accepts but a build check may report (e.g. an empty continuation line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The build check rule name, e.g. `NoEmptyContinuation`.
+    pub rule: String,
+    pub message: String,
+    pub location: Location,
+}
+
+/// A parsed Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ast {
+    pub directives: Vec<Directive>,
+    /// `\\` or `` ` ``.
+    pub escape: char,
+    pub nodes: Vec<Node>,
+    pub warnings: Vec<Warning>,
+}
