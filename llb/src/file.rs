@@ -1,0 +1,318 @@
+//! File ops: a chain of copy, mkdir, mkfile, rm and symlink actions applied to a state.
+//! Paths are absolute (callers resolve the working directory); they are cleaned as BuildKit does.
+
+use buildkit_proto::pb;
+
+use crate::metadata::Metadata;
+use crate::state::{base_op, InputSet, OpNode, State};
+
+/// A user or group, by name (resolved in the destination's /etc/passwd or /etc/group) or id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserSpec {
+    Name(String),
+    Id(u32),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Chown {
+    pub user: Option<UserSpec>,
+    pub group: Option<UserSpec>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CopyOptions {
+    pub owner: Option<Chown>,
+    /// Numeric mode; `mode_str` wins when set (symbolic `--chmod`).
+    pub mode: Option<u32>,
+    pub mode_str: Option<String>,
+    pub follow_symlinks: bool,
+    pub dir_copy_contents: bool,
+    pub attempt_unpack: bool,
+    pub create_dest_path: bool,
+    pub allow_wildcard: bool,
+    pub allow_empty_wildcard: bool,
+    /// Nanoseconds since the epoch; None keeps the source times.
+    pub timestamp: Option<i64>,
+    pub include_patterns: Vec<String>,
+    pub exclude_patterns: Vec<String>,
+    pub required_paths: Vec<String>,
+    pub always_replace_existing_dest_paths: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MkdirOptions {
+    pub make_parents: bool,
+    pub owner: Option<Chown>,
+    pub timestamp: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MkfileOptions {
+    pub owner: Option<Chown>,
+    pub timestamp: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RmOptions {
+    pub allow_not_found: bool,
+    pub allow_wildcard: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Action {
+    Copy { source: State, src: String, dest: String, opts: CopyOptions },
+    Mkdir { path: String, mode: u32, opts: MkdirOptions },
+    Mkfile { path: String, mode: u32, data: Vec<u8>, opts: MkfileOptions },
+    Rm { path: String, opts: RmOptions },
+    Symlink { old: String, new: String, owner: Option<Chown>, timestamp: Option<i64> },
+}
+
+/// The actions of one file op, applied in order.
+#[derive(Debug, Clone, Default)]
+pub struct FileActions {
+    actions: Vec<Action>,
+}
+
+impl FileActions {
+    pub fn new() -> Self {
+        FileActions::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    pub fn copy(mut self, source: State, src: impl Into<String>, dest: impl Into<String>, opts: CopyOptions) -> Self {
+        self.actions.push(Action::Copy { source, src: src.into(), dest: dest.into(), opts });
+        self
+    }
+
+    pub fn mkdir(mut self, path: impl Into<String>, mode: u32, opts: MkdirOptions) -> Self {
+        self.actions.push(Action::Mkdir { path: path.into(), mode, opts });
+        self
+    }
+
+    pub fn mkfile(mut self, path: impl Into<String>, mode: u32, data: Vec<u8>, opts: MkfileOptions) -> Self {
+        self.actions.push(Action::Mkfile { path: path.into(), mode, data, opts });
+        self
+    }
+
+    pub fn rm(mut self, path: impl Into<String>, opts: RmOptions) -> Self {
+        self.actions.push(Action::Rm { path: path.into(), opts });
+        self
+    }
+
+    pub fn symlink(mut self, old: impl Into<String>, new: impl Into<String>, owner: Option<Chown>, timestamp: Option<i64>) -> Self {
+        self.actions.push(Action::Symlink { old: old.into(), new: new.into(), owner, timestamp });
+        self
+    }
+}
+
+impl State {
+    /// Applies `actions` to this state in one file op. File ops are not platform specific.
+    pub fn file(&self, actions: FileActions, mut metadata: Metadata) -> State {
+        if actions.actions.is_empty() {
+            return self.clone();
+        }
+        metadata.add_cap("file.base");
+        let mut inputs = InputSet::default();
+        let base = inputs.add(self);
+        // Sources are added in action order, after the base, like BuildKit's marshal state.
+        let sources: Vec<i64> = actions
+            .actions
+            .iter()
+            .map(|a| match a {
+                Action::Copy { source, .. } => inputs.add(source),
+                _ => -1,
+            })
+            .collect();
+        let n_inputs = inputs.inputs.len() as i64;
+        let last = actions.actions.len() - 1;
+        let mut pb_actions = Vec::with_capacity(actions.actions.len());
+        for (i, action) in actions.actions.into_iter().enumerate() {
+            // The first action works on the base; each later one on the previous action's result.
+            let input = if i == 0 { base } else { n_inputs + i as i64 - 1 };
+            let (secondary, pb_action) = match action {
+                Action::Copy { src, dest, opts, .. } => {
+                    caps_for_copy(&opts, &mut metadata);
+                    (sources[i], pb::file_action::Action::Copy(copy_action(&src, &dest, opts, base)))
+                }
+                Action::Mkdir { path, mode, opts } => (
+                    -1,
+                    pb::file_action::Action::Mkdir(pb::FileActionMkDir {
+                        path: normalize_path(&path, false),
+                        mode: (mode & 0o777) as i32,
+                        make_parents: opts.make_parents,
+                        owner: chown_pb(opts.owner.as_ref(), base),
+                        timestamp: opts.timestamp.unwrap_or(-1),
+                    }),
+                ),
+                Action::Mkfile { path, mode, data, opts } => (
+                    -1,
+                    pb::file_action::Action::Mkfile(pb::FileActionMkFile {
+                        path: normalize_path(&path, false),
+                        mode: (mode & 0o777) as i32,
+                        data,
+                        owner: chown_pb(opts.owner.as_ref(), base),
+                        timestamp: opts.timestamp.unwrap_or(-1),
+                    }),
+                ),
+                Action::Rm { path, opts } => {
+                    if opts.allow_wildcard {
+                        metadata.add_cap("file.rm.wildcard");
+                    }
+                    (
+                        -1,
+                        pb::file_action::Action::Rm(pb::FileActionRm {
+                            path: normalize_path(&path, false),
+                            allow_not_found: opts.allow_not_found,
+                            allow_wildcard: opts.allow_wildcard,
+                        }),
+                    )
+                }
+                Action::Symlink { old, new, owner, timestamp } => {
+                    metadata.add_cap("file.symlink.create");
+                    (
+                        -1,
+                        pb::file_action::Action::Symlink(pb::FileActionSymlink {
+                            oldpath: old,
+                            newpath: normalize_path(&new, false),
+                            owner: chown_pb(owner.as_ref(), base),
+                            timestamp: timestamp.unwrap_or(-1),
+                        }),
+                    )
+                }
+            };
+            pb_actions.push(pb::FileAction {
+                input,
+                secondary_input: secondary,
+                output: if i == last { 0 } else { -1 },
+                action: Some(pb_action),
+            });
+        }
+        let mut op = base_op(None);
+        op.op = Some(pb::op::Op::File(pb::FileOp { actions: pb_actions }));
+        State::from_node(OpNode::new(op, inputs.inputs, metadata), 0)
+    }
+}
+
+fn caps_for_copy(opts: &CopyOptions, md: &mut Metadata) {
+    if !opts.include_patterns.is_empty() || !opts.exclude_patterns.is_empty() {
+        md.add_cap("file.copy.includeexcludepatterns");
+    }
+    if !opts.required_paths.is_empty() {
+        md.add_cap("file.copy.requiredpaths");
+    }
+    if opts.always_replace_existing_dest_paths {
+        md.add_cap("file.copy.alwaysreplaceexistingdestpaths");
+    }
+    if opts.mode_str.is_some() {
+        md.add_cap("file.copy.modestring");
+    }
+}
+
+fn copy_action(src: &str, dest: &str, opts: CopyOptions, base: i64) -> pb::FileActionCopy {
+    let (mode, mode_str) = match (&opts.mode_str, opts.mode) {
+        (Some(s), _) => (0, s.clone()),
+        (None, Some(m)) => (m as i32, String::new()),
+        (None, None) => (-1, String::new()),
+    };
+    pb::FileActionCopy {
+        src: clean_abs(src),
+        dest: normalize_path(dest, true),
+        owner: chown_pb(opts.owner.as_ref(), base),
+        mode,
+        follow_symlink: opts.follow_symlinks,
+        dir_copy_contents: opts.dir_copy_contents,
+        attempt_unpack_docker_compatibility: opts.attempt_unpack,
+        create_dest_path: opts.create_dest_path,
+        allow_wildcard: opts.allow_wildcard,
+        allow_empty_wildcard: opts.allow_empty_wildcard,
+        timestamp: opts.timestamp.unwrap_or(-1),
+        include_patterns: opts.include_patterns,
+        exclude_patterns: opts.exclude_patterns,
+        always_replace_existing_dest_paths: opts.always_replace_existing_dest_paths,
+        mode_str,
+        required_paths: opts.required_paths,
+    }
+}
+
+fn chown_pb(owner: Option<&Chown>, base: i64) -> Option<pb::ChownOpt> {
+    let user = |u: &UserSpec| pb::UserOpt {
+        user: Some(match u {
+            UserSpec::Name(n) => pb::user_opt::User::ByName(pb::NamedUserOpt { name: n.clone(), input: base }),
+            UserSpec::Id(id) => pb::user_opt::User::ById(*id),
+        }),
+    };
+    owner.map(|c| pb::ChownOpt { user: c.user.as_ref().map(user), group: c.group.as_ref().map(user) })
+}
+
+/// `path.Join("/", path.Clean(p))`.
+fn clean_abs(p: &str) -> String {
+    clean(&format!("/{p}"))
+}
+
+/// Go's `path.Clean` for slash paths.
+pub fn clean(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            x => parts.push(x),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
+/// BuildKit's `normalizePath` with an absolute path: clean it, and for a copy destination
+/// keep a trailing `/` or `/.`, which mean "into this directory".
+fn normalize_path(p: &str, keep_slash: bool) -> String {
+    let mut out = clean_abs(p);
+    if keep_slash {
+        if p.ends_with('/') && !out.ends_with('/') {
+            out.push('/');
+        } else if p.ends_with("/.") {
+            if out != "/" {
+                out.push('/');
+            }
+            out.push('.');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_matches_go() {
+        for (i, o) in [("/a/b/../c", "/a/c"), ("/../a", "/a"), ("a/./b/", "a/b"), ("", "."), ("/", "/"), ("../x", "../x"), ("//a//b", "/a/b")] {
+            assert_eq!(clean(i), o, "{i}");
+        }
+    }
+
+    #[test]
+    fn copy_dest_keeps_directory_suffix() {
+        assert_eq!(normalize_path("/app/", true), "/app/");
+        assert_eq!(normalize_path("/app/.", true), "/app/.");
+        assert_eq!(normalize_path("/.", true), "/.");
+        assert_eq!(normalize_path("/app/", false), "/app");
+    }
+}
