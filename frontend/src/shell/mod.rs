@@ -1,1 +1,125 @@
-//! shell (to be written)
+//! Shell word expansion for Dockerfile instructions: a port of BuildKit's
+//! `frontend/dockerfile/shell` package (v0.34.2).
+//!
+//! Expands `$name`, `${name}` and the `${name<op>word}` forms, removes quotes and escapes, and
+//! optionally splits the result into words. See `docs/word-expansion.md` for the forms.
+//!
+//! ```
+//! use dockerfile_frontend::shell::Lex;
+//! let env = vec![("NAME".to_owned(), "world".to_owned())];
+//! let out = Lex::new('\\').process_word("hello ${NAME:-you}", &env).unwrap();
+//! assert_eq!(out, "hello world");
+//! ```
+
+mod env;
+mod lexer;
+mod matcher;
+mod pattern;
+mod quote;
+mod scanner;
+mod unicode;
+mod unicode_tables;
+mod words;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests;
+
+pub use env::{envs_from_slice, EnvGetter};
+
+use std::collections::BTreeSet;
+
+/// Options of one expansion, like BuildKit's `shell.Lex`. Cheap to clone; holds no state
+/// between calls, so one `Lex` may be used from several threads.
+#[derive(Clone, Debug)]
+pub struct Lex {
+    /// The escape character: `\` by default, `` ` `` with `# escape=``.
+    pub escape: char,
+    /// Keep the quote characters in the result (quoting still groups words).
+    pub raw_quotes: bool,
+    /// Keep escape characters in the result.
+    pub raw_escapes: bool,
+    /// Treat `'` and `"` as ordinary characters.
+    pub skip_process_quotes: bool,
+    /// Leave references to unset variables as written instead of expanding them to nothing.
+    pub skip_unset_env: bool,
+}
+
+/// The outcome of an expansion.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProcessResult {
+    /// The expanded word, quotes and escapes removed.
+    pub result: String,
+    /// The expanded word split at unquoted whitespace, empty words dropped.
+    pub words: Vec<String>,
+    /// Names that were looked up and set (possibly to the empty string).
+    pub matched: BTreeSet<String>,
+    /// Names that were looked up and not set (for the UndefinedVar check).
+    pub unmatched: BTreeSet<String>,
+}
+
+/// A malformed word or a `${name?message}` failure, worded as BuildKit words it:
+/// `failed to process "<word>": <reason>`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ShellError {
+    pub message: String,
+}
+
+impl Lex {
+    pub fn new(escape: char) -> Self {
+        Lex {
+            escape,
+            raw_quotes: false,
+            raw_escapes: false,
+            skip_process_quotes: false,
+            skip_unset_env: false,
+        }
+    }
+
+    /// Expands `word` into one string (BuildKit's `ProcessWord`).
+    pub fn process_word(&self, word: &str, env: &dyn EnvGetter) -> Result<String, ShellError> {
+        self.process(word, env, true).map(|r| r.result)
+    }
+
+    /// Expands `word` and splits it into words at unquoted whitespace (BuildKit's
+    /// `ProcessWords`). Splitting happens after expansion, so a variable holding spaces yields
+    /// several words unless quoted.
+    pub fn process_words(
+        &self,
+        word: &str,
+        env: &dyn EnvGetter,
+    ) -> Result<Vec<String>, ShellError> {
+        self.process(word, env, false).map(|r| r.words)
+    }
+
+    /// Expands `word` and reports which variables were found and which were not (BuildKit's
+    /// `ProcessWordWithMatches`).
+    pub fn process_word_with_matches(
+        &self,
+        word: &str,
+        env: &dyn EnvGetter,
+    ) -> Result<ProcessResult, ShellError> {
+        self.process(word, env, true)
+    }
+
+    fn process(
+        &self,
+        word: &str,
+        env: &dyn EnvGetter,
+        capture: bool,
+    ) -> Result<ProcessResult, ShellError> {
+        let mut sw = lexer::ShellWord::new(self, word, env, capture);
+        match sw.process() {
+            Ok((result, words)) => Ok(ProcessResult {
+                result,
+                words,
+                matched: sw.matched,
+                unmatched: sw.unmatched,
+            }),
+            Err(reason) => Err(ShellError {
+                message: format!("failed to process {}: {reason}", quote::go_quote(word)),
+            }),
+        }
+    }
+}

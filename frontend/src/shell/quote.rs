@@ -1,0 +1,54 @@
+//! Go's `strconv.Quote`, which BuildKit's `%q` uses to show the word in error messages.
+
+use super::unicode::is_print;
+use std::fmt::Write;
+
+pub(super) fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(ch);
+            }
+            _ if is_print(ch) => out.push(ch),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{C}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{B}' => out.push_str("\\v"),
+            _ => {
+                let cp = u32::from(ch);
+                // Writing to a String cannot fail.
+                let _ = if cp < 0x20 || cp == 0x7F {
+                    write!(out, "\\x{cp:02x}")
+                } else if cp < 0x10000 {
+                    write!(out, "\\u{cp:04x}")
+                } else {
+                    write!(out, "\\U{cp:08x}")
+                };
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_like_go() {
+        assert_eq!(go_quote("${aaa"), "\"${aaa\"");
+        assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(go_quote("\t\n\u{1}\u{7F}"), "\"\\t\\n\\x01\\x7f\"");
+        assert_eq!(
+            go_quote("안녕\u{A0}\u{E0001}é"),
+            "\"안녕\\u00a0\\U000e0001é\""
+        );
+    }
+}
