@@ -51,7 +51,7 @@ export DFRS_FRONTEND="${DFRS_FRONTEND:-ours}"
 t2=$SECONDS
 log "end-to-end tests (DFRS_FRONTEND=$DFRS_FRONTEND): cargo test -p e2e"
 rc=0
-cargo test -p e2e -- --test-threads="${DFRS_TEST_THREADS:-4}" "${e2e_args[@]}" || rc=$?
+cargo test -p e2e --no-fail-fast -- --test-threads="${DFRS_TEST_THREADS:-4}" "${e2e_args[@]}" || rc=$?
 t_e2e=$((SECONDS - t2))
 log "times: unit ${t_unit}s, environment ${t_env}s, e2e ${t_e2e}s (DFRS_FRONTEND=$DFRS_FRONTEND)"
 exit "$rc"

@@ -73,6 +73,7 @@ const ENV_HELP: &str = "The end-to-end tests need a running BuildKit environment
 and run `DFRS_ENV=RUN_DIR cargo test -p e2e`. See docs/testing.md.";
 
 /// The environment, read once. Panics with instructions when there is none.
+#[track_caller]
 pub fn env() -> &'static Env {
     static ENV: OnceLock<Result<Env, String>> = OnceLock::new();
     match ENV.get_or_init(load_env) {
@@ -103,7 +104,10 @@ fn load_env() -> Result<Env, String> {
         base_image: get("DFRS_BASE_IMAGE")?,
         frontend_image: get("DFRS_FRONTEND_IMAGE")?,
         multiarch: vars.get("DFRS_MULTIARCH").map(String::as_str) == Some("1"),
-        multiarch_error: vars.get("DFRS_MULTIARCH_ERROR").cloned().unwrap_or_default(),
+        multiarch_error: vars
+            .get("DFRS_MULTIARCH_ERROR")
+            .cloned()
+            .unwrap_or_default(),
     };
     // Fail fast and clearly if the daemon is gone, rather than with a buildctl error per test.
     let out = run_with_timeout(
@@ -174,6 +178,7 @@ fn unquote_shell(v: &str) -> String {
 
 /// Panics with the recorded reason unless multi-platform builds (linux/arm64 under emulation)
 /// work in this environment.
+#[track_caller]
 pub fn require_multiarch() {
     let env = env();
     if !env.multiarch {
@@ -190,7 +195,10 @@ pub fn require_multiarch() {
 pub fn nonce() -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let t = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     format!("{:x}{:x}{n}", std::process::id(), t % 0xffff_ffff)
 }
 
@@ -214,15 +222,20 @@ pub struct Context {
 
 impl Context {
     /// An empty context named after the test.
+    #[track_caller]
     pub fn new(name: &str) -> Context {
         let root = temp_root().join(format!("{name}-{}", nonce()));
         let dir = root.join("context");
-        fs::create_dir_all(&dir)
-            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-        Context { root, dir, outputs: AtomicUsize::new(0) }
+        fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        Context {
+            root,
+            dir,
+            outputs: AtomicUsize::new(0),
+        }
     }
 
     /// A context holding `Dockerfile` with this text.
+    #[track_caller]
     pub fn with_dockerfile(name: &str, dockerfile: &str) -> Context {
         let ctx = Context::new(name);
         ctx.write("Dockerfile", dockerfile);
@@ -237,13 +250,15 @@ impl Context {
     }
 
     /// Writes (or overwrites) a file in the context, creating parent directories.
+    #[track_caller]
     pub fn write(&self, rel: &str, contents: &str) -> &Self {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)
                 .unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
         }
-        fs::write(&path, contents).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        fs::write(&path, contents)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
         self
     }
 
@@ -282,7 +297,8 @@ pub fn repo_root() -> PathBuf {
 
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap_or_else(|e| panic!("cannot create {}: {e}", to.display()));
-    let entries = fs::read_dir(from).unwrap_or_else(|e| panic!("cannot list {}: {e}", from.display()));
+    let entries =
+        fs::read_dir(from).unwrap_or_else(|e| panic!("cannot list {}: {e}", from.display()));
     for entry in entries {
         let entry = entry.unwrap_or_else(|e| panic!("cannot list {}: {e}", from.display()));
         let (src, dst) = (entry.path(), to.join(entry.file_name()));
@@ -396,6 +412,7 @@ impl<'a> Build<'a> {
 
     /// Runs `buildctl build --progress=plain ...` and returns what happened (never panics on a
     /// failed build: see [`BuildResult::assert_ok`] and [`BuildResult::assert_failed`]).
+    #[track_caller]
     pub fn run(self) -> BuildResult {
         let env = env();
         let ctx_dir = self.ctx.path().display().to_string();
@@ -419,9 +436,10 @@ impl<'a> Build<'a> {
         }
         match &self.output {
             Output::None => {}
-            Output::Local(dir) => {
-                args.extend(["--output".into(), format!("type=local,dest={}", dir.display())])
-            }
+            Output::Local(dir) => args.extend([
+                "--output".into(),
+                format!("type=local,dest={}", dir.display()),
+            ]),
             Output::Image(name) => args.extend([
                 "--output".into(),
                 format!("type=image,name={name},push=true,registry.insecure=true"),
@@ -464,7 +482,9 @@ impl<'a> Build<'a> {
 fn shell_join(args: &[String]) -> String {
     args.iter()
         .map(|a| {
-            if a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+".contains(c)) {
+            if a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+".contains(c))
+            {
                 a.clone()
             } else {
                 format!("'{}'", a.replace('\'', r"'\''"))
@@ -476,7 +496,9 @@ fn shell_join(args: &[String]) -> String {
 
 /// Up to `max` bytes of a file from `offset` on (the end of it if there is more).
 fn read_from(path: &Path, offset: u64, max: u64) -> String {
-    let Ok(mut f) = fs::File::open(path) else { return String::new() };
+    let Ok(mut f) = fs::File::open(path) else {
+        return String::new();
+    };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let start = offset.max(len.saturating_sub(max));
     if f.seek(SeekFrom::Start(start)).is_err() {
@@ -512,6 +534,7 @@ impl BuildResult {
     }
 
     /// Panics with the command, the frontend and the end of the log unless the build succeeded.
+    #[track_caller]
     pub fn assert_ok(&self) -> &Self {
         if !self.success() {
             panic!("build failed, expected success\n{}", self.report());
@@ -520,6 +543,7 @@ impl BuildResult {
     }
 
     /// Panics unless the build failed (and did not just time out).
+    #[track_caller]
     pub fn assert_failed(&self) -> &Self {
         if self.success() {
             panic!("build succeeded, expected a failure\n{}", self.report());
@@ -531,6 +555,7 @@ impl BuildResult {
     }
 
     /// Panics unless stderr contains every one of `needles` (ASCII case-insensitive).
+    #[track_caller]
     pub fn assert_stderr_contains(&self, needles: &[&str]) -> &Self {
         let hay = self.stderr.to_ascii_lowercase();
         for n in needles {
@@ -559,12 +584,20 @@ impl BuildResult {
             s,
             "  status: {}{} after {:.1}s",
             self.status,
-            if self.timed_out { " (killed: timed out)" } else { "" },
+            if self.timed_out {
+                " (killed: timed out)"
+            } else {
+                ""
+            },
             self.elapsed.as_secs_f64()
         );
         let lines: Vec<&str> = self.stderr.lines().collect();
         let from = lines.len().saturating_sub(80);
-        let _ = writeln!(s, "  ---- buildctl output (last {} lines) ----", lines.len() - from);
+        let _ = writeln!(
+            s,
+            "  ---- buildctl output (last {} lines) ----",
+            lines.len() - from
+        );
         for l in &lines[from..] {
             let _ = writeln!(s, "  | {l}");
         }
@@ -574,7 +607,15 @@ impl BuildResult {
                 "  ---- buildkitd log during the build (a gateway frontend's own stderr lands \
                  here; other tests' lines may be mixed in) ----"
             );
-            for l in self.daemon_log_tail.lines().rev().take(30).collect::<Vec<_>>().iter().rev() {
+            for l in self
+                .daemon_log_tail
+                .lines()
+                .rev()
+                .take(30)
+                .collect::<Vec<_>>()
+                .iter()
+                .rev()
+            {
                 let _ = writeln!(s, "  | {l}");
             }
         }
@@ -590,16 +631,26 @@ impl BuildResult {
     }
 
     /// The `type=local` output directory.
+    #[track_caller]
     pub fn out_dir(&self) -> &Path {
-        self.out_dir.as_deref().unwrap_or_else(|| panic!("the build had no local output"))
+        match self.out_dir.as_deref() {
+            Some(d) => d,
+            None => panic!("the build had no local output"),
+        }
     }
 
     /// A file of the `type=local` output, as text.
+    #[track_caller]
     pub fn read_output(&self, rel: &str) -> String {
         let path = self.out_dir().join(rel);
-        fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!("cannot read {} from the build output: {e}\n{}", path.display(), self.report())
-        })
+        match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => panic!(
+                "cannot read {} from the build output: {e}\n{}",
+                path.display(),
+                self.report()
+            ),
+        }
     }
 
     /// The steps (vertices) of the plain progress log, in order of first appearance.
@@ -609,12 +660,20 @@ impl BuildResult {
 
     /// The Dockerfile instruction steps (`[stage n/m] RUN ...`, `COPY`, `ADD`).
     pub fn instruction_steps(&self) -> Vec<Step> {
-        self.steps().into_iter().filter(Step::is_instruction).collect()
+        self.steps()
+            .into_iter()
+            .filter(Step::is_instruction)
+            .collect()
     }
 
     /// The pushed image's manifest and config, from the registry.
+    #[track_caller]
     pub fn image(&self) -> Image {
-        fetch_image(self.image.as_deref().unwrap_or_else(|| panic!("the build had no image output")))
+        fetch_image(
+            self.image
+                .as_deref()
+                .unwrap_or_else(|| panic!("the build had no image output")),
+        )
     }
 }
 
@@ -655,11 +714,19 @@ pub fn parse_progress(log: &str) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     let mut index: BTreeMap<u32, usize> = BTreeMap::new();
     for line in log.lines() {
-        let Some(rest) = line.strip_prefix('#') else { continue };
+        let Some(rest) = line.strip_prefix('#') else {
+            continue;
+        };
         let (num, text) = rest.split_once(' ').unwrap_or((rest, ""));
         let Ok(id) = num.parse::<u32>() else { continue };
         let i = *index.entry(id).or_insert_with(|| {
-            steps.push(Step { id, name: text.to_string(), cached: false, done: false, error: false });
+            steps.push(Step {
+                id,
+                name: text.to_string(),
+                cached: false,
+                done: false,
+                error: false,
+            });
             steps.len() - 1
         });
         let step = &mut steps[i];
@@ -699,7 +766,9 @@ application/vnd.docker.distribution.manifest.v2+json";
 
 /// Splits `REGISTRY/repo/path:tag` (or `@digest`) into (registry, repo, reference).
 fn split_ref(name: &str) -> (&str, &str, &str) {
-    let (registry, rest) = name.split_once('/').unwrap_or_else(|| panic!("bad image name {name}"));
+    let (registry, rest) = name
+        .split_once('/')
+        .unwrap_or_else(|| panic!("bad image name {name}"));
     if let Some((repo, digest)) = rest.split_once('@') {
         return (registry, repo, digest);
     }
@@ -716,7 +785,9 @@ fn registry_get(url: &str, accept: Option<&str>) -> Vec<u8> {
         cmd.args(["-H", &format!("Accept: {a}")]);
     }
     cmd.arg(url);
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run curl: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run curl: {e}"));
     if !out.status.success() {
         panic!("GET {url} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
@@ -725,16 +796,24 @@ fn registry_get(url: &str, accept: Option<&str>) -> Vec<u8> {
 
 fn registry_json(url: &str, accept: Option<&str>) -> Value {
     let body = registry_get(url, accept);
-    serde_json::from_slice(&body)
-        .unwrap_or_else(|e| panic!("GET {url}: not JSON ({e}): {}", String::from_utf8_lossy(&body)))
+    serde_json::from_slice(&body).unwrap_or_else(|e| {
+        panic!(
+            "GET {url}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&body)
+        )
+    })
 }
 
 /// Fetches an image's manifest (the linux/amd64 one of an index) and config from the local
 /// registry over HTTP.
+#[track_caller]
 pub fn fetch_image(name: &str) -> Image {
     let (registry, repo, reference) = split_ref(name);
     let base = format!("http://{registry}/v2/{repo}");
-    let top = registry_json(&format!("{base}/manifests/{reference}"), Some(MANIFEST_ACCEPT));
+    let top = registry_json(
+        &format!("{base}/manifests/{reference}"),
+        Some(MANIFEST_ACCEPT),
+    );
     let (index, manifest) = if top.get("manifests").is_some() {
         let entries = top["manifests"].as_array().cloned().unwrap_or_default();
         let entry = entries
@@ -751,7 +830,12 @@ pub fn fetch_image(name: &str) -> Image {
         .as_str()
         .unwrap_or_else(|| panic!("{name}: manifest without config digest: {manifest}"));
     let config = registry_json(&format!("{base}/blobs/{config_digest}"), None);
-    Image { name: name.to_string(), index, manifest, config }
+    Image {
+        name: name.to_string(),
+        index,
+        manifest,
+        config,
+    }
 }
 
 /// Output of a command run by [`run_with_timeout`].
@@ -765,7 +849,11 @@ pub struct CmdOutput {
 
 /// Runs a command, capturing its output; kills it (only that child) after `timeout`.
 pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> std::io::Result<CmdOutput> {
-    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
     let out_reader = std::thread::spawn(move || {
@@ -846,8 +934,14 @@ mod tests {
 
     #[test]
     fn splits_image_refs() {
-        assert_eq!(split_ref("127.0.0.1:5000/e2e/x:latest"), ("127.0.0.1:5000", "e2e/x", "latest"));
-        assert_eq!(split_ref("127.0.0.1:5000/x"), ("127.0.0.1:5000", "x", "latest"));
+        assert_eq!(
+            split_ref("127.0.0.1:5000/e2e/x:latest"),
+            ("127.0.0.1:5000", "e2e/x", "latest")
+        );
+        assert_eq!(
+            split_ref("127.0.0.1:5000/x"),
+            ("127.0.0.1:5000", "x", "latest")
+        );
         assert_eq!(split_ref("r:1/x@sha256:ab"), ("r:1", "x", "sha256:ab"));
     }
 }

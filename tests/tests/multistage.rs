@@ -32,10 +32,15 @@ fn independent_stages_run_in_parallel() {
     for s in ["a", "b", "c"] {
         let read = |f: &str| -> f64 {
             let text = res.read_output(&format!("{s}/{f}"));
-            text.trim().parse().unwrap_or_else(|e| panic!("stage {s}: {f} = {text:?}: {e}"))
+            text.trim()
+                .parse()
+                .unwrap_or_else(|e| panic!("stage {s}: {f} = {text:?}: {e}"))
         };
         let (start, end) = (read("start"), read("end"));
-        assert!(end - start >= 1.9, "stage {s} slept less than 2 s: {start}..{end}");
+        assert!(
+            end - start >= 1.9,
+            "stage {s} slept less than 2 s: {start}..{end}"
+        );
         intervals.push((s, start, end));
     }
     let latest_start = intervals.iter().map(|i| i.1).fold(f64::MIN, f64::max);
@@ -73,9 +78,16 @@ fn target_builds_only_the_stages_it_needs() {
     let res = ctx.build().target("builder").output_local().run();
     res.assert_ok();
     assert_eq!(res.read_output("built").trim(), n);
-    let ran_broken: Vec<_> =
-        res.instruction_steps().into_iter().filter(|s| s.stage() == Some("broken")).collect();
-    assert!(ran_broken.is_empty(), "steps of the unused stage ran: {ran_broken:?}\n{}", res.report());
+    let ran_broken: Vec<_> = res
+        .instruction_steps()
+        .into_iter()
+        .filter(|s| s.stage() == Some("broken"))
+        .collect();
+    assert!(
+        ran_broken.is_empty(),
+        "steps of the unused stage ran: {ran_broken:?}\n{}",
+        res.report()
+    );
     assert!(
         !res.stderr.contains(&format!("echo {n} && false")),
         "the unused stage's RUN appears in the log\n{}",
@@ -108,14 +120,32 @@ fn second_build_is_cached_and_a_change_reruns_only_its_stage() {
     first.assert_ok();
     assert_eq!(first.read_output("a.out"), "a one\n");
     let steps = first.instruction_steps();
-    assert_eq!(steps.len(), 6, "expected 6 RUN/COPY steps in the log: {steps:?}\n{}", first.report());
+    assert_eq!(
+        steps.len(),
+        6,
+        "expected 6 RUN/COPY steps in the log: {steps:?}\n{}",
+        first.report()
+    );
 
     let second = ctx.build().output_local().run();
     second.assert_ok();
     let steps = second.instruction_steps();
-    assert_eq!(steps.len(), 6, "expected 6 RUN/COPY steps in the log: {steps:?}\n{}", second.report());
-    let not_cached: Vec<_> = steps.iter().filter(|s| !s.cached).map(|s| &s.name).collect();
-    assert!(not_cached.is_empty(), "identical rebuild re-ran {not_cached:?}\n{}", second.report());
+    assert_eq!(
+        steps.len(),
+        6,
+        "expected 6 RUN/COPY steps in the log: {steps:?}\n{}",
+        second.report()
+    );
+    let not_cached: Vec<_> = steps
+        .iter()
+        .filter(|s| !s.cached)
+        .map(|s| &s.name)
+        .collect();
+    assert!(
+        not_cached.is_empty(),
+        "identical rebuild re-ran {not_cached:?}\n{}",
+        second.report()
+    );
 
     ctx.write("a.txt", "a two\n");
     let third = ctx.build().output_local().run();
@@ -126,8 +156,16 @@ fn second_build_is_cached_and_a_change_reruns_only_its_stage() {
     let report = third.report();
     for s in &steps {
         match s.stage() {
-            Some("b") => assert!(s.cached, "stage b does not use a.txt but re-ran {:?}\n{report}", s.name),
-            Some("a") => assert!(!s.cached, "stage a uses a.txt but was cached {:?}\n{report}", s.name),
+            Some("b") => assert!(
+                s.cached,
+                "stage b does not use a.txt but re-ran {:?}\n{report}",
+                s.name
+            ),
+            Some("a") => assert!(
+                !s.cached,
+                "stage a uses a.txt but was cached {:?}\n{report}",
+                s.name
+            ),
             _ => {}
         }
     }
@@ -135,8 +173,14 @@ fn second_build_is_cached_and_a_change_reruns_only_its_stage() {
         .iter()
         .find(|s| s.instruction().starts_with("COPY --from=a "))
         .unwrap_or_else(|| panic!("no COPY --from=a step in the log\n{report}"));
-    assert!(!final_copy_a.cached, "the final stage did not re-run after stage a changed\n{report}");
-    assert!(steps.iter().any(|s| s.stage() == Some("b")), "no stage b steps in the log\n{report}");
+    assert!(
+        !final_copy_a.cached,
+        "the final stage did not re-run after stage a changed\n{report}"
+    );
+    assert!(
+        steps.iter().any(|s| s.stage() == Some("b")),
+        "no stage b steps in the log\n{report}"
+    );
 }
 
 #[test]
@@ -161,8 +205,16 @@ fn copy_from_stage_name_index_and_image() {
     assert_eq!(res.read_output("by-index").trim(), format!("{n}-first"));
     let x = std::fs::read(res.out_dir().join("x")).unwrap_or_default();
     let busybox = std::fs::read(e.run_dir.join("ctx/busybox/busybox-amd64")).unwrap_or_default();
-    assert!(!busybox.is_empty(), "cannot read the base image's busybox from the run dir");
-    assert!(x == busybox, "/x is not the base image's /bin/busybox ({} bytes vs {})", x.len(), busybox.len());
+    assert!(
+        !busybox.is_empty(),
+        "cannot read the base image's busybox from the run dir"
+    );
+    assert!(
+        x == busybox,
+        "/x is not the base image's /bin/busybox ({} bytes vs {})",
+        x.len(),
+        busybox.len()
+    );
 }
 
 #[test]
@@ -188,23 +240,55 @@ fn image_export_has_the_config() {
     let cfg = image.container_config();
     let ctx_msg = format!("image config: {:#}", image.config);
 
-    let env_list: Vec<&str> =
-        cfg["Env"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-    assert!(env_list.contains(&"A=1"), "Env lacks A=1: {env_list:?}\n{ctx_msg}");
-    assert!(env_list.contains(&"B=two words"), "Env lacks B: {env_list:?}\n{ctx_msg}");
-    assert!(env_list.iter().any(|e| e.starts_with("PATH=")), "Env lacks PATH: {env_list:?}\n{ctx_msg}");
-    assert_eq!(cfg["Entrypoint"], serde_json::json!(["/bin/sh", "-c"]), "{ctx_msg}");
+    let env_list: Vec<&str> = cfg["Env"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert!(
+        env_list.contains(&"A=1"),
+        "Env lacks A=1: {env_list:?}\n{ctx_msg}"
+    );
+    assert!(
+        env_list.contains(&"B=two words"),
+        "Env lacks B: {env_list:?}\n{ctx_msg}"
+    );
+    assert!(
+        env_list.iter().any(|e| e.starts_with("PATH=")),
+        "Env lacks PATH: {env_list:?}\n{ctx_msg}"
+    );
+    assert_eq!(
+        cfg["Entrypoint"],
+        serde_json::json!(["/bin/sh", "-c"]),
+        "{ctx_msg}"
+    );
     assert_eq!(cfg["Cmd"], serde_json::json!(["echo hi"]), "{ctx_msg}");
     assert_eq!(cfg["WorkingDir"], "/app", "{ctx_msg}");
     assert_eq!(cfg["User"], "1000:1000", "{ctx_msg}");
-    assert_eq!(cfg["Labels"], serde_json::json!({"org.example.k": "v", "other": "x y"}), "{ctx_msg}");
-    assert_eq!(cfg["ExposedPorts"], serde_json::json!({"8080/tcp": {}, "53/udp": {}}), "{ctx_msg}");
+    assert_eq!(
+        cfg["Labels"],
+        serde_json::json!({"org.example.k": "v", "other": "x y"}),
+        "{ctx_msg}"
+    );
+    assert_eq!(
+        cfg["ExposedPorts"],
+        serde_json::json!({"8080/tcp": {}, "53/udp": {}}),
+        "{ctx_msg}"
+    );
     assert_eq!(image.config["os"], "linux", "{ctx_msg}");
     assert_eq!(image.config["architecture"], "amd64", "{ctx_msg}");
     let layers = image.manifest["layers"].as_array().map_or(0, Vec::len);
-    let diff_ids = image.config["rootfs"]["diff_ids"].as_array().map_or(0, Vec::len);
-    assert!(layers >= 2, "expected the base layers plus the RUN layer, got {layers}: {}", image.manifest);
-    assert_eq!(layers, diff_ids, "manifest layers vs rootfs.diff_ids\n{ctx_msg}");
+    let diff_ids = image.config["rootfs"]["diff_ids"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert!(
+        layers >= 2,
+        "expected the base layers plus the RUN layer, got {layers}: {}",
+        image.manifest
+    );
+    assert_eq!(
+        layers, diff_ids,
+        "manifest layers vs rootfs.diff_ids\n{ctx_msg}"
+    );
 }
 
 #[test]
@@ -212,7 +296,8 @@ fn missing_from_argument_names_the_line() {
     let df = format!("FROM {}\nRUN true\nFROM\n", env().base_image);
     let ctx = Context::with_dockerfile("syntax-error", &df);
     let res = ctx.build().run();
-    res.assert_failed().assert_stderr_contains(&["line 3", "FROM requires"]);
+    res.assert_failed()
+        .assert_stderr_contains(&["line 3", "FROM requires"]);
     println!("error: {:?}", res.error_message());
 }
 
@@ -221,7 +306,8 @@ fn unknown_instruction_names_the_line() {
     let df = format!("FROM {}\nRUN true\nFOO bar\n", env().base_image);
     let ctx = Context::with_dockerfile("unknown-instruction", &df);
     let res = ctx.build().run();
-    res.assert_failed().assert_stderr_contains(&["line 3", "unknown instruction", "FOO"]);
+    res.assert_failed()
+        .assert_stderr_contains(&["line 3", "unknown instruction", "FOO"]);
     println!("error: {:?}", res.error_message());
 }
 
@@ -232,10 +318,17 @@ fn unknown_instruction_names_the_line() {
 fn syntax_directive_and_gateway_source() {
     let e = env();
     let n = nonce();
-    let df = format!("{}FROM {}\nRUN echo {n} > /hello\nCMD [\"cat\", \"/hello\"]\n", syntax_line(), e.base_image);
+    let df = format!(
+        "{}FROM {}\nRUN echo {n} > /hello\nCMD [\"cat\", \"/hello\"]\n",
+        syntax_line(),
+        e.base_image
+    );
     let ctx = Context::with_dockerfile("syntax", &df);
 
-    for (how, frontend) in [("dockerfile.v0", Frontend::Builtin), ("gateway.v0", Frontend::under_test())] {
+    for (how, frontend) in [
+        ("dockerfile.v0", Frontend::Builtin),
+        ("gateway.v0", Frontend::under_test()),
+    ] {
         let local = ctx.build().frontend(frontend.clone()).output_local().run();
         local.assert_ok();
         assert_eq!(local.read_output("hello").trim(), n, "via {how}");
@@ -247,6 +340,10 @@ fn syntax_directive_and_gateway_source() {
         let img = ctx.build().frontend(frontend).output_image(&name).run();
         img.assert_ok();
         let image = img.image();
-        assert_eq!(image.container_config()["Cmd"], serde_json::json!(["cat", "/hello"]), "via {how}");
+        assert_eq!(
+            image.container_config()["Cmd"],
+            serde_json::json!(["cat", "/hello"]),
+            "via {how}"
+        );
     }
 }

@@ -12,9 +12,16 @@ fn run_steps_execute_for_each_platform() {
         nonce()
     );
     let ctx = Context::with_dockerfile("platforms", &df);
-    let res = ctx.build().opt("platform", "linux/amd64,linux/arm64").output_local().run();
+    let res = ctx
+        .build()
+        .opt("platform", "linux/amd64,linux/arm64")
+        .output_local()
+        .run();
     res.assert_ok();
     assert_eq!(res.read_output("linux_amd64/arch").trim(), "x86_64");
     assert_eq!(res.read_output("linux_arm64/arch").trim(), "aarch64");
-    assert_eq!(res.read_output("linux_arm64/platform").trim(), "linux/arm64");
+    assert_eq!(
+        res.read_output("linux_arm64/platform").trim(),
+        "linux/arm64"
+    );
 }
