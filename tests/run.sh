@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# THE test command: unit tests, then the end-to-end tests against a real BuildKit.
+#
+#   tests/run.sh                          # everything, with our frontend (DFRS_FRONTEND=ours)
+#   DFRS_FRONTEND=reference tests/run.sh  # the e2e tests against BuildKit's own frontend
+#   DFRS_ENV=/path/run-dir tests/run.sh   # reuse a running environment (tests/env/up.sh)
+#   tests/run.sh -- multistage            # extra arguments go to `cargo test -p e2e`
+#
+# Without DFRS_ENV it starts a fresh environment (tests/env/up.sh) in a new run directory
+# under ${DFRS_RUNS:-/tmp/dfrs-runs}, and stops and deletes it on exit (DFRS_KEEP_ENV=1 keeps
+# it running, to reuse with DFRS_ENV=...).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/env/common.sh"
+cd "$REPO_ROOT"
+
+e2e_args=()
+if [ "${1:-}" = -- ]; then shift; e2e_args=("$@"); fi
+
+t0=$SECONDS
+log "unit tests: cargo test --workspace --exclude e2e"
+cargo test --workspace --exclude e2e
+t_unit=$((SECONDS - t0))
+
+t1=$SECONDS
+if [ -n "${DFRS_ENV:-}" ]; then
+    RUN_DIR="$DFRS_ENV"
+    log "reusing the environment in $RUN_DIR"
+    "$ENV_DIR/up.sh" "$RUN_DIR"
+else
+    runs="${DFRS_RUNS:-${TMPDIR:-/tmp}/dfrs-runs}"
+    mkdir -p "$runs"
+    RUN_DIR="$(mktemp -d "$runs/run-XXXXXX")"
+    cleanup() {
+        local rc=$?
+        if [ "${DFRS_KEEP_ENV:-0}" = 1 ]; then
+            log "environment kept running: DFRS_ENV=$RUN_DIR (stop it with tests/env/down.sh $RUN_DIR --purge)"
+        else
+            "$ENV_DIR/down.sh" "$RUN_DIR" --purge || true
+        fi
+        exit "$rc"
+    }
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    "$ENV_DIR/up.sh" "$RUN_DIR"
+fi
+t_env=$((SECONDS - t1))
+
+# shellcheck disable=SC1091
+. "$RUN_DIR/env"
+export DFRS_FRONTEND="${DFRS_FRONTEND:-ours}"
+t2=$SECONDS
+log "end-to-end tests (DFRS_FRONTEND=$DFRS_FRONTEND): cargo test -p e2e"
+rc=0
+cargo test -p e2e --no-fail-fast -- --test-threads="${DFRS_TEST_THREADS:-4}" "${e2e_args[@]}" || rc=$?
+t_e2e=$((SECONDS - t2))
+log "times: unit ${t_unit}s, environment ${t_env}s, e2e ${t_e2e}s (DFRS_FRONTEND=$DFRS_FRONTEND)"
+exit "$rc"
