@@ -24,7 +24,9 @@ pub struct Directive {
 pub struct Heredoc {
     /// The delimiter word without quotes, e.g. `EOF`.
     pub name: String,
-    /// The body, each line ending in `\n` (leading tabs already removed for `<<-`).
+    /// The body exactly as BuildKit keeps it: the lines between the instruction and the
+    /// delimiter, each with its own line ending. Leading tabs are NOT removed for `<<-`
+    /// (see `chomp`; `syntax::chomp_heredoc_content` does that).
     pub content: String,
     /// False when the delimiter was quoted (`<<"EOF"`, `<<'EOF'`): no variable expansion.
     pub expand: bool,
@@ -40,8 +42,12 @@ pub struct Node {
     /// The arguments, as BuildKit's parser leaves them for this instruction:
     /// - exec (JSON) form: the array's strings, with `json == true`;
     /// - shell form of RUN/CMD/ENTRYPOINT/SHELL/HEALTHCHECK CMD: one string, the rest of the line;
-    /// - ENV/LABEL: alternating key, value (`ENV a=1 b=2` gives `[a, 1, b, 2]`);
+    /// - ENV/LABEL: alternating key, value (`ENV a=1 b=2` gives `[a, 1, b, 2]`), quotes and
+    ///   escapes kept as written; see `legacy_key_value`;
     /// - ARG: one word per `name[=default]` token;
+    /// - HEALTHCHECK: the type word (`CMD`, `NONE`, …) then the command as for CMD;
+    /// - ONBUILD: empty, the trigger is in `sub`;
+    /// - an unknown instruction: one empty string (as BuildKit's parser keeps it);
     /// - other instructions: whitespace-separated words, quotes kept as written.
     pub args: Vec<String>,
     /// True when the arguments were written as a JSON array.
@@ -49,13 +55,16 @@ pub struct Node {
     /// Flags as written, e.g. `--from=builder`, `--link`.
     pub flags: Vec<String>,
     pub heredocs: Vec<Heredoc>,
-    /// For ONBUILD and HEALTHCHECK CMD: the nested instruction.
+    /// For ONBUILD: the trigger instruction. Its `original` is the text after `ONBUILD`; chains
+    /// of ONBUILD ONBUILD … (always rejected later) are kept to a bounded depth.
     pub sub: Option<Box<Node>>,
     /// The instruction as written (continuations joined), used for errors and the image history.
     pub original: String,
     pub location: Location,
     /// Comment lines directly above the instruction, without the leading `#`.
     pub prev_comment: Vec<String>,
+    /// ENV/LABEL in the legacy `ENV name value` form (BuildKit's `NoDelim`).
+    pub legacy_key_value: bool,
 }
 
 /// Something the parser accepts but a build check may report (e.g. an empty continuation line).
