@@ -54,4 +54,9 @@ rc=0
 cargo test -p e2e --no-fail-fast -- --test-threads="${DFRS_TEST_THREADS:-4}" "${e2e_args[@]}" || rc=$?
 t_e2e=$((SECONDS - t2))
 log "times: unit ${t_unit}s, environment ${t_env}s, e2e ${t_e2e}s (DFRS_FRONTEND=$DFRS_FRONTEND)"
+if [ "$rc" != 0 ] && [ "$DFRS_FRONTEND" = ours ]; then
+    log "end-to-end tests failed with OUR frontend ($DFRS_FRONTEND_IMAGE); each failure above shows the"
+    log "buildctl command and the daemon log. DFRS_FRONTEND=reference tests/run.sh runs the same tests"
+    log "against BuildKit's own frontend."
+fi
 exit "$rc"

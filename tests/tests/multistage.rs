@@ -114,11 +114,18 @@ fn second_build_is_cached_and_a_change_reruns_only_its_stage() {
          COPY --from=b /b.out /b.out\n"
     );
     let ctx = Context::with_dockerfile("cache", &df);
-    ctx.write("a.txt", "a one\n").write("b.txt", "b one\n");
+    // Unique contents: BuildKit's COPY cache is content-based, so files seen in an earlier run
+    // against the same daemon would be cache hits.
+    let (a1, a2, b1) = (
+        format!("a one {n}\n"),
+        format!("a two {n}\n"),
+        format!("b one {n}\n"),
+    );
+    ctx.write("a.txt", &a1).write("b.txt", &b1);
 
     let first = ctx.build().output_local().run();
     first.assert_ok();
-    assert_eq!(first.read_output("a.out"), "a one\n");
+    assert_eq!(first.read_output("a.out"), a1);
     let steps = first.instruction_steps();
     assert_eq!(
         steps.len(),
@@ -147,11 +154,11 @@ fn second_build_is_cached_and_a_change_reruns_only_its_stage() {
         second.report()
     );
 
-    ctx.write("a.txt", "a two\n");
+    ctx.write("a.txt", &a2);
     let third = ctx.build().output_local().run();
     third.assert_ok();
-    assert_eq!(third.read_output("a.out"), "a two\n");
-    assert_eq!(third.read_output("b.out"), "b one\n");
+    assert_eq!(third.read_output("a.out"), a2);
+    assert_eq!(third.read_output("b.out"), b1);
     let steps = third.instruction_steps();
     let report = third.report();
     for s in &steps {
