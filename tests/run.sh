@@ -3,6 +3,7 @@
 #
 #   tests/run.sh                          # everything, with our frontend (DFRS_FRONTEND=ours)
 #   DFRS_FRONTEND=reference tests/run.sh  # the e2e tests against BuildKit's own frontend
+#   DFRS_FRONTEND=reference-image tests/run.sh  # ... as a gateway image, like ours (builds it)
 #   DFRS_ENV=/path/run-dir tests/run.sh   # reuse a running environment (tests/env/up.sh)
 #   tests/run.sh -- multistage            # extra arguments go to `cargo test -p e2e`
 #
@@ -45,9 +46,12 @@ else
 fi
 t_env=$((SECONDS - t1))
 
+export DFRS_FRONTEND="${DFRS_FRONTEND:-ours}"
+if [ "$DFRS_FRONTEND" = reference-image ]; then
+    "$ENV_DIR/build-reference.sh" "$RUN_DIR" >/dev/null
+fi
 # shellcheck disable=SC1091
 . "$RUN_DIR/env"
-export DFRS_FRONTEND="${DFRS_FRONTEND:-ours}"
 t2=$SECONDS
 log "end-to-end tests (DFRS_FRONTEND=$DFRS_FRONTEND): cargo test -p e2e"
 rc=0
