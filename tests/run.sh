@@ -3,6 +3,7 @@
 #
 #   tests/run.sh                          # everything, with our frontend (DFRS_FRONTEND=ours)
 #   DFRS_FRONTEND=reference tests/run.sh  # the e2e tests against BuildKit's own frontend
+#   DFRS_FRONTEND=reference-image tests/run.sh  # ... as a gateway image, like ours (builds it)
 #   DFRS_ENV=/path/run-dir tests/run.sh   # reuse a running environment (tests/env/up.sh)
 #   tests/run.sh -- multistage            # extra arguments go to `cargo test -p e2e`
 #
@@ -45,13 +46,21 @@ else
 fi
 t_env=$((SECONDS - t1))
 
+export DFRS_FRONTEND="${DFRS_FRONTEND:-ours}"
+if [ "$DFRS_FRONTEND" = reference-image ]; then
+    "$ENV_DIR/build-reference.sh" "$RUN_DIR" >/dev/null
+fi
 # shellcheck disable=SC1091
 . "$RUN_DIR/env"
-export DFRS_FRONTEND="${DFRS_FRONTEND:-ours}"
 t2=$SECONDS
 log "end-to-end tests (DFRS_FRONTEND=$DFRS_FRONTEND): cargo test -p e2e"
 rc=0
 cargo test -p e2e --no-fail-fast -- --test-threads="${DFRS_TEST_THREADS:-4}" "${e2e_args[@]}" || rc=$?
 t_e2e=$((SECONDS - t2))
 log "times: unit ${t_unit}s, environment ${t_env}s, e2e ${t_e2e}s (DFRS_FRONTEND=$DFRS_FRONTEND)"
+if [ "$rc" != 0 ] && [ "$DFRS_FRONTEND" = ours ]; then
+    log "end-to-end tests failed with OUR frontend ($DFRS_FRONTEND_IMAGE); each failure above shows the"
+    log "buildctl command and the daemon log. DFRS_FRONTEND=reference tests/run.sh runs the same tests"
+    log "against BuildKit's own frontend."
+fi
 exit "$rc"

@@ -2,6 +2,10 @@
 # Builds BuildKit's own Dockerfile frontend (the reference we replace) and its dockerfile2llb
 # example at the pinned release, for side-by-side comparisons. Only built when asked for.
 # Output: ${DFRS_CACHE:-$HOME/.cache/dfrs}/buildkit-VERSION/bin/{dockerfile-frontend,dockerfile2llb}.
+# Usage: build-reference.sh [RUN_DIR]
+#   With RUN_DIR (a running tests/env/up.sh environment), also pushes the reference frontend as
+#   a gateway image, $DFRS_REGISTRY/dockerfile-ref:VERSION, built like ours, so both can be
+#   run the same way (--frontend gateway.v0 --opt source=IMAGE).
 # Prints the bin directory.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -20,5 +24,26 @@ build() {
 
 if ! have_bins; then
     with_lock buildkit build
+fi
+
+if [ $# -ge 1 ]; then
+    RUN_DIR="$(cd "$1" && pwd)"
+    [ -f "$RUN_DIR/env" ] || die "$RUN_DIR/env not found: start the environment with tests/env/up.sh $RUN_DIR"
+    # shellcheck disable=SC1091
+    . "$RUN_DIR/env"
+    image="$DFRS_REGISTRY/dockerfile-ref:$BUILDKIT_VERSION"
+    ctx="$RUN_DIR/ctx/reference-frontend"
+    rm -rf "$ctx" && mkdir -p "$ctx"
+    cp "$BUILDKIT_BIN/dockerfile-frontend" "$ctx/dockerfile-frontend"
+    cp "$ENV_DIR/images/frontend.Dockerfile" "$ctx/Dockerfile"
+    log "building and pushing $image"
+    timeout 600 "$DFRS_BUILDCTL" --addr "$BUILDKIT_HOST" build --progress=plain \
+        --frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
+        --output "type=image,name=$image,push=true,registry.insecure=true" \
+        >"$RUN_DIR/reference-image.log" 2>&1 \
+        || { tail -30 "$RUN_DIR/reference-image.log" >&2; die "building the reference frontend image failed"; }
+    log "pushed $image"
+    grep -q '^export DFRS_REFERENCE_IMAGE=' "$RUN_DIR/env" \
+        || printf 'export DFRS_REFERENCE_IMAGE=%q\n' "$image" >>"$RUN_DIR/env"
 fi
 printf '%s\n' "$BUILDKIT_BIN"

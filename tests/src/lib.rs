@@ -11,6 +11,8 @@
 //! `DFRS_FRONTEND` picks the frontend under test:
 //! - `ours` (default): `--frontend gateway.v0 --opt source=$DFRS_FRONTEND_IMAGE`
 //! - `reference`: `--frontend dockerfile.v0`, the Dockerfile frontend built into buildkitd.
+//! - `reference-image`: BuildKit's frontend at the same release as a gateway image, run
+//!   exactly like ours (`tests/env/build-reference.sh RUN_DIR` pushes it).
 //!
 //! Tests run in parallel threads against one daemon: every helper makes unique temp dirs and
 //! image names, and tests put a [`nonce`] in their Dockerfiles where cache hits from another
@@ -46,6 +48,8 @@ pub struct Env {
     pub base_image: String,
     /// Our frontend as a gateway image, `$registry/dockerfile-rs:test`.
     pub frontend_image: String,
+    /// BuildKit's frontend as a gateway image, if `tests/env/build-reference.sh RUN_DIR` ran.
+    pub reference_image: Option<String>,
     pub multiarch: bool,
     pub multiarch_error: String,
 }
@@ -57,14 +61,21 @@ pub enum Mode {
     Ours,
     /// BuildKit's own Dockerfile frontend, built into buildkitd (`dockerfile.v0`).
     Reference,
+    /// BuildKit's own Dockerfile frontend as a gateway image (`$DFRS_REFERENCE_IMAGE`), run
+    /// the way ours is.
+    ReferenceImage,
 }
 
-/// The frontend under test, from `DFRS_FRONTEND` (`ours`, the default, or `reference`).
+/// The frontend under test, from `DFRS_FRONTEND` (`ours`, the default, `reference` or
+/// `reference-image`).
 pub fn mode() -> Mode {
     match std::env::var("DFRS_FRONTEND").as_deref() {
         Err(_) | Ok("") | Ok("ours") => Mode::Ours,
         Ok("reference") => Mode::Reference,
-        Ok(other) => panic!("DFRS_FRONTEND={other:?}: expected `ours` or `reference`"),
+        Ok("reference-image") => Mode::ReferenceImage,
+        Ok(other) => {
+            panic!("DFRS_FRONTEND={other:?}: expected `ours`, `reference` or `reference-image`")
+        }
     }
 }
 
@@ -103,6 +114,10 @@ fn load_env() -> Result<Env, String> {
         registry: get("DFRS_REGISTRY")?,
         base_image: get("DFRS_BASE_IMAGE")?,
         frontend_image: get("DFRS_FRONTEND_IMAGE")?,
+        reference_image: vars
+            .get("DFRS_REFERENCE_IMAGE")
+            .filter(|v| !v.is_empty())
+            .cloned(),
         multiarch: vars.get("DFRS_MULTIARCH").map(String::as_str) == Some("1"),
         multiarch_error: vars
             .get("DFRS_MULTIARCH_ERROR")
@@ -124,25 +139,32 @@ fn load_env() -> Result<Env, String> {
             env.run_dir.display()
         ));
     }
-    if mode() == Mode::Ours {
-        let (registry, repo, reference) = split_ref(&env.frontend_image);
-        let url = format!("http://{registry}/v2/{repo}/manifests/{reference}");
-        let found = Command::new("curl")
+    let (image, how_to_build) = match mode() {
+        Mode::Reference => return Ok(env),
+        Mode::Ours => (
+            Some(&env.frontend_image),
+            "tests/env/build-frontend-image.sh",
+        ),
+        Mode::ReferenceImage => (env.reference_image.as_ref(), "tests/env/build-reference.sh"),
+    };
+    let found = image.is_some_and(|image| {
+        let (registry, repo, reference) = split_ref(image);
+        Command::new("curl")
             .args(["-fsS", "-o", "/dev/null", "--max-time", "10", "-H"])
             .arg(format!("Accept: {MANIFEST_ACCEPT}"))
-            .arg(&url)
+            .arg(format!("http://{registry}/v2/{repo}/manifests/{reference}"))
             .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if !found {
-            return Err(format!(
-                "our frontend image {} is not in the registry: build it with \
-                 `tests/env/build-frontend-image.sh {}` (or test the reference frontend with \
-                 DFRS_FRONTEND=reference).",
-                env.frontend_image,
-                env.run_dir.display()
-            ));
-        }
+            .is_ok_and(|s| s.success())
+    });
+    if !found {
+        return Err(format!(
+            "the frontend image under test ({}, DFRS_FRONTEND={:?}) is not in the registry: \
+             build it with `{how_to_build} {}` (or test BuildKit's built-in frontend with \
+             DFRS_FRONTEND=reference).",
+            image.map_or("not built", String::as_str),
+            mode(),
+            env.run_dir.display()
+        ));
     }
     Ok(env)
 }
@@ -326,22 +348,34 @@ pub enum Frontend {
 }
 
 impl Frontend {
-    /// The frontend under test: our image through the gateway, or the built-in reference.
+    /// The frontend under test: a gateway image (ours or the reference's), or the built-in
+    /// reference.
     pub fn under_test() -> Frontend {
-        match mode() {
-            Mode::Ours => Frontend::Gateway(env().frontend_image.clone()),
-            Mode::Reference => Frontend::Builtin,
+        match gateway_image_under_test() {
+            Some(image) => Frontend::Gateway(image.to_string()),
+            None => Frontend::Builtin,
         }
     }
 }
 
-/// The first line to put in a Dockerfile that must go through the frontend under test via the
-/// `# syntax=` directive: `# syntax=$DFRS_FRONTEND_IMAGE` for ours, nothing for the reference
-/// (which is the built-in frontend itself).
-pub fn syntax_line() -> String {
+/// The gateway image under test: `$DFRS_FRONTEND_IMAGE` (ours), `$DFRS_REFERENCE_IMAGE`
+/// (reference-image), or none (reference: the built-in frontend).
+pub fn gateway_image_under_test() -> Option<&'static str> {
+    let env = env();
     match mode() {
-        Mode::Ours => format!("# syntax={}\n", env().frontend_image),
-        Mode::Reference => String::new(),
+        Mode::Ours => Some(&env.frontend_image),
+        Mode::ReferenceImage => env.reference_image.as_deref(),
+        Mode::Reference => None,
+    }
+}
+
+/// The first line to put in a Dockerfile that must go through the frontend under test via the
+/// `# syntax=` directive: `# syntax=IMAGE` for a gateway image, nothing for the built-in
+/// reference (which is the frontend `dockerfile.v0` runs anyway).
+pub fn syntax_line() -> String {
+    match gateway_image_under_test() {
+        Some(image) => format!("# syntax={image}\n"),
+        None => String::new(),
     }
 }
 
@@ -453,7 +487,7 @@ impl<'a> Build<'a> {
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", env.buildctl.display()));
         let elapsed = started.elapsed();
         // Our frontend's own stderr only shows in the daemon's log.
-        let daemon_log_tail = if out.status.success() || mode() == Mode::Reference {
+        let daemon_log_tail = if out.status.success() || gateway_image_under_test().is_none() {
             String::new()
         } else {
             read_from(&daemon_log, log_start, 8 * 1024)
@@ -575,7 +609,7 @@ impl BuildResult {
     pub fn report(&self) -> String {
         let mut s = String::new();
         let frontend = match &self.frontend {
-            Frontend::Gateway(img) => format!("our frontend image via gateway.v0 (source={img})"),
+            Frontend::Gateway(img) => format!("gateway image via gateway.v0 (source={img})"),
             Frontend::Builtin => "BuildKit's built-in dockerfile.v0".to_string(),
         };
         let _ = writeln!(s, "  DFRS_FRONTEND: {:?}; frontend: {frontend}", mode());
@@ -622,7 +656,7 @@ impl BuildResult {
         if matches!(self.frontend, Frontend::Gateway(_)) && !self.success() {
             let _ = writeln!(
                 s,
-                "  hint: `exit code: N` alone means our frontend process exited with an error \
+                "  hint: `exit code: N` alone means the frontend process exited with an error \
                  before returning a result; see its stderr in the buildkitd log above. Compare \
                  with the reference: DFRS_FRONTEND=reference."
             );
