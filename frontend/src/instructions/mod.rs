@@ -1,1 +1,22 @@
-//! instructions (to be written)
+//! Typed instructions: BuildKit's `frontend/dockerfile/instructions` (v0.34.2) on top of the
+//! [`crate::syntax`] AST. Values stay unexpanded; flags follow BuildKit's `BFlags` rules and
+//! errors are worded as BuildKit words them.
+
+mod commands;
+mod error;
+mod flags;
+mod goparse;
+mod mount;
+mod parse;
+mod run;
+mod suggest;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests;
+
+pub use commands::*;
+pub use error::InstructionError;
+pub use mount::{parse_mount, parse_mount_with, Mount, MountType, ShareMode};
+pub use parse::{parse_dockerfile, parse_instruction, Instruction};
+pub use run::{parse_device, Device, NetworkMode, SecurityMode};

@@ -55,7 +55,11 @@ pub(crate) fn parse_args(kind: Kind, rest: &str, escape: char) -> Result<Args, S
         Kind::NameVal(key) => name_val(rest, key, escape),
         Kind::WhitespaceDelimited => Ok(whitespace_delimited(rest)),
         Kind::HealthConfig => health_config(rest),
-        Kind::String => Ok(if rest.is_empty() { Args::default() } else { list(vec![rest.to_string()]) }),
+        Kind::String => Ok(if rest.is_empty() {
+            Args::default()
+        } else {
+            list(vec![rest.to_string()])
+        }),
         Kind::Ignore => Ok(list(vec![String::new()])),
         // Handled by the caller, which walks nested instructions without recursion.
         Kind::SubCommand => Ok(Args::default()),
@@ -63,7 +67,10 @@ pub(crate) fn parse_args(kind: Kind, rest: &str, escape: char) -> Result<Args, S
 }
 
 fn list(args: Vec<String>) -> Args {
-    Args { args, ..Args::default() }
+    Args {
+        args,
+        ..Args::default()
+    }
 }
 
 enum JsonResult {
@@ -90,14 +97,22 @@ fn maybe_json(rest: &str) -> Result<Args, String> {
         return Ok(Args::default());
     }
     Ok(match parse_json(rest)? {
-        JsonResult::Ok(args) => Args { args, json: true, ..Args::default() },
+        JsonResult::Ok(args) => Args {
+            args,
+            json: true,
+            ..Args::default()
+        },
         JsonResult::NotJson => list(vec![rest.to_string()]),
     })
 }
 
 fn maybe_json_to_list(rest: &str) -> Result<Args, String> {
     Ok(match parse_json(rest)? {
-        JsonResult::Ok(args) => Args { args, json: true, ..Args::default() },
+        JsonResult::Ok(args) => Args {
+            args,
+            json: true,
+            ..Args::default()
+        },
         JsonResult::NotJson => whitespace_delimited(rest),
     })
 }
@@ -112,13 +127,19 @@ fn whitespace_delimited(rest: &str) -> Args {
 /// `parseNameVal`: `KEY a=1 b=2`, or the legacy `KEY name value…` when the first word has no `=`.
 fn name_val(rest: &str, key: &str, escape: char) -> Result<Args, String> {
     let words = parse_words(rest, escape);
-    let Some(first) = words.first() else { return Ok(Args::default()) };
+    let Some(first) = words.first() else {
+        return Ok(Args::default());
+    };
     if !first.contains('=') {
         let (name, value) = split_ws2(rest);
         let Some(value) = value else {
             return Err(format!("{key} must have two arguments"));
         };
-        return Ok(Args { args: vec![name.to_string(), value.to_string()], json: false, legacy_key_value: true });
+        return Ok(Args {
+            args: vec![name.to_string(), value.to_string()],
+            json: false,
+            legacy_key_value: true,
+        });
     }
     let mut args = Vec::with_capacity(words.len() * 2);
     for word in words {
@@ -142,14 +163,22 @@ fn health_config(rest: &str) -> Result<Args, String> {
     if sep == 0 {
         return Ok(Args::default());
     }
-    let next = sep + b[sep..].iter().position(|&c| !is_space_byte(c)).unwrap_or(b.len() - sep);
+    let next = sep
+        + b[sep..]
+            .iter()
+            .position(|&c| !is_space_byte(c))
+            .unwrap_or(b.len() - sep);
     let typ = byte_prefix(rest, sep).into_owned();
     let cmd_text = byte_suffix(rest, next);
     let cmd = maybe_json(&cmd_text)?;
     let mut args = Vec::with_capacity(cmd.args.len() + 1);
     args.push(typ);
     args.extend(cmd.args);
-    Ok(Args { args, json: cmd.json, legacy_key_value: false })
+    Ok(Args {
+        args,
+        json: cmd.json,
+        legacy_key_value: false,
+    })
 }
 
 #[cfg(test)]
@@ -170,7 +199,10 @@ mod tests {
         let a = name_val("foo=bar thing=star", "LABEL", '\\').unwrap();
         assert_eq!(a.args, args(&["foo", "bar", "thing", "star"]));
         assert!(!a.legacy_key_value);
-        assert_eq!(name_val("foo", "ENV", '\\').unwrap_err(), "ENV must have two arguments");
+        assert_eq!(
+            name_val("foo", "ENV", '\\').unwrap_err(),
+            "ENV must have two arguments"
+        );
         assert_eq!(
             name_val("a=b c", "ENV", '\\').unwrap_err(),
             "Syntax error - can't find = in \"c\". Must be of the form: name=value"
@@ -181,9 +213,19 @@ mod tests {
 
     #[test]
     fn health() {
-        assert_eq!(health_config("CMD [\"a\"]").unwrap(), Args { args: args(&["CMD", "a"]), json: true, legacy_key_value: false });
+        assert_eq!(
+            health_config("CMD [\"a\"]").unwrap(),
+            Args {
+                args: args(&["CMD", "a"]),
+                json: true,
+                legacy_key_value: false
+            }
+        );
         assert_eq!(health_config("NONE").unwrap().args, args(&["NONE"]));
-        assert_eq!(health_config("CMD   a b").unwrap().args, args(&["CMD", "a b"]));
+        assert_eq!(
+            health_config("CMD   a b").unwrap().args,
+            args(&["CMD", "a b"])
+        );
         assert_eq!(health_config("").unwrap().args, Vec::<String>::new());
     }
 

@@ -20,7 +20,10 @@ fn match_directive(s: &str) -> Option<(&str, &str)> {
     if !b.first()?.is_ascii_alphabetic() {
         return None;
     }
-    let key_end = b.iter().position(|c| !c.is_ascii_alphanumeric()).unwrap_or(b.len());
+    let key_end = b
+        .iter()
+        .position(|c| !c.is_ascii_alphanumeric())
+        .unwrap_or(b.len());
     let after_key = s[key_end..].trim_start_matches(is_re_space);
     let rest = after_key.strip_prefix('=')?;
     // `.` does not match a newline.
@@ -58,7 +61,12 @@ pub(crate) struct DirectiveParser {
 
 impl DirectiveParser {
     pub(crate) fn new(comment: &'static str, first_line: usize) -> Self {
-        DirectiveParser { line: first_line, comment, seen: Vec::new(), done: false }
+        DirectiveParser {
+            line: first_line,
+            comment,
+            seen: Vec::new(),
+            done: false,
+        }
     }
 
     /// Returns the directive on this line, if it is one; an error for a repeated directive.
@@ -84,7 +92,11 @@ impl DirectiveParser {
             return Err(format!("only one {key} parser directive can be used"));
         }
         self.seen.push(key.clone());
-        Ok(Some(FoundDirective { name: key, value: value.to_string(), line: self.line }))
+        Ok(Some(FoundDirective {
+            name: key,
+            value: value.to_string(),
+            line: self.line,
+        }))
     }
 
     pub(crate) fn done(&self) -> bool {
@@ -134,12 +146,20 @@ fn detect(key: &str, source: &str, any_format: bool) -> Option<DetectedDirective
     Some(DetectedDirective {
         value: v.clone(),
         cmdline: v,
-        location: Location { start_line: first_line, end_line: first_line },
+        location: Location {
+            start_line: first_line,
+            end_line: first_line,
+        },
     })
 }
 
 /// `DirectiveParser.ParseAll` over `bufio.ScanLines` lines, then the first match of `key`.
-fn detect_with(key: &str, source: &str, comment: &'static str, first_line: usize) -> Option<DetectedDirective> {
+fn detect_with(
+    key: &str,
+    source: &str,
+    comment: &'static str,
+    first_line: usize,
+) -> Option<DetectedDirective> {
     let mut p = DirectiveParser::new(comment, first_line);
     for raw in source.split_inclusive('\n') {
         if p.done() {
@@ -157,7 +177,10 @@ fn detect_with(key: &str, source: &str, comment: &'static str, first_line: usize
                 return Some(DetectedDirective {
                     value,
                     cmdline: d.value,
-                    location: Location { start_line: d.line, end_line: d.line },
+                    location: Location {
+                        start_line: d.line,
+                        end_line: d.line,
+                    },
                 });
             }
             Ok(_) => {}
@@ -198,37 +221,62 @@ mod tests {
 
     #[test]
     fn directive_regex() {
-        assert_eq!(match_directive("syntax = foo bar  "), Some(("syntax", "foo bar")));
+        assert_eq!(
+            match_directive("syntax = foo bar  "),
+            Some(("syntax", "foo bar"))
+        );
         assert_eq!(match_directive("escape=   "), Some(("escape", " ")));
         assert_eq!(match_directive("escape="), None);
         assert_eq!(match_directive("1x=a"), None);
         assert_eq!(match_directive("x y=a"), None);
-        assert_eq!(match_directive("check=skip=all // x"), Some(("check", "skip=all // x")));
+        assert_eq!(
+            match_directive("check=skip=all // x"),
+            Some(("check", "skip=all // x"))
+        );
     }
 
     #[test]
     fn duplicate_is_error() {
         let mut p = DirectiveParser::new("#", 0);
         assert!(p.parse_line("# syntax=a").is_ok());
-        assert_eq!(p.parse_line("# SYNTAX=b").unwrap_err(), "only one syntax parser directive can be used");
+        assert_eq!(
+            p.parse_line("# SYNTAX=b").unwrap_err(),
+            "only one syntax parser directive can be used"
+        );
     }
 
     #[test]
     fn detect_syntax_cases() {
-        let d = detect_syntax("# syntax = dockerfile:experimental // opts\nFROM busybox\n").unwrap();
+        let d =
+            detect_syntax("# syntax = dockerfile:experimental // opts\nFROM busybox\n").unwrap();
         assert_eq!(d.value, "dockerfile:experimental");
         assert_eq!(d.cmdline, "dockerfile:experimental // opts");
-        assert_eq!(d.location, Location { start_line: 1, end_line: 1 });
+        assert_eq!(
+            d.location,
+            Location {
+                start_line: 1,
+                end_line: 1
+            }
+        );
 
-        let d = detect_syntax("#!/bin/sh\n# syntax = dockerfile:experimental\nFROM busybox\n").unwrap();
+        let d =
+            detect_syntax("#!/bin/sh\n# syntax = dockerfile:experimental\nFROM busybox\n").unwrap();
         assert_eq!(d.value, "dockerfile:experimental");
         assert_eq!(d.location.start_line, 2);
 
         assert!(detect_syntax("#!/bin/sh\n\n# syntax = dockerfile:experimental\n").is_none());
         assert!(detect_syntax("FROM busybox\nRUN ls\n").is_none());
-        assert_eq!(detect_syntax("//syntax=foo\n//key=value").unwrap().value, "foo");
+        assert_eq!(
+            detect_syntax("//syntax=foo\n//key=value").unwrap().value,
+            "foo"
+        );
         assert_eq!(detect_syntax("#!/bin/sh\n//syntax=x").unwrap().value, "x");
-        assert_eq!(detect_syntax(r#"{"syntax": "foo", "bar": ["abc"]}"#).unwrap().value, "foo");
+        assert_eq!(
+            detect_syntax(r#"{"syntax": "foo", "bar": ["abc"]}"#)
+                .unwrap()
+                .value,
+            "foo"
+        );
         assert!(detect_syntax(r#"{"syntax": "foo""#).is_none());
         assert!(detect_syntax("{\"syntax\": \"foo\"}\n# syntax=bar").is_none());
         let d = detect_syntax("\u{feff}# syntax = myfrontend\nFROM busybox\n").unwrap();

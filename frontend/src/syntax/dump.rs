@@ -19,7 +19,9 @@ pub fn go_quote(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push_str(&format!("\\U{:08x}", c as u32)),
         }
@@ -111,7 +113,10 @@ mod tests {
     #[test]
     fn quote() {
         assert_eq!(go_quote("a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(go_quote("\u{0}\u{8}\u{c}\n\r\t\u{b}\u{7f}"), r#""\x00\b\f\n\r\t\v\x7f""#);
+        assert_eq!(
+            go_quote("\u{0}\u{8}\u{c}\n\r\t\u{b}\u{7f}"),
+            r#""\x00\b\f\n\r\t\v\x7f""#
+        );
         assert_eq!(go_quote("♥☃é"), "\"♥☃é\"");
         assert_eq!(go_quote("\u{a0}\u{feff}"), r#""\u00a0\ufeff""#);
     }

@@ -74,7 +74,14 @@ impl Lexer {
         if chars.first() == Some(&'\u{feff}') {
             chars.remove(0);
         }
-        Lexer { chars, pos: 0, raw_quotes, raw_escapes, words_buf: String::new(), depth: 0 }
+        Lexer {
+            chars,
+            pos: 0,
+            raw_quotes,
+            raw_escapes,
+            words_buf: String::new(),
+            depth: 0,
+        }
     }
 
     fn peek(&self) -> Option<char> {
@@ -119,7 +126,10 @@ impl Lexer {
     ) -> Result<(String, Vec<String>), String> {
         let mut result = String::new();
         self.words_buf.clear();
-        let mut words = Words { words: Vec::new(), in_word: false };
+        let mut words = Words {
+            words: Vec::new(),
+            in_word: false,
+        };
         while let Some(ch) = self.peek() {
             if stop == Some(ch) {
                 self.next();
@@ -166,7 +176,9 @@ impl Lexer {
             self.words_buf = buf;
         }
         if let Some(s) = stop {
-            return Err(format!("unexpected end of statement while looking for matching {s}"));
+            return Err(format!(
+                "unexpected end of statement while looking for matching {s}"
+            ));
         }
         let mut buf = std::mem::take(&mut self.words_buf);
         let w = words.finish(&mut buf);
@@ -183,8 +195,10 @@ impl Lexer {
         loop {
             match self.next() {
                 None => {
-                    return Err("unexpected end of statement while looking for matching single-quote"
-                        .to_string())
+                    return Err(
+                        "unexpected end of statement while looking for matching single-quote"
+                            .to_string(),
+                    )
                 }
                 Some('\'') => {
                     if self.raw_quotes {
@@ -211,8 +225,10 @@ impl Lexer {
         loop {
             match self.peek() {
                 None => {
-                    return Err("unexpected end of statement while looking for matching double-quote"
-                        .to_string())
+                    return Err(
+                        "unexpected end of statement while looking for matching double-quote"
+                            .to_string(),
+                    )
                 }
                 Some('"') => {
                     self.next();
@@ -294,7 +310,11 @@ impl Lexer {
                 let replacement = match self.process_stop_on(Some('}'), true, false) {
                     Ok((r, _)) => r,
                     Err(e) => {
-                        return Err(if self.peek().is_none() { "syntax error: missing '}'".to_string() } else { e })
+                        return Err(if self.peek().is_none() {
+                            "syntax error: missing '}'".to_string()
+                        } else {
+                            e
+                        })
                     }
                 };
                 return Ok(format!("${{{name}/{pattern}/{replacement}}}"));
@@ -309,7 +329,11 @@ impl Lexer {
         let word = match self.process_stop_on(Some('}'), raw, raw) {
             Ok((w, _)) => w,
             Err(e) => {
-                return Err(if self.peek().is_none() { "syntax error: missing '}'".to_string() } else { e })
+                return Err(if self.peek().is_none() {
+                    "syntax error: missing '}'".to_string()
+                } else {
+                    e
+                })
             }
         };
         Ok(format!("${{{name}{chs}{word}}}"))
@@ -376,20 +400,28 @@ fn match_heredoc(src: &str) -> Option<(&str, bool, &str)> {
 
 /// BuildKit's `ParseHeredoc`: `Ok(None)` when `src` is not a heredoc word.
 pub(crate) fn parse_heredoc(src: &str) -> Result<Option<HeredocStart>, String> {
-    let Some((fd, chomp, rest)) = match_heredoc(src) else { return Ok(None) };
+    let Some((fd, chomp, rest)) = match_heredoc(src) else {
+        return Ok(None);
+    };
     if rest.is_empty() {
         return Ok(None);
     }
     let wrap = |e: String| format!("failed to process {}: {e}", super::dump::go_quote(rest));
     // Lex with and without quote removal: if they differ, part of the word was quoted and the
     // body must not be expanded.
-    let words = Lexer::new(rest, false, false).process_words().map_err(wrap)?;
+    let words = Lexer::new(rest, false, false)
+        .process_words()
+        .map_err(wrap)?;
     if words.len() != 1 {
         return Ok(None);
     }
-    let raw = Lexer::new(rest, true, false).process_words().map_err(wrap)?;
+    let raw = Lexer::new(rest, true, false)
+        .process_words()
+        .map_err(wrap)?;
     if raw.len() != words.len() {
-        return Err(format!("internal lexing of heredoc produced inconsistent results: {rest}"));
+        return Err(format!(
+            "internal lexing of heredoc produced inconsistent results: {rest}"
+        ));
     }
     let quotes = |s: &str| s.chars().filter(|&c| c == '\'' || c == '"').count();
     let expand = quotes(&words[0]) == quotes(&raw[0]);
@@ -410,7 +442,9 @@ pub(crate) fn must_parse_heredoc(src: &str) -> Option<HeredocStart> {
 /// BuildKit's `heredocsFromLine`: every heredoc word of a (joined) instruction line.
 pub(crate) fn heredocs_from_line(line: &str) -> Result<Vec<HeredocStart>, String> {
     // A lexing error means no words at all, as in Go.
-    let words = Lexer::new(line, true, true).process_words().unwrap_or_default();
+    let words = Lexer::new(line, true, true)
+        .process_words()
+        .unwrap_or_default();
     let mut docs = Vec::new();
     for w in &words {
         if let Some(h) = parse_heredoc(w)? {
@@ -436,7 +470,17 @@ mod tests {
 
     #[test]
     fn heredoc_helpers() {
-        for src in ["<<EOF", "<<'EOF'", "<<\"EOF\"", "<<-EOF", "<<-'EOF'", "<<-\"EOF\"", "<<EO\"F\"", "<< EOF", "<<- EOF"] {
+        for src in [
+            "<<EOF",
+            "<<'EOF'",
+            "<<\"EOF\"",
+            "<<-EOF",
+            "<<-'EOF'",
+            "<<-\"EOF\"",
+            "<<EO\"F\"",
+            "<< EOF",
+            "<<- EOF",
+        ] {
             assert_eq!(parse_heredoc(src).unwrap().unwrap().name, "EOF", "{src}");
         }
         for src in ["<<'EOF", "<<\"EOF", "<<EOF'", "<<EOF\""] {
@@ -446,7 +490,15 @@ mod tests {
             assert_eq!(parse_heredoc(src).unwrap(), None, "{src}");
         }
         let h = parse_heredoc("3<<-'E'").unwrap().unwrap();
-        assert_eq!(h, HeredocStart { name: "E".into(), expand: false, chomp: true, fd: 3 });
+        assert_eq!(
+            h,
+            HeredocStart {
+                name: "E".into(),
+                expand: false,
+                chomp: true,
+                fd: 3
+            }
+        );
     }
 
     #[test]
@@ -476,7 +528,11 @@ mod tests {
             ("RUN <<$a", &["$a"]),
         ];
         for (line, names) in cases {
-            let got: Vec<String> = heredocs_from_line(line).unwrap().into_iter().map(|h| h.name).collect();
+            let got: Vec<String> = heredocs_from_line(line)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.name)
+                .collect();
             assert_eq!(got, *names, "{line}");
         }
         let e = heredocs_from_line("RUN <<eo'f'").unwrap();
@@ -493,7 +549,10 @@ mod tests {
 
     #[test]
     fn chomp() {
-        assert_eq!(chomp_heredoc_content("\thello\n\tworld\n"), "hello\nworld\n");
+        assert_eq!(
+            chomp_heredoc_content("\thello\n\tworld\n"),
+            "hello\nworld\n"
+        );
         assert_eq!(chomp_heredoc_content("\t\ta\n b\n"), "a\n b\n");
     }
 }

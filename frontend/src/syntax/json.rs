@@ -252,7 +252,11 @@ impl<'a> Scan<'a> {
             loop {
                 self.ws();
                 let Some(&top) = stack.last() else {
-                    return if self.i == self.b.len() { Ok(()) } else { Err(()) };
+                    return if self.i == self.b.len() {
+                        Ok(())
+                    } else {
+                        Err(())
+                    };
                 };
                 let close = if top == b'[' { b']' } else { b'}' };
                 match self.peek().ok_or(())? {
@@ -293,7 +297,11 @@ impl<'a> Scan<'a> {
 
 /// Decodes `s` (which the caller has checked starts with `[`) as BuildKit's `parseJSON` does.
 pub(crate) fn parse_string_array(s: &str) -> JsonArray {
-    let mut sc = Scan { b: s.as_bytes(), i: 0, overflow: false };
+    let mut sc = Scan {
+        b: s.as_bytes(),
+        i: 0,
+        overflow: false,
+    };
     let mut strings = Vec::new();
     let mut all_strings = true;
     let res = sc.document(&mut |item| match item {
@@ -312,7 +320,11 @@ pub(crate) fn parse_string_array(s: &str) -> JsonArray {
 
 /// `json.Unmarshal(s, &map[string]any{})` then `m[key].(string)`.
 pub(crate) fn object_string_field(s: &str, key: &str) -> Option<String> {
-    let mut sc = Scan { b: s.as_bytes(), i: 0, overflow: false };
+    let mut sc = Scan {
+        b: s.as_bytes(),
+        i: 0,
+        overflow: false,
+    };
     let mut last_key: Option<String> = None;
     let mut value: Option<Option<String>> = None;
     let res = sc.document(&mut |item| match item {
@@ -352,8 +364,14 @@ mod tests {
         assert_eq!(parse_string_array(r#"["a"]"#), strings(&["a"]));
         assert_eq!(parse_string_array(r#"["a","b"]"#), strings(&["a", "b"]));
         assert_eq!(parse_string_array(r#"[ "a", "b" ]"#), strings(&["a", "b"]));
-        assert_eq!(parse_string_array("[\t\"a\",\t\"b\"\t]"), strings(&["a", "b"]));
-        assert_eq!(parse_string_array("[\t\"a\",\t\"b\"\t]\t"), strings(&["a", "b"]));
+        assert_eq!(
+            parse_string_array("[\t\"a\",\t\"b\"\t]"),
+            strings(&["a", "b"])
+        );
+        assert_eq!(
+            parse_string_array("[\t\"a\",\t\"b\"\t]\t"),
+            strings(&["a", "b"])
+        );
         assert_eq!(
             parse_string_array(r#"["abc 123", "♥", "☃", "\" \\ \/ \b \f \n \r \t \u0000"]"#),
             strings(&["abc 123", "♥", "☃", "\" \\ / \u{8} \u{c} \n \r \t \u{0}"])
@@ -401,9 +419,18 @@ mod tests {
     #[test]
     fn surrogates() {
         assert_eq!(parse_string_array(r#"["\ud83d\ude00"]"#), strings(&["😀"]));
-        assert_eq!(parse_string_array(r#"["\ud83dx"]"#), strings(&["\u{fffd}x"]));
-        assert_eq!(parse_string_array(r#"["\ude00\ud83d"]"#), strings(&["\u{fffd}\u{fffd}"]));
-        assert_eq!(parse_string_array(r#"["\ud83d\u0041"]"#), strings(&["\u{fffd}A"]));
+        assert_eq!(
+            parse_string_array(r#"["\ud83dx"]"#),
+            strings(&["\u{fffd}x"])
+        );
+        assert_eq!(
+            parse_string_array(r#"["\ude00\ud83d"]"#),
+            strings(&["\u{fffd}\u{fffd}"])
+        );
+        assert_eq!(
+            parse_string_array(r#"["\ud83d\u0041"]"#),
+            strings(&["\u{fffd}A"])
+        );
     }
 
     #[test]
@@ -423,10 +450,19 @@ mod tests {
             Some("foo")
         );
         assert_eq!(object_string_field(r#"{"syntax": "foo""#, "syntax"), None);
-        assert_eq!(object_string_field("{\"syntax\": \"foo\"}\n# syntax=bar", "syntax"), None);
+        assert_eq!(
+            object_string_field("{\"syntax\": \"foo\"}\n# syntax=bar", "syntax"),
+            None
+        );
         assert_eq!(object_string_field(r#"{"syntax": 1}"#, "syntax"), None);
-        assert_eq!(object_string_field(r#"{"syntax": "a", "syntax": "b"}"#, "syntax").as_deref(), Some("b"));
-        assert_eq!(object_string_field(r#"{"x": {"syntax": "a"}}"#, "syntax"), None);
+        assert_eq!(
+            object_string_field(r#"{"syntax": "a", "syntax": "b"}"#, "syntax").as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            object_string_field(r#"{"x": {"syntax": "a"}}"#, "syntax"),
+            None
+        );
         assert_eq!(object_string_field(r#"["syntax"]"#, "syntax"), None);
     }
 }

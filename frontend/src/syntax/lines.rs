@@ -13,7 +13,10 @@ pub(crate) struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(src: &'a str) -> Self {
-        Lines { rest: src, too_long: false }
+        Lines {
+            rest: src,
+            too_long: false,
+        }
     }
 
     pub(crate) fn next_line(&mut self) -> Option<&'a str> {

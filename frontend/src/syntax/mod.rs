@@ -24,7 +24,5 @@ pub use dump::{dump_node_string, go_quote};
 pub use heredoc::chomp_heredoc_content;
 pub use parse::{parse, ParseError};
 
-#[allow(unused_imports)]
 pub(crate) use heredoc::must_parse_heredoc;
-#[allow(unused_imports)]
 pub(crate) use parse::written_command;

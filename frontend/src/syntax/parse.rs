@@ -27,8 +27,14 @@ pub struct ParseError {
 
 impl ParseError {
     fn at(message: impl Into<String>, start: usize, end: usize) -> Self {
-        let location = (start > 0).then(|| Location { start_line: start, end_line: end.max(start) });
-        ParseError { message: message.into(), location }
+        let location = (start > 0).then(|| Location {
+            start_line: start,
+            end_line: end.max(start),
+        });
+        ParseError {
+            message: message.into(),
+            location,
+        }
     }
 }
 
@@ -36,7 +42,9 @@ fn set_escape(value: &str) -> Result<char, String> {
     match value {
         "\\" => Ok('\\'),
         "`" => Ok('`'),
-        _ => Err(format!("invalid escape token '{value}' does not match ` or \\")),
+        _ => Err(format!(
+            "invalid escape token '{value}' does not match ` or \\"
+        )),
     }
 }
 
@@ -75,7 +83,11 @@ fn node_from_line(line: &str, escape: char) -> Result<Node, String> {
             heredocs: Vec::new(),
             sub: None,
             // Deeper trigger texts are suffixes of this one; not copying them keeps memory linear.
-            original: if depth <= 1 { cur.to_string() } else { String::new() },
+            original: if depth <= 1 {
+                cur.to_string()
+            } else {
+                String::new()
+            },
             location: Location::default(),
             prev_comment: Vec::new(),
             legacy_key_value: false,
@@ -127,7 +139,11 @@ pub fn parse(source: &str) -> Result<Ast, ParseError> {
     let mut buf = String::new();
 
     while let Some(raw) = lines.next_line() {
-        let raw = if current_line == 0 { discard_bom(raw) } else { raw };
+        let raw = if current_line == 0 {
+            discard_bom(raw)
+        } else {
+            raw
+        };
         if is_comment(raw) {
             // BuildKit drops the line's first byte (usually the `#`) and trims the rest.
             let first = raw.chars().next().map_or(0, char::len_utf8);
@@ -151,7 +167,10 @@ pub fn parse(source: &str) -> Result<Ast, ParseError> {
                 directives.push(Directive {
                     name: d.name,
                     value: d.value,
-                    location: Location { start_line: d.line, end_line: d.line },
+                    location: Location {
+                        start_line: d.line,
+                        end_line: d.line,
+                    },
                 });
             }
             Ok(None) => {}
@@ -188,7 +207,10 @@ pub fn parse(source: &str) -> Result<Ast, ParseError> {
             warnings.push(Warning {
                 rule: "NoEmptyContinuation".to_string(),
                 message: "Empty continuation line".to_string(),
-                location: Location { start_line: current_line, end_line: current_line },
+                location: Location {
+                    start_line: current_line,
+                    end_line: current_line,
+                },
             });
         }
 
@@ -197,7 +219,8 @@ pub fn parse(source: &str) -> Result<Ast, ParseError> {
         node.original = line.to_string();
 
         if can_contain_heredoc(&node) && line.contains("<<") {
-            let starts = heredocs_from_line(line).map_err(|e| ParseError::at(e, start_line, current_line))?;
+            let starts = heredocs_from_line(line)
+                .map_err(|e| ParseError::at(e, start_line, current_line))?;
             for h in starts {
                 let mut content = String::new();
                 let mut terminated = false;
@@ -214,13 +237,25 @@ pub fn parse(source: &str) -> Result<Ast, ParseError> {
                     content.push_str(body);
                 }
                 if !terminated {
-                    return Err(ParseError::at("unterminated heredoc", start_line, current_line));
+                    return Err(ParseError::at(
+                        "unterminated heredoc",
+                        start_line,
+                        current_line,
+                    ));
                 }
-                node.heredocs.push(Heredoc { name: h.name, content, expand: h.expand, chomp: h.chomp });
+                node.heredocs.push(Heredoc {
+                    name: h.name,
+                    content,
+                    expand: h.expand,
+                    chomp: h.chomp,
+                });
             }
         }
 
-        node.location = Location { start_line, end_line: current_line };
+        node.location = Location {
+            start_line,
+            end_line: current_line,
+        };
         node.prev_comment = std::mem::take(&mut comments);
         if node.legacy_key_value {
             let cmd = split_ws2(line.trim()).0;
@@ -234,16 +269,28 @@ pub fn parse(source: &str) -> Result<Ast, ParseError> {
     }
 
     if nodes.is_empty() {
-        return Err(ParseError::at("file with no instructions", current_line, current_line));
-    }
-    if lines.too_long {
         return Err(ParseError::at(
-            format!("dockerfile line greater than max allowed size of {}", MAX_SCAN_TOKEN - 1),
+            "file with no instructions",
             current_line,
             current_line,
         ));
     }
-    Ok(Ast { directives, escape, nodes, warnings })
+    if lines.too_long {
+        return Err(ParseError::at(
+            format!(
+                "dockerfile line greater than max allowed size of {}",
+                MAX_SCAN_TOKEN - 1
+            ),
+            current_line,
+            current_line,
+        ));
+    }
+    Ok(Ast {
+        directives,
+        escape,
+        nodes,
+        warnings,
+    })
 }
 
 /// The instruction name as written (first word of the line).

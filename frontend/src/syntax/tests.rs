@@ -40,7 +40,11 @@ fn negative_testfiles_fail() {
 #[test]
 fn line_numbers() {
     let ast = parse(&read(&testdata().join("testfile-line/Dockerfile"))).expect("parse");
-    let got: Vec<(usize, usize)> = ast.nodes.iter().map(|n| (n.location.start_line, n.location.end_line)).collect();
+    let got: Vec<(usize, usize)> = ast
+        .nodes
+        .iter()
+        .map(|n| (n.location.start_line, n.location.end_line))
+        .collect();
     assert_eq!(got, vec![(5, 5), (11, 12), (17, 31)]);
 }
 
@@ -73,7 +77,10 @@ RUN indented \\
     let ast = parse(src).expect("parse");
     assert_eq!(ast.warnings.len(), 2);
     assert_eq!(ast.warnings[0].rule, "NoEmptyContinuation");
-    assert_eq!(ast.nodes[2].original, "RUN something     following     more");
+    assert_eq!(
+        ast.nodes[2].original,
+        "RUN something     following     more"
+    );
     assert_eq!(ast.warnings[0].location.start_line, 11);
     assert_eq!(ast.nodes[3].original, "RUN another     thing");
     assert_eq!(ast.warnings[1].location.start_line, 15);
@@ -83,18 +90,30 @@ RUN indented \\
 fn scanner_errors() {
     let label = "a".repeat(64 * 1024);
     let src = format!("\n\t\tFROM image\n\t\tLABEL test={label}\n");
-    assert_eq!(parse(&src).unwrap_err().message, "dockerfile line greater than max allowed size of 65535");
+    assert_eq!(
+        parse(&src).unwrap_err().message,
+        "dockerfile line greater than max allowed size of 65535"
+    );
 }
 
 #[test]
 fn empty_files() {
     for src in ["", "\n\n", "# only\n# comments\n", "# syntax=foo\n"] {
-        assert_eq!(parse(src).unwrap_err().message, "file with no instructions", "{src:?}");
+        assert_eq!(
+            parse(src).unwrap_err().message,
+            "file with no instructions",
+            "{src:?}"
+        );
     }
 }
 
 fn hd(name: &str, content: &str, expand: bool, chomp: bool) -> Heredoc {
-    Heredoc { name: name.into(), content: content.into(), expand, chomp }
+    Heredoc {
+        name: name.into(),
+        content: content.into(),
+        expand,
+        chomp,
+    }
 }
 
 #[test]
@@ -114,9 +133,17 @@ fn extracts_heredocs() {
         vec![hd("EXPAND", "\texpand $NAME\n", true, true)],
         vec![hd("NOEXPAND", "\tdon't expand $NAME\n", false, true)],
         vec![hd("COPY", "echo hello world\necho foo bar\n", true, false)],
-        vec![hd("COMMENT", "# internal comment\necho hello world\necho foo bar # trailing comment\n", true, false)],
+        vec![hd(
+            "COMMENT",
+            "# internal comment\necho hello world\necho foo bar # trailing comment\n",
+            true,
+            false,
+        )],
         vec![hd("MOUNT", "echo hello\n", true, false)],
-        vec![hd("FILE1", "content 1\n", true, false), hd("FILE2", "content 2\n", true, false)],
+        vec![
+            hd("FILE1", "content 1\n", true, false),
+            hd("FILE2", "content 2\n", true, false),
+        ],
         vec![hd("EOF", "\"foo\"\n'bar'\n", true, false)],
         vec![hd("X", "Y\n", true, false), hd("Y", "X\n", true, false)],
         vec![hd("COMPLEX", "print('hello world')\n", true, false)],
@@ -131,7 +158,13 @@ fn extracts_heredocs() {
     ];
     let ast = parse(&src).expect("parse");
     for (i, want) in expected.iter().enumerate() {
-        assert_eq!(&ast.nodes[i + 1].heredocs, want, "node {} {}", i + 1, ast.nodes[i + 1].original);
+        assert_eq!(
+            &ast.nodes[i + 1].heredocs,
+            want,
+            "node {} {}",
+            i + 1,
+            ast.nodes[i + 1].original
+        );
     }
     // USER <<INVALID does not take a heredoc, so the next line is an (unknown) instruction.
     assert_eq!(ast.nodes[4].keyword, "invalid");
@@ -140,7 +173,9 @@ fn extracts_heredocs() {
 
 #[test]
 fn json_form_has_no_heredoc() {
-    let ast = parse("\nFROM alpine:3.6\n\nRUN [\"whoami\"]\nRUN [\"<<EOF\"]\nRUN [\"<<'EOF'\"]\n\t").expect("parse");
+    let ast =
+        parse("\nFROM alpine:3.6\n\nRUN [\"whoami\"]\nRUN [\"<<EOF\"]\nRUN [\"<<'EOF'\"]\n\t")
+            .expect("parse");
     for n in &ast.nodes[1..] {
         assert!(n.heredocs.is_empty());
         assert!(n.json);
@@ -151,11 +186,29 @@ fn json_form_has_no_heredoc() {
 fn heredoc_errors_and_locations() {
     let e = parse("FROM a\nRUN <<EOF\necho\n").unwrap_err();
     assert_eq!(e.message, "unterminated heredoc");
-    assert_eq!(e.location, Some(Location { start_line: 2, end_line: 3 }));
+    assert_eq!(
+        e.location,
+        Some(Location {
+            start_line: 2,
+            end_line: 3
+        })
+    );
     let ast = parse("FROM a\nRUN <<EOF\r\necho\r\nEOF\r\nRUN x").expect("parse");
     assert_eq!(ast.nodes[1].heredocs[0].content, "echo\r\n");
-    assert_eq!(ast.nodes[1].location, Location { start_line: 2, end_line: 4 });
-    assert_eq!(ast.nodes[2].location, Location { start_line: 5, end_line: 5 });
+    assert_eq!(
+        ast.nodes[1].location,
+        Location {
+            start_line: 2,
+            end_line: 4
+        }
+    );
+    assert_eq!(
+        ast.nodes[2].location,
+        Location {
+            start_line: 5,
+            end_line: 5
+        }
+    );
     // ONBUILD triggers take heredocs too.
     let ast = parse("ONBUILD RUN <<EOF\nx\nEOF\n").expect("parse");
     assert_eq!(ast.nodes[0].heredocs[0].content, "x\n");
@@ -164,7 +217,9 @@ fn heredoc_errors_and_locations() {
 
 #[test]
 fn directives_and_escape() {
-    let ast = parse("# syntax=docker/dockerfile:1\n# escape=`\n# check=skip=all\nFROM a\nRUN x `\n y").expect("parse");
+    let ast =
+        parse("# syntax=docker/dockerfile:1\n# escape=`\n# check=skip=all\nFROM a\nRUN x `\n y")
+            .expect("parse");
     assert_eq!(ast.escape, '`');
     let names: Vec<&str> = ast.directives.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, vec!["syntax", "escape", "check"]);
@@ -176,13 +231,22 @@ fn directives_and_escape() {
     assert_eq!(e.message, "invalid escape token 'x' does not match ` or \\");
     let e = parse("# escape=`\n#ESCAPE=\\\nFROM a").unwrap_err();
     assert_eq!(e.message, "only one escape parser directive can be used");
-    assert_eq!(e.location, Some(Location { start_line: 2, end_line: 2 }));
+    assert_eq!(
+        e.location,
+        Some(Location {
+            start_line: 2,
+            end_line: 2
+        })
+    );
 
     // Directives stop at the first other line: later ones are plain comments.
     let ast = parse("# foo\n# escape=`\nFROM a").expect("parse");
     assert_eq!(ast.escape, '\\');
     assert!(ast.directives.is_empty());
-    assert_eq!(ast.nodes[0].prev_comment, vec!["foo".to_string(), "escape=`".to_string()]);
+    assert_eq!(
+        ast.nodes[0].prev_comment,
+        vec!["foo".to_string(), "escape=`".to_string()]
+    );
     let ast = parse("# unknown=1\n# escape=`\nFROM a").expect("parse");
     assert_eq!(ast.escape, '\\');
     // A BOM and leading whitespace do not hide a directive.
@@ -193,7 +257,10 @@ fn directives_and_escape() {
 #[test]
 fn comments_attach_to_next_instruction() {
     let ast = parse("# a\n#\n# b\n\n  # c\nFROM x\nRUN y\n").expect("parse");
-    assert_eq!(ast.nodes[0].prev_comment, vec!["b".to_string(), "# c".to_string()]);
+    assert_eq!(
+        ast.nodes[0].prev_comment,
+        vec!["b".to_string(), "# c".to_string()]
+    );
     assert!(ast.nodes[1].prev_comment.is_empty());
 }
 
@@ -209,12 +276,22 @@ fn flags_and_forms() {
 #[test]
 fn legacy_env_warns() {
     let ast = parse("FROM a\nENV A b c\nenv A=b\nLabel x y\n").expect("parse");
-    let rules: Vec<(&str, &str)> = ast.warnings.iter().map(|w| (w.rule.as_str(), w.message.as_str())).collect();
+    let rules: Vec<(&str, &str)> = ast
+        .warnings
+        .iter()
+        .map(|w| (w.rule.as_str(), w.message.as_str()))
+        .collect();
     assert_eq!(
         rules,
         vec![
-            ("LegacyKeyValueFormat", "\"ENV key=value\" should be used instead of legacy \"ENV key value\" format"),
-            ("LegacyKeyValueFormat", "\"Label key=value\" should be used instead of legacy \"Label key value\" format"),
+            (
+                "LegacyKeyValueFormat",
+                "\"ENV key=value\" should be used instead of legacy \"ENV key value\" format"
+            ),
+            (
+                "LegacyKeyValueFormat",
+                "\"Label key=value\" should be used instead of legacy \"Label key value\" format"
+            ),
         ]
     );
     assert!(ast.nodes[1].legacy_key_value);
@@ -224,16 +301,39 @@ fn legacy_env_warns() {
 #[test]
 fn parse_errors() {
     let cases = [
-        ("FROM a\nCMD [\"a\", 1]", "when using JSON array syntax, arrays must be comprised of strings only", (2, 2)),
+        (
+            "FROM a\nCMD [\"a\", 1]",
+            "when using JSON array syntax, arrays must be comprised of strings only",
+            (2, 2),
+        ),
         ("FROM a\nENV x", "ENV must have two arguments", (2, 2)),
-        ("FROM a\nLABEL \\\n x", "LABEL must have two arguments", (2, 3)),
-        ("FROM a\nENV a=b c", "Syntax error - can't find = in \"c\". Must be of the form: name=value", (2, 2)),
-        ("FROM a\nONBUILD ONBUILD RUN [1]", "when using JSON array syntax, arrays must be comprised of strings only", (2, 2)),
+        (
+            "FROM a\nLABEL \\\n x",
+            "LABEL must have two arguments",
+            (2, 3),
+        ),
+        (
+            "FROM a\nENV a=b c",
+            "Syntax error - can't find = in \"c\". Must be of the form: name=value",
+            (2, 2),
+        ),
+        (
+            "FROM a\nONBUILD ONBUILD RUN [1]",
+            "when using JSON array syntax, arrays must be comprised of strings only",
+            (2, 2),
+        ),
     ];
     for (src, msg, (s, e)) in cases {
         let err = parse(src).unwrap_err();
         assert_eq!(err.message, msg, "{src}");
-        assert_eq!(err.location, Some(Location { start_line: s, end_line: e }), "{src}");
+        assert_eq!(
+            err.location,
+            Some(Location {
+                start_line: s,
+                end_line: e
+            }),
+            "{src}"
+        );
     }
 }
 

@@ -282,7 +282,10 @@ mod tests {
     #[test]
     fn flags() {
         let (rest, f) = extract_builder_flags("--a=b --c \"x y\"", '\\');
-        assert_eq!((rest.as_ref(), f), ("\"x y\"", vec!["--a=b".to_string(), "--c".to_string()]));
+        assert_eq!(
+            (rest.as_ref(), f),
+            ("\"x y\"", vec!["--a=b".to_string(), "--c".to_string()])
+        );
         let (rest, f) = extract_builder_flags("--a=\"x y\" -- --b z", '\\');
         assert_eq!((rest.as_ref(), f), (" --b z", vec!["--a=x y".to_string()]));
         let (rest, f) = extract_builder_flags("--a --", '\\');

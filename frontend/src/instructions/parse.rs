@@ -1,0 +1,683 @@
+//! From AST nodes to typed instructions: BuildKit's `instructions.Parse`,
+//! `ParseInstruction` and the per-instruction parse functions of parse.go.
+
+use std::time::Duration;
+
+use crate::syntax::{
+    chomp_heredoc_content, go_quote, must_parse_heredoc, written_command, Ast, Node,
+};
+
+use super::commands::*;
+use super::error::InstructionError;
+use super::flags::BFlags;
+use super::goparse::{format_duration, parse_duration, parse_int};
+use super::mount::check_unexpanded_mount;
+use super::run::{parse_device, NetworkMode, SecurityMode};
+use super::suggest;
+
+/// What one node becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Instruction {
+    Stage(Stage),
+    Command(Command),
+}
+
+const ALL_INSTRUCTIONS: [&str; 18] = [
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
+];
+
+type Result<T> = std::result::Result<T, InstructionError>;
+
+fn at_least_one(cmd: &str) -> InstructionError {
+    format!("{cmd} requires at least one argument").into()
+}
+
+fn exactly_one(cmd: &str) -> InstructionError {
+    format!("{cmd} requires exactly one argument").into()
+}
+
+fn no_destination(cmd: &str) -> InstructionError {
+    format!("{cmd} requires at least two arguments, but only one was provided. Destination could not be determined")
+        .into()
+}
+
+/// Go's `strings.ToLower` (simple case mapping: `İ` becomes `i`).
+pub(crate) fn go_lower(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut l = c.to_lowercase();
+            match (l.next(), l.next()) {
+                (Some(x), None) => x,
+                _ if c == '\u{130}' => 'i',
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// Go's `strings.ToUpper` (simple case mapping: `ß` stays `ß`).
+pub(crate) fn go_upper(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut u = c.to_uppercase();
+            match (u.next(), u.next()) {
+                (Some(x), None) => x,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// The request one parse function works on (BuildKit's `parseRequest`).
+struct Req<'a> {
+    node: &'a Node,
+    /// The instruction name as written.
+    command: &'a str,
+    args: Vec<String>,
+    flags: BFlags<'a>,
+}
+
+impl<'a> Req<'a> {
+    fn new(node: &'a Node) -> Self {
+        let args = if node.keyword == "onbuild" {
+            // nodeArgs: the trigger's name then its arguments.
+            match &node.sub {
+                Some(sub) => {
+                    let mut a = vec![written_command(&sub.original).to_string()];
+                    a.extend(sub.args.iter().cloned());
+                    a
+                }
+                None => Vec::new(),
+            }
+        } else {
+            node.args.clone()
+        };
+        Req {
+            node,
+            command: written_command(&node.original),
+            args,
+            flags: BFlags::new(&node.flags),
+        }
+    }
+
+    fn command(self, kind: CommandKind) -> Command {
+        Command {
+            location: self.node.location,
+            original: self.node.original.trim().to_string(),
+            name: self.command.to_string(),
+            comments: self.node.prev_comment.clone(),
+            kind,
+        }
+    }
+
+    fn parse_flags(&mut self) -> Result<()> {
+        self.flags.parse().map_err(InstructionError::from)
+    }
+
+    fn is_json(&self) -> bool {
+        self.node.json
+    }
+}
+
+/// BuildKit's `getDocComment`: the rest of the first comment line starting with `name `.
+fn doc_comment(comments: &[String], name: &str) -> Option<String> {
+    if name.is_empty() {
+        return None;
+    }
+    comments.iter().find_map(|c| {
+        c.strip_prefix(name)
+            .and_then(|r| r.strip_prefix(' '))
+            .map(str::to_string)
+    })
+}
+
+/// Converts one AST node (BuildKit's `ParseInstruction`); errors carry the node's location but
+/// not the "dockerfile parse error on line N" prefix that [`parse_dockerfile`] adds.
+pub fn parse_instruction(node: &Node) -> Result<Instruction> {
+    let req = Req::new(node);
+    let r = match node.keyword.as_str() {
+        "env" => parse_env(req).map(Instruction::Command),
+        "maintainer" => parse_maintainer(req).map(Instruction::Command),
+        "label" => parse_label(req).map(Instruction::Command),
+        "add" => parse_add(req).map(Instruction::Command),
+        "copy" => parse_copy(req).map(Instruction::Command),
+        "from" => parse_from(req).map(Instruction::Stage),
+        "onbuild" => parse_onbuild(req).map(Instruction::Command),
+        "workdir" => parse_workdir(req).map(Instruction::Command),
+        "run" => parse_run(req).map(Instruction::Command),
+        "cmd" => parse_cmd(req).map(Instruction::Command),
+        "healthcheck" => parse_healthcheck(req).map(Instruction::Command),
+        "entrypoint" => parse_entrypoint(req).map(Instruction::Command),
+        "expose" => parse_expose(req).map(Instruction::Command),
+        "user" => parse_user(req).map(Instruction::Command),
+        "volume" => parse_volume(req).map(Instruction::Command),
+        "stopsignal" => parse_stopsignal(req).map(Instruction::Command),
+        "arg" => parse_arg(req).map(Instruction::Command),
+        "shell" => parse_shell(req).map(Instruction::Command),
+        _ => {
+            let name = written_command(&node.original);
+            let msg = format!("unknown instruction: {name}");
+            Err(suggest::wrap(msg, name, &ALL_INSTRUCTIONS, false).into())
+        }
+    };
+    r.map_err(|e| e.at(node.location))
+}
+
+/// Converts a whole AST into stages (BuildKit's `instructions.Parse`).
+pub fn parse_dockerfile(ast: &Ast) -> Result<Dockerfile> {
+    let mut df = Dockerfile::default();
+    for node in &ast.nodes {
+        let inst = parse_instruction(node).map_err(|e| InstructionError {
+            message: format!(
+                "dockerfile parse error on line {}: {}",
+                node.location.start_line, e.message
+            ),
+            location: Some(node.location),
+        })?;
+        match inst {
+            Instruction::Stage(s) => df.stages.push(s),
+            Instruction::Command(c) => match df.stages.last_mut() {
+                Some(stage) => stage.commands.push(c),
+                None => match c.kind {
+                    CommandKind::Arg(a) => df.meta_args.push(a),
+                    _ => {
+                        return Err(InstructionError::new("no build stage in current context")
+                            .at(node.location))
+                    }
+                },
+            },
+        }
+    }
+    Ok(df)
+}
+
+fn parse_kvps(args: &[String], legacy: bool, cmd: &str) -> Result<Vec<KeyValuePair>> {
+    if args.is_empty() {
+        return Err(at_least_one(cmd));
+    }
+    if !args.len().is_multiple_of(2) {
+        return Err(format!("Bad input to {cmd}, too many arguments").into());
+    }
+    args.chunks(2)
+        .map(|p| {
+            if p[0].is_empty() {
+                return Err(format!("{cmd} names can not be blank").into());
+            }
+            Ok(KeyValuePair {
+                key: p[0].clone(),
+                value: p[1].clone(),
+                no_delim: legacy,
+            })
+        })
+        .collect()
+}
+
+fn parse_env(mut req: Req<'_>) -> Result<Command> {
+    req.parse_flags()?;
+    let env = parse_kvps(&req.args, req.node.legacy_key_value, "ENV")?;
+    Ok(req.command(CommandKind::Env(EnvCommand { env })))
+}
+
+fn parse_maintainer(mut req: Req<'_>) -> Result<Command> {
+    if req.args.len() != 1 {
+        return Err(exactly_one("MAINTAINER"));
+    }
+    req.parse_flags()?;
+    let maintainer = req.args[0].clone();
+    Ok(req.command(CommandKind::Maintainer(MaintainerCommand { maintainer })))
+}
+
+fn parse_label(mut req: Req<'_>) -> Result<Command> {
+    req.parse_flags()?;
+    let labels = parse_kvps(&req.args, req.node.legacy_key_value, "LABEL")?;
+    Ok(req.command(CommandKind::Label(LabelCommand { labels })))
+}
+
+fn parse_sources_and_dest(req: &Req<'_>, cmd: &str) -> Result<SourcesAndDest> {
+    let (dest, srcs) = req.args.split_last().ok_or_else(|| no_destination(cmd))?;
+    if must_parse_heredoc(dest).is_some() {
+        return Err(format!("{cmd} cannot accept a heredoc as a destination").into());
+    }
+    let mut sd = SourcesAndDest {
+        dest_path: dest.clone(),
+        ..Default::default()
+    };
+    for src in srcs {
+        match must_parse_heredoc(src) {
+            Some(h) => {
+                // The last heredoc of that name wins, as with BuildKit's lookup map.
+                let content = req
+                    .node
+                    .heredocs
+                    .iter()
+                    .rev()
+                    .find(|d| d.name == h.name)
+                    .map(|d| d.content.as_str())
+                    .unwrap_or("");
+                let data = if h.chomp {
+                    chomp_heredoc_content(content)
+                } else {
+                    content.to_string()
+                };
+                sd.source_contents.push(SourceContent {
+                    path: h.name,
+                    data,
+                    expand: h.expand,
+                });
+            }
+            None => sd.source_paths.push(src.clone()),
+        }
+    }
+    Ok(sd)
+}
+
+fn parse_add(mut req: Req<'_>) -> Result<Command> {
+    if req.args.len() < 2 {
+        return Err(no_destination("ADD"));
+    }
+    let chown = req.flags.add_string("chown", "");
+    let chmod = req.flags.add_string("chmod", "");
+    let link = req.flags.add_bool("link", false);
+    let keep_git_dir = req.flags.add_bool("keep-git-dir", false);
+    let checksum = req.flags.add_string("checksum", "");
+    let unpack = req.flags.add_bool("unpack", false);
+    let exclude = req.flags.add_strings("exclude");
+    req.parse_flags()?;
+    let sources_and_dest = parse_sources_and_dest(&req, "ADD")?;
+    let f = &mut req.flags;
+    let add = AddCommand {
+        sources_and_dest,
+        chown: non_empty(f.value(chown)),
+        chmod: non_empty(f.value(chmod)),
+        link: f.is_true(link),
+        keep_git_dir: f.is_used(keep_git_dir).then(|| f.is_true(keep_git_dir)),
+        checksum: non_empty(f.value(checksum)),
+        unpack: f.is_used(unpack).then(|| f.is_true(unpack)),
+        exclude_patterns: f.take_values(exclude),
+    };
+    Ok(req.command(CommandKind::Add(add)))
+}
+
+fn parse_copy(mut req: Req<'_>) -> Result<Command> {
+    if req.args.len() < 2 {
+        return Err(no_destination("COPY"));
+    }
+    let chown = req.flags.add_string("chown", "");
+    let from = req.flags.add_string("from", "");
+    let chmod = req.flags.add_string("chmod", "");
+    let link = req.flags.add_bool("link", false);
+    let exclude = req.flags.add_strings("exclude");
+    let parents = req.flags.add_bool("parents", false);
+    req.parse_flags()?;
+    let sources_and_dest = parse_sources_and_dest(&req, "COPY")?;
+    let f = &mut req.flags;
+    let copy = CopyCommand {
+        sources_and_dest,
+        from: non_empty(f.value(from)),
+        chown: non_empty(f.value(chown)),
+        chmod: non_empty(f.value(chmod)),
+        link: f.is_true(link),
+        parents: f.is_true(parents),
+        exclude_patterns: f.take_values(exclude),
+    };
+    Ok(req.command(CommandKind::Copy(copy)))
+}
+
+/// `^[a-z][a-z0-9-_.]*$`
+fn valid_stage_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_lowercase()
+        && b.iter().all(|&c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.')
+        })
+}
+
+/// `strings.EqualFold(s, "as")`, with Go's folding (`ſ` folds to `s`).
+fn is_as(s: &str) -> bool {
+    let mut c = s.chars();
+    matches!(
+        (c.next(), c.next(), c.next()),
+        (Some('a' | 'A'), Some('s' | 'S' | '\u{17f}'), None)
+    )
+}
+
+fn parse_from(mut req: Req<'_>) -> Result<Stage> {
+    let args = &req.args;
+    let (name, orig_name, as_keyword) = if args.len() == 3 && is_as(&args[1]) {
+        let name = go_lower(&args[2]);
+        if !valid_stage_name(&name) {
+            return Err(format!(
+                "invalid name for build stage: {}, name can't start with a number or contain symbols",
+                go_quote(&args[2])
+            )
+            .into());
+        }
+        (Some(name), Some(args[2].clone()), Some(args[1].clone()))
+    } else if args.len() != 1 {
+        return Err("FROM requires either one or three arguments".into());
+    } else {
+        (None, None, None)
+    };
+    let platform = req.flags.add_string("platform", "");
+    req.parse_flags()?;
+    let comments = req.node.prev_comment.clone();
+    Ok(Stage {
+        comment: name.as_deref().and_then(|n| doc_comment(&comments, n)),
+        name,
+        orig_name,
+        base_name: req.args[0].clone(),
+        platform: non_empty(req.flags.value(platform)),
+        commands: Vec::new(),
+        location: req.node.location,
+        comments,
+        original: req.node.original.trim().to_string(),
+        keyword: req.command.to_string(),
+        as_keyword,
+    })
+}
+
+/// Strips `(?i)^\s*ONBUILD\s*` from the original line.
+fn strip_onbuild(original: &str) -> &str {
+    let is_ws = |c: char| matches!(c, '\t' | '\n' | '\x0c' | '\r' | ' ');
+    let s = original.trim_start_matches(is_ws);
+    match s.get(..7) {
+        Some(k) if k.eq_ignore_ascii_case("onbuild") => s[7..].trim_start_matches(is_ws),
+        _ => original,
+    }
+}
+
+fn parse_onbuild(mut req: Req<'_>) -> Result<Command> {
+    if req.args.is_empty() {
+        return Err(at_least_one("ONBUILD"));
+    }
+    req.parse_flags()?;
+    let trigger = go_upper(req.args[0].trim());
+    match trigger.as_str() {
+        "ONBUILD" => return Err("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed".into()),
+        "MAINTAINER" | "FROM" => {
+            return Err(format!("{trigger} isn't allowed as an ONBUILD trigger").into())
+        }
+        _ => {}
+    }
+    let mut expression = strip_onbuild(&req.node.original).to_string();
+    for h in &req.node.heredocs {
+        expression.push('\n');
+        expression.push_str(&h.content);
+        expression.push_str(&h.name);
+    }
+    Ok(req.command(CommandKind::Onbuild(OnbuildCommand { expression })))
+}
+
+fn parse_workdir(mut req: Req<'_>) -> Result<Command> {
+    if req.args.len() != 1 {
+        return Err(exactly_one("WORKDIR"));
+    }
+    req.parse_flags()?;
+    let path = req.args[0].clone();
+    Ok(req.command(CommandKind::Workdir(WorkdirCommand { path })))
+}
+
+/// `parseShellDependentCommand` + `handleJSONArgs`.
+fn command_line(req: &Req<'_>) -> CommandLine {
+    let files = req
+        .node
+        .heredocs
+        .iter()
+        .map(|h| ShellInlineFile {
+            name: h.name.clone(),
+            data: h.content.clone(),
+            chomp: h.chomp,
+        })
+        .collect();
+    let args = if req.args.is_empty() || req.is_json() {
+        req.args.clone()
+    } else {
+        vec![req.args.join(" ")]
+    };
+    CommandLine {
+        args,
+        prepend_shell: !req.is_json(),
+        files,
+    }
+}
+
+fn parse_run(mut req: Req<'_>) -> Result<Command> {
+    // The flags BuildKit's RUN hooks declare.
+    let device = req.flags.add_strings("device");
+    let mount = req.flags.add_strings("mount");
+    let network = req.flags.add_string("network", "default");
+    let security = req.flags.add_string("security", "sandbox");
+    req.parse_flags()?;
+    let flags_used = req.flags.used();
+    let cmd = command_line(&req);
+    let devices = req
+        .flags
+        .take_values(device)
+        .iter()
+        .map(|d| parse_device(d))
+        .collect::<Result<Vec<_>>>()?;
+    let mounts = req.flags.take_values(mount);
+    for m in &mounts {
+        check_unexpanded_mount(m)?;
+    }
+    let network = NetworkMode::parse(req.flags.value(network))?;
+    let security = SecurityMode::parse(req.flags.value(security))?;
+    Ok(req.command(CommandKind::Run(RunCommand {
+        cmd,
+        mounts,
+        network,
+        security,
+        devices,
+        flags_used,
+    })))
+}
+
+fn parse_cmd(mut req: Req<'_>) -> Result<Command> {
+    req.parse_flags()?;
+    let cmd = command_line(&req);
+    Ok(req.command(CommandKind::Cmd(CmdCommand { cmd })))
+}
+
+fn parse_entrypoint(mut req: Req<'_>) -> Result<Command> {
+    req.parse_flags()?;
+    let cmd = command_line(&req);
+    Ok(req.command(CommandKind::Entrypoint(EntrypointCommand { cmd })))
+}
+
+/// `parseOptInterval`: zero when empty, otherwise at least 1ms.
+fn opt_interval(name: &str, value: &str) -> Result<Duration> {
+    if value.is_empty() {
+        return Ok(Duration::ZERO);
+    }
+    let d = parse_duration(value)?;
+    if d == 0 {
+        return Ok(Duration::ZERO);
+    }
+    const MIN: i64 = 1_000_000;
+    if d < MIN {
+        return Err(format!(
+            "Interval {} cannot be less than {}",
+            go_quote(name),
+            format_duration(MIN)
+        )
+        .into());
+    }
+    Ok(Duration::from_nanos(d.unsigned_abs()))
+}
+
+fn parse_healthcheck(mut req: Req<'_>) -> Result<Command> {
+    if req.args.is_empty() {
+        return Err(at_least_one("HEALTHCHECK"));
+    }
+    let typ = go_upper(&req.args[0]);
+    let args = req.args[1..].to_vec();
+    let health = if typ == "NONE" {
+        if !args.is_empty() {
+            return Err("HEALTHCHECK NONE takes no arguments".into());
+        }
+        Healthcheck {
+            test: vec![typ],
+            ..Default::default()
+        }
+    } else {
+        let interval = req.flags.add_string("interval", "");
+        let timeout = req.flags.add_string("timeout", "");
+        let start_period = req.flags.add_string("start-period", "");
+        let start_interval = req.flags.add_string("start-interval", "");
+        let retries = req.flags.add_string("retries", "");
+        req.parse_flags()?;
+        if typ != "CMD" {
+            return Err(format!("Unknown type {} in HEALTHCHECK (try CMD)", go_quote(&typ)).into());
+        }
+        let cmd_slice = if args.is_empty() || req.is_json() {
+            args
+        } else {
+            vec![args.join(" ")]
+        };
+        if cmd_slice.is_empty() {
+            return Err("Missing command after HEALTHCHECK CMD".into());
+        }
+        let mut test = vec![if req.is_json() {
+            typ
+        } else {
+            "CMD-SHELL".to_string()
+        }];
+        test.extend(cmd_slice);
+        let f = &req.flags;
+        let mut h = Healthcheck {
+            test,
+            interval: opt_interval("interval", f.value(interval))?,
+            timeout: opt_interval("timeout", f.value(timeout))?,
+            start_period: opt_interval("start-period", f.value(start_period))?,
+            start_interval: opt_interval("start-interval", f.value(start_interval))?,
+            retries: 0,
+        };
+        let r = f.value(retries);
+        if !r.is_empty() {
+            let n = parse_int(r, 32)?;
+            if n < 0 {
+                return Err(format!("--retries cannot be negative ({n})").into());
+            }
+            h.retries = n as i32;
+        }
+        h
+    };
+    Ok(req.command(CommandKind::Healthcheck(HealthcheckCommand { health })))
+}
+
+fn parse_expose(mut req: Req<'_>) -> Result<Command> {
+    if req.args.is_empty() {
+        return Err(at_least_one("EXPOSE"));
+    }
+    req.parse_flags()?;
+    let mut ports = req.args.clone();
+    ports.sort();
+    Ok(req.command(CommandKind::Expose(ExposeCommand { ports })))
+}
+
+fn parse_user(mut req: Req<'_>) -> Result<Command> {
+    if req.args.len() != 1 {
+        return Err(exactly_one("USER"));
+    }
+    req.parse_flags()?;
+    let user = req.args[0].clone();
+    Ok(req.command(CommandKind::User(UserCommand { user })))
+}
+
+fn parse_volume(mut req: Req<'_>) -> Result<Command> {
+    if req.args.is_empty() {
+        return Err(at_least_one("VOLUME"));
+    }
+    req.parse_flags()?;
+    let mut volumes = Vec::with_capacity(req.args.len());
+    for v in &req.args {
+        let v = v.trim();
+        if v.is_empty() {
+            return Err("VOLUME specified can not be an empty string".into());
+        }
+        volumes.push(v.to_string());
+    }
+    Ok(req.command(CommandKind::Volume(VolumeCommand { volumes })))
+}
+
+fn parse_stopsignal(req: Req<'_>) -> Result<Command> {
+    // BuildKit never checks STOPSIGNAL's flags.
+    if req.args.len() != 1 {
+        return Err(exactly_one("STOPSIGNAL"));
+    }
+    let signal = req.args[0].clone();
+    Ok(req.command(CommandKind::StopSignal(StopSignalCommand { signal })))
+}
+
+fn parse_arg(req: Req<'_>) -> Result<Command> {
+    // BuildKit never checks ARG's flags either.
+    if req.args.is_empty() {
+        return Err(at_least_one("ARG"));
+    }
+    let comments = &req.node.prev_comment;
+    // Index the comments by their first word, so many ARGs under many comments stay linear.
+    let mut by_first_word: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for c in comments.iter().rev() {
+        if let Some((w, rest)) = c.split_once(' ') {
+            by_first_word.insert(w, rest);
+        }
+    }
+    let mut args = Vec::with_capacity(req.args.len());
+    for a in &req.args {
+        let (key, value) = match a.split_once('=') {
+            Some((k, v)) => {
+                if k.is_empty() {
+                    return Err("ARG names can not be blank".into());
+                }
+                (k.to_string(), Some(v.to_string()))
+            }
+            None => (a.clone(), None),
+        };
+        let doc = if key.contains(' ') {
+            doc_comment(comments, &key)
+        } else {
+            by_first_word.get(key.as_str()).map(|s| s.to_string())
+        };
+        args.push(ArgPair {
+            key,
+            value,
+            doc_comment: doc,
+        });
+    }
+    let location = req.node.location;
+    Ok(req.command(CommandKind::Arg(ArgCommand { args, location })))
+}
+
+fn parse_shell(mut req: Req<'_>) -> Result<Command> {
+    req.parse_flags()?;
+    if req.args.is_empty() {
+        return Err(at_least_one("SHELL"));
+    }
+    if !req.is_json() {
+        return Err("SHELL requires the arguments to be in JSON form".into());
+    }
+    let shell = req.args.clone();
+    Ok(req.command(CommandKind::Shell(ShellCommand { shell })))
+}
