@@ -1,5 +1,11 @@
 //! A BuildKit Dockerfile frontend: the Dockerfile language, its lowering to LLB and the gateway program.
 
+pub mod convert;
+pub mod dockerignore;
+pub mod error;
+pub mod gateway;
+pub mod image;
 pub mod instructions;
+pub mod options;
 pub mod shell;
 pub mod syntax;

@@ -1,0 +1,17 @@
+# The gateway image of this frontend, for users: `docker buildx build -t <name> .`
+# A Rust builder stage compiles one static binary; the image is that binary alone.
+ARG RUST_IMAGE=rust:1-bookworm
+
+FROM ${RUST_IMAGE} AS builder
+WORKDIR /src
+COPY . .
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    target="$(uname -m)-unknown-linux-gnu" && \
+    RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --target "$target" -p dockerfile-frontend && \
+    cp "target/$target/release/dockerfile-frontend" /dockerfile-frontend
+
+FROM scratch
+COPY --from=builder /dockerfile-frontend /bin/dockerfile-frontend
+LABEL moby.buildkit.frontend.network.none="true"
+ENTRYPOINT ["/bin/dockerfile-frontend"]

@@ -1,0 +1,76 @@
+//! The environment of a build step: an ordered list of variables where setting a key again
+//! moves it to the end, as BuildKit's `llb.EnvList` orders them (this order is part of the
+//! exec op, so it decides cache hits across frontends).
+
+use crate::shell::EnvGetter;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvList {
+    vars: Vec<(String, String)>,
+}
+
+impl EnvList {
+    pub fn new() -> Self {
+        EnvList::default()
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.vars.retain(|(k, _)| k != key);
+        self.vars.push((key.to_string(), value.to_string()));
+    }
+
+    pub fn set_default(&mut self, key: &str, value: &str) {
+        if self.get(key).is_none() {
+            self.set(key, value);
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) {
+        self.vars.retain(|(k, _)| k != key);
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// `KEY=value` strings, in order.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.vars.iter().map(|(k, v)| format!("{k}={v}")).collect()
+    }
+}
+
+impl EnvGetter for EnvList {
+    fn get(&self, key: &str) -> Option<&str> {
+        EnvList::get(self, key)
+    }
+
+    fn keys(&self) -> Vec<String> {
+        self.vars.iter().map(|(k, _)| k.clone()).collect()
+    }
+}
+
+/// Splits `KEY=value` (a missing `=` gives an empty value).
+pub fn split_key_value(s: &str) -> (&str, &str) {
+    s.split_once('=').unwrap_or((s, ""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setting_again_moves_the_key_last() {
+        let mut e = EnvList::new();
+        e.set("A", "1");
+        e.set("B", "2");
+        e.set("A", "3");
+        assert_eq!(e.to_vec(), vec!["B=2", "A=3"]);
+        e.set_default("B", "x");
+        e.set_default("C", "4");
+        assert_eq!(e.to_vec(), vec!["B=2", "A=3", "C=4"]);
+    }
+}

@@ -1,0 +1,88 @@
+//! Errors that point into the Dockerfile: how they travel to BuildKit (a `google.rpc.Status`
+//! with an `errdefs.Source` detail, which buildctl and buildx print as the surrounding lines)
+//! and how the command-line tool prints them.
+
+use buildkit_proto::google::rpc::Status;
+use buildkit_proto::{errdefs, pb};
+use prost::Message;
+
+use crate::syntax::Location;
+
+/// gRPC's `Unknown`, what BuildKit uses for build errors.
+const CODE_UNKNOWN: i32 = 2;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct LocatedError {
+    pub message: String,
+    pub location: Option<Location>,
+}
+
+impl LocatedError {
+    pub fn new(message: impl Into<String>, location: Option<Location>) -> Self {
+        LocatedError { message: message.into(), location }
+    }
+
+    /// The status returned to BuildKit, carrying the Dockerfile and the lines when known.
+    pub fn to_status(&self, filename: &str, source: Option<&[u8]>) -> Status {
+        let mut details = Vec::new();
+        if let (Some(loc), Some(data)) = (self.location, source) {
+            let detail = errdefs::Source {
+                info: Some(pb::SourceInfo { filename: filename.to_string(), data: data.to_vec(), definition: None, language: "Dockerfile".into() }),
+                ranges: vec![line_range(loc)],
+            };
+            details.push(prost_types::Any { type_url: "type.googleapis.com/errdefs.Source".into(), value: detail.encode_to_vec() });
+        }
+        Status { code: CODE_UNKNOWN, message: self.message.clone(), details }
+    }
+
+    /// `Dockerfile:3` followed by the lines around the error, as buildctl shows it.
+    pub fn render(&self, filename: &str, source: &str) -> String {
+        let Some(loc) = self.location else { return format!("error: {}", self.message) };
+        let lines: Vec<&str> = source.lines().collect();
+        let first = loc.start_line.saturating_sub(3).max(1);
+        let last = (loc.end_line + 2).min(lines.len());
+        let mut out = format!("{filename}:{}\n--------------------\n", loc.start_line);
+        for n in first..=last {
+            let marker = if (loc.start_line..=loc.end_line).contains(&n) { ">>>" } else { "   " };
+            out.push_str(&format!(" {marker} {n:>3} | {}\n", lines.get(n - 1).copied().unwrap_or_default()));
+        }
+        out.push_str("--------------------\n");
+        out.push_str(&format!("error: {}", self.message));
+        out
+    }
+}
+
+fn line_range(loc: Location) -> pb::Range {
+    let pos = |line: usize| Some(pb::Position { line: i32::try_from(line).unwrap_or(i32::MAX), character: 0 });
+    pb::Range { start: pos(loc.start_line), end: pos(loc.end_line.max(loc.start_line)) }
+}
+
+/// A plain error with no place in the Dockerfile.
+pub fn plain_status(message: &str) -> Status {
+    Status { code: CODE_UNKNOWN, message: message.to_string(), details: Vec::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_carries_the_source() {
+        let e = LocatedError::new("unknown instruction: FOO", Some(Location { start_line: 2, end_line: 2 }));
+        let s = e.to_status("Dockerfile", Some(b"FROM x\nFOO bar\n"));
+        assert_eq!(s.message, "unknown instruction: FOO");
+        let src = errdefs::Source::decode(s.details[0].value.as_slice()).unwrap();
+        assert_eq!(src.ranges[0].start.as_ref().unwrap().line, 2);
+        assert_eq!(src.info.unwrap().filename, "Dockerfile");
+    }
+
+    #[test]
+    fn render_marks_the_lines() {
+        let e = LocatedError::new("bad", Some(Location { start_line: 2, end_line: 2 }));
+        let r = e.render("Dockerfile", "FROM x\nFOO bar\nRUN y\n");
+        assert!(r.starts_with("Dockerfile:2\n"));
+        assert!(r.contains(">>>   2 | FOO bar"));
+        assert!(r.ends_with("error: bad"));
+    }
+}

@@ -1,0 +1,142 @@
+//! A thin client over BuildKit's `LLBBridge`: the calls the frontend makes, with the
+//! environment BuildKit gives a gateway frontend (options, session, capabilities).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{anyhow, Context, Result};
+use buildkit_proto::gateway::{self as gw, llb_bridge_client::LlbBridgeClient};
+use buildkit_proto::pb;
+use tonic::transport::{Channel, Endpoint, Uri};
+
+use super::stdio::StdioStream;
+
+/// Environment variables BuildKit sets for a gateway frontend.
+const OPT_PREFIX: &str = "BUILDKIT_FRONTEND_OPT_";
+
+pub struct Bridge {
+    client: LlbBridgeClient<Channel>,
+    pub opts: BTreeMap<String, String>,
+    pub session_id: String,
+    frontend_caps: BTreeSet<String>,
+    llb_caps: BTreeSet<String>,
+    pub workers: Vec<buildkit_proto::moby::buildkit::v1::types::WorkerRecord>,
+}
+
+impl Bridge {
+    /// Connects over stdio and pings the daemon for its capabilities.
+    pub async fn connect() -> Result<Self> {
+        let channel = Endpoint::from_static("http://buildkit.gateway")
+            .connect_with_connector(tower::service_fn(|_: Uri| async {
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(StdioStream::new()?))
+            }))
+            .await
+            .context("connecting to BuildKit over stdio")?;
+        let mut client = LlbBridgeClient::new(channel).max_decoding_message_size(usize::MAX).max_encoding_message_size(usize::MAX);
+        let pong = client.ping(gw::PingRequest {}).await.context("ping")?.into_inner();
+        let enabled = |caps: &[buildkit_proto::apicaps::ApiCap]| caps.iter().filter(|c| c.enabled).map(|c| c.id.clone()).collect();
+        Ok(Bridge {
+            frontend_caps: enabled(&pong.frontend_api_caps),
+            llb_caps: enabled(&pong.llb_caps),
+            workers: pong.workers,
+            client,
+            opts: opts_from_env(std::env::vars()),
+            session_id: std::env::var("BUILDKIT_SESSION_ID").unwrap_or_default(),
+        })
+    }
+
+    pub fn has_frontend_cap(&self, cap: &str) -> bool {
+        self.frontend_caps.contains(cap)
+    }
+
+    pub fn has_llb_cap(&self, cap: &str) -> bool {
+        self.llb_caps.contains(cap)
+    }
+
+    fn client(&self) -> LlbBridgeClient<Channel> {
+        self.client.clone()
+    }
+
+    /// Solves a definition and returns the result's ref id ("" for an empty result).
+    pub async fn solve(&self, def: pb::Definition, cache_imports: Vec<gw::CacheOptionsEntry>) -> Result<String> {
+        let req = gw::SolveRequest { definition: Some(def), allow_result_return: true, cache_imports, ..Default::default() };
+        let res = self.client().solve(req).await.map_err(status_error)?.into_inner();
+        match res.result.and_then(|r| r.result) {
+            Some(gw::result::Result::Ref(r)) => Ok(r.id),
+            Some(gw::result::Result::RefDeprecated(id)) => Ok(id),
+            Some(gw::result::Result::Refs(_)) => Err(anyhow!("solve returned several refs where one was expected")),
+            None => Ok(res.r#ref),
+        }
+    }
+
+    pub async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, tonic::Status> {
+        let req = gw::ReadFileRequest { r#ref: ref_id.to_string(), file_path: path.to_string(), range: None };
+        Ok(self.client().read_file(req).await?.into_inner().data)
+    }
+
+    pub async fn resolve_image_config(&self, reference: &str, platform: &pb::Platform, resolve_mode: &str, log_name: String) -> Result<(String, Vec<u8>)> {
+        let req = gw::ResolveImageConfigRequest {
+            r#ref: reference.to_string(),
+            platform: Some(platform.clone()),
+            resolve_mode: resolve_mode.to_string(),
+            log_name,
+            session_id: self.session_id.clone(),
+            ..Default::default()
+        };
+        let res = self.client().resolve_image_config(req).await.map_err(status_error)?.into_inner();
+        Ok((res.digest, res.config))
+    }
+
+    pub async fn warn(&self, req: gw::WarnRequest) -> Result<()> {
+        self.client().warn(req).await.map_err(status_error)?;
+        Ok(())
+    }
+
+    pub async fn inputs(&self) -> Result<BTreeMap<String, pb::Definition>> {
+        Ok(self.client().inputs(gw::InputsRequest {}).await.map_err(status_error)?.into_inner().definitions)
+    }
+
+    pub async fn return_result(&self, result: gw::Result) -> Result<()> {
+        self.client().r#return(gw::ReturnRequest { result: Some(result), error: None }).await.map_err(status_error)?;
+        Ok(())
+    }
+
+    pub async fn return_error(&self, error: buildkit_proto::google::rpc::Status) -> Result<()> {
+        self.client().r#return(gw::ReturnRequest { result: None, error: Some(error) }).await.map_err(status_error)?;
+        Ok(())
+    }
+}
+
+/// A daemon-side error, with its message (which already carries BuildKit's context).
+pub fn status_error(s: tonic::Status) -> anyhow::Error {
+    anyhow!("{}", s.message())
+}
+
+/// `BUILDKIT_FRONTEND_OPT_<n>=key=value` → `{key: value}`.
+pub fn opts_from_env(vars: impl Iterator<Item = (String, String)>) -> BTreeMap<String, String> {
+    vars.filter(|(k, _)| k.starts_with(OPT_PREFIX))
+        .map(|(_, v)| match v.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (v, String::new()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_come_from_numbered_variables() {
+        let vars = [
+            ("BUILDKIT_FRONTEND_OPT_0", "target=builder"),
+            ("BUILDKIT_FRONTEND_OPT_1", "build-arg:A=x=y"),
+            ("BUILDKIT_FRONTEND_OPT_2", "no-cache"),
+            ("PATH", "/bin"),
+        ];
+        let opts = opts_from_env(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        assert_eq!(opts.get("target").map(String::as_str), Some("builder"));
+        assert_eq!(opts.get("build-arg:A").map(String::as_str), Some("x=y"));
+        assert_eq!(opts.get("no-cache").map(String::as_str), Some(""));
+        assert_eq!(opts.len(), 3);
+    }
+}

@@ -1,0 +1,21 @@
+//! The gateway program: talk to BuildKit over stdio, build, and return the result (or a
+//! located error) with `Return`.
+
+mod bridge;
+mod build;
+mod stdio;
+
+pub use bridge::{opts_from_env, Bridge};
+
+/// Runs one build (or subrequest) for the BuildKit that started this process.
+pub async fn run() -> anyhow::Result<()> {
+    let bridge = Bridge::connect().await?;
+    let outcome = build::build(&bridge).await;
+    match outcome {
+        Ok(result) => bridge.return_result(result).await,
+        Err(failure) => {
+            let status = failure.to_status();
+            bridge.return_error(status).await
+        }
+    }
+}

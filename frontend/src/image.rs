@@ -1,0 +1,200 @@
+//! The OCI image config (with Docker's extensions) a build returns: the base image's config
+//! carried forward, changed by each instruction, with one history entry per instruction.
+//! Field names and omission rules follow the JSON the reference frontend writes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Image {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub architecture: String,
+    #[serde(default)]
+    pub os: String,
+    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
+    #[serde(rename = "os.features", skip_serializing_if = "Option::is_none")]
+    pub os_features: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    #[serde(default)]
+    pub config: ImageConfig,
+    #[serde(default)]
+    pub rootfs: RootFs,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<History>,
+    /// Fields we do not interpret, kept as the base image had them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposed_ports: Option<BTreeMap<String, Map<String, Value>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<BTreeMap<String, Map<String, Value>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_dir: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_signal: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub args_escaped: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<Healthcheck>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_build: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shell: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Healthcheck {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test: Option<Vec<String>>,
+    /// Durations in nanoseconds, as Go's `time.Duration` marshals.
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub interval: i64,
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub timeout: i64,
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub start_period: i64,
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub start_interval: i64,
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub retries: i64,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RootFs {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub diff_ids: Vec<String>,
+}
+
+impl Default for RootFs {
+    fn default() -> Self {
+        RootFs { kind: "layers".into(), diff_ids: Vec::new() }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub empty_layer: bool,
+}
+
+impl Image {
+    /// The config of an image built `FROM scratch` for a platform.
+    pub fn empty(platform: &buildkit_llb::Platform) -> Self {
+        let mut img = Image {
+            architecture: platform.architecture.clone(),
+            os: platform.os.clone(),
+            variant: (!platform.variant.is_empty()).then(|| platform.variant.clone()),
+            ..Default::default()
+        };
+        img.config.working_dir = Some("/".into());
+        if platform.os != "windows" {
+            img.config.env = Some(vec![format!("PATH={DEFAULT_PATH}")]);
+        }
+        img
+    }
+
+    /// Parses a base image's config as the registry served it.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        // Serialising plain data to a Vec cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    pub fn env(&self) -> &[String] {
+        self.config.env.as_deref().unwrap_or_default()
+    }
+
+    /// Sets `key=value` in the config env, replacing an earlier value of the same key.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        let env = self.config.env.get_or_insert_with(Vec::new);
+        let entry = format!("{key}={value}");
+        match env.iter_mut().find(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) == key) {
+            Some(e) => *e = entry,
+            None => env.push(entry),
+        }
+    }
+
+    pub fn add_history(&mut self, created_by: String, empty_layer: bool, created: Option<String>) {
+        self.history.push(History {
+            created,
+            created_by: Some(created_by),
+            comment: Some(HISTORY_COMMENT.to_string()),
+            empty_layer,
+            ..Default::default()
+        });
+    }
+}
+
+/// The comment the reference frontend puts on every history entry it writes.
+pub const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
+
+/// The PATH an image gets when its base image sets none (BuildKit's `system.DefaultPathEnvUnix`).
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_a_docker_config_keeping_unknown_fields() {
+        let src = br#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["sh"],"Custom":1},"rootfs":{"type":"layers","diff_ids":["sha256:aa"]},"history":[{"created_by":"x"}],"container":"abc"}"#;
+        let img = Image::from_json(src).unwrap();
+        assert_eq!(img.config.cmd.as_deref(), Some(&["sh".to_string()][..]));
+        let back: Value = serde_json::from_slice(&img.to_json()).unwrap();
+        assert_eq!(back["container"], "abc");
+        assert_eq!(back["config"]["Custom"], 1);
+        assert_eq!(back["rootfs"]["diff_ids"][0], "sha256:aa");
+    }
+
+    #[test]
+    fn set_env_replaces_by_key() {
+        let mut img = Image::empty(&buildkit_llb::Platform::parse("linux/amd64").unwrap());
+        img.set_env("A", "1");
+        img.set_env("PATH", "/x");
+        img.set_env("A", "2");
+        assert_eq!(img.env(), &["PATH=/x".to_string(), "A=2".to_string()]);
+    }
+}
