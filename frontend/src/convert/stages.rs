@@ -182,7 +182,9 @@ impl<'a> Conversion<'a> {
         let context = super::copy::build_context(self.opts, context_paths.as_ref());
         let mut states: Vec<Option<StageState>> = (0..self.plans.len()).map(|_| None).collect();
         let mut used_paths = BTreeSet::new();
-        for i in 0..self.plans.len() {
+        // Images named by `COPY --from` come first: they depend on nothing, and stages may use them.
+        let pseudo_first = (0..self.plans.len()).filter(|&i| self.plans[i].stage.is_none()).chain((0..self.plans.len()).filter(|&i| self.plans[i].stage.is_some()));
+        for i in pseudo_first {
             if !self.needed[i] {
                 continue;
             }
