@@ -2,17 +2,18 @@
 //! platform, resolve every distinct base image once and concurrently, solve, and assemble the
 //! result with the image config metadata exporters read.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use buildkit_llb::{LocalOptions, Metadata, Platform, SourceFile, State};
+use buildkit_llb::{Platform, SourceFile};
 use buildkit_proto::gateway as gw;
 use buildkit_proto::google::rpc::Status;
 use futures::future::try_join_all;
-use serde_json::json;
 
 use super::bridge::Bridge;
-use crate::convert::{Conversion, ConvertOptions, ImageKey, ResolvedImage, ResolvedImages};
+use super::images::{resolve_images, ResolveFailure};
+use super::source::{read_context_dockerignore, read_dockerfile};
+use crate::convert::{Conversion, ConvertOptions, ImageKey};
 use crate::error::{plain_status, LocatedError};
 use crate::options::BuildOptions;
 use crate::{dockerignore, instructions, syntax};
@@ -88,7 +89,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
         .map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
 
     let keys: BTreeSet<ImageKey> = conversions.iter().flat_map(|c| c.images_to_resolve()).collect();
-    let images = resolve_images(bridge, &opts, keys, &ast, &df).await.map_err(|e| match e {
+    let images = resolve_images(bridge, &opts, keys, &df).await.map_err(|e| match e {
         ResolveFailure::Located(l) => locate(l),
         ResolveFailure::Other(m) => Failure::Plain(m),
     })?;
@@ -100,131 +101,6 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     });
     let refs = try_join_all(solves).await?;
 
-    let mut result = gw::Result::default();
-    let mut platforms_meta = Vec::new();
-    let mut refmap = BTreeMap::new();
-    for ((tp, conv), ref_id) in targets.iter().zip(&converted).zip(refs) {
-        let p = tp.clone().unwrap_or_else(Platform::host);
-        let id = p.to_string();
-        let config = conv.image.to_json();
-        let base = conv.base_image.as_ref().map(|b| b.to_json());
-        if opts.multi_platform {
-            refmap.insert(id.clone(), gw::Ref { id: ref_id, def: None });
-            result.metadata.insert(format!("containerimage.config/{id}"), config);
-            if let Some(b) = base {
-                result.metadata.insert(format!("containerimage.base.config/{id}"), b);
-            }
-        } else {
-            result.result = Some(gw::result::Result::Ref(gw::Ref { id: ref_id, def: None }));
-            result.metadata.insert("containerimage.config".into(), config);
-            if let Some(b) = base {
-                result.metadata.insert("containerimage.base.config".into(), b);
-            }
-        }
-        let mut platform = json!({"architecture": p.architecture, "os": p.os});
-        if !p.variant.is_empty() {
-            platform["variant"] = json!(p.variant);
-        }
-        platforms_meta.push(json!({"ID": id, "Platform": platform}));
-    }
-    if opts.multi_platform {
-        result.result = Some(gw::result::Result::Refs(gw::RefMap { refs: refmap }));
-    }
-    result.metadata.insert("refs.platforms".into(), serde_json::to_vec(&json!({ "Platforms": platforms_meta })).unwrap_or_default());
-    Ok(result)
+    Ok(super::result::assemble(&targets, &converted, refs, opts.multi_platform))
 }
 
-struct DockerfileSource {
-    data: Vec<u8>,
-    /// `<Dockerfile>.dockerignore`, which takes precedence over the context's `.dockerignore`.
-    ignore: Option<Vec<u8>>,
-}
-
-async fn read_dockerfile(bridge: &Bridge, opts: &BuildOptions, session_id: String) -> Result<DockerfileSource, Failure> {
-    let filename = &opts.filename;
-    let mut follow = vec![filename.clone(), format!("{filename}.dockerignore")];
-    let lowercase = lowercase_variant(filename);
-    follow.extend(lowercase.clone());
-    let local = State::local(
-        &opts.dockerfile_local,
-        LocalOptions {
-            session_id: Some(session_id),
-            shared_key_hint: Some(opts.dockerfile_local.clone()),
-            follow_paths: follow,
-            differ: Some("none".into()),
-            metadata: Metadata::named(format!("[internal] load build definition from {filename}")),
-            ..Default::default()
-        },
-    );
-    let def = local.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
-    let ref_id = bridge.solve(def, Vec::new()).await.map_err(|e| Failure::Plain(format!("failed to resolve dockerfile: {e:#}")))?;
-    let data = match bridge.read_file(&ref_id, filename).await {
-        Ok(d) => d,
-        Err(first) => match &lowercase {
-            Some(l) => bridge.read_file(&ref_id, l).await.map_err(|_| Failure::Plain(format!("failed to read dockerfile: {}", first.message())))?,
-            None => return Err(Failure::Plain(format!("failed to read dockerfile: {}", first.message()))),
-        },
-    };
-    if data.is_empty() {
-        return Err(Failure::Plain("the Dockerfile cannot be empty".into()));
-    }
-    let ignore = bridge.read_file(&ref_id, &format!("{filename}.dockerignore")).await.ok();
-    Ok(DockerfileSource { data, ignore })
-}
-
-/// `dockerfile` is also accepted where `Dockerfile` is asked for (moby/moby#10858).
-fn lowercase_variant(filename: &str) -> Option<String> {
-    let (dir, base) = filename.rsplit_once('/').map_or(("", filename), |(d, b)| (d, b));
-    (base == "Dockerfile").then(|| if dir.is_empty() { "dockerfile".to_string() } else { format!("{dir}/dockerfile") })
-}
-
-async fn read_context_dockerignore(bridge: &Bridge, opts: &BuildOptions, session_id: String) -> Result<Option<Vec<u8>>, Failure> {
-    let local = State::local(
-        &opts.context_local,
-        LocalOptions {
-            session_id: Some(session_id),
-            shared_key_hint: Some(opts.context_local.clone()),
-            follow_paths: vec![".dockerignore".into()],
-            differ: Some("none".into()),
-            metadata: Metadata::named("[internal] load .dockerignore"),
-            ..Default::default()
-        },
-    );
-    let def = local.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
-    let ref_id = bridge.solve(def, Vec::new()).await?;
-    Ok(bridge.read_file(&ref_id, ".dockerignore").await.ok())
-}
-
-enum ResolveFailure {
-    Located(LocatedError),
-    Other(String),
-}
-
-/// Resolves every image at once; an image that cannot be resolved is reported at the first FROM that names it.
-async fn resolve_images(bridge: &Bridge, opts: &BuildOptions, keys: BTreeSet<ImageKey>, _ast: &syntax::Ast, df: &instructions::Dockerfile) -> Result<ResolvedImages, ResolveFailure> {
-    let multi = opts.multi_platform;
-    let lookups = keys.into_iter().map(|(reference, platform)| async move {
-        let prefix = if multi { format!("[{platform} internal]") } else { "[internal]".to_string() };
-        let res = bridge.resolve_image_config(&reference, &platform.to_pb(), &opts.image_resolve_mode, format!("{prefix} load metadata for {reference}")).await;
-        (reference, platform, res)
-    });
-    let mut images = ResolvedImages::new();
-    for (reference, platform, res) in futures::future::join_all(lookups).await {
-        match res {
-            Ok((digest, config)) => {
-                images.insert((reference, platform), ResolvedImage { digest: (!digest.is_empty()).then_some(digest), config });
-            }
-            Err(e) => {
-                let location = df.stages.iter().find(|s| {
-                    buildkit_llb::reference::Reference::parse_normalized(&s.base_name).map(|r| r.to_string()).as_deref() == Ok(reference.as_str())
-                });
-                let message = format!("{reference}: {e:#}");
-                return Err(match location {
-                    Some(s) => ResolveFailure::Located(LocatedError::new(message, Some(s.location))),
-                    None => ResolveFailure::Other(message),
-                });
-            }
-        }
-    }
-    Ok(images)
-}

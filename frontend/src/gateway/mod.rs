@@ -3,6 +3,9 @@
 
 mod bridge;
 mod build;
+mod images;
+mod result;
+mod source;
 mod stdio;
 
 pub use bridge::{opts_from_env, Bridge};

@@ -1,0 +1,45 @@
+//! The result BuildKit's exporters read: one ref (or one per platform) and the image config
+//! of each, keyed as the reference frontend keys them.
+
+use std::collections::BTreeMap;
+
+use buildkit_llb::Platform;
+use buildkit_proto::gateway as gw;
+use serde_json::json;
+
+use crate::convert::Converted;
+
+pub fn assemble(targets: &[Option<Platform>], converted: &[Converted], refs: Vec<String>, multi_platform: bool) -> gw::Result {
+    let mut result = gw::Result::default();
+    let mut platforms_meta = Vec::new();
+    let mut refmap = BTreeMap::new();
+    for ((tp, conv), ref_id) in targets.iter().zip(converted).zip(refs) {
+        let p = tp.clone().unwrap_or_else(Platform::host);
+        let id = p.to_string();
+        let config = conv.image.to_json();
+        let base = conv.base_image.as_ref().map(|b| b.to_json());
+        if multi_platform {
+            refmap.insert(id.clone(), gw::Ref { id: ref_id, def: None });
+            result.metadata.insert(format!("containerimage.config/{id}"), config);
+            if let Some(b) = base {
+                result.metadata.insert(format!("containerimage.base.config/{id}"), b);
+            }
+        } else {
+            result.result = Some(gw::result::Result::Ref(gw::Ref { id: ref_id, def: None }));
+            result.metadata.insert("containerimage.config".into(), config);
+            if let Some(b) = base {
+                result.metadata.insert("containerimage.base.config".into(), b);
+            }
+        }
+        let mut platform = json!({"architecture": p.architecture, "os": p.os});
+        if !p.variant.is_empty() {
+            platform["variant"] = json!(p.variant);
+        }
+        platforms_meta.push(json!({"ID": id, "Platform": platform}));
+    }
+    if multi_platform {
+        result.result = Some(gw::result::Result::Refs(gw::RefMap { refs: refmap }));
+    }
+    result.metadata.insert("refs.platforms".into(), serde_json::to_vec(&json!({ "Platforms": platforms_meta })).unwrap_or_default());
+    result
+}
