@@ -36,6 +36,8 @@ pub struct BuildOptions {
     pub image_resolve_mode: String,
     pub hostname: Option<String>,
     pub cgroup_parent: Option<String>,
+    /// `build-arg:BUILDKIT_GIT_ADVICE`.
+    pub git_advice: bool,
     pub force_network_mode: Option<String>,
     pub cache_imports: Vec<CacheOptionsEntry>,
     /// `context:NAME=…` named contexts.
@@ -104,6 +106,10 @@ impl BuildOptions {
         if let Some(v) = get("cache-from") {
             cache_imports.extend(v.split(',').map(|r| CacheOptionsEntry { r#type: "registry".into(), attrs: BTreeMap::from([("ref".to_string(), r.to_string())]) }));
         }
+        let git_advice = match get("build-arg:BUILDKIT_GIT_ADVICE") {
+            Some(v) => parse_bool(&v).ok_or_else(|| OptionError(format!("failed to parse build-arg:BUILDKIT_GIT_ADVICE: strconv.ParseBool: parsing {v:?}: invalid syntax")))?,
+            None => false,
+        };
         Ok(BuildOptions {
             target: get("target"),
             filename: get("filename").unwrap_or_else(|| "Dockerfile".into()),
@@ -118,6 +124,7 @@ impl BuildOptions {
             image_resolve_mode,
             hostname: get("build-arg:BUILDKIT_SANDBOX_HOSTNAME").or_else(|| get("hostname")),
             cgroup_parent: get("cgroup-parent"),
+            git_advice,
             force_network_mode,
             cache_imports,
             named_contexts: prefixed("context:"),

@@ -9,6 +9,7 @@ mod copy;
 mod dispatch;
 mod env;
 mod expose;
+mod gitref;
 mod names;
 mod run;
 mod signal;
@@ -45,6 +46,8 @@ pub struct ConvertOptions {
     pub hostname: Option<String>,
     pub force_network_mode: Option<String>,
     pub cgroup_parent: Option<String>,
+    /// `BUILDKIT_GIT_ADVICE`: git sources print git's advice messages.
+    pub git_advice: bool,
     /// The client session that holds the build context.
     pub session_id: Option<String>,
     pub context_local: String,

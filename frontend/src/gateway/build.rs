@@ -76,6 +76,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
             hostname: opts.hostname.clone(),
             force_network_mode: opts.force_network_mode.clone(),
             cgroup_parent: opts.cgroup_parent.clone(),
+            git_advice: opts.git_advice,
             session_id: Some(session_id(&opts.context_local)),
             context_local: opts.context_local.clone(),
             context_excludes: excludes.clone(),
