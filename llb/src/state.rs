@@ -21,7 +21,13 @@ impl OpNode {
     /// Encodes `op` with `inputs` filled in as its `Input`s and computes its digest.
     pub(crate) fn new(mut op: pb::Op, inputs: Vec<Output>, metadata: Metadata) -> Arc<Self> {
         op.inputs = inputs.iter().map(Output::to_input).collect();
-        let bytes = op.encode_to_vec();
+        // BuildKit's Go marshaller (vtproto) writes the `op` oneof after the other fields: the
+        // same byte order gives the same digests, so caches are shared with the reference.
+        let body = op.op.take();
+        let mut bytes = op.encode_to_vec();
+        if body.is_some() {
+            bytes.extend(pb::Op { op: body, ..Default::default() }.encode_to_vec());
+        }
         let digest = digest_of(&bytes);
         Arc::new(OpNode { bytes, digest, inputs, metadata })
     }
