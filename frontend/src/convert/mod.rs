@@ -9,6 +9,7 @@ mod copy;
 mod dispatch;
 mod env;
 mod expose;
+mod mounts;
 mod names;
 mod run;
 mod signal;
@@ -45,6 +46,10 @@ pub struct ConvertOptions {
     pub hostname: Option<String>,
     pub force_network_mode: Option<String>,
     pub cgroup_parent: Option<String>,
+    /// `add-hosts`, `shm-size` and `ulimit`: applied to every RUN.
+    pub extra_hosts: Vec<crate::options::HostIp>,
+    pub shm_size: i64,
+    pub ulimits: Vec<crate::options::Ulimit>,
     /// The client session that holds the build context.
     pub session_id: Option<String>,
     pub context_local: String,
