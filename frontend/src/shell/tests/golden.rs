@@ -4,6 +4,8 @@
 //! Line format (tab-separated, `%XX` escapes control characters, `%` and `|`, lists are `|item`…):
 //! `<escape><raw_quotes><raw_escapes><skip_process_quotes><skip_unset_env>  word  env
 //!  ok  result  words  matched  unmatched` or `…  err  message`.
+//!
+//! `testdata/oracle/` holds the Go harness and the generators that produced it.
 
 use crate::shell::{envs_from_slice, Lex};
 
