@@ -21,10 +21,21 @@ pub enum NoCache {
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
     pub target: Option<String>,
-    /// Path of the Dockerfile inside the `dockerfile` local.
+    /// Path of the Dockerfile inside the `dockerfile` local (or the remote context).
     pub filename: String,
+    /// `dockerfilekey`: the local the Dockerfile comes from, even when the context is remote.
     pub dockerfile_local: String,
+    pub force_local_dockerfile: bool,
+    /// The local holding the main context; always `context`, as in the reference (whose
+    /// `contextkey` only names the option holding a remote context).
     pub context_local: String,
+    /// A git or http(s) URL given as the context (`docker build <url>`), from the option
+    /// `contextkey` names (default `context`).
+    pub remote_context: Option<String>,
+    /// `contextsubdir`: the directory of a remote context that is the build context.
+    pub context_subdir: Option<String>,
+    /// `BUILDKIT_CONTEXT_KEEP_GIT_DIR`: keep `.git` in a git context.
+    pub context_keep_git_dir: bool,
     pub build_args: BTreeMap<String, String>,
     pub labels: BTreeMap<String, String>,
     /// Empty means "the build platform".
@@ -36,6 +47,8 @@ pub struct BuildOptions {
     pub image_resolve_mode: String,
     pub hostname: Option<String>,
     pub cgroup_parent: Option<String>,
+    /// `build-arg:BUILDKIT_GIT_ADVICE`.
+    pub git_advice: bool,
     /// `add-hosts`: extra `/etc/hosts` entries for RUN.
     pub extra_hosts: Vec<HostIp>,
     /// `shm-size`, bytes: RUN gets a tmpfs `/dev/shm` of this size when positive.
@@ -52,7 +65,7 @@ pub struct BuildOptions {
 }
 
 /// Options this frontend does not implement yet: given one, the build fails saying so.
-const NOT_YET_SUPPORTED: &[&str] = &["attest:sbom", "contextsubdir", "memory", "memswap", "cpushares", "cpuperiod", "cpuquota", "cpusetcpus", "cpusetmems"];
+const NOT_YET_SUPPORTED: &[&str] = &["memory", "memswap", "cpushares", "cpuperiod", "cpuquota", "cpusetcpus", "cpusetmems"];
 
 impl BuildOptions {
     pub fn parse(opts: &BTreeMap<String, String>) -> Result<Self, OptionError> {
@@ -61,6 +74,7 @@ impl BuildOptions {
                 return Err(OptionError(format!("the build option {key:?} is not supported by this frontend yet")));
             }
         }
+        check_removed_and_unsupported(opts)?;
         let get = |k: &str| opts.get(k).filter(|v| !v.is_empty()).cloned();
         let prefixed = |prefix: &str| -> BTreeMap<String, String> {
             opts.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|n| (n.to_string(), v.clone()))).collect()
@@ -113,11 +127,24 @@ impl BuildOptions {
         if let Some(v) = get("cache-from") {
             cache_imports.extend(v.split(',').map(|r| CacheOptionsEntry { r#type: "registry".into(), attrs: BTreeMap::from([("ref".to_string(), r.to_string())]) }));
         }
+        let git_advice = match get("build-arg:BUILDKIT_GIT_ADVICE") {
+            Some(v) => parse_bool(&v).ok_or_else(|| OptionError(format!("failed to parse build-arg:BUILDKIT_GIT_ADVICE: strconv.ParseBool: parsing {v:?}: invalid syntax")))?,
+            None => false,
+        };
+        let context_key = opts.get("contextkey").cloned().unwrap_or_else(|| "context".into());
+        let context_keep_git_dir = match get("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR") {
+            Some(v) => parse_bool(&v).unwrap_or(false),
+            None => false,
+        };
         Ok(BuildOptions {
             target: get("target"),
-            filename: get("filename").unwrap_or_else(|| "Dockerfile".into()),
-            dockerfile_local: get("dockerfilekey").unwrap_or_else(|| "dockerfile".into()),
-            context_local: get("contextkey").unwrap_or_else(|| "context".into()),
+            filename: opts.get("filename").cloned().unwrap_or_else(|| "Dockerfile".into()),
+            dockerfile_local: opts.get("dockerfilekey").cloned().unwrap_or_else(|| "dockerfile".into()),
+            force_local_dockerfile: opts.contains_key("dockerfilekey"),
+            context_local: "context".into(),
+            remote_context: opts.get(&context_key).filter(|v| !v.is_empty()).cloned(),
+            context_subdir: opts.get("contextsubdir").cloned(),
+            context_keep_git_dir,
             build_args: prefixed("build-arg:"),
             labels: prefixed("label:"),
             target_platforms,
@@ -127,6 +154,7 @@ impl BuildOptions {
             image_resolve_mode,
             hostname: get("build-arg:BUILDKIT_SANDBOX_HOSTNAME").or_else(|| get("hostname")),
             cgroup_parent: get("cgroup-parent"),
+            git_advice,
             extra_hosts,
             shm_size,
             ulimits,
@@ -245,6 +273,33 @@ fn parse_ulimit(val: &str) -> Result<Ulimit, String> {
     Ok(Ulimit { name: name.to_string(), soft, hard })
 }
 
+/// Options the reference rejects by name, and SBOM attestations, which need a scanner image
+/// this frontend does not run.
+fn check_removed_and_unsupported(opts: &BTreeMap<String, String>) -> Result<(), OptionError> {
+    if opts.get("override-copy-image").is_some_and(|v| !v.is_empty()) {
+        return Err(OptionError("support for \"override-copy-image\" was removed in BuildKit 0.11".into()));
+    }
+    if opts.get("build-arg:BUILDKIT_DISABLE_FILEOP").and_then(|v| parse_bool(v)) == Some(true) {
+        return Err(OptionError("support for \"BUILDKIT_DISABLE_FILEOP\" build-arg was removed in BuildKit 0.11".into()));
+    }
+    // `attest:TYPE` / `BUILDKIT_ATTEST_TYPE` as the reference's `attestations.Parse` reads them:
+    // provenance is the daemon's job; an SBOM needs the scanner image run by the frontend.
+    for (k, v) in opts {
+        let Some(kind) = k.strip_prefix("attest:").or_else(|| k.strip_prefix("build-arg:BUILDKIT_ATTEST_")) else { continue };
+        match kind.to_ascii_lowercase().as_str() {
+            "provenance" => {}
+            "sbom" if v.split(',').any(|f| f.trim() == "disabled=true") => {}
+            "sbom" => {
+                return Err(OptionError(
+                    "SBOM attestations (attest:sbom) are not supported by this frontend: it does not run an SBOM scanner; build without --sbom, or with docker/dockerfile".into(),
+                ))
+            }
+            other => return Err(OptionError(format!("unknown attestation type {other:?}"))),
+        }
+    }
+    Ok(())
+}
+
 /// Go's `strconv.ParseBool`.
 pub fn parse_bool(v: &str) -> Option<bool> {
     match v {
@@ -321,5 +376,26 @@ mod tests {
         assert_eq!(err("ulimit", "nofile=1:2:3"), "failed to parse ulimit: too many limit value arguments - 1:2:3, can only have up to two, `soft[:hard]`");
         assert_eq!(err("ulimit", "nofile=-1:5"), "failed to parse ulimit: ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: 5");
         assert_eq!(err("ulimit", "nofile=6:5"), "failed to parse ulimit: ulimit soft limit must be less than or equal to hard limit: 6 > 5");
+        assert!(parse(&[("memory", "1g")]).unwrap_err().0.contains("not supported"));
+        assert!(parse(&[("attest:sbom", "generator=docker/buildkit-syft-scanner")]).unwrap_err().0.contains("not supported"));
+        assert!(parse(&[("attest:sbom", "")]).is_err());
+        assert!(parse(&[("attest:sbom", "disabled=true")]).is_ok());
+        assert!(parse(&[("attest:provenance", "mode=max")]).is_ok());
+        assert_eq!(parse(&[("attest:foo", "")]).unwrap_err().0, "unknown attestation type \"foo\"");
+        assert!(parse(&[("override-copy-image", "x")]).unwrap_err().0.contains("removed in BuildKit 0.11"));
+        assert!(parse(&[("build-arg:BUILDKIT_DISABLE_FILEOP", "1")]).is_err());
+    }
+
+    #[test]
+    fn dockerfile_and_context_sources() {
+        let o = parse(&[("filename", "sub/dir/Dockerfile.dev"), ("dockerfilekey", "df2"), ("contextsubdir", "sub")]).unwrap();
+        assert_eq!((o.filename.as_str(), o.dockerfile_local.as_str(), o.force_local_dockerfile), ("sub/dir/Dockerfile.dev", "df2", true));
+        assert_eq!(o.context_subdir.as_deref(), Some("sub"));
+        assert!(o.remote_context.is_none());
+        let o = parse(&[("context", "https://example.com/repo.git")]).unwrap();
+        assert_eq!(o.remote_context.as_deref(), Some("https://example.com/repo.git"));
+        // contextkey names the option holding the remote context; the local stays `context`.
+        let o = parse(&[("contextkey", "ctx2"), ("ctx2", "http://127.0.0.1/c.tar")]).unwrap();
+        assert_eq!((o.context_local.as_str(), o.remote_context.as_deref()), ("context", Some("http://127.0.0.1/c.tar")));
     }
 }
