@@ -52,6 +52,16 @@ fn bench(c: &mut Criterion) {
                 .map(|d| d.stages.len())
         })
     });
+    // What the frontend does: the nodes move into the typed instructions.
+    g.bench_function("syntax+instructions(owned)", |b| {
+        b.iter(|| {
+            let mut ast = syntax::parse(black_box(&src)).ok()?;
+            let nodes = std::mem::take(&mut ast.nodes);
+            instructions::parse_nodes(nodes)
+                .ok()
+                .map(|d| d.stages.len())
+        })
+    });
     g.finish();
 }
 
