@@ -139,7 +139,7 @@ fn onbuild_triggers_of_a_base_are_an_explicit_error() {
     let ast = syntax::parse(text).expect("parses");
     let df = instructions::parse_dockerfile(&ast).expect("instructions");
     let opts = ConvertOptions { context_local: "context".into(), ..Default::default() };
-    let err = convert_with(&df, ast.escape, &opts, |(_, p)| Ok(offline_image(p))).err().expect("an error");
+    let err = convert_with(&df, ast.escape, &opts, |(_, p)| Ok(offline_image(p))).expect_err("an error");
     assert!(err.message.contains("ONBUILD triggers of the base image or stage are not supported"), "{}", err.message);
     assert_eq!(err.location.map(|l| l.start_line), Some(3));
 }
