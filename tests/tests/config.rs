@@ -76,13 +76,20 @@ fn every_config_instruction_matches_the_reference() {
          ONBUILD COPY a /a\n\
          COPY a /a\n\
          ADD a /b\n\
+         COPY --chown=1:2 --chmod=755 a /c\n\
+         COPY --parents a /p/\n\
+         COPY --link a /l\n\
+         COPY <<EOF /doc\n\
+         doc $A\n\
+         EOF\n\
+         WORKDIR /abs/dir/\n\
          ARG V=1\n\
          RUN true\n"
     );
     let cfg = same_config("config-all", &df, |b| b);
     let c = &cfg["config"];
     assert_eq!(c["Cmd"], serde_json::json!(["/bin/sh", "-e", "-c", "echo $A"]));
-    assert_eq!(c["WorkingDir"], "/srv/sub/1");
+    assert_eq!(c["WorkingDir"], "/abs/dir/", "an absolute WORKDIR is kept as written");
 }
 
 #[test]

@@ -451,8 +451,9 @@ fn add_downloads_urls_with_checksums() {
     same_error(&bad, "invalid checksum digest length");
 }
 
-/// A git repository served over dumb HTTP: `repo.git` with a `docs/` directory and a tag `v1`.
-fn git_repo(dir: &Path) {
+/// A git repository served over dumb HTTP: `repo.git` with a `docs/` directory and a tag `v1`;
+/// returns the commit.
+fn git_repo(dir: &Path) -> String {
     let work = dir.join("work");
     fs::create_dir_all(work.join("docs")).unwrap_or_else(|e| panic!("{e}"));
     fs::write(work.join("README"), "readme\n").unwrap_or_else(|e| panic!("{e}"));
@@ -465,16 +466,19 @@ fn git_repo(dir: &Path) {
     git(&["add", "."], &work);
     git(&["commit", "-q", "-m", "one"], &work);
     git(&["tag", "v1"], &work);
+    let head = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(&work).output().unwrap_or_else(|e| panic!("git: {e}"));
+    let commit = String::from_utf8_lossy(&head.stdout).trim().to_string();
     git(&["clone", "-q", "--bare", "work", "repo.git"], dir);
     git(&["update-server-info"], &dir.join("repo.git"));
     let mut hook = fs::File::create(dir.join("repo.git/git-daemon-export-ok")).unwrap_or_else(|e| panic!("{e}"));
     let _ = hook.write_all(b"");
+    commit
 }
 
 #[test]
 fn add_clones_git_repositories() {
     let dir = served_dir("git");
-    git_repo(&dir);
+    let commit = git_repo(&dir);
     let server = HttpServer::start(&dir);
     let repo = server.url("repo.git");
     let df = format!(
@@ -482,7 +486,9 @@ fn add_clones_git_repositories() {
          ADD {repo} /whole/\n\
          ADD {repo}#v1:docs /docs/\n\
          ADD --keep-git-dir=true {repo}#main /kept/\n\
-         ADD {repo}?ref=v1&subdir=docs /query/\n"
+         ADD {repo}?ref=v1&subdir=docs /query/\n\
+         ADD --checksum={commit} {repo}#v1 /checked/\n\
+         ADD --chmod=700 --chown=5:6 {repo}?keep-git-dir=false#main:docs /owned/\n"
     );
     let ctx = Context::with_dockerfile("add-git", &df);
     let ours = ctx.build().output_local().run();
@@ -498,4 +504,38 @@ fn add_clones_git_repositories() {
     assert_eq!(content(&a, "docs/guide.md"), "guide\n");
     assert_eq!(content(&a, "query/guide.md"), "guide\n");
     assert!(tree(ours.out_dir()).contains_key("kept/.git/HEAD"), "--keep-git-dir keeps .git");
+    assert_eq!(content(&a, "checked/README"), "readme\n");
+    assert_eq!(mode(&a, "owned/guide.md"), 0o700);
+
+    let wrong = Context::with_dockerfile("add-git-bad-sum", &format!("FROM scratch\nADD --checksum={} {repo}#v1 /x/\n", "0".repeat(40)));
+    let (ours, reference) = both_fail(&wrong);
+    assert!(reference.contains("expected checksum to match"), "{reference}");
+    assert!(ours.contains("expected checksum to match"), "{ours} (the reference's: {reference})");
+}
+
+#[test]
+fn compressed_archives_and_symlinks() {
+    let df = "FROM scratch\n\
+              ADD archive.tar.gz /gz/\n\
+              COPY archive.tar.gz /gz-copied/\n\
+              COPY link-to-a /followed\n\
+              COPY linkdir/ /through-dir-link/\n\
+              COPY . /all/\n\
+              ADD --link archive.tar.gz /gz-linked/\n";
+    let ctx = sample_context("archives-symlinks", df);
+    let staging = ctx.path().join("tar-src");
+    fs::create_dir_all(staging.join("inside")).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(staging.join("inside/t.txt"), "T\n").unwrap_or_else(|e| panic!("{e}"));
+    let status = Command::new("tar").arg("-czf").arg(ctx.path().join("archive.tar.gz")).arg("-C").arg(&staging).arg("inside").status().unwrap_or_else(|e| panic!("tar: {e}"));
+    assert!(status.success());
+    fs::remove_dir_all(&staging).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink("a", ctx.path().join("link-to-a")).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink("dir", ctx.path().join("linkdir")).unwrap_or_else(|e| panic!("{e}"));
+    let t = same_tree(&ctx, |b| b);
+    assert_eq!(content(&t, "gz/inside/t.txt"), "T\n");
+    assert!(t.contains_key("gz-copied/archive.tar.gz"));
+    assert_eq!(content(&t, "gz-linked/inside/t.txt"), "T\n");
+    assert_eq!(content(&t, "followed"), "A\n", "the source path itself is followed");
+    assert_eq!(content(&t, "through-dir-link/x"), "X\n");
+    assert_eq!(file(&t, "all/link-to-a"), &Entry::Symlink { target: "a".into() }, "links inside a copied directory stay links");
 }

@@ -176,8 +176,15 @@ impl StageState {
         self.image.add_history(created_by, !with_layer, None);
     }
 
+    /// BuildKit's `NormalizeWorkdir`: an absolute path is kept as written (`/a/b/` stays so in the
+    /// config, history and the RUN working directory); a relative one is joined and cleaned.
     fn set_workdir(&mut self, path: &str) {
-        let wd = if path.starts_with('/') { buildkit_llb::clean_path(path) } else { buildkit_llb::clean_path(&format!("{}/{path}", self.image.config.working_dir.as_deref().unwrap_or("/"))) };
+        let wd = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            let parent = self.image.config.working_dir.as_deref().filter(|p| !p.is_empty()).unwrap_or("/");
+            buildkit_llb::clean_path(&format!("/{parent}/{path}"))
+        };
         self.image.config.working_dir = Some(wd.clone());
         self.dir = wd;
     }
