@@ -66,6 +66,9 @@ impl<'a> CopySpec<'a> {
 /// The build context: the client's `context` directory, filtered by `.dockerignore` and,
 /// once known, by the paths COPY and ADD read.
 pub(super) fn build_context(opts: &ConvertOptions, paths: Option<&BTreeSet<String>>) -> State {
+    if let Some(remote) = &opts.main_context {
+        return remote.clone();
+    }
     let follow_paths = match paths {
         Some(p) if !p.contains("/") => p.iter().map(|p| p.trim_start_matches('/').to_string()).filter(|p| !p.is_empty()).collect(),
         _ => Vec::new(),

@@ -195,6 +195,7 @@ impl StageState {
         conv: &Conversion,
         cmd: &Command,
         from: Option<&StageState>,
+        mounts: &[Option<&StageState>],
         context: &State,
         context_paths: &mut BTreeSet<String>,
     ) -> Result<(), ConvertError> {
@@ -211,7 +212,7 @@ impl StageState {
                 self.add_history(msg, false);
             }
             CommandKind::Arg(c) => self.dispatch_arg(conv, &c.args)?,
-            CommandKind::Run(run) => super::run::dispatch_run(self, conv, cmd, run)?,
+            CommandKind::Run(run) => super::run::dispatch_run(self, conv, cmd, run, mounts, context, context_paths)?,
             CommandKind::Copy(c) => super::copy::dispatch_copy(self, conv, cmd, super::copy::CopySpec::from_copy(c), from, context, context_paths)?,
             CommandKind::Add(a) => super::copy::dispatch_copy(self, conv, cmd, super::copy::CopySpec::from_add(a), None, context, context_paths)?,
             CommandKind::Workdir(c) => {
