@@ -66,7 +66,7 @@ impl StageState {
                 image.config.on_build = None;
                 let mut st = StageState::new(State::scratch(), image, Some(base_image.clone()), platform.clone());
                 st.display_name = plan.display_name.clone();
-                st.cmd_total = plan.cmd_total;
+                st.cmd_total = plan.cmd_total - plan.triggers;
                 st.cmd_index = plan.from_rounds;
                 if !is_scratch {
                     let name = st.step_name_with(conv, &format!("FROM {pinned}"), false);

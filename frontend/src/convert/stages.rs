@@ -99,6 +99,8 @@ pub(super) struct StagePlan<'a> {
     /// stage only an ONBUILD trigger needs shows `[tools 2/2] FROM`, then `3/2`).
     pub from_rounds: usize,
     counted_round: Option<usize>,
+    /// Commands ONBUILD triggers added; the FROM step, named before they were, counts without them.
+    pub triggers: usize,
 }
 
 impl StagePlan<'_> {
@@ -194,6 +196,7 @@ impl<'a> Conversion<'a> {
             onbuild_done: false,
             from_rounds: 0,
             counted_round: None,
+            triggers: 0,
         };
         if let Some(name) = &st.name {
             if let Some(nc) = contexts::lookup(self.opts, name, plan.platform.as_ref()).map_err(|e| e.or_at(st.location))? {
@@ -310,6 +313,7 @@ impl<'a> Conversion<'a> {
             onbuild_done: false,
             from_rounds: 0,
             counted_round: None,
+            triggers: 0,
         });
         self.plans.len() - 1
     }
@@ -491,6 +495,7 @@ impl<'a> Conversion<'a> {
             }
             let plan = &mut self.plans[i];
             plan.cmd_total += planned.len();
+            plan.triggers += planned.len();
             planned.append(&mut plan.commands);
             plan.commands = planned;
         }
