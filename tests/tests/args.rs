@@ -27,7 +27,10 @@ fn global_args_need_redeclaring_in_a_stage() {
     );
     assert_eq!(out("args-global", &df, &[]).trim(), "G=global H=[]");
     // A build arg overrides the global default, also for the redeclared ARG.
-    assert_eq!(out("args-global-override", &df, &[("G", "cli")]).trim(), "G=cli H=[]");
+    assert_eq!(
+        out("args-global-override", &df, &[("G", "cli")]).trim(),
+        "G=cli H=[]"
+    );
 }
 
 #[test]
@@ -42,9 +45,17 @@ fn stage_arg_defaults_build_args_and_env() {
          ENV C=envval\n\
          RUN echo {n} && echo \"A=$A B=$B C=$C\" > /out\n"
     );
-    assert_eq!(out("args-stage", &df, &[]).trim(), "A=one B=one-two C=envval");
     assert_eq!(
-        out("args-stage-cli", &df, &[("A", "x"), ("C", "cli"), ("UNUSED", "1")]).trim(),
+        out("args-stage", &df, &[]).trim(),
+        "A=one B=one-two C=envval"
+    );
+    assert_eq!(
+        out(
+            "args-stage-cli",
+            &df,
+            &[("A", "x"), ("C", "cli"), ("UNUSED", "1")]
+        )
+        .trim(),
         "A=x B=x-two C=envval"
     );
 }
@@ -121,10 +132,12 @@ fn unknown_base_suggests_a_stage_and_names_the_from_line() {
         "FROM scratch AS builder\nCOPY x /x\nFROM buildr\n",
     );
     ctx.write("x", "x");
-    ctx.build()
-        .run()
-        .assert_failed()
-        .assert_stderr_contains(&["error: ", "buildr: ", "(did you mean builder?)", ">>> FROM buildr"]);
+    ctx.build().run().assert_failed().assert_stderr_contains(&[
+        "error: ",
+        "buildr: ",
+        "(did you mean builder?)",
+        ">>> FROM buildr",
+    ]);
 }
 
 #[test]
@@ -165,10 +178,7 @@ fn copy_from_a_later_stage_is_an_error() {
 
 #[test]
 fn cycles_are_errors() {
-    let ctx = Context::with_dockerfile(
-        "args-self",
-        "FROM scratch AS a\nCOPY --from=a /x /x\n",
-    );
+    let ctx = Context::with_dockerfile("args-self", "FROM scratch AS a\nCOPY --from=a /x /x\n");
     ctx.build().run().assert_failed().assert_stderr_contains(&[
         "circular dependency detected on stage: a",
         ">>> COPY --from=a /x /x",

@@ -8,7 +8,11 @@ use e2e::{env, image_name, nonce, Context};
 /// Builds and pushes a parent image with these ONBUILD lines; returns its name.
 #[track_caller]
 fn push_parent(name: &str, triggers: &str) -> String {
-    let df = format!("FROM {}\nRUN echo {}\n{triggers}", env().base_image, nonce());
+    let df = format!(
+        "FROM {}\nRUN echo {}\n{triggers}",
+        env().base_image,
+        nonce()
+    );
     let ctx = Context::with_dockerfile(name, &df);
     let image = image_name(name);
     ctx.build().output_image(&image).run().assert_ok();
@@ -35,7 +39,8 @@ fn base_image_triggers_run_first_and_are_not_inherited() {
         "ONBUILD RUN echo triggered > /t\nONBUILD ENV FROM_TRIGGER=1\n",
     );
     let n = nonce();
-    let df = format!("FROM {parent}\nRUN echo {n} && cat /t > /seen && echo $FROM_TRIGGER > /env\n");
+    let df =
+        format!("FROM {parent}\nRUN echo {n} && cat /t > /seen && echo $FROM_TRIGGER > /env\n");
     let ctx = Context::with_dockerfile("onbuild-child", &df);
     let res = ctx.build().output_local().run();
     res.assert_ok();
@@ -43,17 +48,26 @@ fn base_image_triggers_run_first_and_are_not_inherited() {
     assert_eq!(res.read_output("env").trim(), "1");
     let names: Vec<String> = res.steps().into_iter().map(|s| s.name).collect();
     assert!(
-        names.iter().any(|s| s == "[2/4] ONBUILD RUN echo triggered > /t"),
+        names
+            .iter()
+            .any(|s| s == "[2/4] ONBUILD RUN echo triggered > /t"),
         "{names:#?}"
     );
     // The reference names FROM before it knows about the triggers (ENV counts as a step too).
-    assert!(names.iter().any(|s| s.starts_with("[1/2] FROM ")), "{names:#?}");
+    assert!(
+        names.iter().any(|s| s.starts_with("[1/2] FROM ")),
+        "{names:#?}"
+    );
 
     // The child image does not carry its parent's triggers.
     let name = image_name("onbuild-child");
     let res = ctx.build().output_image(&name).run();
     res.assert_ok();
-    assert!(res.image().container_config().get("OnBuild").is_none_or(|v| v.is_null()));
+    assert!(res
+        .image()
+        .container_config()
+        .get("OnBuild")
+        .is_none_or(|v| v.is_null()));
 }
 
 #[test]
@@ -100,7 +114,9 @@ fn trigger_copy_from_adds_a_stage_to_the_graph() {
     assert_eq!(res.read_output("seen").trim(), n);
     let names: Vec<String> = res.steps().into_iter().map(|s| s.name).collect();
     assert!(
-        names.iter().any(|s| s == "[stage-2 1/2] ONBUILD COPY --from=tools /tool /tool"),
+        names
+            .iter()
+            .any(|s| s == "[stage-2 1/2] ONBUILD COPY --from=tools /tool /tool"),
         "{names:#?}"
     );
 }
@@ -122,8 +138,14 @@ fn image_trigger_copy_from_a_stage_of_the_child() {
 #[test]
 fn forbidden_triggers_are_refused() {
     for (trigger, message) in [
-        ("ONBUILD FROM scratch", "FROM isn't allowed as an ONBUILD trigger"),
-        ("ONBUILD MAINTAINER me", "MAINTAINER isn't allowed as an ONBUILD trigger"),
+        (
+            "ONBUILD FROM scratch",
+            "FROM isn't allowed as an ONBUILD trigger",
+        ),
+        (
+            "ONBUILD MAINTAINER me",
+            "MAINTAINER isn't allowed as an ONBUILD trigger",
+        ),
         (
             "ONBUILD ONBUILD RUN true",
             "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",

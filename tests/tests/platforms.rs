@@ -36,11 +36,7 @@ fn pushed_index_has_a_manifest_and_config_per_platform() {
     );
     let ctx = Context::with_dockerfile("platform-index", &df);
     let name = image_name("platform-index");
-    let res = ctx
-        .build()
-        .opt("platform", BOTH)
-        .output_image(&name)
-        .run();
+    let res = ctx.build().opt("platform", BOTH).output_image(&name).run();
     res.assert_ok();
     let image = res.image();
     let index = image.index.as_ref().unwrap_or_else(|| {
@@ -51,7 +47,11 @@ fn pushed_index_has_a_manifest_and_config_per_platform() {
     });
     let manifests: Vec<&Value> = index["manifests"]
         .as_array()
-        .map(|m| m.iter().filter(|m| m["platform"]["os"] != "unknown").collect())
+        .map(|m| {
+            m.iter()
+                .filter(|m| m["platform"]["os"] != "unknown")
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(manifests.len(), 2, "index: {index}");
     let mut archs: Vec<String> = Vec::new();
@@ -96,7 +96,10 @@ fn platform_args_take_each_platforms_values() {
     let ctx = Context::with_dockerfile("platform-args", &df);
     let res = ctx.build().opt("platform", BOTH).output_local().run();
     res.assert_ok();
-    for (dir, arch, which) in [("linux_amd64", "amd64", "amd"), ("linux_arm64", "arm64", "arm")] {
+    for (dir, arch, which) in [
+        ("linux_amd64", "amd64", "amd"),
+        ("linux_arm64", "arm64", "arm"),
+    ] {
         assert_eq!(
             res.read_output(&format!("{dir}/args")).trim(),
             format!("linux/amd64 linux amd64 [] linux/{arch} linux {arch} [] final")
@@ -161,7 +164,7 @@ fn progress_names_carry_the_platform() {
         format!("[linux/arm64 internal] load metadata for {base}"),
     ] {
         assert!(
-            names.iter().any(|s| *s == want),
+            names.contains(&want),
             "no step named {want:?} in {names:#?}"
         );
     }
@@ -186,7 +189,10 @@ fn one_explicit_platform_is_recorded_in_the_image() {
         .run();
     res.assert_ok();
     let image = res.image();
-    assert!(image.index.is_none(), "one platform: a manifest, not an index");
+    assert!(
+        image.index.is_none(),
+        "one platform: a manifest, not an index"
+    );
     assert_eq!(image.config["architecture"], "arm");
     assert_eq!(image.config["variant"], "v7");
     assert_eq!(image.config["os"], "linux");

@@ -17,6 +17,9 @@ mod onbuild;
 mod run;
 mod signal;
 mod stages;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod stages_tests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
