@@ -89,11 +89,11 @@ impl StageState {
                         st
                     }
                     (None, img) => {
-                        let base_image = img.clone();
-                        let mut image = img.clone().unwrap_or_else(|| Image::empty(platform));
+                        let base_image = img.clone().unwrap_or_else(|| Image::empty(platform));
+                        let mut image = base_image.clone();
                         image.created = None;
                         image.config.on_build = None;
-                        StageState::new(fs, image, base_image, platform.clone())
+                        StageState::new(fs, image, Some(base_image), platform.clone())
                     }
                 }
             }
@@ -372,7 +372,10 @@ impl StageState {
                 (None, v) => v,
             };
             if let Some(v) = &value {
-                self.env.set(&arg.key, v);
+                // These configure the frontend's SBOM scan; they never reach the steps' env.
+                if !matches!(arg.key.as_str(), "BUILDKIT_SBOM_SCAN_CONTEXT" | "BUILDKIT_SBOM_SCAN_STAGE") {
+                    self.env.set(&arg.key, v);
+                }
                 commit.push(format!("{}={v}", arg.key));
             } else {
                 commit.push(arg.key.clone());
