@@ -61,15 +61,16 @@ impl State {
         // The terminal op: no op of its own, just the selected output.
         let terminal = pb::Op { inputs: vec![root.to_input()], ..Default::default() };
         let bytes = terminal.encode_to_vec();
-        let mut caps = BTreeMap::from([("constraints".into(), true), ("platform".into(), true)]);
-        for md in def.metadata.values() {
-            if md.ignore_cache {
+        let mut caps = BTreeMap::from([("constraints".to_string(), true), ("platform".to_string(), true)]);
+        // As BuildKit's client: the terminal op declares the metadata features any op uses.
+        for m in def.metadata.values() {
+            if m.ignore_cache {
                 caps.insert("meta.ignorecache".into(), true);
             }
-            if !md.description.is_empty() {
+            if !m.description.is_empty() {
                 caps.insert("meta.description".into(), true);
             }
-            if md.export_cache.is_some() {
+            if m.export_cache.is_some() {
                 caps.insert("meta.exportcache".into(), true);
             }
         }

@@ -182,6 +182,12 @@ impl StageState {
         md
     }
 
+    /// Metadata for a file op (COPY, ADD, WORKDIR): the reference names and locates it but,
+    /// unlike RUN, does not record the instruction text.
+    pub fn file_metadata(&self, conv: &Conversion, name: String, cmd: &Command) -> Metadata {
+        Metadata::named(name).with_location(source_location(conv, cmd.location))
+    }
+
     /// Expands one word with the stage's environment (ENV and ARG values).
     pub fn expand(&self, lex: &Lex, word: &str) -> Result<String, ConvertError> {
         lex.process_word(word, &self.env).map_err(|e| ConvertError::new(e.to_string()))
@@ -209,18 +215,18 @@ impl StageState {
         self.dir = wd;
     }
 
-    /// Runs one instruction. `sources` are the states of the plans it reads, in the order of
-    /// its planned sources (`COPY --from`; one per `RUN --mount`), None for one not built yet.
+    /// Runs one instruction. `from` is the stage `COPY --from` names; `mounts` the states RUN
+    /// mounts read, in mount order (None for one not built yet).
     pub fn dispatch(
         &mut self,
         conv: &Conversion,
         cmd: &Command,
-        sources: &[Option<&StageState>],
+        from: Option<&StageState>,
+        mounts: &[Option<&StageState>],
         context: &State,
         context_paths: &mut BTreeSet<String>,
     ) -> Result<(), ConvertError> {
         let lex = &conv.lex;
-        let from = sources.first().copied().flatten();
         match &cmd.kind {
             CommandKind::Env(c) => {
                 let mut msg = String::from("ENV");
@@ -233,7 +239,7 @@ impl StageState {
                 self.add_history(msg, false);
             }
             CommandKind::Arg(c) => self.dispatch_arg(conv, &c.args)?,
-            CommandKind::Run(run) => super::run::dispatch_run(self, conv, cmd, run)?,
+            CommandKind::Run(run) => super::run::dispatch_run(self, conv, cmd, run, mounts, context, context_paths)?,
             CommandKind::Copy(c) => super::copy::dispatch_copy(self, conv, cmd, super::copy::CopySpec::from_copy(c), from, context, context_paths)?,
             CommandKind::Add(a) => super::copy::dispatch_copy(self, conv, cmd, super::copy::CopySpec::from_add(a), None, context, context_paths)?,
             CommandKind::Workdir(c) => {
@@ -245,7 +251,8 @@ impl StageState {
                 if wd != "/" {
                     let owner = (!self.user.is_empty()).then(|| super::copy::chown_spec(&self.user));
                     let name = self.step_name(conv, &self.display_text(lex, cmd.original.trim()));
-                    let md = self.op_metadata(conv, name, cmd);
+                    // The reference's WORKDIR mkdir ignores --no-cache.
+                    let md = self.file_metadata(conv, name, cmd);
                     self.fs = self.fs.file(FileActions::new().mkdir(wd.clone(), 0o755, MkdirOptions { make_parents: true, owner, timestamp: None }), md);
                     with_layer = true;
                 }

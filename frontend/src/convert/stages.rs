@@ -278,8 +278,8 @@ impl<'a> Conversion<'a> {
                 }
             }
             CommandKind::Run(r) => {
-                for m in &r.mounts {
-                    let from = mount_from(m);
+                // By name only (`from=0` is an image); no `from=` looks for a stage named scratch.
+                for from in super::mounts::written_froms(&r.mounts) {
                     let from = if from.is_empty() { "scratch".to_string() } else { from };
                     let j = match self.find_by_name(&from) {
                         Some(j) => j,
@@ -445,7 +445,7 @@ impl<'a> Conversion<'a> {
             Some(d) if !key.0.contains('@') => format!("{}@{d}", key.0),
             _ => key.0.clone(),
         };
-        let is_scratch = image.rootfs.diff_ids.is_empty() && image.history.iter().all(|h| h.empty_layer);
+        let is_scratch = image.rootfs.diff_ids.as_deref().unwrap_or_default().is_empty() && image.history.iter().all(|h| h.empty_layer);
         Ok(Resolved::Image { pinned, image, base_image, platform, is_scratch })
     }
 
@@ -540,7 +540,11 @@ impl<'a> Conversion<'a> {
                         ));
                     }
                     st.cmd_is_onbuild = pc.on_build;
-                    st.dispatch(self, cmd, &sources, &context, &mut paths.context).map_err(|e| e.or_at(cmd.location))?;
+                    let (from, mounts) = match &cmd.kind {
+                        CommandKind::Copy(_) => (sources.first().copied().flatten(), &[][..]),
+                        _ => (None, &sources[..]),
+                    };
+                    st.dispatch(self, cmd, from, mounts, &context, &mut paths.context).map_err(|e| e.or_at(cmd.location))?;
                     self.record_paths(i, pc, &st, &mut paths);
                 }
                 st.cmd_is_onbuild = false;
@@ -616,22 +620,13 @@ fn counts_as_step(c: &Command) -> bool {
     matches!(c.kind, CommandKind::Run(_) | CommandKind::Copy(_) | CommandKind::Add(_) | CommandKind::Workdir(_))
 }
 
-/// The `from=` of a `--mount` value as written (the reference reads it before expansion).
-fn mount_from(value: &str) -> String {
-    value
-        .split(',')
-        .filter_map(|f| f.trim_matches('"').split_once('='))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("from"))
-        .map(|(_, v)| v.trim_matches('"').to_string())
-        .unwrap_or_default()
-}
-
 /// dockerfile2llb's `buildPlatformOpt`: the target platform, the build platforms (the
-/// first is where build steps run) and whether the target was implicit.
+/// first is where build steps run) and whether the target was implicit. Without build
+/// platforms (offline) this machine is the build platform, as the gateway's worker would be.
 fn platform_opt(opts: &ConvertOptions) -> (Platform, Vec<Platform>, bool) {
     let mut build = opts.build_platforms.clone();
     if build.is_empty() {
-        build.push(opts.target_platform.clone().unwrap_or_else(Platform::host));
+        build.push(Platform::host());
     }
     match &opts.target_platform {
         Some(t) => (t.clone(), build, false),
@@ -834,17 +829,10 @@ mod tests {
     fn platform_opt_defaults() {
         let arm = Platform::parse("linux/arm64").unwrap();
         let o = ConvertOptions { target_platform: Some(arm.clone()), ..Default::default() };
-        assert_eq!(platform_opt(&o), (arm.clone(), vec![arm.clone()], false));
+        assert_eq!(platform_opt(&o), (arm.clone(), vec![Platform::host()], false));
         let amd = Platform::parse("linux/amd64").unwrap();
         let o = ConvertOptions { build_platforms: vec![amd.clone()], ..Default::default() };
         assert_eq!(platform_opt(&o), (amd.clone(), vec![amd], true));
-    }
-
-    #[test]
-    fn mount_from_values() {
-        assert_eq!(mount_from("type=bind,from=builder,source=/out,target=/in"), "builder");
-        assert_eq!(mount_from("type=cache,target=/c"), "");
-        assert_eq!(mount_from("FROM=x,target=/y"), "x");
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod bridge;
 mod build;
 mod contexts;
 mod images;
+mod remote;
 mod result;
 mod source;
 mod stdio;
