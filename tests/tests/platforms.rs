@@ -168,12 +168,8 @@ fn progress_names_carry_the_platform() {
             "no step named {want:?} in {names:#?}"
         );
     }
-    assert!(
-        names
-            .iter()
-            .any(|s| s.starts_with("[linux/arm64 stage-1 1/3] FROM ")),
-        "{names:#?}"
-    );
+    // (FROM's name is not checked: an image vertex is shared with concurrent builds, which
+    // BuildKit shows under the name the first one gave it.)
 }
 
 #[test]
