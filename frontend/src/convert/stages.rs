@@ -18,6 +18,9 @@ use crate::instructions::{suggest, Command, CommandKind, Dockerfile, Stage};
 use crate::shell::{EnvGetter, Lex};
 use crate::syntax::Location;
 
+/// Resolve rounds after which ONBUILD triggers adding stages are taken for a loop.
+const MAX_ONBUILD_ROUNDS: usize = 100;
+
 /// An image to resolve: its normalised reference and the platform wanted.
 pub type ImageKey = (String, Platform);
 
@@ -345,6 +348,10 @@ impl<'a> Conversion<'a> {
                 return Ok(Vec::new());
             }
             self.round += 1;
+            // Images whose triggers copy from each other would add stages forever.
+            if self.round > MAX_ONBUILD_ROUNDS {
+                return Err(ConvertError::new(format!("ONBUILD triggers kept adding stages to the graph after {MAX_ONBUILD_ROUNDS} rounds")));
+            }
         }
     }
 

@@ -150,3 +150,11 @@ fn named_contexts_replace_from_and_stages() {
     assert!(n.contains(&"[context deps] https://example.com/deps.tar".to_string()), "{n:#?}");
     assert!(!n.iter().any(|s| s.contains("exit 1") || s.contains("busybox")), "{n:#?}");
 }
+
+#[test]
+fn onbuild_loops_are_cut_off() {
+    // Each image's trigger copies from the other image: new pseudo-stages every round.
+    let triggers = BTreeMap::from([("a", vec!["COPY --from=b /x /x"]), ("b", vec!["COPY --from=a /x /x"])]);
+    let e = convert("FROM a\n", amd64(), &triggers).unwrap_err();
+    assert!(e.message.contains("ONBUILD triggers kept adding stages"), "{}", e.message);
+}
