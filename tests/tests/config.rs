@@ -34,24 +34,12 @@ fn same_config(name: &str, dockerfile: &str, opts: impl Fn(Build<'_>) -> Build<'
     let ref_name = image_name(&format!("{name}-ref"));
     let ours = opts(ctx.build().output_image(&ours_name)).run();
     ours.assert_ok();
-    let reference = opts(
-        ctx.build()
-            .frontend(Frontend::Builtin)
-            .output_image(&ref_name),
-    )
-    .run();
+    let reference = opts(ctx.build().frontend(Frontend::Builtin).output_image(&ref_name)).run();
     reference.assert_ok();
-    let (a, b) = (
-        normalized(ours.image().config),
-        normalized(reference.image().config),
-    );
+    let (a, b) = (normalized(ours.image().config), normalized(reference.image().config));
     if a != b {
         let pretty = |v: &Value| serde_json_pretty(v);
-        panic!(
-            "the image configs differ\nours:\n{}\nreference:\n{}",
-            pretty(&a),
-            pretty(&b)
-        );
+        panic!("the image configs differ\nours:\n{}\nreference:\n{}", pretty(&a), pretty(&b));
     }
     a
 }
@@ -93,10 +81,7 @@ fn every_config_instruction_matches_the_reference() {
     );
     let cfg = same_config("config-all", &df, |b| b);
     let c = &cfg["config"];
-    assert_eq!(
-        c["Cmd"],
-        serde_json::json!(["/bin/sh", "-e", "-c", "echo $A"])
-    );
+    assert_eq!(c["Cmd"], serde_json::json!(["/bin/sh", "-e", "-c", "echo $A"]));
     assert_eq!(c["WorkingDir"], "/srv/sub/1");
 }
 
@@ -116,17 +101,11 @@ fn entrypoint_resets_cmd_unless_the_stage_set_it() {
          STOPSIGNAL 9\n"
     );
     let child = same_config("entrypoint-child", &df, |b| b.target("child"));
-    assert!(
-        child["config"].get("Cmd").is_none_or(Value::is_null),
-        "ENTRYPOINT clears the inherited CMD: {child}"
-    );
+    assert!(child["config"].get("Cmd").is_none_or(Value::is_null), "ENTRYPOINT clears the inherited CMD: {child}");
     let both = same_config("entrypoint-both", &df, |b| b.target("both"));
     assert_eq!(both["config"]["Cmd"], serde_json::json!(["c"]));
     let last = same_config("entrypoint-last", &df, |b| b.target("last"));
-    assert_eq!(
-        last["config"]["Healthcheck"]["Test"],
-        serde_json::json!(["NONE"])
-    );
+    assert_eq!(last["config"]["Healthcheck"]["Test"], serde_json::json!(["NONE"]));
 }
 
 #[test]
@@ -146,11 +125,7 @@ fn args_runs_and_build_options_in_history() {
          RUN echo $E > /e\n\
          LABEL from.dockerfile=1\n"
     );
-    let cfg = same_config("args-history", &df, |b| {
-        b.build_arg("FROMCLI", "cli")
-            .build_arg("OVR", "override")
-            .opt("label:from.opt", "2")
-    });
+    let cfg = same_config("args-history", &df, |b| b.build_arg("FROMCLI", "cli").build_arg("OVR", "override").opt("label:from.opt", "2"));
     assert_eq!(cfg["config"]["Labels"]["from.opt"], "2");
 }
 
@@ -158,17 +133,10 @@ fn args_runs_and_build_options_in_history() {
 fn scratch_and_platform_configs() {
     let df = "FROM scratch\nCOPY a /a\nENV X=1\nCMD [\"/a\"]\n";
     let cfg = same_config("scratch", df, |b| b);
-    assert_eq!(
-        cfg["config"]["Env"][0],
-        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-    );
+    assert_eq!(cfg["config"]["Env"][0], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     let cfg = same_config("scratch-arm", df, |b| b.opt("platform", "linux/arm64"));
     assert_eq!(cfg["architecture"], "arm64");
     let base = &env().base_image;
-    let cfg = same_config(
-        "stage-chain",
-        &format!("FROM {base} AS a\nWORKDIR /x\nUSER 1:2\nFROM a\nWORKDIR y\nRUN pwd\n"),
-        |b| b,
-    );
+    let cfg = same_config("stage-chain", &format!("FROM {base} AS a\nWORKDIR /x\nUSER 1:2\nFROM a\nWORKDIR y\nRUN pwd\n"), |b| b);
     assert_eq!(cfg["config"]["WorkingDir"], "/x/y");
 }
