@@ -393,7 +393,7 @@ pub struct Build<'a> {
     ctx: &'a Context,
     frontend: Frontend,
     opts: Vec<String>,
-    /// Extra `--local`/`--oci-layout` flags (`NAME=DIR`).
+    /// Other `buildctl build` arguments (`--secret`, `--ssh`, `--allow`, `--local`, `--oci-layout`).
     extra_args: Vec<String>,
     output: Output,
     timeout: Duration,
@@ -450,6 +450,24 @@ impl<'a> Build<'a> {
 
     pub fn build_arg(self, name: &str, value: &str) -> Self {
         self.opt(&format!("build-arg:{name}"), value)
+    }
+
+    /// `--secret SPEC` (e.g. `id=mysecret,src=FILE`): a secret the build may mount.
+    pub fn secret(mut self, spec: &str) -> Self {
+        self.extra_args.extend(["--secret".into(), spec.into()]);
+        self
+    }
+
+    /// `--ssh SPEC` (e.g. `default=SOCKET`): an ssh agent socket the build may mount.
+    pub fn ssh(mut self, spec: &str) -> Self {
+        self.extra_args.extend(["--ssh".into(), spec.into()]);
+        self
+    }
+
+    /// `--allow ENTITLEMENT` (`network.host`, `security.insecure`).
+    pub fn allow(mut self, entitlement: &str) -> Self {
+        self.extra_args.extend(["--allow".into(), entitlement.into()]);
+        self
     }
 
     /// Export the result to a fresh local directory (`BuildResult::out_dir`).
