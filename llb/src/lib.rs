@@ -5,6 +5,7 @@
 //! into a [`Definition`](buildkit_proto::pb::Definition) with a stable op order and digests.
 //! The crate knows nothing about Dockerfiles.
 
+mod definition;
 mod exec;
 mod file;
 mod marshal;
@@ -15,6 +16,7 @@ pub mod reference;
 mod source;
 mod state;
 
+pub use definition::DefinitionError;
 pub use exec::{CacheSharing, Exec, ExecOutputs, FileSecret, Mount, MountKind, NetMode, SecretEnv, SecurityMode};
 pub use file::{clean as clean_path, Chown, CopyOptions, FileActions, MkdirOptions, MkfileOptions, RmOptions, UserSpec};
 pub use marshal::{digest_of, MarshalError};

@@ -29,16 +29,13 @@ impl State {
         let mut def = pb::Definition::default();
         let Some(root) = &self.output else { return Ok(def) };
         let mut sources = SourceTable::default();
+        let mut emitted: HashSet<String> = HashSet::new();
+        // Like BuildKit's marshal: every distinct node is visited, and nodes that encode to the
+        // same op (two stages FROM the same image) merge their metadata, the later one's
+        // descriptions winning, and add their source locations.
         for node in post_order(&root.node) {
-            // Several nodes may share a digest (two stages FROM the same image): like BuildKit's
-            // client, list the op once and merge their metadata, the later one's names winning.
-            match def.metadata.get_mut(&node.digest) {
-                Some(md) => merge_metadata(md, node.metadata.to_pb()),
-                None => {
-                    def.def.push(node.bytes.clone());
-                    def.metadata.insert(node.digest.clone(), node.metadata.to_pb());
-                }
-            }
+            let md = def.metadata.entry(node.digest.clone()).or_default();
+            merge_metadata(md, &node.metadata.to_pb());
             for loc in &node.metadata.locations {
                 let index = sources.index_of(&loc.file)?;
                 let ranges = loc
@@ -56,6 +53,9 @@ impl State {
                     .or_default()
                     .locations
                     .push(pb::Location { source_index: index, ranges });
+            }
+            if emitted.insert(node.digest.clone()) {
+                def.def.push(node.bytes.clone());
             }
         }
         // The terminal op: no op of its own, just the selected output.
@@ -88,23 +88,22 @@ impl State {
     }
 }
 
-/// BuildKit's `mergeMetadata`: ignore-cache sticks, descriptions, caps and progress group of
-/// `later` are added over `md`'s.
-fn merge_metadata(md: &mut pb::OpMetadata, later: pb::OpMetadata) {
-    md.ignore_cache |= later.ignore_cache;
-    md.description.extend(later.description);
-    if later.export_cache.is_some() {
-        md.export_cache = later.export_cache;
+/// BuildKit's `mergeMetadata`: flags and caps add up, the later descriptions and groups win.
+fn merge_metadata(into: &mut pb::OpMetadata, from: &pb::OpMetadata) {
+    into.ignore_cache |= from.ignore_cache;
+    into.description.extend(from.description.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if from.export_cache.is_some() {
+        into.export_cache = from.export_cache;
     }
-    md.caps.extend(later.caps);
-    if later.progress_group.is_some() {
-        md.progress_group = later.progress_group;
+    into.caps.extend(from.caps.iter().filter(|(_, on)| **on).map(|(k, _)| (k.clone(), true)));
+    if from.progress_group.is_some() {
+        into.progress_group = from.progress_group.clone();
     }
 }
 
-/// Every op node reachable from `root`, each node once (nodes with equal digests each once too,
-/// as BuildKit's client walks vertices), inputs before the ops that use them.
-/// Iterative, so a chain of tens of thousands of ops cannot overflow the stack.
+/// Every distinct node reachable from `root` (by identity: equal ops built twice are two
+/// nodes), each once, inputs before the nodes that use them. Iterative, so a chain of tens
+/// of thousands of ops cannot overflow the stack.
 fn post_order(root: &Arc<OpNode>) -> Vec<Arc<OpNode>> {
     let mut seen: HashSet<*const OpNode> = HashSet::new();
     let mut order = Vec::new();
@@ -142,5 +141,26 @@ impl SourceTable {
         self.files.push(Arc::clone(file));
         self.index.insert(Arc::as_ptr(file), i);
         Ok(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{ImageOptions, Metadata, State};
+
+    #[test]
+    fn equal_ops_merge_metadata_like_buildkit() {
+        let a = State::image("docker.io/library/busybox:latest", ImageOptions { metadata: Metadata::named("[a 1/2] FROM busybox"), ..Default::default() });
+        let b = State::image("docker.io/library/busybox:latest", ImageOptions { metadata: Metadata::named("FROM busybox"), ..Default::default() });
+        let ra = crate::Exec::new(a, vec!["true".into()]).run().root();
+        let rb = crate::Exec::new(ra.clone(), vec!["false".into()]);
+        let rb = crate::Exec { mounts: vec![crate::Mount::bind("/b", b.clone())], ..rb }.run().root();
+        let def = rb.marshal().unwrap();
+        // One image op, named by the later node.
+        assert_eq!(def.def.len(), 4);
+        let image_md = &def.metadata[b.digest().unwrap()];
+        assert_eq!(image_md.description["llb.customname"], "FROM busybox");
+        let terminal = def.metadata.values().find(|m| m.caps.contains_key("constraints")).unwrap();
+        assert!(terminal.caps.contains_key("meta.description"));
     }
 }

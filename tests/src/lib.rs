@@ -384,6 +384,7 @@ enum Output {
     None,
     Local(PathBuf),
     Image(String),
+    OciDir(PathBuf),
 }
 
 /// One `buildctl build` to run: set options, then [`Build::run`].
@@ -392,7 +393,7 @@ pub struct Build<'a> {
     ctx: &'a Context,
     frontend: Frontend,
     opts: Vec<String>,
-    /// Other `buildctl build` arguments (`--secret`, `--ssh`, `--allow`).
+    /// Other `buildctl build` arguments (`--secret`, `--ssh`, `--allow`, `--local`, `--oci-layout`).
     extra_args: Vec<String>,
     output: Output,
     timeout: Duration,
@@ -419,6 +420,27 @@ impl<'a> Build<'a> {
     /// `--opt KEY=VALUE` (e.g. `target=builder`, `build-arg:X=1`, `platform=linux/arm64`).
     pub fn opt(mut self, key: &str, value: &str) -> Self {
         self.opts.push(format!("{key}={value}"));
+        self
+    }
+
+    /// `--local NAME=DIR`: another local directory the build may read (e.g. for a
+    /// `context:X=local:NAME` named context).
+    pub fn local(mut self, name: &str, dir: &Path) -> Self {
+        self.extra_args
+            .extend(["--local".into(), format!("{name}={}", dir.display())]);
+        self
+    }
+
+    /// `--oci-layout NAME=DIR`: an OCI layout directory the build may read.
+    pub fn oci_layout(mut self, name: &str, dir: &Path) -> Self {
+        self.extra_args
+            .extend(["--oci-layout".into(), format!("{name}={}", dir.display())]);
+        self
+    }
+
+    /// Export the result as an OCI layout directory (`type=oci,tar=false`) at `dir`.
+    pub fn output_oci_dir(mut self, dir: &Path) -> Self {
+        self.output = Output::OciDir(dir.to_path_buf());
         self
     }
 
@@ -499,6 +521,10 @@ impl<'a> Build<'a> {
             Output::Image(name) => args.extend([
                 "--output".into(),
                 format!("type=image,name={name},push=true,registry.insecure=true"),
+            ]),
+            Output::OciDir(dir) => args.extend([
+                "--output".into(),
+                format!("type=oci,tar=false,dest={}", dir.display()),
             ]),
         }
 
@@ -812,6 +838,31 @@ impl Image {
     /// `config.config` of the image config (Env, Cmd, Entrypoint, ...), `Null` if absent.
     pub fn container_config(&self) -> &Value {
         &self.config["config"]
+    }
+
+    /// The `(platform, image config)` of every manifest of the index (just the one manifest
+    /// when the tag is not an index; its platform then comes from the config).
+    #[track_caller]
+    pub fn platform_configs(&self) -> Vec<(Value, Value)> {
+        let Some(index) = &self.index else {
+            let p = serde_json::json!({"os": self.config["os"], "architecture": self.config["architecture"]});
+            return vec![(p, self.config.clone())];
+        };
+        let (registry, repo, _) = split_ref(&self.name);
+        let base = format!("http://{registry}/v2/{repo}");
+        let entries = index["manifests"].as_array().cloned().unwrap_or_default();
+        entries
+            .iter()
+            .filter(|m| m["platform"]["os"] != "unknown")
+            .map(|m| {
+                let digest = m["digest"].as_str().unwrap_or_default();
+                let manifest =
+                    registry_json(&format!("{base}/manifests/{digest}"), Some(MANIFEST_ACCEPT));
+                let config_digest = manifest["config"]["digest"].as_str().unwrap_or_default();
+                let config = registry_json(&format!("{base}/blobs/{config_digest}"), None);
+                (m["platform"].clone(), config)
+            })
+            .collect()
     }
 }
 

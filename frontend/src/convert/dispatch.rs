@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use buildkit_llb::{FileActions, ImageOptions, Metadata, MkdirOptions, NetMode, Platform, SourceLocation, State};
 
 use super::names::{go_duration, go_list, go_quote_list, step_prefix, uppercase_keyword};
-use super::stages::{Base, Conversion};
-use super::{env::split_key_value, env::EnvList, ConvertError, Converted, ResolvedImages};
+use super::contexts;
+use super::stages::{Base, Conversion, Resolved};
+use super::{env::split_key_value, env::EnvList, ConvertError, Converted};
 use crate::image::{Healthcheck, Image};
 use crate::instructions::{Command, CommandKind};
 use crate::shell::Lex;
@@ -32,57 +33,77 @@ pub(super) struct StageState {
     /// CMD was set in this stage: a later ENTRYPOINT keeps it.
     pub cmd_set: bool,
     pub workdir_set: bool,
+    /// The command being dispatched came from an ONBUILD trigger (progress names say so).
+    pub cmd_is_onbuild: bool,
 }
 
 impl StageState {
-    /// The state a stage starts in: its base (image, earlier stage or scratch) and the image config defaults.
-    pub fn init(conv: &Conversion, i: usize, states: &[Option<StageState>], images: &ResolvedImages) -> Result<Self, ConvertError> {
+    /// The state a plan starts in (dockerfile2llb's `init` and the start of `dispatchStages`):
+    /// its base (earlier stage, image, named context or scratch) and the image config defaults.
+    /// `follow_paths` narrows a local named context to the paths the build reads from it.
+    pub fn init(conv: &Conversion, i: usize, states: &[Option<StageState>], follow_paths: Vec<String>) -> Result<Self, ConvertError> {
         let plan = &conv.plans[i];
-        let mut st = match &plan.base {
-            Base::Stage(j) => {
-                let mut base = states[*j].clone().ok_or_else(|| ConvertError::at("base stage was not built", plan.location))?;
-                reject_onbuild_triggers(&base.image, plan.location)?;
+        let at = |e: ConvertError| match plan.location {
+            Some(l) => e.or_at(l),
+            None => e,
+        };
+        let unresolved = || at(ConvertError::new(format!("{} was not resolved", plan.base_name)));
+        let mut st = match (&plan.base, &plan.resolved) {
+            (Base::Stage(j), _) if plan.replaced_by.is_none() => {
+                let mut base = states[*j].clone().ok_or_else(|| at(ConvertError::new("base stage was not built")))?;
+                // ONBUILD triggers do not carry over from a base stage.
+                base.image.config.on_build = None;
                 base.cmd_set = false;
+                base.cmd_index = 0;
                 base
             }
-            Base::Scratch => {
+            (Base::Scratch, _) => {
                 let platform = conv.target_platform.clone();
                 StageState::new(State::scratch(), Image::empty(&platform), None, platform)
             }
-            Base::Image(reference) => {
-                let platform = conv.stage_platform(i);
-                let key = (reference.clone(), platform.clone());
-                let resolved = images.get(&key).ok_or_else(|| ConvertError::at(format!("image {reference} was not resolved"), plan.location))?;
-                let mut image = Image::from_json(&resolved.config).map_err(|e| ConvertError::at(format!("failed to parse image config: {e}"), plan.location))?;
-                reject_onbuild_triggers(&image, plan.location)?;
-                let base_image = image.clone();
-                image.created = None;
-                let pinned = match &resolved.digest {
-                    Some(d) if !reference.contains('@') => format!("{reference}@{d}"),
-                    _ => reference.clone(),
-                };
-                let is_scratch = image.rootfs.diff_ids.as_deref().unwrap_or_default().is_empty() && image.history.iter().all(|h| h.empty_layer);
-                let mut st = StageState::new(State::scratch(), image, Some(base_image), platform.clone());
+            (_, Some(Resolved::Image { pinned, image, base_image, platform, is_scratch })) => {
+                let mut image = image.clone();
+                image.config.on_build = None;
+                let mut st = StageState::new(State::scratch(), image, Some(base_image.clone()), platform.clone());
                 st.display_name = plan.display_name.clone();
-                st.cmd_total = plan.cmd_total;
+                st.cmd_total = plan.cmd_total - plan.triggers;
+                st.cmd_index = plan.from_rounds;
                 if !is_scratch {
-                    let name = st.step_name(conv, &format!("FROM {pinned}"));
-                    let mut md = Metadata::named(name).with_location(source_location(conv, plan.location));
-                    // An image named by COPY --from has no FROM line: the reference records an empty command.
-                    let command = plan.stage.map_or(String::new(), |stage| stage.original.trim().to_string());
-                    md.description.insert("com.docker.dockerfile.v1.command".into(), command);
-                    st.fs = State::image(&pinned, ImageOptions { platform: Some(platform), resolve_mode: conv.opts.image_resolve_mode.clone(), metadata: md });
+                    let name = st.step_name_with(conv, &format!("FROM {pinned}"), false);
+                    let mut md = Metadata::named(name).with_location(plan.location.and_then(|l| source_location(conv, l)));
+                    md.description.insert("com.docker.dockerfile.v1.command".into(), plan.source_code.clone());
+                    st.fs = State::image(pinned, ImageOptions { platform: Some(platform.clone()), resolve_mode: conv.opts.image_resolve_mode.clone(), metadata: md });
                 }
                 st
             }
+            (_, Some(Resolved::Context { context, source, loaded, image, platform })) => {
+                let (fs, _) = contexts::context_state(context, source, loaded.as_ref(), follow_paths, &conv.target_platform).map_err(at)?;
+                match (&plan.replaced_by, image) {
+                    // The whole stage is the context: its image (if any) as it comes.
+                    (Some(_), img) => {
+                        let mut st = StageState::new(fs, img.clone().unwrap_or_default(), None, platform.clone());
+                        for e in st.image.env().to_vec() {
+                            let (k, v) = split_key_value(&e);
+                            st.env.set(k, v);
+                        }
+                        st
+                    }
+                    (None, img) => {
+                        let base_image = img.clone().unwrap_or_else(|| Image::empty(platform));
+                        let mut image = base_image.clone();
+                        image.created = None;
+                        image.config.on_build = None;
+                        StageState::new(fs, image, Some(base_image), platform.clone())
+                    }
+                }
+            }
+            (_, None) => return Err(unresolved()),
         };
         st.display_name = plan.display_name.clone();
         st.cmd_total = plan.cmd_total;
         st.ignore_cache = plan.ignore_cache;
-        if matches!(plan.base, Base::Stage(_)) {
-            st.cmd_index = 0;
-        }
-        if plan.stage.is_some() {
+        st.cmd_is_onbuild = false;
+        if !plan.dispatched_at_resolve() {
             st.apply_image_defaults(conv)?;
         }
         Ok(st)
@@ -105,6 +126,7 @@ impl StageState {
             ignore_cache: false,
             cmd_set: false,
             workdir_set: false,
+            cmd_is_onbuild: false,
         }
     }
 
@@ -131,14 +153,25 @@ impl StageState {
         Ok(())
     }
 
-    /// The progress name of the next counted step.
+    /// The progress name of the next counted step (dockerfile2llb's `prefixCommand`):
+    /// `[linux/amd64->arm64 builder 2/5] ONBUILD RUN …` — the platform (and the one the
+    /// stage's TARGET* variables name, when it differs) only when several are built.
     pub fn step_name(&mut self, conv: &Conversion, text: &str) -> String {
+        self.step_name_with(conv, text, true)
+    }
+
+    /// `step_name`; `with_env` false for FROM, whose name ignores the stage's variables.
+    pub fn step_name_with(&mut self, conv: &Conversion, text: &str, with_env: bool) -> String {
         if self.cmd_total == 0 {
             return text.to_string();
         }
         self.cmd_index += 1;
-        let platform = conv.opts.multi_platform.then_some(&self.platform);
-        format!("{}{text}", step_prefix(platform, &self.display_name, self.cmd_index, self.cmd_total))
+        let platform = conv.opts.multi_platform.then(|| {
+            let target = if with_env { platform_from_env(&self.env) } else { None };
+            format!("{}{}", self.platform, format_target_platform(&self.platform, target))
+        });
+        let onbuild = if self.cmd_is_onbuild { "ONBUILD " } else { "" };
+        format!("{}{onbuild}{text}", step_prefix(platform.as_deref(), &self.display_name, self.cmd_index, self.cmd_total))
     }
 
     /// Metadata for an op made by `cmd`: progress name, the instruction text, its lines, cache control.
@@ -189,7 +222,8 @@ impl StageState {
         self.dir = wd;
     }
 
-    /// Runs one instruction.
+    /// Runs one instruction. `from` is the stage `COPY --from` names; `mounts` the states RUN
+    /// mounts read, in mount order (None for one not built yet).
     pub fn dispatch(
         &mut self,
         conv: &Conversion,
@@ -352,7 +386,10 @@ impl StageState {
                 (None, v) => v,
             };
             if let Some(v) = &value {
-                self.env.set(&arg.key, v);
+                // These configure the frontend's SBOM scan; they never reach the steps' env.
+                if !matches!(arg.key.as_str(), "BUILDKIT_SBOM_SCAN_CONTEXT" | "BUILDKIT_SBOM_SCAN_STAGE") {
+                    self.env.set(&arg.key, v);
+                }
                 commit.push(format!("{}={v}", arg.key));
             } else {
                 commit.push(arg.key.clone());
@@ -374,31 +411,78 @@ impl StageState {
         shell
     }
 
-    /// The target stage's result: labels from the build options, the target platform recorded.
+    /// The target stage's result (dockerfile2llb's `finalizeResultImage`): labels from the
+    /// build options; an explicit target platform recorded; the image's platform normalised.
     pub fn finish(mut self, conv: &Conversion) -> Converted {
         if !conv.opts.labels.is_empty() {
             let labels = self.image.config.labels.get_or_insert_with(Default::default);
             labels.extend(conv.opts.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        if let Some(tp) = &conv.opts.target_platform {
+        if !conv.implicit_target {
+            let tp = &conv.target_platform;
             let same = tp.os == self.image.os && tp.architecture == self.image.architecture;
             self.image.os = tp.os.clone();
             self.image.architecture = tp.architecture.clone();
             if !tp.variant.is_empty() || !same {
                 self.image.variant = (!tp.variant.is_empty()).then(|| tp.variant.clone());
             }
+            if !same {
+                self.image.os_version = None;
+            }
+        }
+        if !self.image.architecture.is_empty() {
+            let p = Platform::new(&self.image.os, &self.image.architecture, self.image.variant.as_deref().unwrap_or_default());
+            self.image.os = p.os;
+            self.image.architecture = p.architecture;
+            self.image.variant = (!p.variant.is_empty()).then_some(p.variant);
         }
         Converted { state: self.fs, image: self.image, base_image: self.base_image }
     }
 }
 
-/// The reference runs a base's ONBUILD triggers before the stage's own instructions; we do not
-/// yet, so a base with triggers is an error rather than a build that silently skips them.
-fn reject_onbuild_triggers(base: &Image, location: Location) -> Result<(), ConvertError> {
-    match base.config.on_build.as_deref() {
-        Some([first, ..]) => Err(ConvertError::at(format!("ONBUILD triggers of the base image or stage are not supported by this frontend yet (first trigger: {first})"), location)),
-        _ => Ok(()),
+/// dockerfile2llb's `platformFromEnv`: the platform the stage's TARGETPLATFORM (or
+/// TARGETOS/TARGETARCH/TARGETVARIANT) variables name, if it declared any.
+fn platform_from_env(env: &EnvList) -> Option<Platform> {
+    let (mut os, mut arch, mut variant, mut set) = (String::new(), String::new(), String::new(), false);
+    for (k, v) in env.iter() {
+        match k {
+            "TARGETPLATFORM" => {
+                if let Ok(p) = super::stages::parse_platform(v) {
+                    return Some(p);
+                }
+            }
+            "TARGETOS" => (os, set) = (v.to_string(), true),
+            "TARGETARCH" => (arch, set) = (v.to_string(), true),
+            "TARGETVARIANT" => (variant, set) = (v.to_string(), true),
+            _ => {}
+        }
     }
+    set.then_some(Platform { os, architecture: arch, variant })
+}
+
+/// dockerfile2llb's `formatTargetPlatform`: `->arm64` (or `->os/arch`) when a stage running on
+/// one platform builds for another.
+fn format_target_platform(base: &Platform, target: Option<Platform>) -> String {
+    let Some(mut t) = target else { return String::new() };
+    if t.os.is_empty() {
+        t.os = base.os.clone();
+    }
+    if t.architecture.is_empty() {
+        t.architecture = base.architecture.clone();
+    }
+    let t = Platform::new(&t.os, &t.architecture, &t.variant);
+    if t.os == base.os && t.architecture != base.architecture {
+        let mut s = format!("->{}", t.architecture);
+        if !t.variant.is_empty() {
+            s.push('/');
+            s.push_str(&t.variant);
+        }
+        return s;
+    }
+    if t.os != base.os {
+        return format!("->{t}");
+    }
+    String::new()
 }
 
 /// Where in the Dockerfile an op came from, when the Dockerfile is known.

@@ -1,10 +1,13 @@
 //! Lowering a parsed Dockerfile to LLB, in three steps so the I/O stays outside:
 //! 1. [`Conversion::new`]: stages, names, the target and what it needs, global ARGs, FROM lines expanded;
-//! 2. the caller resolves [`Conversion::images_to_resolve`] (each distinct image once, concurrently);
+//! 2. the caller looks up [`Conversion::needs`] (base images, named contexts: each distinct one
+//!    once, concurrently) and hands the answers to [`Conversion::provide`], until nothing is
+//!    needed (ONBUILD triggers can add stages to the graph between rounds);
 //! 3. [`Conversion::lower`]: every needed stage lowered to LLB with its image config.
 //!
 //! Behaviour follows BuildKit's `dockerfile2llb`; where it is silent, the reference's output is the spec.
 
+mod contexts;
 mod copy;
 mod dispatch;
 mod env;
@@ -12,9 +15,13 @@ mod expose;
 mod gitref;
 mod mounts;
 mod names;
+mod onbuild;
 mod run;
 mod signal;
 mod stages;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod stages_tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -26,6 +33,7 @@ use crate::instructions::Dockerfile;
 use crate::options::NoCache;
 use crate::syntax::Location;
 
+pub use contexts::{ContextSource, LoadedContext, NamedContext};
 pub use env::EnvList;
 pub use stages::ImageKey;
 
@@ -60,6 +68,8 @@ pub struct ConvertOptions {
     pub context_excludes: Vec<String>,
     /// The Dockerfile itself, so each op can point at the lines it came from.
     pub source_file: Option<Arc<SourceFile>>,
+    /// `context:NAME` (and `context:NAME::PLATFORM`) options: name → source.
+    pub named_contexts: BTreeMap<String, String>,
     /// The main build context when it is not the client's local directory (a git
     /// repository or a download: `docker build <url>`).
     pub main_context: Option<State>,
@@ -117,7 +127,21 @@ pub struct ResolvedImage {
     pub config: Vec<u8>,
 }
 
-pub type ResolvedImages = HashMap<ImageKey, ResolvedImage>;
+/// Something the conversion needs looked up before it can lower.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Need {
+    /// A base image's config (and digest) for a platform.
+    Image(ImageKey),
+    /// A named context that needs I/O to load (an image config, a local's `.dockerignore`, an input).
+    Context(NamedContext),
+}
+
+/// The answers to [`Need`]s; an error is reported where the Dockerfile uses the need.
+#[derive(Debug, Default)]
+pub struct Resolutions {
+    pub images: HashMap<ImageKey, Result<ResolvedImage, String>>,
+    pub contexts: HashMap<NamedContext, Result<LoadedContext, String>>,
+}
 
 /// The result for one target platform.
 #[derive(Debug)]
@@ -138,11 +162,26 @@ pub fn convert_with(
     opts: &ConvertOptions,
     mut resolve: impl FnMut(&ImageKey) -> Result<ResolvedImage, ConvertError>,
 ) -> Result<Converted, ConvertError> {
-    let conv = Conversion::new(df, escape, opts)?;
-    let mut images = ResolvedImages::new();
-    for key in conv.images_to_resolve() {
-        let img = resolve(&key)?;
-        images.insert(key, img);
+    let mut conv = Conversion::new(df, escape, opts)?;
+    loop {
+        let needs = conv.needs()?;
+        if needs.is_empty() {
+            break;
+        }
+        let mut res = Resolutions::default();
+        for need in needs {
+            match need {
+                Need::Image(key) => {
+                    let img = resolve(&key)?;
+                    res.images.insert(key, Ok(img));
+                }
+                Need::Context(nc) => {
+                    let msg = format!("named context {} needs a BuildKit daemon to load", nc.name_with_platform);
+                    res.contexts.insert(nc, Err(msg));
+                }
+            }
+        }
+        conv.provide(&res)?;
     }
-    conv.lower(&images)
+    conv.lower()
 }

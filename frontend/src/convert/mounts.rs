@@ -4,19 +4,17 @@
 
 use std::collections::BTreeSet;
 
-use buildkit_llb::reference::Reference;
 use buildkit_llb::{CacheSharing, Chown, FileActions, FileSecret, Metadata, MkdirOptions, Mount as LlbMount, MountKind, SecretEnv, State, UserSpec};
 
 use super::dispatch::StageState;
 use super::env::EnvList;
-use super::stages::{Base, StagePlan};
 use super::ConvertError;
-use crate::instructions::{csv_fields, Command, CommandKind, Mount, MountType, ShareMode};
+use crate::instructions::{csv_fields, Mount, MountType, ShareMode};
 use crate::syntax::go_quote;
 
 /// The `from=` of each `--mount` of a RUN as written, before expansion ("" when absent): what
 /// BuildKit builds the stage graph from (only the `from` key is read at that point).
-fn written_froms(raw_mounts: &[String]) -> Vec<String> {
+pub(super) fn written_froms(raw_mounts: &[String]) -> Vec<String> {
     raw_mounts
         .iter()
         .map(|raw| {
@@ -25,42 +23,6 @@ fn written_froms(raw_mounts: &[String]) -> Vec<String> {
             from.map(|(_, v)| v.to_string()).unwrap_or_default()
         })
         .collect()
-}
-
-/// One graph node per `--mount` of a RUN, as BuildKit's `detectRunMount`: the stage named by
-/// `from=` (by name only: `from=0` is an image; no `from=` looks for a stage named `scratch`),
-/// else a new node for the image, or scratch. New nodes are added to `plans`; the indices come
-/// back in mount order.
-pub(super) fn mount_sources(cmd: &Command, plans: &mut Vec<StagePlan>, n_stages: usize) -> Result<Vec<usize>, ConvertError> {
-    let CommandKind::Run(run) = &cmd.kind else { return Ok(Vec::new()) };
-    let mut out = Vec::with_capacity(run.mounts.len());
-    for from in written_froms(&run.mounts) {
-        let name = if from.is_empty() { "scratch".to_string() } else { from.to_ascii_lowercase() };
-        if let Some(i) = plans[..n_stages].iter().position(|p| p.name.as_deref() == Some(name.as_str())) {
-            out.push(i);
-            continue;
-        }
-        let base = if from.is_empty() || from == "scratch" {
-            Base::Scratch
-        } else {
-            let r = Reference::parse_normalized(&from).map_err(|e| ConvertError::new(format!("failed to parse stage name {}: {e}", go_quote(&from))))?;
-            Base::Image(r.to_string())
-        };
-        plans.push(StagePlan {
-            stage: None,
-            name: None,
-            display_name: String::new(),
-            base,
-            platform: None,
-            location: cmd.location,
-            copy_from: Vec::new(),
-            run_mounts: Vec::new(),
-            cmd_total: 0,
-            ignore_cache: false,
-        });
-        out.push(plans.len() - 1);
-    }
-    Ok(out)
 }
 
 /// Parses the RUN's mounts with variables expanded from the stage's environment, each field's

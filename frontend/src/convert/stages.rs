@@ -1,17 +1,25 @@
-//! The stage graph: global ARGs, FROM lines expanded, stage names, `COPY --from` edges,
-//! the target and the stages it needs, cycles; then lowering the needed stages in order.
+//! The stage graph, as dockerfile2llb's `toDispatchState`: global ARGs, FROM lines expanded,
+//! stage names, the target, the stages and images each command reads (`COPY --from`, RUN
+//! mounts), cycles; then base images and named contexts resolved in rounds (ONBUILD triggers
+//! can add dependencies), and the needed stages lowered in order.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use buildkit_llb::reference::Reference;
+use buildkit_llb::reference::{Reference, ReferenceError};
 use buildkit_llb::Platform;
 
+use super::contexts::{self, ContextSource, LoadedContext, NamedContext};
 use super::dispatch::StageState;
 use super::env::EnvList;
-use super::{ConvertError, ConvertOptions, Converted, ResolvedImages};
-use crate::instructions::{CommandKind, Dockerfile, Stage};
-use crate::shell::Lex;
+use super::{ConvertError, ConvertOptions, Converted, Need, Resolutions};
+use crate::image::Image;
+use crate::instructions::{suggest, Command, CommandKind, Dockerfile, Stage};
+use crate::shell::{EnvGetter, Lex};
 use crate::syntax::Location;
+
+/// Resolve rounds after which ONBUILD triggers adding stages are taken for a loop.
+const MAX_ONBUILD_ROUNDS: usize = 100;
 
 /// An image to resolve: its normalised reference and the platform wanted.
 pub type ImageKey = (String, Platform);
@@ -22,29 +30,87 @@ pub(super) enum Base {
     Scratch,
     /// An earlier stage, by index.
     Stage(usize),
-    /// A normalised image reference.
-    Image(String),
+    /// An image (or a named context standing for one), by the plan's `base_name`.
+    Image,
 }
 
-/// One node of the graph: a Dockerfile stage, or an image used only by `COPY --from=<image>`.
+/// A command of a stage with what it reads from other plans (dockerfile2llb's `command`).
+#[derive(Debug, Clone)]
+pub(super) struct PlannedCommand<'a> {
+    pub cmd: Cow<'a, Command>,
+    /// The plans this command reads, in the reference's order: the one `COPY --from` names, or
+    /// one per `RUN --mount` (a scratch plan for mounts without `from=`).
+    pub sources: Vec<usize>,
+    /// Came from an ONBUILD trigger of the base image or stage.
+    pub on_build: bool,
+}
+
+/// A base image or named context, once the gateway has looked it up.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one per plan, built once
+pub(super) enum Resolved {
+    Image {
+        /// The reference with the resolved digest, as the image source names it.
+        pinned: String,
+        image: Image,
+        /// The config as the registry served it (`containerimage.base.config`).
+        base_image: Image,
+        platform: Platform,
+        /// No layers: the stage starts from scratch and the FROM step is not shown.
+        is_scratch: bool,
+    },
+    Context {
+        context: NamedContext,
+        source: ContextSource,
+        loaded: Option<LoadedContext>,
+        /// The config the context brings, if any.
+        image: Option<Image>,
+        platform: Platform,
+    },
+}
+
+/// One node of the graph: a Dockerfile stage, or an image (or context) that only a
+/// `COPY --from` or a RUN mount names (the reference's "unregistered" states).
 #[derive(Debug)]
 pub(super) struct StagePlan<'a> {
     pub stage: Option<&'a Stage>,
     /// Lowercased `AS` name.
     pub name: Option<String>,
-    /// The name progress lines show: the stage name, `stage-N`, or nothing for a one-stage file.
+    /// The name progress lines show: the stage name, `stage-N`, or nothing for a one-state graph.
     pub display_name: String,
+    /// FROM's name after expansion (a pseudo-stage's `--from`/`from=` value as written).
+    pub base_name: String,
     pub base: Base,
     /// `FROM --platform`, expanded and parsed.
     pub platform: Option<Platform>,
-    pub location: Location,
-    /// For each command: the stage its `--from` names, if any.
-    pub copy_from: Vec<Option<usize>>,
-    /// For each command: the node each `RUN --mount` reads from, in mount order.
-    pub run_mounts: Vec<Vec<usize>>,
+    /// The FROM line (a `COPY --from` pseudo-stage: the COPY; a mount's: none).
+    pub location: Option<Location>,
+    /// The FROM instruction as written, for the image source's description.
+    pub source_code: String,
+    pub commands: Vec<PlannedCommand<'a>>,
     /// Steps counted in progress names (`[stage 2/5]`).
     pub cmd_total: usize,
     pub ignore_cache: bool,
+    /// `context:NAME` replaces this whole stage.
+    pub replaced_by: Option<NamedContext>,
+    pub resolved: Option<Resolved>,
+    /// What `needs` asked the gateway for, until `provide` answers.
+    pending: Option<Need>,
+    onbuild_done: bool,
+    /// Steps already counted before FROM: the reference names the FROM of an image stage in
+    /// every resolve round the stage is not yet needed in, counting a step each time (so a
+    /// stage only an ONBUILD trigger needs shows `[tools 2/2] FROM`, then `3/2`).
+    pub from_rounds: usize,
+    counted_round: Option<usize>,
+    /// Commands ONBUILD triggers added; the FROM step, named before they were, counts without them.
+    pub triggers: usize,
+}
+
+impl StagePlan<'_> {
+    /// Pseudo-stages and replaced stages are complete once resolved; they run no commands.
+    pub fn dispatched_at_resolve(&self) -> bool {
+        self.stage.is_none() || self.replaced_by.is_some()
+    }
 }
 
 pub struct Conversion<'a> {
@@ -53,19 +119,24 @@ pub struct Conversion<'a> {
     pub(super) global_args: EnvList,
     pub(super) plans: Vec<StagePlan<'a>>,
     pub(super) target: usize,
-    pub(super) needed: Vec<bool>,
     pub(super) target_platform: Platform,
+    /// No platform was asked for: the image keeps its base image's platform.
+    pub(super) implicit_target: bool,
+    pub(super) build_platforms: Vec<Platform>,
+    /// Resolve rounds so far (a new one when ONBUILD triggers add dependencies).
+    round: usize,
 }
 
 impl<'a> Conversion<'a> {
+    /// Plans the stages: everything up to (not including) resolving base images.
     pub fn new(df: &'a Dockerfile, escape: char, opts: &'a ConvertOptions) -> Result<Self, ConvertError> {
         if df.stages.is_empty() {
             return Err(ConvertError::new("dockerfile contains no stages to build"));
         }
         let lex = Lex::new(escape);
-        let target_platform = opts.effective_target_platform();
+        let (target_platform, build_platforms, implicit_target) = platform_opt(opts);
         let target_name = opts.target.clone().or_else(|| df.stages.last().and_then(|s| s.name.clone()));
-        let mut global_args = default_args(&opts.build_platform(), &target_platform, &opts.build_args, target_name.as_deref());
+        let mut global_args = default_args(&build_platforms[0], &target_platform, &opts.build_args, target_name.as_deref());
         for cmd in &df.meta_args {
             for arg in &cmd.args {
                 let value = match opts.build_args.get(&arg.key) {
@@ -81,161 +152,535 @@ impl<'a> Conversion<'a> {
             }
         }
 
-        let mut plans: Vec<StagePlan> = Vec::with_capacity(df.stages.len());
+        let mut conv = Conversion { opts, lex, global_args, plans: Vec::with_capacity(df.stages.len()), target: 0, target_platform, implicit_target, build_platforms, round: 0 };
         for (i, st) in df.stages.iter().enumerate() {
-            let base_name = lex.process_word(&st.base_name, &global_args).map_err(|e| ConvertError::at(e.to_string(), st.location))?;
-            if base_name.is_empty() {
-                return Err(ConvertError::at(format!("base name ({}) should not be blank", st.base_name), st.location));
-            }
-            let platform = match &st.platform {
-                Some(p) => Some(expand_platform(&lex, p, &global_args, st.location)?),
-                None => None,
-            };
-            let earlier = plans.iter().position(|p| p.name.as_deref() == Some(base_name.as_str()));
-            let base = match earlier {
-                Some(j) => Base::Stage(j),
-                None if base_name == "scratch" => Base::Scratch,
-                None => Base::Image(normalize_image(&base_name, st.location)?),
-            };
-            plans.push(StagePlan {
-                stage: Some(st),
-                name: st.name.clone(),
-                display_name: st.name.clone().unwrap_or_else(|| format!("stage-{i}")),
-                base,
-                platform,
-                location: st.location,
-                copy_from: Vec::new(),
-                run_mounts: Vec::new(),
-                cmd_total: 0,
-                ignore_cache: opts.no_cache.as_ref().is_some_and(|n| match n {
-                    crate::options::NoCache::All => true,
-                    crate::options::NoCache::Stages(names) => st.name.as_ref().is_some_and(|s| names.contains(s)),
-                }),
-            });
+            conv.add_stage(i, st)?;
         }
-        let n_stages = plans.len();
+        conv.target = conv.resolve_target()?;
+        let n_stages = conv.plans.len();
         for i in 0..n_stages {
-            let Some(stage) = plans[i].stage else { continue };
-            let mut copy_from = Vec::with_capacity(stage.commands.len());
-            let mut run_mounts = Vec::with_capacity(stage.commands.len());
-            for cmd in &stage.commands {
-                let from = match &cmd.kind {
-                    CommandKind::Copy(c) => c.from.as_deref(),
-                    _ => None,
-                };
-                copy_from.push(match from {
-                    Some(f) => Some(resolve_from(&lex, f, &mut plans, n_stages, cmd.location)?),
-                    None => None,
-                });
-                run_mounts.push(super::mounts::mount_sources(cmd, &mut plans, n_stages).map_err(|e| e.or_at(cmd.location))?);
-            }
-            let steps = stage.commands.iter().filter(|c| matches!(c.kind, CommandKind::Run(_) | CommandKind::Copy(_) | CommandKind::Add(_) | CommandKind::Workdir(_))).count();
-            let from_counts = matches!(plans[i].base, Base::Image(_));
-            plans[i].cmd_total = steps + usize::from(from_counts);
-            plans[i].copy_from = copy_from;
-            plans[i].run_mounts = run_mounts;
+            // A stage a named context replaces never runs, but what it reads is still needed.
+            let Some(stage) = conv.plans[i].stage else { continue };
+            let cmds = stage.commands.iter().map(|c| conv.plan_command(Cow::Borrowed(c), false)).collect::<Result<Vec<_>, _>>()?;
+            conv.plans[i].commands = cmds;
         }
-        check_cycles(&plans)?;
-        // As in BuildKit, nodes added for `--from` images and mounts count: only a lone stage goes unnamed.
-        if plans.len() == 1 {
-            plans[0].display_name.clear();
+        check_cycles(&conv.plans)?;
+        if conv.plans.len() == 1 {
+            conv.plans[0].display_name.clear();
         }
-
-        let target = match &opts.target {
-            Some(t) => {
-                let t = t.to_ascii_lowercase();
-                plans.iter().position(|p| p.stage.is_some() && p.name.as_deref() == Some(t.as_str())).ok_or_else(|| {
-                    let names: Vec<&str> = plans.iter().filter_map(|p| p.name.as_deref()).collect();
-                    ConvertError::new(format!("target stage {:?} could not be found{}", opts.target.as_deref().unwrap_or_default(), suggest(&t, &names)))
-                })?
-            }
-            None => n_stages - 1,
-        };
-        let needed = reachable(&plans, target);
-        Ok(Conversion { opts, lex, global_args, plans, target, needed, target_platform })
+        Ok(conv)
     }
 
-    /// The platform a stage builds for: its `FROM --platform`, else the target platform.
-    pub(super) fn stage_platform(&self, i: usize) -> Platform {
+    /// dockerfile2llb's `buildDispatchStates` for one stage.
+    fn add_stage(&mut self, i: usize, st: &'a Stage) -> Result<(), ConvertError> {
+        let base_name = self.lex.process_word(&st.base_name, &self.global_args).map_err(|e| ConvertError::at(e.to_string(), st.location))?;
+        if base_name.is_empty() {
+            return Err(ConvertError::at(format!("base name ({}) should not be blank", st.base_name), st.location));
+        }
+        let platform = match &st.platform {
+            Some(p) => Some(self.expand_platform(p, st.location)?),
+            None => None,
+        };
+        let mut plan = StagePlan {
+            stage: Some(st),
+            name: st.name.clone(),
+            display_name: st.name.clone().unwrap_or_else(|| format!("stage-{i}")),
+            base_name: base_name.clone(),
+            base: Base::Image,
+            platform,
+            location: Some(st.location),
+            source_code: st.original.trim().to_string(),
+            commands: Vec::new(),
+            cmd_total: 0,
+            ignore_cache: false,
+            replaced_by: None,
+            resolved: None,
+            pending: None,
+            onbuild_done: false,
+            from_rounds: 0,
+            counted_round: None,
+            triggers: 0,
+        };
+        if let Some(name) = &st.name {
+            if let Some(nc) = contexts::lookup(self.opts, name, plan.platform.as_ref()).map_err(|e| e.or_at(st.location))? {
+                plan.replaced_by = Some(nc);
+                self.plans.push(plan);
+                return Ok(());
+            }
+        }
+        // The latest stage of that name defined so far; names are matched as written.
+        plan.base = match self.plans.iter().rposition(|p| p.name.as_deref() == Some(base_name.as_str())) {
+            Some(j) => Base::Stage(j),
+            None if base_name == "scratch" => Base::Scratch,
+            None => Base::Image,
+        };
+        let from_counts = base_name != "scratch" && !matches!(plan.base, Base::Stage(_));
+        let steps = st.commands.iter().filter(|c| counts_as_step(c)).count();
+        plan.cmd_total = steps + usize::from(from_counts);
+        plan.ignore_cache = match &self.opts.no_cache {
+            None => false,
+            Some(crate::options::NoCache::All) => true,
+            Some(crate::options::NoCache::Stages(names)) => st.name.as_ref().is_some_and(|s| names.iter().any(|n| n.eq_ignore_ascii_case(s))),
+        };
+        self.plans.push(plan);
+        Ok(())
+    }
+
+    /// `FROM --platform=…` expanded with the global ARGs and parsed.
+    fn expand_platform(&self, spec: &str, loc: Location) -> Result<Platform, ConvertError> {
+        let res = self
+            .lex
+            .process_word_with_matches(spec, &self.global_args)
+            .map_err(|e| ConvertError::at(format!("failed to process arguments for platform {spec}: {e}"), loc))?;
+        if res.result.is_empty() {
+            let msg = format!("empty platform value from expression {spec}");
+            return Err(ConvertError::at(suggest_any(msg, &res.unmatched, &self.global_args.keys()), loc));
+        }
+        parse_platform(&res.result).map_err(|e| {
+            let msg = suggest_any(format!("failed to parse platform {spec}: {e}"), &res.unmatched, &self.global_args.keys());
+            ConvertError::at(msg, loc)
+        })
+    }
+
+    /// `--target`, or the last stage.
+    fn resolve_target(&self) -> Result<usize, ConvertError> {
+        let Some(t) = &self.opts.target else { return Ok(self.plans.len() - 1) };
+        self.find_by_name(t).ok_or_else(|| {
+            let names: Vec<&str> = self.plans.iter().map(|p| p.display_name.as_str()).filter(|n| !n.is_empty()).collect();
+            ConvertError::new(suggest::wrap(format!("target stage {} could not be found", go_quote(t)), t, &names, true))
+        })
+    }
+
+    /// The stage registered last under this name (names compare lowercased).
+    fn find_by_name(&self, name: &str) -> Option<usize> {
+        let lower = name.to_ascii_lowercase();
+        self.plans.iter().rposition(|p| p.stage.is_some() && p.name.as_deref() == Some(lower.as_str()))
+    }
+
+    /// dockerfile2llb's `toCommand`: the plans a command reads, adding pseudo-stages for images.
+    pub(super) fn plan_command(&mut self, cmd: Cow<'a, Command>, on_build: bool) -> Result<PlannedCommand<'a>, ConvertError> {
+        let mut sources = Vec::new();
+        match &cmd.kind {
+            CommandKind::Copy(c) => {
+                if let Some(from) = &c.from {
+                    let expanded = self.lex.process_word(from, &EnvList::new()).map_err(|e| ConvertError::at(e.to_string(), cmd.location))?;
+                    if &expanded != from {
+                        return Err(ConvertError::at(
+                            "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
+                            cmd.location,
+                        ));
+                    }
+                    let j = match from.parse::<i64>() {
+                        Ok(index) => usize::try_from(index).ok().filter(|&i| i < self.plans.len()).ok_or_else(|| ConvertError::at(format!("invalid stage index {index}"), cmd.location))?,
+                        Err(_) => match self.find_by_name(from) {
+                            Some(j) => j,
+                            None => self.add_pseudo(from, Some(cmd.location)),
+                        },
+                    };
+                    sources.push(j);
+                }
+            }
+            CommandKind::Run(r) => {
+                // By name only (`from=0` is an image); no `from=` looks for a stage named scratch.
+                for from in super::mounts::written_froms(&r.mounts) {
+                    let from = if from.is_empty() { "scratch".to_string() } else { from };
+                    let j = match self.find_by_name(&from) {
+                        Some(j) => j,
+                        None => self.add_pseudo(&from, None),
+                    };
+                    sources.push(j);
+                }
+            }
+            _ => {}
+        }
+        Ok(PlannedCommand { cmd, sources, on_build })
+    }
+
+    /// A plan for an image (or context) named only by `--from`/`from=`.
+    fn add_pseudo(&mut self, name: &str, location: Option<Location>) -> usize {
+        self.plans.push(StagePlan {
+            stage: None,
+            name: None,
+            display_name: String::new(),
+            base_name: name.to_string(),
+            base: if name == "scratch" { Base::Scratch } else { Base::Image },
+            platform: None,
+            location,
+            source_code: String::new(),
+            commands: Vec::new(),
+            cmd_total: 0,
+            ignore_cache: false,
+            replaced_by: None,
+            resolved: None,
+            pending: None,
+            onbuild_done: false,
+            from_rounds: 0,
+            counted_round: None,
+            triggers: 0,
+        });
+        self.plans.len() - 1
+    }
+
+    /// The platform a plan asks for: its `FROM --platform`, else the target platform.
+    pub(super) fn requested_platform(&self, i: usize) -> Platform {
         self.plans[i].platform.clone().unwrap_or_else(|| self.target_platform.clone())
     }
 
-    /// Every base image the needed stages use, each (reference, platform) once, in stage order.
-    pub fn images_to_resolve(&self) -> Vec<ImageKey> {
-        let mut seen = BTreeSet::new();
-        let mut out = Vec::new();
-        for (i, p) in self.plans.iter().enumerate() {
-            if let (true, Base::Image(r)) = (self.needed[i], &p.base) {
-                let key = (r.clone(), self.stage_platform(i));
-                if seen.insert(key.clone()) {
-                    out.push(key);
+    /// What the gateway must look up before the graph is complete: base images and named
+    /// contexts of the stages the target needs. Empty when done. ONBUILD triggers run between
+    /// rounds, as the reference's `resolveStages` loop does, and may add stages to the graph.
+    pub fn needs(&mut self) -> Result<Vec<Need>, ConvertError> {
+        loop {
+            let reachable = reachable(&self.plans, self.target);
+            let mut needs = Vec::new();
+            for (i, &is_reachable) in reachable.iter().enumerate() {
+                if let Some(n) = self.plan_need(i, is_reachable)? {
+                    if !needs.contains(&n) {
+                        needs.push(n.clone());
+                    }
+                    self.plans[i].pending = Some(n);
                 }
             }
+            if !needs.is_empty() {
+                return Ok(needs);
+            }
+            if !self.init_onbuild_triggers(&reachable)? {
+                return Ok(Vec::new());
+            }
+            self.round += 1;
+            // Images whose triggers copy from each other would add stages forever.
+            if self.round > MAX_ONBUILD_ROUNDS {
+                return Err(ConvertError::new(format!("ONBUILD triggers kept adding stages to the graph after {MAX_ONBUILD_ROUNDS} rounds")));
+            }
         }
-        out
+    }
+
+    /// The lookup plan `i` waits for; contexts that need no I/O are resolved on the spot.
+    fn plan_need(&mut self, i: usize, reachable: bool) -> Result<Option<Need>, ConvertError> {
+        let plan = &self.plans[i];
+        if plan.resolved.is_some() || plan.pending.is_some() {
+            return Ok(None);
+        }
+        let location = plan.location;
+        let at = |e: ConvertError| match location {
+            Some(l) => e.or_at(l),
+            None => e,
+        };
+        let nc = match (&plan.replaced_by, &plan.base) {
+            (Some(nc), _) => {
+                if !reachable {
+                    return Ok(None);
+                }
+                nc.clone()
+            }
+            (None, Base::Image) => {
+                // Parsed even when unreachable, as the reference does.
+                let reference = parse_reference(&plan.base_name).map_err(|e| at(ConvertError::new(format!("failed to parse stage name {}: {e}", go_quote(&plan.base_name)))))?;
+                if !reachable {
+                    let round = Some(self.round);
+                    let plan = &mut self.plans[i];
+                    if plan.stage.is_some() && plan.counted_round != round {
+                        plan.counted_round = round;
+                        plan.from_rounds += 1;
+                    }
+                    return Ok(None);
+                }
+                let platform = self.requested_platform(i);
+                match contexts::lookup(self.opts, &reference.to_string(), Some(&platform)).map_err(at)? {
+                    Some(nc) => nc,
+                    None => return Ok(Some(Need::Image((reference.to_string(), platform)))),
+                }
+            }
+            (None, _) => return Ok(None),
+        };
+        let source = nc.source().map_err(at)?;
+        if contexts::needs_loading(&source) {
+            return Ok(Some(Need::Context(nc)));
+        }
+        let resolved = self.resolved_context(i, nc, source, None).map_err(at)?;
+        self.plans[i].resolved = Some(resolved);
+        Ok(None)
+    }
+
+    /// Takes the gateway's answers for what `needs` asked.
+    pub fn provide(&mut self, res: &Resolutions) -> Result<(), ConvertError> {
+        for i in 0..self.plans.len() {
+            let Some(need) = self.plans[i].pending.take() else { continue };
+            let location = self.plans[i].location;
+            let at = |e: ConvertError| match location {
+                Some(l) => e.or_at(l),
+                None => e,
+            };
+            let resolved = match need {
+                Need::Image(key) => {
+                    let found = res.images.get(&key).ok_or_else(|| at(ConvertError::new(format!("image {} was not resolved", key.0))))?;
+                    match found {
+                        Ok(img) => self.resolved_image(i, &key, img).map_err(at)?,
+                        Err(e) => {
+                            let orig = &self.plans[i].base_name;
+                            let mut names: Vec<&str> = self.plans.iter().map(|p| p.display_name.as_str()).filter(|n| !n.is_empty()).collect();
+                            let common = common_image_names();
+                            names.extend(common.iter().map(String::as_str));
+                            return Err(at(ConvertError::new(suggest::wrap(format!("{orig}: {e}"), orig, &names, true))));
+                        }
+                    }
+                }
+                Need::Context(nc) => match res.contexts.get(&nc) {
+                    Some(Ok(loaded)) => {
+                        let source = nc.source().map_err(at)?;
+                        self.resolved_context(i, nc, source, Some(loaded.clone())).map_err(at)?
+                    }
+                    Some(Err(e)) => return Err(at(ConvertError::new(e.clone()))),
+                    None => return Err(at(ConvertError::new(format!("named context {} was not loaded", nc.name_with_platform)))),
+                },
+            };
+            self.plans[i].resolved = Some(resolved);
+        }
+        Ok(())
+    }
+
+    /// dockerfile2llb's `resolveBaseImage` after `ResolveImageConfig`.
+    fn resolved_image(&self, i: usize, key: &ImageKey, img: &super::ResolvedImage) -> Result<Resolved, ConvertError> {
+        let base_image = Image::from_json(&img.config).map_err(|e| ConvertError::new(format!("failed to parse image config: {e}")))?;
+        let mut image = base_image.clone();
+        image.created = None;
+        let mut platform = key.1.clone();
+        if self.plans[i].platform.is_none() && self.implicit_target {
+            platform = auto_detect_platform(&image, &platform, &self.build_platforms);
+        }
+        let pinned = match &img.digest {
+            Some(d) if !key.0.contains('@') => format!("{}@{d}", key.0),
+            _ => key.0.clone(),
+        };
+        let is_scratch = image.rootfs.diff_ids.as_deref().unwrap_or_default().is_empty() && image.history.iter().all(|h| h.empty_layer);
+        Ok(Resolved::Image { pinned, image, base_image, platform, is_scratch })
+    }
+
+    fn resolved_context(&self, i: usize, context: NamedContext, source: ContextSource, loaded: Option<LoadedContext>) -> Result<Resolved, ConvertError> {
+        let (_, image) = contexts::context_state(&context, &source, loaded.as_ref(), Vec::new(), &self.target_platform)?;
+        let platform = match (&self.plans[i].replaced_by, image.as_ref().and_then(contexts::image_platform)) {
+            // A stage replaced by a context takes the platform its image states.
+            (Some(_), Some(p)) => p,
+            _ => self.requested_platform(i),
+        };
+        Ok(Resolved::Context { context, source, loaded, image, platform })
+    }
+
+    /// dockerfile2llb's `initOnBuildTriggers` for every reachable plan not yet done: the
+    /// triggers of its base image's config, or the ONBUILD commands of its base stage, run
+    /// first in the stage. True when they read from plans not read before.
+    fn init_onbuild_triggers(&mut self, reachable: &[bool]) -> Result<bool, ConvertError> {
+        let mut new_deps = false;
+        for (i, &is_reachable) in reachable.iter().enumerate() {
+            if !is_reachable || self.plans[i].onbuild_done {
+                continue;
+            }
+            self.plans[i].onbuild_done = true;
+            let mut triggers: Vec<String> = match &mut self.plans[i].resolved {
+                Some(Resolved::Image { image, .. }) | Some(Resolved::Context { image: Some(image), .. }) => image.config.on_build.take().unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            if let Base::Stage(j) = self.plans[i].base {
+                if self.plans[i].replaced_by.is_none() {
+                    triggers.extend(self.plans[j].commands.iter().filter_map(|c| match &c.cmd.kind {
+                        CommandKind::Onbuild(o) => Some(o.expression.clone()),
+                        _ => None,
+                    }));
+                }
+            }
+            if triggers.is_empty() {
+                continue;
+            }
+            // Errors point at the FROM line, where the triggers run.
+            let location = self.plans[i].location.unwrap_or_default();
+            let mut planned = Vec::with_capacity(triggers.len());
+            for trigger in &triggers {
+                let cmd = super::onbuild::parse_trigger(trigger, location).map_err(|e| ConvertError::at(e.message, location))?;
+                let pc = self.plan_command(Cow::Owned(cmd), true).map_err(|e| ConvertError::at(e.message, location))?;
+                new_deps |= !pc.sources.is_empty();
+                planned.push(pc);
+            }
+            let plan = &mut self.plans[i];
+            plan.cmd_total += planned.len();
+            plan.triggers += planned.len();
+            planned.append(&mut plan.commands);
+            plan.commands = planned;
+        }
+        Ok(new_deps)
     }
 
     /// Lowers every needed stage, in order, and returns the target's state and image config.
-    pub fn lower(&self, images: &ResolvedImages) -> Result<Converted, ConvertError> {
-        // The build context's followpaths depend on what every COPY reads, known only after a
-        // first pass; the second pass builds with the filtered context.
-        let first = self.lower_pass(images, None)?;
-        let paths = first.context_paths;
-        let pass = self.lower_pass(images, Some(paths))?;
+    pub fn lower(&self) -> Result<Converted, ConvertError> {
+        // The build context's followpaths (and a local named context's) depend on what every
+        // COPY reads, known only after a first pass; the second pass builds with them.
+        let first = self.lower_pass(None)?;
+        let pass = self.lower_pass(Some(&first.paths))?;
         Ok(pass.converted)
     }
 
-    fn lower_pass(&self, images: &ResolvedImages, context_paths: Option<BTreeSet<String>>) -> Result<LoweredPass, ConvertError> {
-        let context = super::copy::build_context(self.opts, context_paths.as_ref());
-        let mut states: Vec<Option<StageState>> = (0..self.plans.len()).map(|_| None).collect();
-        let mut used_paths = BTreeSet::new();
-        // Images named by `COPY --from` come first: they depend on nothing, and stages may use them.
-        let pseudo_first = (0..self.plans.len()).filter(|&i| self.plans[i].stage.is_none()).chain((0..self.plans.len()).filter(|&i| self.plans[i].stage.is_some()));
-        for i in pseudo_first {
-            if !self.needed[i] {
+    fn lower_pass(&self, known: Option<&UsedPaths>) -> Result<LoweredPass, ConvertError> {
+        let context = super::copy::build_context(self.opts, known.map(|k| &k.context));
+        let n = self.plans.len();
+        let reachable = reachable(&self.plans, self.target);
+        let mut states: Vec<Option<StageState>> = (0..n).map(|_| None).collect();
+        let mut paths = UsedPaths { context: BTreeSet::new(), stages: vec![BTreeSet::new(); n] };
+        // Pseudo-stages and replaced stages are complete once resolved, before any stage runs.
+        let order = (0..n).filter(|&i| self.plans[i].dispatched_at_resolve()).chain((0..n).filter(|&i| !self.plans[i].dispatched_at_resolve()));
+        for i in order {
+            if !reachable[i] {
                 continue;
             }
-            let mut st = StageState::init(self, i, &states, images)?;
-            if let Some(stage) = self.plans[i].stage {
-                for (ci, cmd) in stage.commands.iter().enumerate() {
-                    let from = self.plans[i].copy_from.get(ci).copied().flatten();
-                    let source = match from {
-                        Some(j) => match &states[j] {
-                            Some(s) if j != i => Some(s),
-                            _ => {
-                                let from_name = match &cmd.kind {
-                                    CommandKind::Copy(c) => c.from.clone().unwrap_or_default(),
-                                    _ => String::new(),
-                                };
-                                return Err(ConvertError::at(
-                                    format!("cannot copy from stage {from_name:?}, it needs to be defined before current stage {:?}", self.plans[i].display_name),
-                                    cmd.location,
-                                ));
-                            }
-                        },
-                        None => None,
+            let follow = known.map(|k| follow_paths(&k.stages[self.paths_root(i)])).unwrap_or_default();
+            let mut st = StageState::init(self, i, &states, follow)?;
+            if !self.plans[i].dispatched_at_resolve() {
+                for pc in &self.plans[i].commands {
+                    let cmd = pc.cmd.as_ref();
+                    let sources: Vec<Option<&StageState>> = pc.sources.iter().map(|&j| if j == i { None } else { states[j].as_ref() }).collect();
+                    if let (CommandKind::Copy(c), Some(None)) = (&cmd.kind, sources.first()) {
+                        return Err(ConvertError::at(
+                            format!(
+                                "cannot copy from stage {}, it needs to be defined before current stage {}",
+                                go_quote(c.from.as_deref().unwrap_or_default()),
+                                go_quote(&self.plans[i].display_name)
+                            ),
+                            cmd.location,
+                        ));
+                    }
+                    st.cmd_is_onbuild = pc.on_build;
+                    let (from, mounts) = match &cmd.kind {
+                        CommandKind::Copy(_) => (sources.first().copied().flatten(), &[][..]),
+                        _ => (None, &sources[..]),
                     };
-                    let mounts: Vec<Option<&StageState>> = self.plans[i].run_mounts.get(ci).map_or(&[][..], Vec::as_slice).iter().map(|&j| states[j].as_ref()).collect();
-                    st.dispatch(self, cmd, source, &mounts, &context, &mut used_paths).map_err(|e| e.or_at(cmd.location))?;
+                    st.dispatch(self, cmd, from, mounts, &context, &mut paths.context).map_err(|e| e.or_at(cmd.location))?;
+                    self.record_paths(i, pc, &st, &mut paths);
                 }
+                st.cmd_is_onbuild = false;
             }
             states[i] = Some(st);
         }
+        // The whole target is used.
+        let root = self.paths_root(self.target);
+        paths.stages[root].insert("/".into());
         let target = states[self.target].take().ok_or_else(|| ConvertError::new("target stage was not built"))?;
-        Ok(LoweredPass { converted: target.finish(self), context_paths: used_paths })
+        Ok(LoweredPass { converted: target.finish(self), paths })
     }
+
+    /// The plan whose used paths a stage shares: stages share them with their base stage.
+    fn paths_root(&self, mut i: usize) -> usize {
+        while let Base::Stage(j) = self.plans[i].base {
+            if self.plans[i].replaced_by.is_some() {
+                break;
+            }
+            i = j;
+        }
+        i
+    }
+
+    /// What a command read from other plans, so a local named context sends only that.
+    fn record_paths(&self, i: usize, pc: &PlannedCommand, st: &StageState, paths: &mut UsedPaths) {
+        match &pc.cmd.kind {
+            CommandKind::Run(run) => {
+                paths.stages[self.paths_root(i)].insert("/".into());
+                for (m, &j) in run.mounts.iter().zip(&pc.sources) {
+                    let mut expand = |w: &str| self.lex.process_word(w, &st.env).map_err(|e| e.to_string());
+                    if let Ok(mount) = crate::instructions::parse_mount_with(m, &mut expand) {
+                        paths.stages[self.paths_root(j)].insert(buildkit_llb::clean_path(&format!("/{}", mount.source)));
+                    }
+                }
+            }
+            CommandKind::Copy(c) => {
+                if let Some(&j) = pc.sources.first() {
+                    let root = self.paths_root(j);
+                    for src in &c.sources_and_dest.source_paths {
+                        let src = st.expand(&self.lex, src).unwrap_or_else(|_| src.clone());
+                        paths.stages[root].insert(buildkit_llb::clean_path(&format!("/{src}")));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Paths read from the build context and from each plan (by the plan sharing them).
+#[derive(Debug, Default)]
+struct UsedPaths {
+    context: BTreeSet<String>,
+    stages: Vec<BTreeSet<String>>,
 }
 
 struct LoweredPass {
     converted: Converted,
-    context_paths: BTreeSet<String>,
+    paths: UsedPaths,
 }
 
-/// The ARGs every Dockerfile has: the build and target platforms and the target stage.
+/// dockerfile2llb's `normalizeContextPaths`: relative, sorted; none when `/` is used.
+fn follow_paths(paths: &BTreeSet<String>) -> Vec<String> {
+    if paths.contains("/") {
+        return Vec::new();
+    }
+    paths.iter().map(|p| p.trim_start_matches('/').to_string()).filter(|p| !p.is_empty()).collect()
+}
+
+/// RUN, COPY, ADD and WORKDIR are the steps progress names count.
+fn counts_as_step(c: &Command) -> bool {
+    matches!(c.kind, CommandKind::Run(_) | CommandKind::Copy(_) | CommandKind::Add(_) | CommandKind::Workdir(_))
+}
+
+/// dockerfile2llb's `buildPlatformOpt`: the target platform, the build platforms (the
+/// first is where build steps run) and whether the target was implicit. Without build
+/// platforms (offline) this machine is the build platform, as the gateway's worker would be.
+fn platform_opt(opts: &ConvertOptions) -> (Platform, Vec<Platform>, bool) {
+    let mut build = opts.build_platforms.clone();
+    if build.is_empty() {
+        build.push(Platform::host());
+    }
+    match &opts.target_platform {
+        Some(t) => (t.clone(), build, false),
+        None => (build[0].clone(), build, true),
+    }
+}
+
+/// containerd's `platforms.Parse`, with its error messages, normalised.
+pub(super) fn parse_platform(spec: &str) -> Result<Platform, String> {
+    let invalid = |m: String| format!("{m}: invalid argument");
+    if spec.contains('*') {
+        return Err(invalid(format!("{}: wildcards not yet supported", go_quote(spec))));
+    }
+    let parts: Vec<&str> = spec.splitn(4, '/').collect();
+    let component = |c: &str, extra: &[char]| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || extra.contains(&ch));
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 && !component(part, &[]) {
+            let re = r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$";
+            return Err(invalid(format!("{} is an invalid OS component of {}: OSAndVersion specifier component must match {}", go_quote(part), go_quote(spec), go_quote(re))));
+        }
+        if i > 0 && !component(part, &['.']) {
+            return Err(invalid(format!("{} is an invalid component of {}: platform specifier component must match {}", go_quote(part), go_quote(spec), go_quote("^[A-Za-z0-9_.-]+$"))));
+        }
+    }
+    match parts.len() {
+        1 => {
+            let p = parts[0].to_ascii_lowercase();
+            const OSES: [&str; 18] = ["aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"];
+            const ARCHES: [&str; 28] = [
+                "386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "ppc64", "ppc64le", "loong64", "mips", "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "riscv", "riscv64", "s390", "s390x",
+                "sparc", "sparc64", "wasm", "x86_64", "x86-64", "aarch64", "i386",
+            ];
+            if !OSES.contains(&p.as_str()) && !ARCHES.contains(&p.as_str()) && p != "armhf" && p != "armel" {
+                return Err(invalid(format!("{}: unknown operating system or architecture", go_quote(spec))));
+            }
+        }
+        2 | 3 => {}
+        _ => return Err(invalid(format!("{}: cannot parse platform specifier", go_quote(spec)))),
+    }
+    Platform::parse(spec).map_err(|e| e.to_string())
+}
+
+/// dockerfile2llb's `defaultArgs`: the build and target platforms and the target stage.
 fn default_args(build: &Platform, target: &Platform, overrides: &std::collections::BTreeMap<String, String>, target_stage: Option<&str>) -> EnvList {
     let mut env = EnvList::new();
     let pairs = [
-        ("BUILDPLATFORM", format_platform(build)),
+        ("BUILDPLATFORM", build.to_string()),
         ("BUILDOS", build.os.clone()),
         ("BUILDOSVERSION", String::new()),
         ("BUILDARCH", build.architecture.clone()),
@@ -245,7 +690,7 @@ fn default_args(build: &Platform, target: &Platform, overrides: &std::collection
         ("TARGETOSVERSION", String::new()),
         ("TARGETARCH", target.architecture.clone()),
         ("TARGETVARIANT", target.variant.clone()),
-        ("TARGETSTAGE", target_stage.unwrap_or("default").to_string()),
+        ("TARGETSTAGE", target_stage.filter(|s| !s.is_empty()).unwrap_or("default").to_string()),
     ];
     for (k, v) in pairs {
         env.set(k, overrides.get(k).map_or(v.as_str(), String::as_str));
@@ -253,68 +698,67 @@ fn default_args(build: &Platform, target: &Platform, overrides: &std::collection
     env
 }
 
-/// containerd's `platforms.Format`: os/arch[/variant].
-fn format_platform(p: &Platform) -> String {
-    p.to_string()
+/// dockerfile2llb's `autoDetectPlatform`: keep the target if the image is for it, else the
+/// build platform the image is for, else the target.
+fn auto_detect_platform(img: &Image, target: &Platform, supported: &[Platform]) -> Platform {
+    if target.os == img.os && target.architecture == img.architecture {
+        return target.clone();
+    }
+    supported.iter().find(|p| p.os == img.os && p.architecture == img.architecture).cloned().unwrap_or_else(|| target.clone())
 }
 
-fn expand_platform(lex: &Lex, spec: &str, args: &EnvList, loc: Location) -> Result<Platform, ConvertError> {
-    let v = lex.process_word(spec, args).map_err(|e| ConvertError::at(format!("failed to process arguments for platform {spec}: {e}"), loc))?;
-    if v.is_empty() {
-        return Err(ConvertError::at(format!("empty platform value from expression {spec}"), loc));
+/// distribution's `ParseNormalizedNamed`, with its error messages.
+pub(super) fn parse_reference(name: &str) -> Result<Reference, String> {
+    if name.len() == 64 && name.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Err(format!("invalid repository name ({name}), cannot specify 64-byte hexadecimal strings"));
     }
-    Platform::parse(&v).map_err(|e| ConvertError::at(format!("failed to parse platform {spec}: {e}"), loc))
+    Reference::parse_normalized(name).map_err(|e| reference_error(name, &e))
 }
 
-fn normalize_image(name: &str, loc: Location) -> Result<String, ConvertError> {
-    Reference::parse_normalized(name)
-        .map(|r| r.to_string())
-        .map_err(|e| ConvertError::at(format!("failed to parse stage name {name:?}: {e}"), loc))
-}
-
-/// `--from=` names a stage (by name or index) or else an image, added as a pseudo-stage.
-fn resolve_from(lex: &Lex, from: &str, plans: &mut Vec<StagePlan>, n_stages: usize, loc: Location) -> Result<usize, ConvertError> {
-    let expanded = lex.process_word(from, &EnvList::new()).map_err(|e| ConvertError::at(e.to_string(), loc))?;
-    if expanded != from {
-        return Err(ConvertError::at(
-            "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
-            loc,
-        ));
-    }
-    if let Ok(index) = from.parse::<i64>() {
-        return usize::try_from(index).ok().filter(|&i| i < plans.len()).ok_or_else(|| ConvertError::at(format!("invalid stage index {index}"), loc));
-    }
-    let lower = from.to_ascii_lowercase();
-    if let Some(i) = plans[..n_stages].iter().position(|p| p.name.as_deref() == Some(lower.as_str())) {
-        return Ok(i);
-    }
-    let reference = normalize_image(from, loc)?;
-    if let Some(i) = plans[n_stages..].iter().position(|p| p.base == Base::Image(reference.clone())) {
-        return Ok(n_stages + i);
-    }
-    plans.push(StagePlan {
-        stage: None,
-        name: None,
-        display_name: String::new(),
-        base: Base::Image(reference),
-        platform: None,
-        location: loc,
-        copy_from: Vec::new(),
-        run_mounts: Vec::new(),
-        cmd_total: 0,
-        ignore_cache: false,
-    });
-    Ok(plans.len() - 1)
-}
-
-fn deps<'p>(p: &'p StagePlan<'_>) -> impl Iterator<Item = usize> + 'p {
-    let base = match p.base {
-        Base::Stage(j) => Some(j),
-        _ => None,
+/// The message distribution's `ParseNormalizedNamed` gives for a name it rejects.
+pub(super) fn reference_error(name: &str, e: &ReferenceError) -> String {
+    let (domain, remainder) = match name.find('/') {
+        Some(i) if name[..i].contains(['.', ':']) || &name[..i] == "localhost" || name[..i].to_lowercase() != name[..i] => (&name[..i], name[i + 1..].to_string()),
+        _ => ("docker.io", name.to_string()),
     };
-    base.into_iter().chain(p.copy_from.iter().flatten().copied()).chain(p.run_mounts.iter().flatten().copied())
+    let domain = if domain == "index.docker.io" { "docker.io" } else { domain };
+    let remainder = if domain == "docker.io" && !remainder.contains('/') { format!("library/{remainder}") } else { remainder };
+    let remote = remainder.split(':').next().unwrap_or_default();
+    if remote.to_lowercase() != remote {
+        return format!("invalid reference format: repository name ({remote}) must be lowercase");
+    }
+    match e.reason {
+        "empty" => "repository name must have at least one component".into(),
+        r if r.contains("more than 255") => "repository name must not be more than 255 characters".into(),
+        _ => "invalid reference format".into(),
+    }
 }
 
+/// The names the reference suggests from when an image cannot be resolved (with its
+/// missing `/` after `docker.io/library`, kept so the hints match).
+fn common_image_names() -> Vec<String> {
+    ["alpine", "busybox", "centos", "debian", "golang", "ubuntu", "fedora"]
+        .iter()
+        .flat_map(|n| [n.to_string(), format!("docker.io/library{n}"), format!("{n}:latest"), format!("docker.io/library{n}:latest")])
+        .collect()
+}
+
+/// dockerfile2llb's `wrapSuggestAny`: a hint for the first unmatched name close to an ARG.
+fn suggest_any(msg: String, unmatched: &BTreeSet<String>, options: &[String]) -> String {
+    let opts: Vec<&str> = options.iter().map(String::as_str).collect();
+    for k in unmatched {
+        if let Some(m) = suggest::search(k, &opts, true) {
+            return format!("{msg} (did you mean {m}?)");
+        }
+    }
+    msg
+}
+
+fn go_quote(s: &str) -> String {
+    super::names::go_quote(s)
+}
+
+/// The plans the target needs: bases and command sources, transitively.
 fn reachable(plans: &[StagePlan], target: usize) -> Vec<bool> {
     let mut seen = vec![false; plans.len()];
     let mut stack = vec![target];
@@ -322,77 +766,86 @@ fn reachable(plans: &[StagePlan], target: usize) -> Vec<bool> {
         if std::mem::replace(&mut seen[i], true) {
             continue;
         }
-        stack.extend(deps(&plans[i]).filter(|&j| !seen[j]));
+        if let (Base::Stage(j), None) = (&plans[i].base, &plans[i].replaced_by) {
+            stack.push(*j);
+        }
+        stack.extend(plans[i].commands.iter().flat_map(|c| c.sources.iter().copied()).filter(|&j| !seen[j]));
     }
     seen
 }
 
-/// A stage that (through `COPY --from`) needs itself can never build.
+/// dockerfile2llb's `validateCircularDependency`: a stage that (through the sources of its
+/// commands) needs itself. The error names the first stage from which a cycle is reachable
+/// and points at the first command on the path.
 fn check_cycles(plans: &[StagePlan]) -> Result<(), ConvertError> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        New,
-        OnPath,
-        Done,
-    }
-    let mut marks = vec![Mark::New; plans.len()];
+    let mut visited = vec![false; plans.len()];
     for start in 0..plans.len() {
-        if marks[start] != Mark::New {
-            continue;
-        }
-        let mut stack: Vec<(usize, Vec<usize>)> = vec![(start, deps(&plans[start]).collect())];
-        marks[start] = Mark::OnPath;
-        while let Some((node, pending)) = stack.last_mut() {
-            let node = *node;
-            match pending.pop() {
-                Some(next) if marks[next] == Mark::OnPath => {
-                    let uses = |ci: usize| plans[node].copy_from.get(ci) == Some(&Some(next)) || plans[node].run_mounts.get(ci).is_some_and(|m| m.contains(&next));
-                    let loc = plans[node].stage.and_then(|s| s.commands.iter().enumerate().find(|(ci, _)| uses(*ci)).map(|(_, c)| c.location));
-                    let name = &plans[start].display_name;
-                    let msg = format!("circular dependency detected on stage: {name}");
-                    return Err(match loc {
-                        Some(l) => ConvertError::at(msg, l),
-                        None => ConvertError::at(msg, plans[node].location),
-                    });
-                }
-                Some(next) if marks[next] == Mark::New => {
-                    marks[next] = Mark::OnPath;
-                    stack.push((next, deps(&plans[next]).collect()));
-                }
-                Some(_) => {}
-                None => {
-                    marks[node] = Mark::Done;
-                    stack.pop();
-                }
-            }
+        let mut on_path = vec![false; plans.len()];
+        if let Some(first) = visit(plans, start, &mut visited, &mut on_path, None) {
+            let msg = format!("circular dependency detected on stage: {}", plans[start].display_name);
+            return Err(ConvertError::at(msg, first));
         }
     }
     Ok(())
 }
 
-/// ` (did you mean x?)` when a name is close to one that exists.
-pub(super) fn suggest(wrong: &str, options: &[&str]) -> String {
-    let best = options
-        .iter()
-        .map(|o| (levenshtein(wrong, o), *o))
-        .filter(|(d, o)| *d <= (o.len().max(wrong.len()) / 3).max(1))
-        .min();
-    match best {
-        Some((_, o)) => format!(" (did you mean {o}?)"),
-        None => String::new(),
+/// Depth-first search; returns the location of the first command on the path to a cycle.
+fn visit(plans: &[StagePlan], node: usize, visited: &mut [bool], on_path: &mut [bool], first: Option<Location>) -> Option<Location> {
+    if std::mem::replace(&mut visited[node], true) {
+        return None;
     }
+    on_path[node] = true;
+    for pc in &plans[node].commands {
+        for &dep in &pc.sources {
+            let first = first.or(Some(pc.cmd.location));
+            if on_path[dep] {
+                return first;
+            }
+            if let Some(l) = visit(plans, dep, visited, on_path, first) {
+                return Some(l);
+            }
+        }
+    }
+    on_path[node] = false;
+    None
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_errors_read_like_go() {
+        assert_eq!(parse_reference("Foo").unwrap_err(), "invalid reference format: repository name (library/Foo) must be lowercase");
+        assert_eq!(parse_reference("foo:bad tag").unwrap_err(), "invalid reference format");
+        assert!(parse_reference(&"a".repeat(64)).unwrap_err().contains("64-byte hexadecimal"));
+        assert_eq!(parse_reference("busybox").unwrap().to_string(), "docker.io/library/busybox:latest");
     }
-    prev[b.len()]
+
+    #[test]
+    fn platforms_parse_like_containerd() {
+        assert_eq!(parse_platform("linux/arm64").unwrap().to_string(), "linux/arm64");
+        assert_eq!(parse_platform("arm64").unwrap().to_string(), "linux/arm64");
+        assert_eq!(parse_platform("foo").unwrap_err(), r#""foo": unknown operating system or architecture: invalid argument"#);
+        assert!(parse_platform("linux/a b").unwrap_err().starts_with(r#""a b" is an invalid component of "linux/a b""#));
+        assert_eq!(parse_platform("a/b/c/d").unwrap_err(), r#""a/b/c/d": cannot parse platform specifier: invalid argument"#);
+        assert!(parse_platform("linux/*").unwrap_err().contains("wildcards"));
+    }
+
+    #[test]
+    fn platform_opt_defaults() {
+        let arm = Platform::parse("linux/arm64").unwrap();
+        let o = ConvertOptions { target_platform: Some(arm.clone()), ..Default::default() };
+        assert_eq!(platform_opt(&o), (arm.clone(), vec![Platform::host()], false));
+        let amd = Platform::parse("linux/amd64").unwrap();
+        let o = ConvertOptions { build_platforms: vec![amd.clone()], ..Default::default() };
+        assert_eq!(platform_opt(&o), (amd.clone(), vec![amd], true));
+    }
+
+    #[test]
+    fn follow_paths_are_relative_or_none() {
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(follow_paths(&set(&["/b", "/a/x"])), vec!["a/x".to_string(), "b".to_string()]);
+        assert!(follow_paths(&set(&["/a", "/"])).is_empty());
+    }
 }

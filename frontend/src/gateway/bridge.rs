@@ -116,6 +116,18 @@ impl Bridge {
         Ok((res.digest, res.config))
     }
 
+    /// `ResolveImageConfig` with every field the caller sets (optional platform, OCI layout
+    /// stores); returns the (possibly rewritten) reference, the digest and the config.
+    pub async fn resolve_image_config_with(&self, mut req: gw::ResolveImageConfigRequest) -> Result<(String, String, Vec<u8>)> {
+        if req.session_id.is_empty() {
+            req.session_id = self.session_id.clone();
+        }
+        let reference = req.r#ref.clone();
+        let res = self.client().resolve_image_config(req).await.map_err(status_error)?.into_inner();
+        let resolved = if res.r#ref.is_empty() { reference } else { res.r#ref };
+        Ok((resolved, res.digest, res.config))
+    }
+
     pub async fn warn(&self, req: gw::WarnRequest) -> Result<()> {
         self.client().warn(req).await.map_err(status_error)?;
         Ok(())

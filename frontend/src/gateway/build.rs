@@ -11,10 +11,11 @@ use buildkit_proto::google::rpc::Status;
 use futures::future::try_join_all;
 
 use super::bridge::Bridge;
-use super::images::{resolve_images, ResolveFailure};
 use super::bridge::GrpcError;
+use super::contexts::Inputs;
+use super::images::resolve_needs;
 use super::source::{self, Entry};
-use crate::convert::{Conversion, ConvertOptions, ImageKey};
+use crate::convert::{Conversion, ConvertOptions, Need};
 use crate::error::{plain_status, status_from_grpc, LocatedError};
 use crate::options::BuildOptions;
 use crate::{dockerignore, instructions, syntax};
@@ -67,7 +68,8 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     let excludes = dockerfile.ignore.clone().map(|b| dockerignore::parse(&String::from_utf8_lossy(&b))).unwrap_or_default();
 
     let source_file = Arc::new(SourceFile { filename: filename.clone(), data: dockerfile.data.clone(), language: "Dockerfile".into() });
-    let build_platforms: Vec<Platform> = bridge.workers.first().map(|w| w.platforms.iter().map(Platform::from_pb).collect()).unwrap_or_default();
+    // dockerui: the build platform is the first worker's first platform.
+    let build_platforms: Vec<Platform> = bridge.workers.first().and_then(|w| w.platforms.first()).map(Platform::from_pb).into_iter().collect();
     let targets: Vec<Option<Platform>> = if opts.target_platforms.is_empty() { vec![None] } else { opts.target_platforms.iter().cloned().map(Some).collect() };
     let convert_opts: Vec<ConvertOptions> = targets
         .iter()
@@ -91,23 +93,35 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
             context_local: opts.context_local.clone(),
             context_excludes: excludes.clone(),
             source_file: Some(source_file.clone()),
+            named_contexts: opts.named_contexts.clone(),
             main_context: dockerfile.main_context.clone(),
             llb_caps: Some(bridge.llb_caps().clone()),
         })
         .collect();
-    let conversions = convert_opts
-        .iter()
-        .map(|o| Conversion::new(&df, ast.escape, o))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
+    let located = |e: crate::convert::ConvertError| locate(LocatedError::new(e.message, e.location));
+    let mut conversions = convert_opts.iter().map(|o| Conversion::new(&df, ast.escape, o)).collect::<Result<Vec<_>, _>>().map_err(located)?;
 
-    let keys: BTreeSet<ImageKey> = conversions.iter().flat_map(|c| c.images_to_resolve()).collect();
-    let images = resolve_images(bridge, &opts, keys, &df).await.map_err(|e| match e {
-        ResolveFailure::Located(l) => locate(l),
-        ResolveFailure::Other(m) => Failure::Plain(m),
-    })?;
+    // Base images and named contexts, in rounds (ONBUILD triggers can need more), every
+    // platform's at once so each distinct one is looked up once.
+    let inputs = Inputs::default();
+    loop {
+        let mut needs: Vec<Vec<Need>> = Vec::with_capacity(conversions.len());
+        for c in &mut conversions {
+            needs.push(c.needs().map_err(located)?);
+        }
+        let all: BTreeSet<Need> = needs.iter().flatten().cloned().collect();
+        if all.is_empty() {
+            break;
+        }
+        let res = resolve_needs(bridge, &opts, all, &inputs).await;
+        for (c, asked) in conversions.iter_mut().zip(&needs) {
+            if !asked.is_empty() {
+                c.provide(&res).map_err(located)?;
+            }
+        }
+    }
 
-    let converted = conversions.iter().map(|c| c.lower(&images)).collect::<Result<Vec<_>, _>>().map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
+    let converted = conversions.iter().map(|c| c.lower()).collect::<Result<Vec<_>, _>>().map_err(located)?;
     let solves = converted.iter().map(|c| async {
         let def = c.state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
         bridge.solve(def, opts.cache_imports.clone()).await.map_err(Failure::from)

@@ -3,6 +3,7 @@
 
 mod bridge;
 mod build;
+mod contexts;
 mod images;
 mod remote;
 mod result;

@@ -9,7 +9,7 @@ mod goparse;
 mod mount;
 mod parse;
 mod run;
-mod suggest;
+pub(crate) mod suggest;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]

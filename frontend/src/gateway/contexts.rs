@@ -1,0 +1,150 @@
+//! Loading named contexts through the gateway (the I/O half of dockerui's
+//! `NamedContext.Load`): an image's config, a local directory's `.dockerignore`, a frontend
+//! input and its metadata, an OCI layout image's config.
+
+use std::collections::BTreeMap;
+
+use anyhow::{anyhow, Context as _, Result};
+use buildkit_llb::{LocalOptions, Metadata, State};
+use buildkit_proto::{gateway as gw, pb};
+use tokio::sync::OnceCell;
+
+use super::bridge::Bridge;
+use crate::convert::{ContextSource, LoadedContext, NamedContext};
+use crate::dockerignore;
+use crate::options::BuildOptions;
+
+/// The frontend's inputs, fetched once for all contexts that name one.
+#[derive(Default)]
+pub struct Inputs(OnceCell<BTreeMap<String, pb::Definition>>);
+
+impl Inputs {
+    async fn get(&self, bridge: &Bridge) -> Result<&BTreeMap<String, pb::Definition>> {
+        self.0.get_or_try_init(|| bridge.inputs()).await
+    }
+}
+
+/// The `.dockerignore` a local context is filtered by.
+const DOCKERIGNORE: &str = ".dockerignore";
+
+pub async fn load_context(bridge: &Bridge, opts: &BuildOptions, nc: &NamedContext, inputs: &Inputs) -> Result<LoadedContext> {
+    let prefix = nc.log_prefix();
+    match nc.source().map_err(|e| anyhow!(e.message))? {
+        ContextSource::Image { written, reference } => {
+            let req = gw::ResolveImageConfigRequest {
+                r#ref: reference,
+                platform: nc.platform.as_ref().map(|p| p.to_pb()),
+                resolve_mode: opts.image_resolve_mode.clone(),
+                log_name: format!("{prefix} load metadata for {written}"),
+                ..Default::default()
+            };
+            let (reference, _, config) = bridge.resolve_image_config_with(req).await?;
+            Ok(LoadedContext::Image { reference, config })
+        }
+        ContextSource::OciLayout { store, digest } => {
+            let reference = nc.oci_reference(&digest).map_err(|e| anyhow!(e.message))?;
+            let req = gw::ResolveImageConfigRequest {
+                r#ref: reference.clone(),
+                platform: nc.platform.as_ref().map(|p| p.to_pb()),
+                log_name: format!("{prefix} load metadata for {reference}"),
+                resolver_type: 1,
+                session_id: bridge.session_id.clone(),
+                store_id: store,
+                ..Default::default()
+            };
+            let (_, _, config) = bridge.resolve_image_config_with(req).await?;
+            Ok(LoadedContext::OciLayout { session_id: bridge.session_id.clone(), config })
+        }
+        ContextSource::Local { name } => {
+            let session_id = opts.local_session_ids.get(&name).cloned().unwrap_or_else(|| bridge.session_id.clone());
+            let st = State::local(
+                &name,
+                LocalOptions {
+                    session_id: Some(session_id.clone()),
+                    follow_paths: vec![DOCKERIGNORE.into()],
+                    shared_key_hint: Some(format!("context:{}-{DOCKERIGNORE}", nc.name_with_platform)),
+                    differ: Some("none".into()),
+                    metadata: Metadata::named(format!("{prefix} load {DOCKERIGNORE}")),
+                    ..Default::default()
+                },
+            );
+            let def = st.marshal().map_err(|e| anyhow!(e.to_string()))?;
+            let ref_id = bridge.solve(def, Vec::new()).await?;
+            let excludes = match bridge.read_file(&ref_id, DOCKERIGNORE).await {
+                Ok(data) => dockerignore::parse(&String::from_utf8_lossy(&data)),
+                Err(_) => Vec::new(),
+            };
+            let shared_key = bridge.opts.get(&format!("sharedkey:localdir:{}", nc.name_with_platform)).cloned().unwrap_or_default();
+            Ok(LoadedContext::Local { session_id, shared_key, excludes })
+        }
+        ContextSource::Input { name } => {
+            let all = inputs.get(bridge).await.context("failed to get frontend inputs")?;
+            let definition = all.get(&name).cloned().ok_or_else(|| anyhow!("invalid input {name} for {}", nc.name_with_platform))?;
+            let config = match bridge.opts.get(&format!("input-metadata:{name}")) {
+                Some(md) => input_image_config(md)?,
+                None => None,
+            };
+            Ok(LoadedContext::Input { definition, config })
+        }
+        // Scratch and http(s) contexts are built without the gateway.
+        ContextSource::Scratch | ContextSource::Http { .. } => Err(anyhow!("named context {} needs no loading", nc.name_with_platform)),
+    }
+}
+
+/// `input-metadata:NAME`: a JSON object of base64 values (Go's `map[string][]byte`); the
+/// image config is under `containerimage.config`.
+fn input_image_config(md: &str) -> Result<Option<Vec<u8>>> {
+    let map: BTreeMap<String, String> = serde_json::from_str(md).map_err(|e| anyhow!("failed to parse input metadata {md}: {e}"))?;
+    map.get("containerimage.config").map(|v| base64_decode(v).ok_or_else(|| anyhow!("failed to parse input metadata {md}: bad base64"))).transpose()
+}
+
+/// Standard base64 with padding, as Go's encoding/json writes `[]byte`.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let bytes = s.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= value(c)? << (18 - 6 * i);
+        }
+        let n = match chunk.len() {
+            4 => 3,
+            3 => 2,
+            2 => 1,
+            _ => return None,
+        };
+        out.extend(acc.to_be_bytes()[1..1 + n].iter());
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_base64() {
+        assert_eq!(base64_decode("eyJhIjoxfQ==").as_deref(), Some(&b"{\"a\":1}"[..]));
+        assert_eq!(base64_decode("YWJj").as_deref(), Some(&b"abc"[..]));
+        assert_eq!(base64_decode("YQ").as_deref(), Some(&b"a"[..]));
+        assert!(base64_decode("a!").is_none());
+    }
+
+    #[test]
+    fn input_metadata() {
+        let md = r#"{"containerimage.config":"eyJhIjoxfQ=="}"#;
+        assert_eq!(input_image_config(md).ok().flatten().as_deref(), Some(&b"{\"a\":1}"[..]));
+        assert!(input_image_config("{}").ok().flatten().is_none());
+        assert!(input_image_config("nope").is_err());
+    }
+}
