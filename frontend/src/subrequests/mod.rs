@@ -1,0 +1,1 @@
+//! Subrequests (placeholder).
