@@ -1,6 +1,7 @@
 //! A build through the gateway: read the Dockerfile and `.dockerignore`, convert each target
 //! platform, resolve every distinct base image once and concurrently, solve, and assemble the
-//! result with the image config metadata exporters read.
+//! result with the image config metadata exporters read. Build checks run beside the
+//! conversion; a `requestid` option makes it a subrequest instead (`requests.rs`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -11,10 +12,12 @@ use buildkit_proto::google::rpc::Status;
 use futures::future::try_join_all;
 
 use super::bridge::Bridge;
+use super::checks::{self, Checks};
 use super::images::{resolve_images, ResolveFailure};
-use super::source::{read_context_dockerignore, read_dockerfile};
-use crate::convert::{Conversion, ConvertOptions, ImageKey};
+use super::source::{read_context_dockerignore, read_dockerfile, DockerfileSource};
+use crate::convert::{Conversion, ConvertOptions, Converted, ImageKey};
 use crate::error::{plain_status, LocatedError};
+use crate::lint;
 use crate::options::BuildOptions;
 use crate::{dockerignore, instructions, syntax};
 
@@ -22,6 +25,8 @@ use crate::{dockerignore, instructions, syntax};
 pub enum Failure {
     Located { error: LocatedError, filename: String, source: Vec<u8> },
     Plain(String),
+    /// A `requestid` this frontend does not answer.
+    UnsupportedRequest(String),
 }
 
 impl Failure {
@@ -29,6 +34,16 @@ impl Failure {
         match self {
             Failure::Located { error, filename, source } => error.to_status(filename, Some(source)),
             Failure::Plain(m) => plain_status(m),
+            Failure::UnsupportedRequest(r) => super::requests::unsupported_status(r),
+        }
+    }
+
+    /// The message and lines, as `frontend.lint` reports a build error.
+    pub fn message_and_location(&self) -> (String, Option<syntax::Location>) {
+        match self {
+            Failure::Located { error, .. } => (error.message.clone(), error.location),
+            Failure::Plain(m) => (m.clone(), None),
+            Failure::UnsupportedRequest(r) => (crate::subrequests::unsupported(r), None),
         }
     }
 }
@@ -41,27 +56,43 @@ impl From<anyhow::Error> for Failure {
 
 pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     let opts = BuildOptions::parse(&bridge.opts).map_err(|e| Failure::Plain(e.0))?;
+    let check_arg = lint::Config::from_build_arg(&bridge.opts).map_err(Failure::Plain)?;
+    let dockerfile = read_dockerfile(bridge, &opts, session_id(bridge, &opts, &opts.dockerfile_local)).await?;
     if let Some(req) = &opts.request_id {
-        return Err(Failure::Plain(format!("unsupported request {req}: subrequests are not supported by this frontend yet")));
+        return super::requests::handle(bridge, &opts, check_arg.as_ref(), &dockerfile, req).await;
     }
-    let session_id = |local: &str| opts.local_session_ids.get(local).cloned().unwrap_or_else(|| bridge.session_id.clone());
-
-    let dockerfile = read_dockerfile(bridge, &opts, session_id(&opts.dockerfile_local)).await?;
-    let filename = opts.filename.clone();
-    let locate = |e: LocatedError| Failure::Located { error: e, filename: filename.clone(), source: dockerfile.data.clone() };
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
-    let ast = syntax::parse(&text).map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
-    let df = instructions::parse_dockerfile(&ast).map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
+    let check_config = lint::Config::for_build(check_arg.as_ref(), &text).map_err(Failure::Plain)?;
+    let ast = syntax::parse(&text).map_err(|e| locate(&opts, &dockerfile, LocatedError::new(e.message, e.location)))?;
+    let mut checks = Checks::new(&ast, checks::options(&opts, build_platforms(bridge), false), check_config, &dockerfile, &opts.filename, true);
 
-    let ignore = match dockerfile.ignore {
-        Some(bytes) => Some(bytes),
-        None => read_context_dockerignore(bridge, &opts, session_id(&opts.context_local)).await?,
+    let targets: Vec<Option<Platform>> = if opts.target_platforms.is_empty() { vec![None] } else { opts.target_platforms.iter().cloned().map(Some).collect() };
+    let converted = convert(bridge, &opts, &dockerfile, &ast, &targets, &mut checks).await?;
+    let solves = converted.iter().map(|c| async {
+        let def = c.state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
+        bridge.solve(def, opts.cache_imports.clone()).await.map_err(Failure::from)
+    });
+    let refs = try_join_all(solves).await?;
+
+    Ok(super::result::assemble(&targets, &converted, refs, opts.multi_platform))
+}
+
+/// Converts the Dockerfile for each target platform, running the build checks alongside
+/// (their warnings are sent before lowering; with `error=true` a violation fails here).
+pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &DockerfileSource, ast: &syntax::Ast, targets: &[Option<Platform>], checks: &mut Checks<'_>) -> Result<Vec<Converted>, Failure> {
+    checks.flush(bridge).await;
+    let filename = opts.filename.clone();
+    let locate = |e: LocatedError| locate(opts, dockerfile, e);
+    let df = instructions::parse_dockerfile(ast).map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
+
+    let ignore = match &dockerfile.ignore {
+        Some(bytes) => Some(bytes.clone()),
+        None => read_context_dockerignore(bridge, opts, session_id(bridge, opts, &opts.context_local)).await?,
     };
     let excludes = ignore.map(|b| dockerignore::parse(&String::from_utf8_lossy(&b))).unwrap_or_default();
 
     let source_file = Arc::new(SourceFile { filename: filename.clone(), data: dockerfile.data.clone(), language: "Dockerfile".into() });
-    let build_platforms: Vec<Platform> = bridge.workers.first().map(|w| w.platforms.iter().map(Platform::from_pb).collect()).unwrap_or_default();
-    let targets: Vec<Option<Platform>> = if opts.target_platforms.is_empty() { vec![None] } else { opts.target_platforms.iter().cloned().map(Some).collect() };
+    let build_platforms = build_platforms(bridge);
     let convert_opts: Vec<ConvertOptions> = targets
         .iter()
         .map(|tp| ConvertOptions {
@@ -76,7 +107,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
             hostname: opts.hostname.clone(),
             force_network_mode: opts.force_network_mode.clone(),
             cgroup_parent: opts.cgroup_parent.clone(),
-            session_id: Some(session_id(&opts.context_local)),
+            session_id: Some(session_id(bridge, opts, &opts.context_local)),
             context_local: opts.context_local.clone(),
             context_excludes: excludes.clone(),
             source_file: Some(source_file.clone()),
@@ -88,19 +119,31 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
 
-    let keys: BTreeSet<ImageKey> = conversions.iter().flat_map(|c| c.images_to_resolve()).collect();
-    let images = resolve_images(bridge, &opts, keys, &df).await.map_err(|e| match e {
+    let keys: BTreeSet<ImageKey> = conversions.iter().flat_map(|c| c.images_to_resolve()).chain(checks.images_needed()).collect();
+    let images = resolve_images(bridge, opts, keys, &df).await.map_err(|e| match e {
         ResolveFailure::Located(l) => locate(l),
         ResolveFailure::Other(m) => Failure::Plain(m),
     })?;
+    checks.dispatch(&images, &excludes);
+    checks.flush(bridge).await;
 
     let converted = conversions.iter().map(|c| c.lower(&images)).collect::<Result<Vec<_>, _>>().map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
-    let solves = converted.iter().map(|c| async {
-        let def = c.state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
-        bridge.solve(def, opts.cache_imports.clone()).await.map_err(Failure::from)
-    });
-    let refs = try_join_all(solves).await?;
-
-    Ok(super::result::assemble(&targets, &converted, refs, opts.multi_platform))
+    if let Some(e) = checks.violation_error() {
+        return Err(Failure::Plain(e));
+    }
+    Ok(converted)
 }
 
+fn locate(opts: &BuildOptions, dockerfile: &DockerfileSource, error: LocatedError) -> Failure {
+    Failure::Located { error, filename: opts.filename.clone(), source: dockerfile.data.clone() }
+}
+
+/// The session that holds a local (the client may name one per local).
+fn session_id(bridge: &Bridge, opts: &BuildOptions, local: &str) -> String {
+    opts.local_session_ids.get(local).cloned().unwrap_or_else(|| bridge.session_id.clone())
+}
+
+/// The worker's platforms; the first is the build platform.
+pub(super) fn build_platforms(bridge: &Bridge) -> Vec<Platform> {
+    bridge.workers.first().map(|w| w.platforms.iter().map(Platform::from_pb).collect()).unwrap_or_default()
+}

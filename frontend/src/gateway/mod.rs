@@ -3,7 +3,9 @@
 
 mod bridge;
 mod build;
+mod checks;
 mod images;
+mod requests;
 mod result;
 mod source;
 mod stdio;

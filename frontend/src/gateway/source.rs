@@ -1,7 +1,7 @@
 //! Reading the build definition: the Dockerfile (and `<Dockerfile>.dockerignore`) from the
 //! `dockerfile` local, and `.dockerignore` from the build context.
 
-use buildkit_llb::{LocalOptions, Metadata, State};
+use buildkit_llb::{pb, LocalOptions, Metadata, State};
 
 use super::bridge::Bridge;
 use super::build::Failure;
@@ -11,6 +11,8 @@ pub struct DockerfileSource {
     pub data: Vec<u8>,
     /// `<Dockerfile>.dockerignore`, which takes precedence over the context's `.dockerignore`.
     pub ignore: Option<Vec<u8>>,
+    /// The definition the Dockerfile was read with: build checks' warnings point at its vertex.
+    pub definition: pb::Definition,
 }
 
 pub async fn read_dockerfile(bridge: &Bridge, opts: &BuildOptions, session_id: String) -> Result<DockerfileSource, Failure> {
@@ -30,7 +32,7 @@ pub async fn read_dockerfile(bridge: &Bridge, opts: &BuildOptions, session_id: S
         },
     );
     let def = local.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
-    let ref_id = bridge.solve(def, Vec::new()).await.map_err(|e| Failure::Plain(format!("failed to resolve dockerfile: {e:#}")))?;
+    let ref_id = bridge.solve(def.clone(), Vec::new()).await.map_err(|e| Failure::Plain(format!("failed to resolve dockerfile: {e:#}")))?;
     let data = match bridge.read_file(&ref_id, filename).await {
         Ok(d) => d,
         Err(first) => match &lowercase {
@@ -42,7 +44,7 @@ pub async fn read_dockerfile(bridge: &Bridge, opts: &BuildOptions, session_id: S
         return Err(Failure::Plain("the Dockerfile cannot be empty".into()));
     }
     let ignore = bridge.read_file(&ref_id, &format!("{filename}.dockerignore")).await.ok();
-    Ok(DockerfileSource { data, ignore })
+    Ok(DockerfileSource { data, ignore, definition: def })
 }
 
 /// `dockerfile` is also accepted where `Dockerfile` is asked for (moby/moby#10858).
