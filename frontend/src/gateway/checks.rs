@@ -101,7 +101,40 @@ fn line_ranges(loc: Location) -> Vec<pb::Range> {
     (loc.start_line..=loc.end_line.max(loc.start_line)).map(|l| pb::Range { start: pos(l), end: pos(l) }).collect()
 }
 
-/// The vertex a definition ends in (Go's `Definition.Head`): the terminal op's input.
+/// The vertex a definition ends in (Go's `Definition.Head`), as BuildKit names it.
 fn head_digest(def: &pb::Definition) -> String {
-    def.def.last().and_then(|b| pb::Op::decode(b.as_slice()).ok()).and_then(|op| op.inputs.first().map(|i| i.digest.clone())).unwrap_or_default()
+    let Some(head) = def.def.last().and_then(|b| pb::Op::decode(b.as_slice()).ok()).and_then(|op| op.inputs.first().map(|i| i.digest.clone())) else { return String::new() };
+    match def.def.iter().find(|b| buildkit_llb::digest_of(b) == head).and_then(|b| pb::Op::decode(b.as_slice()).ok()) {
+        Some(op) => buildkit_llb::digest_of(&go_encoding(op)),
+        None => head,
+    }
+}
+
+/// An op as Go's protobuf encodes it: the `op` oneof after the other fields. BuildKit re-encodes
+/// every op it loads and names its vertex after that encoding's digest; prost puts the oneof
+/// in tag order instead, so the digest of our bytes is not the vertex's. (For an op without
+/// inputs, like the Dockerfile's local source, this is the whole difference.)
+fn go_encoding(mut op: pb::Op) -> Vec<u8> {
+    let oneof = op.op.take();
+    let mut bytes = op.encode_to_vec();
+    if let Some(o) = oneof {
+        o.encode(&mut bytes);
+    }
+    bytes
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oneof_goes_last_like_go() {
+        // What Go's pb.Op.Marshal gives for a source op with constraints: field 11, then field 3.
+        let op = pb::Op { op: Some(pb::op::Op::Source(pb::SourceOp { identifier: "local://x".into(), ..Default::default() })), constraints: Some(Default::default()), ..Default::default() };
+        assert_eq!(op.encode_to_vec()[0], 0x1a);
+        let go = go_encoding(op);
+        assert_eq!(&go[..3], &[0x5a, 0x00, 0x1a]);
+        assert_eq!(&go[6..], b"local://x");
+    }
 }

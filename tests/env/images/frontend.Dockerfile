@@ -2,6 +2,7 @@
 FROM scratch
 COPY dockerfile-frontend /bin/dockerfile-frontend
 LABEL moby.buildkit.frontend.network.none="true"
+# The capabilities BuildKit lets clients ask for (`frontend.caps`): subrequests. BuildKit's own
+# image also declares inputs, contexts, ...: add them here once our frontend supports them.
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.subrequests"
 ENTRYPOINT ["/bin/dockerfile-frontend"]
-# BuildKit's own image also declares moby.buildkit.frontend.caps (inputs, subrequests, contexts,
-# ...): add that label here once our frontend supports those features.
