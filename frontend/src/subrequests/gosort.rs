@@ -299,6 +299,14 @@ mod tests {
     }
 
     #[test]
+    fn heap_sort_fallback_sorts() {
+        let mut v: Vec<u32> = (0..40).map(|i| (i * 17 + 5) % 23).collect();
+        let mut d = Data { v: &mut v, less: |a: &u32, b: &u32| a < b };
+        pdqsort(&mut d, 0, 40, 0);
+        assert!(v.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
     fn short_slices_are_stable() {
         let mut v = vec![(2, 'a'), (1, 'b'), (2, 'c'), (1, 'd')];
         sort_slice(&mut v, |a, b| a.0 < b.0);
