@@ -21,7 +21,13 @@ impl OpNode {
     /// Encodes `op` with `inputs` filled in as its `Input`s and computes its digest.
     pub(crate) fn new(mut op: pb::Op, inputs: Vec<Output>, metadata: Metadata) -> Arc<Self> {
         op.inputs = inputs.iter().map(Output::to_input).collect();
-        let bytes = op.encode_to_vec();
+        // BuildKit's Go encoder (vtprotobuf) writes a oneof after the plain fields, so `op`
+        // (tags 2–7) comes after `platform` (10) and `constraints` (11); the digest depends on it.
+        let oneof = op.op.take();
+        let mut bytes = op.encode_to_vec();
+        if let Some(o) = &oneof {
+            o.encode(&mut bytes);
+        }
         let digest = digest_of(&bytes);
         Arc::new(OpNode { bytes, digest, inputs, metadata })
     }

@@ -12,11 +12,12 @@ use buildkit_proto::google::rpc::Status;
 use futures::future::try_join_all;
 
 use super::bridge::Bridge;
+use super::bridge::GrpcError;
 use super::checks::{self, Checks};
 use super::images::{resolve_images, ResolveFailure};
-use super::source::{read_context_dockerignore, read_dockerfile, DockerfileSource};
+use super::source::{self, BuildSource, Entry};
 use crate::convert::{Conversion, ConvertOptions, Converted, ImageKey};
-use crate::error::{plain_status, LocatedError};
+use crate::error::{plain_status, status_from_grpc, LocatedError};
 use crate::lint;
 use crate::options::BuildOptions;
 use crate::{dockerignore, instructions, syntax};
@@ -25,8 +26,8 @@ use crate::{dockerignore, instructions, syntax};
 pub enum Failure {
     Located { error: LocatedError, filename: String, source: Vec<u8> },
     Plain(String),
-    /// A `requestid` this frontend does not answer.
-    UnsupportedRequest(String),
+    /// A status as is: a daemon error with its details, or another frontend's error.
+    Status(Status),
 }
 
 impl Failure {
@@ -34,7 +35,7 @@ impl Failure {
         match self {
             Failure::Located { error, filename, source } => error.to_status(filename, Some(source)),
             Failure::Plain(m) => plain_status(m),
-            Failure::UnsupportedRequest(r) => super::requests::unsupported_status(r),
+            Failure::Status(s) => s.clone(),
         }
     }
 
@@ -43,28 +44,36 @@ impl Failure {
         match self {
             Failure::Located { error, .. } => (error.message.clone(), error.location),
             Failure::Plain(m) => (m.clone(), None),
-            Failure::UnsupportedRequest(r) => (crate::subrequests::unsupported(r), None),
+            Failure::Status(s) => (s.message.clone(), None),
         }
     }
 }
 
 impl From<anyhow::Error> for Failure {
+    /// Keeps the details of a daemon error (a failed RUN's location, exit code, vertex).
     fn from(e: anyhow::Error) -> Self {
-        Failure::Plain(format!("{e:#}"))
+        match e.downcast_ref::<GrpcError>() {
+            Some(g) => Failure::Status(Status { message: format!("{e:#}"), ..status_from_grpc(&g.0) }),
+            None => Failure::Plain(format!("{e:#}")),
+        }
     }
 }
 
 pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     let opts = BuildOptions::parse(&bridge.opts).map_err(|e| Failure::Plain(e.0))?;
     let check_arg = lint::Config::from_build_arg(&bridge.opts).map_err(Failure::Plain)?;
-    let dockerfile = read_dockerfile(bridge, &opts, session_id(bridge, &opts, &opts.dockerfile_local)).await?;
+
+    let dockerfile = match source::entry(bridge, &opts).await? {
+        Entry::Build(src) => src,
+        Entry::Forwarded(result) => return Ok(result),
+    };
     if let Some(req) = &opts.request_id {
         return super::requests::handle(bridge, &opts, check_arg.as_ref(), &dockerfile, req).await;
     }
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
     let check_config = lint::Config::for_build(check_arg.as_ref(), &text).map_err(Failure::Plain)?;
-    let ast = syntax::parse(&text).map_err(|e| locate(&opts, &dockerfile, LocatedError::new(e.message, e.location)))?;
-    let mut checks = Checks::new(&ast, checks::options(&opts, build_platforms(bridge), false), check_config, &dockerfile, &opts.filename, true);
+    let ast = syntax::parse(&text).map_err(|e| locate(&dockerfile, LocatedError::new(e.message, e.location)))?;
+    let mut checks = Checks::new(&ast, checks::options(&opts, build_platforms(bridge), false), check_config, &dockerfile, true);
 
     let targets: Vec<Option<Platform>> = if opts.target_platforms.is_empty() { vec![None] } else { opts.target_platforms.iter().cloned().map(Some).collect() };
     let converted = convert(bridge, &opts, &dockerfile, &ast, &targets, &mut checks).await?;
@@ -79,20 +88,16 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
 
 /// Converts the Dockerfile for each target platform, running the build checks alongside
 /// (their warnings are sent before lowering; with `error=true` a violation fails here).
-pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &DockerfileSource, ast: &syntax::Ast, targets: &[Option<Platform>], checks: &mut Checks<'_>) -> Result<Vec<Converted>, Failure> {
+pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &BuildSource, ast: &syntax::Ast, targets: &[Option<Platform>], checks: &mut Checks<'_>) -> Result<Vec<Converted>, Failure> {
     checks.flush(bridge).await;
-    let filename = opts.filename.clone();
-    let locate = |e: LocatedError| locate(opts, dockerfile, e);
+    let locate = |e: LocatedError| locate(dockerfile, e);
     let df = instructions::parse_dockerfile(ast).map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
 
-    let ignore = match &dockerfile.ignore {
-        Some(bytes) => Some(bytes.clone()),
-        None => read_context_dockerignore(bridge, opts, session_id(bridge, opts, &opts.context_local)).await?,
-    };
-    let excludes = ignore.map(|b| dockerignore::parse(&String::from_utf8_lossy(&b))).unwrap_or_default();
+    let excludes = dockerfile.ignore.clone().map(|b| dockerignore::parse(&String::from_utf8_lossy(&b))).unwrap_or_default();
 
-    let source_file = Arc::new(SourceFile { filename: filename.clone(), data: dockerfile.data.clone(), language: "Dockerfile".into() });
+    let source_file = Arc::new(SourceFile { filename: dockerfile.filename.clone(), data: dockerfile.data.clone(), language: "Dockerfile".into() });
     let build_platforms = build_platforms(bridge);
+    let session_id = opts.local_session_ids.get(&opts.context_local).cloned().unwrap_or_else(|| bridge.session_id.clone());
     let convert_opts: Vec<ConvertOptions> = targets
         .iter()
         .map(|tp| ConvertOptions {
@@ -107,10 +112,16 @@ pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &D
             hostname: opts.hostname.clone(),
             force_network_mode: opts.force_network_mode.clone(),
             cgroup_parent: opts.cgroup_parent.clone(),
-            session_id: Some(session_id(bridge, opts, &opts.context_local)),
+            git_advice: opts.git_advice,
+            extra_hosts: opts.extra_hosts.clone(),
+            shm_size: opts.shm_size,
+            ulimits: opts.ulimits.clone(),
+            session_id: Some(session_id.clone()),
             context_local: opts.context_local.clone(),
             context_excludes: excludes.clone(),
             source_file: Some(source_file.clone()),
+            main_context: dockerfile.main_context.clone(),
+            llb_caps: Some(bridge.llb_caps().clone()),
         })
         .collect();
     let conversions = convert_opts
@@ -134,13 +145,8 @@ pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &D
     Ok(converted)
 }
 
-fn locate(opts: &BuildOptions, dockerfile: &DockerfileSource, error: LocatedError) -> Failure {
-    Failure::Located { error, filename: opts.filename.clone(), source: dockerfile.data.clone() }
-}
-
-/// The session that holds a local (the client may name one per local).
-fn session_id(bridge: &Bridge, opts: &BuildOptions, local: &str) -> String {
-    opts.local_session_ids.get(local).cloned().unwrap_or_else(|| bridge.session_id.clone())
+fn locate(dockerfile: &BuildSource, error: LocatedError) -> Failure {
+    Failure::Located { error, filename: dockerfile.filename.clone(), source: dockerfile.data.clone() }
 }
 
 /// The worker's platforms; the first is the build platform.

@@ -7,7 +7,7 @@ use buildkit_proto::pb;
 use prost::Message;
 
 use super::bridge::Bridge;
-use super::source::DockerfileSource;
+use super::source::BuildSource;
 use crate::convert::{ImageKey, ResolvedImages};
 use crate::lint::{self, Checker, Config, IgnoreMatcher, Warning};
 use crate::options::BuildOptions;
@@ -40,8 +40,8 @@ pub fn options(opts: &BuildOptions, build_platforms: Vec<buildkit_llb::Platform>
 impl<'a> Checks<'a> {
     /// Runs the checks that need no base image, under `cfg` (from `BUILDKIT_DOCKERFILE_CHECK`
     /// or the Dockerfile's `# check=` directive: [`Config::for_build`]).
-    pub fn new(ast: &'a Ast, opts: lint::Options, cfg: Config, dockerfile: &DockerfileSource, filename: &str, send: bool) -> Self {
-        let source = pb::SourceInfo { filename: filename.to_string(), data: dockerfile.data.clone(), definition: Some(dockerfile.definition.clone()), language: "Dockerfile".into() };
+    pub fn new(ast: &'a Ast, opts: lint::Options, cfg: Config, dockerfile: &BuildSource, send: bool) -> Self {
+        let source = pb::SourceInfo { filename: dockerfile.filename.clone(), data: dockerfile.data.clone(), definition: Some(dockerfile.definition.clone()), language: "Dockerfile".into() };
         Checks { checker: Checker::new(ast, opts, cfg), send, sent: 0, source, vertex: head_digest(&dockerfile.definition) }
     }
 

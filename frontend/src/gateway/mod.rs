@@ -5,6 +5,7 @@ mod bridge;
 mod build;
 mod checks;
 mod images;
+mod remote;
 mod requests;
 mod result;
 mod source;

@@ -67,7 +67,7 @@ pub(super) fn dispatch(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capt
             }
             for (k, v, legacy) in pairs {
                 if legacy {
-                    ctx.sink.run(cfg, &rules::LEGACY_KEY_VALUE_FORMAT, Some(loc), rules::legacy_key_value_format(&cmd.name));
+                    ctx.sink.run(cfg, &rules::LEGACY_KEY_VALUE_FORMAT, Some(loc), rules::legacy_key_value_format(cmd.name()));
                 }
                 check_secret_key(ctx, cfg, "ENV", &k, loc);
                 run.env.set(&k, &v);
@@ -80,7 +80,7 @@ pub(super) fn dispatch(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capt
             }
             for kv in &c.labels {
                 if kv.no_delim {
-                    ctx.sink.run(cfg, &rules::LEGACY_KEY_VALUE_FORMAT, Some(loc), rules::legacy_key_value_format(&cmd.name));
+                    ctx.sink.run(cfg, &rules::LEGACY_KEY_VALUE_FORMAT, Some(loc), rules::legacy_key_value_format(cmd.name()));
                 }
             }
         }
@@ -275,7 +275,7 @@ fn is_remote(src: &str) -> bool {
 /// MultipleInstructionsDisallowed, reported at the earlier instruction (the one that has no effect).
 fn used_once(ctx: &mut Ctx<'_>, cfg: &Config, prev: &mut Option<Location>, cmd: &Command) {
     if let Some(p) = *prev {
-        ctx.sink.run(cfg, &rules::MULTIPLE_INSTRUCTIONS_DISALLOWED, Some(p), rules::multiple_instructions_disallowed(&cmd.name));
+        ctx.sink.run(cfg, &rules::MULTIPLE_INSTRUCTIONS_DISALLOWED, Some(p), rules::multiple_instructions_disallowed(cmd.name()));
     }
     *prev = Some(cmd.location);
 }
@@ -283,7 +283,7 @@ fn used_once(ctx: &mut Ctx<'_>, cfg: &Config, prev: &mut Option<Location>, cmd: 
 /// JSONArgsRecommended: a shell-form CMD/ENTRYPOINT with the default shell.
 fn json_args(ctx: &mut Ctx<'_>, cfg: &Config, run: &StageRun, is_json: bool, cmd: &Command) {
     if !is_json && !run.shell {
-        ctx.sink.run(cfg, &rules::JSON_ARGS_RECOMMENDED, Some(cmd.location), rules::json_args_recommended(&cmd.name));
+        ctx.sink.run(cfg, &rules::JSON_ARGS_RECOMMENDED, Some(cmd.location), rules::json_args_recommended(cmd.name()));
     }
 }
 

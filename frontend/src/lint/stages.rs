@@ -134,7 +134,7 @@ impl Checker<'_> {
     /// ConsistentInstructionCasing: each instruction in the stages against the majority's case
     /// (instructions written in mixed case count for neither).
     fn check_casing(&mut self, df: &crate::instructions::Dockerfile) {
-        let names = || df.stages.iter().flat_map(|s| std::iter::once((s.keyword.as_str(), s.location)).chain(s.commands.iter().map(|c| (c.name.as_str(), c.location))));
+        let names = || df.stages.iter().flat_map(|s| std::iter::once((s.keyword(), s.location)).chain(s.commands.iter().map(|c| (c.name(), c.location))));
         let (mut lower, mut upper) = (0, 0);
         for (n, _) in names() {
             if n == n.to_lowercase() {
