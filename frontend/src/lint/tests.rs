@@ -391,6 +391,21 @@ fn base_image_platform_mismatch() {
 }
 
 #[test]
+fn base_image_platform_without_a_platform_asked_for() {
+    // No platform asked for: an image for any of the worker's platforms is fine, another is not.
+    let run = |image: Platform| {
+        let ast = syntax::parse("FROM busybox\n").unwrap();
+        let opts = Options { build_platforms: vec![Platform::new("linux", "amd64", ""), Platform::new("linux", "arm64", "")], ..Options::default() };
+        let mut c = Checker::new(&ast, opts, Config::default());
+        let key = c.images_needed().remove(0);
+        c.dispatch(&ResolvedImages::from([(key, ResolvedImage { digest: None, config: image_config(&image, "") })]), None);
+        c.warnings().iter().map(|w| w.detail.clone()).collect::<Vec<_>>()
+    };
+    assert!(run(Platform::new("linux", "arm64", "")).is_empty());
+    assert_eq!(run(Platform::new("linux", "s390x", "")), vec!["Base image busybox was pulled with platform \"linux/s390x\", expected \"linux/amd64\" for current build".to_string()]);
+}
+
+#[test]
 fn onbuild_triggers_are_checked_in_the_child() {
     let df = "FROM scratch AS base\nONBUILD ENV a b\n\nFROM base\n";
     expect(df, &[("LegacyKeyValueFormat", 4, "\"ENV key=value\" should be used instead of legacy \"ENV key value\" format")]);
@@ -456,3 +471,4 @@ fn outline_recursive_args() {
     let want = [("ABC", "abc"), ("BAR", "123abc456"), ("FOO", "123abc456123abc456"), ("INBAR", "123456"), ("INFOO", "123456123456")];
     assert_eq!(args, want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>());
 }
+

@@ -10,10 +10,18 @@ pub fn format(text: &str, padding: usize) -> String {
     out
 }
 
+const MAX_COLUMNS: usize = 256;
+
 /// `Writer.format`: writes lines `line0..line1`, aligning column `widths.len()` in each block
 /// of consecutive lines that have a cell there.
 fn format_block(cells: &[Vec<&str>], padding: usize, widths: &mut Vec<usize>, mut line0: usize, line1: usize, out: &mut String) {
     let column = widths.len();
+    // One level per column: text with absurdly many tabs is left unaligned past this depth
+    // rather than risk the stack.
+    if column >= MAX_COLUMNS {
+        write_lines(cells, widths, line0, line1, out);
+        return;
+    }
     let mut this = line0;
     while this < line1 {
         if column + 1 >= cells[this].len() {
@@ -66,6 +74,12 @@ mod tests {
         assert_eq!(t, format!("TARGET          DESCRIPTION\nbuild (default) builds it\nx{}\n", " ".repeat(15)));
         let t = format(&lines(&["BUILD ARG\tVALUE\tDESCRIPTION", "a\t\t"]), 3);
         assert_eq!(t, format!("BUILD ARG   VALUE   DESCRIPTION\na{}\n", " ".repeat(19)));
+    }
+
+    #[test]
+    fn many_tabs_do_not_recurse_without_bound() {
+        let line = "x\t".repeat(100_000);
+        assert!(format(&format!("{line}\n"), 1).starts_with("x x "));
     }
 
     #[test]
