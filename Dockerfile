@@ -14,4 +14,5 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 FROM scratch
 COPY --from=builder /dockerfile-frontend /bin/dockerfile-frontend
 LABEL moby.buildkit.frontend.network.none="true"
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.subrequests,moby.buildkit.frontend.gitquerystring"
 ENTRYPOINT ["/bin/dockerfile-frontend"]

@@ -6,6 +6,8 @@ pub mod error;
 pub mod gateway;
 pub mod image;
 pub mod instructions;
+pub mod lint;
 pub mod options;
 pub mod shell;
+pub mod subrequests;
 pub mod syntax;

@@ -127,6 +127,9 @@ pub struct ResolvedImage {
     pub config: Vec<u8>,
 }
 
+/// Base images by (reference, platform), as the build checks read them.
+pub type ResolvedImages = HashMap<ImageKey, ResolvedImage>;
+
 /// Something the conversion needs looked up before it can lower.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Need {

@@ -1,6 +1,7 @@
 //! A build through the gateway: read the Dockerfile and `.dockerignore`, convert each target
 //! platform, resolve every distinct base image once and concurrently, solve, and assemble the
-//! result with the image config metadata exporters read.
+//! result with the image config metadata exporters read. Build checks run beside the
+//! conversion; a `requestid` option makes it a subrequest instead (`requests.rs`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -12,11 +13,13 @@ use futures::future::try_join_all;
 
 use super::bridge::Bridge;
 use super::bridge::GrpcError;
+use super::checks::{self, Checks};
 use super::contexts::Inputs;
 use super::images::resolve_needs;
-use super::source::{self, Entry};
-use crate::convert::{Conversion, ConvertOptions, Need};
+use super::source::{self, BuildSource, Entry};
+use crate::convert::{Conversion, ConvertError, ConvertOptions, Converted, Need, ResolvedImages};
 use crate::error::{plain_status, status_from_grpc, LocatedError};
+use crate::lint;
 use crate::options::BuildOptions;
 use crate::{dockerignore, instructions, syntax};
 
@@ -36,6 +39,15 @@ impl Failure {
             Failure::Status(s) => s.clone(),
         }
     }
+
+    /// The message and lines, as `frontend.lint` reports a build error.
+    pub fn message_and_location(&self) -> (String, Option<syntax::Location>) {
+        match self {
+            Failure::Located { error, .. } => (error.message.clone(), error.location),
+            Failure::Plain(m) => (m.clone(), None),
+            Failure::Status(s) => (s.message.clone(), None),
+        }
+    }
 }
 
 impl From<anyhow::Error> for Failure {
@@ -50,27 +62,43 @@ impl From<anyhow::Error> for Failure {
 
 pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     let opts = BuildOptions::parse(&bridge.opts).map_err(|e| Failure::Plain(e.0))?;
-    let session_id = |local: &str| opts.local_session_ids.get(local).cloned().unwrap_or_else(|| bridge.session_id.clone());
+    let check_arg = lint::Config::from_build_arg(&bridge.opts).map_err(Failure::Plain)?;
 
     let dockerfile = match source::entry(bridge, &opts).await? {
         Entry::Build(src) => src,
         Entry::Forwarded(result) => return Ok(result),
     };
     if let Some(req) = &opts.request_id {
-        return Err(Failure::Plain(format!("unsupported request {req}: subrequests are not supported by this frontend yet")));
+        return super::requests::handle(bridge, &opts, check_arg.as_ref(), &dockerfile, req).await;
     }
-    let filename = dockerfile.filename.clone();
-    let locate = |e: LocatedError| Failure::Located { error: e, filename: filename.clone(), source: dockerfile.data.clone() };
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
-    let ast = syntax::parse(&text).map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
-    let df = instructions::parse_dockerfile(&ast).map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
+    let check_config = lint::Config::for_build(check_arg.as_ref(), &text).map_err(Failure::Plain)?;
+    let ast = syntax::parse(&text).map_err(|e| locate(&dockerfile, LocatedError::new(e.message, e.location)))?;
+    let mut checks = Checks::new(&ast, checks::options(&opts, build_platforms(bridge), false), check_config, &dockerfile, true);
+
+    let targets: Vec<Option<Platform>> = if opts.target_platforms.is_empty() { vec![None] } else { opts.target_platforms.iter().cloned().map(Some).collect() };
+    let converted = convert(bridge, &opts, &dockerfile, &ast, &targets, &mut checks).await?;
+    let solves = converted.iter().map(|c| async {
+        let def = c.state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
+        bridge.solve(def, opts.cache_imports.clone()).await.map_err(Failure::from)
+    });
+    let refs = try_join_all(solves).await?;
+
+    Ok(super::result::assemble(&targets, &converted, refs, opts.multi_platform))
+}
+
+/// Converts the Dockerfile for each target platform, running the build checks alongside
+/// (their warnings are sent before lowering; with `error=true` a violation fails here).
+pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &BuildSource, ast: &syntax::Ast, targets: &[Option<Platform>], checks: &mut Checks<'_>) -> Result<Vec<Converted>, Failure> {
+    checks.flush(bridge).await;
+    let locate = |e: LocatedError| locate(dockerfile, e);
+    let df = instructions::parse_dockerfile(ast).map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
 
     let excludes = dockerfile.ignore.clone().map(|b| dockerignore::parse(&String::from_utf8_lossy(&b))).unwrap_or_default();
 
-    let source_file = Arc::new(SourceFile { filename: filename.clone(), data: dockerfile.data.clone(), language: "Dockerfile".into() });
-    // dockerui: the build platform is the first worker's first platform.
-    let build_platforms: Vec<Platform> = bridge.workers.first().and_then(|w| w.platforms.first()).map(Platform::from_pb).into_iter().collect();
-    let targets: Vec<Option<Platform>> = if opts.target_platforms.is_empty() { vec![None] } else { opts.target_platforms.iter().cloned().map(Some).collect() };
+    let source_file = Arc::new(SourceFile { filename: dockerfile.filename.clone(), data: dockerfile.data.clone(), language: "Dockerfile".into() });
+    let build_platforms = build_platforms(bridge);
+    let session_id = opts.local_session_ids.get(&opts.context_local).cloned().unwrap_or_else(|| bridge.session_id.clone());
     let convert_opts: Vec<ConvertOptions> = targets
         .iter()
         .map(|tp| ConvertOptions {
@@ -89,7 +117,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
             extra_hosts: opts.extra_hosts.clone(),
             shm_size: opts.shm_size,
             ulimits: opts.ulimits.clone(),
-            session_id: Some(session_id(&opts.context_local)),
+            session_id: Some(session_id.clone()),
             context_local: opts.context_local.clone(),
             context_excludes: excludes.clone(),
             source_file: Some(source_file.clone()),
@@ -98,36 +126,47 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
             llb_caps: Some(bridge.llb_caps().clone()),
         })
         .collect();
-    let located = |e: crate::convert::ConvertError| locate(LocatedError::new(e.message, e.location));
+    let located = |e: ConvertError| locate(LocatedError::new(e.message, e.location));
     let mut conversions = convert_opts.iter().map(|o| Conversion::new(&df, ast.escape, o)).collect::<Result<Vec<_>, _>>().map_err(located)?;
 
     // Base images and named contexts, in rounds (ONBUILD triggers can need more), every
-    // platform's at once so each distinct one is looked up once.
+    // platform's and the checks' at once, so each distinct one is looked up once.
     let inputs = Inputs::default();
+    let mut images = ResolvedImages::new();
+    let mut for_checks: BTreeSet<Need> = checks.images_needed().into_iter().map(Need::Image).collect();
     loop {
         let mut needs: Vec<Vec<Need>> = Vec::with_capacity(conversions.len());
         for c in &mut conversions {
             needs.push(c.needs().map_err(located)?);
         }
-        let all: BTreeSet<Need> = needs.iter().flatten().cloned().collect();
+        let mut all: BTreeSet<Need> = needs.iter().flatten().cloned().collect();
+        all.append(&mut for_checks);
         if all.is_empty() {
             break;
         }
-        let res = resolve_needs(bridge, &opts, all, &inputs).await;
+        let res = resolve_needs(bridge, opts, all, &inputs).await;
+        images.extend(res.images.iter().filter_map(|(k, v)| v.as_ref().ok().map(|r| (k.clone(), r.clone()))));
         for (c, asked) in conversions.iter_mut().zip(&needs) {
             if !asked.is_empty() {
                 c.provide(&res).map_err(located)?;
             }
         }
     }
+    checks.dispatch(&images, &excludes);
+    checks.flush(bridge).await;
 
     let converted = conversions.iter().map(|c| c.lower()).collect::<Result<Vec<_>, _>>().map_err(located)?;
-    let solves = converted.iter().map(|c| async {
-        let def = c.state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
-        bridge.solve(def, opts.cache_imports.clone()).await.map_err(Failure::from)
-    });
-    let refs = try_join_all(solves).await?;
-
-    Ok(super::result::assemble(&targets, &converted, refs, opts.multi_platform))
+    if let Some(e) = checks.violation_error() {
+        return Err(Failure::Plain(e));
+    }
+    Ok(converted)
 }
 
+fn locate(dockerfile: &BuildSource, error: LocatedError) -> Failure {
+    Failure::Located { error, filename: dockerfile.filename.clone(), source: dockerfile.data.clone() }
+}
+
+/// dockerui: the build platform is the first worker's first platform.
+pub(super) fn build_platforms(bridge: &Bridge) -> Vec<Platform> {
+    bridge.workers.first().and_then(|w| w.platforms.first()).map(Platform::from_pb).into_iter().collect()
+}

@@ -3,9 +3,11 @@
 
 mod bridge;
 mod build;
+mod checks;
 mod contexts;
 mod images;
 mod remote;
+mod requests;
 mod result;
 mod source;
 mod stdio;

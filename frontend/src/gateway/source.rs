@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use buildkit_llb::{CopyOptions, FileActions, LocalOptions, Metadata, State};
+use buildkit_llb::{pb, CopyOptions, FileActions, LocalOptions, Metadata, State};
 use buildkit_proto::gateway as gw;
 
 use super::bridge::{caps, validate_frontend_caps, Bridge};
@@ -25,6 +25,8 @@ pub struct BuildSource {
     /// The main build context when it is not the client's `context` directory: a git
     /// repository or a download, already narrowed to `contextsubdir`.
     pub main_context: Option<State>,
+    /// The definition the Dockerfile was read with: build checks' warnings point at its vertex.
+    pub definition: pb::Definition,
 }
 
 /// What to do with the request: build the Dockerfile, or return what another frontend built.
@@ -65,7 +67,7 @@ async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failu
         Some(r) if !opts.force_local_dockerfile => (r.dockerfile.clone(), r.filename.clone().unwrap_or_else(|| opts.filename.clone())),
         _ => (local_dockerfile_state(opts, session_id(&opts.dockerfile_local)), opts.filename.clone()),
     };
-    let (data, dockerfile_ignore) = read_dockerfile(bridge, dockerfile_state, &filename).await?;
+    let (data, dockerfile_ignore, definition) = read_dockerfile(bridge, dockerfile_state, &filename).await?;
     let main_context = remote.map(|r| match &opts.context_subdir {
         Some(sub) => scope_to_subdir(&r.context, sub),
         None => r.context,
@@ -76,7 +78,7 @@ async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failu
         None if main_context.is_none() => read_context_dockerignore(bridge, opts, session_id(&opts.context_local)).await?,
         None => None,
     };
-    Ok(BuildSource { data, filename, ignore, main_context })
+    Ok(BuildSource { data, filename, ignore, main_context, definition })
 }
 
 fn local_dockerfile_state(opts: &BuildOptions, session_id: String) -> State {
@@ -97,9 +99,9 @@ fn local_dockerfile_state(opts: &BuildOptions, session_id: String) -> State {
 }
 
 /// Solves the state holding the Dockerfile and reads it (and `<Dockerfile>.dockerignore`).
-async fn read_dockerfile(bridge: &Bridge, state: State, filename: &str) -> Result<(Vec<u8>, Option<Vec<u8>>), Failure> {
+async fn read_dockerfile(bridge: &Bridge, state: State, filename: &str) -> Result<(Vec<u8>, Option<Vec<u8>>, pb::Definition), Failure> {
     let def = state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
-    let ref_id = bridge.solve(def, Vec::new()).await.map_err(|e| Failure::from(e.context("failed to resolve dockerfile")))?;
+    let ref_id = bridge.solve(def.clone(), Vec::new()).await.map_err(|e| Failure::from(e.context("failed to resolve dockerfile")))?;
     let data = match bridge.read_file(&ref_id, filename).await {
         Ok(d) => d,
         Err(first) => match lowercase_variant(filename) {
@@ -111,7 +113,7 @@ async fn read_dockerfile(bridge: &Bridge, state: State, filename: &str) -> Resul
         return Err(Failure::Plain("the Dockerfile cannot be empty".into()));
     }
     let ignore = bridge.read_file(&ref_id, &format!("{filename}.dockerignore")).await.ok();
-    Ok((data, ignore))
+    Ok((data, ignore, def))
 }
 
 /// `dockerfile` is also accepted where `Dockerfile` is asked for (moby/moby#10858).

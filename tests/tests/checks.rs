@@ -1,0 +1,250 @@
+//! Build checks in builds: warnings show in buildctl's plain progress output exactly as the
+//! reference's do (`#N WARN: Rule: message (line N)`), `# check=error=true` fails the build,
+//! `skip=` and `BUILDKIT_DOCKERFILE_CHECK` turn rules off, and warnings found before an error
+//! are still shown. Each test runs the frontend under test and BuildKit's built-in frontend on
+//! the same context and compares.
+#![allow(clippy::panic)]
+
+use e2e::{env, run_with_timeout, BuildResult, Context, Frontend, Value, BUILD_TIMEOUT};
+
+/// The warning lines of a plain progress log, without the vertex number (`WARN: …`).
+fn plain_warnings(res: &BuildResult) -> Vec<String> {
+    res.stderr.lines().filter_map(|l| l.split_once(" WARN: ").map(|(_, w)| format!("WARN: {w}"))).collect()
+}
+
+/// A build whose progress is read as BuildKit's raw JSON status stream: plain progress only
+/// prints a warning when its step prints again, which depends on timing, while the stream has
+/// every warning with all its fields.
+struct Run {
+    ok: bool,
+    /// Each warning: level, short text, details, URL, ranges, and the file it points into.
+    warnings: Vec<Value>,
+    /// buildctl's own output after the stream (the error, for a failed build).
+    log: String,
+}
+
+fn run_json(ctx: &Context, frontend: &Frontend, opts: &[(&str, &str)]) -> Run {
+    let env = env();
+    let dir = ctx.path().display().to_string();
+    let mut args: Vec<String> = vec!["--addr".into(), env.buildkit_host.clone(), "build".into(), "--progress=rawjson".into()];
+    match frontend {
+        Frontend::Gateway(image) => args.extend(["--frontend".into(), "gateway.v0".into(), "--opt".into(), format!("source={image}")]),
+        Frontend::Builtin => args.extend(["--frontend".into(), "dockerfile.v0".into()]),
+    }
+    args.extend(["--local".into(), format!("context={dir}"), "--local".into(), format!("dockerfile={dir}")]);
+    for (k, v) in opts {
+        args.extend(["--opt".into(), format!("{k}={v}")]);
+    }
+    let out = run_with_timeout(std::process::Command::new(&env.buildctl).args(&args), BUILD_TIMEOUT).unwrap_or_else(|e| panic!("cannot run buildctl: {e}"));
+    let mut warnings = Vec::new();
+    let mut log = String::new();
+    for line in out.stderr.lines() {
+        match serde_json::from_str::<Value>(line) {
+            Ok(status) => {
+                for w in status["warnings"].as_array().into_iter().flatten() {
+                    let info = &w["sourceInfo"];
+                    warnings.push(serde_json::json!({
+                        "level": w["level"], "short": w["short"], "detail": w["detail"], "url": w["url"], "range": w["range"],
+                        "file": [info["filename"], info["data"], info["language"]],
+                    }));
+                }
+            }
+            Err(_) => {
+                log.push_str(line);
+                log.push('\n');
+            }
+        }
+    }
+    Run { ok: out.status.success() && !out.timed_out, warnings, log }
+}
+
+/// Builds `ctx` with the frontend under test and with the reference, with the same options,
+/// and checks they warn alike (every field, in the same order); returns ours.
+#[track_caller]
+fn both(ctx: &Context, opts: &[(&str, &str)]) -> (Run, Run) {
+    let ours = run_json(ctx, &Frontend::under_test(), opts);
+    let reference = run_json(ctx, &Frontend::Builtin, opts);
+    assert_eq!(
+        serde_json::to_string_pretty(&ours.warnings).unwrap_or_default(),
+        serde_json::to_string_pretty(&reference.warnings).unwrap_or_default(),
+        "warnings differ from the reference (opts {opts:?})\n--- ours:\n{}\n--- reference:\n{}",
+        ours.log,
+        reference.log
+    );
+    (ours, reference)
+}
+
+/// The short texts (`Rule: message (line N)`), base64-decoded.
+fn shorts(run: &Run) -> Vec<String> {
+    run.warnings.iter().map(|w| decode(w["short"].as_str().unwrap_or_default())).collect()
+}
+
+/// Standard base64, as Go's encoding/json writes `[]byte`.
+fn decode(s: &str) -> String {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=').map(val).collect();
+    let mut out = Vec::new();
+    for chunk in bytes.chunks(4) {
+        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (18 - 6 * i)));
+        out.extend(n.to_be_bytes()[1..chunk.len()].iter());
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[track_caller]
+fn assert_ok(run: &Run) {
+    assert!(run.ok, "build failed:\n{}", run.log);
+}
+
+#[track_caller]
+fn assert_failed_with(run: &Run, message: &str) {
+    assert!(!run.ok && run.log.contains(message), "expected the build to fail with {message:?}:\n{}", run.log);
+}
+
+#[test]
+fn warnings_match_the_reference() {
+    let base = &env().base_image;
+    let df = format!("FROM {base} as base\nMAINTAINER me@example.org\nENV key value\nCMD echo hi\nCOPY $nope /x\nFROM base\nWORKDIR app\nEXPOSE 80/TCP\n");
+    let ctx = Context::with_dockerfile("warnings", &df);
+    ctx.write("x", "x");
+    let (ours, reference) = both(&ctx, &[]);
+    assert_ok(&ours);
+    assert_ok(&reference);
+    let w = shorts(&ours);
+    assert_eq!(w.len(), 8, "{w:?}");
+    assert_eq!(w[0], "FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)");
+    assert!(w.contains(&"UndefinedVar: Usage of undefined variable '$nope' (line 5)".to_string()), "{w:?}");
+}
+
+#[test]
+fn warnings_show_in_plain_progress_with_their_line() {
+    // Plain progress prints a warning when its step ("load build definition") prints, so only
+    // warnings that arrive while that step's last update is still pending show — the first
+    // ones, sent right after the Dockerfile is read, usually do (the reference behaves the
+    // same). A busy machine can delay them past that, so a few attempts are allowed.
+    let want = "WARN: FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)";
+    let mut last = String::new();
+    for attempt in 0..3 {
+        let ctx = Context::with_dockerfile("plain", &format!("FROM scratch as base\nLABEL attempt={attempt}{}\n", e2e::nonce()));
+        let res = ctx.build().run();
+        res.assert_ok();
+        let w = plain_warnings(&res);
+        if w.iter().any(|l| l == want) {
+            assert!(res.stderr.lines().any(|l| l.starts_with('#') && l.ends_with(want)), "{}", res.report());
+            return;
+        }
+        last = res.report();
+    }
+    panic!("no {want:?} in plain progress:\n{last}");
+}
+
+#[test]
+fn multi_line_instructions_and_empty_continuations() {
+    let base = &env().base_image;
+    let df = format!("FROM {base}\nRUN echo a \\\n\n  && echo b\nENV a=1 \\\n    b=$c\n");
+    let ctx = Context::with_dockerfile("continuation", &df);
+    let (ours, reference) = both(&ctx, &[]);
+    assert_ok(&ours);
+    assert_ok(&reference);
+    let w = shorts(&ours);
+    assert_eq!(w, vec!["NoEmptyContinuation: Empty continuation line (line 4)".to_string(), "UndefinedVar: Usage of undefined variable '$c' (line 5)".to_string()]);
+}
+
+#[test]
+fn error_true_fails_after_the_warnings() {
+    let base = &env().base_image;
+    let ctx = Context::with_dockerfile("error-true", &format!("#check=error=true\nFROM {base} as base\nRUN true\n"));
+    let (ours, reference) = both(&ctx, &[]);
+    assert_failed_with(&ours, "lint violation found for rules: FromAsCasing");
+    assert_failed_with(&reference, "lint violation found for rules: FromAsCasing");
+    assert_eq!(shorts(&ours).len(), 1);
+}
+
+#[test]
+fn skip_and_the_build_argument() {
+    let base = &env().base_image;
+    // skip= in the directive, and per instruction.
+    let ctx = Context::with_dockerfile("skip", &format!("#check=skip=FromAsCasing\nFROM {base} as base\n# check=skip=JSONArgsRecommended\nCMD echo hi\nENTRYPOINT echo hi\n"));
+    let (ours, _) = both(&ctx, &[]);
+    assert_ok(&ours);
+    assert_eq!(shorts(&ours), vec!["JSONArgsRecommended: JSON arguments recommended for ENTRYPOINT to prevent unintended behavior related to OS signals (line 5)".to_string()]);
+
+    // BUILDKIT_DOCKERFILE_CHECK replaces the directive.
+    let ctx = Context::with_dockerfile("check-arg", &format!("#check=skip=all\nFROM {base} as base\ncopy x /x\n"));
+    ctx.write("x", "x");
+    let (ours, reference) = both(&ctx, &[("build-arg:BUILDKIT_DOCKERFILE_CHECK", "skip=ConsistentInstructionCasing;error=true")]);
+    assert_failed_with(&ours, "lint violation found for rules: FromAsCasing");
+    assert_failed_with(&reference, "lint violation found for rules: FromAsCasing");
+    assert_eq!(shorts(&ours), vec!["FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 2)".to_string()]);
+    let (ours, _) = both(&ctx, &[("build-arg:BUILDKIT_DOCKERFILE_CHECK", "skip=all")]);
+    assert_ok(&ours);
+    assert!(ours.warnings.is_empty());
+}
+
+#[test]
+fn invalid_check_options_fail() {
+    let base = &env().base_image;
+    let ctx = Context::with_dockerfile("bad-check", &format!("# check=bogus\nFROM {base}\n"));
+    let (ours, reference) = both(&ctx, &[]);
+    let msg = "failed to parse check options: invalid check option \"bogus\"";
+    assert_failed_with(&ours, msg);
+    assert_failed_with(&reference, msg);
+    let ctx = Context::with_dockerfile("bad-check-arg", &format!("FROM {base}\n"));
+    let (ours, reference) = both(&ctx, &[("build-arg:BUILDKIT_DOCKERFILE_CHECK", "error=maybe")]);
+    let msg = "failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: failed to parse check option \"error=maybe\": strconv.ParseBool: parsing \"maybe\": invalid syntax";
+    assert_failed_with(&ours, msg);
+    assert_failed_with(&reference, msg);
+}
+
+#[test]
+fn warnings_before_an_error_are_sent() {
+    let ctx = Context::with_dockerfile("before-error", "\nFROM scratch AS BadStageName\nMAINTAINER me@example.org\nBADCMD\n");
+    let (ours, reference) = both(&ctx, &[]);
+    assert_failed_with(&ours, "dockerfile parse error on line 4: unknown instruction: BADCMD");
+    assert_failed_with(&reference, "dockerfile parse error on line 4: unknown instruction: BADCMD");
+    assert_eq!(shorts(&ours).len(), 2);
+}
+
+#[test]
+fn copy_ignored_file_and_undefined_args() {
+    let base = &env().base_image;
+    let ctx = Context::with_dockerfile("ignored", &format!("ARG tag=latest\nFROM {base}${{tagg:+x}}\nCOPY kept ignored /\nADD ignored /ignored2\n"));
+    ctx.write("kept", "k").write("ignored", "i").write(".dockerignore", "ignored\n");
+    let (ours, reference) = both(&ctx, &[]);
+    // The ignored file is not in the context, so both fail to copy it, after warning.
+    assert!(!ours.ok && !reference.ok);
+    let w = shorts(&ours);
+    assert!(w.iter().any(|l| l.contains("CopyIgnoredFile: Attempting to Copy file \"ignored\"")), "{w:?}");
+    assert!(w.iter().any(|l| l.contains("UndefinedArgInFrom: FROM argument 'tagg' is not declared (did you mean tag?) (line 2)")), "{w:?}");
+}
+
+#[test]
+fn multi_platform_builds_warn_once() {
+    e2e::require_multiarch();
+    let base = &env().base_image;
+    let ctx = Context::with_dockerfile("multi", &format!("FROM {base} as base\nENV a b\n"));
+    let (ours, _) = both(&ctx, &[("platform", "linux/amd64,linux/arm64")]);
+    assert_ok(&ours);
+    assert_eq!(shorts(&ours).len(), 2);
+}
+
+#[test]
+fn base_image_platform_mismatch() {
+    e2e::require_multiarch();
+    let base = &env().base_image;
+    // A single-platform image is used whatever platform is asked for: build an amd64 one and
+    // ask for arm64.
+    let image = e2e::image_name("amd64-only");
+    let ctx = Context::with_dockerfile("amd64-only", &format!("FROM {base}\nRUN echo {}\n", e2e::nonce()));
+    ctx.build().opt("platform", "linux/amd64").output_image(&image).run().assert_ok();
+    let ctx = Context::with_dockerfile("mismatch", &format!("FROM {image}\nENV foo=bar\n"));
+    let (ours, _) = both(&ctx, &[("platform", "linux/arm64")]);
+    let w = shorts(&ours);
+    assert_eq!(w, vec![format!("InvalidBaseImagePlatform: Base image {image} was pulled with platform \"linux/amd64\", expected \"linux/arm64\" for current build (line 1)")]);
+}
