@@ -428,6 +428,10 @@ pub struct Build<'a> {
     ctx: &'a Context,
     frontend: Frontend,
     opts: Vec<String>,
+    /// Extra `buildctl build` arguments (`--local`, `--import-cache`, …).
+    args: Vec<String>,
+    /// Replace the default `--local dockerfile=<context>`.
+    dockerfile_dir: Option<PathBuf>,
     output: Output,
     timeout: Duration,
 }
@@ -438,6 +442,8 @@ impl<'a> Build<'a> {
             ctx,
             frontend: Frontend::under_test(),
             opts: Vec::new(),
+            args: Vec::new(),
+            dockerfile_dir: None,
             output: Output::None,
             timeout: BUILD_TIMEOUT,
         }
@@ -461,6 +467,23 @@ impl<'a> Build<'a> {
 
     pub fn build_arg(self, name: &str, value: &str) -> Self {
         self.opt(&format!("build-arg:{name}"), value)
+    }
+
+    /// Raw `buildctl build` arguments, e.g. `.args(["--import-cache", "type=local,src=DIR"])`.
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// `--local NAME=DIR` besides `context` and `dockerfile`.
+    pub fn local(self, name: &str, dir: &Path) -> Self {
+        self.args(["--local".to_string(), format!("{name}={}", dir.display())])
+    }
+
+    /// The `dockerfile` local is this directory instead of the context.
+    pub fn dockerfile_dir(mut self, dir: &Path) -> Self {
+        self.dockerfile_dir = Some(dir.to_path_buf());
+        self
     }
 
     /// Export the result to a fresh local directory (`BuildResult::out_dir`).
@@ -500,10 +523,12 @@ impl<'a> Build<'a> {
             Frontend::Builtin => args.extend(["--frontend".into(), "dockerfile.v0".into()]),
         }
         args.extend(["--local".into(), format!("context={ctx_dir}")]);
-        args.extend(["--local".into(), format!("dockerfile={ctx_dir}")]);
+        let dockerfile_dir = self.dockerfile_dir.as_ref().map_or(ctx_dir.clone(), |d| d.display().to_string());
+        args.extend(["--local".into(), format!("dockerfile={dockerfile_dir}")]);
         for o in &self.opts {
             args.extend(["--opt".into(), o.clone()]);
         }
+        args.extend(self.args.iter().cloned());
         match &self.output {
             Output::None => {}
             Output::Local(dir) => args.extend([
