@@ -95,7 +95,7 @@ impl Bridge {
     /// Runs another frontend (`gateway.v0` with `source=IMAGE`) on the same build and returns
     /// its whole result: refs, metadata and attestations.
     pub async fn solve_frontend(&self, frontend: &str, opts: BTreeMap<String, String>, inputs: BTreeMap<String, pb::Definition>) -> Result<gw::Result, tonic::Status> {
-        let req = gw::SolveRequest { frontend: frontend.to_string(), frontend_opt: opts, frontend_inputs: inputs, allow_result_return: true, ..Default::default() };
+        let req = gw::SolveRequest { frontend: frontend.to_string(), frontend_opt: opts, frontend_inputs: inputs, allow_result_return: true, allow_result_array_ref: true, ..Default::default() };
         let res = self.client().solve(req).await?.into_inner();
         Ok(match res.result {
             Some(r) => r,

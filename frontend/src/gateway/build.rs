@@ -103,13 +103,17 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
         ResolveFailure::Other(m) => Failure::Plain(m),
     })?;
 
-    let converted = conversions.iter().map(|c| c.lower(&images)).collect::<Result<Vec<_>, _>>().map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
+    let epoch = super::epoch::source_date_epoch(&opts.build_args, &df).map_err(Failure::Plain)?;
+    let mut converted = conversions.iter().map(|c| c.lower(&images)).collect::<Result<Vec<_>, _>>().map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
+    if let Some(t) = epoch {
+        converted.iter_mut().for_each(|c| super::epoch::apply(&mut c.image, t));
+    }
     let solves = converted.iter().map(|c| async {
         let def = c.state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
         bridge.solve(def, opts.cache_imports.clone()).await.map_err(Failure::from)
     });
     let refs = try_join_all(solves).await?;
 
-    Ok(super::result::assemble(&targets, &converted, refs, opts.multi_platform))
+    Ok(super::result::assemble(&targets, &converted, refs, opts.multi_platform, epoch))
 }
 

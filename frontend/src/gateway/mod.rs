@@ -3,6 +3,7 @@
 
 mod bridge;
 mod build;
+mod epoch;
 mod images;
 mod remote;
 mod result;
