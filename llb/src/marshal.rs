@@ -54,10 +54,20 @@ impl State {
         // The terminal op: no op of its own, just the selected output.
         let terminal = pb::Op { inputs: vec![root.to_input()], ..Default::default() };
         let bytes = terminal.encode_to_vec();
-        let md = pb::OpMetadata {
-            caps: BTreeMap::from([("constraints".into(), true), ("platform".into(), true)]),
-            ..Default::default()
-        };
+        let mut caps = BTreeMap::from([("constraints".to_string(), true), ("platform".to_string(), true)]);
+        // As BuildKit's client: the terminal op declares the metadata features any op uses.
+        for m in def.metadata.values() {
+            if m.ignore_cache {
+                caps.insert("meta.ignorecache".into(), true);
+            }
+            if !m.description.is_empty() {
+                caps.insert("meta.description".into(), true);
+            }
+            if m.export_cache.is_some() {
+                caps.insert("meta.exportcache".into(), true);
+            }
+        }
+        let md = pb::OpMetadata { caps, ..Default::default() };
         def.metadata.insert(digest_of(&bytes), md);
         def.def.push(bytes);
         if !sources.files.is_empty() {

@@ -9,6 +9,8 @@ mod copy;
 mod dispatch;
 mod env;
 mod expose;
+pub mod gitref;
+mod mounts;
 mod names;
 mod run;
 mod signal;
@@ -45,6 +47,12 @@ pub struct ConvertOptions {
     pub hostname: Option<String>,
     pub force_network_mode: Option<String>,
     pub cgroup_parent: Option<String>,
+    /// `BUILDKIT_GIT_ADVICE`: git sources print git's advice messages.
+    pub git_advice: bool,
+    /// `add-hosts`, `shm-size` and `ulimit`: applied to every RUN.
+    pub extra_hosts: Vec<crate::options::HostIp>,
+    pub shm_size: i64,
+    pub ulimits: Vec<crate::options::Ulimit>,
     /// The client session that holds the build context.
     pub session_id: Option<String>,
     pub context_local: String,

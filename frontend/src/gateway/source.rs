@@ -140,9 +140,13 @@ async fn read_context_dockerignore(bridge: &Bridge, opts: &BuildOptions, session
 /// A git URL or an http(s) URL in the context option (`docker build <url>`).
 async fn detect_remote_context(bridge: &Bridge, opts: &BuildOptions) -> Result<Option<RemoteContext>, Failure> {
     let Some(url) = opts.remote_context.as_deref() else { return Ok(None) };
-    let git = remote::parse_git_ref(url).map_err(|e| Failure::Plain(e.0))?;
+    let git = match remote::parse_git_ref(url) {
+        remote::GitRefParse::Invalid(e) => return Err(Failure::Plain(e)),
+        remote::GitRefParse::Git(r) => Some(r),
+        remote::GitRefParse::NotGit => None,
+    };
     if let Some(r) = git {
-        let git_opts = GitContextOptions { keep_git_dir: opts.context_keep_git_dir, mtime_commit: opts.build_args.get("SOURCE_DATE_EPOCH").is_some_and(|v| !v.is_empty()) };
+        let git_opts = GitContextOptions { keep_git_dir: opts.context_keep_git_dir, mtime_commit: opts.build_args.get("SOURCE_DATE_EPOCH").is_some_and(|v| !v.is_empty()), advice: opts.git_advice };
         let st = remote::git_state(&r, url, &git_opts);
         return Ok(Some(RemoteContext { context: st.clone(), dockerfile: st, filename: None }));
     }

@@ -1,10 +1,13 @@
 //! From AST nodes to typed instructions: BuildKit's `instructions.Parse`,
 //! `ParseInstruction` and the per-instruction parse functions of parse.go.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::syntax::{
-    chomp_heredoc_content, go_quote, must_parse_heredoc, written_command, Ast, Node,
+    chomp_heredoc_content, go_lower, go_quote, go_upper, must_parse_heredoc, written_command, Ast,
+    Node,
 };
 
 use super::commands::*;
@@ -58,33 +61,6 @@ fn no_destination(cmd: &str) -> InstructionError {
         .into()
 }
 
-/// Go's `strings.ToLower` (simple case mapping: `İ` becomes `i`).
-pub(crate) fn go_lower(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            let mut l = c.to_lowercase();
-            match (l.next(), l.next()) {
-                (Some(x), None) => x,
-                _ if c == '\u{130}' => 'i',
-                _ => c,
-            }
-        })
-        .collect()
-}
-
-/// Go's `strings.ToUpper` (simple case mapping: `ß` stays `ß`).
-pub(crate) fn go_upper(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            let mut u = c.to_uppercase();
-            match (u.next(), u.next()) {
-                (Some(x), None) => x,
-                _ => c,
-            }
-        })
-        .collect()
-}
-
 fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
@@ -92,9 +68,7 @@ fn non_empty(s: &str) -> Option<String> {
 /// The request one parse function works on (BuildKit's `parseRequest`).
 struct Req<'a> {
     node: &'a Node,
-    /// The instruction name as written.
-    command: &'a str,
-    args: Vec<String>,
+    args: Cow<'a, [String]>,
     flags: BFlags<'a>,
 }
 
@@ -106,16 +80,15 @@ impl<'a> Req<'a> {
                 Some(sub) => {
                     let mut a = vec![written_command(&sub.original).to_string()];
                     a.extend(sub.args.iter().cloned());
-                    a
+                    Cow::Owned(a)
                 }
-                None => Vec::new(),
+                None => Cow::Owned(Vec::new()),
             }
         } else {
-            node.args.clone()
+            Cow::Borrowed(node.args.as_slice())
         };
         Req {
             node,
-            command: written_command(&node.original),
             args,
             flags: BFlags::new(&node.flags),
         }
@@ -125,7 +98,6 @@ impl<'a> Req<'a> {
         Command {
             location: self.node.location,
             original: self.node.original.trim().to_string(),
-            name: self.command.to_string(),
             comments: self.node.prev_comment.clone(),
             kind,
         }
@@ -187,7 +159,7 @@ pub fn parse_instruction(node: &Node) -> Result<Instruction> {
 /// Converts a whole AST into stages (BuildKit's `instructions.Parse`).
 pub fn parse_dockerfile(ast: &Ast) -> Result<Dockerfile> {
     let mut df = Dockerfile::default();
-    for node in &ast.nodes {
+    for (i, node) in ast.nodes.iter().enumerate() {
         let inst = parse_instruction(node).map_err(|e| InstructionError {
             message: format!(
                 "dockerfile parse error on line {}: {}",
@@ -196,7 +168,15 @@ pub fn parse_dockerfile(ast: &Ast) -> Result<Dockerfile> {
             location: Some(node.location),
         })?;
         match inst {
-            Instruction::Stage(s) => df.stages.push(s),
+            Instruction::Stage(mut s) => {
+                // Size the command list once: a stage runs until the next FROM.
+                let len = ast.nodes[i + 1..]
+                    .iter()
+                    .take_while(|n| n.keyword != "from")
+                    .count();
+                s.commands.reserve_exact(len);
+                df.stages.push(s)
+            }
             Instruction::Command(c) => match df.stages.last_mut() {
                 Some(stage) => stage.commands.push(c),
                 None => match c.kind {
@@ -263,18 +243,17 @@ fn parse_sources_and_dest(req: &Req<'_>, cmd: &str) -> Result<SourcesAndDest> {
         dest_path: dest.clone(),
         ..Default::default()
     };
+    // The last heredoc of a name wins, as with BuildKit's lookup map.
+    let lookup: HashMap<&str, &str> = req
+        .node
+        .heredocs
+        .iter()
+        .map(|d| (d.name.as_str(), d.content.as_str()))
+        .collect();
     for src in srcs {
         match must_parse_heredoc(src) {
             Some(h) => {
-                // The last heredoc of that name wins, as with BuildKit's lookup map.
-                let content = req
-                    .node
-                    .heredocs
-                    .iter()
-                    .rev()
-                    .find(|d| d.name == h.name)
-                    .map(|d| d.content.as_str())
-                    .unwrap_or("");
+                let content = lookup.get(h.name.as_str()).copied().unwrap_or("");
                 let data = if h.chomp {
                     chomp_heredoc_content(content)
                 } else {
@@ -393,7 +372,6 @@ fn parse_from(mut req: Req<'_>) -> Result<Stage> {
         location: req.node.location,
         comments,
         original: req.node.original.trim().to_string(),
-        keyword: req.command.to_string(),
         as_keyword,
     })
 }
@@ -452,7 +430,7 @@ fn command_line(req: &Req<'_>) -> CommandLine {
         })
         .collect();
     let args = if req.args.is_empty() || req.is_json() {
-        req.args.clone()
+        req.args.to_vec()
     } else {
         vec![req.args.join(" ")]
     };
@@ -592,7 +570,7 @@ fn parse_expose(mut req: Req<'_>) -> Result<Command> {
         return Err(at_least_one("EXPOSE"));
     }
     req.parse_flags()?;
-    let mut ports = req.args.clone();
+    let mut ports = req.args.to_vec();
     ports.sort();
     Ok(req.command(CommandKind::Expose(ExposeCommand { ports })))
 }
@@ -612,7 +590,7 @@ fn parse_volume(mut req: Req<'_>) -> Result<Command> {
     }
     req.parse_flags()?;
     let mut volumes = Vec::with_capacity(req.args.len());
-    for v in &req.args {
+    for v in req.args.iter() {
         let v = v.trim();
         if v.is_empty() {
             return Err("VOLUME specified can not be an empty string".into());
@@ -638,14 +616,14 @@ fn parse_arg(req: Req<'_>) -> Result<Command> {
     }
     let comments = &req.node.prev_comment;
     // Index the comments by their first word, so many ARGs under many comments stay linear.
-    let mut by_first_word: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut by_first_word: HashMap<&str, &str> = HashMap::new();
     for c in comments.iter().rev() {
         if let Some((w, rest)) = c.split_once(' ') {
             by_first_word.insert(w, rest);
         }
     }
     let mut args = Vec::with_capacity(req.args.len());
-    for a in &req.args {
+    for a in req.args.iter() {
         let (key, value) = match a.split_once('=') {
             Some((k, v)) => {
                 if k.is_empty() {
@@ -678,6 +656,6 @@ fn parse_shell(mut req: Req<'_>) -> Result<Command> {
     if !req.is_json() {
         return Err("SHELL requires the arguments to be in JSON form".into());
     }
-    let shell = req.args.clone();
+    let shell = req.args.to_vec();
     Ok(req.command(CommandKind::Shell(ShellCommand { shell })))
 }

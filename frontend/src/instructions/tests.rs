@@ -440,7 +440,8 @@ fn dockerfile_structure() {
     );
     assert_eq!(s.commands.len(), 1);
     assert_eq!(s.commands[0].original, "RUN echo hi");
-    assert_eq!(s.commands[0].name, "RUN");
+    assert_eq!(s.commands[0].name(), "RUN");
+    assert_eq!(s.keyword(), "FROM");
     assert_eq!(df.stages[1].name, None);
     let CommandKind::Copy(c) = &df.stages[1].commands[0].kind else {
         panic!()
@@ -633,4 +634,18 @@ fn nil_linter_like_smoke() {
             }
         }
     }
+}
+
+#[test]
+fn type_sizes() {
+    eprintln!(
+        "Node {} Command {} CommandKind {} Run {} Add {} Copy {} Stage {}",
+        std::mem::size_of::<syntax::Node>(),
+        std::mem::size_of::<Command>(),
+        std::mem::size_of::<CommandKind>(),
+        std::mem::size_of::<RunCommand>(),
+        std::mem::size_of::<AddCommand>(),
+        std::mem::size_of::<CopyCommand>(),
+        std::mem::size_of::<Stage>()
+    );
 }

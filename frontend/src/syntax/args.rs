@@ -121,7 +121,9 @@ fn whitespace_delimited(rest: &str) -> Args {
     if rest.is_empty() {
         return Args::default();
     }
-    list(split_ws(rest).into_iter().map(str::to_string).collect())
+    let mut args = Vec::with_capacity(4);
+    args.extend(split_ws(rest).into_iter().map(str::to_string));
+    list(args)
 }
 
 /// `parseNameVal`: `KEY a=1 b=2`, or the legacy `KEY name value…` when the first word has no `=`.

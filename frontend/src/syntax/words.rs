@@ -96,11 +96,15 @@ pub(crate) fn extract_builder_flags(line: &str, escape: char) -> (Cow<'_, str>, 
             if ch != b'-' || pos + 1 == n || b[pos + 1] != b'-' {
                 return (byte_suffix(line, pos), words);
             }
+            if word.capacity() == 0 {
+                // One scratch buffer for all flags; each flag is copied out at its size.
+                word.reserve(n - pos);
+            }
             phase = Phase::Word;
         }
         if pos == n {
             if word != "--" && (blank_ok || !word.is_empty()) {
-                words.push(word);
+                words.push(word.as_str().to_string());
             }
             break;
         }
@@ -112,7 +116,7 @@ pub(crate) fn extract_builder_flags(line: &str, escape: char) -> (Cow<'_, str>, 
                     return (byte_suffix(line, pos), words);
                 }
                 if blank_ok || !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
+                    words.push(word.clone());
                 }
                 word.clear();
                 blank_ok = false;
@@ -180,34 +184,40 @@ pub(crate) fn split_command(line: &str, escape: char) -> SplitCommand<'_> {
 }
 
 /// `parseWords`: whitespace-separated words where quotes group (and are kept) and the escape
-/// token protects the next character (and is kept too).
+/// token protects the next character (and is kept too). Every character is kept except an
+/// escape token ending the input, so each word is a slice of `rest`.
 pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
-    let mut words = Vec::new();
+    let mut words = Vec::with_capacity(4);
     let mut phase = Phase::Spaces;
     let mut quote = '\0';
     let mut blank_ok = false;
-    let mut word = String::new();
-    let mut chars = rest.chars().peekable();
+    // The current word is rest[start..end].
+    let (mut start, mut end) = (0, 0);
+    let mut chars = rest.char_indices();
     loop {
         let next = chars.next();
         if phase == Phase::Spaces {
             match next {
                 None => break,
-                Some(c) if c.is_whitespace() => continue,
-                Some(_) => phase = Phase::Word,
+                Some((_, c)) if c.is_whitespace() => continue,
+                Some((i, _)) => {
+                    phase = Phase::Word;
+                    start = i;
+                    end = i;
+                }
             }
         }
-        let Some(mut c) = next else {
-            if blank_ok || !word.is_empty() {
-                words.push(word);
+        let Some((i, c)) = next else {
+            if blank_ok || end > start {
+                words.push(rest[start..end].to_string());
             }
             break;
         };
         if phase == Phase::Word {
             if c.is_whitespace() {
                 phase = Phase::Spaces;
-                if blank_ok || !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
+                if blank_ok || end > start {
+                    words.push(rest[start..end].to_string());
                 }
                 blank_ok = false;
                 continue;
@@ -217,27 +227,30 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                 blank_ok = true;
                 phase = Phase::Quote;
             }
+            end = i + c.len_utf8();
             if c == escape {
-                let Some(n) = chars.next() else { continue };
-                word.push(c);
-                c = n;
+                // The escape token and the character after it; a final one is dropped.
+                match chars.next() {
+                    Some((j, n)) => end = j + n.len_utf8(),
+                    None => end = i,
+                }
             }
-            word.push(c);
             continue;
         }
         // In quotes: the escape token works except inside single quotes.
         if c == quote {
             phase = Phase::Word;
         }
+        end = i + c.len_utf8();
         if c == escape && quote != '\'' {
-            let Some(n) = chars.next() else {
-                phase = Phase::Word;
-                continue;
-            };
-            word.push(c);
-            c = n;
+            match chars.next() {
+                Some((j, n)) => end = j + n.len_utf8(),
+                None => {
+                    end = i;
+                    phase = Phase::Word;
+                }
+            }
         }
-        word.push(c);
     }
     words
 }
