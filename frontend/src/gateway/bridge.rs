@@ -197,6 +197,16 @@ pub fn opts_from_env(vars: impl Iterator<Item = (String, String)>) -> BTreeMap<S
 mod tests {
     use super::*;
 
+    /// The images declare exactly the caps the code implements.
+    #[test]
+    fn image_labels_declare_the_caps() {
+        let label = format!("LABEL moby.buildkit.frontend.caps=\"{}\"", FRONTEND_CAPS.join(","));
+        for (name, text) in [("Dockerfile", include_str!("../../../Dockerfile")), ("tests/env/images/frontend.Dockerfile", include_str!("../../../tests/env/images/frontend.Dockerfile"))] {
+            assert!(text.lines().any(|l| l == label), "{name} should have the line {label}");
+            assert!(text.contains("LABEL moby.buildkit.frontend.network.none=\"true\""), "{name}");
+        }
+    }
+
     #[test]
     fn frontend_caps_requests() {
         assert_eq!(validate_frontend_caps(""), (false, None));

@@ -1,7 +1,9 @@
 # Our frontend as a BuildKit gateway image: one static binary, nothing else.
 FROM scratch
 COPY dockerfile-frontend /bin/dockerfile-frontend
+# The frontend needs no network; the caps are the frontend features it implements (BuildKit
+# checks a build's `frontend.caps` request against them). Keep in sync with the root
+# Dockerfile and FRONTEND_CAPS in frontend/src/gateway/bridge.rs (a unit test checks).
 LABEL moby.buildkit.frontend.network.none="true"
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.subrequests,moby.buildkit.frontend.gitquerystring"
 ENTRYPOINT ["/bin/dockerfile-frontend"]
-# BuildKit's own image also declares moby.buildkit.frontend.caps (inputs, subrequests, contexts,
-# ...): add that label here once our frontend supports those features.
