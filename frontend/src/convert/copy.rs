@@ -351,7 +351,8 @@ pub(super) fn dispatch_copy(
 
     let mut md = st.file_metadata(conv, pg_name.clone(), cmd);
     md.ignore_cache = st.ignore_cache;
-    if spec.link && chmod.is_none() {
+    // Without merge ops the reference falls back to a plain copy onto the stage.
+    if spec.link && chmod.is_none() && conv.opts.supports_cap(super::caps::MERGE_OP) {
         // --link: the copy is its own layer on scratch, merged on top, so it survives base changes.
         let group = buildkit_proto::pb::ProgressGroup { id: digest_of(format!("{pg_name}{:?}", cmd.location).as_bytes()), name: pg_name.clone(), weak: true };
         md.progress_group = Some(group.clone());
