@@ -175,6 +175,12 @@ impl<'a> Conversion<'a> {
         out
     }
 
+    /// Where an image is first named (its FROM, or the COPY / RUN --mount naming it with
+    /// `--from`), so an image that cannot be resolved is reported there.
+    pub fn image_location(&self, reference: &str) -> Option<Location> {
+        self.plans.iter().find(|p| matches!(&p.base, Base::Image(r) if r == reference)).map(|p| p.location)
+    }
+
     /// Lowers every needed stage, in order, and returns the target's state and image config.
     pub fn lower(&self, images: &ResolvedImages) -> Result<Converted, ConvertError> {
         // The build context's followpaths depend on what every COPY reads, known only after a

@@ -102,7 +102,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
         .map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
 
     let keys: BTreeSet<ImageKey> = conversions.iter().flat_map(|c| c.images_to_resolve()).collect();
-    let images = resolve_images(bridge, &opts, keys, &df).await.map_err(|e| match e {
+    let images = resolve_images(bridge, &opts, keys, &conversions).await.map_err(|e| match e {
         ResolveFailure::Located(l) => locate(l),
         ResolveFailure::Other(m) => Failure::Plain(m),
     })?;

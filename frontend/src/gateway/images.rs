@@ -4,9 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::bridge::Bridge;
-use crate::convert::{ImageKey, ResolvedImage, ResolvedImages};
+use crate::convert::{Conversion, ImageKey, ResolvedImage, ResolvedImages};
 use crate::error::LocatedError;
-use crate::instructions;
 use crate::options::BuildOptions;
 
 pub enum ResolveFailure {
@@ -15,7 +14,7 @@ pub enum ResolveFailure {
 }
 
 /// Resolves every image at once; an image that cannot be resolved is reported at the first FROM that names it.
-pub async fn resolve_images(bridge: &Bridge, opts: &BuildOptions, keys: BTreeSet<ImageKey>, df: &instructions::Dockerfile) -> Result<ResolvedImages, ResolveFailure> {
+pub async fn resolve_images(bridge: &Bridge, opts: &BuildOptions, keys: BTreeSet<ImageKey>, conversions: &[Conversion<'_>]) -> Result<ResolvedImages, ResolveFailure> {
     let multi = opts.multi_platform;
     let lookups = keys.into_iter().map(|(reference, platform)| async move {
         let prefix = if multi { format!("[{platform} internal]") } else { "[internal]".to_string() };
@@ -29,12 +28,10 @@ pub async fn resolve_images(bridge: &Bridge, opts: &BuildOptions, keys: BTreeSet
                 images.insert((reference, platform), ResolvedImage { digest: (!digest.is_empty()).then_some(digest), config });
             }
             Err(e) => {
-                let location = df.stages.iter().find(|s| {
-                    buildkit_llb::reference::Reference::parse_normalized(&s.base_name).map(|r| r.to_string()).as_deref() == Ok(reference.as_str())
-                });
+                let location = conversions.iter().find_map(|c| c.image_location(&reference));
                 let message = format!("{reference}: {e:#}");
                 return Err(match location {
-                    Some(s) => ResolveFailure::Located(LocatedError::new(message, Some(s.location))),
+                    Some(l) => ResolveFailure::Located(LocatedError::new(message, Some(l))),
                     None => ResolveFailure::Other(message),
                 });
             }
