@@ -432,6 +432,8 @@ pub struct Build<'a> {
     args: Vec<String>,
     /// Replace the default `--local dockerfile=<context>`.
     dockerfile_dir: Option<PathBuf>,
+    /// Replace the default `--local context=<context>`.
+    context_dir: Option<PathBuf>,
     output: Output,
     timeout: Duration,
 }
@@ -444,6 +446,7 @@ impl<'a> Build<'a> {
             opts: Vec::new(),
             args: Vec::new(),
             dockerfile_dir: None,
+            context_dir: None,
             output: Output::None,
             timeout: BUILD_TIMEOUT,
         }
@@ -486,6 +489,13 @@ impl<'a> Build<'a> {
         self
     }
 
+    /// The `context` local (and, unless set otherwise, `dockerfile`) is this directory, e.g.
+    /// the repository itself, instead of the test's temp context.
+    pub fn context_dir(mut self, dir: &Path) -> Self {
+        self.context_dir = Some(dir.to_path_buf());
+        self
+    }
+
     /// Export the result to a fresh local directory (`BuildResult::out_dir`).
     pub fn output_local(mut self) -> Self {
         self.output = Output::Local(self.ctx.new_output_dir());
@@ -508,7 +518,7 @@ impl<'a> Build<'a> {
     #[track_caller]
     pub fn run(self) -> BuildResult {
         let env = env();
-        let ctx_dir = self.ctx.path().display().to_string();
+        let ctx_dir = self.context_dir.as_deref().unwrap_or(self.ctx.path()).display().to_string();
         let mut args: Vec<String> = vec![
             "--addr".into(),
             env.buildkit_host.clone(),
