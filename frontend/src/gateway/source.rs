@@ -183,8 +183,12 @@ async fn forward(bridge: &Bridge, src: &BuildSource) -> Result<Option<gw::Result
     if bridge.opts.contains_key("cmdline") {
         return Ok(None);
     }
+    let is_own = |image: &str| bridge.opts.get("source").is_some_and(|own| own == image);
     if let Some(cmdline) = bridge.opts.get("build-arg:BUILDKIT_SYNTAX") {
         let image = cmdline.trim().split(' ').next().unwrap_or_default().to_string();
+        if is_own(&image) {
+            return Ok(None);
+        }
         return forward_to(bridge, &image, cmdline).await.map_err(|s| {
             if has_source(&s) {
                 Failure::Status(s)
@@ -195,7 +199,7 @@ async fn forward(bridge: &Bridge, src: &BuildSource) -> Result<Option<gw::Result
     }
     let text = String::from_utf8_lossy(&src.data);
     let Some(directive) = detect_syntax(&text) else { return Ok(None) };
-    if bridge.opts.get("source").is_some_and(|own| *own == directive.value) {
+    if is_own(&directive.value) {
         return Ok(None);
     }
     forward_to(bridge, &directive.value, &directive.cmdline).await.map_err(|s| {
