@@ -69,6 +69,8 @@ pub struct ConvertOptions {
     /// The LLB capabilities the daemon supports (`file.base`, `mergeop`, `exec.mount.tmpfs.size`,
     /// …), from its Ping. None (offline) means all of them.
     pub llb_caps: Option<BTreeSet<String>>,
+    /// `SOURCE_DATE_EPOCH` in seconds: the time of directories WORKDIR creates.
+    pub epoch: Option<i64>,
 }
 
 impl ConvertOptions {

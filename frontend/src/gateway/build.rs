@@ -69,6 +69,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     let source_file = Arc::new(SourceFile { filename: filename.clone(), data: dockerfile.data.clone(), language: "Dockerfile".into() });
     let build_platforms: Vec<Platform> = bridge.workers.first().map(|w| w.platforms.iter().map(Platform::from_pb).collect()).unwrap_or_default();
     let targets: Vec<Option<Platform>> = if opts.target_platforms.is_empty() { vec![None] } else { opts.target_platforms.iter().cloned().map(Some).collect() };
+    let epoch = super::epoch::source_date_epoch(&opts.build_args, &df).map_err(Failure::Plain)?;
     let convert_opts: Vec<ConvertOptions> = targets
         .iter()
         .map(|tp| ConvertOptions {
@@ -93,6 +94,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
             source_file: Some(source_file.clone()),
             main_context: dockerfile.main_context.clone(),
             llb_caps: Some(bridge.llb_caps().clone()),
+            epoch,
         })
         .collect();
     let conversions = convert_opts
@@ -107,7 +109,6 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
         ResolveFailure::Other(m) => Failure::Plain(m),
     })?;
 
-    let epoch = super::epoch::source_date_epoch(&opts.build_args, &df).map_err(Failure::Plain)?;
     let mut converted = conversions.iter().map(|c| c.lower(&images)).collect::<Result<Vec<_>, _>>().map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
     if let Some(t) = epoch {
         converted.iter_mut().for_each(|c| super::epoch::apply(&mut c.image, t));

@@ -56,6 +56,7 @@ pub fn rfc3339(secs: i64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic, clippy::unreachable)]
 mod tests {
     use super::*;
 
@@ -65,6 +66,31 @@ mod tests {
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+
+    /// WORKDIR creates its directory with the epoch's time, as the reference's `WithCreatedTime`.
+    #[test]
+    fn workdir_directories_carry_the_epoch() {
+        use buildkit_llb::pb;
+        use prost::Message;
+        let ast = crate::syntax::parse("FROM scratch\nWORKDIR /app\n").unwrap_or_else(|e| panic!("{e:?}"));
+        let df = crate::instructions::parse_dockerfile(&ast).unwrap_or_else(|e| panic!("{e:?}"));
+        let opts = crate::convert::ConvertOptions { epoch: Some(1_700_000_000), ..Default::default() };
+        let conv = crate::convert::convert_with(&df, ast.escape, &opts, |_| unreachable!()).unwrap_or_else(|e| panic!("{e:?}"));
+        let def = conv.state.marshal().unwrap_or_else(|e| panic!("{e}"));
+        let mkdir = def
+            .def
+            .iter()
+            .filter_map(|b| pb::Op::decode(b.as_slice()).ok())
+            .find_map(|op| match op.op {
+                Some(pb::op::Op::File(f)) => f.actions.into_iter().find_map(|a| match a.action {
+                    Some(pb::file_action::Action::Mkdir(m)) => Some(m),
+                    _ => None,
+                }),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no mkdir"));
+        assert_eq!(mkdir.timestamp, 1_700_000_000_000_000_000);
     }
 
     #[test]
