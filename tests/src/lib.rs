@@ -153,7 +153,9 @@ fn load_env() -> Result<Env, String> {
             .get("DFRS_BUILDX_ERROR")
             .filter(|v| !v.is_empty())
             .cloned()
-            .unwrap_or_else(|| "DFRS_BUILDX is not set: tests/env/up.sh did not set up buildx".into()),
+            .unwrap_or_else(|| {
+                "DFRS_BUILDX is not set: tests/env/up.sh did not set up buildx".into()
+            }),
     };
     // Fail fast and clearly if the daemon is gone, rather than with a buildctl error per test.
     let out = run_with_timeout(
@@ -518,7 +520,12 @@ impl<'a> Build<'a> {
     #[track_caller]
     pub fn run(self) -> BuildResult {
         let env = env();
-        let ctx_dir = self.context_dir.as_deref().unwrap_or(self.ctx.path()).display().to_string();
+        let ctx_dir = self
+            .context_dir
+            .as_deref()
+            .unwrap_or(self.ctx.path())
+            .display()
+            .to_string();
         let mut args: Vec<String> = vec![
             "--addr".into(),
             env.buildkit_host.clone(),
@@ -533,7 +540,10 @@ impl<'a> Build<'a> {
             Frontend::Builtin => args.extend(["--frontend".into(), "dockerfile.v0".into()]),
         }
         args.extend(["--local".into(), format!("context={ctx_dir}")]);
-        let dockerfile_dir = self.dockerfile_dir.as_ref().map_or(ctx_dir.clone(), |d| d.display().to_string());
+        let dockerfile_dir = self
+            .dockerfile_dir
+            .as_ref()
+            .map_or(ctx_dir.clone(), |d| d.display().to_string());
         args.extend(["--local".into(), format!("dockerfile={dockerfile_dir}")]);
         for o in &self.opts {
             args.extend(["--opt".into(), o.clone()]);
@@ -650,7 +660,10 @@ impl<'a> BuildxBuild<'a> {
     /// `--output type=local,dest=<fresh dir>` (`BuildResult::out_dir`).
     pub fn output_local(mut self) -> Self {
         let dir = self.ctx.new_output_dir();
-        self.args.extend(["--output".to_string(), format!("type=local,dest={}", dir.display())]);
+        self.args.extend([
+            "--output".to_string(),
+            format!("type=local,dest={}", dir.display()),
+        ]);
         self.out_dir = Some(dir);
         self
     }
@@ -827,7 +840,9 @@ impl BuildResult {
     /// `>>>` lines), or None when the log has no such block.
     pub fn error_location(&self) -> Option<(String, Vec<String>)> {
         let lines: Vec<&str> = self.stderr.lines().collect();
-        let sep = lines.iter().position(|l| l.trim() == "--------------------")?;
+        let sep = lines
+            .iter()
+            .position(|l| l.trim() == "--------------------")?;
         let header = lines.get(sep.checked_sub(1)?)?.trim().to_string();
         let marked = lines[sep + 1..]
             .iter()

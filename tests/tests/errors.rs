@@ -11,12 +11,23 @@ use e2e::{env, nonce, BuildResult, Context};
 fn assert_located(res: &BuildResult, file_line: &str, marked: &str, message: &str) {
     res.assert_failed();
     let error = res.error_message().unwrap_or_default();
-    assert!(error.contains(message), "error {error:?} does not contain {message:?}\n{}", res.report());
+    assert!(
+        error.contains(message),
+        "error {error:?} does not contain {message:?}\n{}",
+        res.report()
+    );
     let Some((header, lines)) = res.error_location() else {
-        panic!("no `{file_line}` block with the Dockerfile's lines in the output\n{}", res.report());
+        panic!(
+            "no `{file_line}` block with the Dockerfile's lines in the output\n{}",
+            res.report()
+        );
     };
     assert_eq!(header, file_line, "{}", res.report());
-    assert!(lines.iter().any(|l| l.ends_with(marked)), "no `>>>` line ending with {marked:?}: {lines:?}\n{}", res.report());
+    assert!(
+        lines.iter().any(|l| l.ends_with(marked)),
+        "no `>>>` line ending with {marked:?}: {lines:?}\n{}",
+        res.report()
+    );
 }
 
 /// Runs the Dockerfile through buildctl and buildx and checks the location with both.
@@ -44,7 +55,13 @@ fn parse_error() {
 
 #[test]
 fn unterminated_heredoc() {
-    check_both("err-heredoc", &format!("FROM {}\nRUN <<EOF\n", base()), "Dockerfile:2", "RUN <<EOF", "unterminated heredoc");
+    check_both(
+        "err-heredoc",
+        &format!("FROM {}\nRUN <<EOF\n", base()),
+        "Dockerfile:2",
+        "RUN <<EOF",
+        "unterminated heredoc",
+    );
 }
 
 #[test]
@@ -111,10 +128,15 @@ fn failing_run() {
     let n = nonce();
     check_both(
         "err-run",
-        &format!("FROM {}\nRUN true\nRUN echo {n} && exit 3\nRUN true\n", base()),
+        &format!(
+            "FROM {}\nRUN true\nRUN echo {n} && exit 3\nRUN true\n",
+            base()
+        ),
         "Dockerfile:3",
         &format!("RUN echo {n} && exit 3"),
-        &format!("process \"/bin/sh -c echo {n} && exit 3\" did not complete successfully: exit code: 3"),
+        &format!(
+            "process \"/bin/sh -c echo {n} && exit 3\" did not complete successfully: exit code: 3"
+        ),
     );
 }
 
@@ -122,7 +144,10 @@ fn failing_run() {
 #[test]
 fn failing_multiline_run() {
     let n = nonce();
-    let ctx = Context::with_dockerfile("err-run-multiline", &format!("FROM {}\nRUN echo {n} && \\\n    exit 4\n", base()));
+    let ctx = Context::with_dockerfile(
+        "err-run-multiline",
+        &format!("FROM {}\nRUN echo {n} && \\\n    exit 4\n", base()),
+    );
     let res = ctx.build().run();
     assert_located(&res, "Dockerfile:2", "exit 4", "exit code: 4");
     let (_, lines) = res.error_location().unwrap_or_default();

@@ -19,7 +19,12 @@ fn rust_image() -> String {
         .arg(&env().run_dir)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-    assert!(out.status.success(), "{} failed:\n{}", script.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{} failed:\n{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -41,18 +46,46 @@ fn root_dockerfile_builds_a_working_frontend() {
 
     let built = res.image();
     let config = built.container_config();
-    assert_eq!(config["Entrypoint"], serde_json::json!(["/bin/dockerfile-frontend"]), "{config}");
+    assert_eq!(
+        config["Entrypoint"],
+        serde_json::json!(["/bin/dockerfile-frontend"]),
+        "{config}"
+    );
     let labels = &config["Labels"];
-    assert_eq!(labels["moby.buildkit.frontend.network.none"], "true", "{labels}");
-    let declared = std::fs::read_to_string(root.join("tests/env/images/frontend.Dockerfile")).unwrap_or_default();
-    let caps = labels["moby.buildkit.frontend.caps"].as_str().unwrap_or_default();
-    assert!(!caps.is_empty() && declared.contains(&format!("moby.buildkit.frontend.caps=\"{caps}\"")), "caps label {caps:?} differs from the test image's");
-    assert_eq!(built.manifest["layers"].as_array().map(Vec::len), Some(1), "one layer, the binary: {}", built.manifest);
+    assert_eq!(
+        labels["moby.buildkit.frontend.network.none"], "true",
+        "{labels}"
+    );
+    let declared = std::fs::read_to_string(root.join("tests/env/images/frontend.Dockerfile"))
+        .unwrap_or_default();
+    let caps = labels["moby.buildkit.frontend.caps"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        !caps.is_empty() && declared.contains(&format!("moby.buildkit.frontend.caps=\"{caps}\"")),
+        "caps label {caps:?} differs from the test image's"
+    );
+    assert_eq!(
+        built.manifest["layers"].as_array().map(Vec::len),
+        Some(1),
+        "one layer, the binary: {}",
+        built.manifest
+    );
 
     // The image is a frontend: it builds a Dockerfile.
     let n = nonce();
-    let probe = Context::with_dockerfile("image-root-probe", &format!("FROM {}\nRUN echo root-image-{n} > /out\n", env().base_image));
-    let out = probe.build().frontend(Frontend::Gateway(image.clone())).output_local().run();
+    let probe = Context::with_dockerfile(
+        "image-root-probe",
+        &format!(
+            "FROM {}\nRUN echo root-image-{n} > /out\n",
+            env().base_image
+        ),
+    );
+    let out = probe
+        .build()
+        .frontend(Frontend::Gateway(image.clone()))
+        .output_local()
+        .run();
     out.assert_ok();
     assert_eq!(out.read_output("out").trim(), format!("root-image-{n}"));
 }

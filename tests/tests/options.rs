@@ -40,20 +40,40 @@ fn no_cache_all_or_named_stages() {
 
     let named = ctx.build().opt("no-cache", "One").output_local().run();
     named.assert_ok();
-    assert!(!run_step(&named, "RUN echo one-").cached, "the named stage was cached\n{}", named.report());
-    assert!(run_step(&named, "RUN echo two-").cached, "another stage was rebuilt\n{}", named.report());
+    assert!(
+        !run_step(&named, "RUN echo one-").cached,
+        "the named stage was cached\n{}",
+        named.report()
+    );
+    assert!(
+        run_step(&named, "RUN echo two-").cached,
+        "another stage was rebuilt\n{}",
+        named.report()
+    );
 
     let all = ctx.build().opt("no-cache", "").output_local().run();
     all.assert_ok();
-    assert!(!run_step(&all, "RUN echo one-").cached && !run_step(&all, "RUN echo two-").cached, "{}", all.report());
+    assert!(
+        !run_step(&all, "RUN echo one-").cached && !run_step(&all, "RUN echo two-").cached,
+        "{}",
+        all.report()
+    );
 }
 
 /// `label:KEY=VALUE` adds image labels, over the Dockerfile's own.
 #[test]
 fn labels() {
-    let ctx = Context::with_dockerfile("opt-labels", &format!("FROM {}\nLABEL a=from-dockerfile b=kept\n", base()));
+    let ctx = Context::with_dockerfile(
+        "opt-labels",
+        &format!("FROM {}\nLABEL a=from-dockerfile b=kept\n", base()),
+    );
     let image = e2e::image_name("opt-labels");
-    let res = ctx.build().opt("label:a", "from-option").opt("label:c", "added").output_image(&image).run();
+    let res = ctx
+        .build()
+        .opt("label:a", "from-option")
+        .opt("label:c", "added")
+        .output_image(&image)
+        .run();
     res.assert_ok();
     let labels = &res.image().config["config"]["Labels"];
     assert_eq!(labels["a"], "from-option", "{labels}");
@@ -65,13 +85,24 @@ fn labels() {
 #[test]
 fn filename_with_a_path() {
     let ctx = Context::new("opt-filename");
-    ctx.write("build/docker/app.Dockerfile", "FROM scratch\nCOPY . /ctx/\n");
+    ctx.write(
+        "build/docker/app.Dockerfile",
+        "FROM scratch\nCOPY . /ctx/\n",
+    );
     ctx.write("build/docker/app.Dockerfile.dockerignore", "secret.txt\n");
     ctx.write("keep.txt", "keep\n").write("secret.txt", "no\n");
-    let res = ctx.build().opt("filename", "build/docker/app.Dockerfile").output_local().run();
+    let res = ctx
+        .build()
+        .opt("filename", "build/docker/app.Dockerfile")
+        .output_local()
+        .run();
     res.assert_ok();
     assert_eq!(res.read_output("ctx/keep.txt"), "keep\n");
-    assert!(!res.out_dir().join("ctx/secret.txt").exists(), "the Dockerfile's .dockerignore was not applied\n{}", res.report());
+    assert!(
+        !res.out_dir().join("ctx/secret.txt").exists(),
+        "the Dockerfile's .dockerignore was not applied\n{}",
+        res.report()
+    );
 }
 
 /// `dockerfilekey` reads the Dockerfile from another local.
@@ -79,7 +110,10 @@ fn filename_with_a_path() {
 fn dockerfile_from_another_local() {
     let ctx = Context::new("opt-dockerfilekey");
     ctx.write("data.txt", "from context\n");
-    let defs = Context::with_dockerfile("opt-dockerfilekey-defs", "FROM scratch\nCOPY data.txt /copied.txt\n");
+    let defs = Context::with_dockerfile(
+        "opt-dockerfilekey-defs",
+        "FROM scratch\nCOPY data.txt /copied.txt\n",
+    );
     // The `dockerfile` local is an empty directory: the Dockerfile must come from `defs`.
     let empty = ctx.new_output_dir();
     fs::create_dir_all(&empty).unwrap_or_else(|e| panic!("{e}"));
@@ -104,7 +138,14 @@ impl HttpServer {
     fn serve(dir: &Path) -> HttpServer {
         let port = free_port();
         let child = Command::new("python3")
-            .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string(), "--directory"])
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+                "--directory",
+            ])
             .arg(dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -136,15 +177,24 @@ fn free_port() -> u16 {
 fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on 127.0.0.1:{port} after 20s");
+        assert!(
+            Instant::now() < deadline,
+            "nothing listens on 127.0.0.1:{port} after 20s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 #[track_caller]
 fn sh(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A bare git repository (served over git's "dumb" HTTP protocol) holding `files` on `main`.
@@ -171,7 +221,10 @@ fn git_repo(root: &Path, files: &[(&str, &str)]) -> PathBuf {
     sh(git(&work).args(["add", "-A"]));
     sh(git(&work).args(["commit", "-q", "-m", "e2e"]));
     let bare = root.join("srv/repo.git");
-    sh(git(root).args(["clone", "-q", "--bare"]).arg(&work).arg(&bare));
+    sh(git(root)
+        .args(["clone", "-q", "--bare"])
+        .arg(&work)
+        .arg(&bare));
     sh(git(&bare).args(["update-server-info"]));
     bare
 }
@@ -184,9 +237,17 @@ fn git_context_and_contextsubdir() {
     let tmp = Context::new("opt-git-context");
     git_repo(
         &tmp.new_output_dir(),
-        &[("Dockerfile", "FROM scratch\nCOPY . /ctx/\n"), ("app/main.txt", &format!("main {n}\n")), ("top.txt", "top\n")],
+        &[
+            ("Dockerfile", "FROM scratch\nCOPY . /ctx/\n"),
+            ("app/main.txt", &format!("main {n}\n")),
+            ("top.txt", "top\n"),
+        ],
     );
-    let root = tmp.path().parent().map(|p| p.join("out-0")).unwrap_or_default();
+    let root = tmp
+        .path()
+        .parent()
+        .map(|p| p.join("out-0"))
+        .unwrap_or_default();
     let server = HttpServer::serve(&root.join("srv"));
     let url = server.url("repo.git#main");
 
@@ -196,10 +257,19 @@ fn git_context_and_contextsubdir() {
     assert_eq!(res.read_output("ctx/top.txt"), "top\n");
     assert!(res.stderr.contains("load git source"), "{}", res.report());
 
-    let sub = tmp.build().opt("context", &url).opt("contextsubdir", "app").output_local().run();
+    let sub = tmp
+        .build()
+        .opt("context", &url)
+        .opt("contextsubdir", "app")
+        .output_local()
+        .run();
     sub.assert_ok();
     assert_eq!(sub.read_output("ctx/main.txt"), format!("main {n}\n"));
-    assert!(!sub.out_dir().join("ctx/top.txt").exists(), "contextsubdir was ignored\n{}", sub.report());
+    assert!(
+        !sub.out_dir().join("ctx/top.txt").exists(),
+        "contextsubdir was ignored\n{}",
+        sub.report()
+    );
 }
 
 /// An http(s) URL as the context: a tarball of the context (Dockerfile inside), or a
@@ -211,21 +281,45 @@ fn http_context() {
     let srv = tmp.new_output_dir();
     let src = srv.join("src");
     fs::create_dir_all(src.join("sub")).unwrap_or_else(|e| panic!("{e}"));
-    fs::write(src.join("Dockerfile"), "FROM scratch\nCOPY . /ctx/\n").unwrap_or_else(|e| panic!("{e}"));
+    fs::write(src.join("Dockerfile"), "FROM scratch\nCOPY . /ctx/\n")
+        .unwrap_or_else(|e| panic!("{e}"));
     fs::write(src.join("sub/file.txt"), format!("tar {n}\n")).unwrap_or_else(|e| panic!("{e}"));
-    sh(Command::new("tar").arg("-czf").arg(srv.join("ctx.tar.gz")).arg("-C").arg(&src).arg("."));
-    fs::write(srv.join("Dockerfile.alone"), format!("FROM {}\nRUN echo alone-{n} > /alone\n", base())).unwrap_or_else(|e| panic!("{e}"));
+    sh(Command::new("tar")
+        .arg("-czf")
+        .arg(srv.join("ctx.tar.gz"))
+        .arg("-C")
+        .arg(&src)
+        .arg("."));
+    fs::write(
+        srv.join("Dockerfile.alone"),
+        format!("FROM {}\nRUN echo alone-{n} > /alone\n", base()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let server = HttpServer::serve(&srv);
 
-    let tar = tmp.build().opt("context", &server.url("ctx.tar.gz")).output_local().run();
+    let tar = tmp
+        .build()
+        .opt("context", &server.url("ctx.tar.gz"))
+        .output_local()
+        .run();
     tar.assert_ok();
     assert_eq!(tar.read_output("ctx/sub/file.txt"), format!("tar {n}\n"));
 
-    let sub = tmp.build().opt("contextkey", "remote").opt("remote", &server.url("ctx.tar.gz")).opt("contextsubdir", "sub").output_local().run();
+    let sub = tmp
+        .build()
+        .opt("contextkey", "remote")
+        .opt("remote", &server.url("ctx.tar.gz"))
+        .opt("contextsubdir", "sub")
+        .output_local()
+        .run();
     sub.assert_ok();
     assert_eq!(sub.read_output("ctx/file.txt"), format!("tar {n}\n"));
 
-    let alone = tmp.build().opt("context", &server.url("Dockerfile.alone")).output_local().run();
+    let alone = tmp
+        .build()
+        .opt("context", &server.url("Dockerfile.alone"))
+        .output_local()
+        .run();
     alone.assert_ok();
     assert_eq!(alone.read_output("alone").trim(), format!("alone-{n}"));
 }
@@ -235,9 +329,19 @@ fn http_context() {
 #[test]
 fn cache_imports() {
     let n = nonce();
-    let ctx = Context::with_dockerfile("opt-cache-imports", &format!("FROM {}\nRUN echo imported-{n} > /out\n", base()));
+    let ctx = Context::with_dockerfile(
+        "opt-cache-imports",
+        &format!("FROM {}\nRUN echo imported-{n} > /out\n", base()),
+    );
     let cache = ctx.new_output_dir();
-    let first = ctx.build().args(["--export-cache".to_string(), format!("type=local,dest={},mode=max", cache.display())]).output_local().run();
+    let first = ctx
+        .build()
+        .args([
+            "--export-cache".to_string(),
+            format!("type=local,dest={},mode=max", cache.display()),
+        ])
+        .output_local()
+        .run();
     first.assert_ok();
     let e = env();
     let prune = Command::new(&e.buildctl)
@@ -245,18 +349,40 @@ fn cache_imports() {
         .arg(format!("description~=imported-{n}"))
         .output()
         .unwrap_or_else(|e| panic!("cannot run buildctl prune: {e}"));
-    assert!(prune.status.success(), "buildctl prune failed: {}", String::from_utf8_lossy(&prune.stderr));
-    let second = ctx.build().args(["--import-cache".to_string(), format!("type=local,src={}", cache.display())]).output_local().run();
+    assert!(
+        prune.status.success(),
+        "buildctl prune failed: {}",
+        String::from_utf8_lossy(&prune.stderr)
+    );
+    let second = ctx
+        .build()
+        .args([
+            "--import-cache".to_string(),
+            format!("type=local,src={}", cache.display()),
+        ])
+        .output_local()
+        .run();
     second.assert_ok();
-    assert!(run_step(&second, "RUN echo imported-").cached, "the imported cache was not used\n{}", second.report());
+    assert!(
+        run_step(&second, "RUN echo imported-").cached,
+        "the imported cache was not used\n{}",
+        second.report()
+    );
 }
 
 /// `SOURCE_DATE_EPOCH`: the image's `created` and every history entry carry that time.
 #[test]
 fn source_date_epoch() {
-    let ctx = Context::with_dockerfile("opt-epoch", &format!("FROM {}\nRUN echo {} > /x\nENV A=1\n", base(), nonce()));
+    let ctx = Context::with_dockerfile(
+        "opt-epoch",
+        &format!("FROM {}\nRUN echo {} > /x\nENV A=1\n", base(), nonce()),
+    );
     let image = e2e::image_name("opt-epoch");
-    let res = ctx.build().build_arg("SOURCE_DATE_EPOCH", "1700000000").output_image(&image).run();
+    let res = ctx
+        .build()
+        .build_arg("SOURCE_DATE_EPOCH", "1700000000")
+        .output_image(&image)
+        .run();
     res.assert_ok();
     let config = res.image().config;
     assert_eq!(config["created"], "2023-11-14T22:13:20Z", "{config}");
@@ -270,12 +396,16 @@ fn source_date_epoch() {
 
 #[test]
 fn image_resolve_mode() {
-    let ctx = Context::with_dockerfile("opt-resolve-mode", &format!("FROM {}\nRUN echo {} > /x\n", base(), nonce()));
+    let ctx = Context::with_dockerfile(
+        "opt-resolve-mode",
+        &format!("FROM {}\nRUN echo {} > /x\n", base(), nonce()),
+    );
     for m in ["pull", "local", "default"] {
         ctx.build().opt("image-resolve-mode", m).run().assert_ok();
     }
     let bad = ctx.build().opt("image-resolve-mode", "sometimes").run();
-    bad.assert_failed().assert_stderr_contains(&["invalid image-resolve-mode: sometimes"]);
+    bad.assert_failed()
+        .assert_stderr_contains(&["invalid image-resolve-mode: sometimes"]);
 }
 
 /// `force-network-mode=none`: RUN has no network interface but loopback.
@@ -285,20 +415,36 @@ fn force_network_mode() {
         "opt-network",
         &format!("FROM {}\nRUN echo {} && tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' > /ifaces\n", base(), nonce()),
     );
-    let none = ctx.build().opt("force-network-mode", "none").output_local().run();
+    let none = ctx
+        .build()
+        .opt("force-network-mode", "none")
+        .output_local()
+        .run();
     none.assert_ok();
     assert_eq!(none.read_output("ifaces").trim(), "lo", "{}", none.report());
     let bad = ctx.build().opt("force-network-mode", "bogus").run();
-    bad.assert_failed().assert_stderr_contains(&["invalid netmode bogus"]);
+    bad.assert_failed()
+        .assert_stderr_contains(&["invalid netmode bogus"]);
 }
 
 #[test]
 fn hostname() {
-    let ctx = Context::with_dockerfile("opt-hostname", &format!("FROM {}\nRUN echo {} && hostname > /h\n", base(), nonce()));
-    let res = ctx.build().opt("hostname", "buildhost").output_local().run();
+    let ctx = Context::with_dockerfile(
+        "opt-hostname",
+        &format!("FROM {}\nRUN echo {} && hostname > /h\n", base(), nonce()),
+    );
+    let res = ctx
+        .build()
+        .opt("hostname", "buildhost")
+        .output_local()
+        .run();
     res.assert_ok();
     assert_eq!(res.read_output("h").trim(), "buildhost");
-    let arg = ctx.build().build_arg("BUILDKIT_SANDBOX_HOSTNAME", "fromarg").output_local().run();
+    let arg = ctx
+        .build()
+        .build_arg("BUILDKIT_SANDBOX_HOSTNAME", "fromarg")
+        .output_local()
+        .run();
     arg.assert_ok();
     assert_eq!(arg.read_output("h").trim(), "fromarg");
 }
@@ -311,14 +457,29 @@ fn retag_frontend(tag: &str) -> Option<String> {
     let accept = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
     let get = Command::new("curl")
         .args(["-fsS", "-D", "-", "-H", &format!("Accept: {accept}")])
-        .arg(format!("http://{registry}/v2/{path}/manifests/{}", image.rsplit_once(':')?.1))
+        .arg(format!(
+            "http://{registry}/v2/{path}/manifests/{}",
+            image.rsplit_once(':')?.1
+        ))
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&get.stdout).into_owned();
     let (headers, body) = text.split_once("\r\n\r\n")?;
-    let content_type = headers.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type: ").map(str::to_string))?;
+    let content_type = headers.lines().find_map(|l| {
+        l.to_ascii_lowercase()
+            .strip_prefix("content-type: ")
+            .map(str::to_string)
+    })?;
     let put = Command::new("curl")
-        .args(["-fsS", "-X", "PUT", "-H", &format!("Content-Type: {}", content_type.trim()), "--data-binary", body])
+        .args([
+            "-fsS",
+            "-X",
+            "PUT",
+            "-H",
+            &format!("Content-Type: {}", content_type.trim()),
+            "--data-binary",
+            body,
+        ])
         .arg(format!("http://{registry}/v2/{path}/manifests/{tag}"))
         .status()
         .ok()?;
@@ -331,23 +492,47 @@ fn retag_frontend(tag: &str) -> Option<String> {
 fn syntax_forwarding() {
     let n = nonce();
     if mode() != Mode::Reference {
-        let other = retag_frontend("forward-target").unwrap_or_else(|| panic!("cannot retag the frontend image"));
-        let ctx = Context::with_dockerfile("opt-syntax", &format!("# syntax={other}\nFROM {}\nRUN echo fwd-{n} > /f\n", base()));
+        let other = retag_frontend("forward-target")
+            .unwrap_or_else(|| panic!("cannot retag the frontend image"));
+        let ctx = Context::with_dockerfile(
+            "opt-syntax",
+            &format!("# syntax={other}\nFROM {}\nRUN echo fwd-{n} > /f\n", base()),
+        );
         let res = ctx.build().output_local().run();
         res.assert_ok();
         assert_eq!(res.read_output("f").trim(), format!("fwd-{n}"));
-        assert!(res.stderr.contains(&format!("docker-image://{other}")), "not forwarded to {other}\n{}", res.report());
+        assert!(
+            res.stderr.contains(&format!("docker-image://{other}")),
+            "not forwarded to {other}\n{}",
+            res.report()
+        );
 
-        let by_arg = Context::with_dockerfile("opt-syntax-arg", &format!("FROM {}\nRUN echo arg-{n} > /f\n", base()));
-        let res = by_arg.build().build_arg("BUILDKIT_SYNTAX", &other).output_local().run();
+        let by_arg = Context::with_dockerfile(
+            "opt-syntax-arg",
+            &format!("FROM {}\nRUN echo arg-{n} > /f\n", base()),
+        );
+        let res = by_arg
+            .build()
+            .build_arg("BUILDKIT_SYNTAX", &other)
+            .output_local()
+            .run();
         res.assert_ok();
-        assert!(res.stderr.contains(&format!("docker-image://{other}")), "not forwarded to {other}\n{}", res.report());
+        assert!(
+            res.stderr.contains(&format!("docker-image://{other}")),
+            "not forwarded to {other}\n{}",
+            res.report()
+        );
     }
     let missing = format!("{}/e2e/no-such-frontend-{n}", env().registry);
-    let ctx = Context::with_dockerfile("opt-syntax-missing", &format!("# syntax={missing}\nFROM {}\n", base()));
+    let ctx = Context::with_dockerfile(
+        "opt-syntax-missing",
+        &format!("# syntax={missing}\nFROM {}\n", base()),
+    );
     let res = ctx.build().run();
     res.assert_failed();
-    let (header, lines) = res.error_location().unwrap_or_else(|| panic!("no location\n{}", res.report()));
+    let (header, lines) = res
+        .error_location()
+        .unwrap_or_else(|| panic!("no location\n{}", res.report()));
     assert_eq!(header, "Dockerfile:1", "{}", res.report());
     assert_eq!(lines, [format!("# syntax={missing}")], "{}", res.report());
 }
@@ -359,6 +544,8 @@ fn sbom_is_refused_clearly() {
     let res = ctx.build().opt("attest:sbom", "").run();
     res.assert_failed();
     if mode() == Mode::Ours {
-        res.assert_stderr_contains(&["SBOM attestations (attest:sbom) are not supported by this frontend"]);
+        res.assert_stderr_contains(&[
+            "SBOM attestations (attest:sbom) are not supported by this frontend",
+        ]);
     }
 }
