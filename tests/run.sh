@@ -22,6 +22,11 @@ log "unit tests: cargo test --workspace --exclude e2e"
 cargo test --workspace --exclude e2e
 t_unit=$((SECONDS - t0))
 
+t_f=$SECONDS
+log "fuzz: tests/fuzz.sh (${DFRS_FUZZ_SECONDS:-60} s)"
+"$(dirname "${BASH_SOURCE[0]}")/fuzz.sh"
+t_fuzz=$((SECONDS - t_f))
+
 t1=$SECONDS
 if [ -n "${DFRS_ENV:-}" ]; then
     RUN_DIR="$DFRS_ENV"
@@ -57,7 +62,7 @@ log "end-to-end tests (DFRS_FRONTEND=$DFRS_FRONTEND): cargo test -p e2e"
 rc=0
 cargo test -p e2e --no-fail-fast -- --test-threads="${DFRS_TEST_THREADS:-4}" "${e2e_args[@]}" || rc=$?
 t_e2e=$((SECONDS - t2))
-log "times: unit ${t_unit}s, environment ${t_env}s, e2e ${t_e2e}s (DFRS_FRONTEND=$DFRS_FRONTEND)"
+log "times: unit ${t_unit}s, fuzz ${t_fuzz}s, environment ${t_env}s, e2e ${t_e2e}s (DFRS_FRONTEND=$DFRS_FRONTEND)"
 if [ "$rc" != 0 ] && [ "$DFRS_FRONTEND" = ours ]; then
     log "end-to-end tests failed with OUR frontend ($DFRS_FRONTEND_IMAGE); each failure above shows the"
     log "buildctl command and the daemon log. DFRS_FRONTEND=reference tests/run.sh runs the same tests"

@@ -41,11 +41,25 @@ fn bench(c: &mut Criterion) {
     let src = generate(500);
     let mut g = c.benchmark_group("parse");
     g.throughput(Throughput::Bytes(src.len() as u64));
-    g.bench_function("syntax", |b| b.iter(|| syntax::parse(black_box(&src)).map(|a| a.nodes.len())));
+    g.bench_function("syntax", |b| {
+        b.iter(|| syntax::parse(black_box(&src)).map(|a| a.nodes.len()))
+    });
     g.bench_function("syntax+instructions", |b| {
         b.iter(|| {
             let ast = syntax::parse(black_box(&src)).ok()?;
-            instructions::parse_dockerfile(&ast).ok().map(|d| d.stages.len())
+            instructions::parse_dockerfile(&ast)
+                .ok()
+                .map(|d| d.stages.len())
+        })
+    });
+    // What the frontend does: the nodes move into the typed instructions.
+    g.bench_function("syntax+instructions(owned)", |b| {
+        b.iter(|| {
+            let mut ast = syntax::parse(black_box(&src)).ok()?;
+            let nodes = std::mem::take(&mut ast.nodes);
+            instructions::parse_nodes(nodes)
+                .ok()
+                .map(|d| d.stages.len())
         })
     });
     g.finish();

@@ -192,7 +192,12 @@ fn dump(name: &str, src: &str) -> String {
             );
         }
     }
-    let df = match instructions::parse_dockerfile(&ast) {
+    // Both conversion paths must agree.
+    let owned = instructions::parse_nodes(ast.nodes.clone());
+    if owned != instructions::parse_dockerfile(&ast) {
+        let _ = writeln!(w, "MISMATCH between parse_dockerfile and parse_nodes");
+    }
+    let df = match owned {
         Ok(df) => df,
         Err(e) => {
             let _ = writeln!(w, "instructions error: {} @{}", e.message, loc(e.location));
@@ -240,9 +245,10 @@ fn main() {
             "dump" => print!("{}", dump(f, &src)),
             "bench" => {
                 let run = || {
-                    syntax::parse(&src)
-                        .ok()
-                        .map(|a| instructions::parse_dockerfile(&a).is_ok())
+                    // The frontend's way: the nodes move into the typed instructions.
+                    let mut ast = syntax::parse(&src).ok()?;
+                    let nodes = std::mem::take(&mut ast.nodes);
+                    Some(instructions::parse_nodes(nodes).is_ok())
                 };
                 if run() != Some(true) {
                     eprintln!("{f}: does not parse");

@@ -11,17 +11,17 @@ use serde_json::{Map, Value};
 pub struct Image {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub author: Option<String>,
     #[serde(default)]
     pub architecture: String,
     #[serde(default)]
     pub os: String,
-    #[serde(rename = "os.version", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "os.version", skip_serializing_if = "omit_empty")]
     pub os_version: Option<String>,
-    #[serde(rename = "os.features", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "os.features", skip_serializing_if = "omit_empty")]
     pub os_features: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub variant: Option<String>,
     #[serde(default)]
     pub config: ImageConfig,
@@ -37,31 +37,31 @@ pub struct Image {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub user: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub exposed_ports: Option<BTreeMap<String, Map<String, Value>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub env: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub entrypoint: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub cmd: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub volumes: Option<BTreeMap<String, Map<String, Value>>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub working_dir: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub labels: Option<BTreeMap<String, String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub stop_signal: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub args_escaped: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<Healthcheck>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub on_build: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub shell: Option<Vec<String>>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -70,7 +70,7 @@ pub struct ImageConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Healthcheck {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub test: Option<Vec<String>>,
     /// Durations in nanoseconds, as Go's `time.Duration` marshals.
     #[serde(skip_serializing_if = "is_zero", default)]
@@ -83,6 +83,33 @@ pub struct Healthcheck {
     pub start_interval: i64,
     #[serde(skip_serializing_if = "is_zero", default)]
     pub retries: i64,
+}
+
+/// Go's `omitempty`: absent, or an empty string, list or map.
+fn omit_empty<T: IsEmpty>(v: &Option<T>) -> bool {
+    v.as_ref().is_none_or(IsEmpty::is_empty)
+}
+
+trait IsEmpty {
+    fn is_empty(&self) -> bool;
+}
+
+impl IsEmpty for String {
+    fn is_empty(&self) -> bool {
+        str::is_empty(self)
+    }
+}
+
+impl<T> IsEmpty for Vec<T> {
+    fn is_empty(&self) -> bool {
+        <[T]>::is_empty(self)
+    }
+}
+
+impl<K, V> IsEmpty for BTreeMap<K, V> {
+    fn is_empty(&self) -> bool {
+        BTreeMap::is_empty(self)
+    }
 }
 
 fn is_zero(v: &i64) -> bool {
@@ -108,11 +135,11 @@ impl Default for RootFs {
 pub struct History {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub created_by: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub author: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "omit_empty")]
     pub comment: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub empty_layer: bool,
@@ -188,6 +215,17 @@ mod tests {
         assert_eq!(back["container"], "abc");
         assert_eq!(back["config"]["Custom"], 1);
         assert_eq!(back["rootfs"]["diff_ids"][0], "sha256:aa");
+    }
+
+    #[test]
+    fn empty_fields_are_omitted_like_go_omitempty() {
+        let mut img = Image::empty(&buildkit_llb::Platform::parse("linux/amd64").unwrap());
+        img.config.cmd = Some(Vec::new());
+        img.config.user = Some(String::new());
+        img.config.labels = Some(BTreeMap::new());
+        let v: Value = serde_json::from_slice(&img.to_json()).unwrap();
+        assert!(v["config"].get("Cmd").is_none() && v["config"].get("User").is_none() && v["config"].get("Labels").is_none(), "{v}");
+        assert_eq!(v["rootfs"]["diff_ids"], Value::Null, "a nil slice, as Go writes it");
     }
 
     #[test]

@@ -132,3 +132,14 @@ fn conversion_is_deterministic() {
         assert_eq!(a.encode_to_vec(), b.encode_to_vec(), "{}: two conversions differ", file.display());
     }
 }
+
+#[test]
+fn onbuild_triggers_of_a_base_are_an_explicit_error() {
+    let text = "FROM busybox AS base\nONBUILD RUN echo hi\nFROM base\nRUN true\n";
+    let ast = syntax::parse(text).expect("parses");
+    let df = instructions::parse_dockerfile(&ast).expect("instructions");
+    let opts = ConvertOptions { context_local: "context".into(), ..Default::default() };
+    let err = convert_with(&df, ast.escape, &opts, |(_, p)| Ok(offline_image(p))).expect_err("an error");
+    assert!(err.message.contains("ONBUILD triggers of the base image or stage are not supported"), "{}", err.message);
+    assert_eq!(err.location.map(|l| l.start_line), Some(3));
+}

@@ -194,7 +194,18 @@ impl State {
         }
         let mut op = base_op(None);
         op.op = Some(pb::op::Op::File(pb::FileOp { actions: pb_actions }));
-        State::from_node(OpNode::new(op, inputs.inputs, metadata), 0)
+        // BuildKit's client walks a file op's inputs as base first, then the copy sources from the
+        // last action back to the first; that decides where they appear in the definition.
+        let mut visit: Vec<usize> = Vec::new();
+        for i in std::iter::once(base).chain(sources.iter().rev().copied()) {
+            if let Ok(i) = usize::try_from(i) {
+                if !visit.contains(&i) {
+                    visit.push(i);
+                }
+            }
+        }
+        let node = OpNode::with_visit_order(OpNode::new(op, inputs.inputs, metadata), visit);
+        State::from_node(node, 0)
     }
 }
 

@@ -30,8 +30,15 @@ impl State {
         let Some(root) = &self.output else { return Ok(def) };
         let mut sources = SourceTable::default();
         for node in post_order(&root.node) {
-            def.def.push(node.bytes.clone());
-            def.metadata.insert(node.digest.clone(), node.metadata.to_pb());
+            // Several nodes may share a digest (two stages FROM the same image): like BuildKit's
+            // client, list the op once and merge their metadata, the later one's names winning.
+            match def.metadata.get_mut(&node.digest) {
+                Some(md) => merge_metadata(md, node.metadata.to_pb()),
+                None => {
+                    def.def.push(node.bytes.clone());
+                    def.metadata.insert(node.digest.clone(), node.metadata.to_pb());
+                }
+            }
             for loc in &node.metadata.locations {
                 let index = sources.index_of(&loc.file)?;
                 let ranges = loc
@@ -81,18 +88,33 @@ impl State {
     }
 }
 
-/// Every op reachable from `root`, each once, inputs before the ops that use them.
+/// BuildKit's `mergeMetadata`: ignore-cache sticks, descriptions, caps and progress group of
+/// `later` are added over `md`'s.
+fn merge_metadata(md: &mut pb::OpMetadata, later: pb::OpMetadata) {
+    md.ignore_cache |= later.ignore_cache;
+    md.description.extend(later.description);
+    if later.export_cache.is_some() {
+        md.export_cache = later.export_cache;
+    }
+    md.caps.extend(later.caps);
+    if later.progress_group.is_some() {
+        md.progress_group = later.progress_group;
+    }
+}
+
+/// Every op node reachable from `root`, each node once (nodes with equal digests each once too,
+/// as BuildKit's client walks vertices), inputs before the ops that use them.
 /// Iterative, so a chain of tens of thousands of ops cannot overflow the stack.
 fn post_order(root: &Arc<OpNode>) -> Vec<Arc<OpNode>> {
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<*const OpNode> = HashSet::new();
     let mut order = Vec::new();
     // (node, next input to visit)
     let mut stack: Vec<(&Arc<OpNode>, usize)> = vec![(root, 0)];
-    seen.insert(&root.digest);
+    seen.insert(Arc::as_ptr(root));
     while let Some((node, next)) = stack.pop() {
-        if let Some(input) = node.inputs.get(next) {
+        if let Some(input) = node.visit_order.get(next).and_then(|&i| node.inputs.get(i)) {
             stack.push((node, next + 1));
-            if seen.insert(&input.node.digest) {
+            if seen.insert(Arc::as_ptr(&input.node)) {
                 stack.push((&input.node, 0));
             }
         } else {

@@ -15,6 +15,9 @@ pub(crate) struct OpNode {
     pub(crate) digest: String,
     pub(crate) inputs: Vec<Output>,
     pub(crate) metadata: Metadata,
+    /// The order marshalling visits `inputs` in (indices), which decides the definition's op
+    /// order: input order, except where BuildKit's client walks an op's inputs differently.
+    pub(crate) visit_order: Vec<usize>,
 }
 
 impl OpNode {
@@ -23,7 +26,24 @@ impl OpNode {
         op.inputs = inputs.iter().map(Output::to_input).collect();
         let bytes = encode_op(op);
         let digest = digest_of(&bytes);
-        Arc::new(OpNode { bytes, digest, inputs, metadata })
+        let visit_order = (0..inputs.len()).collect();
+        Arc::new(OpNode { bytes, digest, inputs, metadata, visit_order })
+    }
+}
+
+impl OpNode {
+    /// Sets the order marshalling visits the inputs in; indices not listed are visited after.
+    pub(crate) fn with_visit_order(mut node: Arc<Self>, order: Vec<usize>) -> Arc<Self> {
+        if let Some(n) = Arc::get_mut(&mut node) {
+            let mut order: Vec<usize> = order.into_iter().filter(|&i| i < n.inputs.len()).collect();
+            for i in 0..n.inputs.len() {
+                if !order.contains(&i) {
+                    order.push(i);
+                }
+            }
+            n.visit_order = order;
+        }
+        node
     }
 }
 

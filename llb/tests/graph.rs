@@ -10,7 +10,7 @@ fn ops(def: &pb::Definition) -> Vec<pb::Op> {
 }
 
 fn busybox() -> State {
-    State::image("docker.io/library/busybox:latest", ImageOptions { platform: Some(Platform::parse("linux/amd64").unwrap()), ..Default::default() })
+    State::image("docker.io/library/busybox:latest", ImageOptions { platform: Some(Platform::parse("linux/amd64").expect("a platform")), ..Default::default() })
 }
 
 #[test]

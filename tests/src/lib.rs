@@ -430,8 +430,9 @@ pub struct Build<'a> {
     ctx: &'a Context,
     frontend: Frontend,
     opts: Vec<String>,
-    /// Extra `buildctl build` arguments (`--local`, `--import-cache`, …).
-    args: Vec<String>,
+    /// Other `buildctl build` arguments (`--secret`, `--ssh`, `--allow`, `--local`,
+    /// `--import-cache`, …).
+    extra_args: Vec<String>,
     /// Replace the default `--local dockerfile=<context>`.
     dockerfile_dir: Option<PathBuf>,
     /// Replace the default `--local context=<context>`.
@@ -446,7 +447,7 @@ impl<'a> Build<'a> {
             ctx,
             frontend: Frontend::under_test(),
             opts: Vec::new(),
-            args: Vec::new(),
+            extra_args: Vec::new(),
             dockerfile_dir: None,
             context_dir: None,
             output: Output::None,
@@ -476,7 +477,7 @@ impl<'a> Build<'a> {
 
     /// Raw `buildctl build` arguments, e.g. `.args(["--import-cache", "type=local,src=DIR"])`.
     pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
-        self.args.extend(args.into_iter().map(Into::into));
+        self.extra_args.extend(args.into_iter().map(Into::into));
         self
     }
 
@@ -495,6 +496,24 @@ impl<'a> Build<'a> {
     /// the repository itself, instead of the test's temp context.
     pub fn context_dir(mut self, dir: &Path) -> Self {
         self.context_dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// `--secret SPEC` (e.g. `id=mysecret,src=FILE`): a secret the build may mount.
+    pub fn secret(mut self, spec: &str) -> Self {
+        self.extra_args.extend(["--secret".into(), spec.into()]);
+        self
+    }
+
+    /// `--ssh SPEC` (e.g. `default=SOCKET`): an ssh agent socket the build may mount.
+    pub fn ssh(mut self, spec: &str) -> Self {
+        self.extra_args.extend(["--ssh".into(), spec.into()]);
+        self
+    }
+
+    /// `--allow ENTITLEMENT` (`network.host`, `security.insecure`).
+    pub fn allow(mut self, entitlement: &str) -> Self {
+        self.extra_args.extend(["--allow".into(), entitlement.into()]);
         self
     }
 
@@ -548,7 +567,7 @@ impl<'a> Build<'a> {
         for o in &self.opts {
             args.extend(["--opt".into(), o.clone()]);
         }
-        args.extend(self.args.iter().cloned());
+        args.extend(self.extra_args.iter().cloned());
         match &self.output {
             Output::None => {}
             Output::Local(dir) => args.extend([

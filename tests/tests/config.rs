@@ -76,13 +76,20 @@ fn every_config_instruction_matches_the_reference() {
          ONBUILD COPY a /a\n\
          COPY a /a\n\
          ADD a /b\n\
+         COPY --chown=1:2 --chmod=755 a /c\n\
+         COPY --parents a /p/\n\
+         COPY --link a /l\n\
+         COPY <<EOF /doc\n\
+         doc $A\n\
+         EOF\n\
+         WORKDIR /abs/dir/\n\
          ARG V=1\n\
          RUN true\n"
     );
     let cfg = same_config("config-all", &df, |b| b);
     let c = &cfg["config"];
     assert_eq!(c["Cmd"], serde_json::json!(["/bin/sh", "-e", "-c", "echo $A"]));
-    assert_eq!(c["WorkingDir"], "/srv/sub/1");
+    assert_eq!(c["WorkingDir"], "/abs/dir/", "an absolute WORKDIR is kept as written");
 }
 
 #[test]
@@ -139,4 +146,47 @@ fn scratch_and_platform_configs() {
     let base = &env().base_image;
     let cfg = same_config("stage-chain", &format!("FROM {base} AS a\nWORKDIR /x\nUSER 1:2\nFROM a\nWORKDIR y\nRUN pwd\n"), |b| b);
     assert_eq!(cfg["config"]["WorkingDir"], "/x/y");
+}
+
+#[test]
+fn configs_inherited_from_a_base_image_match() {
+    let base = &env().base_image;
+    let n = nonce();
+    // A base image using every config field, built and pushed with the reference.
+    let parent = image_name("config-parent");
+    let parent_df = format!(
+        "FROM {base}\n\
+         ENV P1=one P2=two\n\
+         LABEL parent.label=p\n\
+         EXPOSE 1234/udp\n\
+         VOLUME /pvol\n\
+         USER nobody\n\
+         WORKDIR /pwork\n\
+         SHELL [\"/bin/sh\", \"-xc\"]\n\
+         HEALTHCHECK --interval=5s CMD true\n\
+         STOPSIGNAL SIGINT\n\
+         ENTRYPOINT [\"/bin/echo\"]\n\
+         CMD [\"{n}\"]\n"
+    );
+    let ctx = Context::with_dockerfile("config-parent", &parent_df);
+    ctx.build().frontend(Frontend::Builtin).output_image(&parent).run().assert_ok();
+    let child = format!(
+        "FROM {parent}\n\
+         ENV P2=changed C=$P1\n\
+         LABEL child.label=c\n\
+         EXPOSE 80\n\
+         RUN pwd > /tmp/where\n\
+         WORKDIR sub\n\
+         CMD shell form\n"
+    );
+    let cfg = same_config("config-child", &child, |b| b);
+    let c = &cfg["config"];
+    assert_eq!(c["WorkingDir"], "/pwork/sub");
+    assert_eq!(c["User"], "nobody");
+    assert_eq!(c["Cmd"], serde_json::json!(["/bin/sh", "-xc", "shell form"]), "the inherited SHELL wraps CMD");
+    assert!(cfg["history"].as_array().is_some_and(|h| h.len() > 12), "the base's history is kept: {cfg}");
+    // A child stage of a stage: the same rules without a registry round trip.
+    let staged = format!("FROM {parent} AS p\nENV S=1\nFROM p\nENTRYPOINT [\"/e\"]\n");
+    let cfg = same_config("config-staged", &staged, |b| b);
+    assert!(cfg["config"].get("Cmd").is_none(), "ENTRYPOINT in a new stage clears the inherited CMD: {cfg}");
 }

@@ -41,7 +41,7 @@ impl StageState {
         let mut st = match &plan.base {
             Base::Stage(j) => {
                 let mut base = states[*j].clone().ok_or_else(|| ConvertError::at("base stage was not built", plan.location))?;
-                base.image.config.on_build = None;
+                reject_onbuild_triggers(&base.image, plan.location)?;
                 base.cmd_set = false;
                 base
             }
@@ -54,6 +54,7 @@ impl StageState {
                 let key = (reference.clone(), platform.clone());
                 let resolved = images.get(&key).ok_or_else(|| ConvertError::at(format!("image {reference} was not resolved"), plan.location))?;
                 let mut image = Image::from_json(&resolved.config).map_err(|e| ConvertError::at(format!("failed to parse image config: {e}"), plan.location))?;
+                reject_onbuild_triggers(&image, plan.location)?;
                 let base_image = image.clone();
                 image.created = None;
                 let pinned = match &resolved.digest {
@@ -175,8 +176,15 @@ impl StageState {
         self.image.add_history(created_by, !with_layer, None);
     }
 
+    /// BuildKit's `NormalizeWorkdir`: an absolute path is kept as written (`/a/b/` stays so in the
+    /// config, history and the RUN working directory); a relative one is joined and cleaned.
     fn set_workdir(&mut self, path: &str) {
-        let wd = if path.starts_with('/') { buildkit_llb::clean_path(path) } else { buildkit_llb::clean_path(&format!("{}/{path}", self.image.config.working_dir.as_deref().unwrap_or("/"))) };
+        let wd = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            let parent = self.image.config.working_dir.as_deref().filter(|p| !p.is_empty()).unwrap_or("/");
+            buildkit_llb::clean_path(&format!("/{parent}/{path}"))
+        };
         self.image.config.working_dir = Some(wd.clone());
         self.dir = wd;
     }
@@ -381,6 +389,15 @@ impl StageState {
             }
         }
         Converted { state: self.fs, image: self.image, base_image: self.base_image }
+    }
+}
+
+/// The reference runs a base's ONBUILD triggers before the stage's own instructions; we do not
+/// yet, so a base with triggers is an error rather than a build that silently skips them.
+fn reject_onbuild_triggers(base: &Image, location: Location) -> Result<(), ConvertError> {
+    match base.config.on_build.as_deref() {
+        Some([first, ..]) => Err(ConvertError::at(format!("ONBUILD triggers of the base image or stage are not supported by this frontend yet (first trigger: {first})"), location)),
+        _ => Ok(()),
     }
 }
 

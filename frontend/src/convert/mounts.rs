@@ -12,6 +12,7 @@ use super::env::EnvList;
 use super::stages::{Base, StagePlan};
 use super::ConvertError;
 use crate::instructions::{csv_fields, Command, CommandKind, Mount, MountType, ShareMode};
+use crate::syntax::go_quote;
 
 /// The `from=` of each `--mount` of a RUN as written, before expansion ("" when absent): what
 /// BuildKit builds the stage graph from (only the `from` key is read at that point).
@@ -42,7 +43,7 @@ pub(super) fn mount_sources(cmd: &Command, plans: &mut Vec<StagePlan>, n_stages:
         let base = if from.is_empty() || from == "scratch" {
             Base::Scratch
         } else {
-            let r = Reference::parse_normalized(&from).map_err(|e| ConvertError::new(format!("failed to parse stage name {from:?}: {e}")))?;
+            let r = Reference::parse_normalized(&from).map_err(|e| ConvertError::new(format!("failed to parse stage name {}: {e}", go_quote(&from))))?;
             Base::Image(r.to_string())
         };
         plans.push(StagePlan {
@@ -104,7 +105,7 @@ pub(super) fn lower_mounts(st: &StageState, mounts: &[Mount], inputs: &MountInpu
         if !from.is_empty() {
             match inputs.sources.get(i).copied().flatten() {
                 Some(s) => source = s.fs.clone(),
-                None => return Err(ConvertError::new(format!("cannot mount from stage {from:?} to {:?}, stage needs to be defined before current command", m.target))),
+                None => return Err(ConvertError::new(format!("cannot mount from stage {} to {}, stage needs to be defined before current command", go_quote(&from), go_quote(&m.target)))),
             }
         }
         let kind = match m.mount_type {
@@ -139,7 +140,7 @@ pub(super) fn lower_mounts(st: &StageState, mounts: &[Mount], inputs: &MountInpu
             go_path_clean(&format!("/{}/{}", st.dir, m.target))
         };
         if target == "/" {
-            return Err(ConvertError::new(format!("invalid mount target {target:?}")));
+            return Err(ConvertError::new(format!("invalid mount target {}", go_quote(&target))));
         }
         let source_path = go_path_clean(&format!("/{}", m.source));
         let mut selector = String::new();
@@ -181,7 +182,8 @@ fn lower_secret(st: &StageState, m: &Mount, out: &mut ExecMounts) -> Result<(), 
     }
     if windows && !target.is_empty() && !is_windows_abs(&target) {
         return Err(ConvertError::new(format!(
-            "secret target {target:?} must be an absolute path with forward slashes on Windows, e.g. --mount=type=secret,id={id},target=C:/path/to/secret"
+            "secret target {} must be an absolute path with forward slashes on Windows, e.g. --mount=type=secret,id={id},target=C:/path/to/secret",
+            go_quote(&target)
         )));
     }
     let mut dest = (!target.is_empty()).then(|| target.clone());
@@ -269,10 +271,17 @@ fn go_path_base(p: &str) -> String {
     trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
 }
 
-/// An absolute Windows path with a drive letter (`C:/x`) or a root (`/x`).
+/// BuildKit's `system.IsAbs(p, "windows")`: rooted, with no drive or the system drive `C:`
+/// (other drives and UNC paths are not absolute there).
 fn is_windows_abs(p: &str) -> bool {
-    let b = p.as_bytes();
-    (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'/') || p.starts_with('/')
+    let p = p.replace('\\', "/");
+    if (p.len() == 2 && p.as_bytes()[1] == b':') || p.starts_with("//") {
+        return false;
+    }
+    match p.split_once(':') {
+        None => p.starts_with('/'),
+        Some((drive, rest)) => drive.eq_ignore_ascii_case("c") && rest.starts_with('/'),
+    }
 }
 
 #[cfg(test)]
@@ -289,6 +298,13 @@ mod tests {
         assert_eq!(go_path_base("/run/x/"), "x");
         assert_eq!(go_path_base("///"), "/");
         assert_eq!(go_path_base("tok"), "tok");
+    }
+
+    #[test]
+    fn windows_absolute_paths() {
+        for (p, abs) in [("C:/s", true), ("c:\\s", true), ("/s", true), ("D:/s", false), ("C:s", false), ("C:", false), ("//host/s", false), ("s", false)] {
+            assert_eq!(is_windows_abs(p), abs, "{p}");
+        }
     }
 
     #[test]

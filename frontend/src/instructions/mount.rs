@@ -251,7 +251,7 @@ pub(crate) fn check_unexpanded_mount(value: &str) -> Result<(), InstructionError
 /// Parses an already expanded `--mount` value.
 pub fn parse_mount(value: &str) -> Result<Mount, InstructionError> {
     let mut identity = |s: &str| Ok(s.to_string());
-    parse_mount_inner(value, Some(&mut identity))
+    parse_mount_with(value, &mut identity)
 }
 
 /// Parses a `--mount` value, expanding each field's value with `expand` after the CSV split
@@ -260,13 +260,7 @@ pub fn parse_mount_with(
     value: &str,
     expand: &mut dyn FnMut(&str) -> Result<String, String>,
 ) -> Result<Mount, InstructionError> {
-    parse_mount_inner(value, Some(expand))
-}
-
-type Expander<'a> = Option<&'a mut dyn FnMut(&str) -> Result<String, String>>;
-
-fn parse_mount_inner(val: &str, mut expander: Expander<'_>) -> Result<Mount, InstructionError> {
-    let fields = csv_fields(val).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
+    let fields = csv_fields(value).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
     let mut m = Mount::default();
     let mut ro_auto = true;
     let file_info_type = |t: MountType| matches!(t, MountType::Secret | MountType::Ssh);
@@ -277,9 +271,6 @@ fn parse_mount_inner(val: &str, mut expander: Expander<'_>) -> Result<Mount, Ins
             None => (crate::syntax::go_lower(field), String::new(), false),
         };
         if !has_value {
-            if expander.is_none() {
-                continue; // evaluated later
-            }
             match key.as_str() {
                 "readonly" | "ro" => {
                     m.read_only = true;
@@ -305,18 +296,7 @@ fn parse_mount_inner(val: &str, mut expander: Expander<'_>) -> Result<Mount, Ins
                 _ => return Err(format!("invalid field '{field}' must be a key=value pair").into()),
             }
         }
-        let value = match expander.as_mut() {
-            Some(expand) => expand(&value)?,
-            None if key == "from" => {
-                if let Some(idx) = value.find('$') {
-                    if idx != value.len() - 1 {
-                        return Err(format!("'{key}' doesn't support variable expansion, define alias stage instead").into());
-                    }
-                }
-                value
-            }
-            None => continue,
-        };
+        let value = expand(&value)?;
         let bad_value = || InstructionError::new(format!("invalid value for {key}: {value}"));
         match key.as_str() {
             "type" => {

@@ -649,3 +649,28 @@ fn type_sizes() {
         std::mem::size_of::<Stage>()
     );
 }
+
+#[test]
+fn owned_and_borrowed_paths_agree() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/syntax/testdata/testfiles");
+    let mut sources: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path().join("Dockerfile")).unwrap())
+        .collect();
+    sources.push(
+        "# a docs\nARG a=1 b\nFROM x AS a\nENV k v\nCOPY --from=a <<-EOF /d\n\thi\nEOF\nRUN  <<EOF  \nls\nEOF\nONBUILD RUN x\nVOLUME [\" /a \"]\nHEALTHCHECK CMD x\n  "
+            .to_string(),
+    );
+    for src in sources {
+        let ast = syntax::parse(&src).unwrap();
+        assert_eq!(
+            parse_dockerfile(&ast),
+            parse_nodes(ast.nodes.clone()),
+            "{src}"
+        );
+        for n in &ast.nodes {
+            assert_eq!(parse_instruction(n), parse_instruction_owned(n.clone()));
+        }
+    }
+}

@@ -85,3 +85,42 @@ impl GoParseCost {
         self.runes > MAX_RUNES || (self.allocated >= MAX_SIZE && self.size.max(1) > MAX_SIZE)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shell::pattern::compile;
+
+    fn too_large(unit: &str, n: usize, anchored: bool) -> bool {
+        let unit = compile(unit, true, false).expect("a valid pattern");
+        let atoms = unit.atoms().to_vec();
+        let mut cost = GoParseCost::new(anchored);
+        for _ in 0..n {
+            for &atom in &atoms {
+                cost.add(atom);
+            }
+        }
+        cost.too_large()
+    }
+
+    /// The smallest repeat count Go's parser refuses, found by running BuildKit's code.
+    #[test]
+    fn thresholds_match_go() {
+        let cases = [
+            ("?", true, 3_355_443),
+            ("*", true, 1_677_721),
+            ("a?", true, 1_677_722),
+            ("?*", true, 1_118_481),
+            ("ab*", true, 1_118_481),
+            ("\\*?", true, 1_677_722),
+            ("?a*b", true, 671_089),
+            ("?*", false, 1_118_481),
+            ("\\*?", false, 1_677_722),
+            ("?a*b", false, 671_089),
+        ];
+        for (unit, anchored, n) in cases {
+            assert!(!too_large(unit, n - 1, anchored), "{unit:?} x {}", n - 1);
+            assert!(too_large(unit, n, anchored), "{unit:?} x {n}");
+        }
+    }
+}

@@ -378,7 +378,7 @@ mod pathological {
         // Generous for unoptimised test builds on a loaded machine; quadratic behaviour on these
         // sizes would take minutes.
         assert!(
-            start.elapsed() < Duration::from_secs(20),
+            start.elapsed() < Duration::from_secs(60),
             "{name} took {:?}",
             start.elapsed()
         );

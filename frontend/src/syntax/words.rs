@@ -10,17 +10,14 @@ pub(crate) fn is_re_ws(c: char) -> bool {
 
 /// `reWhitespace.Split(s, -1)`: pieces between whitespace runs, keeping empty leading and
 /// trailing pieces as Go does.
-pub(crate) fn split_ws(s: &str) -> Vec<&str> {
-    if s.is_empty() {
-        return vec![""];
-    }
-    let mut out = Vec::new();
+pub(crate) fn split_ws_owned(s: &str) -> Vec<String> {
+    let mut out = Vec::with_capacity(4);
     let mut start = 0;
     let mut in_run = false;
     for (i, c) in s.char_indices() {
         if is_re_ws(c) {
             if !in_run {
-                out.push(&s[start..i]);
+                out.push(s[start..i].to_string());
                 in_run = true;
             }
         } else if in_run {
@@ -28,7 +25,11 @@ pub(crate) fn split_ws(s: &str) -> Vec<&str> {
             in_run = false;
         }
     }
-    out.push(if in_run { "" } else { &s[start..] });
+    out.push(if in_run {
+        String::new()
+    } else {
+        s[start..].to_string()
+    });
     out
 }
 
@@ -284,10 +285,10 @@ mod tests {
 
     #[test]
     fn whitespace_split() {
-        assert_eq!(split_ws("a b\t\tc"), vec!["a", "b", "c"]);
-        assert_eq!(split_ws(" a "), vec!["", "a", ""]);
-        assert_eq!(split_ws(""), vec![""]);
-        assert_eq!(split_ws("a\u{a0}b"), vec!["a\u{a0}b"]);
+        assert_eq!(split_ws_owned("a b\t\tc"), vec!["a", "b", "c"]);
+        assert_eq!(split_ws_owned(" a "), vec!["", "a", ""]);
+        assert_eq!(split_ws_owned(""), vec![""]);
+        assert_eq!(split_ws_owned("a\u{a0}b"), vec!["a\u{a0}b"]);
         assert_eq!(split_ws2("RUN  echo hi"), ("RUN", Some("echo hi")));
         assert_eq!(split_ws2("RUN"), ("RUN", None));
     }

@@ -50,8 +50,11 @@ for f in "$@"; do
         if ! cmp -s "$tmp/ref.pb" "$tmp/ours.pb"; then
             "$here/normalize-dump.py" <"$tmp/ref.llb" >"$tmp/ref.norm"
             "$here/normalize-dump.py" <"$tmp/ours.llb" >"$tmp/ours.norm"
-            if cmp -s "$tmp/ref.norm" "$tmp/ours.norm"; then
-                echo "   (same ops, different bytes: op order or encoding)"
+            digests() { python3 -c 'import json,sys; [print(json.loads(l)["Digest"]) for l in sys.stdin if l.strip()]' <"$1"; }
+            if cmp -s "$tmp/ref.norm" "$tmp/ours.norm" && [ "$(digests "$tmp/ref.llb")" = "$(digests "$tmp/ours.llb")" ]; then
+                echo "   (identical op digests; the Definition's metadata or source map bytes differ)"
+            elif cmp -s "$tmp/ref.norm" "$tmp/ours.norm"; then
+                echo "   (same ops, different op bytes: field encoding, e.g. an empty map value)"
             else
                 diff "$tmp/ref.norm" "$tmp/ours.norm" | head -"${DIFF_LINES:-40}" || true
             fi

@@ -8,3 +8,4 @@ ENTRYPOINT /shell-form arg
 FROM both
 HEALTHCHECK NONE
 STOPSIGNAL 9
+CMD []

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reads `buildctl debug dump-llb` output and prints one op per line, keys sorted, with each
-digest replaced by the op's position (op0, op1, …) so a diff shows what differs, not its
+digest replaced by the op's position (op0, op1, …) and progress group ids masked so a diff shows what differs, not its
 cascade of digests. The last line lists the digests in order for byte-level comparison."""
 import json
 import sys
@@ -22,4 +22,8 @@ def rename(v):
 for i, op in enumerate(ops):
     d = rename(op)
     d.pop("Digest", None)
+    # The reference draws --link progress group ids at random.
+    pg = d.get("OpMetadata", {}).get("progress_group")
+    if pg:
+        pg["id"] = "<random>"
     print(f"op{i}: " + json.dumps(d, sort_keys=True))

@@ -543,7 +543,12 @@ fn words() {
     check_words(&lex, &vars, r#"a\"#, Ok(&["a"]));
     check_words(&lex, &vars, "a << b", Ok(&["a", "<< b"]));
     check_words(&lex, &vars, "cmd <<EOF", Ok(&["cmd", "<<EOF"]));
-    check_words(&lex, &vars, "a\u{A0}b\u{3000}c\u{200B}d", Ok(&["a", "b", "c\u{200B}d"]));
+    check_words(
+        &lex,
+        &vars,
+        "a\u{A0}b\u{3000}c\u{200B}d",
+        Ok(&["a", "b", "c\u{200B}d"]),
+    );
     check_words(&lex, &vars, "<<-  EOF x", Ok(&["<<-", "EOF", "x"]));
     check_words(
         &lex,
