@@ -13,6 +13,8 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 FROM scratch
 COPY --from=builder /dockerfile-frontend /bin/dockerfile-frontend
+# No network for the frontend; the frontend features it implements (see FRONTEND_CAPS in
+# frontend/src/gateway/bridge.rs, which a unit test keeps in sync with this label).
 LABEL moby.buildkit.frontend.network.none="true"
-LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.subrequests,moby.buildkit.frontend.gitquerystring"
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring"
 ENTRYPOINT ["/bin/dockerfile-frontend"]

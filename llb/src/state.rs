@@ -24,13 +24,7 @@ impl OpNode {
     /// Encodes `op` with `inputs` filled in as its `Input`s and computes its digest.
     pub(crate) fn new(mut op: pb::Op, inputs: Vec<Output>, metadata: Metadata) -> Arc<Self> {
         op.inputs = inputs.iter().map(Output::to_input).collect();
-        // BuildKit's Go encoder (vtprotobuf) writes a oneof after the plain fields, so `op`
-        // (tags 2–7) comes after `platform` (10) and `constraints` (11); the digest depends on it.
-        let oneof = op.op.take();
-        let mut bytes = op.encode_to_vec();
-        if let Some(o) = &oneof {
-            o.encode(&mut bytes);
-        }
+        let bytes = encode_op(op);
         let digest = digest_of(&bytes);
         let visit_order = (0..inputs.len()).collect();
         Arc::new(OpNode { bytes, digest, inputs, metadata, visit_order })
@@ -51,6 +45,42 @@ impl OpNode {
         }
         node
     }
+}
+
+/// The op's bytes as BuildKit's Go code marshals them (`proto.MarshalOptions{Deterministic:
+/// true}`): regular fields by number, then the `op` oneof last. The daemon re-marshals every op
+/// to compute vertex digests; bytes that differ would change the digests, so the definition's
+/// source map (keyed by digest) would no longer find the op that failed.
+fn encode_op(mut op: pb::Op) -> Vec<u8> {
+    let oneof = op.op.take();
+    let mut bytes = op.encode_to_vec();
+    match oneof {
+        Some(pb::op::Op::Source(src)) => encode_source(&src, &mut bytes),
+        Some(o) => o.encode(&mut bytes),
+        None => {}
+    }
+    bytes
+}
+
+/// `Op.source` (field 3). Go writes both fields of every map entry, even an empty value
+/// (`local.unique=""`), where prost would leave the empty value out.
+fn encode_source(src: &pb::SourceOp, buf: &mut Vec<u8>) {
+    use prost::encoding::{encode_key, encode_varint, string, WireType};
+    let mut body = Vec::new();
+    if !src.identifier.is_empty() {
+        string::encode(1, &src.identifier, &mut body);
+    }
+    for (k, v) in &src.attrs {
+        let mut entry = Vec::new();
+        string::encode(1, k, &mut entry);
+        string::encode(2, v, &mut entry);
+        encode_key(2, WireType::LengthDelimited, &mut body);
+        encode_varint(entry.len() as u64, &mut body);
+        body.extend_from_slice(&entry);
+    }
+    encode_key(3, WireType::LengthDelimited, buf);
+    encode_varint(body.len() as u64, buf);
+    buf.extend_from_slice(&body);
 }
 
 // Dropping a long chain of ops recursively would overflow the stack: unlink it iteratively.
@@ -141,5 +171,38 @@ pub(crate) fn base_op(platform: Option<&crate::Platform>) -> pb::Op {
         platform: platform.map(|p| p.to_pb()),
         constraints: Some(pb::WorkerConstraints::default()),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// Bytes from BuildKit's Go marshalling of the same ops (`proto.MarshalOptions{Deterministic: true}`).
+    #[test]
+    fn ops_encode_like_go() {
+        let op = pb::Op {
+            op: Some(pb::op::Op::Source(pb::SourceOp {
+                identifier: "local://context".into(),
+                attrs: [("local.sharedkeyhint".to_string(), "context".to_string()), ("local.unique".to_string(), String::new())].into(),
+            })),
+            constraints: Some(pb::WorkerConstraints::default()),
+            ..Default::default()
+        };
+        assert_eq!(
+            hex::encode(encode_op(op)),
+            "5a001a430a0f6c6f63616c3a2f2f636f6e74657874121e0a136c6f63616c2e7368617265646b657968696e741207636f6e7465787412100a0c6c6f63616c2e756e697175651200"
+        );
+        let op = pb::Op {
+            op: Some(pb::op::Op::Source(pb::SourceOp { identifier: "docker-image://docker.io/library/busybox:latest".into(), attrs: Default::default() })),
+            platform: Some(pb::Platform { architecture: "amd64".into(), os: "linux".into(), ..Default::default() }),
+            constraints: Some(pb::WorkerConstraints::default()),
+            ..Default::default()
+        };
+        assert_eq!(
+            hex::encode(encode_op(op)),
+            "520e0a05616d64363412056c696e75785a001a310a2f646f636b65722d696d6167653a2f2f646f636b65722e696f2f6c6962726172792f62757379626f783a6c6174657374"
+        );
     }
 }

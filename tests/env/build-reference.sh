@@ -35,7 +35,11 @@ if [ $# -ge 1 ]; then
     ctx="$RUN_DIR/ctx/reference-frontend"
     rm -rf "$ctx" && mkdir -p "$ctx"
     cp "$BUILDKIT_BIN/dockerfile-frontend" "$ctx/dockerfile-frontend"
-    cp "$ENV_DIR/images/frontend.Dockerfile" "$ctx/Dockerfile"
+    # Same image layout as ours, with the caps label of BuildKit's own image
+    # (frontend/dockerfile/cmd/dockerfile-frontend/Dockerfile at this release).
+    sed 's/^LABEL moby.buildkit.frontend.caps=.*$/LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring,moby.buildkit.frontend.contexts.zstd"/' \
+        "$ENV_DIR/images/frontend.Dockerfile" >"$ctx/Dockerfile"
+    grep -q 'moby.buildkit.frontend.contexts.zstd' "$ctx/Dockerfile" || die "frontend.Dockerfile has no caps label to replace"
     log "building and pushing $image"
     timeout 600 "$DFRS_BUILDCTL" --addr "$BUILDKIT_HOST" build --progress=plain \
         --frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \

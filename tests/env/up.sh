@@ -29,6 +29,34 @@ frontend_image() {
     fi
 }
 
+# buildx_setup: the buildx client (built once, cached) and a builder named "dfrs" that drives
+# this buildkitd with the remote driver. No Docker engine: buildx keeps its state in
+# DOCKER_CONFIG=RUN_DIR/docker-config. Records DFRS_BUILDX* in RUN_DIR/env (or why it failed).
+buildx_setup() {
+    local buildx="" err="" cfg="$RUN_DIR/docker-config"
+    if buildx="$("$ENV_DIR/build-buildx.sh")"; then
+        mkdir -p "$cfg"
+        if ! DOCKER_CONFIG="$cfg" "$buildx" inspect dfrs >/dev/null 2>&1; then
+            DOCKER_CONFIG="$cfg" timeout 60 "$buildx" create --name dfrs --driver remote "unix://$SOCK" >&2 \
+                || err="buildx create --driver remote unix://$SOCK failed"
+        fi
+        if [ -z "$err" ] && ! DOCKER_CONFIG="$cfg" timeout 60 "$buildx" inspect --bootstrap dfrs >"$RUN_DIR/buildx-inspect.log" 2>&1; then
+            err="buildx inspect --bootstrap dfrs failed (see $RUN_DIR/buildx-inspect.log)"
+        fi
+    else
+        err="building buildx failed (tests/env/build-buildx.sh)"
+    fi
+    [ -z "$err" ] || { warn "$err"; buildx=""; }
+    {
+        grep -v '^export DFRS_BUILDX' "$RUN_DIR/env" || true
+        printf 'export DFRS_BUILDX=%q\n' "$buildx"
+        printf 'export DFRS_BUILDX_CONFIG=%q\n' "$cfg"
+        printf 'export DFRS_BUILDX_BUILDER=dfrs\n'
+        printf 'export DFRS_BUILDX_ERROR=%q\n' "$err"
+    } >"$RUN_DIR/env.tmp"
+    mv "$RUN_DIR/env.tmp" "$RUN_DIR/env"
+}
+
 # --- already up? ---
 if [ -f "$RUN_DIR/env" ] && pid_alive "$REG_PID" && pid_alive "$BK_PID"; then
     # shellcheck disable=SC1091
@@ -36,6 +64,7 @@ if [ -f "$RUN_DIR/env" ] && pid_alive "$REG_PID" && pid_alive "$BK_PID"; then
     if timeout 20 "$DFRS_BUILDCTL" --addr "$BUILDKIT_HOST" debug workers >/dev/null 2>&1 \
         && curl -fsS -m 5 "http://$DFRS_REGISTRY/v2/" >/dev/null 2>&1; then
         log "environment in $RUN_DIR is already up (registry $DFRS_REGISTRY, $BUILDKIT_HOST)"
+        [ -n "${DFRS_BUILDX:-}" ] || buildx_setup
         frontend_image
         exit 0
     fi
@@ -155,6 +184,8 @@ fi
 } >"$RUN_DIR/env.tmp"
 mv "$RUN_DIR/env.tmp" "$RUN_DIR/env"
 log "environment up: registry $REGISTRY, buildkitd unix://$SOCK, multi-platform=$DFRS_MULTIARCH"
+
+buildx_setup
 
 frontend_image
 log "ready: source $RUN_DIR/env"

@@ -52,6 +52,19 @@ pub struct Env {
     pub reference_image: Option<String>,
     pub multiarch: bool,
     pub multiarch_error: String,
+    /// The buildx client with a builder for this daemon (remote driver), if up.sh set it up.
+    pub buildx: Option<Buildx>,
+    /// Why there is no buildx, when there is none.
+    pub buildx_error: String,
+}
+
+/// buildx without a Docker engine: a `remote` builder on the environment's buildkitd, its
+/// state in its own `DOCKER_CONFIG` directory.
+#[derive(Debug, Clone)]
+pub struct Buildx {
+    pub binary: PathBuf,
+    pub docker_config: PathBuf,
+    pub builder: String,
 }
 
 /// Which Dockerfile frontend the tests exercise (`DFRS_FRONTEND`).
@@ -123,6 +136,26 @@ fn load_env() -> Result<Env, String> {
             .get("DFRS_MULTIARCH_ERROR")
             .cloned()
             .unwrap_or_default(),
+        buildx: vars
+            .get("DFRS_BUILDX")
+            .filter(|v| !v.is_empty())
+            .map(|b| Buildx {
+                binary: PathBuf::from(b),
+                docker_config: PathBuf::from(
+                    vars.get("DFRS_BUILDX_CONFIG").cloned().unwrap_or_default(),
+                ),
+                builder: vars
+                    .get("DFRS_BUILDX_BUILDER")
+                    .cloned()
+                    .unwrap_or_else(|| "dfrs".into()),
+            }),
+        buildx_error: vars
+            .get("DFRS_BUILDX_ERROR")
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .unwrap_or_else(|| {
+                "DFRS_BUILDX is not set: tests/env/up.sh did not set up buildx".into()
+            }),
     };
     // Fail fast and clearly if the daemon is gone, rather than with a buildctl error per test.
     let out = run_with_timeout(
@@ -302,6 +335,11 @@ impl Context {
     pub fn build(&self) -> Build<'_> {
         Build::new(self)
     }
+
+    /// A `buildx build` of this context with the frontend under test.
+    pub fn buildx(&self) -> BuildxBuild<'_> {
+        BuildxBuild::new(self)
+    }
 }
 
 impl Drop for Context {
@@ -393,8 +431,13 @@ pub struct Build<'a> {
     ctx: &'a Context,
     frontend: Frontend,
     opts: Vec<String>,
-    /// Other `buildctl build` arguments (`--secret`, `--ssh`, `--allow`, `--local`, `--oci-layout`).
+    /// Other `buildctl build` arguments (`--secret`, `--ssh`, `--allow`, `--local`,
+    /// `--import-cache`, …).
     extra_args: Vec<String>,
+    /// Replace the default `--local dockerfile=<context>`.
+    dockerfile_dir: Option<PathBuf>,
+    /// Replace the default `--local context=<context>`.
+    context_dir: Option<PathBuf>,
     output: Output,
     timeout: Duration,
 }
@@ -406,6 +449,8 @@ impl<'a> Build<'a> {
             frontend: Frontend::under_test(),
             opts: Vec::new(),
             extra_args: Vec::new(),
+            dockerfile_dir: None,
+            context_dir: None,
             output: Output::None,
             timeout: BUILD_TIMEOUT,
         }
@@ -452,6 +497,25 @@ impl<'a> Build<'a> {
         self.opt(&format!("build-arg:{name}"), value)
     }
 
+    /// Raw `buildctl build` arguments, e.g. `.args(["--import-cache", "type=local,src=DIR"])`.
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+        self.extra_args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// The `dockerfile` local is this directory instead of the context.
+    pub fn dockerfile_dir(mut self, dir: &Path) -> Self {
+        self.dockerfile_dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// The `context` local (and, unless set otherwise, `dockerfile`) is this directory, e.g.
+    /// the repository itself, instead of the test's temp context.
+    pub fn context_dir(mut self, dir: &Path) -> Self {
+        self.context_dir = Some(dir.to_path_buf());
+        self
+    }
+
     /// `--secret SPEC` (e.g. `id=mysecret,src=FILE`): a secret the build may mount.
     pub fn secret(mut self, spec: &str) -> Self {
         self.extra_args.extend(["--secret".into(), spec.into()]);
@@ -492,7 +556,12 @@ impl<'a> Build<'a> {
     #[track_caller]
     pub fn run(self) -> BuildResult {
         let env = env();
-        let ctx_dir = self.ctx.path().display().to_string();
+        let ctx_dir = self
+            .context_dir
+            .as_deref()
+            .unwrap_or(self.ctx.path())
+            .display()
+            .to_string();
         let mut args: Vec<String> = vec![
             "--addr".into(),
             env.buildkit_host.clone(),
@@ -507,7 +576,11 @@ impl<'a> Build<'a> {
             Frontend::Builtin => args.extend(["--frontend".into(), "dockerfile.v0".into()]),
         }
         args.extend(["--local".into(), format!("context={ctx_dir}")]);
-        args.extend(["--local".into(), format!("dockerfile={ctx_dir}")]);
+        let dockerfile_dir = self
+            .dockerfile_dir
+            .as_ref()
+            .map_or(ctx_dir.clone(), |d| d.display().to_string());
+        args.extend(["--local".into(), format!("dockerfile={dockerfile_dir}")]);
         for o in &self.opts {
             args.extend(["--opt".into(), o.clone()]);
         }
@@ -556,6 +629,151 @@ impl<'a> Build<'a> {
                 Output::Image(n) => Some(n.clone()),
                 _ => None,
             },
+            daemon_log_tail,
+        }
+    }
+}
+
+/// The buildx of the environment; panics saying why there is none.
+#[track_caller]
+pub fn buildx() -> &'static Buildx {
+    let env = env();
+    match &env.buildx {
+        Some(b) => b,
+        None => panic!(
+            "this test needs buildx, which tests/env/up.sh could not set up: {}",
+            env.buildx_error
+        ),
+    }
+}
+
+/// One `buildx build` to run. buildx always starts BuildKit's built-in Dockerfile frontend;
+/// to reach a gateway image under test it passes `--build-arg BUILDKIT_SYNTAX=IMAGE`, which
+/// the built-in frontend forwards (like a `# syntax=` line; see [`BuildxBuild::no_syntax_arg`]).
+#[derive(Debug)]
+pub struct BuildxBuild<'a> {
+    ctx: &'a Context,
+    args: Vec<String>,
+    syntax_arg: bool,
+    out_dir: Option<PathBuf>,
+    image: Option<String>,
+    timeout: Duration,
+}
+
+impl<'a> BuildxBuild<'a> {
+    pub fn new(ctx: &'a Context) -> BuildxBuild<'a> {
+        BuildxBuild {
+            ctx,
+            args: Vec::new(),
+            syntax_arg: true,
+            out_dir: None,
+            image: None,
+            timeout: BUILD_TIMEOUT,
+        }
+    }
+
+    /// Any `buildx build` argument(s), e.g. `.arg("--no-cache")`, `.args(["--call", "outline"])`.
+    pub fn arg(mut self, a: impl Into<String>) -> Self {
+        self.args.push(a.into());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn build_arg(self, name: &str, value: &str) -> Self {
+        self.args(["--build-arg".to_string(), format!("{name}={value}")])
+    }
+
+    pub fn target(self, target: &str) -> Self {
+        self.args(["--target", target])
+    }
+
+    /// Don't pass `BUILDKIT_SYNTAX`: the Dockerfile's own `# syntax=` line (or none) decides.
+    pub fn no_syntax_arg(mut self) -> Self {
+        self.syntax_arg = false;
+        self
+    }
+
+    /// `--output type=local,dest=<fresh dir>` (`BuildResult::out_dir`).
+    pub fn output_local(mut self) -> Self {
+        let dir = self.ctx.new_output_dir();
+        self.args.extend([
+            "--output".to_string(),
+            format!("type=local,dest={}", dir.display()),
+        ]);
+        self.out_dir = Some(dir);
+        self
+    }
+
+    /// `--output type=image,name=NAME,push=true` to the local registry.
+    pub fn output_image(mut self, name: &str) -> Self {
+        self.args.extend([
+            "--output".to_string(),
+            format!("type=image,name={name},push=true,registry.insecure=true"),
+        ]);
+        self.image = Some(name.to_string());
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs `buildx --builder dfrs build --progress=plain ARGS CONTEXT`.
+    #[track_caller]
+    pub fn run(self) -> BuildResult {
+        let env = env();
+        let bx = buildx();
+        let mut args: Vec<String> = vec![
+            "--builder".into(),
+            bx.builder.clone(),
+            "build".into(),
+            "--progress=plain".into(),
+        ];
+        if self.syntax_arg {
+            if let Some(image) = gateway_image_under_test() {
+                args.extend(["--build-arg".into(), format!("BUILDKIT_SYNTAX={image}")]);
+            }
+        }
+        args.extend(self.args.iter().cloned());
+        args.push(self.ctx.path().display().to_string());
+
+        let daemon_log = env.run_dir.join("buildkitd.log");
+        let log_start = fs::metadata(&daemon_log).map(|m| m.len()).unwrap_or(0);
+        let started = Instant::now();
+        let out = run_with_timeout(
+            Command::new(&bx.binary)
+                .args(&args)
+                .env("DOCKER_CONFIG", &bx.docker_config)
+                .env_remove("BUILDX_BUILDER"),
+            self.timeout,
+        )
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bx.binary.display()));
+        let elapsed = started.elapsed();
+        let daemon_log_tail = if out.status.success() || gateway_image_under_test().is_none() {
+            String::new()
+        } else {
+            read_from(&daemon_log, log_start, 8 * 1024)
+        };
+        BuildResult {
+            command: format!(
+                "DOCKER_CONFIG={} {} {}",
+                bx.docker_config.display(),
+                bx.binary.display(),
+                shell_join(&args)
+            ),
+            frontend: Frontend::under_test(),
+            status: out.status,
+            timed_out: out.timed_out,
+            stdout: out.stdout,
+            stderr: out.stderr,
+            elapsed,
+            out_dir: self.out_dir,
+            image: self.image,
             daemon_log_tail,
         }
     }
@@ -648,9 +866,30 @@ impl BuildResult {
         self
     }
 
-    /// The last line starting with `error:` that buildctl printed (the build's error message).
+    /// The last line starting with `error:` that buildctl printed (`ERROR:` for buildx): the
+    /// build's error message.
     pub fn error_message(&self) -> Option<&str> {
-        self.stderr.lines().rev().find(|l| l.starts_with("error:"))
+        self.stderr
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("error:") || l.starts_with("ERROR:"))
+    }
+
+    /// The `Dockerfile:N` block a client prints for a located error: the file name and line,
+    /// then the surrounding lines with `>>>` on the error's lines. Returns (header line, the
+    /// `>>>` lines), or None when the log has no such block.
+    pub fn error_location(&self) -> Option<(String, Vec<String>)> {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        let sep = lines
+            .iter()
+            .position(|l| l.trim() == "--------------------")?;
+        let header = lines.get(sep.checked_sub(1)?)?.trim().to_string();
+        let marked = lines[sep + 1..]
+            .iter()
+            .take_while(|l| l.trim() != "--------------------")
+            .filter_map(|l| l.split_once("| >>> ").map(|(_, text)| text.to_string()))
+            .collect();
+        Some((header, marked))
     }
 
     /// A human-readable account of the build for failure messages.

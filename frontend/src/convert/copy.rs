@@ -281,6 +281,7 @@ pub(super) fn dispatch_copy(
                 skip_submodules: g.submodules == Some(false),
                 fetch_by_commit: g.fetch_by_commit,
                 advice: conv.opts.git_advice,
+                mtime: String::new(),
             };
             let repo = git_source(&g.remote, &opts, Metadata::named(pg_name.clone()));
             let copy = CopyOptions { owner: owner.clone(), mode, mode_str: mode_str.clone(), exclude_patterns: spec.excludes.to_vec(), create_dest_path: true, ..Default::default() };
@@ -350,7 +351,8 @@ pub(super) fn dispatch_copy(
 
     let mut md = st.file_metadata(conv, pg_name.clone(), cmd);
     md.ignore_cache = st.ignore_cache;
-    if spec.link && chmod.is_none() {
+    // Without merge ops the reference falls back to a plain copy onto the stage.
+    if spec.link && chmod.is_none() && conv.opts.supports_cap(super::caps::MERGE_OP) {
         // --link: the copy is its own layer on scratch, merged on top, so it survives base changes.
         let group = buildkit_proto::pb::ProgressGroup { id: digest_of(format!("{pg_name}{:?}", cmd.location).as_bytes()), name: pg_name.clone(), weak: true };
         md.progress_group = Some(group.clone());

@@ -260,7 +260,7 @@ impl StageState {
                     let name = self.step_name(conv, &self.display_text(lex, cmd.original.trim()));
                     // The reference's WORKDIR mkdir ignores --no-cache.
                     let md = self.file_metadata(conv, name, cmd);
-                    self.fs = self.fs.file(FileActions::new().mkdir(wd.clone(), 0o755, MkdirOptions { make_parents: true, owner, timestamp: None }), md);
+                    self.fs = self.fs.file(FileActions::new().mkdir(wd.clone(), 0o755, MkdirOptions { make_parents: true, owner, timestamp: conv.opts.epoch.map(|t| t.saturating_mul(1_000_000_000)) }), md);
                     with_layer = true;
                 }
                 self.add_history(format!("WORKDIR {wd}"), with_layer);

@@ -296,6 +296,8 @@ pub struct GitSourceOptions {
     pub skip_submodules: bool,
     pub fetch_by_commit: bool,
     pub advice: bool,
+    /// `git.mtime`: `checkout` or `commit` (file times); empty leaves the daemon's default.
+    pub mtime: String,
 }
 
 /// The source op of the reference's `llb.Git(remote, "", …)`: identifier `git://host/path#ref:subdir`,
@@ -348,6 +350,10 @@ pub fn git_source(remote: &str, opts: &GitSourceOptions, metadata: Metadata) -> 
     if opts.skip_submodules {
         attrs.insert("git.skipsubmodules".into(), "true".into());
         md.caps.insert("source.git.skipsubmodules".to_string());
+    }
+    if !opts.mtime.is_empty() {
+        attrs.insert("git.mtime".into(), opts.mtime.clone());
+        md.caps.insert("source.git.mtime".to_string());
     }
     if opts.advice {
         attrs.insert("git.advice".into(), "true".into());

@@ -8,11 +8,14 @@
 //! Behaviour follows BuildKit's `dockerfile2llb`; where it is silent, the reference's output is the spec.
 
 mod contexts;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod caps_tests;
 mod copy;
 mod dispatch;
 mod env;
 mod expose;
-mod gitref;
+pub mod gitref;
 mod mounts;
 mod names;
 mod onbuild;
@@ -76,6 +79,8 @@ pub struct ConvertOptions {
     /// The LLB capabilities the daemon supports (`file.base`, `mergeop`, `exec.mount.tmpfs.size`,
     /// …), from its Ping. None (offline) means all of them.
     pub llb_caps: Option<BTreeSet<String>>,
+    /// `SOURCE_DATE_EPOCH` in seconds: the time of directories WORKDIR creates.
+    pub epoch: Option<i64>,
 }
 
 impl ConvertOptions {
@@ -89,9 +94,29 @@ impl ConvertOptions {
         self.llb_caps.as_ref().is_none_or(|caps| caps.contains(cap))
     }
 
+    /// For a feature the reference would silently drop on an old daemon: an error naming it
+    /// and the missing capability instead.
+    pub fn require_cap(&self, cap: &str, feature: &str) -> Result<(), ConvertError> {
+        if self.supports_cap(cap) {
+            Ok(())
+        } else {
+            Err(ConvertError::new(format!("{feature} is not supported by this BuildKit daemon (it lacks the LLB capability {cap:?})")))
+        }
+    }
+
     pub fn effective_target_platform(&self) -> Platform {
         self.target_platform.clone().unwrap_or_else(|| self.build_platform())
     }
+}
+
+/// LLB capability names the converter checks (BuildKit's `solver/pb/caps.go`).
+pub mod caps {
+    pub const MERGE_OP: &str = "mergeop";
+    pub const EXEC_META_ULIMIT: &str = "exec.meta.ulimit";
+    pub const EXEC_META_CGROUP_PARENT: &str = "exec.meta.cgroup.parent";
+    pub const EXEC_META_CDI: &str = "exec.meta.cdi";
+    pub const EXEC_MOUNT_TMPFS_SIZE: &str = "exec.mount.tmpfs.size";
+    pub const EXEC_MOUNT_BIND_RW_NO_OUTPUT: &str = "exec.mount.bind.readwrite-nooutput";
 }
 
 /// A conversion error, located in the Dockerfile where it has a place there.

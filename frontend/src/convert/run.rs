@@ -32,7 +32,11 @@ pub(super) fn dispatch_run(
 
     let cache_namespace = conv.opts.build_args.get("BUILDKIT_CACHE_MOUNT_NS").map_or("", String::as_str);
     let inputs = MountInputs { sources: mount_sources, context, cache_namespace };
-    let lowered = lower_mounts(st, &mounts, &inputs, context_paths)?;
+    let mut lowered = lower_mounts(st, &mounts, &inputs, context_paths)?;
+    // Without the capability the reference leaves writable bind mounts as outputs (dropped anyway).
+    if !conv.opts.supports_cap(super::caps::EXEC_MOUNT_BIND_RW_NO_OUTPUT) {
+        lowered.mounts.iter_mut().for_each(|m| m.no_output = false);
+    }
 
     let mut lex = conv.lex.clone();
     lex.raw_quotes = true;
@@ -52,18 +56,26 @@ pub(super) fn dispatch_run(
     }
     exec.meta.proxy_env = proxy_env(&conv.opts.build_args);
     exec.meta.extra_hosts = conv.opts.extra_hosts.iter().map(|h| pb::HostIp { host: h.host.clone(), ip: h.ip.clone() }).collect();
+    if !conv.opts.ulimits.is_empty() {
+        conv.opts.require_cap(super::caps::EXEC_META_ULIMIT, "ulimit")?;
+    }
     exec.meta.ulimit = conv.opts.ulimits.iter().map(|u| pb::Ulimit { name: u.name.clone(), soft: u.soft, hard: u.hard }).collect();
     if let Some(c) = &conv.opts.cgroup_parent {
+        conv.opts.require_cap(super::caps::EXEC_META_CGROUP_PARENT, "cgroup-parent")?;
         exec.meta.cgroup_parent = c.clone();
     }
     exec.mounts.extend(heredoc_mount);
     exec.mounts.extend(lowered.mounts);
     if conv.opts.shm_size > 0 {
+        conv.opts.require_cap(super::caps::EXEC_MOUNT_TMPFS_SIZE, "shm-size")?;
         exec.mounts.push(Mount { kind: MountKind::Tmpfs { size: conv.opts.shm_size }, ..Mount::bind("/dev/shm", State::scratch()) });
     }
     exec.secrets = lowered.secrets;
     exec.secret_env = lowered.secret_env;
     exec.ssh = lowered.ssh;
+    if !run.devices.is_empty() {
+        conv.opts.require_cap(super::caps::EXEC_META_CDI, "RUN --device")?;
+    }
     exec.cdi_devices = run.devices.iter().map(|d| pb::CdiDevice { name: d.name.clone(), optional: !d.required }).collect();
     // `--network=default` keeps the stage's mode (the build's force-network-mode).
     exec.network = match run.network {

@@ -95,7 +95,7 @@ impl Bridge {
     /// Runs another frontend (`gateway.v0` with `source=IMAGE`) on the same build and returns
     /// its whole result: refs, metadata and attestations.
     pub async fn solve_frontend(&self, frontend: &str, opts: BTreeMap<String, String>, inputs: BTreeMap<String, pb::Definition>) -> Result<gw::Result, tonic::Status> {
-        let req = gw::SolveRequest { frontend: frontend.to_string(), frontend_opt: opts, frontend_inputs: inputs, allow_result_return: true, ..Default::default() };
+        let req = gw::SolveRequest { frontend: frontend.to_string(), frontend_opt: opts, frontend_inputs: inputs, allow_result_return: true, allow_result_array_ref: true, ..Default::default() };
         let res = self.client().solve(req).await?.into_inner();
         Ok(match res.result {
             Some(r) => r,
@@ -156,7 +156,7 @@ pub mod caps {
 
 /// The frontend capabilities this frontend implements: what `frontend.caps` may ask for, and
 /// what the image's `moby.buildkit.frontend.caps` label declares.
-pub const FRONTEND_CAPS: &[&str] = &["moby.buildkit.frontend.subrequests", "moby.buildkit.frontend.gitquerystring"];
+pub const FRONTEND_CAPS: &[&str] = &["moby.buildkit.frontend.inputs", "moby.buildkit.frontend.subrequests", "moby.buildkit.frontend.contexts", "moby.buildkit.frontend.gitquerystring"];
 
 /// The reference's `validateCaps` on the `frontend.caps` option: a capability we lack is an
 /// error, unless it is marked `+forward` (then the build may still go to a `# syntax=`
@@ -208,6 +208,16 @@ pub fn opts_from_env(vars: impl Iterator<Item = (String, String)>) -> BTreeMap<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The images declare exactly the caps the code implements.
+    #[test]
+    fn image_labels_declare_the_caps() {
+        let label = format!("LABEL moby.buildkit.frontend.caps=\"{}\"", FRONTEND_CAPS.join(","));
+        for (name, text) in [("Dockerfile", include_str!("../../../Dockerfile")), ("tests/env/images/frontend.Dockerfile", include_str!("../../../tests/env/images/frontend.Dockerfile"))] {
+            assert!(text.lines().any(|l| l == label), "{name} should have the line {label}");
+            assert!(text.contains("LABEL moby.buildkit.frontend.network.none=\"true\""), "{name}");
+        }
+    }
 
     #[test]
     fn frontend_caps_requests() {

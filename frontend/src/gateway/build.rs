@@ -77,19 +77,20 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     let mut checks = Checks::new(&ast, checks::options(&opts, build_platforms(bridge), false), check_config, &dockerfile, true);
 
     let targets: Vec<Option<Platform>> = if opts.target_platforms.is_empty() { vec![None] } else { opts.target_platforms.iter().cloned().map(Some).collect() };
-    let converted = convert(bridge, &opts, &dockerfile, &ast, &targets, &mut checks).await?;
+    let (converted, epoch) = convert(bridge, &opts, &dockerfile, &ast, &targets, &mut checks).await?;
     let solves = converted.iter().map(|c| async {
         let def = c.state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
         bridge.solve(def, opts.cache_imports.clone()).await.map_err(Failure::from)
     });
     let refs = try_join_all(solves).await?;
 
-    Ok(super::result::assemble(&targets, &converted, refs, opts.multi_platform))
+    Ok(super::result::assemble(&targets, &converted, refs, opts.multi_platform, epoch))
 }
 
 /// Converts the Dockerfile for each target platform, running the build checks alongside
 /// (their warnings are sent before lowering; with `error=true` a violation fails here).
-pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &BuildSource, ast: &syntax::Ast, targets: &[Option<Platform>], checks: &mut Checks<'_>) -> Result<Vec<Converted>, Failure> {
+/// Also returns `SOURCE_DATE_EPOCH` (seconds) when the build sets it.
+pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &BuildSource, ast: &syntax::Ast, targets: &[Option<Platform>], checks: &mut Checks<'_>) -> Result<(Vec<Converted>, Option<i64>), Failure> {
     checks.flush(bridge).await;
     let locate = |e: LocatedError| locate(dockerfile, e);
     let df = instructions::parse_dockerfile(ast).map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
@@ -99,6 +100,7 @@ pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &B
     let source_file = Arc::new(SourceFile { filename: dockerfile.filename.clone(), data: dockerfile.data.clone(), language: "Dockerfile".into() });
     let build_platforms = build_platforms(bridge);
     let session_id = opts.local_session_ids.get(&opts.context_local).cloned().unwrap_or_else(|| bridge.session_id.clone());
+    let epoch = super::epoch::source_date_epoch(&opts.build_args, &df).map_err(Failure::Plain)?;
     let convert_opts: Vec<ConvertOptions> = targets
         .iter()
         .map(|tp| ConvertOptions {
@@ -124,6 +126,7 @@ pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &B
             named_contexts: opts.named_contexts.clone(),
             main_context: dockerfile.main_context.clone(),
             llb_caps: Some(bridge.llb_caps().clone()),
+            epoch,
         })
         .collect();
     let located = |e: ConvertError| locate(LocatedError::new(e.message, e.location));
@@ -155,11 +158,14 @@ pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &B
     checks.dispatch(&images, &excludes);
     checks.flush(bridge).await;
 
-    let converted = conversions.iter().map(|c| c.lower()).collect::<Result<Vec<_>, _>>().map_err(located)?;
+    let mut converted = conversions.iter().map(|c| c.lower()).collect::<Result<Vec<_>, _>>().map_err(located)?;
     if let Some(e) = checks.violation_error() {
         return Err(Failure::Plain(e));
     }
-    Ok(converted)
+    if let Some(t) = epoch {
+        converted.iter_mut().for_each(|c| super::epoch::apply(&mut c.image, t));
+    }
+    Ok((converted, epoch))
 }
 
 fn locate(dockerfile: &BuildSource, error: LocatedError) -> Failure {

@@ -5,6 +5,7 @@ mod bridge;
 mod build;
 mod checks;
 mod contexts;
+mod epoch;
 mod images;
 mod remote;
 mod requests;

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::convert::Converted;
 
-pub fn assemble(targets: &[Option<Platform>], converted: &[Converted], refs: Vec<String>, multi_platform: bool) -> gw::Result {
+pub fn assemble(targets: &[Option<Platform>], converted: &[Converted], refs: Vec<String>, multi_platform: bool, epoch: Option<i64>) -> gw::Result {
     let mut result = gw::Result::default();
     let mut platforms_meta = Vec::new();
     let mut refmap = BTreeMap::new();
@@ -24,11 +24,17 @@ pub fn assemble(targets: &[Option<Platform>], converted: &[Converted], refs: Vec
             if let Some(b) = base {
                 result.metadata.insert(format!("containerimage.base.config/{id}"), b);
             }
+            if let Some(t) = epoch {
+                result.metadata.insert(format!("{}/{id}", super::epoch::EXPORTER_EPOCH_KEY), t.to_string().into_bytes());
+            }
         } else {
             result.result = Some(gw::result::Result::Ref(gw::Ref { id: ref_id, def: None }));
             result.metadata.insert("containerimage.config".into(), config);
             if let Some(b) = base {
                 result.metadata.insert("containerimage.base.config".into(), b);
+            }
+            if let Some(t) = epoch {
+                result.metadata.insert(super::epoch::EXPORTER_EPOCH_KEY.into(), t.to_string().into_bytes());
             }
         }
         let mut platform = json!({"architecture": p.architecture, "os": p.os});

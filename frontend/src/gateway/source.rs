@@ -142,9 +142,13 @@ async fn read_context_dockerignore(bridge: &Bridge, opts: &BuildOptions, session
 /// A git URL or an http(s) URL in the context option (`docker build <url>`).
 async fn detect_remote_context(bridge: &Bridge, opts: &BuildOptions) -> Result<Option<RemoteContext>, Failure> {
     let Some(url) = opts.remote_context.as_deref() else { return Ok(None) };
-    let git = remote::parse_git_ref(url).map_err(|e| Failure::Plain(e.0))?;
+    let git = match remote::parse_git_ref(url) {
+        remote::GitRefParse::Invalid(e) => return Err(Failure::Plain(e)),
+        remote::GitRefParse::Git(r) => Some(r),
+        remote::GitRefParse::NotGit => None,
+    };
     if let Some(r) = git {
-        let git_opts = GitContextOptions { keep_git_dir: opts.context_keep_git_dir, mtime_commit: opts.build_args.get("SOURCE_DATE_EPOCH").is_some_and(|v| !v.is_empty()) };
+        let git_opts = GitContextOptions { keep_git_dir: opts.context_keep_git_dir, mtime_commit: opts.build_args.get("SOURCE_DATE_EPOCH").is_some_and(|v| !v.is_empty()), advice: opts.git_advice };
         let st = remote::git_state(&r, url, &git_opts);
         return Ok(Some(RemoteContext { context: st.clone(), dockerfile: st, filename: None }));
     }
@@ -181,8 +185,12 @@ async fn forward(bridge: &Bridge, src: &BuildSource) -> Result<Option<gw::Result
     if bridge.opts.contains_key("cmdline") {
         return Ok(None);
     }
+    let is_own = |image: &str| bridge.opts.get("source").is_some_and(|own| own == image);
     if let Some(cmdline) = bridge.opts.get("build-arg:BUILDKIT_SYNTAX") {
         let image = cmdline.trim().split(' ').next().unwrap_or_default().to_string();
+        if is_own(&image) {
+            return Ok(None);
+        }
         return forward_to(bridge, &image, cmdline).await.map_err(|s| {
             if has_source(&s) {
                 Failure::Status(s)
@@ -193,7 +201,7 @@ async fn forward(bridge: &Bridge, src: &BuildSource) -> Result<Option<gw::Result
     }
     let text = String::from_utf8_lossy(&src.data);
     let Some(directive) = detect_syntax(&text) else { return Ok(None) };
-    if bridge.opts.get("source").is_some_and(|own| *own == directive.value) {
+    if is_own(&directive.value) {
         return Ok(None);
     }
     forward_to(bridge, &directive.value, &directive.cmdline).await.map_err(|s| {

@@ -1,9 +1,9 @@
 # Our frontend as a BuildKit gateway image: one static binary, nothing else.
 FROM scratch
 COPY dockerfile-frontend /bin/dockerfile-frontend
+# The frontend needs no network; the caps are the frontend features it implements (BuildKit
+# checks a build's `frontend.caps` request against them). Keep in sync with the root
+# Dockerfile and FRONTEND_CAPS in frontend/src/gateway/bridge.rs (a unit test checks).
 LABEL moby.buildkit.frontend.network.none="true"
-# The capabilities clients may ask for (`frontend.caps`), as gateway/bridge.rs lists them
-# (FRONTEND_CAPS). BuildKit's own image also declares inputs, contexts, ...: add them here once
-# our frontend supports them.
-LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.subrequests,moby.buildkit.frontend.gitquerystring"
+LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring"
 ENTRYPOINT ["/bin/dockerfile-frontend"]
