@@ -278,10 +278,10 @@ pub fn clean(p: &str) -> String {
     }
 }
 
-/// BuildKit's `normalizePath` with an absolute path: clean it, and for a copy destination
-/// keep a trailing `/` or `/.`, which mean "into this directory".
-fn normalize_path(p: &str, keep_slash: bool) -> String {
-    let mut out = clean_abs(p);
+/// BuildKit's `normalizePath`: `p` cleaned (joined under `dir` when relative), and with
+/// `keep_slash` (a copy destination) a trailing `/` or `/.` kept, meaning "into this directory".
+pub fn normalize_path_in(dir: &str, p: &str, keep_slash: bool) -> String {
+    let mut out = if p.starts_with('/') { clean(p) } else { clean(&format!("/{dir}/{p}")) };
     if keep_slash {
         if p.ends_with('/') && !out.ends_with('/') {
             out.push('/');
@@ -293,6 +293,10 @@ fn normalize_path(p: &str, keep_slash: bool) -> String {
         }
     }
     out
+}
+
+fn normalize_path(p: &str, keep_slash: bool) -> String {
+    normalize_path_in("/", p, keep_slash)
 }
 
 #[cfg(test)]

@@ -166,17 +166,7 @@ fn is_git(src: &str) -> bool {
 /// The destination inside the stage: relative to WORKDIR, keeping a trailing `/` (or `/.`).
 fn destination(dir: &str, dest: &str) -> String {
     let p = if dest.is_empty() || dest == "." { "./" } else { dest };
-    let joined = if p.starts_with('/') { p.to_string() } else { format!("{dir}/{p}") };
-    let mut out = buildkit_llb::clean_path(&joined);
-    if p.ends_with('/') && !out.ends_with('/') {
-        out.push('/');
-    } else if p.ends_with("/.") {
-        if out != "/" {
-            out.push('/');
-        }
-        out.push('.');
-    }
-    out
+    buildkit_llb::normalize_path_in(dir, p, true)
 }
 
 fn contains_wildcards(s: &str) -> bool {

@@ -180,7 +180,7 @@ pub struct Converted {
     pub base_image: Option<Image>,
 }
 
-pub use stages::Conversion;
+pub use stages::{default_args, Conversion};
 
 /// Parses nothing and resolves nothing: lowers `df` using `resolve` for base images, for the
 /// CLI, tests and benchmarks. The gateway uses the three steps so it can resolve concurrently.

@@ -89,7 +89,7 @@ pub(super) fn lower_mounts(st: &StageState, mounts: &[Mount], inputs: &MountInpu
                     Some(ShareMode::Locked) => CacheSharing::Locked,
                     _ => CacheSharing::Shared,
                 };
-                let id = if m.cache_id.is_empty() { go_path_clean(&m.target) } else { m.cache_id.clone() };
+                let id = if m.cache_id.is_empty() { buildkit_llb::clean_path(&m.target) } else { m.cache_id.clone() };
                 MountKind::Cache { id: format!("{}/{id}", inputs.cache_namespace), sharing }
             }
             MountType::Bind => MountKind::Bind,
@@ -99,12 +99,12 @@ pub(super) fn lower_mounts(st: &StageState, mounts: &[Mount], inputs: &MountInpu
         let target = if m.target.starts_with('/') {
             m.target.clone()
         } else {
-            go_path_clean(&format!("/{}/{}", st.dir, m.target))
+            buildkit_llb::clean_path(&format!("/{}/{}", st.dir, m.target))
         };
         if target == "/" {
             return Err(ConvertError::new(format!("invalid mount target {}", go_quote(&target))));
         }
-        let source_path = go_path_clean(&format!("/{}", m.source));
+        let source_path = buildkit_llb::clean_path(&format!("/{}", m.source));
         let mut selector = String::new();
         if source_path != "/" {
             selector = source_path.clone();
@@ -193,33 +193,6 @@ pub(super) fn mask_secret_env(env: &EnvList, mounts: &[Mount]) -> EnvList {
     masked
 }
 
-/// Go's `path.Clean` ("" is ".").
-fn go_path_clean(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let rooted = p.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|l| *l != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
-    }
-}
 
 /// Go's `path.Base`.
 fn go_path_base(p: &str) -> String {
@@ -252,11 +225,6 @@ mod tests {
 
     #[test]
     fn go_paths() {
-        assert_eq!(go_path_clean(""), ".");
-        assert_eq!(go_path_clean("/a/../b/"), "/b");
-        assert_eq!(go_path_clean("a//b/./c/.."), "a/b");
-        assert_eq!(go_path_clean("../x"), "../x");
-        assert_eq!(go_path_clean("/.."), "/");
         assert_eq!(go_path_base("/run/x/"), "x");
         assert_eq!(go_path_base("///"), "/");
         assert_eq!(go_path_base("tok"), "tok");

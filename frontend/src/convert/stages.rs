@@ -677,7 +677,7 @@ pub(super) fn parse_platform(spec: &str) -> Result<Platform, String> {
 }
 
 /// dockerfile2llb's `defaultArgs`: the build and target platforms and the target stage.
-fn default_args(build: &Platform, target: &Platform, overrides: &std::collections::BTreeMap<String, String>, target_stage: Option<&str>) -> EnvList {
+pub fn default_args(build: &Platform, target: &Platform, overrides: &std::collections::BTreeMap<String, String>, target_stage: Option<&str>) -> EnvList {
     let mut env = EnvList::new();
     let pairs = [
         ("BUILDPLATFORM", build.to_string()),

@@ -3,7 +3,7 @@
 use crate::syntax::{go_lower, go_upper};
 
 /// Levenshtein distance over characters (agext/levenshtein with default costs).
-fn distance(a: &str, b: &str) -> usize {
+pub fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
@@ -46,7 +46,7 @@ pub(crate) fn search(val: &str, options: &[&str], case_sensitive: bool) -> Optio
         if v == o {
             return None;
         }
-        let d = distance(&v, &o);
+        let d = levenshtein(&v, &o);
         if d < min {
             best = Some(if case_sensitive {
                 o
@@ -74,7 +74,7 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
         assert_eq!(
             search("RUNN", &["RUN", "FROM"], false).as_deref(),
             Some("RUN")

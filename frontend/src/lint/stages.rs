@@ -41,7 +41,7 @@ impl Checker<'_> {
         self.check_stage_names(df);
         self.check_casing(df);
         let target_stage = self.opts.target.clone().or_else(|| df.stages.last().and_then(|s| s.name.clone()));
-        let defaults = default_args(&self.build_platform(), &self.target_platform(), &self.opts.build_args, target_stage.as_deref());
+        let defaults = crate::convert::default_args(&self.build_platform(), &self.target_platform(), &self.opts.build_args, target_stage.as_deref());
         self.check_default_base_names(df, &defaults);
         let (global_args, meta) = meta_args(&self.lex, defaults, df, Some(&self.opts.build_args))?;
         self.global_args = global_args;
@@ -401,27 +401,6 @@ fn from_matches_as_case(command: &str, args: &[String]) -> bool {
     }
 }
 
-/// The ARGs every Dockerfile has (BuildKit's `defaultArgs`), build arguments overriding them.
-fn default_args(build: &Platform, target: &Platform, overrides: &BTreeMap<String, String>, target_stage: Option<&str>) -> EnvList {
-    let mut env = EnvList::new();
-    let pairs = [
-        ("BUILDPLATFORM", build.to_string()),
-        ("BUILDOS", build.os.clone()),
-        ("BUILDOSVERSION", String::new()),
-        ("BUILDARCH", build.architecture.clone()),
-        ("BUILDVARIANT", build.variant.clone()),
-        ("TARGETPLATFORM", target.to_string()),
-        ("TARGETOS", target.os.clone()),
-        ("TARGETOSVERSION", String::new()),
-        ("TARGETARCH", target.architecture.clone()),
-        ("TARGETVARIANT", target.variant.clone()),
-        ("TARGETSTAGE", target_stage.unwrap_or("default").to_string()),
-    ];
-    for (k, v) in pairs {
-        env.set(k, overrides.get(k).map_or(v.as_str(), String::as_str));
-    }
-    env
-}
 
 /// BuildKit's `buildMetaArgs`: the global ARGs' values (build arguments win over defaults,
 /// which are expanded in order) and each one's definition, with the ARGs its default uses.
@@ -467,25 +446,11 @@ pub(super) fn suggest(val: &str, options: &[&str], case_sensitive: bool) -> Opti
         if v == o {
             return None;
         }
-        let d = levenshtein(&v, &o);
+        let d = crate::instructions::suggest::levenshtein(&v, &o);
         if d < min {
             min = d;
             best = Some(if case_sensitive { o } else { opt.to_string() });
         }
     }
     best
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }

@@ -27,6 +27,7 @@ mod words;
 mod tests;
 
 pub use env::{envs_from_slice, EnvGetter};
+pub use quote::go_quote;
 
 use std::collections::BTreeSet;
 

@@ -3,7 +3,8 @@
 use super::unicode::is_print;
 use std::fmt::Write;
 
-pub(super) fn go_quote(s: &str) -> String {
+/// Go's `strconv.Quote` (printable per Go's Unicode tables).
+pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     let mut plain_from = 0;
