@@ -213,7 +213,7 @@ impl Exec {
             secretenv: secret_env.iter().map(|s| pb::SecretEnv { id: s.id.clone(), name: s.name.clone(), optional: s.optional }).collect(),
             cdi_devices: Vec::new(),
         }));
-        let node = OpNode::new(op, inputs.inputs, metadata);
+        let node = OpNode::with_visit(op, inputs.inputs, inputs.objects, metadata);
         let root = outputs.iter().find(|(t, _)| t == "/").map(|&(_, i)| State::from_node(node.clone(), i)).unwrap_or_default();
         let mounts = outputs.iter().filter(|(t, _)| t != "/").map(|(t, i)| (t.clone(), State::from_node(node.clone(), *i))).collect();
         ExecOutputs { root, mounts }

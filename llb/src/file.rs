@@ -126,6 +126,15 @@ impl State {
                 _ => -1,
             })
             .collect();
+        // Go's `FileOp.Inputs()` lists the base, then copy sources from the last action back.
+        let mut order = InputSet::default();
+        order.add(self);
+        for a in actions.actions.iter().rev() {
+            if let Action::Copy { source, .. } = a {
+                order.add(source);
+            }
+        }
+        let visit = order.objects;
         let n_inputs = inputs.inputs.len() as i64;
         let last = actions.actions.len() - 1;
         let mut pb_actions = Vec::with_capacity(actions.actions.len());
@@ -192,7 +201,7 @@ impl State {
         }
         let mut op = base_op(None);
         op.op = Some(pb::op::Op::File(pb::FileOp { actions: pb_actions }));
-        State::from_node(OpNode::new(op, inputs.inputs, metadata), 0)
+        State::from_node(OpNode::with_visit(op, inputs.inputs, visit, metadata), 0)
     }
 }
 

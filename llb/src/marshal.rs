@@ -8,7 +8,7 @@ use buildkit_proto::pb;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
-use crate::metadata::SourceFile;
+use crate::metadata::{Metadata, SourceFile};
 use crate::state::{OpNode, State};
 
 #[derive(Debug, thiserror::Error)]
@@ -29,9 +29,12 @@ impl State {
         let mut def = pb::Definition::default();
         let Some(root) = &self.output else { return Ok(def) };
         let mut sources = SourceTable::default();
+        let mut emitted: HashSet<&str> = HashSet::new();
+        // Like Go's `llb.State.Marshal`: every op object is visited once, inputs first; ops
+        // built separately but equal (one digest) are written once, with their metadata
+        // merged in visit order (later descriptions win) and all their source locations.
         for node in post_order(&root.node) {
-            def.def.push(node.bytes.clone());
-            def.metadata.insert(node.digest.clone(), node.metadata.to_pb());
+            merge_metadata(def.metadata.entry(node.digest.clone()).or_default(), &node.metadata);
             for loc in &node.metadata.locations {
                 let index = sources.index_of(&loc.file)?;
                 let ranges = loc
@@ -50,14 +53,27 @@ impl State {
                     .locations
                     .push(pb::Location { source_index: index, ranges });
             }
+            if emitted.insert(&node.digest) {
+                def.def.push(node.bytes.clone());
+            }
         }
         // The terminal op: no op of its own, just the selected output.
         let terminal = pb::Op { inputs: vec![root.to_input()], ..Default::default() };
         let bytes = terminal.encode_to_vec();
-        let md = pb::OpMetadata {
-            caps: BTreeMap::from([("constraints".into(), true), ("platform".into(), true)]),
-            ..Default::default()
-        };
+        // The terminal op declares the metadata features the other ops use, as Go's `State.Marshal` does.
+        let mut caps = BTreeMap::from([("constraints".to_string(), true), ("platform".to_string(), true)]);
+        for m in def.metadata.values() {
+            if m.ignore_cache {
+                caps.insert("meta.ignorecache".into(), true);
+            }
+            if !m.description.is_empty() {
+                caps.insert("meta.description".into(), true);
+            }
+            if m.export_cache.is_some() {
+                caps.insert("meta.exportcache".into(), true);
+            }
+        }
+        let md = pb::OpMetadata { caps, ..Default::default() };
         def.metadata.insert(digest_of(&bytes), md);
         def.def.push(bytes);
         if !sources.files.is_empty() {
@@ -71,22 +87,37 @@ impl State {
     }
 }
 
-/// Every op reachable from `root`, each once, inputs before the ops that use them.
+/// Go's `mergeMetadata`: a later op's description keys overwrite, caps and ignore-cache add up.
+fn merge_metadata(into: &mut pb::OpMetadata, md: &Metadata) {
+    into.ignore_cache |= md.ignore_cache;
+    for (k, v) in &md.description {
+        into.description.insert(k.clone(), v.clone());
+    }
+    for c in &md.caps {
+        into.caps.insert(c.clone(), true);
+    }
+    if let Some(g) = &md.progress_group {
+        into.progress_group = Some(g.clone());
+    }
+}
+
+/// Every op object reachable from `root` (by identity: equal ops built twice are both
+/// listed), each once, inputs before the ops that use them, in Go's recursive visiting order.
 /// Iterative, so a chain of tens of thousands of ops cannot overflow the stack.
-fn post_order(root: &Arc<OpNode>) -> Vec<Arc<OpNode>> {
-    let mut seen: HashSet<&str> = HashSet::new();
+fn post_order(root: &Arc<OpNode>) -> Vec<&OpNode> {
+    let mut seen: HashSet<*const OpNode> = HashSet::new();
     let mut order = Vec::new();
     // (node, next input to visit)
-    let mut stack: Vec<(&Arc<OpNode>, usize)> = vec![(root, 0)];
-    seen.insert(&root.digest);
+    let mut stack: Vec<(&OpNode, usize)> = vec![(root, 0)];
+    seen.insert(Arc::as_ptr(root));
     while let Some((node, next)) = stack.pop() {
-        if let Some(input) = node.inputs.get(next) {
+        if let Some(input) = node.visit_inputs().get(next) {
             stack.push((node, next + 1));
-            if seen.insert(&input.node.digest) {
+            if seen.insert(Arc::as_ptr(&input.node)) {
                 stack.push((&input.node, 0));
             }
         } else {
-            order.push(Arc::clone(node));
+            order.push(node);
         }
     }
     order

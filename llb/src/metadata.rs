@@ -53,14 +53,4 @@ impl Metadata {
     pub(crate) fn add_cap(&mut self, cap: &str) {
         self.caps.insert(cap.to_string());
     }
-
-    pub(crate) fn to_pb(&self) -> pb::OpMetadata {
-        pb::OpMetadata {
-            ignore_cache: self.ignore_cache,
-            description: self.description.clone(),
-            export_cache: None,
-            caps: self.caps.iter().map(|c| (c.clone(), true)).collect(),
-            progress_group: self.progress_group.clone(),
-        }
-    }
 }

@@ -13,27 +13,69 @@ use crate::metadata::Metadata;
 pub(crate) struct OpNode {
     pub(crate) bytes: Vec<u8>,
     pub(crate) digest: String,
+    /// The inputs written in the op.
     pub(crate) inputs: Vec<Output>,
+    /// The outputs Go's `Vertex.Inputs()` lists, in its order, when they are not `inputs`:
+    /// marshalling visits these, so equal ops built twice are both visited (their metadata
+    /// merged) and ops are listed in the reference's order.
+    pub(crate) visit: Vec<Output>,
     pub(crate) metadata: Metadata,
 }
 
 impl OpNode {
     /// Encodes `op` with `inputs` filled in as its `Input`s and computes its digest.
-    pub(crate) fn new(mut op: pb::Op, inputs: Vec<Output>, metadata: Metadata) -> Arc<Self> {
-        op.inputs = inputs.iter().map(Output::to_input).collect();
-        let bytes = op.encode_to_vec();
-        let digest = digest_of(&bytes);
-        Arc::new(OpNode { bytes, digest, inputs, metadata })
+    pub(crate) fn new(op: pb::Op, inputs: Vec<Output>, metadata: Metadata) -> Arc<Self> {
+        OpNode::with_visit(op, inputs, Vec::new(), metadata)
     }
+
+    /// `new`, with the outputs marshalling visits when they differ from `inputs`.
+    pub(crate) fn with_visit(mut op: pb::Op, inputs: Vec<Output>, visit: Vec<Output>, metadata: Metadata) -> Arc<Self> {
+        op.inputs = inputs.iter().map(Output::to_input).collect();
+        let bytes = encode_op(op);
+        let digest = digest_of(&bytes);
+        let visit = if same_objects(&visit, &inputs) { Vec::new() } else { visit };
+        Arc::new(OpNode { bytes, digest, inputs, visit, metadata })
+    }
+
+    /// The inputs in the order marshalling visits them.
+    pub(crate) fn visit_inputs(&self) -> &[Output] {
+        if self.visit.is_empty() {
+            &self.inputs
+        } else {
+            &self.visit
+        }
+    }
+}
+
+fn same_objects(a: &[Output], b: &[Output]) -> bool {
+    a.is_empty() || (a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.is(y)))
+}
+
+/// Encodes an op byte for byte as BuildKit's Go client does (`proto.MarshalOptions{Deterministic:
+/// true}`), so equal ops get equal digests and share BuildKit's cache with the Go frontend.
+/// Go's protobuf writes the plain fields by number and oneof fields after them ("legacy field
+/// order"): `inputs`, `platform`, `constraints`, then the `op` oneof. prost would write the
+/// oneof at its field number, between `inputs` and `platform`. Nested messages need nothing:
+/// their oneofs (`FileAction.action`, `UserOpt.user`) already have the highest numbers.
+pub(crate) fn encode_op(mut op: pb::Op) -> Vec<u8> {
+    let body = op.op.take();
+    let mut buf = Vec::with_capacity(op.encoded_len() + body.as_ref().map_or(0, pb::op::Op::encoded_len));
+    op.encode_raw(&mut buf);
+    if let Some(body) = &body {
+        body.encode(&mut buf);
+    }
+    buf
 }
 
 // Dropping a long chain of ops recursively would overflow the stack: unlink it iteratively.
 impl Drop for OpNode {
     fn drop(&mut self) {
         let mut pending: Vec<Output> = std::mem::take(&mut self.inputs);
+        pending.append(&mut self.visit);
         while let Some(out) = pending.pop() {
             if let Ok(mut node) = Arc::try_unwrap(out.node) {
                 pending.append(&mut node.inputs);
+                pending.append(&mut node.visit);
             }
         }
     }
@@ -51,8 +93,14 @@ impl Output {
         pb::Input { digest: self.node.digest.clone(), index: self.index }
     }
 
+    /// The same output of equal ops (what an op's inputs are told apart by).
     fn same(&self, other: &Output) -> bool {
         self.index == other.index && self.node.digest == other.node.digest
+    }
+
+    /// The same output of the same op object (what Go's `Output` interface values compare).
+    pub(crate) fn is(&self, other: &Output) -> bool {
+        self.index == other.index && Arc::ptr_eq(&self.node, &other.node)
     }
 }
 
@@ -93,7 +141,10 @@ impl State {
 /// Collects the distinct inputs of one op and gives each state its input index (-1 for scratch).
 #[derive(Default)]
 pub(crate) struct InputSet {
+    /// Distinct by digest and output index, as the op lists them.
     pub(crate) inputs: Vec<Output>,
+    /// Every distinct output object added, in order: Go's `Vertex.Inputs()` for execs.
+    pub(crate) objects: Vec<Output>,
 }
 
 pub(crate) const EMPTY_INPUT: i64 = -1;
@@ -101,6 +152,9 @@ pub(crate) const EMPTY_INPUT: i64 = -1;
 impl InputSet {
     pub(crate) fn add(&mut self, state: &State) -> i64 {
         let Some(out) = &state.output else { return EMPTY_INPUT };
+        if !self.objects.iter().any(|o| o.is(out)) {
+            self.objects.push(out.clone());
+        }
         if let Some(i) = self.inputs.iter().position(|o| o.same(out)) {
             return i as i64;
         }
