@@ -7,7 +7,7 @@ use buildkit_proto::pb;
 use prost::Message;
 
 use crate::marshal::digest_of;
-use crate::metadata::Metadata;
+use crate::metadata::{Metadata, OpMetadata};
 
 #[derive(Debug)]
 pub(crate) struct OpNode {
@@ -19,7 +19,7 @@ pub(crate) struct OpNode {
     /// marshalling visits these, so equal ops built twice are both visited (their metadata
     /// merged) and ops are listed in the reference's order.
     pub(crate) visit: Vec<Output>,
-    pub(crate) metadata: Metadata,
+    pub(crate) metadata: OpMetadata,
 }
 
 impl OpNode {
@@ -34,7 +34,7 @@ impl OpNode {
         let bytes = encode_op(op);
         let digest = digest_of(&bytes);
         let visit = if same_objects(&visit, &inputs) { Vec::new() } else { visit };
-        Arc::new(OpNode { bytes, digest, inputs, visit, metadata })
+        Arc::new(OpNode { bytes, digest, inputs, visit, metadata: metadata.into() })
     }
 
     /// The inputs in the order marshalling visits them.

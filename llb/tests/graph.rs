@@ -166,3 +166,24 @@ fn copy_sources_are_listed_last_action_first() {
     let inputs: Vec<&str> = file.inputs.iter().map(|i| i.digest.as_str()).collect();
     assert_eq!(inputs, vec![busybox().digest().unwrap(), a.digest().unwrap(), b.digest().unwrap()], "but the op's inputs are in action order");
 }
+
+#[test]
+fn a_written_definition_is_the_marshalled_one_encoded() {
+    let file = |name: &str| std::sync::Arc::new(buildkit_llb::SourceFile { filename: name.into(), data: b"FROM a\n".to_vec(), language: "Dockerfile".into() });
+    let (f1, f2, f1_again) = (file("Dockerfile"), file("other"), file("Dockerfile"));
+    let at = |f: &std::sync::Arc<buildkit_llb::SourceFile>, line| Some(buildkit_llb::SourceLocation::new(f.clone(), line, line));
+    let mut md = Metadata::named("one").with_location(at(&f1, 1));
+    md.ignore_cache = true;
+    md.progress_group = Some(pb::ProgressGroup { id: "g".into(), name: "group".into(), weak: true });
+    let a = State::image("docker.io/library/busybox:latest", ImageOptions { metadata: md, ..Default::default() });
+    let b = State::image("docker.io/library/busybox:latest", ImageOptions { metadata: Metadata::named("two").with_location(at(&f2, 2)), ..Default::default() });
+    let mut e = Exec::new(a, vec!["true".into()]);
+    e.mounts.push(Mount { readonly: true, ..Mount::bind("/b", b) });
+    e.metadata = Metadata::named("run").with_location(at(&f1_again, 3));
+    let out = e.run().root().file(FileActions::new().mkdir("/x", 0o755, Default::default()), Metadata::default());
+    for st in [out, busybox(), State::scratch()] {
+        let mut written = Vec::new();
+        st.write_definition(&mut written).unwrap();
+        assert_eq!(written, st.marshal().unwrap().encode_to_vec());
+    }
+}

@@ -172,8 +172,8 @@ impl<'a> Conversion<'a> {
     pub fn lower(&self, images: &ResolvedImages) -> Result<Converted, ConvertError> {
         // The build context's followpaths depend on what every COPY reads, known only after a
         // first pass; the second pass builds with the filtered context.
-        let first = self.lower_pass(images, None)?;
-        let paths = first.context_paths;
+        // (The first pass's graph is dropped before the second is built: it would double the peak memory.)
+        let paths = self.lower_pass(images, None)?.context_paths;
         let pass = self.lower_pass(images, Some(paths))?;
         Ok(pass.converted)
     }
