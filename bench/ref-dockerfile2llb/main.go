@@ -4,7 +4,7 @@
 // so the benchmark compares conversion and nothing else. BuildKit's examples/dockerfile2llb
 // uses a registry resolver instead, which would time the network.
 //
-// Usage: ref-dockerfile2llb [-target STAGE] [-n N] [-cpuprofile OUT] FILE > definition.pb
+// Usage: ref-dockerfile2llb [-target STAGE] [-platform P] [-build-arg K=V]... [-n N] [-cpuprofile OUT] FILE > definition.pb
 // -n repeats the conversion N times in one process (the last definition is written), for
 // profiling and for warm per-conversion timings.
 package main
@@ -17,6 +17,9 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strings"
+
+	"github.com/containerd/platforms"
 
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/client/llb/sourceresolver"
@@ -24,6 +27,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/pb"
 	digest "github.com/opencontainers/go-digest"
+	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // offlineResolver answers every image with one layer and an empty config, the image our
@@ -47,13 +51,25 @@ func (offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt sou
 	return ref, "", cfg, err
 }
 
+type buildArgs map[string]string
+
+func (a buildArgs) String() string { return fmt.Sprint(map[string]string(a)) }
+func (a buildArgs) Set(v string) error {
+	k, val, _ := strings.Cut(v, "=")
+	a[k] = val
+	return nil
+}
+
 func main() {
+	args := buildArgs{}
 	target := flag.String("target", "", "target stage")
+	platform := flag.String("platform", "", "target platform")
+	flag.Var(args, "build-arg", "K=V, repeatable")
 	n := flag.Int("n", 1, "convert N times")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: ref-dockerfile2llb [-target STAGE] [-n N] FILE")
+		fmt.Fprintln(os.Stderr, "usage: ref-dockerfile2llb [-target STAGE] [-platform P] [-build-arg K=V]... [-n N] [-cpuprofile OUT] FILE")
 		os.Exit(2)
 	}
 	if *cpuprofile != "" {
@@ -67,14 +83,23 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(flag.Arg(0), *target, *n); err != nil {
+	cfg := dockerui.Config{Target: *target, BuildArgs: args}
+	if *platform != "" {
+		p, err := platforms.Parse(*platform)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(2)
+		}
+		cfg.TargetPlatforms = []ocispecs.Platform{p}
+	}
+	if err := run(flag.Arg(0), cfg, *n); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
 }
 
-func run(file, target string, n int) error {
+func run(file string, cfg dockerui.Config, n int) error {
 	dt, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -88,7 +113,7 @@ func run(file, target string, n int) error {
 			LLBCaps:      &caps,
 			// Ops carry their Dockerfile lines, as in a real build (and as ours do).
 			SourceMap: llb.NewSourceMap(nil, file, "Dockerfile", dt),
-			Config:    dockerui.Config{Target: target},
+			Config:    cfg,
 		})
 		if err != nil {
 			return err

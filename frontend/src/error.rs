@@ -10,6 +10,9 @@ use crate::syntax::Location;
 
 /// gRPC's `Unknown`, what BuildKit uses for build errors.
 const CODE_UNKNOWN: i32 = 2;
+/// gRPC's `Unimplemented`, for a capability this frontend lacks (as the reference reports it).
+const CODE_UNIMPLEMENTED: i32 = 12;
+const SOURCE_TYPE_URL: &str = "type.googleapis.com/errdefs.Source";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -31,7 +34,7 @@ impl LocatedError {
                 info: Some(pb::SourceInfo { filename: filename.to_string(), data: data.to_vec(), definition: None, language: "Dockerfile".into() }),
                 ranges: vec![line_range(loc)],
             };
-            details.push(prost_types::Any { type_url: "type.googleapis.com/errdefs.Source".into(), value: detail.encode_to_vec() });
+            details.push(prost_types::Any { type_url: SOURCE_TYPE_URL.into(), value: detail.encode_to_vec() });
         }
         Status { code: CODE_UNKNOWN, message: self.message.clone(), details }
     }
@@ -63,6 +66,36 @@ pub fn plain_status(message: &str) -> Status {
     Status { code: CODE_UNKNOWN, message: message.to_string(), details: Vec::new() }
 }
 
+/// "unsupported frontend capability NAME", coded like the reference's.
+pub fn unimplemented_status(message: &str) -> Status {
+    Status { code: CODE_UNIMPLEMENTED, message: message.to_string(), details: Vec::new() }
+}
+
+/// The full status of a daemon error, with its typed details (the `errdefs.Source` of a failed
+/// RUN, the exec's exit code, the vertex): passed back unchanged so buildctl and buildx can
+/// show the Dockerfile lines. gRPC carries them encoded as a `google.rpc.Status`.
+pub fn status_from_grpc(s: &tonic::Status) -> Status {
+    match Status::decode(s.details()) {
+        Ok(st) if !s.details().is_empty() => Status { code: s.code() as i32, message: s.message().to_string(), details: st.details },
+        _ => Status { code: s.code() as i32, message: s.message().to_string(), details: Vec::new() },
+    }
+}
+
+/// Whether a status already points into a source file (then the reference adds no location).
+pub fn has_source(s: &Status) -> bool {
+    s.details.iter().any(|d| d.type_url == SOURCE_TYPE_URL)
+}
+
+/// Adds an `errdefs.Source` for these lines to a status (the reference's `wrapSource`).
+pub fn with_source(mut s: Status, filename: &str, data: &[u8], loc: Location) -> Status {
+    let detail = errdefs::Source {
+        info: Some(pb::SourceInfo { filename: filename.to_string(), data: data.to_vec(), definition: None, language: "Dockerfile".into() }),
+        ranges: vec![line_range(loc)],
+    };
+    s.details.push(prost_types::Any { type_url: SOURCE_TYPE_URL.into(), value: detail.encode_to_vec() });
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +108,18 @@ mod tests {
         let src = errdefs::Source::decode(s.details[0].value.as_slice()).unwrap();
         assert_eq!(src.ranges[0].start.as_ref().unwrap().line, 2);
         assert_eq!(src.info.unwrap().filename, "Dockerfile");
+    }
+
+    #[test]
+    fn grpc_details_are_kept() {
+        let inner = LocatedError::new("process did not complete", Some(Location { start_line: 3, end_line: 3 })).to_status("Dockerfile", Some(b"a\nb\nRUN false\n"));
+        let grpc = tonic::Status::with_details(tonic::Code::Unknown, "process did not complete", inner.encode_to_vec().into());
+        let s = status_from_grpc(&grpc);
+        assert!(has_source(&s));
+        assert_eq!(s.message, "process did not complete");
+        assert!(!has_source(&status_from_grpc(&tonic::Status::unknown("x"))));
+        let added = with_source(plain_status("x"), "Dockerfile", b"FROM a\n", Location { start_line: 1, end_line: 1 });
+        assert!(has_source(&added));
     }
 
     #[test]

@@ -93,13 +93,14 @@ fn is_zero(v: &i64) -> bool {
 pub struct RootFs {
     #[serde(rename = "type")]
     pub kind: String,
+    /// None (JSON null) for an image with no layers yet, as Go marshals a nil slice.
     #[serde(default)]
-    pub diff_ids: Vec<String>,
+    pub diff_ids: Option<Vec<String>>,
 }
 
 impl Default for RootFs {
     fn default() -> Self {
-        RootFs { kind: "layers".into(), diff_ids: Vec::new() }
+        RootFs { kind: "layers".into(), diff_ids: None }
     }
 }
 

@@ -6,7 +6,7 @@ use buildkit_proto::pb;
 
 use crate::metadata::Metadata;
 use crate::platform::Platform;
-use crate::state::{base_op, InputSet, OpNode, State};
+use crate::state::{base_op, InputSet, OpNode, State, EMPTY_INPUT};
 
 pub use pb::CacheSharingOpt as CacheSharing;
 pub use pb::NetMode;
@@ -64,6 +64,8 @@ pub struct Exec {
     pub secret_env: Vec<SecretEnv>,
     pub network: NetMode,
     pub security: SecurityMode,
+    /// CDI devices (`RUN --device`).
+    pub cdi_devices: Vec<pb::CdiDevice>,
     pub platform: Option<Platform>,
     pub metadata: Metadata,
 }
@@ -96,13 +98,14 @@ impl Exec {
             secret_env: Vec::new(),
             network: NetMode::Unset,
             security: SecurityMode::Sandbox,
+            cdi_devices: Vec::new(),
             platform: None,
             metadata: Metadata::default(),
         }
     }
 
     pub fn run(self) -> ExecOutputs {
-        let Exec { root, mut meta, mut mounts, secrets, mut ssh, secret_env, network, security, platform, mut metadata } = self;
+        let Exec { root, mut meta, mut mounts, secrets, mut ssh, secret_env, network, security, cdi_devices, platform, mut metadata } = self;
         mounts.push(Mount::bind("/", root));
         mounts.sort_by(|a, b| a.target.cmp(&b.target));
 
@@ -125,14 +128,15 @@ impl Exec {
         if security == SecurityMode::Insecure {
             metadata.add_cap("exec.meta.security");
         }
-        if !meta.extra_hosts.is_empty() {
-            metadata.add_cap("exec.meta.network");
+        // As in BuildKit's client, extra hosts and a cgroup parent need no cap of their own.
+        if meta.proxy_env.is_some() {
+            metadata.add_cap("exec.meta.proxyenv");
         }
         if !meta.ulimit.is_empty() {
             metadata.add_cap("exec.meta.ulimit");
         }
-        if !meta.cgroup_parent.is_empty() {
-            metadata.add_cap("exec.meta.cgroup.parent");
+        if !cdi_devices.is_empty() {
+            metadata.add_cap("exec.meta.cdi");
         }
         if !meta.valid_exit_codes.is_empty() {
             metadata.add_cap("exec.validexitcode");
@@ -179,12 +183,12 @@ impl Exec {
             };
             pb_mounts.push(pm);
         }
-        // Secret and ssh mounts take no input and give no output; BuildKit leaves both fields at zero.
+        // Secret and ssh mounts take no input (-1) and give no output; BuildKit leaves the output at zero.
         if !secrets.is_empty() {
             metadata.add_cap("exec.mount.secret");
         }
         for s in &secrets {
-            let mut pm = pb::Mount { dest: s.target.clone(), ..Default::default() };
+            let mut pm = pb::Mount { input: EMPTY_INPUT, dest: s.target.clone(), ..Default::default() };
             pm.set_mount_type(pb::MountType::Secret);
             pm.secret_opt = Some(pb::SecretOpt { id: s.id.clone(), uid: s.uid, gid: s.gid, mode: s.mode, optional: s.optional });
             pb_mounts.push(pm);
@@ -193,7 +197,7 @@ impl Exec {
             metadata.add_cap("exec.mount.ssh");
         }
         for s in &ssh {
-            let mut pm = pb::Mount { dest: s.target.clone(), ..Default::default() };
+            let mut pm = pb::Mount { input: EMPTY_INPUT, dest: s.target.clone(), ..Default::default() };
             pm.set_mount_type(pb::MountType::Ssh);
             pm.ssh_opt = Some(pb::SshOpt { id: s.id.clone(), uid: s.uid, gid: s.gid, mode: s.mode, optional: s.optional });
             pb_mounts.push(pm);
@@ -211,7 +215,7 @@ impl Exec {
             network: network as i32,
             security: security as i32,
             secretenv: secret_env.iter().map(|s| pb::SecretEnv { id: s.id.clone(), name: s.name.clone(), optional: s.optional }).collect(),
-            cdi_devices: Vec::new(),
+            cdi_devices,
         }));
         let node = OpNode::with_visit(op, inputs.inputs, inputs.objects, metadata);
         let root = outputs.iter().find(|(t, _)| t == "/").map(|&(_, i)| State::from_node(node.clone(), i)).unwrap_or_default();

@@ -143,7 +143,9 @@ impl State {
             let input = if i == 0 { base } else { n_inputs + i as i64 - 1 };
             let (secondary, pb_action) = match action {
                 Action::Copy { src, dest, opts, .. } => {
-                    caps_for_copy(&opts, &mut metadata);
+                    // BuildKit's client adds these caps too late to take effect (its FileOp.Marshal
+                    // reads the actions before collecting them), so the reference never sends them;
+                    // neither do we, for byte-identical definitions.
                     (sources[i], pb::file_action::Action::Copy(copy_action(&src, &dest, opts, base)))
                 }
                 Action::Mkdir { path, mode, opts } => (
@@ -202,21 +204,6 @@ impl State {
         let mut op = base_op(None);
         op.op = Some(pb::op::Op::File(pb::FileOp { actions: pb_actions }));
         State::from_node(OpNode::with_visit(op, inputs.inputs, visit, metadata), 0)
-    }
-}
-
-fn caps_for_copy(opts: &CopyOptions, md: &mut Metadata) {
-    if !opts.include_patterns.is_empty() || !opts.exclude_patterns.is_empty() {
-        md.add_cap("file.copy.includeexcludepatterns");
-    }
-    if !opts.required_paths.is_empty() {
-        md.add_cap("file.copy.requiredpaths");
-    }
-    if opts.always_replace_existing_dest_paths {
-        md.add_cap("file.copy.alwaysreplaceexistingdestpaths");
-    }
-    if opts.mode_str.is_some() {
-        md.add_cap("file.copy.modestring");
     }
 }
 

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! Graph-level behaviour of the builder: op order, input sharing, output numbering, determinism.
 
 use buildkit_llb::pb::{self, op::Op as OpKind};

@@ -9,8 +9,8 @@ set -euo pipefail
 
 status_file="${1:?usage: deps.sh STATUS_FILE}"
 
-apt_install runc docker-registry busybox-static curl ca-certificates python3 \
-    || die "could not install the Debian packages runc docker-registry busybox-static curl"
+apt_install runc docker-registry busybox-static curl ca-certificates python3 openssh-client \
+    || die "could not install the Debian packages runc docker-registry busybox-static curl openssh-client"
 command -v runc >/dev/null || die "runc not on PATH after install"
 
 busybox_amd64=/bin/busybox

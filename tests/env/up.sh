@@ -85,6 +85,8 @@ done
 mkdir -p "$RUN_DIR/buildkit-root"
 cat >"$RUN_DIR/buildkitd.toml" <<EOF
 root = "$RUN_DIR/buildkit-root"
+# RUN --network=host and --security=insecure, for builds that ask with --allow.
+insecure-entitlements = ["network.host", "security.insecure"]
 
 [grpc]
   address = ["unix://$SOCK"]

@@ -392,6 +392,8 @@ pub struct Build<'a> {
     ctx: &'a Context,
     frontend: Frontend,
     opts: Vec<String>,
+    /// Other `buildctl build` arguments (`--secret`, `--ssh`, `--allow`).
+    extra_args: Vec<String>,
     output: Output,
     timeout: Duration,
 }
@@ -402,6 +404,7 @@ impl<'a> Build<'a> {
             ctx,
             frontend: Frontend::under_test(),
             opts: Vec::new(),
+            extra_args: Vec::new(),
             output: Output::None,
             timeout: BUILD_TIMEOUT,
         }
@@ -425,6 +428,24 @@ impl<'a> Build<'a> {
 
     pub fn build_arg(self, name: &str, value: &str) -> Self {
         self.opt(&format!("build-arg:{name}"), value)
+    }
+
+    /// `--secret SPEC` (e.g. `id=mysecret,src=FILE`): a secret the build may mount.
+    pub fn secret(mut self, spec: &str) -> Self {
+        self.extra_args.extend(["--secret".into(), spec.into()]);
+        self
+    }
+
+    /// `--ssh SPEC` (e.g. `default=SOCKET`): an ssh agent socket the build may mount.
+    pub fn ssh(mut self, spec: &str) -> Self {
+        self.extra_args.extend(["--ssh".into(), spec.into()]);
+        self
+    }
+
+    /// `--allow ENTITLEMENT` (`network.host`, `security.insecure`).
+    pub fn allow(mut self, entitlement: &str) -> Self {
+        self.extra_args.extend(["--allow".into(), entitlement.into()]);
+        self
     }
 
     /// Export the result to a fresh local directory (`BuildResult::out_dir`).
@@ -468,6 +489,7 @@ impl<'a> Build<'a> {
         for o in &self.opts {
             args.extend(["--opt".into(), o.clone()]);
         }
+        args.extend(self.extra_args.iter().cloned());
         match &self.output {
             Output::None => {}
             Output::Local(dir) => args.extend([

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use buildkit_llb::{digest_of, Chown, CopyOptions, FileActions, HttpOptions, LocalOptions, Metadata, MkfileOptions, State, UserSpec};
 
 use super::dispatch::{source_location, StageState};
+use super::gitref::{git_source, parse_git_ref, GitRefParse, GitSourceOptions};
 use super::stages::Conversion;
 use super::{ConvertError, ConvertOptions};
 use crate::instructions::{AddCommand, Command, CopyCommand, SourceContent};
@@ -23,6 +24,7 @@ pub(super) struct CopySpec<'a> {
     pub excludes: &'a [String],
     pub checksum: Option<&'a str>,
     pub unpack: Option<bool>,
+    pub keep_git_dir: Option<bool>,
 }
 
 impl<'a> CopySpec<'a> {
@@ -39,6 +41,7 @@ impl<'a> CopySpec<'a> {
             excludes: &c.exclude_patterns,
             checksum: None,
             unpack: None,
+            keep_git_dir: None,
         }
     }
 
@@ -55,6 +58,7 @@ impl<'a> CopySpec<'a> {
             excludes: &a.exclude_patterns,
             checksum: a.checksum.as_deref(),
             unpack: a.unpack,
+            keep_git_dir: a.keep_git_dir,
         }
     }
 }
@@ -62,6 +66,9 @@ impl<'a> CopySpec<'a> {
 /// The build context: the client's `context` directory, filtered by `.dockerignore` and,
 /// once known, by the paths COPY and ADD read.
 pub(super) fn build_context(opts: &ConvertOptions, paths: Option<&BTreeSet<String>>) -> State {
+    if let Some(remote) = &opts.main_context {
+        return remote.clone();
+    }
     let follow_paths = match paths {
         Some(p) if !p.contains("/") => p.iter().map(|p| p.trim_start_matches('/').to_string()).filter(|p| !p.is_empty()).collect(),
         _ => Vec::new(),
@@ -99,21 +106,51 @@ fn chown_by_name(c: &Chown) -> bool {
 /// `--chmod`: octal (≤ 07777) or symbolic (`u+x,g-w`), with the reference's errors.
 fn parse_chmod(v: &str) -> Result<(Option<u32>, Option<String>), ConvertError> {
     let non_octal = || ConvertError::new(format!("invalid chmod parameter: '{v}'. it should be octal string and between 0 and 07777"));
-    if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()) {
-        return match u32::from_str_radix(v, 8) {
-            Ok(m) if m <= 0o7777 => Ok((Some(m), None)),
-            _ => Err(non_octal()),
-        };
+    if let Ok(m) = u32::from_str_radix(v, 8) {
+        // Go's ParseUint takes no sign; from_str_radix takes a leading '+'.
+        if !v.starts_with('+') {
+            return if m <= 0o7777 { Ok((Some(m), None)) } else { Err(non_octal()) };
+        }
     }
-    let valid_clause = |c: &str| {
-        let who_end = c.find(|ch: char| !"ugoa".contains(ch)).unwrap_or(c.len());
-        let rest = &c[who_end..];
-        !rest.is_empty() && rest.split_inclusive(['+', '-', '=']).count() > 0 && rest.starts_with(['+', '-', '=']) && rest.chars().all(|ch| "+-=rwxXstugo".contains(ch))
-    };
-    if v.split(',').all(valid_clause) {
+    if v.starts_with(|c: char| c.is_ascii_digit()) {
+        // dchapes-mode parses it as a number and fails with strconv's error.
+        return Err(non_octal());
+    }
+    if valid_symbolic_mode(v) {
         Ok((None, Some(v.to_string())))
     } else {
-        Err(ConvertError::new(format!("invalid chmod parameter: '{v}'")))
+        Err(ConvertError::new("invalid syntax"))
+    }
+}
+
+/// The grammar dchapes-mode's `Parse` accepts: clauses `[ugoa]*(op[rwxXstugo]*)+` joined by `,`,
+/// op one of `+-=`.
+fn valid_symbolic_mode(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    loop {
+        while i < b.len() && b"augo".contains(&b[i]) {
+            i += 1;
+        }
+        if i >= b.len() {
+            return false;
+        }
+        loop {
+            if !b"+-=".contains(&b[i]) {
+                return false;
+            }
+            i += 1;
+            while i < b.len() && b"rstwXxugo".contains(&b[i]) {
+                i += 1;
+            }
+            if i >= b.len() {
+                return true;
+            }
+            if b[i] == b',' {
+                break;
+            }
+        }
+        i += 1;
     }
 }
 
@@ -121,8 +158,9 @@ fn is_http(src: &str) -> bool {
     (src.starts_with("http://") || src.starts_with("https://")) && !is_git(src)
 }
 
+/// A git URL by the reference's rules (also `github.com/…`, which ADD still copies as a path).
 fn is_git(src: &str) -> bool {
-    src.starts_with("git@") || src.starts_with("git://") || src.ends_with(".git") || src.contains(".git#") || src.starts_with("ssh://")
+    matches!(parse_git_ref(src), GitRefParse::Git(_))
 }
 
 /// The destination inside the stage: relative to WORKDIR, keeping a trailing `/` (or `/.`).
@@ -215,19 +253,56 @@ pub(super) fn dispatch_copy(
     for src in &sources {
         history.push(' ');
         history.push_str(src);
-        if is_git(src) && (src.starts_with("git@") || src.contains("://")) {
-            return Err(ConvertError::new(if spec.is_add { "ADD from a git repository is not supported by this frontend yet".to_string() } else { "source can't be a git ref for COPY".to_string() }));
+        let git = match parse_git_ref(src) {
+            GitRefParse::Invalid(e) => return Err(ConvertError::new(e)),
+            GitRefParse::Git(g) if !g.indistinguishable_from_local => Some(g),
+            _ => None,
+        };
+        if let Some(g) = git {
+            if !spec.is_add {
+                return Err(ConvertError::new("source can't be a git ref for COPY"));
+            }
+            let keep = match (spec.keep_git_dir, g.keep_git_dir) {
+                (Some(a), Some(b)) if a != b => return Err(ConvertError::new("inconsistent keep-git-dir configuration")),
+                (a, b) => b.or(a).unwrap_or(false),
+            };
+            let mut sum = checksum.clone().unwrap_or_default();
+            if !sum.is_empty() && !g.checksum.is_empty() && sum != g.checksum {
+                return Err(ConvertError::new(format!("checksum mismatch \"{sum}\" != \"{}\"", g.checksum)));
+            }
+            if !g.checksum.is_empty() {
+                sum = g.checksum.clone();
+            }
+            let opts = GitSourceOptions {
+                reference: g.reference.clone(),
+                sub_dir: g.sub_dir.clone(),
+                keep_git_dir: keep,
+                checksum: sum,
+                skip_submodules: g.submodules == Some(false),
+                fetch_by_commit: g.fetch_by_commit,
+                advice: conv.opts.git_advice,
+            };
+            let repo = git_source(&g.remote, &opts, Metadata::named(pg_name.clone()));
+            let copy = CopyOptions { owner: owner.clone(), mode, mode_str: mode_str.clone(), exclude_patterns: spec.excludes.to_vec(), create_dest_path: true, ..Default::default() };
+            actions = actions.copy(repo, "/", dest.clone(), copy);
+            // The reference records every ADD source not starting with http(s):// as a context path.
+            if !src.starts_with("http://") && !src.starts_with("https://") {
+                context_paths.insert(buildkit_llb::clean_path(&format!("/{src}")));
+            }
+            continue;
         }
         if is_http(src) {
             if !spec.is_add {
                 return Err(ConvertError::new("source can't be a URL for COPY"));
             }
             let filename = url_filename(src);
+            let checksum = checksum.as_deref().map(parse_digest).transpose()?;
             let mut md = Metadata::named(pg_name.clone());
-            md.description.insert("com.docker.dockerfile.v1.command".into(), cmd.original.trim().to_string());
-            let http = State::http(src, HttpOptions { checksum: checksum.clone(), filename: Some(filename.clone()), metadata: md, ..Default::default() });
+            // The reference describes the download with its (unprintable) sources: an empty command.
+            md.description.insert("com.docker.dockerfile.v1.command".into(), String::new());
+            let http = State::http(src, HttpOptions { checksum, filename: Some(filename.clone()), metadata: md, ..Default::default() });
             let opts = CopyOptions { attempt_unpack: spec.unpack.unwrap_or(false), ..base_opts.clone() };
-            actions = actions.copy(http, format!("/{filename}"), dest.clone(), opts);
+            actions = actions.copy(http, filename, dest.clone(), opts);
             continue;
         }
         let (mut src_path, mut include, mut required) = (src.clone(), Vec::new(), Vec::new());
@@ -273,7 +348,8 @@ pub(super) fn dispatch_copy(
     history.push(' ');
     history.push_str(&dest_word);
 
-    let mut md = st.op_metadata(conv, pg_name.clone(), cmd);
+    let mut md = st.file_metadata(conv, pg_name.clone(), cmd);
+    md.ignore_cache = st.ignore_cache;
     if spec.link && chmod.is_none() {
         // --link: the copy is its own layer on scratch, merged on top, so it survives base changes.
         let group = buildkit_proto::pb::ProgressGroup { id: digest_of(format!("{pg_name}{:?}", cmd.location).as_bytes()), name: pg_name.clone(), weak: true };
@@ -282,7 +358,6 @@ pub(super) fn dispatch_copy(
         st.cmd_index -= 1;
         let link_name = st.step_name(conv, &format!("LINK {shown}"));
         let mut merge_md = Metadata::named(link_name).with_location(source_location(conv, cmd.location));
-        merge_md.description.insert("com.docker.dockerfile.v1.command".into(), cmd.original.trim().to_string());
         merge_md.ignore_cache = st.ignore_cache;
         merge_md.progress_group = Some(buildkit_proto::pb::ProgressGroup { weak: false, ..group });
         st.fs = buildkit_llb::merge(&[st.fs.clone(), layer], merge_md);
@@ -293,15 +368,60 @@ pub(super) fn dispatch_copy(
     Ok(())
 }
 
-/// The file name an ADD of a URL gets: the last path segment, else `__unnamed__`.
+/// The file name an ADD of a URL gets: Go's `path.Base` of the URL's (unescaped) path, or
+/// `__unnamed__` when that is `.` or `/`.
 fn url_filename(url: &str) -> String {
+    let unnamed = || "__unnamed__".to_string();
     let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = after_scheme.split(['?', '#']).next().unwrap_or_default();
-    let path = path.find('/').map_or("", |i| &path[i..]);
-    match path.rsplit('/').next() {
+    let without_fragment = after_scheme.split('#').next().unwrap_or_default();
+    let raw = without_fragment.split('?').next().unwrap_or_default();
+    let raw_path = raw.find('/').map_or("", |i| &raw[i..]);
+    let Some(path) = percent_decode(raw_path) else { return unnamed() };
+    let trimmed = path.trim_end_matches('/');
+    match trimmed.rsplit('/').next() {
         Some(b) if !b.is_empty() && b != "." => b.to_string(),
-        _ => "__unnamed__".to_string(),
+        _ => unnamed(),
     }
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            out.push(u8::from_str_radix(s.get(i + 1..i + 3)?, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// go-digest's `Parse` for `--checksum` of a URL, with its errors.
+fn parse_digest(d: &str) -> Result<String, ConvertError> {
+    let format = || ConvertError::new("invalid checksum digest format");
+    let i = d.find(':').filter(|&i| i > 0 && i + 1 < d.len()).ok_or_else(format)?;
+    let (alg, enc) = (&d[..i], &d[i + 1..]);
+    let len = match alg {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => {
+            let alg_ok = alg.split(['.', '+', '_', '-']).all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+            let enc_ok = enc.bytes().all(|b| b.is_ascii_alphanumeric() || b"=_-".contains(&b));
+            return Err(if alg_ok && enc_ok { ConvertError::new("unsupported digest algorithm") } else { format() });
+        }
+    };
+    if enc.len() != len {
+        return Err(ConvertError::new("invalid checksum digest length"));
+    }
+    if !enc.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Err(format());
+    }
+    Ok(d.to_string())
 }
 
 #[cfg(test)]
@@ -322,8 +442,17 @@ mod tests {
     fn chmod_values() {
         assert_eq!(parse_chmod("755").unwrap(), (Some(0o755), None));
         assert_eq!(parse_chmod("u+x,g-w").unwrap(), (None, Some("u+x,g-w".into())));
+        assert_eq!(parse_chmod("0755").unwrap(), (Some(0o755), None));
         assert!(parse_chmod("8888").unwrap_err().message.contains("octal"));
-        assert!(parse_chmod("bogus").is_err());
+        assert!(parse_chmod("17777").unwrap_err().message.contains("octal"));
+        assert!(parse_chmod("7a").unwrap_err().message.contains("octal"));
+        assert_eq!(parse_chmod("bogus").unwrap_err().message, "invalid syntax");
+        for ok in ["u+x", "+x", "u+", "a=rwx,go-w", "u+x-w", "ug=rwX", "o=u", "u+s,+t", "="] {
+            assert!(valid_symbolic_mode(ok), "{ok}");
+        }
+        for bad in ["u", "u+x,", ",u+x", "u+y", "x", "-1", "u+x,,g+w", ""] {
+            assert!(!valid_symbolic_mode(bad), "{bad}");
+        }
     }
 
     #[test]
@@ -333,9 +462,22 @@ mod tests {
     }
 
     #[test]
+    fn digests() {
+        let ok = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(parse_digest(&ok).unwrap(), ok);
+        assert_eq!(parse_digest("sha256:abc").unwrap_err().message, "invalid checksum digest length");
+        assert_eq!(parse_digest("md5:abc").unwrap_err().message, "unsupported digest algorithm");
+        assert_eq!(parse_digest("nocolon").unwrap_err().message, "invalid checksum digest format");
+        assert_eq!(parse_digest(&format!("sha256:{}", "G".repeat(64))).unwrap_err().message, "invalid checksum digest format");
+    }
+
+    #[test]
     fn url_names() {
         assert_eq!(url_filename("https://example.com/a/b.tar.gz?x=1"), "b.tar.gz");
         assert_eq!(url_filename("https://example.com/"), "__unnamed__");
         assert_eq!(url_filename("https://example.com"), "__unnamed__");
+        assert_eq!(url_filename("https://example.com/a/b/"), "b");
+        assert_eq!(url_filename("https://example.com/a%20b#frag"), "a b");
+        assert_eq!(url_filename("https://example.com/."), "__unnamed__");
     }
 }

@@ -60,16 +60,16 @@ impl StageState {
                     Some(d) if !reference.contains('@') => format!("{reference}@{d}"),
                     _ => reference.clone(),
                 };
-                let is_scratch = image.rootfs.diff_ids.is_empty() && image.history.iter().all(|h| h.empty_layer);
+                let is_scratch = image.rootfs.diff_ids.as_deref().unwrap_or_default().is_empty() && image.history.iter().all(|h| h.empty_layer);
                 let mut st = StageState::new(State::scratch(), image, Some(base_image), platform.clone());
                 st.display_name = plan.display_name.clone();
                 st.cmd_total = plan.cmd_total;
                 if !is_scratch {
                     let name = st.step_name(conv, &format!("FROM {pinned}"));
                     let mut md = Metadata::named(name).with_location(source_location(conv, plan.location));
-                    if let Some(stage) = plan.stage {
-                        md.description.insert("com.docker.dockerfile.v1.command".into(), stage.original.trim().to_string());
-                    }
+                    // An image named by COPY --from has no FROM line: the reference records an empty command.
+                    let command = plan.stage.map_or(String::new(), |stage| stage.original.trim().to_string());
+                    md.description.insert("com.docker.dockerfile.v1.command".into(), command);
                     st.fs = State::image(&pinned, ImageOptions { platform: Some(platform), resolve_mode: conv.opts.image_resolve_mode.clone(), metadata: md });
                 }
                 st
@@ -148,6 +148,12 @@ impl StageState {
         md
     }
 
+    /// Metadata for a file op (COPY, ADD, WORKDIR): the reference names and locates it but,
+    /// unlike RUN, does not record the instruction text.
+    pub fn file_metadata(&self, conv: &Conversion, name: String, cmd: &Command) -> Metadata {
+        Metadata::named(name).with_location(source_location(conv, cmd.location))
+    }
+
     /// Expands one word with the stage's environment (ENV and ARG values).
     pub fn expand(&self, lex: &Lex, word: &str) -> Result<String, ConvertError> {
         lex.process_word(word, &self.env).map_err(|e| ConvertError::new(e.to_string()))
@@ -181,6 +187,7 @@ impl StageState {
         conv: &Conversion,
         cmd: &Command,
         from: Option<&StageState>,
+        mounts: &[Option<&StageState>],
         context: &State,
         context_paths: &mut BTreeSet<String>,
     ) -> Result<(), ConvertError> {
@@ -197,7 +204,7 @@ impl StageState {
                 self.add_history(msg, false);
             }
             CommandKind::Arg(c) => self.dispatch_arg(conv, &c.args)?,
-            CommandKind::Run(run) => super::run::dispatch_run(self, conv, cmd, run)?,
+            CommandKind::Run(run) => super::run::dispatch_run(self, conv, cmd, run, mounts, context, context_paths)?,
             CommandKind::Copy(c) => super::copy::dispatch_copy(self, conv, cmd, super::copy::CopySpec::from_copy(c), from, context, context_paths)?,
             CommandKind::Add(a) => super::copy::dispatch_copy(self, conv, cmd, super::copy::CopySpec::from_add(a), None, context, context_paths)?,
             CommandKind::Workdir(c) => {
@@ -209,7 +216,8 @@ impl StageState {
                 if wd != "/" {
                     let owner = (!self.user.is_empty()).then(|| super::copy::chown_spec(&self.user));
                     let name = self.step_name(conv, &self.display_text(lex, cmd.original.trim()));
-                    let md = self.op_metadata(conv, name, cmd);
+                    // The reference's WORKDIR mkdir ignores --no-cache.
+                    let md = self.file_metadata(conv, name, cmd);
                     self.fs = self.fs.file(FileActions::new().mkdir(wd.clone(), 0o755, MkdirOptions { make_parents: true, owner, timestamp: None }), md);
                     with_layer = true;
                 }

@@ -9,12 +9,14 @@ mod copy;
 mod dispatch;
 mod env;
 mod expose;
+mod gitref;
+mod mounts;
 mod names;
 mod run;
 mod signal;
 mod stages;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use buildkit_llb::{Platform, SourceFile, State};
@@ -45,6 +47,12 @@ pub struct ConvertOptions {
     pub hostname: Option<String>,
     pub force_network_mode: Option<String>,
     pub cgroup_parent: Option<String>,
+    /// `BUILDKIT_GIT_ADVICE`: git sources print git's advice messages.
+    pub git_advice: bool,
+    /// `add-hosts`, `shm-size` and `ulimit`: applied to every RUN.
+    pub extra_hosts: Vec<crate::options::HostIp>,
+    pub shm_size: i64,
+    pub ulimits: Vec<crate::options::Ulimit>,
     /// The client session that holds the build context.
     pub session_id: Option<String>,
     pub context_local: String,
@@ -52,11 +60,23 @@ pub struct ConvertOptions {
     pub context_excludes: Vec<String>,
     /// The Dockerfile itself, so each op can point at the lines it came from.
     pub source_file: Option<Arc<SourceFile>>,
+    /// The main build context when it is not the client's local directory (a git
+    /// repository or a download: `docker build <url>`).
+    pub main_context: Option<State>,
+    /// The LLB capabilities the daemon supports (`file.base`, `mergeop`, `exec.mount.tmpfs.size`,
+    /// …), from its Ping. None (offline) means all of them.
+    pub llb_caps: Option<BTreeSet<String>>,
 }
 
 impl ConvertOptions {
     pub fn build_platform(&self) -> Platform {
         self.build_platforms.first().cloned().unwrap_or_else(Platform::host)
+    }
+
+    /// Whether the daemon supports an LLB capability (BuildKit's `solver/pb/caps.go` names).
+    /// Where the reference checks one, the converter falls back like it or fails naming it.
+    pub fn supports_cap(&self, cap: &str) -> bool {
+        self.llb_caps.as_ref().is_none_or(|caps| caps.contains(cap))
     }
 
     pub fn effective_target_platform(&self) -> Platform {

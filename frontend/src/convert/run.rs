@@ -1,59 +1,45 @@
 //! RUN: an exec op on the stage's filesystem, with the stage's environment, working
-//! directory and user, and the history entry the reference writes.
+//! directory and user, its mounts, network and security modes, the build's RUN options
+//! (proxy, extra hosts, shm size, ulimits, cgroup parent), and the history entry the
+//! reference writes (`dispatchRun` in BuildKit's convert.go).
 
-use buildkit_llb::{Exec, FileActions, Metadata, Mount, MkfileOptions, NetMode, SecurityMode, State};
+use std::collections::BTreeSet;
+
+use buildkit_llb::{pb, Exec, FileActions, Metadata, MkfileOptions, Mount, MountKind, NetMode, SecurityMode, State};
 
 use super::dispatch::StageState;
+use super::mounts::{expand_mounts, lower_mounts, mask_secret_env, MountInputs};
+use super::names::uppercase_keyword;
 use super::stages::Conversion;
 use super::ConvertError;
 use crate::instructions::{Command, NetworkMode, RunCommand, SecurityMode as InsSecurity};
-use crate::syntax::chomp_heredoc_content;
+use crate::syntax::{chomp_heredoc_content, must_parse_heredoc};
 
-pub(super) fn dispatch_run(st: &mut StageState, conv: &Conversion, cmd: &Command, run: &RunCommand) -> Result<(), ConvertError> {
-    if !run.mounts.is_empty() {
-        return Err(ConvertError::new("RUN --mount is not supported by this frontend yet"));
-    }
+pub(super) fn dispatch_run(
+    st: &mut StageState,
+    conv: &Conversion,
+    cmd: &Command,
+    run: &RunCommand,
+    mount_sources: &[Option<&StageState>],
+    context: &State,
+    context_paths: &mut BTreeSet<String>,
+) -> Result<(), ConvertError> {
+    // The mounts are expanded before anything else, as BuildKit expands commands before dispatching them.
+    let mounts = expand_mounts(st, &conv.lex, &run.mounts)?;
+
     let mut custom_name = cmd.original.trim().to_string();
-    let mut args = run.cmd.args.clone();
-    let mut extra_mounts = Vec::new();
-    if !run.cmd.files.is_empty() {
-        if args.len() != 1 || !run.cmd.prepend_shell {
-            return Err(ConvertError::new(format!("parsing produced an invalid run command: {args:?}")));
-        }
-        let first = &run.cmd.files[0];
-        if is_single_heredoc(&args[0]) {
-            let data = if first.chomp { chomp_heredoc_content(&first.data) } else { first.data.clone() };
-            if st.image.os != "windows" && data.starts_with("#!") {
-                // A script with a shebang: write it to a file and run that.
-                let script = State::scratch().file(
-                    FileActions::new().mkfile(format!("/{}", first.name), 0o755, data.into_bytes(), MkfileOptions::default()),
-                    Metadata::named("[internal] preparing inline document"),
-                );
-                extra_mounts.push(Mount { readonly: true, selector: "/".into(), ..Mount::bind("/dev/pipes/", script) });
-                args = vec![format!("/dev/pipes/{}", first.name)];
-            } else {
-                args = vec![data];
-            }
-            custom_name.push_str(&format!(" ({})", summarize_heredoc(&first.data)));
-        } else {
-            let mut b = args[0].clone();
-            for f in &run.cmd.files {
-                b.push('\n');
-                b.push_str(&f.data);
-                b.push_str(&f.name);
-            }
-            args = vec![b];
-        }
-    }
-    if run.cmd.prepend_shell {
-        args = st.with_shell(&args);
-    }
+    let (args, heredoc_mount) = command_args(st, run, &mut custom_name)?;
+
+    let cache_namespace = conv.opts.build_args.get("BUILDKIT_CACHE_MOUNT_NS").map_or("", String::as_str);
+    let inputs = MountInputs { sources: mount_sources, context, cache_namespace };
+    let lowered = lower_mounts(st, &mounts, &inputs, context_paths)?;
 
     let mut lex = conv.lex.clone();
     lex.raw_quotes = true;
     lex.raw_escapes = true;
     lex.skip_unset_env = true;
-    let shown = st.display_text(&lex, &custom_name);
+    let masked = mask_secret_env(&st.env, &mounts);
+    let shown = uppercase_keyword(&lex.process_word(&custom_name, &masked).unwrap_or(custom_name));
     let name = st.step_name(conv, &shown);
     let metadata = st.op_metadata(conv, name, cmd);
 
@@ -64,12 +50,23 @@ pub(super) fn dispatch_run(st: &mut StageState, conv: &Conversion, cmd: &Command
     if let Some(h) = &conv.opts.hostname {
         exec.meta.hostname = h.clone();
     }
+    exec.meta.proxy_env = proxy_env(&conv.opts.build_args);
+    exec.meta.extra_hosts = conv.opts.extra_hosts.iter().map(|h| pb::HostIp { host: h.host.clone(), ip: h.ip.clone() }).collect();
+    exec.meta.ulimit = conv.opts.ulimits.iter().map(|u| pb::Ulimit { name: u.name.clone(), soft: u.soft, hard: u.hard }).collect();
     if let Some(c) = &conv.opts.cgroup_parent {
         exec.meta.cgroup_parent = c.clone();
     }
-    exec.mounts = extra_mounts;
+    exec.mounts.extend(heredoc_mount);
+    exec.mounts.extend(lowered.mounts);
+    if conv.opts.shm_size > 0 {
+        exec.mounts.push(Mount { kind: MountKind::Tmpfs { size: conv.opts.shm_size }, ..Mount::bind("/dev/shm", State::scratch()) });
+    }
+    exec.secrets = lowered.secrets;
+    exec.secret_env = lowered.secret_env;
+    exec.ssh = lowered.ssh;
+    exec.cdi_devices = run.devices.iter().map(|d| pb::CdiDevice { name: d.name.clone(), optional: !d.required }).collect();
+    // `--network=default` keeps the stage's mode (the build's force-network-mode).
     exec.network = match run.network {
-        NetworkMode::Default if run.flags_used.iter().any(|f| f == "network") => NetMode::Unset,
         NetworkMode::Default => st.network,
         NetworkMode::None => NetMode::None,
         NetworkMode::Host => NetMode::Host,
@@ -82,9 +79,88 @@ pub(super) fn dispatch_run(st: &mut StageState, conv: &Conversion, cmd: &Command
     exec.metadata = metadata;
     st.fs = exec.run().root();
 
+    // Only the stage's declared ARGs show in the history: proxy values given as build args stay out.
     let created_by = format!("RUN {} # buildkit", run_command_string(&args, &st.build_args, &st.env));
     st.add_history(created_by, true);
     Ok(())
+}
+
+/// The exec's arguments: the shell form wrapped in the shell, heredocs inlined or, for a
+/// single heredoc script with a shebang, written to a file mounted at /dev/pipes/.
+fn command_args(st: &StageState, run: &RunCommand, custom_name: &mut String) -> Result<(Vec<String>, Option<Mount>), ConvertError> {
+    let mut args = run.cmd.args.clone();
+    let mut mount = None;
+    if !run.cmd.files.is_empty() {
+        if args.len() != 1 || !run.cmd.prepend_shell {
+            return Err(ConvertError::new(format!("parsing produced an invalid run command: {}", go_string_list(&args))));
+        }
+        let first = &run.cmd.files[0];
+        if must_parse_heredoc(&args[0]).is_some() {
+            let data = if first.chomp { chomp_heredoc_content(&first.data) } else { first.data.clone() };
+            if st.image.os != "windows" && data.starts_with("#!") {
+                // A script with a shebang: write it to a file and run that (any expansion is ignored, as in the reference).
+                let script = State::scratch().file(
+                    FileActions::new().mkfile(format!("/{}", first.name), 0o755, data.into_bytes(), MkfileOptions::default()),
+                    Metadata::named("[internal] preparing inline document"),
+                );
+                mount = Some(Mount { readonly: true, selector: "/".into(), ..Mount::bind("/dev/pipes/", script) });
+                args = vec![format!("/dev/pipes/{}", first.name)];
+            } else {
+                // A plain heredoc runs as the shell's command string, so shells without heredocs work too.
+                args = vec![data];
+            }
+            custom_name.push_str(&format!(" ({})", summarize_heredoc(&first.data)));
+        } else {
+            // A command with heredocs: the shell reads them itself.
+            let mut b = args[0].clone();
+            for f in &run.cmd.files {
+                b.push('\n');
+                b.push_str(&f.data);
+                b.push_str(&f.name);
+            }
+            args = vec![b];
+        }
+    }
+    if run.cmd.prepend_shell {
+        args = st.with_shell(&args);
+    }
+    Ok((args, mount))
+}
+
+/// `%v` of a Go string slice: `[a b]`.
+fn go_string_list(v: &[String]) -> String {
+    format!("[{}]", v.join(" "))
+}
+
+/// `proxyEnvFromBuildArgs`: build args named like the proxy variables (any case; in key
+/// order, so a lowercase name wins over its uppercase twin) become the exec's proxy settings.
+fn proxy_env(build_args: &std::collections::BTreeMap<String, String>) -> Option<pb::ProxyEnv> {
+    let mut pe = pb::ProxyEnv::default();
+    let mut any = false;
+    for (k, v) in build_args {
+        let slot = match fold_case(k).as_str() {
+            "http_proxy" => &mut pe.http_proxy,
+            "https_proxy" => &mut pe.https_proxy,
+            "ftp_proxy" => &mut pe.ftp_proxy,
+            "no_proxy" => &mut pe.no_proxy,
+            "all_proxy" => &mut pe.all_proxy,
+            _ => continue,
+        };
+        *slot = v.clone();
+        any = true;
+    }
+    any.then_some(pe)
+}
+
+/// Case folding as Go's `strings.EqualFold` does it for these names (`ſ` is an `s`, `K` a `k`).
+fn fold_case(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{17f}' => 's',
+            '\u{212a}' => 'k',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
 }
 
 /// The history text of a RUN: `|N K=v … ` before the command when the stage declared ARGs.
@@ -106,14 +182,7 @@ fn run_command_string(args: &[String], build_args: &[(String, Option<String>)], 
     parts.join(" ")
 }
 
-/// `<<EOF` (or `<<-EOF`, quoted) alone: the heredoc is the whole command.
-fn is_single_heredoc(arg: &str) -> bool {
-    let Some(rest) = arg.trim().strip_prefix("<<") else { return false };
-    let rest = rest.strip_prefix('-').unwrap_or(rest);
-    let unquoted = rest.trim_matches(|c| c == '"' || c == '\'');
-    !unquoted.is_empty() && unquoted.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
-}
-
+/// The first line of a heredoc, with `...` when more follow.
 fn summarize_heredoc(doc: &str) -> String {
     let doc = doc.trim();
     let mut lines = doc.split('\n');
@@ -124,6 +193,10 @@ fn summarize_heredoc(doc: &str) -> String {
         first
     }
 }
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod lowering_tests;
 
 #[cfg(test)]
 mod tests {
@@ -139,10 +212,16 @@ mod tests {
     }
 
     #[test]
-    fn heredoc_helpers() {
-        assert!(is_single_heredoc("<<EOF"));
-        assert!(is_single_heredoc("<<-\"EOF\""));
-        assert!(!is_single_heredoc("cat <<EOF"));
+    fn heredoc_summary() {
         assert_eq!(summarize_heredoc("\necho a\necho b\n"), "echo a...");
+        assert_eq!(summarize_heredoc("echo a\n"), "echo a");
+    }
+
+    #[test]
+    fn proxies_from_build_args() {
+        let args = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        assert_eq!(proxy_env(&args(&[("A", "1")])), None);
+        let pe = proxy_env(&args(&[("HTTP_PROXY", "up"), ("http_proxy", "low"), ("No_Proxy", "x"), ("all_proxy", "a"), ("FTP_PROXY", "f"), ("https_proxy", "s")])).unwrap();
+        assert_eq!((pe.http_proxy.as_str(), pe.no_proxy.as_str(), pe.all_proxy.as_str(), pe.ftp_proxy.as_str(), pe.https_proxy.as_str()), ("low", "x", "a", "f", "s"));
     }
 }

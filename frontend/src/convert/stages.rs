@@ -40,6 +40,8 @@ pub(super) struct StagePlan<'a> {
     pub location: Location,
     /// For each command: the stage its `--from` names, if any.
     pub copy_from: Vec<Option<usize>>,
+    /// For each command: the node each `RUN --mount` reads from, in mount order.
+    pub run_mounts: Vec<Vec<usize>>,
     /// Steps counted in progress names (`[stage 2/5]`).
     pub cmd_total: usize,
     pub ignore_cache: bool,
@@ -103,6 +105,7 @@ impl<'a> Conversion<'a> {
                 platform,
                 location: st.location,
                 copy_from: Vec::new(),
+                run_mounts: Vec::new(),
                 cmd_total: 0,
                 ignore_cache: opts.no_cache.as_ref().is_some_and(|n| match n {
                     crate::options::NoCache::All => true,
@@ -114,6 +117,7 @@ impl<'a> Conversion<'a> {
         for i in 0..n_stages {
             let Some(stage) = plans[i].stage else { continue };
             let mut copy_from = Vec::with_capacity(stage.commands.len());
+            let mut run_mounts = Vec::with_capacity(stage.commands.len());
             for cmd in &stage.commands {
                 let from = match &cmd.kind {
                     CommandKind::Copy(c) => c.from.as_deref(),
@@ -123,14 +127,17 @@ impl<'a> Conversion<'a> {
                     Some(f) => Some(resolve_from(&lex, f, &mut plans, n_stages, cmd.location)?),
                     None => None,
                 });
+                run_mounts.push(super::mounts::mount_sources(cmd, &mut plans, n_stages).map_err(|e| e.or_at(cmd.location))?);
             }
             let steps = stage.commands.iter().filter(|c| matches!(c.kind, CommandKind::Run(_) | CommandKind::Copy(_) | CommandKind::Add(_) | CommandKind::Workdir(_))).count();
             let from_counts = matches!(plans[i].base, Base::Image(_));
             plans[i].cmd_total = steps + usize::from(from_counts);
             plans[i].copy_from = copy_from;
+            plans[i].run_mounts = run_mounts;
         }
         check_cycles(&plans)?;
-        if plans.iter().filter(|p| p.stage.is_some()).count() == 1 {
+        // As in BuildKit, nodes added for `--from` images and mounts count: only a lone stage goes unnamed.
+        if plans.len() == 1 {
             plans[0].display_name.clear();
         }
 
@@ -208,7 +215,8 @@ impl<'a> Conversion<'a> {
                         },
                         None => None,
                     };
-                    st.dispatch(self, cmd, source, &context, &mut used_paths).map_err(|e| e.or_at(cmd.location))?;
+                    let mounts: Vec<Option<&StageState>> = self.plans[i].run_mounts.get(ci).map_or(&[][..], Vec::as_slice).iter().map(|&j| states[j].as_ref()).collect();
+                    st.dispatch(self, cmd, source, &mounts, &context, &mut used_paths).map_err(|e| e.or_at(cmd.location))?;
                 }
             }
             states[i] = Some(st);
@@ -292,6 +300,7 @@ fn resolve_from(lex: &Lex, from: &str, plans: &mut Vec<StagePlan>, n_stages: usi
         platform: None,
         location: loc,
         copy_from: Vec::new(),
+        run_mounts: Vec::new(),
         cmd_total: 0,
         ignore_cache: false,
     });
@@ -303,7 +312,7 @@ fn deps<'p>(p: &'p StagePlan<'_>) -> impl Iterator<Item = usize> + 'p {
         Base::Stage(j) => Some(j),
         _ => None,
     };
-    base.into_iter().chain(p.copy_from.iter().flatten().copied())
+    base.into_iter().chain(p.copy_from.iter().flatten().copied()).chain(p.run_mounts.iter().flatten().copied())
 }
 
 fn reachable(plans: &[StagePlan], target: usize) -> Vec<bool> {
@@ -337,7 +346,8 @@ fn check_cycles(plans: &[StagePlan]) -> Result<(), ConvertError> {
             let node = *node;
             match pending.pop() {
                 Some(next) if marks[next] == Mark::OnPath => {
-                    let loc = plans[node].stage.and_then(|s| s.commands.iter().zip(&plans[node].copy_from).find(|(_, f)| **f == Some(next)).map(|(c, _)| c.location));
+                    let uses = |ci: usize| plans[node].copy_from.get(ci) == Some(&Some(next)) || plans[node].run_mounts.get(ci).is_some_and(|m| m.contains(&next));
+                    let loc = plans[node].stage.and_then(|s| s.commands.iter().enumerate().find(|(ci, _)| uses(*ci)).map(|(_, c)| c.location));
                     let name = &plans[start].display_name;
                     let msg = format!("circular dependency detected on stage: {name}");
                     return Err(match loc {

@@ -52,6 +52,19 @@ impl Bridge {
         self.llb_caps.contains(cap)
     }
 
+    /// The LLB capabilities the daemon enabled, for the converter to check.
+    pub fn llb_caps(&self) -> &BTreeSet<String> {
+        &self.llb_caps
+    }
+
+    /// The checks the reference makes before it builds anything (`dockerui.validateMinCaps`).
+    pub fn validate_min_caps(&self) -> Result<(), String> {
+        if !self.has_llb_cap(caps::FILE_BASE) {
+            return Err(format!("requested feature \"{}\" is not supported by BuildKit: needs BuildKit 0.5 or later", caps::FILE_BASE));
+        }
+        Ok(())
+    }
+
     fn client(&self) -> LlbBridgeClient<Channel> {
         self.client.clone()
     }
@@ -71,6 +84,23 @@ impl Bridge {
     pub async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, tonic::Status> {
         let req = gw::ReadFileRequest { r#ref: ref_id.to_string(), file_path: path.to_string(), range: None };
         Ok(self.client().read_file(req).await?.into_inner().data)
+    }
+
+    /// The first `length` bytes of a file (fewer if it is shorter).
+    pub async fn read_file_head(&self, ref_id: &str, path: &str, length: i64) -> Result<Vec<u8>, tonic::Status> {
+        let req = gw::ReadFileRequest { r#ref: ref_id.to_string(), file_path: path.to_string(), range: Some(gw::FileRange { offset: 0, length }) };
+        Ok(self.client().read_file(req).await?.into_inner().data)
+    }
+
+    /// Runs another frontend (`gateway.v0` with `source=IMAGE`) on the same build and returns
+    /// its whole result: refs, metadata and attestations.
+    pub async fn solve_frontend(&self, frontend: &str, opts: BTreeMap<String, String>, inputs: BTreeMap<String, pb::Definition>) -> Result<gw::Result, tonic::Status> {
+        let req = gw::SolveRequest { frontend: frontend.to_string(), frontend_opt: opts, frontend_inputs: inputs, allow_result_return: true, ..Default::default() };
+        let res = self.client().solve(req).await?.into_inner();
+        Ok(match res.result {
+            Some(r) => r,
+            None => gw::Result { result: Some(gw::result::Result::RefDeprecated(res.r#ref)), ..Default::default() },
+        })
     }
 
     pub async fn resolve_image_config(&self, reference: &str, platform: &pb::Platform, resolve_mode: &str, log_name: String) -> Result<(String, Vec<u8>)> {
@@ -106,10 +136,52 @@ impl Bridge {
     }
 }
 
-/// A daemon-side error, with its message (which already carries BuildKit's context).
-pub fn status_error(s: tonic::Status) -> anyhow::Error {
-    anyhow!("{}", s.message())
+/// Capability names (BuildKit's `solver/pb/caps.go` and `frontend/gateway/pb/caps.go`).
+pub mod caps {
+    pub const FILE_BASE: &str = "file.base";
+    pub const FRONTEND_INPUTS: &str = "frontend.inputs";
 }
+
+/// The frontend capabilities this frontend implements: what `frontend.caps` may ask for, and
+/// what the image's `moby.buildkit.frontend.caps` label declares.
+pub const FRONTEND_CAPS: &[&str] = &["moby.buildkit.frontend.subrequests", "moby.buildkit.frontend.gitquerystring"];
+
+/// The reference's `validateCaps` on the `frontend.caps` option: a capability we lack is an
+/// error, unless it is marked `+forward` (then the build may still go to a `# syntax=`
+/// frontend, and fails only if it does not). Returns (may forward, the error).
+pub fn validate_frontend_caps(requested: &str) -> (bool, Option<String>) {
+    let mut forward = false;
+    let mut error = None;
+    for c in requested.split(',').filter(|c| !c.is_empty()) {
+        let name = c.split('+').next().unwrap_or(c);
+        if !FRONTEND_CAPS.contains(&name) {
+            error = Some(format!("unsupported frontend capability {name}"));
+            if c.contains("+forward") {
+                forward = true;
+            } else {
+                return (false, error);
+            }
+        }
+    }
+    (forward, error)
+}
+
+/// A daemon-side error, with its message (which already carries BuildKit's context) and its
+/// typed details, which the build passes back so the client can locate the error.
+pub fn status_error(s: tonic::Status) -> anyhow::Error {
+    anyhow::Error::new(GrpcError(s))
+}
+
+#[derive(Debug)]
+pub struct GrpcError(pub tonic::Status);
+
+impl std::fmt::Display for GrpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.message())
+    }
+}
+
+impl std::error::Error for GrpcError {}
 
 /// `BUILDKIT_FRONTEND_OPT_<n>=key=value` → `{key: value}`.
 pub fn opts_from_env(vars: impl Iterator<Item = (String, String)>) -> BTreeMap<String, String> {
@@ -124,6 +196,16 @@ pub fn opts_from_env(vars: impl Iterator<Item = (String, String)>) -> BTreeMap<S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frontend_caps_requests() {
+        assert_eq!(validate_frontend_caps(""), (false, None));
+        assert_eq!(validate_frontend_caps("moby.buildkit.frontend.subrequests"), (false, None));
+        let (fwd, err) = validate_frontend_caps("moby.buildkit.frontend.unknown+forward");
+        assert!(fwd && err.is_some_and(|e| e.contains("moby.buildkit.frontend.unknown")));
+        assert!(!validate_frontend_caps("x.y").0);
+        assert!(validate_frontend_caps("x.y").1.is_some());
+    }
 
     #[test]
     fn options_come_from_numbered_variables() {

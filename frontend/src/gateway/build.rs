@@ -12,9 +12,10 @@ use futures::future::try_join_all;
 
 use super::bridge::Bridge;
 use super::images::{resolve_images, ResolveFailure};
-use super::source::{read_context_dockerignore, read_dockerfile};
+use super::bridge::GrpcError;
+use super::source::{self, Entry};
 use crate::convert::{Conversion, ConvertOptions, ImageKey};
-use crate::error::{plain_status, LocatedError};
+use crate::error::{plain_status, status_from_grpc, LocatedError};
 use crate::options::BuildOptions;
 use crate::{dockerignore, instructions, syntax};
 
@@ -22,6 +23,8 @@ use crate::{dockerignore, instructions, syntax};
 pub enum Failure {
     Located { error: LocatedError, filename: String, source: Vec<u8> },
     Plain(String),
+    /// A status as is: a daemon error with its details, or another frontend's error.
+    Status(Status),
 }
 
 impl Failure {
@@ -29,35 +32,39 @@ impl Failure {
         match self {
             Failure::Located { error, filename, source } => error.to_status(filename, Some(source)),
             Failure::Plain(m) => plain_status(m),
+            Failure::Status(s) => s.clone(),
         }
     }
 }
 
 impl From<anyhow::Error> for Failure {
+    /// Keeps the details of a daemon error (a failed RUN's location, exit code, vertex).
     fn from(e: anyhow::Error) -> Self {
-        Failure::Plain(format!("{e:#}"))
+        match e.downcast_ref::<GrpcError>() {
+            Some(g) => Failure::Status(Status { message: format!("{e:#}"), ..status_from_grpc(&g.0) }),
+            None => Failure::Plain(format!("{e:#}")),
+        }
     }
 }
 
 pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     let opts = BuildOptions::parse(&bridge.opts).map_err(|e| Failure::Plain(e.0))?;
+    let session_id = |local: &str| opts.local_session_ids.get(local).cloned().unwrap_or_else(|| bridge.session_id.clone());
+
+    let dockerfile = match source::entry(bridge, &opts).await? {
+        Entry::Build(src) => src,
+        Entry::Forwarded(result) => return Ok(result),
+    };
     if let Some(req) = &opts.request_id {
         return Err(Failure::Plain(format!("unsupported request {req}: subrequests are not supported by this frontend yet")));
     }
-    let session_id = |local: &str| opts.local_session_ids.get(local).cloned().unwrap_or_else(|| bridge.session_id.clone());
-
-    let dockerfile = read_dockerfile(bridge, &opts, session_id(&opts.dockerfile_local)).await?;
-    let filename = opts.filename.clone();
+    let filename = dockerfile.filename.clone();
     let locate = |e: LocatedError| Failure::Located { error: e, filename: filename.clone(), source: dockerfile.data.clone() };
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
     let ast = syntax::parse(&text).map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
     let df = instructions::parse_dockerfile(&ast).map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
 
-    let ignore = match dockerfile.ignore {
-        Some(bytes) => Some(bytes),
-        None => read_context_dockerignore(bridge, &opts, session_id(&opts.context_local)).await?,
-    };
-    let excludes = ignore.map(|b| dockerignore::parse(&String::from_utf8_lossy(&b))).unwrap_or_default();
+    let excludes = dockerfile.ignore.clone().map(|b| dockerignore::parse(&String::from_utf8_lossy(&b))).unwrap_or_default();
 
     let source_file = Arc::new(SourceFile { filename: filename.clone(), data: dockerfile.data.clone(), language: "Dockerfile".into() });
     let build_platforms: Vec<Platform> = bridge.workers.first().map(|w| w.platforms.iter().map(Platform::from_pb).collect()).unwrap_or_default();
@@ -76,10 +83,16 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
             hostname: opts.hostname.clone(),
             force_network_mode: opts.force_network_mode.clone(),
             cgroup_parent: opts.cgroup_parent.clone(),
+            git_advice: opts.git_advice,
+            extra_hosts: opts.extra_hosts.clone(),
+            shm_size: opts.shm_size,
+            ulimits: opts.ulimits.clone(),
             session_id: Some(session_id(&opts.context_local)),
             context_local: opts.context_local.clone(),
             context_excludes: excludes.clone(),
             source_file: Some(source_file.clone()),
+            main_context: dockerfile.main_context.clone(),
+            llb_caps: Some(bridge.llb_caps().clone()),
         })
         .collect();
     let conversions = convert_opts

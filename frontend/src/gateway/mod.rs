@@ -4,6 +4,7 @@
 mod bridge;
 mod build;
 mod images;
+mod remote;
 mod result;
 mod source;
 mod stdio;

@@ -1,24 +1,89 @@
-//! Reading the build definition: the Dockerfile (and `<Dockerfile>.dockerignore`) from the
-//! `dockerfile` local, and `.dockerignore` from the build context.
+//! Reading the build definition, like the reference's `dockerui` client: the Dockerfile (and
+//! `<Dockerfile>.dockerignore`) from the `dockerfile` local or from a remote context (git or
+//! http), the main context's `.dockerignore`, and the `# syntax=` / `BUILDKIT_SYNTAX`
+//! forwarding to another frontend.
 
-use buildkit_llb::{LocalOptions, Metadata, State};
+use std::collections::BTreeMap;
 
-use super::bridge::Bridge;
+use buildkit_llb::{CopyOptions, FileActions, LocalOptions, Metadata, State};
+use buildkit_proto::gateway as gw;
+
+use super::bridge::{caps, validate_frontend_caps, Bridge};
 use super::build::Failure;
+use super::remote::{self, GitContextOptions, HTTP_CONTEXT_FILENAME};
+use crate::error::{has_source, status_from_grpc, unimplemented_status, with_source};
 use crate::options::BuildOptions;
+use crate::syntax::detect_syntax;
 
-pub struct DockerfileSource {
+/// The Dockerfile and the context the build reads.
+pub struct BuildSource {
     pub data: Vec<u8>,
-    /// `<Dockerfile>.dockerignore`, which takes precedence over the context's `.dockerignore`.
+    /// The Dockerfile's name as errors show it (`context` for a Dockerfile downloaded over http).
+    pub filename: String,
+    /// `.dockerignore` of the main context (`<Dockerfile>.dockerignore` wins), if it has one.
     pub ignore: Option<Vec<u8>>,
+    /// The main build context when it is not the client's `context` directory: a git
+    /// repository or a download, already narrowed to `contextsubdir`.
+    pub main_context: Option<State>,
 }
 
-pub async fn read_dockerfile(bridge: &Bridge, opts: &BuildOptions, session_id: String) -> Result<DockerfileSource, Failure> {
+/// What to do with the request: build the Dockerfile, or return what another frontend built.
+pub enum Entry {
+    Build(BuildSource),
+    Forwarded(gw::Result),
+}
+
+/// Reads the Dockerfile, then either forwards the build to the frontend it names or returns it.
+pub async fn entry(bridge: &Bridge, opts: &BuildOptions) -> Result<Entry, Failure> {
+    bridge.validate_min_caps().map_err(Failure::Plain)?;
+    let (may_forward, caps_error) = validate_frontend_caps(bridge.opts.get("frontend.caps").map_or("", String::as_str));
+    if let (false, Some(e)) = (may_forward, &caps_error) {
+        return Err(Failure::Status(unimplemented_status(e)));
+    }
+    let src = load(bridge, opts).await?;
+    if let Some(result) = forward(bridge, &src).await? {
+        return Ok(Entry::Forwarded(result));
+    }
+    if let Some(e) = caps_error {
+        return Err(Failure::Status(unimplemented_status(&e)));
+    }
+    Ok(Entry::Build(src))
+}
+
+/// A remote main context: the state COPY reads and the one the Dockerfile is read from.
+struct RemoteContext {
+    context: State,
+    dockerfile: State,
+    /// The Dockerfile's name inside `dockerfile` when the download is the Dockerfile itself.
+    filename: Option<String>,
+}
+
+async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failure> {
+    let session_id = |local: &str| opts.local_session_ids.get(local).cloned().unwrap_or_else(|| bridge.session_id.clone());
+    let remote = detect_remote_context(bridge, opts).await?;
+    let (dockerfile_state, filename) = match &remote {
+        Some(r) if !opts.force_local_dockerfile => (r.dockerfile.clone(), r.filename.clone().unwrap_or_else(|| opts.filename.clone())),
+        _ => (local_dockerfile_state(opts, session_id(&opts.dockerfile_local)), opts.filename.clone()),
+    };
+    let (data, dockerfile_ignore) = read_dockerfile(bridge, dockerfile_state, &filename).await?;
+    let main_context = remote.map(|r| match &opts.context_subdir {
+        Some(sub) => scope_to_subdir(&r.context, sub),
+        None => r.context,
+    });
+    // A remote context has no .dockerignore of its own (the reference reads none).
+    let ignore = match dockerfile_ignore {
+        Some(i) => Some(i),
+        None if main_context.is_none() => read_context_dockerignore(bridge, opts, session_id(&opts.context_local)).await?,
+        None => None,
+    };
+    Ok(BuildSource { data, filename, ignore, main_context })
+}
+
+fn local_dockerfile_state(opts: &BuildOptions, session_id: String) -> State {
     let filename = &opts.filename;
     let mut follow = vec![filename.clone(), format!("{filename}.dockerignore")];
-    let lowercase = lowercase_variant(filename);
-    follow.extend(lowercase.clone());
-    let local = State::local(
+    follow.extend(lowercase_variant(filename));
+    State::local(
         &opts.dockerfile_local,
         LocalOptions {
             session_id: Some(session_id),
@@ -28,13 +93,17 @@ pub async fn read_dockerfile(bridge: &Bridge, opts: &BuildOptions, session_id: S
             metadata: Metadata::named(format!("[internal] load build definition from {filename}")),
             ..Default::default()
         },
-    );
-    let def = local.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
-    let ref_id = bridge.solve(def, Vec::new()).await.map_err(|e| Failure::Plain(format!("failed to resolve dockerfile: {e:#}")))?;
+    )
+}
+
+/// Solves the state holding the Dockerfile and reads it (and `<Dockerfile>.dockerignore`).
+async fn read_dockerfile(bridge: &Bridge, state: State, filename: &str) -> Result<(Vec<u8>, Option<Vec<u8>>), Failure> {
+    let def = state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
+    let ref_id = bridge.solve(def, Vec::new()).await.map_err(|e| Failure::from(e.context("failed to resolve dockerfile")))?;
     let data = match bridge.read_file(&ref_id, filename).await {
         Ok(d) => d,
-        Err(first) => match &lowercase {
-            Some(l) => bridge.read_file(&ref_id, l).await.map_err(|_| Failure::Plain(format!("failed to read dockerfile: {}", first.message())))?,
+        Err(first) => match lowercase_variant(filename) {
+            Some(l) => bridge.read_file(&ref_id, &l).await.map_err(|_| Failure::Plain(format!("failed to read dockerfile: {}", first.message())))?,
             None => return Err(Failure::Plain(format!("failed to read dockerfile: {}", first.message()))),
         },
     };
@@ -42,7 +111,7 @@ pub async fn read_dockerfile(bridge: &Bridge, opts: &BuildOptions, session_id: S
         return Err(Failure::Plain("the Dockerfile cannot be empty".into()));
     }
     let ignore = bridge.read_file(&ref_id, &format!("{filename}.dockerignore")).await.ok();
-    Ok(DockerfileSource { data, ignore })
+    Ok((data, ignore))
 }
 
 /// `dockerfile` is also accepted where `Dockerfile` is asked for (moby/moby#10858).
@@ -51,12 +120,12 @@ fn lowercase_variant(filename: &str) -> Option<String> {
     (base == "Dockerfile").then(|| if dir.is_empty() { "dockerfile".to_string() } else { format!("{dir}/dockerfile") })
 }
 
-pub async fn read_context_dockerignore(bridge: &Bridge, opts: &BuildOptions, session_id: String) -> Result<Option<Vec<u8>>, Failure> {
+async fn read_context_dockerignore(bridge: &Bridge, opts: &BuildOptions, session_id: String) -> Result<Option<Vec<u8>>, Failure> {
     let local = State::local(
         &opts.context_local,
         LocalOptions {
             session_id: Some(session_id),
-            shared_key_hint: Some(opts.context_local.clone()),
+            shared_key_hint: Some(format!("{}-.dockerignore", opts.context_local)),
             follow_paths: vec![".dockerignore".into()],
             differ: Some("none".into()),
             metadata: Metadata::named("[internal] load .dockerignore"),
@@ -66,4 +135,114 @@ pub async fn read_context_dockerignore(bridge: &Bridge, opts: &BuildOptions, ses
     let def = local.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
     let ref_id = bridge.solve(def, Vec::new()).await?;
     Ok(bridge.read_file(&ref_id, ".dockerignore").await.ok())
+}
+
+/// A git URL or an http(s) URL in the context option (`docker build <url>`).
+async fn detect_remote_context(bridge: &Bridge, opts: &BuildOptions) -> Result<Option<RemoteContext>, Failure> {
+    let Some(url) = opts.remote_context.as_deref() else { return Ok(None) };
+    let git = remote::parse_git_ref(url).map_err(|e| Failure::Plain(e.0))?;
+    if let Some(r) = git {
+        let git_opts = GitContextOptions { keep_git_dir: opts.context_keep_git_dir, mtime_commit: opts.build_args.get("SOURCE_DATE_EPOCH").is_some_and(|v| !v.is_empty()) };
+        let st = remote::git_state(&r, url, &git_opts);
+        return Ok(Some(RemoteContext { context: st.clone(), dockerfile: st, filename: None }));
+    }
+    if !remote::is_http_context(url) {
+        return Ok(None);
+    }
+    let st = remote::http_state(url);
+    let def = st.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
+    let ref_id = bridge.solve(def, Vec::new()).await.map_err(|e| Failure::from(e.context("failed to resolve httpcontext")))?;
+    let head = bridge
+        .read_file_head(&ref_id, HTTP_CONTEXT_FILENAME, 1024)
+        .await
+        .map_err(|e| Failure::Plain(format!("failed to read downloaded context: {}", e.message())))?;
+    if remote::is_archive(&head) {
+        let unpacked = State::scratch().file(
+            FileActions::new().copy(st, format!("/{HTTP_CONTEXT_FILENAME}"), "/", CopyOptions { attempt_unpack: true, ..Default::default() }),
+            Metadata::default(),
+        );
+        Ok(Some(RemoteContext { context: unpacked.clone(), dockerfile: unpacked, filename: None }))
+    } else {
+        Ok(Some(RemoteContext { context: st.clone(), dockerfile: st, filename: Some(HTTP_CONTEXT_FILENAME.into()) }))
+    }
+}
+
+/// `contextsubdir`: the context becomes that directory of itself.
+fn scope_to_subdir(context: &State, dir: &str) -> State {
+    State::scratch().file(FileActions::new().copy(context.clone(), dir, "/", CopyOptions { dir_copy_contents: true, ..Default::default() }), Metadata::default())
+}
+
+/// The frontend named by `BUILDKIT_SYNTAX` or a `# syntax=` line, unless this process was
+/// itself started by such a forward (`cmdline` is set then: that ends the chain) or the line
+/// names the image this process runs from.
+async fn forward(bridge: &Bridge, src: &BuildSource) -> Result<Option<gw::Result>, Failure> {
+    if bridge.opts.contains_key("cmdline") {
+        return Ok(None);
+    }
+    if let Some(cmdline) = bridge.opts.get("build-arg:BUILDKIT_SYNTAX") {
+        let image = cmdline.trim().split(' ').next().unwrap_or_default().to_string();
+        return forward_to(bridge, &image, cmdline).await.map_err(|s| {
+            if has_source(&s) {
+                Failure::Status(s)
+            } else {
+                Failure::Status(buildkit_proto::google::rpc::Status { message: format!("failed with build-arg:BUILDKIT_SYNTAX = {cmdline}: {}", s.message), ..s })
+            }
+        });
+    }
+    let text = String::from_utf8_lossy(&src.data);
+    let Some(directive) = detect_syntax(&text) else { return Ok(None) };
+    if bridge.opts.get("source").is_some_and(|own| *own == directive.value) {
+        return Ok(None);
+    }
+    forward_to(bridge, &directive.value, &directive.cmdline).await.map_err(|s| {
+        if has_source(&s) {
+            Failure::Status(s)
+        } else {
+            Failure::Status(with_source(s, &src.filename, &src.data, directive.location))
+        }
+    })
+}
+
+/// The reference's `forwardGateway`: the same options (with `source` and `cmdline`) and our
+/// inputs, to `gateway.v0`.
+async fn forward_to(bridge: &Bridge, image: &str, cmdline: &str) -> Result<Option<gw::Result>, buildkit_proto::google::rpc::Status> {
+    let mut opts: BTreeMap<String, String> = bridge.opts.clone();
+    opts.insert("cmdline".into(), cmdline.to_string());
+    opts.insert("source".into(), image.to_string());
+    let inputs = if bridge.has_frontend_cap(caps::FRONTEND_INPUTS) {
+        bridge.inputs().await.map_err(|e| crate::error::plain_status(&format!("failed to get frontend inputs: {e:#}")))?
+    } else {
+        BTreeMap::new()
+    };
+    bridge.solve_frontend("gateway.v0", opts, inputs).await.map(Some).map_err(|s| status_from_grpc(&s))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lowercase_dockerfile_fallback() {
+        assert_eq!(lowercase_variant("Dockerfile").as_deref(), Some("dockerfile"));
+        assert_eq!(lowercase_variant("sub/Dockerfile").as_deref(), Some("sub/dockerfile"));
+        assert_eq!(lowercase_variant("build.Dockerfile"), None);
+    }
+
+    #[test]
+    fn subdir_scope_copies_the_directory_contents() {
+        let st = scope_to_subdir(&remote::http_state("http://127.0.0.1:1/c.tar"), "sub");
+        let def = st.marshal().unwrap();
+        let ops: Vec<buildkit_proto::pb::Op> = def.def.iter().map(|b| prost::Message::decode(b.as_slice()).unwrap()).collect();
+        let copy = ops
+            .iter()
+            .find_map(|o| match &o.op {
+                Some(buildkit_proto::pb::op::Op::File(f)) => f.actions.first().and_then(|a| a.action.clone()),
+                _ => None,
+            })
+            .unwrap();
+        let buildkit_proto::pb::file_action::Action::Copy(c) = copy else { panic!("not a copy: {copy:?}") };
+        assert!(c.dir_copy_contents);
+        assert_eq!((c.src.as_str(), c.dest.as_str()), ("/sub", "/"));
+    }
 }

@@ -33,8 +33,6 @@ pub struct Stage {
     pub comments: Vec<String>,
     /// The FROM instruction as written (trimmed), for history and errors.
     pub original: String,
-    /// The FROM keyword as written (e.g. `from`), for casing checks.
-    pub keyword: String,
     /// The `AS` word as written, for casing checks.
     pub as_keyword: Option<String>,
 }
@@ -45,11 +43,23 @@ pub struct Command {
     pub location: Location,
     /// The instruction as written (continuations joined, trimmed), BuildKit's `String()`.
     pub original: String,
-    /// The instruction name as written (e.g. `RUN` or `run`), BuildKit's `Name()`.
-    pub name: String,
     /// Comment lines right above the instruction.
     pub comments: Vec<String>,
     pub kind: CommandKind,
+}
+
+impl Command {
+    /// The instruction name as written (e.g. `RUN` or `run`), BuildKit's `Name()`.
+    pub fn name(&self) -> &str {
+        crate::syntax::written_command(&self.original)
+    }
+}
+
+impl Stage {
+    /// The FROM keyword as written (e.g. `from`), for casing checks.
+    pub fn keyword(&self) -> &str {
+        crate::syntax::written_command(&self.original)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,7 @@
 //! BuildKit's `BFlags`: the `--name[=value]` flags an instruction accepts.
 
+use std::borrow::Cow;
+
 use super::suggest;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -10,11 +12,11 @@ pub(crate) enum FlagType {
 }
 
 #[derive(Debug)]
-struct Flag {
+struct Flag<'a> {
     name: &'static str,
     ty: FlagType,
-    value: String,
-    values: Vec<String>,
+    value: Cow<'a, str>,
+    values: Vec<&'a str>,
 }
 
 /// Handle to a declared flag.
@@ -25,40 +27,61 @@ pub(crate) struct FlagId(usize);
 #[derive(Debug)]
 pub(crate) struct BFlags<'a> {
     args: &'a [String],
-    flags: Vec<Flag>,
+    // Fixed arrays: no instruction declares more than MAX_FLAGS flags, and this runs for every
+    // instruction, so it avoids two allocations each time.
+    flags: [Flag<'a>; MAX_FLAGS],
+    len: usize,
     /// Names in order of first use (Go returns map order; order does not matter there).
-    used: Vec<&'static str>,
+    used: [&'static str; MAX_FLAGS],
+    used_len: usize,
 }
 
+const MAX_FLAGS: usize = 10;
+
 impl<'a> BFlags<'a> {
+    fn used_names(&self) -> &[&'static str] {
+        &self.used[..self.used_len]
+    }
+
     pub(crate) fn new(args: &'a [String]) -> Self {
         BFlags {
             args,
-            flags: Vec::new(),
-            used: Vec::new(),
+            flags: std::array::from_fn(|_| Flag {
+                name: "",
+                ty: FlagType::Bool,
+                value: Cow::Borrowed(""),
+                values: Vec::new(),
+            }),
+            len: 0,
+            used: [""; MAX_FLAGS],
+            used_len: 0,
         }
     }
 
-    fn add(&mut self, name: &'static str, ty: FlagType, value: String) -> FlagId {
-        self.flags.push(Flag {
+    fn add(&mut self, name: &'static str, ty: FlagType, value: &'static str) -> FlagId {
+        let value = Cow::Borrowed(value);
+        debug_assert!(self.len < MAX_FLAGS);
+        let at = self.len.min(MAX_FLAGS - 1);
+        self.len = at + 1;
+        self.flags[at] = Flag {
             name,
             ty,
             value,
             values: Vec::new(),
-        });
-        FlagId(self.flags.len() - 1)
+        };
+        FlagId(at)
     }
 
     pub(crate) fn add_bool(&mut self, name: &'static str, default: bool) -> FlagId {
-        self.add(name, FlagType::Bool, default.to_string())
+        self.add(name, FlagType::Bool, if default { "true" } else { "false" })
     }
 
-    pub(crate) fn add_string(&mut self, name: &'static str, default: &str) -> FlagId {
-        self.add(name, FlagType::String, default.to_string())
+    pub(crate) fn add_string(&mut self, name: &'static str, default: &'static str) -> FlagId {
+        self.add(name, FlagType::String, default)
     }
 
     pub(crate) fn add_strings(&mut self, name: &'static str) -> FlagId {
-        self.add(name, FlagType::Strings, String::new())
+        self.add(name, FlagType::Strings, "")
     }
 
     pub(crate) fn value(&self, id: FlagId) -> &str {
@@ -67,6 +90,9 @@ impl<'a> BFlags<'a> {
 
     pub(crate) fn take_values(&mut self, id: FlagId) -> Vec<String> {
         std::mem::take(&mut self.flags[id.0].values)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     }
 
     pub(crate) fn is_true(&self, id: FlagId) -> bool {
@@ -74,16 +100,17 @@ impl<'a> BFlags<'a> {
     }
 
     pub(crate) fn is_used(&self, id: FlagId) -> bool {
-        self.used.contains(&self.flags[id.0].name)
+        self.used_names().contains(&self.flags[id.0].name)
     }
 
     pub(crate) fn used(&self) -> Vec<String> {
-        self.used.iter().map(|s| s.to_string()).collect()
+        self.used_names().iter().map(|s| s.to_string()).collect()
     }
 
     /// `BFlags.Parse`: checks every written flag against the declared ones.
     pub(crate) fn parse(&mut self) -> Result<(), String> {
-        for a in self.args {
+        let args: &'a [String] = self.args;
+        for a in args {
             if a == "--" {
                 // Stop processing further arguments as flags.
                 return Ok(());
@@ -96,8 +123,8 @@ impl<'a> BFlags<'a> {
                 None => (a.as_str(), "", false),
             };
             let arg = &flag_name[2..];
-            let Some(idx) = self.flags.iter().position(|f| f.name == arg) else {
-                let names: Vec<&str> = self.flags.iter().map(|f| f.name).collect();
+            let Some(idx) = self.flags[..self.len].iter().position(|f| f.name == arg) else {
+                let names: Vec<&str> = self.flags[..self.len].iter().map(|f| f.name).collect();
                 return Err(suggest::wrap(
                     format!("unknown flag: {flag_name}"),
                     arg,
@@ -105,12 +132,14 @@ impl<'a> BFlags<'a> {
                     true,
                 ));
             };
+            let seen = self.used[..self.used_len].contains(&self.flags[idx].name);
             let flag = &mut self.flags[idx];
-            if self.used.contains(&flag.name) && flag.ty != FlagType::Strings {
+            if seen && flag.ty != FlagType::Strings {
                 return Err(format!("duplicate flag specified: {flag_name}"));
             }
-            if !self.used.contains(&flag.name) {
-                self.used.push(flag.name);
+            if !seen {
+                self.used[self.used_len] = flag.name;
+                self.used_len += 1;
             }
             match flag.ty {
                 FlagType::Bool => {
@@ -118,9 +147,9 @@ impl<'a> BFlags<'a> {
                     if has_value && value.is_empty() {
                         return Err(format!("missing a value on flag: {flag_name}"));
                     }
-                    match value.to_lowercase().as_str() {
-                        "true" | "" => flag.value = "true".to_string(),
-                        "false" => flag.value = "false".to_string(),
+                    match crate::syntax::go_lower(value).as_str() {
+                        "true" | "" => flag.value = Cow::Borrowed("true"),
+                        "false" => flag.value = Cow::Borrowed("false"),
                         _ => {
                             return Err(format!(
                                 "expecting boolean value for flag {flag_name}, not: {value}"
@@ -132,13 +161,13 @@ impl<'a> BFlags<'a> {
                     if !has_value {
                         return Err(format!("missing a value on flag: {flag_name}"));
                     }
-                    flag.value = value.to_string();
+                    flag.value = Cow::Borrowed(value);
                 }
                 FlagType::Strings => {
                     if !has_value {
                         return Err(format!("missing a value on flag: {flag_name}"));
                     }
-                    flag.values.push(value.to_string());
+                    flag.values.push(value);
                 }
             }
         }

@@ -18,5 +18,11 @@ mod tests;
 pub use commands::*;
 pub use error::InstructionError;
 pub use mount::{parse_mount, parse_mount_with, Mount, MountType, ShareMode};
-pub use parse::{parse_dockerfile, parse_instruction, Instruction};
+pub use parse::{
+    parse_dockerfile, parse_instruction, parse_instruction_owned, parse_nodes, Instruction,
+};
 pub use run::{parse_device, Device, NetworkMode, SecurityMode};
+
+// Go's CSV fields and ParseInt, for build options parsed like the reference (options.rs).
+pub(crate) use goparse::parse_int;
+pub(crate) use mount::csv_fields;

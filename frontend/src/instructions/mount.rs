@@ -4,6 +4,8 @@
 //! full check runs on the expanded value, which is what [`parse_mount`] and
 //! [`parse_mount_with`] do.
 
+use std::borrow::Cow;
+
 use super::error::InstructionError;
 use super::goparse::{parse_bool, parse_uint};
 use super::suggest;
@@ -112,7 +114,7 @@ const ALL_KEYS: [&str; 19] = [
 ];
 
 /// `csvvalue.Fields` (comma-separated, `"` quoting, no lazy quotes) with Go's error texts.
-pub(crate) fn csv_fields(line: &str) -> Result<Vec<String>, String> {
+pub(crate) fn csv_fields(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
     let line = line
         .strip_suffix("\r\n")
         .or_else(|| line.strip_suffix('\n'))
@@ -123,7 +125,7 @@ pub(crate) fn csv_fields(line: &str) -> Result<Vec<String>, String> {
     let perr = |pos: usize, e: &str| format!("parse error on line 1, column {}: {e}", pos + 1);
     const BARE: &str = "bare \" in non-quoted-field";
     const QUOTE: &str = "extraneous or missing \" in quoted-field";
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<Cow<'_, str>> = Vec::new();
     let mut rest = line;
     let mut pos = 0;
     'field: loop {
@@ -135,7 +137,7 @@ pub(crate) fn csv_fields(line: &str) -> Result<Vec<String>, String> {
             if let Some(j) = field.find('"') {
                 return Err(perr(pos + j, BARE));
             }
-            out.push(field.to_string());
+            out.push(Cow::Borrowed(field));
             match next {
                 Some(i) => {
                     rest = &rest[i + 1..];
@@ -155,17 +157,17 @@ pub(crate) fn csv_fields(line: &str) -> Result<Vec<String>, String> {
             };
             if half_open {
                 if let Some(last) = out.last_mut() {
-                    last.push_str(&rest[..i]);
+                    last.to_mut().push_str(&rest[..i]);
                 }
             } else {
-                out.push(rest[..i].to_string());
+                out.push(Cow::Borrowed(&rest[..i]));
             }
             rest = &rest[i + 1..];
             pos += i + 1;
             match rest.chars().next() {
                 Some('"') => {
                     if let Some(last) = out.last_mut() {
-                        last.push('"');
+                        last.to_mut().push('"');
                     }
                     rest = &rest[1..];
                     pos += 1;
@@ -206,7 +208,7 @@ pub(crate) fn ram_in_bytes(s: &str) -> Option<i64> {
     if sfx.len() > 3 {
         return None;
     }
-    let sfx = sfx.to_lowercase();
+    let sfx = crate::syntax::go_lower(sfx);
     let b = sfx.as_bytes();
     if b[0] == b'b' {
         return (b.len() == 1).then_some(size as i64);
@@ -227,13 +229,29 @@ pub(crate) fn ram_in_bytes(s: &str) -> Option<i64> {
 
 /// The check BuildKit makes at parse time, before variables are expanded.
 pub(crate) fn check_unexpanded_mount(value: &str) -> Result<(), InstructionError> {
-    parse_mount_inner(value, None).map(|_| ())
+    let fields = csv_fields(value).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
+    for field in &fields {
+        // Only `from` is looked at before expansion ("FROM" lowercases to it only in ASCII).
+        if let Some((key, value)) = field.split_once('=') {
+            if key.eq_ignore_ascii_case("from") {
+                if let Some(idx) = value.find('$') {
+                    if idx != value.len() - 1 {
+                        return Err(
+                            "'from' doesn't support variable expansion, define alias stage instead"
+                                .into(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses an already expanded `--mount` value.
 pub fn parse_mount(value: &str) -> Result<Mount, InstructionError> {
     let mut identity = |s: &str| Ok(s.to_string());
-    parse_mount_inner(value, Some(&mut identity))
+    parse_mount_with(value, &mut identity)
 }
 
 /// Parses a `--mount` value, expanding each field's value with `expand` after the CSV split
@@ -242,26 +260,17 @@ pub fn parse_mount_with(
     value: &str,
     expand: &mut dyn FnMut(&str) -> Result<String, String>,
 ) -> Result<Mount, InstructionError> {
-    parse_mount_inner(value, Some(expand))
-}
-
-type Expander<'a> = Option<&'a mut dyn FnMut(&str) -> Result<String, String>>;
-
-fn parse_mount_inner(val: &str, mut expander: Expander<'_>) -> Result<Mount, InstructionError> {
-    let fields = csv_fields(val).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
+    let fields = csv_fields(value).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
     let mut m = Mount::default();
     let mut ro_auto = true;
     let file_info_type = |t: MountType| matches!(t, MountType::Secret | MountType::Ssh);
 
     for field in &fields {
         let (key, value, has_value) = match field.split_once('=') {
-            Some((k, v)) => (k.to_lowercase(), v.to_string(), true),
-            None => (field.to_lowercase(), String::new(), false),
+            Some((k, v)) => (crate::syntax::go_lower(k), v.to_string(), true),
+            None => (crate::syntax::go_lower(field), String::new(), false),
         };
         if !has_value {
-            if expander.is_none() {
-                continue; // evaluated later
-            }
             match key.as_str() {
                 "readonly" | "ro" => {
                     m.read_only = true;
@@ -287,22 +296,11 @@ fn parse_mount_inner(val: &str, mut expander: Expander<'_>) -> Result<Mount, Ins
                 _ => return Err(format!("invalid field '{field}' must be a key=value pair").into()),
             }
         }
-        let value = match expander.as_mut() {
-            Some(expand) => expand(&value)?,
-            None if key == "from" => {
-                if let Some(idx) = value.find('$') {
-                    if idx != value.len() - 1 {
-                        return Err(format!("'{key}' doesn't support variable expansion, define alias stage instead").into());
-                    }
-                }
-                value
-            }
-            None => continue,
-        };
+        let value = expand(&value)?;
         let bad_value = || InstructionError::new(format!("invalid value for {key}: {value}"));
         match key.as_str() {
             "type" => {
-                m.mount_type = match value.to_lowercase().as_str() {
+                m.mount_type = match crate::syntax::go_lower(&value).as_str() {
                     "bind" => MountType::Bind,
                     "cache" => MountType::Cache,
                     "tmpfs" => MountType::Tmpfs,
@@ -348,7 +346,7 @@ fn parse_mount_inner(val: &str, mut expander: Expander<'_>) -> Result<Mount, Ins
             }
             "id" => m.cache_id = value,
             "sharing" => {
-                m.cache_sharing = Some(match value.to_lowercase().as_str() {
+                m.cache_sharing = Some(match crate::syntax::go_lower(&value).as_str() {
                     "shared" => ShareMode::Shared,
                     "private" => ShareMode::Private,
                     "locked" => ShareMode::Locked,
@@ -432,6 +430,13 @@ mod tests {
 
     #[test]
     fn csv() {
+        let csv_fields = |s| {
+            super::csv_fields(s).map(|v| {
+                v.into_iter()
+                    .map(|c| c.into_owned())
+                    .collect::<Vec<String>>()
+            })
+        };
         assert_eq!(csv_fields("a,b=c").unwrap(), vec!["a", "b=c"]);
         assert_eq!(csv_fields("\"a,b\",c").unwrap(), vec!["a,b", "c"]);
         assert_eq!(csv_fields("\"a\"\"b\"").unwrap(), vec!["a\"b"]);

@@ -1,10 +1,13 @@
 //! From AST nodes to typed instructions: BuildKit's `instructions.Parse`,
 //! `ParseInstruction` and the per-instruction parse functions of parse.go.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::syntax::{
-    chomp_heredoc_content, go_quote, must_parse_heredoc, written_command, Ast, Node,
+    chomp_heredoc_content, go_lower, go_quote, go_upper, must_parse_heredoc, written_command, Ast,
+    Heredoc, Location, Node,
 };
 
 use super::commands::*;
@@ -58,75 +61,88 @@ fn no_destination(cmd: &str) -> InstructionError {
         .into()
 }
 
-/// Go's `strings.ToLower` (simple case mapping: `İ` becomes `i`).
-pub(crate) fn go_lower(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            let mut l = c.to_lowercase();
-            match (l.next(), l.next()) {
-                (Some(x), None) => x,
-                _ if c == '\u{130}' => 'i',
-                _ => c,
-            }
-        })
-        .collect()
-}
-
-/// Go's `strings.ToUpper` (simple case mapping: `ß` stays `ß`).
-pub(crate) fn go_upper(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            let mut u = c.to_uppercase();
-            match (u.next(), u.next()) {
-                (Some(x), None) => x,
-                _ => c,
-            }
-        })
-        .collect()
-}
-
 fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
-/// The request one parse function works on (BuildKit's `parseRequest`).
+/// The request one parse function works on (BuildKit's `parseRequest`). Its parts are borrowed
+/// from an AST node, or owned when the node was handed over, so values move instead of being
+/// copied.
 struct Req<'a> {
-    node: &'a Node,
-    /// The instruction name as written.
-    command: &'a str,
-    args: Vec<String>,
+    location: Location,
+    json: bool,
+    legacy_key_value: bool,
+    original: Cow<'a, str>,
+    args: Cow<'a, [String]>,
+    heredocs: Cow<'a, [Heredoc]>,
+    comments: Cow<'a, [String]>,
     flags: BFlags<'a>,
 }
 
+/// nodeArgs of ONBUILD: the trigger's name then its arguments.
+fn onbuild_args(sub: Option<&Node>) -> Vec<String> {
+    match sub {
+        Some(sub) => {
+            let mut a = vec![written_command(&sub.original).to_string()];
+            a.extend(sub.args.iter().cloned());
+            a
+        }
+        None => Vec::new(),
+    }
+}
+
+fn take_vec<T: Clone>(c: &mut Cow<'_, [T]>) -> Vec<T> {
+    match c {
+        Cow::Borrowed(b) => b.to_vec(),
+        Cow::Owned(v) => std::mem::take(v),
+    }
+}
+
 impl<'a> Req<'a> {
-    fn new(node: &'a Node) -> Self {
+    fn borrowed(node: &'a Node) -> Self {
         let args = if node.keyword == "onbuild" {
-            // nodeArgs: the trigger's name then its arguments.
-            match &node.sub {
-                Some(sub) => {
-                    let mut a = vec![written_command(&sub.original).to_string()];
-                    a.extend(sub.args.iter().cloned());
-                    a
-                }
-                None => Vec::new(),
-            }
+            Cow::Owned(onbuild_args(node.sub.as_deref()))
         } else {
-            node.args.clone()
+            Cow::Borrowed(node.args.as_slice())
         };
         Req {
-            node,
-            command: written_command(&node.original),
+            location: node.location,
+            json: node.json,
+            legacy_key_value: node.legacy_key_value,
+            original: Cow::Borrowed(&node.original),
             args,
+            heredocs: Cow::Borrowed(&node.heredocs),
+            comments: Cow::Borrowed(&node.prev_comment),
             flags: BFlags::new(&node.flags),
         }
     }
 
-    fn command(self, kind: CommandKind) -> Command {
+    /// The arguments, moved out when owned.
+    fn take_args(&mut self) -> Vec<String> {
+        take_vec(&mut self.args)
+    }
+
+    /// Argument `i`, moved out when owned.
+    fn take_arg(&mut self, i: usize) -> String {
+        match &mut self.args {
+            Cow::Borrowed(b) => b[i].clone(),
+            Cow::Owned(v) => std::mem::take(&mut v[i]),
+        }
+    }
+
+    /// BuildKit's `strings.TrimSpace(req.original)`.
+    fn take_original(&mut self) -> String {
+        match &mut self.original {
+            Cow::Owned(s) if s.trim().len() == s.len() => std::mem::take(s),
+            o => o.trim().to_string(),
+        }
+    }
+
+    fn command(mut self, kind: CommandKind) -> Command {
         Command {
-            location: self.node.location,
-            original: self.node.original.trim().to_string(),
-            name: self.command.to_string(),
-            comments: self.node.prev_comment.clone(),
+            location: self.location,
+            original: self.take_original(),
+            comments: take_vec(&mut self.comments),
             kind,
         }
     }
@@ -136,7 +152,7 @@ impl<'a> Req<'a> {
     }
 
     fn is_json(&self) -> bool {
-        self.node.json
+        self.json
     }
 }
 
@@ -155,8 +171,44 @@ fn doc_comment(comments: &[String], name: &str) -> Option<String> {
 /// Converts one AST node (BuildKit's `ParseInstruction`); errors carry the node's location but
 /// not the "dockerfile parse error on line N" prefix that [`parse_dockerfile`] adds.
 pub fn parse_instruction(node: &Node) -> Result<Instruction> {
-    let req = Req::new(node);
-    let r = match node.keyword.as_str() {
+    dispatch(&node.keyword, Req::borrowed(node))
+}
+
+/// [`parse_instruction`] taking the node, so its strings move into the result.
+pub fn parse_instruction_owned(node: Node) -> Result<Instruction> {
+    let Node {
+        keyword,
+        args,
+        json,
+        flags,
+        heredocs,
+        sub,
+        original,
+        location,
+        prev_comment,
+        legacy_key_value,
+    } = node;
+    let args = if keyword == "onbuild" {
+        onbuild_args(sub.as_deref())
+    } else {
+        args
+    };
+    let req = Req {
+        location,
+        json,
+        legacy_key_value,
+        original: Cow::Owned(original),
+        args: Cow::Owned(args),
+        heredocs: Cow::Owned(heredocs),
+        comments: Cow::Owned(prev_comment),
+        flags: BFlags::new(&flags),
+    };
+    dispatch(&keyword, req)
+}
+
+fn dispatch(keyword: &str, req: Req<'_>) -> Result<Instruction> {
+    let location = req.location;
+    let r = match keyword {
         "env" => parse_env(req).map(Instruction::Command),
         "maintainer" => parse_maintainer(req).map(Instruction::Command),
         "label" => parse_label(req).map(Instruction::Command),
@@ -176,34 +228,82 @@ pub fn parse_instruction(node: &Node) -> Result<Instruction> {
         "arg" => parse_arg(req).map(Instruction::Command),
         "shell" => parse_shell(req).map(Instruction::Command),
         _ => {
-            let name = written_command(&node.original);
+            let name = written_command(&req.original);
             let msg = format!("unknown instruction: {name}");
             Err(suggest::wrap(msg, name, &ALL_INSTRUCTIONS, false).into())
         }
     };
-    r.map_err(|e| e.at(node.location))
+    r.map_err(|e| e.at(location))
 }
 
 /// Converts a whole AST into stages (BuildKit's `instructions.Parse`).
 pub fn parse_dockerfile(ast: &Ast) -> Result<Dockerfile> {
+    build(
+        &ast.nodes,
+        ast.nodes.iter().map(|n| (n.location, parse_instruction(n))),
+    )
+}
+
+/// [`parse_dockerfile`] taking the nodes (e.g. `std::mem::take(&mut ast.nodes)`), so their
+/// strings move into the result instead of being copied: faster when the AST is not needed
+/// afterwards.
+pub fn parse_nodes(nodes: Vec<Node>) -> Result<Dockerfile> {
+    let sizes = stage_sizes(&nodes);
+    build_sized(
+        sizes,
+        nodes
+            .into_iter()
+            .map(|n| (n.location, parse_instruction_owned(n))),
+    )
+}
+
+/// The number of instructions after each FROM, to size each stage's list once.
+fn stage_sizes(nodes: &[Node]) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    for n in nodes {
+        if n.keyword == "from" {
+            sizes.push(0);
+        } else if let Some(last) = sizes.last_mut() {
+            *last += 1;
+        }
+    }
+    sizes
+}
+
+fn build(
+    nodes: &[Node],
+    items: impl Iterator<Item = (Location, Result<Instruction>)>,
+) -> Result<Dockerfile> {
+    build_sized(stage_sizes(nodes), items)
+}
+
+fn build_sized(
+    sizes: Vec<usize>,
+    items: impl Iterator<Item = (Location, Result<Instruction>)>,
+) -> Result<Dockerfile> {
     let mut df = Dockerfile::default();
-    for node in &ast.nodes {
-        let inst = parse_instruction(node).map_err(|e| InstructionError {
+    for (location, inst) in items {
+        let inst = inst.map_err(|e| InstructionError {
             message: format!(
                 "dockerfile parse error on line {}: {}",
-                node.location.start_line, e.message
+                location.start_line, e.message
             ),
-            location: Some(node.location),
+            location: Some(location),
         })?;
         match inst {
-            Instruction::Stage(s) => df.stages.push(s),
+            Instruction::Stage(mut s) => {
+                s.commands
+                    .reserve_exact(sizes.get(df.stages.len()).copied().unwrap_or(0));
+                df.stages.push(s)
+            }
             Instruction::Command(c) => match df.stages.last_mut() {
                 Some(stage) => stage.commands.push(c),
                 None => match c.kind {
                     CommandKind::Arg(a) => df.meta_args.push(a),
                     _ => {
-                        return Err(InstructionError::new("no build stage in current context")
-                            .at(node.location))
+                        return Err(
+                            InstructionError::new("no build stage in current context").at(location)
+                        )
                     }
                 },
             },
@@ -212,30 +312,31 @@ pub fn parse_dockerfile(ast: &Ast) -> Result<Dockerfile> {
     Ok(df)
 }
 
-fn parse_kvps(args: &[String], legacy: bool, cmd: &str) -> Result<Vec<KeyValuePair>> {
+fn parse_kvps(args: Vec<String>, legacy: bool, cmd: &str) -> Result<Vec<KeyValuePair>> {
     if args.is_empty() {
         return Err(at_least_one(cmd));
     }
     if !args.len().is_multiple_of(2) {
         return Err(format!("Bad input to {cmd}, too many arguments").into());
     }
-    args.chunks(2)
-        .map(|p| {
-            if p[0].is_empty() {
-                return Err(format!("{cmd} names can not be blank").into());
-            }
-            Ok(KeyValuePair {
-                key: p[0].clone(),
-                value: p[1].clone(),
-                no_delim: legacy,
-            })
-        })
-        .collect()
+    let mut out = Vec::with_capacity(args.len() / 2);
+    let mut it = args.into_iter();
+    while let (Some(key), Some(value)) = (it.next(), it.next()) {
+        if key.is_empty() {
+            return Err(format!("{cmd} names can not be blank").into());
+        }
+        out.push(KeyValuePair {
+            key,
+            value,
+            no_delim: legacy,
+        });
+    }
+    Ok(out)
 }
 
 fn parse_env(mut req: Req<'_>) -> Result<Command> {
     req.parse_flags()?;
-    let env = parse_kvps(&req.args, req.node.legacy_key_value, "ENV")?;
+    let env = parse_kvps(req.take_args(), req.legacy_key_value, "ENV")?;
     Ok(req.command(CommandKind::Env(EnvCommand { env })))
 }
 
@@ -244,37 +345,36 @@ fn parse_maintainer(mut req: Req<'_>) -> Result<Command> {
         return Err(exactly_one("MAINTAINER"));
     }
     req.parse_flags()?;
-    let maintainer = req.args[0].clone();
+    let maintainer = req.take_arg(0);
     Ok(req.command(CommandKind::Maintainer(MaintainerCommand { maintainer })))
 }
 
 fn parse_label(mut req: Req<'_>) -> Result<Command> {
     req.parse_flags()?;
-    let labels = parse_kvps(&req.args, req.node.legacy_key_value, "LABEL")?;
+    let labels = parse_kvps(req.take_args(), req.legacy_key_value, "LABEL")?;
     Ok(req.command(CommandKind::Label(LabelCommand { labels })))
 }
 
-fn parse_sources_and_dest(req: &Req<'_>, cmd: &str) -> Result<SourcesAndDest> {
-    let (dest, srcs) = req.args.split_last().ok_or_else(|| no_destination(cmd))?;
-    if must_parse_heredoc(dest).is_some() {
+fn parse_sources_and_dest(req: &mut Req<'_>, cmd: &str) -> Result<SourcesAndDest> {
+    let mut args = req.take_args();
+    let dest = args.pop().ok_or_else(|| no_destination(cmd))?;
+    if must_parse_heredoc(&dest).is_some() {
         return Err(format!("{cmd} cannot accept a heredoc as a destination").into());
     }
     let mut sd = SourcesAndDest {
-        dest_path: dest.clone(),
+        dest_path: dest,
         ..Default::default()
     };
-    for src in srcs {
-        match must_parse_heredoc(src) {
+    // The last heredoc of a name wins, as with BuildKit's lookup map.
+    let lookup: HashMap<&str, &str> = req
+        .heredocs
+        .iter()
+        .map(|d| (d.name.as_str(), d.content.as_str()))
+        .collect();
+    for src in args {
+        match must_parse_heredoc(&src) {
             Some(h) => {
-                // The last heredoc of that name wins, as with BuildKit's lookup map.
-                let content = req
-                    .node
-                    .heredocs
-                    .iter()
-                    .rev()
-                    .find(|d| d.name == h.name)
-                    .map(|d| d.content.as_str())
-                    .unwrap_or("");
+                let content = lookup.get(h.name.as_str()).copied().unwrap_or_default();
                 let data = if h.chomp {
                     chomp_heredoc_content(content)
                 } else {
@@ -286,7 +386,7 @@ fn parse_sources_and_dest(req: &Req<'_>, cmd: &str) -> Result<SourcesAndDest> {
                     expand: h.expand,
                 });
             }
-            None => sd.source_paths.push(src.clone()),
+            None => sd.source_paths.push(src),
         }
     }
     Ok(sd)
@@ -304,7 +404,7 @@ fn parse_add(mut req: Req<'_>) -> Result<Command> {
     let unpack = req.flags.add_bool("unpack", false);
     let exclude = req.flags.add_strings("exclude");
     req.parse_flags()?;
-    let sources_and_dest = parse_sources_and_dest(&req, "ADD")?;
+    let sources_and_dest = parse_sources_and_dest(&mut req, "ADD")?;
     let f = &mut req.flags;
     let add = AddCommand {
         sources_and_dest,
@@ -330,7 +430,7 @@ fn parse_copy(mut req: Req<'_>) -> Result<Command> {
     let exclude = req.flags.add_strings("exclude");
     let parents = req.flags.add_bool("parents", false);
     req.parse_flags()?;
-    let sources_and_dest = parse_sources_and_dest(&req, "COPY")?;
+    let sources_and_dest = parse_sources_and_dest(&mut req, "COPY")?;
     let f = &mut req.flags;
     let copy = CopyCommand {
         sources_and_dest,
@@ -382,18 +482,17 @@ fn parse_from(mut req: Req<'_>) -> Result<Stage> {
     };
     let platform = req.flags.add_string("platform", "");
     req.parse_flags()?;
-    let comments = req.node.prev_comment.clone();
+    let comments = take_vec(&mut req.comments);
     Ok(Stage {
         comment: name.as_deref().and_then(|n| doc_comment(&comments, n)),
         name,
         orig_name,
-        base_name: req.args[0].clone(),
+        base_name: req.take_arg(0),
         platform: non_empty(req.flags.value(platform)),
         commands: Vec::new(),
-        location: req.node.location,
+        location: req.location,
         comments,
-        original: req.node.original.trim().to_string(),
-        keyword: req.command.to_string(),
+        original: req.take_original(),
         as_keyword,
     })
 }
@@ -421,8 +520,8 @@ fn parse_onbuild(mut req: Req<'_>) -> Result<Command> {
         }
         _ => {}
     }
-    let mut expression = strip_onbuild(&req.node.original).to_string();
-    for h in &req.node.heredocs {
+    let mut expression = strip_onbuild(&req.original).to_string();
+    for h in req.heredocs.iter() {
         expression.push('\n');
         expression.push_str(&h.content);
         expression.push_str(&h.name);
@@ -435,30 +534,29 @@ fn parse_workdir(mut req: Req<'_>) -> Result<Command> {
         return Err(exactly_one("WORKDIR"));
     }
     req.parse_flags()?;
-    let path = req.args[0].clone();
+    let path = req.take_arg(0);
     Ok(req.command(CommandKind::Workdir(WorkdirCommand { path })))
 }
 
 /// `parseShellDependentCommand` + `handleJSONArgs`.
-fn command_line(req: &Req<'_>) -> CommandLine {
-    let files = req
-        .node
-        .heredocs
-        .iter()
+fn command_line(req: &mut Req<'_>) -> CommandLine {
+    let files = take_vec(&mut req.heredocs)
+        .into_iter()
         .map(|h| ShellInlineFile {
-            name: h.name.clone(),
-            data: h.content.clone(),
+            name: h.name,
+            data: h.content,
             chomp: h.chomp,
         })
         .collect();
-    let args = if req.args.is_empty() || req.is_json() {
-        req.args.clone()
-    } else {
-        vec![req.args.join(" ")]
-    };
+    let json = req.is_json();
+    let mut args = req.take_args();
+    // The shell form is one string already; joining is for hand-made nodes.
+    if !json && args.len() > 1 {
+        args = vec![args.join(" ")];
+    }
     CommandLine {
         args,
-        prepend_shell: !req.is_json(),
+        prepend_shell: !json,
         files,
     }
 }
@@ -471,7 +569,7 @@ fn parse_run(mut req: Req<'_>) -> Result<Command> {
     let security = req.flags.add_string("security", "sandbox");
     req.parse_flags()?;
     let flags_used = req.flags.used();
-    let cmd = command_line(&req);
+    let cmd = command_line(&mut req);
     let devices = req
         .flags
         .take_values(device)
@@ -496,13 +594,13 @@ fn parse_run(mut req: Req<'_>) -> Result<Command> {
 
 fn parse_cmd(mut req: Req<'_>) -> Result<Command> {
     req.parse_flags()?;
-    let cmd = command_line(&req);
+    let cmd = command_line(&mut req);
     Ok(req.command(CommandKind::Cmd(CmdCommand { cmd })))
 }
 
 fn parse_entrypoint(mut req: Req<'_>) -> Result<Command> {
     req.parse_flags()?;
-    let cmd = command_line(&req);
+    let cmd = command_line(&mut req);
     Ok(req.command(CommandKind::Entrypoint(EntrypointCommand { cmd })))
 }
 
@@ -531,8 +629,8 @@ fn parse_healthcheck(mut req: Req<'_>) -> Result<Command> {
     if req.args.is_empty() {
         return Err(at_least_one("HEALTHCHECK"));
     }
-    let typ = go_upper(&req.args[0]);
-    let args = req.args[1..].to_vec();
+    let mut args = req.take_args();
+    let typ = go_upper(&args.remove(0));
     let health = if typ == "NONE" {
         if !args.is_empty() {
             return Err("HEALTHCHECK NONE takes no arguments".into());
@@ -592,7 +690,7 @@ fn parse_expose(mut req: Req<'_>) -> Result<Command> {
         return Err(at_least_one("EXPOSE"));
     }
     req.parse_flags()?;
-    let mut ports = req.args.clone();
+    let mut ports = req.take_args();
     ports.sort();
     Ok(req.command(CommandKind::Expose(ExposeCommand { ports })))
 }
@@ -602,7 +700,7 @@ fn parse_user(mut req: Req<'_>) -> Result<Command> {
         return Err(exactly_one("USER"));
     }
     req.parse_flags()?;
-    let user = req.args[0].clone();
+    let user = req.take_arg(0);
     Ok(req.command(CommandKind::User(UserCommand { user })))
 }
 
@@ -611,49 +709,52 @@ fn parse_volume(mut req: Req<'_>) -> Result<Command> {
         return Err(at_least_one("VOLUME"));
     }
     req.parse_flags()?;
-    let mut volumes = Vec::with_capacity(req.args.len());
-    for v in &req.args {
-        let v = v.trim();
-        if v.is_empty() {
+    let mut volumes = req.take_args();
+    for v in volumes.iter_mut() {
+        let t = v.trim();
+        if t.is_empty() {
             return Err("VOLUME specified can not be an empty string".into());
         }
-        volumes.push(v.to_string());
+        if t.len() != v.len() {
+            *v = t.to_string();
+        }
     }
     Ok(req.command(CommandKind::Volume(VolumeCommand { volumes })))
 }
 
-fn parse_stopsignal(req: Req<'_>) -> Result<Command> {
+fn parse_stopsignal(mut req: Req<'_>) -> Result<Command> {
     // BuildKit never checks STOPSIGNAL's flags.
     if req.args.len() != 1 {
         return Err(exactly_one("STOPSIGNAL"));
     }
-    let signal = req.args[0].clone();
+    let signal = req.take_arg(0);
     Ok(req.command(CommandKind::StopSignal(StopSignalCommand { signal })))
 }
 
-fn parse_arg(req: Req<'_>) -> Result<Command> {
+fn parse_arg(mut req: Req<'_>) -> Result<Command> {
     // BuildKit never checks ARG's flags either.
     if req.args.is_empty() {
         return Err(at_least_one("ARG"));
     }
-    let comments = &req.node.prev_comment;
+    let words = req.take_args();
+    let comments = &req.comments;
     // Index the comments by their first word, so many ARGs under many comments stay linear.
-    let mut by_first_word: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut by_first_word: HashMap<&str, &str> = HashMap::new();
     for c in comments.iter().rev() {
         if let Some((w, rest)) = c.split_once(' ') {
             by_first_word.insert(w, rest);
         }
     }
-    let mut args = Vec::with_capacity(req.args.len());
-    for a in &req.args {
-        let (key, value) = match a.split_once('=') {
-            Some((k, v)) => {
-                if k.is_empty() {
-                    return Err("ARG names can not be blank".into());
-                }
-                (k.to_string(), Some(v.to_string()))
+    let mut args = Vec::with_capacity(words.len());
+    for mut a in words {
+        let (key, value) = match a.find('=') {
+            Some(0) => return Err("ARG names can not be blank".into()),
+            Some(i) => {
+                let value = a[i + 1..].to_string();
+                a.truncate(i);
+                (a, Some(value))
             }
-            None => (a.clone(), None),
+            None => (a, None),
         };
         let doc = if key.contains(' ') {
             doc_comment(comments, &key)
@@ -666,7 +767,7 @@ fn parse_arg(req: Req<'_>) -> Result<Command> {
             doc_comment: doc,
         });
     }
-    let location = req.node.location;
+    let location = req.location;
     Ok(req.command(CommandKind::Arg(ArgCommand { args, location })))
 }
 
@@ -678,6 +779,6 @@ fn parse_shell(mut req: Req<'_>) -> Result<Command> {
     if !req.is_json() {
         return Err("SHELL requires the arguments to be in JSON form".into());
     }
-    let shell = req.args.clone();
+    let shell = req.take_args();
     Ok(req.command(CommandKind::Shell(ShellCommand { shell })))
 }

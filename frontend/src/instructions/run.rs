@@ -55,17 +55,17 @@ pub fn parse_device(val: &str) -> Result<Device, InstructionError> {
     let mut d = Device::default();
     for field in &fields {
         let Some((key, value)) = field.split_once('=') else {
-            if field.to_lowercase() == "required" {
+            if crate::syntax::go_lower(field) == "required" {
                 d.required = true;
                 continue;
             }
             if d.name.is_empty() {
-                d.name = field.clone();
+                d.name = field.to_string();
                 continue;
             }
             return Err(format!("invalid field '{field}' must be a key=value pair").into());
         };
-        let key = key.to_lowercase();
+        let key = crate::syntax::go_lower(key);
         match key.as_str() {
             "name" => {
                 if !d.name.is_empty() {
@@ -79,7 +79,7 @@ pub fn parse_device(val: &str) -> Result<Device, InstructionError> {
             }
             _ => {
                 if d.name.is_empty() {
-                    d.name = field.clone();
+                    d.name = field.to_string();
                     continue;
                 }
                 let msg = format!("unexpected key '{key}' in '{field}'");

@@ -1,5 +1,7 @@
 //! BuildKit's `util/suggest`: "(did you mean X?)" hints from Levenshtein distance.
 
+use crate::syntax::{go_lower, go_upper};
+
 /// Levenshtein distance over characters (agext/levenshtein with default costs).
 fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -17,10 +19,10 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 fn match_case(opt: &str, orig: &str) -> String {
-    if orig == orig.to_lowercase() {
-        opt.to_lowercase()
-    } else if orig == orig.to_uppercase() {
-        opt.to_uppercase()
+    if orig == go_lower(orig) {
+        go_lower(opt)
+    } else if orig == go_upper(orig) {
+        go_upper(opt)
     } else {
         opt.to_string()
     }
@@ -31,7 +33,7 @@ pub(crate) fn search(val: &str, options: &[&str], case_sensitive: bool) -> Optio
     let v = if case_sensitive {
         val.to_string()
     } else {
-        val.to_lowercase()
+        go_lower(val)
     };
     let mut best: Option<String> = None;
     let mut min = 3;
@@ -39,7 +41,7 @@ pub(crate) fn search(val: &str, options: &[&str], case_sensitive: bool) -> Optio
         let o = if case_sensitive {
             opt.to_string()
         } else {
-            opt.to_lowercase()
+            go_lower(opt)
         };
         if v == o {
             return None;

@@ -440,7 +440,8 @@ fn dockerfile_structure() {
     );
     assert_eq!(s.commands.len(), 1);
     assert_eq!(s.commands[0].original, "RUN echo hi");
-    assert_eq!(s.commands[0].name, "RUN");
+    assert_eq!(s.commands[0].name(), "RUN");
+    assert_eq!(s.keyword(), "FROM");
     assert_eq!(df.stages[1].name, None);
     let CommandKind::Copy(c) = &df.stages[1].commands[0].kind else {
         panic!()
@@ -631,6 +632,45 @@ fn nil_linter_like_smoke() {
             if let Ok(ast) = syntax::parse(&format!("FROM busybox\n{c}{tc}")) {
                 let _ = parse_dockerfile(&ast);
             }
+        }
+    }
+}
+
+#[test]
+fn type_sizes() {
+    eprintln!(
+        "Node {} Command {} CommandKind {} Run {} Add {} Copy {} Stage {}",
+        std::mem::size_of::<syntax::Node>(),
+        std::mem::size_of::<Command>(),
+        std::mem::size_of::<CommandKind>(),
+        std::mem::size_of::<RunCommand>(),
+        std::mem::size_of::<AddCommand>(),
+        std::mem::size_of::<CopyCommand>(),
+        std::mem::size_of::<Stage>()
+    );
+}
+
+#[test]
+fn owned_and_borrowed_paths_agree() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/syntax/testdata/testfiles");
+    let mut sources: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path().join("Dockerfile")).unwrap())
+        .collect();
+    sources.push(
+        "# a docs\nARG a=1 b\nFROM x AS a\nENV k v\nCOPY --from=a <<-EOF /d\n\thi\nEOF\nRUN  <<EOF  \nls\nEOF\nONBUILD RUN x\nVOLUME [\" /a \"]\nHEALTHCHECK CMD x\n  "
+            .to_string(),
+    );
+    for src in sources {
+        let ast = syntax::parse(&src).unwrap();
+        assert_eq!(
+            parse_dockerfile(&ast),
+            parse_nodes(ast.nodes.clone()),
+            "{src}"
+        );
+        for n in &ast.nodes {
+            assert_eq!(parse_instruction(n), parse_instruction_owned(n.clone()));
         }
     }
 }

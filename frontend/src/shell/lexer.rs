@@ -11,9 +11,10 @@ use super::Lex;
 use std::collections::BTreeSet;
 
 /// How deeply `${…}` may nest. BuildKit has no limit (Go stacks grow to 1 GiB); we recurse once
-/// per level, so a bound keeps hostile input from overflowing the stack. Real Dockerfiles nest
-/// a handful of levels.
-pub(super) const MAX_NESTING: usize = 1000;
+/// per level (about 4 KiB of stack per level in debug builds), so a bound keeps hostile input
+/// from overflowing a thread's stack, and also caps the copying of nested results at
+/// `MAX_NESTING` times the input. Real Dockerfiles nest a handful of levels.
+pub(super) const MAX_NESTING: usize = 128;
 
 type Res<T> = Result<T, String>;
 
@@ -75,7 +76,8 @@ impl<'a> ShellWord<'a> {
     ) -> Res<(String, Vec<String>)> {
         let mut result = String::new();
         self.words_buffer.clear();
-        let mut words = Words::default();
+        // Only the outermost level (the one without a stop character) keeps its words.
+        let mut words = Words::new(stop.is_none());
         let quotes = !self.lex.skip_process_quotes;
         let escape = self.lex.escape;
 
@@ -223,7 +225,7 @@ impl<'a> ShellWord<'a> {
     fn process_dollar(&mut self) -> Res<String> {
         if self.depth >= MAX_NESTING {
             return Err(format!(
-                "variable expansions nested more than {MAX_NESTING} levels deep"
+                "syntax error: variable expansions nested more than {MAX_NESTING} levels deep"
             ));
         }
         self.depth += 1;

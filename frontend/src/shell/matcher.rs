@@ -72,25 +72,48 @@ impl Pattern {
     /// The leftmost-first match at or after byte `start` (only at `start` when anchored), as
     /// Go's `FindStringIndex` on the remaining text would report it.
     pub(super) fn find_at(&self, text: &str, start: usize) -> Option<(usize, usize)> {
+        self.searcher().find_at(text, start)
+    }
+
+    /// A matcher whose buffers are reused across searches (for replace-all).
+    pub(super) fn searcher(&self) -> Searcher<'_> {
+        Searcher {
+            pat: self,
+            vm: None,
+        }
+    }
+}
+
+pub(super) struct Searcher<'p> {
+    pat: &'p Pattern,
+    vm: Option<Vm<'p>>,
+}
+
+impl Searcher<'_> {
+    pub(super) fn find_at(&mut self, text: &str, start: usize) -> Option<(usize, usize)> {
+        let pat = self.pat;
         let hay = text.get(start..)?;
-        if let Some(lit) = &self.literal {
-            let at = if self.anchored {
+        if let Some(lit) = &pat.literal {
+            let at = if pat.anchored {
                 hay.starts_with(lit.as_str()).then_some(0)
             } else {
                 hay.find(lit.as_str())
             };
             return at.map(|i| (start + i, start + i + lit.len()));
         }
-        Vm::new(self).run(text, start)
+        self.vm.get_or_insert_with(|| Vm::new(pat)).run(text, start)
     }
 }
 
 /// The state of one search: thread lists ordered by priority (highest first).
 struct Vm<'p> {
     pat: &'p Pattern,
-    /// `marks[pc] == generation` when `pc` is already in the list being built.
+    /// `marks[pc] == mark` when `pc` is already in the list being built with that mark.
     marks: Vec<u64>,
+    generation: u64,
     stack: Vec<Step>,
+    clist: Vec<Thread>,
+    nlist: Vec<Thread>,
 }
 
 impl<'p> Vm<'p> {
@@ -98,7 +121,10 @@ impl<'p> Vm<'p> {
         Vm {
             pat,
             marks: vec![0; pat.atoms.len() + 1],
+            generation: 0,
             stack: Vec::new(),
+            clist: Vec::new(),
+            nlist: Vec::new(),
         }
     }
 
@@ -130,38 +156,52 @@ impl<'p> Vm<'p> {
         }
     }
 
-    fn run(mut self, text: &str, start: usize) -> Option<(usize, usize)> {
+    fn run(&mut self, text: &str, start: usize) -> Option<(usize, usize)> {
+        let mut clist = mem::take(&mut self.clist);
+        let mut nlist = mem::take(&mut self.nlist);
+        let found = self.search(text, start, &mut clist, &mut nlist);
+        self.clist = clist;
+        self.nlist = nlist;
+        found
+    }
+
+    fn search(
+        &mut self,
+        text: &str,
+        start: usize,
+        clist: &mut Vec<Thread>,
+        nlist: &mut Vec<Thread>,
+    ) -> Option<(usize, usize)> {
         let pat = self.pat;
         let atoms = &pat.atoms;
-        let anchored = pat.anchored;
         let first_lit = match atoms.first() {
             Some(Atom::Lit(c)) => Some(*c),
             _ => None,
         };
-        let mut clist: Vec<Thread> = Vec::new();
-        let mut nlist: Vec<Thread> = Vec::new();
-        let mut generation = 1u64;
-        let mut cmark = generation;
+        clist.clear();
+        nlist.clear();
+        self.generation += 1;
+        let mut cmark = self.generation;
         let mut found = None;
         let mut pos = start;
         loop {
-            if found.is_none() && (!anchored || pos == start) {
-                if clist.is_empty() && !anchored {
+            if found.is_none() && (!pat.anchored || pos == start) {
+                if clist.is_empty() && !pat.anchored {
                     // Nothing is alive: skip straight to where a match could begin.
                     if let Some(c) = first_lit {
                         pos += text[pos..].find(c)?;
                     }
                 }
                 // A new match attempt has the lowest priority (leftmost wins).
-                self.add(&mut clist, cmark, 0, pos);
+                self.add(clist, cmark, 0, pos);
             }
             if clist.is_empty() {
                 break;
             }
             let ch = text[pos..].chars().next();
-            generation += 1;
-            let nmark = generation;
-            for t in &clist {
+            self.generation += 1;
+            let nmark = self.generation;
+            for t in clist.iter() {
                 let advance = match atoms.get(t.pc) {
                     None => {
                         // Lower-priority threads can no longer win.
@@ -173,12 +213,12 @@ impl<'p> Vm<'p> {
                     Some(Atom::Star) => ch.is_some_and(|c| c != '\n').then_some(t.pc),
                 };
                 if let Some(pc) = advance {
-                    self.add(&mut nlist, nmark, pc, t.start);
+                    self.add(nlist, nmark, pc, t.start);
                 }
             }
             let Some(ch) = ch else { break };
             pos += ch.len_utf8();
-            mem::swap(&mut clist, &mut nlist);
+            mem::swap(clist, nlist);
             nlist.clear();
             cmark = nmark;
         }

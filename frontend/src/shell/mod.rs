@@ -16,6 +16,7 @@ mod lexer;
 mod matcher;
 mod pattern;
 mod quote;
+mod regex_limits;
 mod scanner;
 mod unicode;
 mod unicode_tables;

@@ -5,6 +5,7 @@
 //! before `}` or `/` is dropped. There are no bracket expressions.
 
 use super::matcher::{Atom, Pattern};
+use super::regex_limits::GoParseCost;
 use super::scanner::{rune_string, Scanner};
 use super::unicode::{is_digit, is_letter};
 
@@ -13,6 +14,7 @@ use super::unicode::{is_digit, is_letter};
 pub(super) fn compile(pattern: &str, greedy: bool, anchored: bool) -> Result<Pattern, String> {
     let mut s = Scanner::new(pattern);
     let mut atoms = Vec::new();
+    let mut cost = GoParseCost::new(anchored);
     while let Some(tok) = s.next() {
         match tok {
             '*' => atoms.push(Atom::Star),
@@ -29,8 +31,36 @@ pub(super) fn compile(pattern: &str, greedy: bool, anchored: bool) -> Result<Pat
             }
             c => atoms.push(Atom::Lit(c)),
         }
+        if let Some(&atom) = atoms.last() {
+            cost.add(atom);
+        }
+    }
+    if cost.too_large() {
+        return Err(format!(
+            "error parsing regexp: expression too large: `{}`",
+            regex_source(&atoms, greedy, anchored)
+        ));
     }
     Ok(Pattern::new(atoms, greedy, anchored))
+}
+
+/// The regular expression BuildKit builds for a pattern (Go quotes it in errors).
+pub(super) fn regex_source(atoms: &[Atom], greedy: bool, anchored: bool) -> String {
+    let mut out = String::from(if anchored { "^" } else { "" });
+    for atom in atoms {
+        match *atom {
+            Atom::Star if greedy => out.push_str(".*"),
+            Atom::Star => out.push_str(".*?"),
+            Atom::Any => out.push('.'),
+            Atom::Lit(c) => {
+                if "[]{}.+()|^$*?\\".contains(c) {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
 fn compile_for(pattern: &str, greedy: bool, anchored: bool) -> Result<Pattern, String> {
@@ -100,8 +130,9 @@ fn replace_all(re: &Pattern, src: &str, repl: &str) -> String {
     let mut out = String::with_capacity(src.len());
     let mut last_end = 0;
     let mut search = 0;
+    let mut searcher = re.searcher();
     while search <= src.len() {
-        let Some((a, b)) = re.find_at(src, search) else {
+        let Some((a, b)) = searcher.find_at(src, search) else {
             break;
         };
         out.push_str(&src[last_end..a]);

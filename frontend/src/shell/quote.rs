@@ -6,13 +6,19 @@ use std::fmt::Write;
 pub(super) fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
-    for ch in s.chars() {
+    let mut plain_from = 0;
+    for (i, ch) in s.char_indices() {
+        if ch != '"' && ch != '\\' && is_print(ch) {
+            continue;
+        }
+        // Copy the run of characters that need no escaping in one go.
+        out.push_str(&s[plain_from..i]);
+        plain_from = i + ch.len_utf8();
         match ch {
             '"' | '\\' => {
                 out.push('\\');
                 out.push(ch);
             }
-            _ if is_print(ch) => out.push(ch),
             '\u{7}' => out.push_str("\\a"),
             '\u{8}' => out.push_str("\\b"),
             '\u{C}' => out.push_str("\\f"),
@@ -33,6 +39,7 @@ pub(super) fn go_quote(s: &str) -> String {
             }
         }
     }
+    out.push_str(&s[plain_from..]);
     out.push('"');
     out
 }

@@ -2,7 +2,9 @@
 //! functions of line_parsers.go.
 
 use super::json::{self, JsonArray};
-use super::words::{byte_prefix, byte_suffix, is_space_byte, parse_words, split_ws, split_ws2};
+use super::words::{
+    byte_prefix, byte_suffix, is_space_byte, parse_words, split_ws2, split_ws_owned,
+};
 
 pub(crate) const ERR_NOT_STRING_ARRAY: &str =
     "when using JSON array syntax, arrays must be comprised of strings only";
@@ -121,7 +123,7 @@ fn whitespace_delimited(rest: &str) -> Args {
     if rest.is_empty() {
         return Args::default();
     }
-    list(split_ws(rest).into_iter().map(str::to_string).collect())
+    list(split_ws_owned(rest))
 }
 
 /// `parseNameVal`: `KEY a=1 b=2`, or the legacy `KEY name value…` when the first word has no `=`.

@@ -47,7 +47,7 @@ fn is_go_print(c: char) -> bool {
 
 fn dump_node(node: &Node, out: &mut String) {
     let start = out.len();
-    out.push_str(&node.keyword.to_lowercase());
+    out.push_str(&super::case::go_lower(&node.keyword));
     if !node.flags.is_empty() {
         out.push_str(" [");
         for (i, f) in node.flags.iter().enumerate() {

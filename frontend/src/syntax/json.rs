@@ -116,6 +116,18 @@ impl<'a> Scan<'a> {
     /// Scans a string starting at the opening quote; decodes it when `decode`.
     fn string(&mut self, decode: bool) -> Result<Option<String>, ()> {
         self.i += 1;
+        // Fast path: no escapes before the closing quote, so the text is the value.
+        let rest = &self.b[self.i..];
+        if let Some(end) = rest
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        {
+            if rest[end] == b'"' {
+                let s = self.text(self.i, self.i + end)?;
+                self.i += end + 1;
+                return Ok(decode.then(|| s.to_string()));
+            }
+        }
         let mut out = decode.then(String::new);
         let mut run_start = self.i;
         loop {
@@ -302,7 +314,7 @@ pub(crate) fn parse_string_array(s: &str) -> JsonArray {
         i: 0,
         overflow: false,
     };
-    let mut strings = Vec::new();
+    let mut strings = Vec::with_capacity(4);
     let mut all_strings = true;
     let res = sc.document(&mut |item| match item {
         Item::Str(v) => strings.push(v),

@@ -6,6 +6,7 @@
 
 mod args;
 mod ast;
+mod case;
 mod directives;
 mod dump;
 mod heredoc;
@@ -19,6 +20,7 @@ mod words;
 mod tests;
 
 pub use ast::{Ast, Directive, Heredoc, Location, Node, Warning};
+pub use case::{go_lower, go_upper};
 pub use directives::{detect_syntax, parse_directive, DetectedDirective};
 pub use dump::{dump_node_string, go_quote};
 pub use heredoc::chomp_heredoc_content;

@@ -72,7 +72,7 @@ fn node_from_line(line: &str, escape: char) -> Result<Node, String> {
     loop {
         let cur = &text[range.clone()];
         let sc = split_command(cur, escape);
-        let keyword = sc.cmd.to_lowercase();
+        let keyword = super::case::go_lower(sc.cmd);
         let kind = args::kind_of(&keyword);
         let keep = depth <= MAX_SUB_DEPTH;
         let mut node = Node {
@@ -82,8 +82,9 @@ fn node_from_line(line: &str, escape: char) -> Result<Node, String> {
             flags: sc.flags,
             heredocs: Vec::new(),
             sub: None,
-            // Deeper trigger texts are suffixes of this one; not copying them keeps memory linear.
-            original: if depth <= 1 {
+            // The caller sets the top one; deeper trigger texts are suffixes of the first, and
+            // not copying them keeps memory linear.
+            original: if depth == 1 {
                 cur.to_string()
             } else {
                 String::new()
@@ -113,17 +114,18 @@ fn node_from_line(line: &str, escape: char) -> Result<Node, String> {
         node.args = parsed.args;
         node.json = parsed.json;
         node.legacy_key_value = parsed.legacy_key_value;
-        if keep {
-            chain.push(node);
+        // Past the depth limit the last kept ONBUILD ends the chain.
+        let mut node = if keep {
+            node
+        } else {
+            chain.pop().ok_or("empty instruction")?
+        };
+        while let Some(mut parent) = chain.pop() {
+            parent.sub = Some(Box::new(node));
+            node = parent;
         }
-        break;
+        return Ok(node);
     }
-    let mut node = chain.pop().ok_or_else(|| "empty instruction".to_string())?;
-    while let Some(mut parent) = chain.pop() {
-        parent.sub = Some(Box::new(node));
-        node = parent;
-    }
-    Ok(node)
 }
 
 /// Parses a Dockerfile into its instruction nodes, as BuildKit's `parser.Parse`.
@@ -132,7 +134,9 @@ pub fn parse(source: &str) -> Result<Ast, ParseError> {
     let mut escape = '\\';
     let mut dp = DirectiveParser::new("#", 0);
     let mut directives = Vec::new();
-    let mut nodes: Vec<Node> = Vec::new();
+    // The line count bounds the instruction count: sizing once saves regrowing a large vector.
+    let line_count = source.bytes().filter(|&b| b == b'\n').count() + 1;
+    let mut nodes: Vec<Node> = Vec::with_capacity(line_count);
     let mut warnings = Vec::new();
     let mut comments: Vec<String> = Vec::new();
     let mut current_line = 0usize;

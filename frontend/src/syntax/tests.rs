@@ -360,3 +360,181 @@ fn continuation_at_eof_and_whitespace_after_escape() {
     assert_eq!(ast.nodes.len(), 2);
     assert_eq!(ast.nodes[1].keyword, "");
 }
+
+/// Pathological inputs: every one must end in a result or an error, quickly, without a panic
+/// or a stack overflow (the fuzz target in fuzz/ explores further).
+mod pathological {
+    use super::*;
+    use crate::instructions;
+    use std::time::{Duration, Instant};
+
+    fn run(name: &str, src: &str) {
+        let start = Instant::now();
+        if let Ok(ast) = parse(src) {
+            let _ = ast.dump();
+            let _ = instructions::parse_dockerfile(&ast);
+        }
+        let _ = detect_syntax(src);
+        // Generous for unoptimised test builds on a loaded machine; quadratic behaviour on these
+        // sizes would take minutes.
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{name} took {:?}",
+            start.elapsed()
+        );
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
+            v[(self.next() % v.len() as u64) as usize]
+        }
+    }
+
+    #[test]
+    fn deep_and_long_inputs() {
+        run(
+            "continuations",
+            &format!("FROM a\nRUN a \\\n{}b", "  x \\\n".repeat(200_000)),
+        );
+        run(
+            "empty continuations",
+            &format!("FROM a\nRUN a \\\n{}b", "\n".repeat(200_000)),
+        );
+        run(
+            "comment continuations",
+            &format!("FROM a\nRUN a \\\n{}b", "# c\n".repeat(200_000)),
+        );
+        run(
+            "heredoc",
+            &format!("FROM a\nRUN <<EOF\n{}EOF\n", "echo x\n".repeat(200_000)),
+        );
+        run(
+            "unterminated heredoc",
+            &format!("FROM a\nRUN <<EOF\n{}", "echo x\n".repeat(200_000)),
+        );
+        let names: String = (0..5_000).map(|i| format!("<<E{i} ")).collect();
+        let bodies: String = (0..5_000).map(|i| format!("x\nE{i}\n")).collect();
+        run(
+            "many heredocs",
+            &format!("FROM a\nCOPY {names}/dst\n{bodies}"),
+        );
+        run(
+            "json brackets",
+            &format!("FROM a\nCMD {}", "[".repeat(60_000)),
+        );
+        run(
+            "json closed",
+            &format!("FROM a\nCMD {}{}", "[".repeat(30_000), "]".repeat(30_000)),
+        );
+        run(
+            "json continued",
+            &format!("FROM a\nCMD \\\n{}", "[[[[[[[[[[ \\\n".repeat(50_000)),
+        );
+        run(
+            "dollar nesting",
+            &format!("FROM a\nRUN <<EOF {}\nEOF", "${a:-".repeat(12_000)),
+        );
+        run(
+            "onbuild chain",
+            &format!("FROM a\n{}RUN x", "ONBUILD \\\n".repeat(100_000)),
+        );
+        run(
+            "flags",
+            &format!(
+                "FROM a\nRUN {}echo",
+                "--mount=type=cache,target=/x ".repeat(2_000)
+            ),
+        );
+        run(
+            "flag continuation",
+            &format!("FROM a\nCOPY \\\n{}a b", "--exclude=x \\\n".repeat(100_000)),
+        );
+        let comments = "# a b\n".repeat(50_000);
+        let args: String = (0..50_000).map(|i| format!("a{i} ")).collect();
+        run(
+            "args under comments",
+            &format!("{comments}ARG {args}\nFROM a"),
+        );
+        run("long line", &format!("FROM a\nRUN {}", "x".repeat(65_000)));
+        run(
+            "quotes",
+            &format!("FROM a\nENV {}", "a=\"b ".repeat(10_000)),
+        );
+        run("escapes", &format!("FROM a\nENV a={}", "\\".repeat(60_001)));
+        run("many instructions", &"FROM a\nRUN x\n".repeat(50_000));
+        run("stages", &"FROM a AS b\n".repeat(50_000));
+        run("directive-like", &"# escape=`\n".repeat(100_000));
+        run("crlf", &"FROM a\r\nRUN a \\\r\n b\r\n".repeat(20_000));
+    }
+
+    #[test]
+    fn random_inputs() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let pieces = [
+            "FROM ",
+            "RUN ",
+            "COPY ",
+            "ADD ",
+            "ENV ",
+            "LABEL ",
+            "ARG ",
+            "CMD ",
+            "ONBUILD ",
+            "HEALTHCHECK ",
+            "SHELL ",
+            "--mount=",
+            "--from=",
+            "--link",
+            "--",
+            " ",
+            "\t",
+            "\n",
+            "\r\n",
+            "\\",
+            "`",
+            "\\\n",
+            "<<",
+            "<<-",
+            "EOF",
+            "'",
+            "\"",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "=",
+            "$",
+            "${",
+            "#",
+            "# escape=`\n",
+            "é",
+            "\u{a0}",
+            "\u{85}",
+            "\u{feff}",
+            "\u{0}",
+            "1e999",
+            "a",
+            "b=c",
+            "NONE",
+            "CMD",
+        ];
+        for _ in 0..3_000 {
+            let n = (rng.next() % 64) as usize;
+            let src: String = (0..n).map(|_| rng.pick(&pieces)).collect();
+            run("random pieces", &src);
+        }
+        for _ in 0..1_000 {
+            let n = (rng.next() % 512) as usize;
+            let bytes: Vec<u8> = (0..n).map(|_| (rng.next() & 0xff) as u8).collect();
+            run("random bytes", &String::from_utf8_lossy(&bytes));
+        }
+    }
+}

@@ -10,17 +10,14 @@ pub(crate) fn is_re_ws(c: char) -> bool {
 
 /// `reWhitespace.Split(s, -1)`: pieces between whitespace runs, keeping empty leading and
 /// trailing pieces as Go does.
-pub(crate) fn split_ws(s: &str) -> Vec<&str> {
-    if s.is_empty() {
-        return vec![""];
-    }
-    let mut out = Vec::new();
+pub(crate) fn split_ws_owned(s: &str) -> Vec<String> {
+    let mut out = Vec::with_capacity(4);
     let mut start = 0;
     let mut in_run = false;
     for (i, c) in s.char_indices() {
         if is_re_ws(c) {
             if !in_run {
-                out.push(&s[start..i]);
+                out.push(s[start..i].to_string());
                 in_run = true;
             }
         } else if in_run {
@@ -28,7 +25,11 @@ pub(crate) fn split_ws(s: &str) -> Vec<&str> {
             in_run = false;
         }
     }
-    out.push(if in_run { "" } else { &s[start..] });
+    out.push(if in_run {
+        String::new()
+    } else {
+        s[start..].to_string()
+    });
     out
 }
 
@@ -96,11 +97,15 @@ pub(crate) fn extract_builder_flags(line: &str, escape: char) -> (Cow<'_, str>, 
             if ch != b'-' || pos + 1 == n || b[pos + 1] != b'-' {
                 return (byte_suffix(line, pos), words);
             }
+            if word.capacity() == 0 {
+                // One scratch buffer for all flags; each flag is copied out at its size.
+                word.reserve(n - pos);
+            }
             phase = Phase::Word;
         }
         if pos == n {
             if word != "--" && (blank_ok || !word.is_empty()) {
-                words.push(word);
+                words.push(word.as_str().to_string());
             }
             break;
         }
@@ -112,7 +117,7 @@ pub(crate) fn extract_builder_flags(line: &str, escape: char) -> (Cow<'_, str>, 
                     return (byte_suffix(line, pos), words);
                 }
                 if blank_ok || !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
+                    words.push(word.clone());
                 }
                 word.clear();
                 blank_ok = false;
@@ -180,34 +185,40 @@ pub(crate) fn split_command(line: &str, escape: char) -> SplitCommand<'_> {
 }
 
 /// `parseWords`: whitespace-separated words where quotes group (and are kept) and the escape
-/// token protects the next character (and is kept too).
+/// token protects the next character (and is kept too). Every character is kept except an
+/// escape token ending the input, so each word is a slice of `rest`.
 pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
-    let mut words = Vec::new();
+    let mut words = Vec::with_capacity(4);
     let mut phase = Phase::Spaces;
     let mut quote = '\0';
     let mut blank_ok = false;
-    let mut word = String::new();
-    let mut chars = rest.chars().peekable();
+    // The current word is rest[start..end].
+    let (mut start, mut end) = (0, 0);
+    let mut chars = rest.char_indices();
     loop {
         let next = chars.next();
         if phase == Phase::Spaces {
             match next {
                 None => break,
-                Some(c) if c.is_whitespace() => continue,
-                Some(_) => phase = Phase::Word,
+                Some((_, c)) if c.is_whitespace() => continue,
+                Some((i, _)) => {
+                    phase = Phase::Word;
+                    start = i;
+                    end = i;
+                }
             }
         }
-        let Some(mut c) = next else {
-            if blank_ok || !word.is_empty() {
-                words.push(word);
+        let Some((i, c)) = next else {
+            if blank_ok || end > start {
+                words.push(rest[start..end].to_string());
             }
             break;
         };
         if phase == Phase::Word {
             if c.is_whitespace() {
                 phase = Phase::Spaces;
-                if blank_ok || !word.is_empty() {
-                    words.push(std::mem::take(&mut word));
+                if blank_ok || end > start {
+                    words.push(rest[start..end].to_string());
                 }
                 blank_ok = false;
                 continue;
@@ -217,27 +228,30 @@ pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<String> {
                 blank_ok = true;
                 phase = Phase::Quote;
             }
+            end = i + c.len_utf8();
             if c == escape {
-                let Some(n) = chars.next() else { continue };
-                word.push(c);
-                c = n;
+                // The escape token and the character after it; a final one is dropped.
+                match chars.next() {
+                    Some((j, n)) => end = j + n.len_utf8(),
+                    None => end = i,
+                }
             }
-            word.push(c);
             continue;
         }
         // In quotes: the escape token works except inside single quotes.
         if c == quote {
             phase = Phase::Word;
         }
+        end = i + c.len_utf8();
         if c == escape && quote != '\'' {
-            let Some(n) = chars.next() else {
-                phase = Phase::Word;
-                continue;
-            };
-            word.push(c);
-            c = n;
+            match chars.next() {
+                Some((j, n)) => end = j + n.len_utf8(),
+                None => {
+                    end = i;
+                    phase = Phase::Word;
+                }
+            }
         }
-        word.push(c);
     }
     words
 }
@@ -271,10 +285,10 @@ mod tests {
 
     #[test]
     fn whitespace_split() {
-        assert_eq!(split_ws("a b\t\tc"), vec!["a", "b", "c"]);
-        assert_eq!(split_ws(" a "), vec!["", "a", ""]);
-        assert_eq!(split_ws(""), vec![""]);
-        assert_eq!(split_ws("a\u{a0}b"), vec!["a\u{a0}b"]);
+        assert_eq!(split_ws_owned("a b\t\tc"), vec!["a", "b", "c"]);
+        assert_eq!(split_ws_owned(" a "), vec!["", "a", ""]);
+        assert_eq!(split_ws_owned(""), vec![""]);
+        assert_eq!(split_ws_owned("a\u{a0}b"), vec!["a\u{a0}b"]);
         assert_eq!(split_ws2("RUN  echo hi"), ("RUN", Some("echo hi")));
         assert_eq!(split_ws2("RUN"), ("RUN", None));
     }

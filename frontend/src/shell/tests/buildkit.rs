@@ -1,8 +1,7 @@
 //! BuildKit's own tests (frontend/dockerfile/shell/lex_test.go and its data files), ported.
 
 use super::{env, lex, word};
-use crate::shell::matcher::Atom;
-use crate::shell::pattern::{compile, reverse_pattern, reverse_string};
+use crate::shell::pattern::{self, compile, reverse_pattern, reverse_string};
 use crate::shell::{envs_from_slice, Lex};
 use std::collections::BTreeSet;
 
@@ -245,24 +244,9 @@ fn process_with_matches_platform() {
     );
 }
 
-/// Renders a compiled pattern as the regular expression BuildKit builds for it.
 fn regex_source(pattern: &str, greedy: bool, anchored: bool) -> Result<String, String> {
     let re = compile(pattern, greedy, anchored)?;
-    let mut out = String::from(if anchored { "^" } else { "" });
-    for atom in re.atoms() {
-        match *atom {
-            Atom::Star if re.greedy() => out.push_str(".*"),
-            Atom::Star => out.push_str(".*?"),
-            Atom::Any => out.push('.'),
-            Atom::Lit(c) => {
-                if "[]{}.+()|^$*?\\".contains(c) {
-                    out.push('\\');
-                }
-                out.push(c);
-            }
-        }
-    }
-    Ok(out)
+    Ok(pattern::regex_source(re.atoms(), re.greedy(), anchored))
 }
 
 /// TestConvertShellPatternToRegex.

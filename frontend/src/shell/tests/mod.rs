@@ -7,7 +7,7 @@ mod golden;
 mod limits;
 mod rules;
 
-use super::{envs_from_slice, Lex};
+use super::Lex;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
@@ -23,10 +23,4 @@ fn lex() -> Lex {
 /// `process_word` with `\` as escape, `Err` holding BuildKit's message.
 fn word(input: &str, vars: &[(&str, &str)]) -> Result<String, String> {
     lex().process_word(input, &env(vars)).map_err(|e| e.message)
-}
-
-fn words(input: &str, vars: &[&str]) -> Result<Vec<String>, String> {
-    lex()
-        .process_words(input, &envs_from_slice(vars))
-        .map_err(|e| e.message)
 }

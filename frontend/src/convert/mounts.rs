@@ -1,0 +1,315 @@
+//! `RUN --mount`: bind, cache, tmpfs, secret and ssh mounts, as BuildKit's
+//! convert_runmount.go, convert_secrets.go and convert_ssh.go lower them, and the stage-graph
+//! edges their `from=` adds.
+
+use std::collections::BTreeSet;
+
+use buildkit_llb::reference::Reference;
+use buildkit_llb::{CacheSharing, Chown, FileActions, FileSecret, Metadata, MkdirOptions, Mount as LlbMount, MountKind, SecretEnv, State, UserSpec};
+
+use super::dispatch::StageState;
+use super::env::EnvList;
+use super::stages::{Base, StagePlan};
+use super::ConvertError;
+use crate::instructions::{csv_fields, Command, CommandKind, Mount, MountType, ShareMode};
+use crate::syntax::go_quote;
+
+/// The `from=` of each `--mount` of a RUN as written, before expansion ("" when absent): what
+/// BuildKit builds the stage graph from (only the `from` key is read at that point).
+fn written_froms(raw_mounts: &[String]) -> Vec<String> {
+    raw_mounts
+        .iter()
+        .map(|raw| {
+            let fields = csv_fields(raw).unwrap_or_default();
+            let from = fields.iter().rev().filter_map(|f| f.split_once('=')).find(|(k, _)| k.eq_ignore_ascii_case("from"));
+            from.map(|(_, v)| v.to_string()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// One graph node per `--mount` of a RUN, as BuildKit's `detectRunMount`: the stage named by
+/// `from=` (by name only: `from=0` is an image; no `from=` looks for a stage named `scratch`),
+/// else a new node for the image, or scratch. New nodes are added to `plans`; the indices come
+/// back in mount order.
+pub(super) fn mount_sources(cmd: &Command, plans: &mut Vec<StagePlan>, n_stages: usize) -> Result<Vec<usize>, ConvertError> {
+    let CommandKind::Run(run) = &cmd.kind else { return Ok(Vec::new()) };
+    let mut out = Vec::with_capacity(run.mounts.len());
+    for from in written_froms(&run.mounts) {
+        let name = if from.is_empty() { "scratch".to_string() } else { from.to_ascii_lowercase() };
+        if let Some(i) = plans[..n_stages].iter().position(|p| p.name.as_deref() == Some(name.as_str())) {
+            out.push(i);
+            continue;
+        }
+        let base = if from.is_empty() || from == "scratch" {
+            Base::Scratch
+        } else {
+            let r = Reference::parse_normalized(&from).map_err(|e| ConvertError::new(format!("failed to parse stage name {}: {e}", go_quote(&from))))?;
+            Base::Image(r.to_string())
+        };
+        plans.push(StagePlan {
+            stage: None,
+            name: None,
+            display_name: String::new(),
+            base,
+            platform: None,
+            location: cmd.location,
+            copy_from: Vec::new(),
+            run_mounts: Vec::new(),
+            cmd_total: 0,
+            ignore_cache: false,
+        });
+        out.push(plans.len() - 1);
+    }
+    Ok(out)
+}
+
+/// Parses the RUN's mounts with variables expanded from the stage's environment, each field's
+/// value on its own (BuildKit's `RunCommand.Expand`).
+pub(super) fn expand_mounts(st: &StageState, lex: &crate::shell::Lex, raw_mounts: &[String]) -> Result<Vec<Mount>, ConvertError> {
+    raw_mounts
+        .iter()
+        .map(|raw| {
+            let mut expand = |w: &str| st.expand(lex, w).map_err(|e| e.message);
+            crate::instructions::parse_mount_with(raw, &mut expand).map_err(|e| ConvertError::new(e.message))
+        })
+        .collect()
+}
+
+/// What the mounts of one RUN add to its exec.
+#[derive(Debug, Default)]
+pub(super) struct ExecMounts {
+    pub mounts: Vec<LlbMount>,
+    pub secrets: Vec<FileSecret>,
+    pub secret_env: Vec<SecretEnv>,
+    pub ssh: Vec<FileSecret>,
+}
+
+/// Where the mounts read from: the states of their `from=` nodes (None when not built yet),
+/// in mount order, and the build context.
+pub(super) struct MountInputs<'a> {
+    pub sources: &'a [Option<&'a StageState>],
+    pub context: &'a State,
+    /// `BUILDKIT_CACHE_MOUNT_NS`.
+    pub cache_namespace: &'a str,
+}
+
+/// BuildKit's `dispatchRunMounts`: the exec mounts, and the context paths bind mounts read.
+pub(super) fn lower_mounts(st: &StageState, mounts: &[Mount], inputs: &MountInputs, context_paths: &mut BTreeSet<String>) -> Result<ExecMounts, ConvertError> {
+    let mut out = ExecMounts::default();
+    for (i, m) in mounts.iter().enumerate() {
+        let mut from = m.from.clone();
+        if from.is_empty() && m.mount_type == MountType::Cache {
+            from = "scratch".into();
+        }
+        let mut source = inputs.context.clone();
+        if !from.is_empty() {
+            match inputs.sources.get(i).copied().flatten() {
+                Some(s) => source = s.fs.clone(),
+                None => return Err(ConvertError::new(format!("cannot mount from stage {} to {}, stage needs to be defined before current command", go_quote(&from), go_quote(&m.target)))),
+            }
+        }
+        let kind = match m.mount_type {
+            MountType::Secret => {
+                lower_secret(st, m, &mut out)?;
+                continue;
+            }
+            MountType::Ssh => {
+                out.ssh.push(lower_ssh(m)?);
+                continue;
+            }
+            MountType::Tmpfs => {
+                source = State::scratch();
+                MountKind::Tmpfs { size: m.size_limit }
+            }
+            MountType::Cache => {
+                let sharing = match m.cache_sharing {
+                    Some(ShareMode::Private) => CacheSharing::Private,
+                    Some(ShareMode::Locked) => CacheSharing::Locked,
+                    _ => CacheSharing::Shared,
+                };
+                let id = if m.cache_id.is_empty() { go_path_clean(&m.target) } else { m.cache_id.clone() };
+                MountKind::Cache { id: format!("{}/{id}", inputs.cache_namespace), sharing }
+            }
+            MountType::Bind => MountKind::Bind,
+        };
+        // A writable bind mount's changes are dropped (not an output of the exec).
+        let no_output = !m.read_only && m.mount_type == MountType::Bind;
+        let target = if m.target.starts_with('/') {
+            m.target.clone()
+        } else {
+            go_path_clean(&format!("/{}/{}", st.dir, m.target))
+        };
+        if target == "/" {
+            return Err(ConvertError::new(format!("invalid mount target {}", go_quote(&target))));
+        }
+        let source_path = go_path_clean(&format!("/{}", m.source));
+        let mut selector = String::new();
+        if source_path != "/" {
+            selector = source_path.clone();
+        } else if m.uid.is_some() || m.gid.is_some() || m.mode.is_some() {
+            source = cache_dir_with_owner(m, source);
+            selector = "/cache".into();
+        }
+        out.mounts.push(LlbMount { target, source, selector, readonly: m.read_only, kind, no_output });
+        if from.is_empty() {
+            context_paths.insert(source_path);
+        }
+    }
+    Ok(out)
+}
+
+/// `setCacheUIDGID`: the mount's source gets a `/cache` directory with the wanted owner and mode.
+fn cache_dir_with_owner(m: &Mount, source: State) -> State {
+    let id = |v: Option<u64>| UserSpec::Id(v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0));
+    let owner = Chown { user: Some(id(m.uid)), group: Some(id(m.gid)) };
+    let mode = m.mode.and_then(|v| u32::try_from(v).ok()).unwrap_or(0o755);
+    source.file(
+        FileActions::new().mkdir("/cache", mode, MkdirOptions { make_parents: false, owner: Some(owner), timestamp: None }),
+        Metadata::named("[internal] setting cache mount permissions"),
+    )
+}
+
+/// `dispatchSecret`: a file under /run/secrets (or `target`), and/or an environment variable.
+fn lower_secret(st: &StageState, m: &Mount, out: &mut ExecMounts) -> Result<(), ConvertError> {
+    let windows = st.platform.os == "windows";
+    let target = if windows { m.target.replace('\\', "/") } else { m.target.clone() };
+    let mut id = if m.source.is_empty() { m.cache_id.clone() } else { m.source.clone() };
+    if id.is_empty() {
+        if target.is_empty() {
+            return Err(ConvertError::new("one of source, target required"));
+        }
+        id = go_path_base(&target);
+    }
+    if windows && !target.is_empty() && !is_windows_abs(&target) {
+        return Err(ConvertError::new(format!(
+            "secret target {} must be an absolute path with forward slashes on Windows, e.g. --mount=type=secret,id={id},target=C:/path/to/secret",
+            go_quote(&target)
+        )));
+    }
+    let mut dest = (!target.is_empty()).then(|| target.clone());
+    if m.env.is_none() && dest.is_none() {
+        if windows {
+            return Err(ConvertError::new(format!("secret target is required on Windows, e.g. --mount=type=secret,id={id},target=C:/path/to/secret")));
+        }
+        dest = Some(format!("/run/secrets/{}", go_path_base(&id)));
+    }
+    let optional = !m.required;
+    if let Some(name) = &m.env {
+        out.secret_env.push(SecretEnv { id: id.clone(), name: name.clone(), optional });
+    }
+    if let Some(target) = dest {
+        let (uid, gid, mode) = file_opts(m, 0o400);
+        out.secrets.push(FileSecret { target, id, uid, gid, mode, optional });
+    }
+    Ok(())
+}
+
+/// `dispatchSSH`: an ssh-agent socket (BuildKit picks the path when no target is given).
+fn lower_ssh(m: &Mount) -> Result<FileSecret, ConvertError> {
+    if !m.source.is_empty() {
+        return Err(ConvertError::new("ssh does not support source"));
+    }
+    let (uid, gid, mode) = file_opts(m, 0o600);
+    // The id stays empty for the default agent: the daemon reads "" as "default".
+    Ok(FileSecret { target: m.target.clone(), id: m.cache_id.clone(), uid, gid, mode, optional: !m.required })
+}
+
+/// uid, gid and mode of a secret or socket file: 0, 0 and the default unless set.
+fn file_opts(m: &Mount, default_mode: u32) -> (u32, u32, u32) {
+    let v = |x: Option<u64>, d: u32| x.map_or(d, |x| u32::try_from(x).unwrap_or(u32::MAX));
+    (v(m.uid, 0), v(m.gid, 0), v(m.mode, default_mode))
+}
+
+/// The environment RUN's progress name is expanded with: a secret's variable shows as `****`.
+pub(super) fn mask_secret_env(env: &EnvList, mounts: &[Mount]) -> EnvList {
+    let mut masked = env.clone();
+    for m in mounts.iter().filter(|m| m.mount_type == MountType::Secret) {
+        if let Some(name) = &m.env {
+            masked.set(name, "****");
+        }
+    }
+    masked
+}
+
+/// Go's `path.Clean` ("" is ".").
+fn go_path_clean(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
+}
+
+/// Go's `path.Base`.
+fn go_path_base(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let trimmed = p.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".into();
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
+}
+
+/// BuildKit's `system.IsAbs(p, "windows")`: rooted, with no drive or the system drive `C:`
+/// (other drives and UNC paths are not absolute there).
+fn is_windows_abs(p: &str) -> bool {
+    let p = p.replace('\\', "/");
+    if (p.len() == 2 && p.as_bytes()[1] == b':') || p.starts_with("//") {
+        return false;
+    }
+    match p.split_once(':') {
+        None => p.starts_with('/'),
+        Some((drive, rest)) => drive.eq_ignore_ascii_case("c") && rest.starts_with('/'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_paths() {
+        assert_eq!(go_path_clean(""), ".");
+        assert_eq!(go_path_clean("/a/../b/"), "/b");
+        assert_eq!(go_path_clean("a//b/./c/.."), "a/b");
+        assert_eq!(go_path_clean("../x"), "../x");
+        assert_eq!(go_path_clean("/.."), "/");
+        assert_eq!(go_path_base("/run/x/"), "x");
+        assert_eq!(go_path_base("///"), "/");
+        assert_eq!(go_path_base("tok"), "tok");
+    }
+
+    #[test]
+    fn windows_absolute_paths() {
+        for (p, abs) in [("C:/s", true), ("c:\\s", true), ("/s", true), ("D:/s", false), ("C:s", false), ("C:", false), ("//host/s", false), ("s", false)] {
+            assert_eq!(is_windows_abs(p), abs, "{p}");
+        }
+    }
+
+    #[test]
+    fn froms_as_written() {
+        let raw = ["type=bind,from=Build,target=/x".to_string(), "type=cache,target=/c".to_string(), "FROM=img,from=other".to_string()];
+        assert_eq!(written_froms(&raw), ["Build", "", "other"]);
+    }
+}
