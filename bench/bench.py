@@ -36,15 +36,31 @@ class Sample:
         self.wall, self.cpu, self.rss_kib, self.rc = wall, cpu, rss_kib, rc
 
 
-def run_once(cmd, stdout_path=os.devnull, stderr_path=os.devnull, env=None):
-    """Runs cmd; wall time, CPU time (user + system) and peak RSS of the process (getrusage)."""
+TIME = "/usr/bin/time"
+
+
+def run_once(cmd, stdout_path=os.devnull, stderr_path=os.devnull, env=None, rss=False):
+    """Runs cmd; wall time, CPU time (user + system, from wait4, so a wrapper's children count)
+    and, with rss, the peak RSS of cmd itself. The peak RSS comes from GNU time's %M: a child
+    forked from this Python process would report Python's own RSS as its peak (Linux keeps the
+    high-water mark across exec), while one forked from the small `time` process does not."""
+    if rss:
+        rss_path = f"/tmp/dfrs-bench-rss.{os.getpid()}"
+        cmd = [TIME, "-f", "%M", "-o", rss_path] + list(cmd)
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         start = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
         _, status, ru = os.wait4(p.pid, 0)
         wall = time.perf_counter() - start
         p.returncode = os.waitstatus_to_exitcode(status)
-    return Sample(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, p.returncode)
+    peak = float("nan")
+    if rss:
+        try:
+            with open(rss_path) as f:
+                peak = float(f.read().strip().splitlines()[-1])
+        except (OSError, ValueError, IndexError):
+            pass
+    return Sample(wall, ru.ru_utime + ru.ru_stime, peak, p.returncode)
 
 
 def median(xs):
@@ -73,14 +89,14 @@ class Series:
         return len(self.samples)
 
 
-def alternate(cmds, runs, budget_s, on_sample=None):
+def alternate(cmds, runs, budget_s, rss=False):
     """Runs each command of `cmds` (name -> argv) once as warm-up, then alternately until each
     has `runs` samples or the slowest has used `budget_s` (at least 3 each). A failing command
     stops the series and is reported."""
     series = {name: Series() for name in cmds}
     first = {}
     for name, cmd in cmds.items():
-        s = run_once(cmd)
+        s = run_once(cmd, rss=rss)
         if s.rc != 0:
             raise RuntimeError(f"{name}: {' '.join(cmd)} exited with {s.rc}")
         first[name] = s.wall
@@ -88,12 +104,10 @@ def alternate(cmds, runs, budget_s, on_sample=None):
     n = max(3, min(runs, int(budget_s / max(slowest, 1e-3))))
     for _ in range(n):
         for name, cmd in cmds.items():
-            s = run_once(cmd)
+            s = run_once(cmd, rss=rss)
             if s.rc != 0:
                 raise RuntimeError(f"{name}: {' '.join(cmd)} exited with {s.rc}")
             series[name].add(s)
-            if on_sample:
-                on_sample(name, s)
     return series
 
 
@@ -226,6 +240,8 @@ def conversion(args, work):
     rows = []
     for path in files + examples:
         name = os.path.relpath(path, args.repo) if path in examples else os.path.basename(path)
+        if args.only and not re.search(args.only, name):
+            continue
         ours_cmd = [args.ours, "llb", path]
         ref_cmd = [args.ref, path]
         ours_out, ref_out = os.path.join(work, "ours.pb"), os.path.join(work, "ref.pb")
@@ -238,7 +254,7 @@ def conversion(args, work):
             continue
         cmp = compare_definitions(ours_out, ref_out)
         log(f"{name}: {cmp}; timing")
-        series = alternate({"ours": ours_cmd, "ref": ref_cmd}, args.runs, args.budget)
+        series = alternate({"ours": ours_cmd, "ref": ref_cmd}, args.runs, args.budget, rss=True)
         o, r = series["ours"], series["ref"]
         row = {
             "name": name,
@@ -301,8 +317,10 @@ def cached_rebuilds(args, env, work):
         log(f"examples/{d}: cached rebuilds")
         series = alternate(cmds, max(args.build_runs, 7), 1e9)
         rows.append({"name": f"examples/{d}", "runs": len(series["ours"]),
-                     "ours": series["ours"].wall(), "ref": series["ref"].wall()})
-        log(f"examples/{d}: {fmt_s(series['ours'].wall())} vs {fmt_s(series['ref'].wall())}")
+                     "ours": series["ours"].wall(), "ref": series["ref"].wall(),
+                     "samples": {f: [round(x.wall, 3) for x in series[f].samples] for f in series}})
+        log(f"examples/{d}: {fmt_s(series['ours'].wall())} vs {fmt_s(series['ref'].wall())} "
+            f"(ours {[round(x.wall, 3) for x in series['ours'].samples]}, ref {[round(x.wall, 3) for x in series['ref'].samples]})")
     return rows
 
 
@@ -506,18 +524,24 @@ def report(args, m, conv, builds, notes):
       "ops carrying their Dockerfile lines (source map). Ours: `dockerfile-frontend llb FILE`. Reference: "
       "`bench/ref-dockerfile2llb` (a few lines of Go calling `dockerfile2llb.Dockerfile2LLB` with a stub "
       "image resolver, since BuildKit's `examples/dockerfile2llb` resolves images over the network). "
-      "Whole process: start-up, reading and writing included. Time and peak RSS from `getrusage` of the "
-      f"child; median of up to {args.runs} alternating runs after a warm-up (fewer for the slowest files, "
-      f"at least 3, within about {args.budget:.0f} s per file). *ops* counts the ops in each definition and "
-      "how many are byte-identical (same digest) in both, a check that both did the same work.\n")
-    w("| file | size | ops (ours / ref / identical) | runs | wall ours | wall ref | wall ratio | CPU ours | CPU ref | CPU ratio | peak RSS ours | peak RSS ref | RSS ratio |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+      "Whole process: start-up, reading and writing included. Wall time, and CPU time (user + system) "
+      f"from `wait4`; median of up to {args.runs} alternating runs after a warm-up (fewer for the slowest files, "
+      f"at least 3, within about {args.budget:.0f} s per file). Peak RSS is GNU time's `%M`.\n")
+    w("*ops*: the ops in each definition and how many are equal in both (same digest once the "
+      "build context's `local.unique` is set aside: without a client session the reference gives the "
+      "context a random id, ours an empty one), and whether they come in the same order: a check that "
+      "both sides did the same work. *metadata differs*: ops whose metadata (progress name, "
+      "descriptions, caps) is not the same.\n")
+    w("| file | size | ops (ours / ref / equal) | metadata differs | runs | wall ours | wall ref | wall ratio | CPU ours | CPU ref | CPU ratio | peak RSS ours | peak RSS ref | RSS ratio |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in conv:
         if "error" in r:
-            w(f"| `{r['name']}` | | failed: {r['error']} | | | | | | | | | | |")
+            w(f"| `{r['name']}` | | failed: {r['error']} | | | | | | | | | | | |")
             continue
         o, f = r["ours"], r["ref"]
-        w(f"| `{r['name']}` | {fmt_bytes(r['bytes'])} | {r['ops'][0]} / {r['ops'][1]} / {r['ops'][2]} | {r['runs']} | "
+        ops = r["ops"]
+        same = "" if ops["same_order"] else ", order differs"
+        w(f"| `{r['name']}` | {fmt_bytes(r['bytes'])} | {ops['ours']} / {ops['ref']} / {ops['equal']}{same} | {ops['metadata_differs']} | {r['runs']} | "
           f"{fmt_s(o[0])} | {fmt_s(f[0])} | {ratio(o[0], f[0]):.3f} | {fmt_s(o[1])} | {fmt_s(f[1])} | {ratio(o[1], f[1]):.3f} | "
           f"{fmt_mib(o[2])} | {fmt_mib(f[2])} | {ratio(o[2], f[2]):.3f} |")
     w("")
@@ -619,6 +643,7 @@ def main():
     ap.add_argument("--parallel-sleep", type=int, default=5)
     ap.add_argument("--parallel-runs", type=int, default=3)
     ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument("--only", help="conversion: only files whose name matches this regex (for trying things out)")
     args = ap.parse_args()
     args.examples = os.path.join(args.repo, "examples")
     os.makedirs(args.work, exist_ok=True)
