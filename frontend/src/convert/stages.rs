@@ -179,8 +179,8 @@ impl<'a> Conversion<'a> {
     pub fn lower(&self, images: &ResolvedImages) -> Result<Converted, ConvertError> {
         // The build context's followpaths depend on what every COPY reads, known only after a
         // first pass; the second pass builds with the filtered context.
-        // (The first pass's graph is dropped before the second is built: it would double the peak memory.)
-        let paths = self.lower_pass(images, None)?.context_paths;
+        // The first pass builds no LLB (`sketch`: placeholders only), which keeps it cheap.
+        let paths = buildkit_llb::sketch(|| self.lower_pass(images, None))?.context_paths;
         let pass = self.lower_pass(images, Some(paths))?;
         Ok(pass.converted)
     }
