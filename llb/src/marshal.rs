@@ -61,6 +61,7 @@ impl State {
         }
         // Map entries in key order, each encoded as a one-entry map is (prost skips defaults).
         let mut entries: Vec<(&str, Option<&Vec<&OpNode>>)> = plan.by_digest.iter().map(|(d, n)| (*d, Some(n))).collect();
+        // (by_digest is sorted: the terminal op goes where its digest sorts.)
         let at = entries.partition_point(|(d, _)| *d < plan.terminal_digest.as_str());
         entries.insert(at, (&plan.terminal_digest, None));
         for (digest, nodes) in entries {
@@ -93,8 +94,9 @@ impl State {
 struct Plan<'a> {
     /// Each distinct op once, inputs first, as the definition lists them.
     ops: Vec<&'a OpNode>,
-    /// Every op object by digest, in visiting order (equal ops built twice share a digest).
-    by_digest: BTreeMap<&'a str, Vec<&'a OpNode>>,
+    /// Every op object by digest, in visiting order (equal ops built twice share a digest);
+    /// sorted by digest, the order of the definition's maps.
+    by_digest: Vec<(&'a str, Vec<&'a OpNode>)>,
     sources: SourceTable,
     terminal: Vec<u8>,
     terminal_digest: String,
@@ -104,7 +106,8 @@ impl<'a> Plan<'a> {
     fn new(state: &'a State) -> Result<Option<Self>, MarshalError> {
         let Some(root) = &state.output else { return Ok(None) };
         let mut ops = Vec::new();
-        let mut by_digest: BTreeMap<&str, Vec<&OpNode>> = BTreeMap::new();
+        let mut by_digest: Vec<(&str, Vec<&OpNode>)> = Vec::new();
+        let mut group: HashMap<&str, usize> = HashMap::new();
         let mut sources = SourceTable::default();
         // Like Go's `llb.State.Marshal`: every op object is visited once, inputs first; ops
         // built separately but equal (one digest) are written once, with their metadata
@@ -113,12 +116,16 @@ impl<'a> Plan<'a> {
             for loc in node.metadata.locations.iter() {
                 sources.index_of(&loc.file)?;
             }
-            let same = by_digest.entry(&node.digest).or_default();
-            if same.is_empty() {
-                ops.push(node);
+            match group.get(node.digest.as_str()) {
+                Some(&i) => by_digest[i].1.push(node),
+                None => {
+                    group.insert(&node.digest, by_digest.len());
+                    by_digest.push((&node.digest, vec![node]));
+                    ops.push(node);
+                }
             }
-            same.push(node);
         }
+        by_digest.sort_unstable_by(|a, b| a.0.cmp(b.0));
         // The terminal op: no op of its own, just the selected output.
         let terminal = pb::Op { inputs: vec![root.to_input()], ..Default::default() }.encode_to_vec();
         let terminal_digest = digest_of(&terminal);
@@ -128,7 +135,7 @@ impl<'a> Plan<'a> {
     /// The terminal op declares the metadata features the other ops use, as Go's `State.Marshal` does.
     fn terminal_metadata(&self) -> pb::OpMetadata {
         let mut caps = BTreeMap::from([("constraints".to_string(), true), ("platform".to_string(), true)]);
-        let nodes = || self.by_digest.values().flatten();
+        let nodes = || self.by_digest.iter().flat_map(|(_, n)| n);
         if nodes().any(|n| n.metadata.ignore_cache) {
             caps.insert("meta.ignorecache".into(), true);
         }
