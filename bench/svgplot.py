@@ -3,7 +3,7 @@ import math
 
 COLORS = {"ours": "#d9480f", "reference": "#1c7ed6"}
 W, H = 380, 280  # one panel
-ML, MR, MT, MB = 60, 16, 40, 46  # margins
+ML, MR, MT, MB = 60, 28, 40, 46  # margins
 
 
 def esc(s):
@@ -60,7 +60,7 @@ def panel(x0, title, xs, series, xlabel):
     return out
 
 
-def two_panels(title, xs, panels, xlabel):
+def panels_svg(title, xs, panels, xlabel):
     """panels: [(panel title, {series name: [y per x]})]; a legend of the series names on top."""
     width = W * len(panels)
     height = H + 30
@@ -68,7 +68,7 @@ def two_panels(title, xs, panels, xlabel):
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         'font-family="sans-serif" font-size="12">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="14">{esc(title)}</text>',
+        f'<text x="{ML}" y="18" font-size="14">{esc(title)}</text>',
         '<g transform="translate(0,30)">',
     ]
     for i, (ptitle, series) in enumerate(panels):
@@ -76,8 +76,8 @@ def two_panels(title, xs, panels, xlabel):
     out.append("</g>")
     names = list(panels[0][1])
     for i, name in enumerate(names):
-        x = width - 200 + i * 100
-        out.append(f'<line x1="{x}" y1="{height - 8}" x2="{x + 20}" y2="{height - 8}" stroke="{COLORS.get(name, "#333")}" stroke-width="2"/>')
-        out.append(f'<text x="{x + 24}" y="{height - 4}">{esc(name)}</text>')
+        x = width - 190 + i * 90
+        out.append(f'<line x1="{x}" y1="14" x2="{x + 20}" y2="14" stroke="{COLORS.get(name, "#333")}" stroke-width="2"/>')
+        out.append(f'<text x="{x + 24}" y="18">{esc(name)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
