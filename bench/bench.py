@@ -430,6 +430,8 @@ def fmt_mib(kib):
 
 
 def fmt_bytes(n):
+    if n < 1024:
+        return f"{n} B"
     return f"{n / 1024 / 1024:.2f} MiB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KiB"
 
 
@@ -517,7 +519,7 @@ def report(args, m, conv, builds, notes):
     w(f"- {m['rustc']}; {m['go']}")
     w(f"- load average when the run started: {m['load'][0]:.1f} (1 min), {m['load'][1]:.1f} (5 min). "
       "The machine is shared: with a load above `nproc`, wall times include waiting for a CPU, "
-      "so CPU time (user + system, from `getrusage`) is given beside wall time; ratios of the two agree "
+      "so CPU time (user + system, from `wait4`) is given beside wall time; ratios of the two agree "
       "when the load is even.\n")
 
     w("## Conversion: Dockerfile → LLB definition\n")
