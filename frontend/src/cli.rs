@@ -8,7 +8,6 @@ use buildkit_llb::{Platform, SourceFile};
 use dockerfile_frontend::convert::{convert_with, ConvertOptions, ResolvedImage};
 use dockerfile_frontend::error::LocatedError;
 use dockerfile_frontend::{instructions, syntax};
-use prost::Message;
 
 const USAGE: &str = "usage: dockerfile-frontend llb [--target STAGE] [--platform P] [--build-arg K=V]... [--config] FILE";
 
@@ -48,8 +47,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         out.write_all(&converted.image.to_json()).map_err(|e| e.to_string())?;
         return Ok(());
     }
-    let def = converted.state.marshal().map_err(|e| e.to_string())?;
-    out.write_all(&def.encode_to_vec()).map_err(|e| e.to_string())
+    // Stream the definition and skip freeing the graph: the process exits next, and this
+    // halves the peak memory of a large conversion.
+    drop((df, ast));
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    converted.state.write_definition(&mut out).map_err(|e| e.to_string())?;
+    out.flush().map_err(|e| e.to_string())?;
+    std::mem::forget(converted);
+    Ok(())
 }
 
 /// An image with one layer and no config, standing in for a registry when offline.

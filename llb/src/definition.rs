@@ -69,8 +69,7 @@ fn build_node(
             .map(|i| built.get(&i.digest).map(|n| Output { node: Arc::clone(n), index: i.index }).ok_or_else(|| DefinitionError::MissingOp(i.digest.clone())))
             .collect::<Result<Vec<_>, _>>()?;
         let md = metadata.get(&d).map(metadata_from_pb).unwrap_or_default();
-        let visit_order = (0..inputs.len()).collect();
-        let node = Arc::new(OpNode { bytes: (*bytes).clone(), digest: d.clone(), inputs, metadata: md, visit_order });
+        let node = Arc::new(OpNode { bytes: (*bytes).clone(), digest: d.clone(), inputs, visit: Vec::new(), metadata: md.into() });
         built.insert(d, node);
         stack.pop();
     }

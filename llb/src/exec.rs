@@ -6,7 +6,7 @@ use buildkit_proto::pb;
 
 use crate::metadata::Metadata;
 use crate::platform::Platform;
-use crate::state::{base_op, InputSet, OpNode, State, EMPTY_INPUT};
+use crate::state::{base_op, placeholder, sketching, InputSet, OpNode, State, EMPTY_INPUT};
 
 pub use pb::CacheSharingOpt as CacheSharing;
 pub use pb::NetMode;
@@ -105,6 +105,11 @@ impl Exec {
     }
 
     pub fn run(self) -> ExecOutputs {
+        if sketching() {
+            let writable = |m: &Mount| !m.no_output && !m.readonly && m.kind == MountKind::Bind;
+            let mounts = self.mounts.iter().filter(|m| writable(m) && m.target != "/").map(|m| (m.target.clone(), placeholder(0))).collect();
+            return ExecOutputs { root: placeholder(0), mounts };
+        }
         let Exec { root, mut meta, mut mounts, secrets, mut ssh, secret_env, network, security, cdi_devices, platform, mut metadata } = self;
         mounts.push(Mount::bind("/", root));
         mounts.sort_by(|a, b| a.target.cmp(&b.target));
@@ -217,7 +222,7 @@ impl Exec {
             secretenv: secret_env.iter().map(|s| pb::SecretEnv { id: s.id.clone(), name: s.name.clone(), optional: s.optional }).collect(),
             cdi_devices,
         }));
-        let node = OpNode::new(op, inputs.inputs, metadata);
+        let node = OpNode::with_visit(op, inputs.inputs, inputs.objects, metadata);
         let root = outputs.iter().find(|(t, _)| t == "/").map(|&(_, i)| State::from_node(node.clone(), i)).unwrap_or_default();
         let mounts = outputs.iter().filter(|(t, _)| t != "/").map(|(t, i)| (t.clone(), State::from_node(node.clone(), *i))).collect();
         ExecOutputs { root, mounts }

@@ -4,7 +4,7 @@
 use buildkit_proto::pb;
 
 use crate::metadata::Metadata;
-use crate::state::{base_op, InputSet, OpNode, State};
+use crate::state::{base_op, placeholder, sketching, InputSet, OpNode, State};
 
 /// A user or group, by name (resolved in the destination's /etc/passwd or /etc/group) or id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +114,9 @@ impl State {
         if actions.actions.is_empty() {
             return self.clone();
         }
+        if sketching() {
+            return placeholder(0);
+        }
         metadata.add_cap("file.base");
         let mut inputs = InputSet::default();
         let base = inputs.add(self);
@@ -126,6 +129,15 @@ impl State {
                 _ => -1,
             })
             .collect();
+        // Go's `FileOp.Inputs()` lists the base, then copy sources from the last action back.
+        let mut order = InputSet::default();
+        order.add(self);
+        for a in actions.actions.iter().rev() {
+            if let Action::Copy { source, .. } = a {
+                order.add(source);
+            }
+        }
+        let visit = order.objects;
         let n_inputs = inputs.inputs.len() as i64;
         let last = actions.actions.len() - 1;
         let mut pb_actions = Vec::with_capacity(actions.actions.len());
@@ -194,18 +206,7 @@ impl State {
         }
         let mut op = base_op(None);
         op.op = Some(pb::op::Op::File(pb::FileOp { actions: pb_actions }));
-        // BuildKit's client walks a file op's inputs as base first, then the copy sources from the
-        // last action back to the first; that decides where they appear in the definition.
-        let mut visit: Vec<usize> = Vec::new();
-        for i in std::iter::once(base).chain(sources.iter().rev().copied()) {
-            if let Ok(i) = usize::try_from(i) {
-                if !visit.contains(&i) {
-                    visit.push(i);
-                }
-            }
-        }
-        let node = OpNode::with_visit_order(OpNode::new(op, inputs.inputs, metadata), visit);
-        State::from_node(node, 0)
+        State::from_node(OpNode::with_visit(op, inputs.inputs, visit, metadata), 0)
     }
 }
 

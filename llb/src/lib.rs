@@ -24,6 +24,6 @@ pub use merge::{diff, merge};
 pub use metadata::{Metadata, SourceFile, SourceLocation};
 pub use platform::{Platform, PlatformError};
 pub use source::{GitOptions, HttpOptions, ImageOptions, LocalOptions};
-pub use state::State;
+pub use state::{sketch, State};
 
 pub use buildkit_proto::pb;

@@ -8,13 +8,15 @@ use buildkit_proto::pb;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
-use crate::metadata::SourceFile;
+use crate::metadata::{OpMetadata, SourceFile};
 use crate::state::{OpNode, State};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MarshalError {
     #[error("too many source files in one definition")]
     TooManySources,
+    #[error("writing the definition: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// `sha256:<hex>` of the bytes, BuildKit's op digest.
@@ -27,97 +29,190 @@ impl State {
     /// Scratch gives an empty definition.
     pub fn marshal(&self) -> Result<pb::Definition, MarshalError> {
         let mut def = pb::Definition::default();
-        let Some(root) = &self.output else { return Ok(def) };
+        let Some(plan) = Plan::new(self)? else { return Ok(def) };
+        def.def = plan.ops.iter().map(|n| n.bytes.clone()).collect();
+        def.def.push(plan.terminal.clone());
+        for (digest, nodes) in &plan.by_digest {
+            def.metadata.insert(digest.to_string(), merged_metadata(nodes));
+        }
+        def.metadata.insert(plan.terminal_digest.clone(), plan.terminal_metadata());
+        let mut locations = BTreeMap::new();
+        for (digest, nodes) in &plan.by_digest {
+            if let Some(l) = plan.locations(nodes) {
+                locations.insert(digest.to_string(), l);
+            }
+        }
+        if !locations.is_empty() {
+            def.source = Some(pb::Source { locations, infos: plan.infos() });
+        }
+        Ok(def)
+    }
+
+    /// [`State::marshal`] encoded and written to `w` as it is produced: the same bytes as
+    /// `marshal()?.encode_to_vec()` without holding the definition in memory twice (decoded
+    /// and encoded), for the command line, which writes it to stdout.
+    pub fn write_definition(&self, w: &mut impl std::io::Write) -> Result<(), MarshalError> {
+        let Some(plan) = Plan::new(self)? else { return Ok(()) };
+        let mut buf = Vec::new();
+        for bytes in plan.ops.iter().map(|n| &n.bytes).chain([&plan.terminal]) {
+            buf.clear();
+            prost::encoding::bytes::encode(1, bytes, &mut buf);
+            w.write_all(&buf)?;
+        }
+        // Map entries in key order, each encoded as a one-entry map is (prost skips defaults).
+        let mut entries: Vec<(&str, Option<&Vec<&OpNode>>)> = plan.by_digest.iter().map(|(d, n)| (*d, Some(n))).collect();
+        // (by_digest is sorted: the terminal op goes where its digest sorts.)
+        let at = entries.partition_point(|(d, _)| *d < plan.terminal_digest.as_str());
+        entries.insert(at, (&plan.terminal_digest, None));
+        for (digest, nodes) in entries {
+            let md = nodes.map_or_else(|| plan.terminal_metadata(), |n| merged_metadata(n));
+            let one = pb::Definition { metadata: BTreeMap::from([(digest.to_string(), md)]), ..Default::default() };
+            buf.clear();
+            one.encode(&mut buf).map_err(|e| MarshalError::Io(std::io::Error::other(e)))?;
+            w.write_all(&buf)?;
+        }
+        let mut source = Vec::new();
+        for (digest, nodes) in &plan.by_digest {
+            if let Some(l) = plan.locations(nodes) {
+                let one = pb::Source { locations: BTreeMap::from([(digest.to_string(), l)]), infos: Vec::new() };
+                one.encode(&mut source).map_err(|e| MarshalError::Io(std::io::Error::other(e)))?;
+            }
+        }
+        if !source.is_empty() {
+            pb::Source { locations: BTreeMap::new(), infos: plan.infos() }
+                .encode(&mut source)
+                .map_err(|e| MarshalError::Io(std::io::Error::other(e)))?;
+            buf.clear();
+            prost::encoding::bytes::encode(3, &source, &mut buf);
+            w.write_all(&buf)?;
+        }
+        Ok(())
+    }
+}
+
+/// What both ways of marshalling need, worked out once from the graph.
+struct Plan<'a> {
+    /// Each distinct op once, inputs first, as the definition lists them.
+    ops: Vec<&'a OpNode>,
+    /// Every op object by digest, in visiting order (equal ops built twice share a digest);
+    /// sorted by digest, the order of the definition's maps.
+    by_digest: Vec<(&'a str, Vec<&'a OpNode>)>,
+    sources: SourceTable,
+    terminal: Vec<u8>,
+    terminal_digest: String,
+}
+
+impl<'a> Plan<'a> {
+    fn new(state: &'a State) -> Result<Option<Self>, MarshalError> {
+        let Some(root) = &state.output else { return Ok(None) };
+        let mut ops = Vec::new();
+        let mut by_digest: Vec<(&str, Vec<&OpNode>)> = Vec::new();
+        let mut group: HashMap<&str, usize> = HashMap::new();
         let mut sources = SourceTable::default();
-        let mut emitted: HashSet<String> = HashSet::new();
-        // Like BuildKit's marshal: every distinct node is visited, and nodes that encode to the
-        // same op (two stages FROM the same image) merge their metadata, the later one's
-        // descriptions winning, and add their source locations.
+        // Like Go's `llb.State.Marshal`: every op object is visited once, inputs first; ops
+        // built separately but equal (one digest) are written once, with their metadata
+        // merged in visit order (later descriptions win) and all their source locations.
         for node in post_order(&root.node) {
-            let md = def.metadata.entry(node.digest.clone()).or_default();
-            merge_metadata(md, &node.metadata.to_pb());
-            for loc in &node.metadata.locations {
-                let index = sources.index_of(&loc.file)?;
-                let ranges = loc
+            for loc in node.metadata.locations.iter() {
+                sources.index_of(&loc.file)?;
+            }
+            match group.get(node.digest.as_str()) {
+                Some(&i) => by_digest[i].1.push(node),
+                None => {
+                    group.insert(&node.digest, by_digest.len());
+                    by_digest.push((&node.digest, vec![node]));
+                    ops.push(node);
+                }
+            }
+        }
+        by_digest.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // The terminal op: no op of its own, just the selected output.
+        let terminal = pb::Op { inputs: vec![root.to_input()], ..Default::default() }.encode_to_vec();
+        let terminal_digest = digest_of(&terminal);
+        Ok(Some(Plan { ops, by_digest, sources, terminal, terminal_digest }))
+    }
+
+    /// The terminal op declares the metadata features the other ops use, as Go's `State.Marshal` does.
+    fn terminal_metadata(&self) -> pb::OpMetadata {
+        let mut caps = BTreeMap::from([("constraints".to_string(), true), ("platform".to_string(), true)]);
+        let nodes = || self.by_digest.iter().flat_map(|(_, n)| n);
+        if nodes().any(|n| n.metadata.ignore_cache) {
+            caps.insert("meta.ignorecache".into(), true);
+        }
+        if nodes().any(|n| !n.metadata.description.is_empty()) {
+            caps.insert("meta.description".into(), true);
+        }
+        pb::OpMetadata { caps, ..Default::default() }
+    }
+
+    /// The source locations of every op object with one digest, in visiting order.
+    fn locations(&self, nodes: &[&OpNode]) -> Option<pb::Locations> {
+        let locations: Vec<pb::Location> = nodes
+            .iter()
+            .flat_map(|n| n.metadata.locations.iter())
+            .map(|loc| pb::Location {
+                source_index: self.sources.index.get(&Arc::as_ptr(&loc.file)).copied().unwrap_or_default(),
+                ranges: loc
                     .ranges
                     .iter()
                     .map(|&(s, e)| pb::Range {
                         start: Some(pb::Position { line: s as i32, character: 0 }),
                         end: Some(pb::Position { line: e as i32, character: 0 }),
                     })
-                    .collect();
-                def.source
-                    .get_or_insert_with(Default::default)
-                    .locations
-                    .entry(node.digest.clone())
-                    .or_default()
-                    .locations
-                    .push(pb::Location { source_index: index, ranges });
-            }
-            if emitted.insert(node.digest.clone()) {
-                def.def.push(node.bytes.clone());
-            }
-        }
-        // The terminal op: no op of its own, just the selected output.
-        let terminal = pb::Op { inputs: vec![root.to_input()], ..Default::default() };
-        let bytes = terminal.encode_to_vec();
-        let mut caps = BTreeMap::from([("constraints".to_string(), true), ("platform".to_string(), true)]);
-        // As BuildKit's client: the terminal op declares the metadata features any op uses.
-        for m in def.metadata.values() {
-            if m.ignore_cache {
-                caps.insert("meta.ignorecache".into(), true);
-            }
-            if !m.description.is_empty() {
-                caps.insert("meta.description".into(), true);
-            }
-            if m.export_cache.is_some() {
-                caps.insert("meta.exportcache".into(), true);
-            }
-        }
-        let md = pb::OpMetadata { caps, ..Default::default() };
-        def.metadata.insert(digest_of(&bytes), md);
-        def.def.push(bytes);
-        if !sources.files.is_empty() {
-            def.source.get_or_insert_with(Default::default).infos = sources
-                .files
-                .into_iter()
-                .map(|f| pb::SourceInfo { filename: f.filename.clone(), data: f.data.clone(), definition: None, language: f.language.clone() })
-                .collect();
-        }
-        Ok(def)
+                    .collect(),
+            })
+            .collect();
+        (!locations.is_empty()).then_some(pb::Locations { locations })
+    }
+
+    fn infos(&self) -> Vec<pb::SourceInfo> {
+        self.sources
+            .files
+            .iter()
+            .map(|f| pb::SourceInfo { filename: f.filename.clone(), data: f.data.clone(), definition: None, language: f.language.clone() })
+            .collect()
     }
 }
 
-/// BuildKit's `mergeMetadata`: flags and caps add up, the later descriptions and groups win.
-fn merge_metadata(into: &mut pb::OpMetadata, from: &pb::OpMetadata) {
-    into.ignore_cache |= from.ignore_cache;
-    into.description.extend(from.description.iter().map(|(k, v)| (k.clone(), v.clone())));
-    if from.export_cache.is_some() {
-        into.export_cache = from.export_cache;
+fn merged_metadata(nodes: &[&OpNode]) -> pb::OpMetadata {
+    let mut md = pb::OpMetadata::default();
+    for n in nodes {
+        merge_metadata(&mut md, &n.metadata);
     }
-    into.caps.extend(from.caps.iter().filter(|(_, on)| **on).map(|(k, _)| (k.clone(), true)));
-    if from.progress_group.is_some() {
-        into.progress_group = from.progress_group.clone();
+    md
+}
+
+/// Go's `mergeMetadata`: a later op's description keys overwrite, caps and ignore-cache add up.
+fn merge_metadata(into: &mut pb::OpMetadata, md: &OpMetadata) {
+    into.ignore_cache |= md.ignore_cache;
+    for (k, v) in md.description.iter() {
+        into.description.insert(k.to_string(), v.to_string());
+    }
+    for c in md.caps.iter() {
+        into.caps.insert(c.to_string(), true);
+    }
+    if let Some(g) = &md.progress_group {
+        into.progress_group = Some(pb::ProgressGroup::clone(g));
     }
 }
 
-/// Every distinct node reachable from `root` (by identity: equal ops built twice are two
-/// nodes), each once, inputs before the nodes that use them. Iterative, so a chain of tens
-/// of thousands of ops cannot overflow the stack.
-fn post_order(root: &Arc<OpNode>) -> Vec<Arc<OpNode>> {
+/// Every op object reachable from `root` (by identity: equal ops built twice are both
+/// listed), each once, inputs before the ops that use them, in Go's recursive visiting order.
+/// Iterative, so a chain of tens of thousands of ops cannot overflow the stack.
+fn post_order(root: &Arc<OpNode>) -> Vec<&OpNode> {
     let mut seen: HashSet<*const OpNode> = HashSet::new();
     let mut order = Vec::new();
     // (node, next input to visit)
-    let mut stack: Vec<(&Arc<OpNode>, usize)> = vec![(root, 0)];
+    let mut stack: Vec<(&OpNode, usize)> = vec![(root, 0)];
     seen.insert(Arc::as_ptr(root));
     while let Some((node, next)) = stack.pop() {
-        if let Some(input) = node.visit_order.get(next).and_then(|&i| node.inputs.get(i)) {
+        if let Some(input) = node.visit_inputs().get(next) {
             stack.push((node, next + 1));
             if seen.insert(Arc::as_ptr(&input.node)) {
                 stack.push((&input.node, 0));
             }
         } else {
-            order.push(Arc::clone(node));
+            order.push(node);
         }
     }
     order
@@ -135,7 +230,10 @@ impl SourceTable {
             return Ok(i);
         }
         if let Some(i) = self.files.iter().position(|f| **f == **file) {
-            return Ok(i as i32);
+            // An equal file behind another pointer: remember that pointer too.
+            let i = i as i32;
+            self.index.insert(Arc::as_ptr(file), i);
+            return Ok(i);
         }
         let i = i32::try_from(self.files.len()).map_err(|_| MarshalError::TooManySources)?;
         self.files.push(Arc::clone(file));

@@ -1,66 +1,110 @@
 //! Graph nodes and states. Each op is encoded and digested once, when it is built, so
 //! identical ops built twice share a digest and marshalling is a plain walk.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use buildkit_proto::pb;
 use prost::Message;
 
 use crate::marshal::digest_of;
-use crate::metadata::Metadata;
+use crate::metadata::{Metadata, OpMetadata};
 
 #[derive(Debug)]
 pub(crate) struct OpNode {
     pub(crate) bytes: Vec<u8>,
     pub(crate) digest: String,
+    /// The inputs written in the op.
     pub(crate) inputs: Vec<Output>,
-    pub(crate) metadata: Metadata,
-    /// The order marshalling visits `inputs` in (indices), which decides the definition's op
-    /// order: input order, except where BuildKit's client walks an op's inputs differently.
-    pub(crate) visit_order: Vec<usize>,
+    /// The outputs Go's `Vertex.Inputs()` lists, in its order, when they are not `inputs`:
+    /// marshalling visits these, so equal ops built twice are both visited (their metadata
+    /// merged) and ops are listed in the reference's order.
+    pub(crate) visit: Vec<Output>,
+    pub(crate) metadata: OpMetadata,
 }
 
 impl OpNode {
     /// Encodes `op` with `inputs` filled in as its `Input`s and computes its digest.
-    pub(crate) fn new(mut op: pb::Op, inputs: Vec<Output>, metadata: Metadata) -> Arc<Self> {
+    pub(crate) fn new(op: pb::Op, inputs: Vec<Output>, metadata: Metadata) -> Arc<Self> {
+        OpNode::with_visit(op, inputs, Vec::new(), metadata)
+    }
+
+    /// `new`, with the outputs marshalling visits when they differ from `inputs`.
+    pub(crate) fn with_visit(mut op: pb::Op, inputs: Vec<Output>, visit: Vec<Output>, metadata: Metadata) -> Arc<Self> {
         op.inputs = inputs.iter().map(Output::to_input).collect();
         let bytes = encode_op(op);
         let digest = digest_of(&bytes);
-        let visit_order = (0..inputs.len()).collect();
-        Arc::new(OpNode { bytes, digest, inputs, metadata, visit_order })
+        let visit = if same_objects(&visit, &inputs) { Vec::new() } else { visit };
+        Arc::new(OpNode { bytes, digest, inputs, visit, metadata: metadata.into() })
     }
-}
 
-impl OpNode {
-    /// Sets the order marshalling visits the inputs in; indices not listed are visited after.
-    pub(crate) fn with_visit_order(mut node: Arc<Self>, order: Vec<usize>) -> Arc<Self> {
-        if let Some(n) = Arc::get_mut(&mut node) {
-            let mut order: Vec<usize> = order.into_iter().filter(|&i| i < n.inputs.len()).collect();
-            for i in 0..n.inputs.len() {
-                if !order.contains(&i) {
-                    order.push(i);
-                }
-            }
-            n.visit_order = order;
+    /// The inputs in the order marshalling visits them.
+    pub(crate) fn visit_inputs(&self) -> &[Output] {
+        if self.visit.is_empty() {
+            &self.inputs
+        } else {
+            &self.visit
         }
-        node
     }
 }
 
-/// The op's bytes as BuildKit's Go code marshals them (`proto.MarshalOptions{Deterministic:
-/// true}`): regular fields by number, then the `op` oneof last. The daemon re-marshals every op
-/// to compute vertex digests; bytes that differ would change the digests, so the definition's
-/// source map (keyed by digest) would no longer find the op that failed.
-fn encode_op(mut op: pb::Op) -> Vec<u8> {
-    let oneof = op.op.take();
-    let mut bytes = op.encode_to_vec();
-    match oneof {
-        Some(pb::op::Op::Source(src)) => encode_source(&src, &mut bytes),
-        Some(o) => o.encode(&mut bytes),
+thread_local! {
+    static SKETCHING: Cell<bool> = const { Cell::new(false) };
+    static PLACEHOLDER: Arc<OpNode> = Arc::new(OpNode {
+        bytes: Vec::new(),
+        digest: String::new(),
+        inputs: Vec::new(),
+        visit: Vec::new(),
+        metadata: Metadata::default().into(),
+    });
+}
+
+/// Runs `f` with op building reduced to nothing: every op built on this thread inside `f`
+/// is one shared placeholder (no encoding, digest, metadata or inputs kept). For a dry run
+/// whose graph is thrown away, such as the Dockerfile converter's first pass, which only
+/// learns what the build context must hold. States built inside must not be marshalled.
+pub fn sketch<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SKETCHING.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(SKETCHING.with(|s| s.replace(true)));
+    f()
+}
+
+/// Inside [`sketch`]: builders return [`placeholder`] states.
+pub(crate) fn sketching() -> bool {
+    SKETCHING.with(Cell::get)
+}
+
+pub(crate) fn placeholder(index: i64) -> State {
+    State::from_node(PLACEHOLDER.with(Arc::clone), index)
+}
+
+fn same_objects(a: &[Output], b: &[Output]) -> bool {
+    a.is_empty() || (a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.is(y)))
+}
+
+/// Encodes an op byte for byte as BuildKit's Go client does (`proto.MarshalOptions{Deterministic:
+/// true}`), so equal ops get equal digests and share BuildKit's cache with the Go frontend.
+/// Go's protobuf writes the plain fields by number and oneof fields after them ("legacy field
+/// order"): `inputs`, `platform`, `constraints`, then the `op` oneof. prost would write the
+/// oneof at its field number, between `inputs` and `platform`. Nested messages need nothing:
+/// their oneofs (`FileAction.action`, `UserOpt.user`) already have the highest numbers.
+pub(crate) fn encode_op(mut op: pb::Op) -> Vec<u8> {
+    let body = op.op.take();
+    let mut buf = Vec::with_capacity(op.encoded_len() + body.as_ref().map_or(0, pb::op::Op::encoded_len));
+    op.encode_raw(&mut buf);
+    match &body {
+        Some(pb::op::Op::Source(src)) => encode_source(src, &mut buf),
+        Some(body) => body.encode(&mut buf),
         None => {}
     }
-    bytes
+    buf
 }
+
 
 /// `Op.source` (field 3). Go writes both fields of every map entry, even an empty value
 /// (`local.unique=""`), where prost would leave the empty value out.
@@ -87,9 +131,11 @@ fn encode_source(src: &pb::SourceOp, buf: &mut Vec<u8>) {
 impl Drop for OpNode {
     fn drop(&mut self) {
         let mut pending: Vec<Output> = std::mem::take(&mut self.inputs);
+        pending.append(&mut self.visit);
         while let Some(out) = pending.pop() {
             if let Ok(mut node) = Arc::try_unwrap(out.node) {
                 pending.append(&mut node.inputs);
+                pending.append(&mut node.visit);
             }
         }
     }
@@ -107,8 +153,14 @@ impl Output {
         pb::Input { digest: self.node.digest.clone(), index: self.index }
     }
 
+    /// The same output of equal ops (what an op's inputs are told apart by).
     fn same(&self, other: &Output) -> bool {
         self.index == other.index && self.node.digest == other.node.digest
+    }
+
+    /// The same output of the same op object (what Go's `Output` interface values compare).
+    pub(crate) fn is(&self, other: &Output) -> bool {
+        self.index == other.index && Arc::ptr_eq(&self.node, &other.node)
     }
 }
 
@@ -149,7 +201,10 @@ impl State {
 /// Collects the distinct inputs of one op and gives each state its input index (-1 for scratch).
 #[derive(Default)]
 pub(crate) struct InputSet {
+    /// Distinct by digest and output index, as the op lists them.
     pub(crate) inputs: Vec<Output>,
+    /// Every distinct output object added, in order: Go's `Vertex.Inputs()` for execs.
+    pub(crate) objects: Vec<Output>,
 }
 
 pub(crate) const EMPTY_INPUT: i64 = -1;
@@ -157,6 +212,9 @@ pub(crate) const EMPTY_INPUT: i64 = -1;
 impl InputSet {
     pub(crate) fn add(&mut self, state: &State) -> i64 {
         let Some(out) = &state.output else { return EMPTY_INPUT };
+        if !self.objects.iter().any(|o| o.is(out)) {
+            self.objects.push(out.clone());
+        }
         if let Some(i) = self.inputs.iter().position(|o| o.same(out)) {
             return i as i64;
         }

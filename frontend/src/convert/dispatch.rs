@@ -394,7 +394,12 @@ impl StageState {
             } else {
                 commit.push(arg.key.clone());
             }
-            self.build_args.push((arg.key.clone(), value));
+            // One entry per name (a redeclaration updates it in place): RUN's history lists
+            // each ARG once, and rescanning every declaration per RUN would be quadratic.
+            match self.build_args.iter_mut().find(|(k, _)| *k == arg.key) {
+                Some(slot) => slot.1 = value,
+                None => self.build_args.push((arg.key.clone(), value)),
+            }
         }
         self.add_history(format!("ARG {}", commit.join(" ")), false);
         Ok(())

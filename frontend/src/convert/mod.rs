@@ -182,6 +182,32 @@ pub struct Converted {
 
 pub use stages::{default_args, Conversion};
 
+impl Conversion<'_> {
+    /// Answers every need without a daemon: images through `resolve`; named contexts fail.
+    pub fn resolve_with(&mut self, mut resolve: impl FnMut(&ImageKey) -> Result<ResolvedImage, ConvertError>) -> Result<(), ConvertError> {
+        loop {
+            let needs = self.needs()?;
+            if needs.is_empty() {
+                return Ok(());
+            }
+            let mut res = Resolutions::default();
+            for need in needs {
+                match need {
+                    Need::Image(key) => {
+                        let img = resolve(&key)?;
+                        res.images.insert(key, Ok(img));
+                    }
+                    Need::Context(nc) => {
+                        let msg = format!("named context {} needs a BuildKit daemon to load", nc.name_with_platform);
+                        res.contexts.insert(nc, Err(msg));
+                    }
+                }
+            }
+            self.provide(&res)?;
+        }
+    }
+}
+
 /// Parses nothing and resolves nothing: lowers `df` using `resolve` for base images, for the
 /// CLI, tests and benchmarks. The gateway uses the three steps so it can resolve concurrently.
 pub fn convert_with(
@@ -191,25 +217,6 @@ pub fn convert_with(
     mut resolve: impl FnMut(&ImageKey) -> Result<ResolvedImage, ConvertError>,
 ) -> Result<Converted, ConvertError> {
     let mut conv = Conversion::new(df, escape, opts)?;
-    loop {
-        let needs = conv.needs()?;
-        if needs.is_empty() {
-            break;
-        }
-        let mut res = Resolutions::default();
-        for need in needs {
-            match need {
-                Need::Image(key) => {
-                    let img = resolve(&key)?;
-                    res.images.insert(key, Ok(img));
-                }
-                Need::Context(nc) => {
-                    let msg = format!("named context {} needs a BuildKit daemon to load", nc.name_with_platform);
-                    res.contexts.insert(nc, Err(msg));
-                }
-            }
-        }
-        conv.provide(&res)?;
-    }
+    conv.resolve_with(&mut resolve)?;
     conv.lower()
 }

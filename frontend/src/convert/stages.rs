@@ -513,7 +513,8 @@ impl<'a> Conversion<'a> {
     pub fn lower(&self) -> Result<Converted, ConvertError> {
         // The build context's followpaths (and a local named context's) depend on what every
         // COPY reads, known only after a first pass; the second pass builds with them.
-        let first = self.lower_pass(None)?;
+        // The first pass builds no LLB (`sketch`: placeholders only), which keeps it cheap.
+        let first = buildkit_llb::sketch(|| self.lower_pass(None))?;
         let pass = self.lower_pass(Some(&first.paths))?;
         Ok(pass.converted)
     }
