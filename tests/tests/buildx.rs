@@ -180,24 +180,11 @@ fn cache_to_and_from_local() {
     );
 
     // Drop this build's records from the daemon (only them: other tests share it).
-    let bx = buildx();
-    let prune = Command::new(&bx.binary)
-        .env("DOCKER_CONFIG", &bx.docker_config)
-        .args([
-            "--builder",
-            &bx.builder,
-            "prune",
-            "--force",
-            "--all",
-            "--filter",
-        ])
-        .arg(format!("description~=cache-{n}"))
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run buildx prune: {e}"));
+    let pruned = prune(&n).unwrap_or_else(|e| panic!("cannot run buildx prune: {e}"));
     assert!(
-        prune.status.success(),
+        pruned.status.success(),
         "buildx prune failed: {}",
-        String::from_utf8_lossy(&prune.stderr)
+        String::from_utf8_lossy(&pruned.stderr)
     );
 
     let without = ctx.buildx().output_local().run();
@@ -214,7 +201,7 @@ fn cache_to_and_from_local() {
         without.report()
     );
 
-    prune_again(&n);
+    let _ = prune(&n);
     let with = ctx
         .buildx()
         .args([
@@ -233,20 +220,14 @@ fn cache_to_and_from_local() {
     assert_eq!(with.read_output("out").trim(), format!("cache-{n}"));
 }
 
-fn prune_again(n: &str) {
+/// `buildx prune` of the records this test's builds made (their descriptions carry `cache-N`).
+fn prune(n: &str) -> std::io::Result<std::process::Output> {
     let bx = buildx();
-    let _ = Command::new(&bx.binary)
+    Command::new(&bx.binary)
         .env("DOCKER_CONFIG", &bx.docker_config)
-        .args([
-            "--builder",
-            &bx.builder,
-            "prune",
-            "--force",
-            "--all",
-            "--filter",
-        ])
+        .args(["--builder", &bx.builder, "prune", "--force", "--all", "--filter"])
         .arg(format!("description~=cache-{n}"))
-        .output();
+        .output()
 }
 
 /// `--output type=oci,dest=FILE` writes an OCI layout tarball whose config is ours.
