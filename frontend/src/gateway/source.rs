@@ -67,16 +67,24 @@ async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failu
         Some(r) if !opts.force_local_dockerfile => (r.dockerfile.clone(), r.filename.clone().unwrap_or_else(|| opts.filename.clone())),
         _ => (local_dockerfile_state(opts, session_id(&opts.dockerfile_local)), opts.filename.clone()),
     };
-    let (data, dockerfile_ignore, definition) = read_dockerfile(bridge, dockerfile_state, &filename).await?;
+    // The context's .dockerignore is read at the same time as the Dockerfile (one round trip
+    // less); a remote context has none of its own (the reference reads none).
+    let context_ignore = async {
+        match &remote {
+            None => read_context_dockerignore(bridge, opts, session_id(&opts.context_local)).await,
+            Some(_) => Ok(None),
+        }
+    };
+    let (dockerfile, context_ignore) = futures::join!(read_dockerfile(bridge, dockerfile_state, &filename), context_ignore);
+    let (data, dockerfile_ignore, definition) = dockerfile?;
     let main_context = remote.map(|r| match &opts.context_subdir {
         Some(sub) => scope_to_subdir(&r.context, sub),
         None => r.context,
     });
-    // A remote context has no .dockerignore of its own (the reference reads none).
+    // `<Dockerfile>.dockerignore` wins over the context's.
     let ignore = match dockerfile_ignore {
         Some(i) => Some(i),
-        None if main_context.is_none() => read_context_dockerignore(bridge, opts, session_id(&opts.context_local)).await?,
-        None => None,
+        None => context_ignore?,
     };
     Ok(BuildSource { data, filename, ignore, main_context, definition })
 }
