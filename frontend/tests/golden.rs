@@ -132,3 +132,15 @@ fn conversion_is_deterministic() {
         assert_eq!(a.encode_to_vec(), b.encode_to_vec(), "{}: two conversions differ", file.display());
     }
 }
+
+#[test]
+fn owned_and_borrowed_instruction_parsing_agree() {
+    // The CLI takes the AST's strings (`parse_nodes`); the gateway borrows them.
+    for file in cases() {
+        let text = std::fs::read_to_string(&file).expect("readable");
+        let ast = syntax::parse(&text).expect("parses");
+        let borrowed = instructions::parse_dockerfile(&ast).expect("instructions");
+        let owned = instructions::parse_nodes(ast.nodes).expect("instructions");
+        assert_eq!(borrowed, owned, "{}", file.display());
+    }
+}
