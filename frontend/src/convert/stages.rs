@@ -107,6 +107,32 @@ pub(super) struct StagePlan<'a> {
 }
 
 impl StagePlan<'_> {
+    /// A plan for `base_name` with nothing planned yet: no Dockerfile stage, no commands, not resolved.
+    fn unplanned(base_name: String, base: Base, location: Option<Location>) -> Self {
+        StagePlan {
+            stage: None,
+            name: None,
+            display_name: String::new(),
+            base_name,
+            base,
+            platform: None,
+            location,
+            source_code: String::new(),
+            commands: Vec::new(),
+            cmd_total: 0,
+            ignore_cache: false,
+            replaced_by: None,
+            resolved: None,
+            pending: None,
+            onbuild_done: false,
+            from_rounds: 0,
+            counted_round: None,
+            triggers: 0,
+        }
+    }
+}
+
+impl StagePlan<'_> {
     /// Pseudo-stages and replaced stages are complete once resolved; they run no commands.
     pub fn dispatched_at_resolve(&self) -> bool {
         self.stage.is_none() || self.replaced_by.is_some()
@@ -185,21 +211,9 @@ impl<'a> Conversion<'a> {
             stage: Some(st),
             name: st.name.clone(),
             display_name: st.name.clone().unwrap_or_else(|| format!("stage-{i}")),
-            base_name: base_name.clone(),
-            base: Base::Image,
             platform,
-            location: Some(st.location),
             source_code: st.original.trim().to_string(),
-            commands: Vec::new(),
-            cmd_total: 0,
-            ignore_cache: false,
-            replaced_by: None,
-            resolved: None,
-            pending: None,
-            onbuild_done: false,
-            from_rounds: 0,
-            counted_round: None,
-            triggers: 0,
+            ..StagePlan::unplanned(base_name.clone(), Base::Image, Some(st.location))
         };
         if let Some(name) = &st.name {
             if let Some(nc) = contexts::lookup(self.opts, name, plan.platform.as_ref()).map_err(|e| e.or_at(st.location))? {
@@ -298,26 +312,8 @@ impl<'a> Conversion<'a> {
 
     /// A plan for an image (or context) named only by `--from`/`from=`.
     fn add_pseudo(&mut self, name: &str, location: Option<Location>) -> usize {
-        self.plans.push(StagePlan {
-            stage: None,
-            name: None,
-            display_name: String::new(),
-            base_name: name.to_string(),
-            base: if name == "scratch" { Base::Scratch } else { Base::Image },
-            platform: None,
-            location,
-            source_code: String::new(),
-            commands: Vec::new(),
-            cmd_total: 0,
-            ignore_cache: false,
-            replaced_by: None,
-            resolved: None,
-            pending: None,
-            onbuild_done: false,
-            from_rounds: 0,
-            counted_round: None,
-            triggers: 0,
-        });
+        let base = if name == "scratch" { Base::Scratch } else { Base::Image };
+        self.plans.push(StagePlan::unplanned(name.to_string(), base, location));
         self.plans.len() - 1
     }
 
