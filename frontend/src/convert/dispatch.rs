@@ -2,6 +2,7 @@
 //! user its steps run with, and the image config it builds up; one method per instruction.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use buildkit_llb::{FileActions, ImageOptions, Metadata, MkdirOptions, NetMode, Platform, SourceLocation, State};
 
@@ -22,7 +23,7 @@ pub(super) struct StageState {
     pub user: String,
     pub network: NetMode,
     pub image: Image,
-    pub base_image: Option<Image>,
+    pub base_image: Option<Arc<Image>>,
     pub platform: Platform,
     /// ARGs declared in this stage (and inherited from its base stage), for RUN's history.
     pub build_args: Vec<(String, Option<String>)>,
@@ -41,7 +42,7 @@ impl StageState {
     /// The state a plan starts in (dockerfile2llb's `init` and the start of `dispatchStages`):
     /// its base (earlier stage, image, named context or scratch) and the image config defaults.
     /// `follow_paths` narrows a local named context to the paths the build reads from it.
-    pub fn init(conv: &Conversion, i: usize, states: &[Option<StageState>], follow_paths: Vec<String>) -> Result<Self, ConvertError> {
+    pub fn init(conv: &Conversion, i: usize, states: &[Option<Box<StageState>>], follow_paths: Vec<String>) -> Result<Self, ConvertError> {
         let plan = &conv.plans[i];
         let at = |e: ConvertError| match plan.location {
             Some(l) => e.or_at(l),
@@ -50,7 +51,7 @@ impl StageState {
         let unresolved = || at(ConvertError::new(format!("{} was not resolved", plan.base_name)));
         let mut st = match (&plan.base, &plan.resolved) {
             (Base::Stage(j), _) if plan.replaced_by.is_none() => {
-                let mut base = states[*j].clone().ok_or_else(|| at(ConvertError::new("base stage was not built")))?;
+                let mut base = states[*j].as_deref().cloned().ok_or_else(|| at(ConvertError::new("base stage was not built")))?;
                 // ONBUILD triggers do not carry over from a base stage.
                 base.image.config.on_build = None;
                 base.cmd_set = false;
@@ -62,9 +63,9 @@ impl StageState {
                 StageState::new(State::scratch(), Image::empty(&platform), None, platform)
             }
             (_, Some(Resolved::Image { pinned, image, base_image, platform, is_scratch })) => {
-                let mut image = image.clone();
+                let mut image = Image::clone(image);
                 image.config.on_build = None;
-                let mut st = StageState::new(State::scratch(), image, Some(base_image.clone()), platform.clone());
+                let mut st = StageState::new(State::scratch(), image, Some(Arc::clone(base_image)), platform.clone());
                 st.display_name = plan.display_name.clone();
                 st.cmd_total = plan.cmd_total - plan.triggers;
                 st.cmd_index = plan.from_rounds;
@@ -93,7 +94,7 @@ impl StageState {
                         let mut image = base_image.clone();
                         image.created = None;
                         image.config.on_build = None;
-                        StageState::new(fs, image, Some(base_image), platform.clone())
+                        StageState::new(fs, image, Some(Arc::new(base_image)), platform.clone())
                     }
                 }
             }
@@ -109,7 +110,7 @@ impl StageState {
         Ok(st)
     }
 
-    fn new(fs: State, image: Image, base_image: Option<Image>, platform: Platform) -> Self {
+    fn new(fs: State, image: Image, base_image: Option<Arc<Image>>, platform: Platform) -> Self {
         StageState {
             fs,
             env: EnvList::new(),

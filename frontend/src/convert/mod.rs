@@ -177,7 +177,7 @@ pub struct Converted {
     pub state: State,
     pub image: Image,
     /// The config of the image the target stage starts from, if it is an image.
-    pub base_image: Option<Image>,
+    pub base_image: Option<std::sync::Arc<Image>>,
 }
 
 pub use stages::{default_args, Conversion};

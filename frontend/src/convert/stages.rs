@@ -4,7 +4,8 @@
 //! can add dependencies), and the needed stages lowered in order.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use buildkit_llb::reference::{Reference, ReferenceError};
 use buildkit_llb::Platform;
@@ -52,9 +53,9 @@ pub(super) enum Resolved {
     Image {
         /// The reference with the resolved digest, as the image source names it.
         pinned: String,
-        image: Image,
+        image: Arc<Image>,
         /// The config as the registry served it (`containerimage.base.config`).
-        base_image: Image,
+        base_image: Arc<Image>,
         platform: Platform,
         /// No layers: the stage starts from scratch and the FROM step is not shown.
         is_scratch: bool,
@@ -144,6 +145,9 @@ pub struct Conversion<'a> {
     pub(super) lex: Lex,
     pub(super) global_args: EnvList,
     pub(super) plans: Vec<StagePlan<'a>>,
+    /// The last stage plan registered under each (lowercased) name, so lookups by name do
+    /// not scan every plan.
+    stage_names: HashMap<String, usize>,
     pub(super) target: usize,
     pub(super) target_platform: Platform,
     /// No platform was asked for: the image keeps its base image's platform.
@@ -178,7 +182,7 @@ impl<'a> Conversion<'a> {
             }
         }
 
-        let mut conv = Conversion { opts, lex, global_args, plans: Vec::with_capacity(df.stages.len()), target: 0, target_platform, implicit_target, build_platforms, round: 0 };
+        let mut conv = Conversion { opts, lex, global_args, plans: Vec::with_capacity(df.stages.len()), stage_names: HashMap::new(), target: 0, target_platform, implicit_target, build_platforms, round: 0 };
         for (i, st) in df.stages.iter().enumerate() {
             conv.add_stage(i, st)?;
         }
@@ -218,12 +222,12 @@ impl<'a> Conversion<'a> {
         if let Some(name) = &st.name {
             if let Some(nc) = contexts::lookup(self.opts, name, plan.platform.as_ref()).map_err(|e| e.or_at(st.location))? {
                 plan.replaced_by = Some(nc);
-                self.plans.push(plan);
+                self.push_stage(plan);
                 return Ok(());
             }
         }
         // The latest stage of that name defined so far; names are matched as written.
-        plan.base = match self.plans.iter().rposition(|p| p.name.as_deref() == Some(base_name.as_str())) {
+        plan.base = match self.stage_names.get(&base_name).copied() {
             Some(j) => Base::Stage(j),
             None if base_name == "scratch" => Base::Scratch,
             None => Base::Image,
@@ -236,8 +240,15 @@ impl<'a> Conversion<'a> {
             Some(crate::options::NoCache::All) => true,
             Some(crate::options::NoCache::Stages(names)) => st.name.as_ref().is_some_and(|s| names.iter().any(|n| n.eq_ignore_ascii_case(s))),
         };
-        self.plans.push(plan);
+        self.push_stage(plan);
         Ok(())
+    }
+
+    fn push_stage(&mut self, plan: StagePlan<'a>) {
+        if let Some(name) = &plan.name {
+            self.stage_names.insert(name.clone(), self.plans.len());
+        }
+        self.plans.push(plan);
     }
 
     /// `FROM --platform=…` expanded with the global ARGs and parsed.
@@ -267,8 +278,7 @@ impl<'a> Conversion<'a> {
 
     /// The stage registered last under this name (names compare lowercased).
     fn find_by_name(&self, name: &str) -> Option<usize> {
-        let lower = name.to_ascii_lowercase();
-        self.plans.iter().rposition(|p| p.stage.is_some() && p.name.as_deref() == Some(lower.as_str()))
+        self.stage_names.get(&name.to_ascii_lowercase()).copied()
     }
 
     /// dockerfile2llb's `toCommand`: the plans a command reads, adding pseudo-stages for images.
@@ -400,6 +410,8 @@ impl<'a> Conversion<'a> {
 
     /// Takes the gateway's answers for what `needs` asked.
     pub fn provide(&mut self, res: &Resolutions) -> Result<(), ConvertError> {
+        // Stages on one base image share its parsed config.
+        let mut images: HashMap<(ImageKey, bool), Resolved> = HashMap::new();
         for i in 0..self.plans.len() {
             let Some(need) = self.plans[i].pending.take() else { continue };
             let location = self.plans[i].location;
@@ -411,7 +423,17 @@ impl<'a> Conversion<'a> {
                 Need::Image(key) => {
                     let found = res.images.get(&key).ok_or_else(|| at(ConvertError::new(format!("image {} was not resolved", key.0))))?;
                     match found {
-                        Ok(img) => self.resolved_image(i, &key, img).map_err(at)?,
+                        Ok(img) => {
+                            let shared = (key, self.plans[i].platform.is_none());
+                            match images.get(&shared) {
+                                Some(r) => r.clone(),
+                                None => {
+                                    let r = self.resolved_image(i, &shared.0, img).map_err(at)?;
+                                    images.insert(shared, r.clone());
+                                    r
+                                }
+                            }
+                        }
                         Err(e) => {
                             let orig = &self.plans[i].base_name;
                             let mut names: Vec<&str> = self.plans.iter().map(|p| p.display_name.as_str()).filter(|n| !n.is_empty()).collect();
@@ -437,8 +459,8 @@ impl<'a> Conversion<'a> {
 
     /// dockerfile2llb's `resolveBaseImage` after `ResolveImageConfig`.
     fn resolved_image(&self, i: usize, key: &ImageKey, img: &super::ResolvedImage) -> Result<Resolved, ConvertError> {
-        let base_image = Image::from_json(&img.config).map_err(|e| ConvertError::new(format!("failed to parse image config: {e}")))?;
-        let mut image = base_image.clone();
+        let base_image = Arc::new(Image::from_json(&img.config).map_err(|e| ConvertError::new(format!("failed to parse image config: {e}")))?);
+        let mut image = Image::clone(&base_image);
         image.created = None;
         let mut platform = key.1.clone();
         if self.plans[i].platform.is_none() && self.implicit_target {
@@ -449,7 +471,7 @@ impl<'a> Conversion<'a> {
             _ => key.0.clone(),
         };
         let is_scratch = image.rootfs.diff_ids.as_deref().unwrap_or_default().is_empty() && image.history.iter().all(|h| h.empty_layer);
-        Ok(Resolved::Image { pinned, image, base_image, platform, is_scratch })
+        Ok(Resolved::Image { pinned, image: Arc::new(image), base_image, platform, is_scratch })
     }
 
     fn resolved_context(&self, i: usize, context: NamedContext, source: ContextSource, loaded: Option<LoadedContext>) -> Result<Resolved, ConvertError> {
@@ -473,7 +495,9 @@ impl<'a> Conversion<'a> {
             }
             self.plans[i].onbuild_done = true;
             let mut triggers: Vec<String> = match &mut self.plans[i].resolved {
-                Some(Resolved::Image { image, .. }) | Some(Resolved::Context { image: Some(image), .. }) => image.config.on_build.take().unwrap_or_default(),
+                // (Copied first if other stages share the image.)
+                Some(Resolved::Image { image, .. }) if image.config.on_build.is_some() => Arc::make_mut(image).config.on_build.take().unwrap_or_default(),
+                Some(Resolved::Context { image: Some(image), .. }) => image.config.on_build.take().unwrap_or_default(),
                 _ => Vec::new(),
             };
             if let Base::Stage(j) = self.plans[i].base {
@@ -519,20 +543,36 @@ impl<'a> Conversion<'a> {
         let context = super::copy::build_context(self.opts, known.map(|k| &k.context));
         let n = self.plans.len();
         let reachable = reachable(&self.plans, self.target);
-        let mut states: Vec<Option<StageState>> = (0..n).map(|_| None).collect();
+        let mut states: Vec<Option<Box<StageState>>> = (0..n).map(|_| None).collect();
         let mut paths = UsedPaths { context: BTreeSet::new(), stages: vec![BTreeSet::new(); n] };
         // Pseudo-stages and replaced stages are complete once resolved, before any stage runs.
-        let order = (0..n).filter(|&i| self.plans[i].dispatched_at_resolve()).chain((0..n).filter(|&i| !self.plans[i].dispatched_at_resolve()));
-        for i in order {
-            if !reachable[i] {
-                continue;
+        let order: Vec<usize> = (0..n).filter(|&i| reachable[i] && self.plans[i].dispatched_at_resolve()).chain((0..n).filter(|&i| reachable[i] && !self.plans[i].dispatched_at_resolve())).collect();
+        // A stage's state is dropped once the last stage reading it is done (peak memory).
+        let mut last_reader = vec![None; n];
+        for (step, &i) in order.iter().enumerate() {
+            let plan = &self.plans[i];
+            if let (Base::Stage(j), None) = (&plan.base, &plan.replaced_by) {
+                last_reader[*j] = Some(step);
             }
+            for &j in plan.commands.iter().flat_map(|c| &c.sources) {
+                last_reader[j] = Some(step);
+            }
+        }
+        let mut done_reading: Vec<Vec<usize>> = vec![Vec::new(); order.len()];
+        for (j, step) in last_reader.iter().enumerate() {
+            if let Some(step) = *step {
+                if j != self.target {
+                    done_reading[step].push(j);
+                }
+            }
+        }
+        for (step, &i) in order.iter().enumerate() {
             let follow = known.map(|k| follow_paths(&k.stages[self.paths_root(i)])).unwrap_or_default();
             let mut st = StageState::init(self, i, &states, follow)?;
             if !self.plans[i].dispatched_at_resolve() {
                 for pc in &self.plans[i].commands {
                     let cmd = pc.cmd.as_ref();
-                    let sources: Vec<Option<&StageState>> = pc.sources.iter().map(|&j| if j == i { None } else { states[j].as_ref() }).collect();
+                    let sources: Vec<Option<&StageState>> = pc.sources.iter().map(|&j| if j == i { None } else { states[j].as_deref() }).collect();
                     if let (CommandKind::Copy(c), Some(None)) = (&cmd.kind, sources.first()) {
                         return Err(ConvertError::at(
                             format!(
@@ -553,13 +593,16 @@ impl<'a> Conversion<'a> {
                 }
                 st.cmd_is_onbuild = false;
             }
-            states[i] = Some(st);
+            states[i] = Some(Box::new(st));
+            for &j in &done_reading[step] {
+                states[j] = None;
+            }
         }
         // The whole target is used.
         let root = self.paths_root(self.target);
         paths.stages[root].insert("/".into());
         let target = states[self.target].take().ok_or_else(|| ConvertError::new("target stage was not built"))?;
-        Ok(LoweredPass { converted: target.finish(self), paths })
+        Ok(LoweredPass { converted: (*target).finish(self), paths })
     }
 
     /// The plan whose used paths a stage shares: stages share them with their base stage.

@@ -81,6 +81,9 @@ impl Lex {
 
     /// Expands `word` into one string (BuildKit's `ProcessWord`).
     pub fn process_word(&self, word: &str, env: &dyn EnvGetter) -> Result<String, ShellError> {
+        if self.is_literal(word) {
+            return Ok(word.to_owned());
+        }
         self.process(word, env, true).map(|r| r.result)
     }
 
@@ -92,6 +95,9 @@ impl Lex {
         word: &str,
         env: &dyn EnvGetter,
     ) -> Result<Vec<String>, ShellError> {
+        if self.is_literal(word) {
+            return Ok(literal_words(word));
+        }
         self.process(word, env, false).map(|r| r.words)
     }
 
@@ -105,12 +111,24 @@ impl Lex {
         self.process(word, env, true)
     }
 
+    /// Nothing in `word` is expanded or removed: no variable, quote, escape or heredoc
+    /// marker, and no leading byte order mark (which the scanner drops). Most words are like
+    /// this, and they expand to themselves without running the lexer.
+    fn is_literal(&self, word: &str) -> bool {
+        let quotes = !self.skip_process_quotes;
+        !word.starts_with('\u{FEFF}')
+            && !word.chars().any(|c| c == '$' || c == '<' || c == self.escape || (quotes && (c == '\'' || c == '"')))
+    }
+
     fn process(
         &self,
         word: &str,
         env: &dyn EnvGetter,
         capture: bool,
     ) -> Result<ProcessResult, ShellError> {
+        if self.is_literal(word) {
+            return Ok(ProcessResult { result: word.to_owned(), words: literal_words(word), ..Default::default() });
+        }
         let mut sw = lexer::ShellWord::new(self, word, env, capture);
         match sw.process() {
             Ok((result, words)) => Ok(ProcessResult {
@@ -124,4 +142,9 @@ impl Lex {
             }),
         }
     }
+}
+
+/// The words of a word with nothing to expand: split at whitespace, empty words dropped.
+fn literal_words(word: &str) -> Vec<String> {
+    word.split(unicode::is_space).filter(|w| !w.is_empty()).map(str::to_owned).collect()
 }
