@@ -6,7 +6,7 @@ use buildkit_proto::pb;
 
 use crate::metadata::Metadata;
 use crate::platform::Platform;
-use crate::state::{base_op, placeholder, sketching, InputSet, OpNode, State, EMPTY_INPUT};
+use crate::state::{base_op, InputSet, OpNode, State, EMPTY_INPUT};
 
 pub use pb::CacheSharingOpt as CacheSharing;
 pub use pb::NetMode;
@@ -105,11 +105,6 @@ impl Exec {
     }
 
     pub fn run(self) -> ExecOutputs {
-        if sketching() {
-            let writable = |m: &Mount| !m.no_output && !m.readonly && m.kind == MountKind::Bind;
-            let mounts = self.mounts.iter().filter(|m| writable(m) && m.target != "/").map(|m| (m.target.clone(), placeholder(0))).collect();
-            return ExecOutputs { root: placeholder(0), mounts };
-        }
         let Exec { root, mut meta, mut mounts, secrets, mut ssh, secret_env, network, security, cdi_devices, platform, mut metadata } = self;
         mounts.push(Mount::bind("/", root));
         mounts.sort_by(|a, b| a.target.cmp(&b.target));

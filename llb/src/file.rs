@@ -4,7 +4,7 @@
 use buildkit_proto::pb;
 
 use crate::metadata::Metadata;
-use crate::state::{base_op, placeholder, sketching, InputSet, OpNode, State};
+use crate::state::{base_op, InputSet, OpNode, State};
 
 /// A user or group, by name (resolved in the destination's /etc/passwd or /etc/group) or id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,9 +113,6 @@ impl State {
     pub fn file(&self, actions: FileActions, mut metadata: Metadata) -> State {
         if actions.actions.is_empty() {
             return self.clone();
-        }
-        if sketching() {
-            return placeholder(0);
         }
         metadata.add_cap("file.base");
         let mut inputs = InputSet::default();

@@ -12,6 +12,7 @@ mod marshal;
 mod merge;
 mod metadata;
 mod platform;
+mod replace;
 pub mod reference;
 mod source;
 mod state;
@@ -24,6 +25,6 @@ pub use merge::{diff, merge};
 pub use metadata::{Metadata, SourceFile, SourceLocation};
 pub use platform::{Platform, PlatformError};
 pub use source::{GitOptions, HttpOptions, ImageOptions, LocalOptions};
-pub use state::{sketch, State};
+pub use state::State;
 
 pub use buildkit_proto::pb;

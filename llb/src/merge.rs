@@ -3,7 +3,7 @@
 use buildkit_proto::pb;
 
 use crate::metadata::Metadata;
-use crate::state::{base_op, placeholder, sketching, OpNode, Output, State, EMPTY_INPUT};
+use crate::state::{base_op, OpNode, Output, State, EMPTY_INPUT};
 
 /// The states stacked in order (later ones win). Scratch inputs are skipped; one input is returned as is.
 pub fn merge(states: &[State], mut metadata: Metadata) -> State {
@@ -12,9 +12,6 @@ pub fn merge(states: &[State], mut metadata: Metadata) -> State {
         [] => return State::scratch(),
         [one] => return (*one).clone(),
         _ => {}
-    }
-    if sketching() {
-        return placeholder(0);
     }
     metadata.add_cap("mergeop");
     // One input per state, repeated ones too, as Go's `MergeOp` writes them.
@@ -29,9 +26,6 @@ pub fn merge(states: &[State], mut metadata: Metadata) -> State {
 /// itself; otherwise an op with the lower and upper inputs (both written, even when equal).
 pub fn diff(lower: &State, upper: &State, mut metadata: Metadata) -> State {
     let Some(l) = &lower.output else { return upper.clone() };
-    if sketching() {
-        return placeholder(0);
-    }
     metadata.add_cap("diffop");
     let mut inputs = vec![l.clone()];
     let u = match &upper.output {

@@ -58,7 +58,7 @@ impl Metadata {
 /// Metadata as an op keeps it until marshalling: the same content in a fraction of the
 /// memory (a `BTreeMap` allocates a 0.5 KiB node for two entries), with the keys and caps
 /// every op repeats shared instead of allocated per op.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct OpMetadata {
     /// Sorted by key.
     pub(crate) description: Box<[(Text, Box<str>)]>,

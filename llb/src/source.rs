@@ -7,7 +7,7 @@ use buildkit_proto::pb;
 
 use crate::metadata::Metadata;
 use crate::platform::Platform;
-use crate::state::{base_op, placeholder, sketching, OpNode, State};
+use crate::state::{base_op, OpNode, State};
 
 #[derive(Debug, Clone, Default)]
 pub struct ImageOptions {
@@ -54,9 +54,6 @@ pub struct HttpOptions {
 impl State {
     /// Any source op; `platform` is dropped for sources that are not platform specific (local, git, http).
     pub fn source(identifier: &str, attrs: BTreeMap<String, String>, platform: Option<&Platform>, mut metadata: Metadata) -> State {
-        if sketching() {
-            return placeholder(0);
-        }
         let platform_specific = identifier.starts_with("docker-image://") || identifier.starts_with("oci-layout://");
         let default_platform = Platform::host();
         let platform = if platform_specific { Some(platform.unwrap_or(&default_platform)) } else { None };

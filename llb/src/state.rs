@@ -1,7 +1,6 @@
 //! Graph nodes and states. Each op is encoded and digested once, when it is built, so
 //! identical ops built twice share a digest and marshalling is a plain walk.
 
-use std::cell::Cell;
 use std::sync::Arc;
 
 use buildkit_proto::pb;
@@ -46,41 +45,6 @@ impl OpNode {
             &self.visit
         }
     }
-}
-
-thread_local! {
-    static SKETCHING: Cell<bool> = const { Cell::new(false) };
-    static PLACEHOLDER: Arc<OpNode> = Arc::new(OpNode {
-        bytes: Vec::new(),
-        digest: String::new(),
-        inputs: Vec::new(),
-        visit: Vec::new(),
-        metadata: Metadata::default().into(),
-    });
-}
-
-/// Runs `f` with op building reduced to nothing: every op built on this thread inside `f`
-/// is one shared placeholder (no encoding, digest, metadata or inputs kept). For a dry run
-/// whose graph is thrown away, such as the Dockerfile converter's first pass, which only
-/// learns what the build context must hold. States built inside must not be marshalled.
-pub fn sketch<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            SKETCHING.with(|s| s.set(self.0));
-        }
-    }
-    let _restore = Restore(SKETCHING.with(|s| s.replace(true)));
-    f()
-}
-
-/// Inside [`sketch`]: builders return [`placeholder`] states.
-pub(crate) fn sketching() -> bool {
-    SKETCHING.with(Cell::get)
-}
-
-pub(crate) fn placeholder(index: i64) -> State {
-    State::from_node(PLACEHOLDER.with(Arc::clone), index)
 }
 
 fn same_objects(a: &[Output], b: &[Output]) -> bool {

@@ -189,13 +189,3 @@ fn a_written_definition_is_the_marshalled_one_encoded() {
     }
 }
 
-#[test]
-fn a_sketch_builds_placeholders_and_ends_with_it() {
-    let real = Exec::new(busybox(), vec!["true".into()]).run().root();
-    let sketched = buildkit_llb::sketch(|| {
-        let st = Exec::new(busybox(), vec!["true".into()]).run().root();
-        st.file(FileActions::new().mkdir("/x", 0o755, Default::default()), Metadata::named("mkdir"))
-    });
-    assert_eq!(sketched.digest(), Some(""), "a placeholder");
-    assert_eq!(Exec::new(busybox(), vec!["true".into()]).run().root().digest(), real.digest(), "back to real ops afterwards");
-}

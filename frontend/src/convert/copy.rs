@@ -65,14 +65,13 @@ impl<'a> CopySpec<'a> {
 
 /// The build context: the client's `context` directory, filtered by `.dockerignore` and,
 /// once known, by the paths COPY and ADD read.
-pub(super) fn build_context(opts: &ConvertOptions, paths: Option<&BTreeSet<String>>) -> State {
+/// The build context; `follow_paths` None gives the placeholder the stages are lowered against
+/// before the paths they read are known (see `Conversion::lower`).
+pub(super) fn build_context(opts: &ConvertOptions, follow_paths: Option<Vec<String>>) -> State {
     if let Some(remote) = &opts.main_context {
         return remote.clone();
     }
-    let follow_paths = match paths {
-        Some(p) if !p.contains("/") => p.iter().map(|p| p.trim_start_matches('/').to_string()).filter(|p| !p.is_empty()).collect(),
-        _ => Vec::new(),
-    };
+    let follow_paths = follow_paths.unwrap_or_else(|| vec!["\u{0}placeholder-context".to_string()]);
     State::local(
         &opts.context_local,
         LocalOptions {

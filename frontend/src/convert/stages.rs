@@ -532,15 +532,30 @@ impl<'a> Conversion<'a> {
     /// Lowers every needed stage, in order, and returns the target's state and image config.
     pub fn lower(&self) -> Result<Converted, ConvertError> {
         // The build context's followpaths (and a local named context's) depend on what every
-        // COPY reads, known only after a first pass; the second pass builds with them.
-        // The first pass builds no LLB (`sketch`: placeholders only), which keeps it cheap.
-        let first = buildkit_llb::sketch(|| self.lower_pass(None))?;
-        let pass = self.lower_pass(Some(&first.paths))?;
-        Ok(pass.converted)
+        // COPY and RUN mount reads, known only once every stage is lowered: the stages are
+        // lowered once against unique placeholders, which are then swapped for the real ones.
+        let pass = self.lower_pass()?;
+        let mut swaps = Vec::new();
+        if let Some(placeholder) = pass.context_placeholder {
+            swaps.push((placeholder, super::copy::build_context(self.opts, Some(follow_paths(&pass.paths.context)))));
+        }
+        for (i, placeholder) in pass.local_placeholders {
+            let Some(Resolved::Context { context, source, loaded, .. }) = &self.plans[i].resolved else { continue };
+            let follow = follow_paths(&pass.paths.stages[self.paths_root(i)]);
+            let (real, _) = contexts::context_state(context, source, loaded.as_ref(), follow, &self.target_platform)?;
+            swaps.push((placeholder, real));
+        }
+        let mut converted = pass.converted;
+        if !swaps.is_empty() {
+            converted.state = converted.state.with_replaced(&swaps);
+        }
+        Ok(converted)
     }
 
-    fn lower_pass(&self, known: Option<&UsedPaths>) -> Result<LoweredPass, ConvertError> {
-        let context = super::copy::build_context(self.opts, known.map(|k| &k.context));
+    fn lower_pass(&self) -> Result<LoweredPass, ConvertError> {
+        let context = super::copy::build_context(self.opts, None);
+        let context_placeholder = self.opts.main_context.is_none().then(|| context.clone());
+        let mut local_placeholders = Vec::new();
         let n = self.plans.len();
         let reachable = reachable(&self.plans, self.target);
         let mut states: Vec<Option<Box<StageState>>> = (0..n).map(|_| None).collect();
@@ -567,8 +582,10 @@ impl<'a> Conversion<'a> {
             }
         }
         for (step, &i) in order.iter().enumerate() {
-            let follow = known.map(|k| follow_paths(&k.stages[self.paths_root(i)])).unwrap_or_default();
-            let mut st = StageState::init(self, i, &states, follow)?;
+            let mut st = StageState::init(self, i, &states, vec![placeholder_path(i)])?;
+            if let Some(Resolved::Context { source: ContextSource::Local { .. }, .. }) = &self.plans[i].resolved {
+                local_placeholders.push((i, st.fs.clone()));
+            }
             if !self.plans[i].dispatched_at_resolve() {
                 for pc in &self.plans[i].commands {
                     let cmd = pc.cmd.as_ref();
@@ -602,7 +619,7 @@ impl<'a> Conversion<'a> {
         let root = self.paths_root(self.target);
         paths.stages[root].insert("/".into());
         let target = states[self.target].take().ok_or_else(|| ConvertError::new("target stage was not built"))?;
-        Ok(LoweredPass { converted: (*target).finish(self), paths })
+        Ok(LoweredPass { converted: (*target).finish(self), paths, context_placeholder, local_placeholders })
     }
 
     /// The plan whose used paths a stage shares: stages share them with their base stage.
@@ -652,6 +669,15 @@ struct UsedPaths {
 struct LoweredPass {
     converted: Converted,
     paths: UsedPaths,
+    /// The build context the stages were lowered against (None for a remote context).
+    context_placeholder: Option<buildkit_llb::State>,
+    /// The local named contexts plans start from, lowered without their followpaths.
+    local_placeholders: Vec<(usize, buildkit_llb::State)>,
+}
+
+/// A followpath no real context has, which makes each plan's placeholder a distinct op.
+fn placeholder_path(plan: usize) -> String {
+    format!("\u{0}placeholder-{plan}")
 }
 
 /// dockerfile2llb's `normalizeContextPaths`: relative, sorted; none when `/` is used.
