@@ -49,7 +49,7 @@ impl StageState {
             None => e,
         };
         let unresolved = || at(ConvertError::new(format!("{} was not resolved", plan.base_name)));
-        let mut st = match (&plan.base, &plan.resolved) {
+        let mut st = match (&plan.base, plan.resolved.as_deref()) {
             (Base::Stage(j), _) if plan.replaced_by.is_none() => {
                 let mut base = states[*j].as_deref().cloned().ok_or_else(|| at(ConvertError::new("base stage was not built")))?;
                 // ONBUILD triggers do not carry over from a base stage.

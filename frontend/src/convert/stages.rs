@@ -3,7 +3,6 @@
 //! mounts), cycles; then base images and named contexts resolved in rounds (ONBUILD triggers
 //! can add dependencies), and the needed stages lowered in order.
 
-use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -38,12 +37,30 @@ pub(super) enum Base {
 /// A command of a stage with what it reads from other plans (dockerfile2llb's `command`).
 #[derive(Debug, Clone)]
 pub(super) struct PlannedCommand<'a> {
-    pub cmd: Cow<'a, Command>,
+    pub cmd: CommandRef<'a>,
     /// The plans this command reads, in the reference's order: the one `COPY --from` names, or
     /// one per `RUN --mount` (a scratch plan for mounts without `from=`).
     pub sources: Vec<usize>,
     /// Came from an ONBUILD trigger of the base image or stage.
     pub on_build: bool,
+}
+
+/// A command of the Dockerfile, or one an ONBUILD trigger added (a pointer either way: plans
+/// hold one per command).
+#[derive(Debug, Clone)]
+pub(super) enum CommandRef<'a> {
+    Borrowed(&'a Command),
+    Owned(Box<Command>),
+}
+
+impl std::ops::Deref for CommandRef<'_> {
+    type Target = Command;
+    fn deref(&self) -> &Command {
+        match self {
+            CommandRef::Borrowed(c) => c,
+            CommandRef::Owned(c) => c,
+        }
+    }
 }
 
 /// A base image or named context, once the gateway has looked it up.
@@ -94,7 +111,7 @@ pub(super) struct StagePlan<'a> {
     pub ignore_cache: bool,
     /// `context:NAME` replaces this whole stage.
     pub replaced_by: Option<NamedContext>,
-    pub resolved: Option<Resolved>,
+    pub resolved: Option<Box<Resolved>>,
     /// What `needs` asked the gateway for, until `provide` answers.
     pending: Option<Need>,
     onbuild_done: bool,
@@ -191,7 +208,7 @@ impl<'a> Conversion<'a> {
         for i in 0..n_stages {
             // A stage a named context replaces never runs, but what it reads is still needed.
             let Some(stage) = conv.plans[i].stage else { continue };
-            let cmds = stage.commands.iter().map(|c| conv.plan_command(Cow::Borrowed(c), false)).collect::<Result<Vec<_>, _>>()?;
+            let cmds = stage.commands.iter().map(|c| conv.plan_command(CommandRef::Borrowed(c), false)).collect::<Result<Vec<_>, _>>()?;
             conv.plans[i].commands = cmds;
         }
         check_cycles(&conv.plans)?;
@@ -282,7 +299,7 @@ impl<'a> Conversion<'a> {
     }
 
     /// dockerfile2llb's `toCommand`: the plans a command reads, adding pseudo-stages for images.
-    pub(super) fn plan_command(&mut self, cmd: Cow<'a, Command>, on_build: bool) -> Result<PlannedCommand<'a>, ConvertError> {
+    pub(super) fn plan_command(&mut self, cmd: CommandRef<'a>, on_build: bool) -> Result<PlannedCommand<'a>, ConvertError> {
         let mut sources = Vec::new();
         match &cmd.kind {
             CommandKind::Copy(c) => {
@@ -404,7 +421,7 @@ impl<'a> Conversion<'a> {
             return Ok(Some(Need::Context(nc)));
         }
         let resolved = self.resolved_context(i, nc, source, None).map_err(at)?;
-        self.plans[i].resolved = Some(resolved);
+        self.plans[i].resolved = Some(Box::new(resolved));
         Ok(None)
     }
 
@@ -452,7 +469,7 @@ impl<'a> Conversion<'a> {
                     None => return Err(at(ConvertError::new(format!("named context {} was not loaded", nc.name_with_platform)))),
                 },
             };
-            self.plans[i].resolved = Some(resolved);
+            self.plans[i].resolved = Some(Box::new(resolved));
         }
         Ok(())
     }
@@ -494,7 +511,7 @@ impl<'a> Conversion<'a> {
                 continue;
             }
             self.plans[i].onbuild_done = true;
-            let mut triggers: Vec<String> = match &mut self.plans[i].resolved {
+            let mut triggers: Vec<String> = match self.plans[i].resolved.as_deref_mut() {
                 // (Copied first if other stages share the image.)
                 Some(Resolved::Image { image, .. }) if image.config.on_build.is_some() => Arc::make_mut(image).config.on_build.take().unwrap_or_default(),
                 Some(Resolved::Context { image: Some(image), .. }) => image.config.on_build.take().unwrap_or_default(),
@@ -516,7 +533,7 @@ impl<'a> Conversion<'a> {
             let mut planned = Vec::with_capacity(triggers.len());
             for trigger in &triggers {
                 let cmd = super::onbuild::parse_trigger(trigger, location).map_err(|e| ConvertError::at(e.message, location))?;
-                let pc = self.plan_command(Cow::Owned(cmd), true).map_err(|e| ConvertError::at(e.message, location))?;
+                let pc = self.plan_command(CommandRef::Owned(Box::new(cmd)), true).map_err(|e| ConvertError::at(e.message, location))?;
                 new_deps |= !pc.sources.is_empty();
                 planned.push(pc);
             }
@@ -540,7 +557,7 @@ impl<'a> Conversion<'a> {
             swaps.push((placeholder, super::copy::build_context(self.opts, Some(follow_paths(&pass.paths.context)))));
         }
         for (i, placeholder) in pass.local_placeholders {
-            let Some(Resolved::Context { context, source, loaded, .. }) = &self.plans[i].resolved else { continue };
+            let Some(Resolved::Context { context, source, loaded, .. }) = self.plans[i].resolved.as_deref() else { continue };
             let follow = follow_paths(&pass.paths.stages[self.paths_root(i)]);
             let (real, _) = contexts::context_state(context, source, loaded.as_ref(), follow, &self.target_platform)?;
             swaps.push((placeholder, real));
@@ -583,12 +600,12 @@ impl<'a> Conversion<'a> {
         }
         for (step, &i) in order.iter().enumerate() {
             let mut st = StageState::init(self, i, &states, vec![placeholder_path(i)])?;
-            if let Some(Resolved::Context { source: ContextSource::Local { .. }, .. }) = &self.plans[i].resolved {
+            if let Some(Resolved::Context { source: ContextSource::Local { .. }, .. }) = self.plans[i].resolved.as_deref() {
                 local_placeholders.push((i, st.fs.clone()));
             }
             if !self.plans[i].dispatched_at_resolve() {
                 for pc in &self.plans[i].commands {
-                    let cmd = pc.cmd.as_ref();
+                    let cmd: &Command = &pc.cmd;
                     let sources: Vec<Option<&StageState>> = pc.sources.iter().map(|&j| if j == i { None } else { states[j].as_deref() }).collect();
                     if let (CommandKind::Copy(c), Some(None)) = (&cmd.kind, sources.first()) {
                         return Err(ConvertError::at(
