@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use buildkit_proto::pb;
+use prost::encoding::WireType;
 use prost::Message;
 use sha2::{Digest, Sha256};
 
@@ -60,22 +61,24 @@ impl State {
             w.write_all(&buf)?;
         }
         // Map entries in key order, each encoded as a one-entry map is (prost skips defaults).
-        let mut entries: Vec<(&str, Option<&Vec<&OpNode>>)> = plan.by_digest.iter().map(|(d, n)| (*d, Some(n))).collect();
+        let mut entries: Vec<(&str, Option<&[&OpNode]>)> = plan.by_digest.iter().map(|(d, n)| (*d, Some(n.as_slice()))).collect();
         // (by_digest is sorted: the terminal op goes where its digest sorts.)
         let at = entries.partition_point(|(d, _)| *d < plan.terminal_digest.as_str());
         entries.insert(at, (&plan.terminal_digest, None));
         for (digest, nodes) in entries {
-            let md = nodes.map_or_else(|| plan.terminal_metadata(), |n| merged_metadata(n));
-            let one = pb::Definition { metadata: BTreeMap::from([(digest.to_string(), md)]), ..Default::default() };
             buf.clear();
-            one.encode(&mut buf).map_err(|e| MarshalError::Io(std::io::Error::other(e)))?;
+            match nodes {
+                // One op object: its metadata encoded straight from the compact copy.
+                Some([node]) => encode_map_entry(2, digest, |b| encode_op_metadata(&node.metadata, b), &mut buf),
+                Some(nodes) => encode_map_entry(2, digest, |b| merged_metadata(nodes).encode_raw(b), &mut buf),
+                None => encode_map_entry(2, digest, |b| plan.terminal_metadata().encode_raw(b), &mut buf),
+            }
             w.write_all(&buf)?;
         }
         let mut source = Vec::new();
         for (digest, nodes) in &plan.by_digest {
-            if let Some(l) = plan.locations(nodes) {
-                let one = pb::Source { locations: BTreeMap::from([(digest.to_string(), l)]), infos: Vec::new() };
-                one.encode(&mut source).map_err(|e| MarshalError::Io(std::io::Error::other(e)))?;
+            if nodes.iter().any(|n| !n.metadata.locations.is_empty()) {
+                encode_map_entry(1, digest, |b| plan.encode_locations(nodes, b), &mut source);
             }
         }
         if !source.is_empty() {
@@ -165,12 +168,89 @@ impl<'a> Plan<'a> {
         (!locations.is_empty()).then_some(pb::Locations { locations })
     }
 
+    /// [`Plan::locations`] encoded as a `pb::Locations` message body, without building it.
+    fn encode_locations(&self, nodes: &[&OpNode], buf: &mut Vec<u8>) {
+        let mut location = Vec::new();
+        let mut range = Vec::new();
+        for loc in nodes.iter().flat_map(|n| n.metadata.locations.iter()) {
+            location.clear();
+            let index = self.sources.index.get(&Arc::as_ptr(&loc.file)).copied().unwrap_or_default();
+            if index != 0 {
+                prost::encoding::int32::encode(1, &index, &mut location);
+            }
+            for &(start, end) in &loc.ranges {
+                range.clear();
+                for (tag, line) in [(1, start), (2, end)] {
+                    // A `Position` with its line (`character` is always 0, so left out).
+                    let line = line as i32;
+                    let len = if line == 0 { 0 } else { prost::encoding::int32::encoded_len(1, &line) };
+                    prost::encoding::encode_key(tag, WireType::LengthDelimited, &mut range);
+                    prost::encoding::encode_varint(len as u64, &mut range);
+                    if line != 0 {
+                        prost::encoding::int32::encode(1, &line, &mut range);
+                    }
+                }
+                put_bytes(2, &range, &mut location);
+            }
+            put_bytes(1, &location, buf);
+        }
+    }
+
     fn infos(&self) -> Vec<pb::SourceInfo> {
         self.sources
             .files
             .iter()
             .map(|f| pb::SourceInfo { filename: f.filename.clone(), data: f.data.clone(), definition: None, language: f.language.clone() })
             .collect()
+    }
+}
+
+/// One entry of a `map<string, Message>` field: prost's encoding, which leaves out an empty value.
+fn encode_map_entry(tag: u32, key: &str, value: impl FnOnce(&mut Vec<u8>), buf: &mut Vec<u8>) {
+    let mut body = Vec::new();
+    value(&mut body);
+    let mut entry = Vec::with_capacity(key.len() + body.len() + 8);
+    put_bytes(1, key.as_bytes(), &mut entry);
+    if !body.is_empty() {
+        put_bytes(2, &body, &mut entry);
+    }
+    put_bytes(tag, &entry, buf);
+}
+
+/// A length-delimited field (string, bytes or message body).
+fn put_bytes(tag: u32, bytes: &[u8], buf: &mut Vec<u8>) {
+    prost::encoding::encode_key(tag, WireType::LengthDelimited, buf);
+    prost::encoding::encode_varint(bytes.len() as u64, buf);
+    buf.extend_from_slice(bytes);
+}
+
+/// `pb::OpMetadata` of one op, encoded as prost encodes [`merged_metadata`]`(&[node])`: fields by
+/// number, map entries sorted by key (both lists are kept sorted) without empty keys or values.
+fn encode_op_metadata(md: &OpMetadata, buf: &mut Vec<u8>) {
+    if md.ignore_cache {
+        prost::encoding::bool::encode(1, &true, buf);
+    }
+    let mut entry = Vec::new();
+    for (k, v) in md.description.iter() {
+        entry.clear();
+        if !k.is_empty() {
+            put_bytes(1, k.as_bytes(), &mut entry);
+        }
+        if !v.is_empty() {
+            put_bytes(2, v.as_bytes(), &mut entry);
+        }
+        put_bytes(2, &entry, buf);
+    }
+    for c in md.caps.iter() {
+        entry.clear();
+        if !c.is_empty() {
+            put_bytes(1, c.as_bytes(), &mut entry);
+        }
+        prost::encoding::bool::encode(2, &true, &mut entry);
+        put_bytes(5, &entry, buf);
+    }
+    if let Some(g) = &md.progress_group {
+        prost::encoding::message::encode(6, g.as_ref(), buf);
     }
 }
 
