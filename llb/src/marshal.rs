@@ -22,7 +22,10 @@ pub enum MarshalError {
 
 /// `sha256:<hex>` of the bytes, BuildKit's op digest.
 pub fn digest_of(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+    let mut out = String::with_capacity(71);
+    out.push_str("sha256:");
+    out.push_str(&hex::encode(Sha256::digest(bytes)));
+    out
 }
 
 impl State {

@@ -183,11 +183,12 @@ fn file_opts(m: &Mount, default_mode: u32) -> (u32, u32, u32) {
 }
 
 /// The environment RUN's progress name is expanded with: a secret's variable shows as `****`.
-pub(super) fn mask_secret_env(env: &EnvList, mounts: &[Mount]) -> EnvList {
-    let mut masked = env.clone();
+/// (Borrowed when no secret is exposed as a variable, as in most RUNs.)
+pub(super) fn mask_secret_env<'a>(env: &'a EnvList, mounts: &[Mount]) -> std::borrow::Cow<'a, EnvList> {
+    let mut masked = std::borrow::Cow::Borrowed(env);
     for m in mounts.iter().filter(|m| m.mount_type == MountType::Secret) {
         if let Some(name) = &m.env {
-            masked.set(name, "****");
+            masked.to_mut().set(name, "****");
         }
     }
     masked

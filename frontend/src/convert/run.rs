@@ -43,7 +43,7 @@ pub(super) fn dispatch_run(
     lex.raw_escapes = true;
     lex.skip_unset_env = true;
     let masked = mask_secret_env(&st.env, &mounts);
-    let shown = uppercase_keyword(&lex.process_word(&custom_name, &masked).unwrap_or(custom_name));
+    let shown = uppercase_keyword(&lex.process_word(&custom_name, masked.as_ref()).unwrap_or(custom_name));
     let name = st.step_name(conv, &shown);
     let metadata = st.op_metadata(conv, name, cmd);
 

@@ -409,9 +409,10 @@ impl<'a> Conversion<'a> {
                     return Ok(None);
                 }
                 let platform = self.requested_platform(i);
-                match contexts::lookup(self.opts, &reference.to_string(), Some(&platform)).map_err(at)? {
+                let name = reference.to_string();
+                match contexts::lookup(self.opts, &name, Some(&platform)).map_err(at)? {
                     Some(nc) => nc,
-                    None => return Ok(Some(Need::Image((reference.to_string(), platform)))),
+                    None => return Ok(Some(Need::Image((name, platform)))),
                 }
             }
             (None, _) => return Ok(None),

@@ -116,8 +116,10 @@ impl Lex {
     /// this, and they expand to themselves without running the lexer.
     fn is_literal(&self, word: &str) -> bool {
         let quotes = !self.skip_process_quotes;
-        !word.starts_with('\u{FEFF}')
-            && !word.chars().any(|c| c == '$' || c == '<' || c == self.escape || (quotes && (c == '\'' || c == '"')))
+        if word.starts_with('\u{FEFF}') || word.contains(self.escape) {
+            return false;
+        }
+        !word.bytes().any(|b| b == b'$' || b == b'<' || (quotes && (b == b'\'' || b == b'"')))
     }
 
     fn process(
