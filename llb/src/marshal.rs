@@ -1,7 +1,9 @@
 //! Turning the graph behind a state into a `Definition`: ops in dependency order
 //! (each once), their metadata, and the source files ops point into.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use buildkit_proto::pb;
@@ -22,9 +24,13 @@ pub enum MarshalError {
 
 /// `sha256:<hex>` of the bytes, BuildKit's op digest.
 pub fn digest_of(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(71);
     out.push_str("sha256:");
-    out.push_str(&hex::encode(Sha256::digest(bytes)));
+    for b in Sha256::digest(bytes) {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
     out
 }
 

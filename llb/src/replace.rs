@@ -6,7 +6,7 @@
 //! that single pass which paths the context must hold, then swaps in the real context. (Go's
 //! LLB client gets the same effect by marshalling lazily; our ops are encoded when built.)
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use buildkit_proto::pb;
