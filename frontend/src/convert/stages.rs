@@ -45,6 +45,16 @@ pub(super) struct PlannedCommand<'a> {
     pub on_build: bool,
 }
 
+impl Resolved {
+    /// The ONBUILD triggers of the base's image config.
+    fn on_build(&self) -> Option<&Vec<String>> {
+        match self {
+            Resolved::Image { image, .. } => image.config.on_build.as_ref(),
+            Resolved::Context { image, .. } => image.as_ref().and_then(|i| i.config.on_build.as_ref()),
+        }
+    }
+}
+
 /// A command of the Dockerfile, or one an ONBUILD trigger added (a pointer either way: plans
 /// hold one per command).
 #[derive(Debug, Clone)]
@@ -111,7 +121,8 @@ pub(super) struct StagePlan<'a> {
     pub ignore_cache: bool,
     /// `context:NAME` replaces this whole stage.
     pub replaced_by: Option<NamedContext>,
-    pub resolved: Option<Box<Resolved>>,
+    /// Shared by the plans on one base image.
+    pub resolved: Option<Arc<Resolved>>,
     /// What `needs` asked the gateway for, until `provide` answers.
     pending: Option<Need>,
     onbuild_done: bool,
@@ -422,14 +433,14 @@ impl<'a> Conversion<'a> {
             return Ok(Some(Need::Context(nc)));
         }
         let resolved = self.resolved_context(i, nc, source, None).map_err(at)?;
-        self.plans[i].resolved = Some(Box::new(resolved));
+        self.plans[i].resolved = Some(Arc::new(resolved));
         Ok(None)
     }
 
     /// Takes the gateway's answers for what `needs` asked.
     pub fn provide(&mut self, res: &Resolutions) -> Result<(), ConvertError> {
         // Stages on one base image share its parsed config.
-        let mut images: HashMap<(ImageKey, bool), Resolved> = HashMap::new();
+        let mut images: HashMap<(ImageKey, bool), Arc<Resolved>> = HashMap::new();
         for i in 0..self.plans.len() {
             let Some(need) = self.plans[i].pending.take() else { continue };
             let location = self.plans[i].location;
@@ -444,10 +455,10 @@ impl<'a> Conversion<'a> {
                         Ok(img) => {
                             let shared = (key, self.plans[i].platform.is_none());
                             match images.get(&shared) {
-                                Some(r) => r.clone(),
+                                Some(r) => Arc::clone(r),
                                 None => {
-                                    let r = self.resolved_image(i, &shared.0, img).map_err(at)?;
-                                    images.insert(shared, r.clone());
+                                    let r = Arc::new(self.resolved_image(i, &shared.0, img).map_err(at)?);
+                                    images.insert(shared, Arc::clone(&r));
                                     r
                                 }
                             }
@@ -464,13 +475,13 @@ impl<'a> Conversion<'a> {
                 Need::Context(nc) => match res.contexts.get(&nc) {
                     Some(Ok(loaded)) => {
                         let source = nc.source().map_err(at)?;
-                        self.resolved_context(i, nc, source, Some(loaded.clone())).map_err(at)?
+                        Arc::new(self.resolved_context(i, nc, source, Some(loaded.clone())).map_err(at)?)
                     }
                     Some(Err(e)) => return Err(at(ConvertError::new(e.clone()))),
                     None => return Err(at(ConvertError::new(format!("named context {} was not loaded", nc.name_with_platform)))),
                 },
             };
-            self.plans[i].resolved = Some(Box::new(resolved));
+            self.plans[i].resolved = Some(resolved);
         }
         Ok(())
     }
@@ -512,10 +523,12 @@ impl<'a> Conversion<'a> {
                 continue;
             }
             self.plans[i].onbuild_done = true;
-            let mut triggers: Vec<String> = match self.plans[i].resolved.as_deref_mut() {
-                // (Copied first if other stages share the image.)
-                Some(Resolved::Image { image, .. }) if image.config.on_build.is_some() => Arc::make_mut(image).config.on_build.take().unwrap_or_default(),
-                Some(Resolved::Context { image: Some(image), .. }) => image.config.on_build.take().unwrap_or_default(),
+            // (Copied first when other plans share the base.)
+            let mut triggers: Vec<String> = match self.plans[i].resolved.as_mut() {
+                Some(r) if r.on_build().is_some() => match Arc::make_mut(r) {
+                    Resolved::Image { image, .. } => Arc::make_mut(image).config.on_build.take().unwrap_or_default(),
+                    Resolved::Context { image, .. } => image.as_mut().and_then(|i| i.config.on_build.take()).unwrap_or_default(),
+                },
                 _ => Vec::new(),
             };
             if let Base::Stage(j) = self.plans[i].base {
