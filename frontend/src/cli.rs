@@ -37,12 +37,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let file = file.ok_or(USAGE)?;
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
-    let render = |e: LocatedError| e.render(&file, &text);
-    let ast = syntax::parse(&text).map_err(|e| render(LocatedError::new(e.message, e.location)))?;
+    // The definition's copy of the Dockerfile is the one parsed (one copy of a large file).
+    let source = Arc::new(SourceFile { filename: file.clone(), data: text.into_bytes(), language: "Dockerfile".into() });
+    let text = std::str::from_utf8(&source.data).map_err(|e| format!("{file}: {e}"))?;
+    let render = |e: LocatedError| e.render(&file, text);
+    let ast = syntax::parse(text).map_err(|e| render(LocatedError::new(e.message, e.location)))?;
     let escape = ast.escape;
     // The typed instructions take the AST's strings instead of copying them: less peak memory.
     let df = instructions::parse_nodes(ast.nodes).map_err(|e| render(LocatedError::new(e.message, e.location)))?;
-    opts.source_file = Some(Arc::new(SourceFile { filename: file.clone(), data: text.clone().into_bytes(), language: "Dockerfile".into() }));
+    opts.source_file = Some(Arc::clone(&source));
     let converted = convert_with(&df, escape, &opts, |(_, p)| Ok(offline_image(p))).map_err(|e| render(LocatedError::new(e.message, e.location)))?;
     let mut out = std::io::stdout().lock();
     if print_config {

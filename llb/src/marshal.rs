@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use buildkit_proto::pb;
@@ -42,12 +42,12 @@ impl State {
         let Some(plan) = Plan::new(self)? else { return Ok(def) };
         def.def = plan.ops.iter().map(|n| n.bytes.clone()).collect();
         def.def.push(plan.terminal.clone());
-        for (digest, nodes) in &plan.by_digest {
+        for (digest, nodes) in plan.by_digest() {
             def.metadata.insert(digest.to_string(), merged_metadata(nodes));
         }
         def.metadata.insert(plan.terminal_digest.clone(), plan.terminal_metadata());
         let mut locations = BTreeMap::new();
-        for (digest, nodes) in &plan.by_digest {
+        for (digest, nodes) in plan.by_digest() {
             if let Some(l) = plan.locations(nodes) {
                 locations.insert(digest.to_string(), l);
             }
@@ -70,24 +70,30 @@ impl State {
             w.write_all(&buf)?;
         }
         // Map entries in key order, each encoded as a one-entry map is (prost skips defaults).
-        let mut entries: Vec<(&str, Option<&[&OpNode]>)> = plan.by_digest.iter().map(|(d, n)| (*d, Some(n.as_slice()))).collect();
+        let mut entries: Vec<(&str, Option<&[&OpNode]>)> = plan.by_digest().map(|(d, n)| (d, Some(n))).collect();
         // (by_digest is sorted: the terminal op goes where its digest sorts.)
         let at = entries.partition_point(|(d, _)| *d < plan.terminal_digest.as_str());
         entries.insert(at, (&plan.terminal_digest, None));
+        // Scratch buffers, reused for every entry.
+        let (mut body, mut inner, mut innermost) = (Vec::new(), Vec::new(), Vec::new());
         for (digest, nodes) in entries {
             buf.clear();
+            body.clear();
             match nodes {
                 // One op object: its metadata encoded straight from the compact copy.
-                Some([node]) => encode_map_entry(2, digest, |b| encode_op_metadata(&node.metadata, b), &mut buf),
-                Some(nodes) => encode_map_entry(2, digest, |b| merged_metadata(nodes).encode_raw(b), &mut buf),
-                None => encode_map_entry(2, digest, |b| plan.terminal_metadata().encode_raw(b), &mut buf),
+                Some([node]) => encode_op_metadata(&node.metadata, &mut inner, &mut body),
+                Some(nodes) => merged_metadata(nodes).encode_raw(&mut body),
+                None => plan.terminal_metadata().encode_raw(&mut body),
             }
+            put_map_entry(2, digest, &body, &mut buf);
             w.write_all(&buf)?;
         }
         let mut source = Vec::new();
-        for (digest, nodes) in &plan.by_digest {
+        for (digest, nodes) in plan.by_digest() {
             if nodes.iter().any(|n| !n.metadata.locations.is_empty()) {
-                encode_map_entry(1, digest, |b| plan.encode_locations(nodes, b), &mut source);
+                body.clear();
+                plan.encode_locations(nodes, (&mut inner, &mut innermost), &mut body);
+                put_map_entry(1, digest, &body, &mut source);
             }
         }
         if !source.is_empty() {
@@ -106,9 +112,11 @@ impl State {
 struct Plan<'a> {
     /// Each distinct op once, inputs first, as the definition lists them.
     ops: Vec<&'a OpNode>,
-    /// Every op object by digest, in visiting order (equal ops built twice share a digest);
-    /// sorted by digest, the order of the definition's maps.
-    by_digest: Vec<(&'a str, Vec<&'a OpNode>)>,
+    /// Every op object, sorted by digest (the order of the definition's maps), in visiting
+    /// order within a digest (equal ops built twice share one).
+    grouped: Vec<&'a OpNode>,
+    /// The runs of `grouped` with one digest.
+    groups: Vec<std::ops::Range<usize>>,
     sources: SourceTable,
     terminal: Vec<u8>,
     terminal_digest: String,
@@ -117,37 +125,45 @@ struct Plan<'a> {
 impl<'a> Plan<'a> {
     fn new(state: &'a State) -> Result<Option<Self>, MarshalError> {
         let Some(root) = &state.output else { return Ok(None) };
-        let mut ops = Vec::new();
-        let mut by_digest: Vec<(&str, Vec<&OpNode>)> = Vec::new();
-        let mut group: HashMap<&str, usize> = HashMap::new();
         let mut sources = SourceTable::default();
         // Like Go's `llb.State.Marshal`: every op object is visited once, inputs first; ops
         // built separately but equal (one digest) are written once, with their metadata
         // merged in visit order (later descriptions win) and all their source locations.
-        for node in post_order(&root.node) {
+        let visited = post_order(&root.node);
+        for node in &visited {
             for loc in node.metadata.locations.iter() {
                 sources.index_of(&loc.file)?;
             }
-            match group.get(node.digest.as_str()) {
-                Some(&i) => by_digest[i].1.push(node),
-                None => {
-                    group.insert(&node.digest, by_digest.len());
-                    by_digest.push((&node.digest, vec![node]));
-                    ops.push(node);
-                }
+        }
+        let mut order: Vec<usize> = (0..visited.len()).collect();
+        order.sort_unstable_by(|&a, &b| visited[a].digest.cmp(&visited[b].digest).then(a.cmp(&b)));
+        let grouped: Vec<&OpNode> = order.iter().map(|&i| visited[i]).collect();
+        let mut groups = Vec::new();
+        let mut first_of_digest = vec![false; visited.len()];
+        let mut start = 0;
+        for end in 1..=grouped.len() {
+            if end == grouped.len() || grouped[end].digest != grouped[start].digest {
+                first_of_digest[order[start]] = true;
+                groups.push(start..end);
+                start = end;
             }
         }
-        by_digest.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let ops = visited.iter().zip(&first_of_digest).filter(|(_, &first)| first).map(|(n, _)| *n).collect();
         // The terminal op: no op of its own, just the selected output.
         let terminal = pb::Op { inputs: vec![root.to_input()], ..Default::default() }.encode_to_vec();
         let terminal_digest = digest_of(&terminal);
-        Ok(Some(Plan { ops, by_digest, sources, terminal, terminal_digest }))
+        Ok(Some(Plan { ops, grouped, groups, sources, terminal, terminal_digest }))
+    }
+
+    /// Each digest with the op objects that have it, in digest order.
+    fn by_digest(&self) -> impl Iterator<Item = (&'a str, &[&'a OpNode])> + '_ {
+        self.groups.iter().map(|r| (self.grouped[r.start].digest.as_str(), &self.grouped[r.clone()]))
     }
 
     /// The terminal op declares the metadata features the other ops use, as Go's `State.Marshal` does.
     fn terminal_metadata(&self) -> pb::OpMetadata {
         let mut caps = BTreeMap::from([("constraints".to_string(), true), ("platform".to_string(), true)]);
-        let nodes = || self.by_digest.iter().flat_map(|(_, n)| n);
+        let nodes = || self.grouped.iter();
         if nodes().any(|n| n.metadata.ignore_cache) {
             caps.insert("meta.ignorecache".into(), true);
         }
@@ -178,14 +194,12 @@ impl<'a> Plan<'a> {
     }
 
     /// [`Plan::locations`] encoded as a `pb::Locations` message body, without building it.
-    fn encode_locations(&self, nodes: &[&OpNode], buf: &mut Vec<u8>) {
-        let mut location = Vec::new();
-        let mut range = Vec::new();
+    fn encode_locations(&self, nodes: &[&OpNode], (location, range): (&mut Vec<u8>, &mut Vec<u8>), buf: &mut Vec<u8>) {
         for loc in nodes.iter().flat_map(|n| n.metadata.locations.iter()) {
             location.clear();
             let index = self.sources.index.get(&Arc::as_ptr(&loc.file)).copied().unwrap_or_default();
             if index != 0 {
-                prost::encoding::int32::encode(1, &index, &mut location);
+                prost::encoding::int32::encode(1, &index, location);
             }
             for &(start, end) in &loc.ranges {
                 range.clear();
@@ -193,15 +207,15 @@ impl<'a> Plan<'a> {
                     // A `Position` with its line (`character` is always 0, so left out).
                     let line = line as i32;
                     let len = if line == 0 { 0 } else { prost::encoding::int32::encoded_len(1, &line) };
-                    prost::encoding::encode_key(tag, WireType::LengthDelimited, &mut range);
-                    prost::encoding::encode_varint(len as u64, &mut range);
+                    prost::encoding::encode_key(tag, WireType::LengthDelimited, range);
+                    prost::encoding::encode_varint(len as u64, range);
                     if line != 0 {
-                        prost::encoding::int32::encode(1, &line, &mut range);
+                        prost::encoding::int32::encode(1, &line, range);
                     }
                 }
-                put_bytes(2, &range, &mut location);
+                put_bytes(2, range, location);
             }
-            put_bytes(1, &location, buf);
+            put_bytes(1, location, buf);
         }
     }
 
@@ -214,16 +228,18 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// One entry of a `map<string, Message>` field: prost's encoding, which leaves out an empty value.
-fn encode_map_entry(tag: u32, key: &str, value: impl FnOnce(&mut Vec<u8>), buf: &mut Vec<u8>) {
-    let mut body = Vec::new();
-    value(&mut body);
-    let mut entry = Vec::with_capacity(key.len() + body.len() + 8);
-    put_bytes(1, key.as_bytes(), &mut entry);
-    if !body.is_empty() {
-        put_bytes(2, &body, &mut entry);
+/// One entry of a `map<string, Message>` field whose value is `value` encoded: prost's
+/// encoding, which leaves out an empty value.
+fn put_map_entry(tag: u32, key: &str, value: &[u8], buf: &mut Vec<u8>) {
+    use prost::encoding::encoded_len_varint;
+    let key_len = 1 + encoded_len_varint(key.len() as u64) + key.len();
+    let value_len = if value.is_empty() { 0 } else { 1 + encoded_len_varint(value.len() as u64) + value.len() };
+    prost::encoding::encode_key(tag, WireType::LengthDelimited, buf);
+    prost::encoding::encode_varint((key_len + value_len) as u64, buf);
+    put_bytes(1, key.as_bytes(), buf);
+    if !value.is_empty() {
+        put_bytes(2, value, buf);
     }
-    put_bytes(tag, &entry, buf);
 }
 
 /// A length-delimited field (string, bytes or message body).
@@ -235,28 +251,27 @@ fn put_bytes(tag: u32, bytes: &[u8], buf: &mut Vec<u8>) {
 
 /// `pb::OpMetadata` of one op, encoded as prost encodes [`merged_metadata`]`(&[node])`: fields by
 /// number, map entries sorted by key (both lists are kept sorted) without empty keys or values.
-fn encode_op_metadata(md: &OpMetadata, buf: &mut Vec<u8>) {
+fn encode_op_metadata(md: &OpMetadata, entry: &mut Vec<u8>, buf: &mut Vec<u8>) {
     if md.ignore_cache {
         prost::encoding::bool::encode(1, &true, buf);
     }
-    let mut entry = Vec::new();
     for (k, v) in md.description.iter() {
         entry.clear();
         if !k.is_empty() {
-            put_bytes(1, k.as_bytes(), &mut entry);
+            put_bytes(1, k.as_bytes(), entry);
         }
         if !v.is_empty() {
-            put_bytes(2, v.as_bytes(), &mut entry);
+            put_bytes(2, v.as_bytes(), entry);
         }
-        put_bytes(2, &entry, buf);
+        put_bytes(2, entry, buf);
     }
     for c in md.caps.iter() {
         entry.clear();
         if !c.is_empty() {
-            put_bytes(1, c.as_bytes(), &mut entry);
+            put_bytes(1, c.as_bytes(), entry);
         }
-        prost::encoding::bool::encode(2, &true, &mut entry);
-        put_bytes(5, &entry, buf);
+        prost::encoding::bool::encode(2, &true, entry);
+        put_bytes(5, entry, buf);
     }
     if let Some(g) = &md.progress_group {
         prost::encoding::message::encode(6, g.as_ref(), buf);
