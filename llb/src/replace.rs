@@ -100,6 +100,16 @@ mod tests {
     }
 
     #[test]
+    fn a_placeholder_is_unique_until_something_is_built_on_it() {
+        let placeholder = context(&["\u{0}placeholder"]);
+        assert!(placeholder.is_unique() && State::scratch().is_unique());
+        let g = graph(&placeholder);
+        assert!(!placeholder.is_unique());
+        drop(g);
+        assert!(placeholder.is_unique());
+    }
+
+    #[test]
     fn a_graph_without_the_placeholder_is_unchanged() {
         let g = graph(&context(&[]));
         let swapped = g.with_replaced(&[(context(&["\u{0}placeholder"]), context(&["a"]))]);

@@ -152,6 +152,12 @@ impl State {
         self.output.as_ref().map(|o| o.node.digest.as_str())
     }
 
+    /// True when no other state (no clone) and no op holds this state's op: nothing built
+    /// on it. Scratch is always unique.
+    pub fn is_unique(&self) -> bool {
+        self.output.as_ref().is_none_or(|o| Arc::strong_count(&o.node) == 1)
+    }
+
     /// True when both are the same output of the same op.
     pub fn same_as(&self, other: &State) -> bool {
         match (&self.output, &other.output) {

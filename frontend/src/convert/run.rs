@@ -47,7 +47,9 @@ pub(super) fn dispatch_run(
     let name = st.step_name(conv, &shown);
     let metadata = st.op_metadata(conv, name, cmd);
 
-    let mut exec = Exec::new(st.fs.clone(), args.clone());
+    // Only the stage's declared ARGs show in the history: proxy values given as build args stay out.
+    let created_by = format!("RUN {} # buildkit", run_command_string(&args, &st.build_args, &st.env));
+    let mut exec = Exec::new(st.fs.clone(), args);
     exec.meta.env = st.env.to_vec();
     exec.meta.cwd = st.dir.clone();
     exec.meta.user = st.user.clone();
@@ -90,9 +92,6 @@ pub(super) fn dispatch_run(
     exec.platform = Some(st.platform.clone());
     exec.metadata = metadata;
     st.fs = exec.run().root();
-
-    // Only the stage's declared ARGs show in the history: proxy values given as build args stay out.
-    let created_by = format!("RUN {} # buildkit", run_command_string(&args, &st.build_args, &st.env));
     st.add_history(created_by, true);
     Ok(())
 }

@@ -567,10 +567,11 @@ impl<'a> Conversion<'a> {
         // lowered once against unique placeholders, which are then swapped for the real ones.
         let pass = self.lower_pass()?;
         let mut swaps = Vec::new();
-        if let Some(placeholder) = pass.context_placeholder {
+        // (A placeholder nothing was built on needs no swap.)
+        if let Some(placeholder) = pass.context_placeholder.filter(|p| !p.is_unique()) {
             swaps.push((placeholder, super::copy::build_context(self.opts, Some(follow_paths(&pass.paths.context)))));
         }
-        for (i, placeholder) in pass.local_placeholders {
+        for (i, placeholder) in pass.local_placeholders.into_iter().filter(|(_, p)| !p.is_unique()) {
             let Some(Resolved::Context { context, source, loaded, .. }) = self.plans[i].resolved.as_deref() else { continue };
             let follow = follow_paths(&pass.paths.stages[self.paths_root(i)]);
             let (real, _) = contexts::context_state(context, source, loaded.as_ref(), follow, &self.target_platform)?;
@@ -591,6 +592,8 @@ impl<'a> Conversion<'a> {
         let reachable = reachable(&self.plans, self.target);
         let mut states: Vec<Option<Box<StageState>>> = (0..n).map(|_| None).collect();
         let mut paths = UsedPaths { context: BTreeSet::new(), stages: vec![BTreeSet::new(); n] };
+        // What stages read from each other matters only to a local named context's followpaths.
+        let track_stage_paths = self.plans.iter().any(|p| matches!(p.resolved.as_deref(), Some(Resolved::Context { source: ContextSource::Local { .. }, .. })));
         // Pseudo-stages and replaced stages are complete once resolved, before any stage runs.
         let order: Vec<usize> = (0..n).filter(|&i| reachable[i] && self.plans[i].dispatched_at_resolve()).chain((0..n).filter(|&i| reachable[i] && !self.plans[i].dispatched_at_resolve())).collect();
         // A stage's state is dropped once the last stage reading it is done (peak memory).
@@ -637,7 +640,9 @@ impl<'a> Conversion<'a> {
                         _ => (None, &sources[..]),
                     };
                     st.dispatch(self, cmd, from, mounts, &context, &mut paths.context).map_err(|e| e.or_at(cmd.location))?;
-                    self.record_paths(i, pc, &st, &mut paths);
+                    if track_stage_paths {
+                        self.record_paths(i, pc, &st, &mut paths);
+                    }
                 }
                 st.cmd_is_onbuild = false;
             }

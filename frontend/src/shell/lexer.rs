@@ -25,6 +25,8 @@ pub(super) struct ShellWord<'a> {
     raw_escapes: bool,
     /// Record which names were looked up (ProcessWords does not).
     capture: bool,
+    /// Split the result into words (only ProcessWords and ProcessWordWithMatches give them).
+    split: bool,
     pub(super) matched: BTreeSet<String>,
     pub(super) unmatched: BTreeSet<String>,
     /// The word being split. BuildKit keeps one buffer for all nesting levels and every nested
@@ -35,13 +37,14 @@ pub(super) struct ShellWord<'a> {
 }
 
 impl<'a> ShellWord<'a> {
-    pub(super) fn new(lex: &'a Lex, word: &'a str, env: &'a dyn EnvGetter, capture: bool) -> Self {
+    pub(super) fn new(lex: &'a Lex, word: &'a str, env: &'a dyn EnvGetter, capture: bool, split: bool) -> Self {
         ShellWord {
             lex,
             env,
             scanner: Scanner::new(word),
             raw_escapes: lex.raw_escapes,
             capture,
+            split,
             matched: BTreeSet::new(),
             unmatched: BTreeSet::new(),
             words_buffer: String::new(),
@@ -77,7 +80,7 @@ impl<'a> ShellWord<'a> {
         let mut result = String::new();
         self.words_buffer.clear();
         // Only the outermost level (the one without a stop character) keeps its words.
-        let mut words = Words::new(stop.is_none());
+        let mut words = Words::new(self.split && stop.is_none());
         let quotes = !self.lex.skip_process_quotes;
         let escape = self.lex.escape;
 

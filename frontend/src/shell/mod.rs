@@ -84,7 +84,8 @@ impl Lex {
         if self.is_literal(word) {
             return Ok(word.to_owned());
         }
-        self.process(word, env, true).map(|r| r.result)
+        // Neither the names looked up nor the words are wanted.
+        self.process(word, env, false, false).map(|r| r.result)
     }
 
     /// Expands `word` and splits it into words at unquoted whitespace (BuildKit's
@@ -98,7 +99,7 @@ impl Lex {
         if self.is_literal(word) {
             return Ok(literal_words(word));
         }
-        self.process(word, env, false).map(|r| r.words)
+        self.process(word, env, false, true).map(|r| r.words)
     }
 
     /// Expands `word` and reports which variables were found and which were not (BuildKit's
@@ -108,7 +109,7 @@ impl Lex {
         word: &str,
         env: &dyn EnvGetter,
     ) -> Result<ProcessResult, ShellError> {
-        self.process(word, env, true)
+        self.process(word, env, true, true)
     }
 
     /// Nothing in `word` is expanded or removed: no variable, quote, escape or heredoc
@@ -127,11 +128,12 @@ impl Lex {
         word: &str,
         env: &dyn EnvGetter,
         capture: bool,
+        split: bool,
     ) -> Result<ProcessResult, ShellError> {
         if self.is_literal(word) {
             return Ok(ProcessResult { result: word.to_owned(), words: literal_words(word), ..Default::default() });
         }
-        let mut sw = lexer::ShellWord::new(self, word, env, capture);
+        let mut sw = lexer::ShellWord::new(self, word, env, capture, split);
         match sw.process() {
             Ok((result, words)) => Ok(ProcessResult {
                 result,
