@@ -78,10 +78,10 @@ fn build_node(
 
 fn metadata_from_pb(md: &pb::OpMetadata) -> Metadata {
     Metadata {
-        description: md.description.clone(),
+        description: md.description.iter().map(|(k, v)| (k.clone().into(), v.clone())).collect(),
         ignore_cache: md.ignore_cache,
         progress_group: md.progress_group.clone(),
-        caps: md.caps.iter().filter(|(_, on)| **on).map(|(c, _)| c.clone()).collect(),
+        caps: md.caps.iter().filter(|(_, on)| **on).map(|(c, _)| c.clone().into()).collect(),
         locations: Vec::new(),
     }
 }

@@ -31,10 +31,11 @@ impl SourceLocation {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Metadata {
     /// `llb.customname` (the progress line), `com.docker.dockerfile.v1.command`, …
-    pub description: BTreeMap<String, String>,
+    /// (Keys and caps are usually literals: `"key".into()` borrows them, no allocation.)
+    pub description: BTreeMap<Text, String>,
     pub ignore_cache: bool,
     pub progress_group: Option<pb::ProgressGroup>,
-    pub caps: BTreeSet<String>,
+    pub caps: BTreeSet<Text>,
     pub locations: Vec<SourceLocation>,
 }
 
@@ -50,8 +51,8 @@ impl Metadata {
         self
     }
 
-    pub(crate) fn add_cap(&mut self, cap: &str) {
-        self.caps.insert(cap.to_string());
+    pub(crate) fn add_cap(&mut self, cap: &'static str) {
+        self.caps.insert(Text::Borrowed(cap));
     }
 }
 
@@ -69,15 +70,16 @@ pub(crate) struct OpMetadata {
     pub(crate) locations: Box<[SourceLocation]>,
 }
 
-pub(crate) type Text = std::borrow::Cow<'static, str>;
+/// A string that is usually a literal.
+pub type Text = std::borrow::Cow<'static, str>;
 
 impl From<Metadata> for OpMetadata {
     fn from(m: Metadata) -> Self {
         OpMetadata {
-            description: m.description.into_iter().map(|(k, v)| (shared(k), v.into_boxed_str())).collect(),
+            description: m.description.into_iter().map(|(k, v)| (k, v.into_boxed_str())).collect(),
             ignore_cache: m.ignore_cache,
             progress_group: m.progress_group.map(Box::new),
-            caps: m.caps.into_iter().map(shared).collect(),
+            caps: m.caps.into_iter().collect(),
             locations: m.locations.into_iter().map(|mut l| {
                 l.ranges.shrink_to_fit();
                 l
@@ -86,72 +88,9 @@ impl From<Metadata> for OpMetadata {
     }
 }
 
-/// Strings many ops carry: description keys and capability names (sorted).
-const SHARED: &[&str] = &[
-    "com.docker.dockerfile.v1.command",
-    "diffop",
-    "exec.meta.base",
-    "exec.meta.cgroup.parent",
-    "exec.meta.network",
-    "exec.meta.security",
-    "exec.meta.setsdefaultpath",
-    "exec.meta.ulimit",
-    "exec.mount.bind",
-    "exec.mount.cache",
-    "exec.mount.cache.sharing",
-    "exec.mount.secret",
-    "exec.mount.selector",
-    "exec.mount.ssh",
-    "exec.mount.tmpfs",
-    "exec.mount.tmpfs.size",
-    "exec.secretenv",
-    "exec.validexitcode",
-    "file.base",
-    "file.copy.alwaysreplaceexistingdestpaths",
-    "file.copy.includeexcludepatterns",
-    "file.copy.modestring",
-    "file.copy.requiredpaths",
-    "file.rm.wildcard",
-    "file.symlink.create",
-    "llb.customname",
-    "mergeop",
-    "source.git",
-    "source.git.checksum",
-    "source.git.fullurl",
-    "source.git.keepgitdir",
-    "source.http",
-    "source.http.checksum",
-    "source.http.perm",
-    "source.image",
-    "source.image.resolvemode",
-    "source.local",
-    "source.local.differ",
-    "source.local.excludepatterns",
-    "source.local.followpaths",
-    "source.local.includepatterns",
-    "source.local.sessionid",
-    "source.local.sharedkeyhint",
-    "source.local.unique",
-    "source.ocilayout",
-];
-
-fn shared(s: String) -> Text {
-    match SHARED.binary_search(&s.as_str()) {
-        Ok(i) => Text::Borrowed(SHARED[i]),
-        Err(_) => Text::Owned(s),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shared_strings_are_sorted_for_binary_search() {
-        assert!(SHARED.windows(2).all(|w| w[0] < w[1]));
-        assert!(matches!(shared("file.base".into()), Text::Borrowed(_)));
-        assert!(matches!(shared("my.cap".into()), Text::Owned(_)));
-    }
 
     #[test]
     fn compact_metadata_keeps_everything() {

@@ -330,37 +330,37 @@ pub fn git_source(remote: &str, opts: &GitSourceOptions, metadata: Metadata) -> 
     let mut attrs = BTreeMap::new();
     if opts.keep_git_dir {
         attrs.insert("git.keepgitdir".to_string(), "true".to_string());
-        md.caps.insert("source.git.keepgitdir".to_string());
+        md.caps.insert("source.git.keepgitdir".into());
     }
     if !url.is_empty() {
         attrs.insert("git.fullurl".into(), url.clone());
-        md.caps.insert("source.git.fullurl".to_string());
+        md.caps.insert("source.git.fullurl".into());
     }
     attrs.insert("git.authtokensecret".into(), "GIT_AUTH_TOKEN".into());
     attrs.insert("git.authheadersecret".into(), "GIT_AUTH_HEADER".into());
     if parsed.as_ref().is_some_and(|u| u.scheme == "ssh") {
-        md.caps.insert("source.git.knownsshhosts".to_string());
+        md.caps.insert("source.git.knownsshhosts".into());
         attrs.insert("git.mountsshsock".into(), "default".into());
-        md.caps.insert("source.git.mountsshsock".to_string());
+        md.caps.insert("source.git.mountsshsock".into());
     }
     if !opts.checksum.is_empty() {
         attrs.insert("git.checksum".into(), opts.checksum.clone());
-        md.caps.insert("source.git.checksum".to_string());
+        md.caps.insert("source.git.checksum".into());
     }
     if opts.skip_submodules {
         attrs.insert("git.skipsubmodules".into(), "true".into());
-        md.caps.insert("source.git.skipsubmodules".to_string());
+        md.caps.insert("source.git.skipsubmodules".into());
     }
     if !opts.mtime.is_empty() {
         attrs.insert("git.mtime".into(), opts.mtime.clone());
-        md.caps.insert("source.git.mtime".to_string());
+        md.caps.insert("source.git.mtime".into());
     }
     if opts.advice {
         attrs.insert("git.advice".into(), "true".into());
     }
     if opts.fetch_by_commit {
         attrs.insert("git.fetchbycommit".into(), "true".into());
-        md.caps.insert("source.git.fetchbycommit".to_string());
+        md.caps.insert("source.git.fetchbycommit".into());
     }
     State::source(&format!("git://{id}"), attrs, None, md)
 }
