@@ -100,6 +100,12 @@ impl IsEmpty for String {
     }
 }
 
+impl IsEmpty for std::borrow::Cow<'_, str> {
+    fn is_empty(&self) -> bool {
+        str::is_empty(self)
+    }
+}
+
 impl<T> IsEmpty for Vec<T> {
     fn is_empty(&self) -> bool {
         <[T]>::is_empty(self)
@@ -139,8 +145,9 @@ pub struct History {
     pub created_by: Option<String>,
     #[serde(skip_serializing_if = "omit_empty")]
     pub author: Option<String>,
+    /// (Ours is always the same literal, kept borrowed.)
     #[serde(skip_serializing_if = "omit_empty")]
-    pub comment: Option<String>,
+    pub comment: Option<std::borrow::Cow<'static, str>>,
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub empty_layer: bool,
 }
@@ -189,7 +196,7 @@ impl Image {
         self.history.push(History {
             created,
             created_by: Some(created_by),
-            comment: Some(HISTORY_COMMENT.to_string()),
+            comment: Some(HISTORY_COMMENT.into()),
             empty_layer,
             ..Default::default()
         });

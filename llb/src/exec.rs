@@ -207,8 +207,7 @@ impl Exec {
             metadata.add_cap("exec.secretenv");
         }
 
-        let default_platform = Platform::host();
-        let mut op = base_op(Some(platform.as_ref().unwrap_or(&default_platform)));
+        let mut op = base_op(Some(platform.as_ref().unwrap_or(Platform::host_ref())));
         op.op = Some(pb::op::Op::Exec(pb::ExecOp {
             meta: Some(meta),
             mounts: pb_mounts,

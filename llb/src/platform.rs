@@ -52,14 +52,19 @@ impl Platform {
 
     /// The platform this program runs on.
     pub fn host() -> Self {
-        Platform::new(std::env::consts::OS, std::env::consts::ARCH, "")
+        Platform::host_ref().clone()
+    }
+
+    /// [`Platform::host`], worked out once.
+    pub(crate) fn host_ref() -> &'static Platform {
+        static HOST: std::sync::OnceLock<Platform> = std::sync::OnceLock::new();
+        HOST.get_or_init(|| Platform::new(std::env::consts::OS, std::env::consts::ARCH, ""))
     }
 
     fn normalized(mut self) -> Self {
-        self.os = match self.os.as_str() {
-            "macos" => "darwin".into(),
-            o => o.to_string(),
-        };
+        if self.os == "macos" {
+            self.os = "darwin".into();
+        }
         let (arch, variant) = match (self.architecture.as_str(), self.variant.as_str()) {
             ("i386", _) => ("386", ""),
             ("x86_64" | "x86-64" | "amd64", "" | "v1") => ("amd64", ""),
@@ -73,9 +78,12 @@ impl Platform {
             ("arm", "6") => ("arm", "v6"),
             (a, v) => (a, v),
         };
-        let (arch, variant) = (arch.to_string(), variant.to_string());
-        self.architecture = arch;
-        self.variant = variant;
+        // (Reallocated only when normalising changed them.)
+        if (arch, variant) != (self.architecture.as_str(), self.variant.as_str()) {
+            let (arch, variant) = (arch.to_string(), variant.to_string());
+            self.architecture = arch;
+            self.variant = variant;
+        }
         self
     }
 

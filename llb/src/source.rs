@@ -55,8 +55,7 @@ impl State {
     /// Any source op; `platform` is dropped for sources that are not platform specific (local, git, http).
     pub fn source(identifier: &str, attrs: BTreeMap<String, String>, platform: Option<&Platform>, mut metadata: Metadata) -> State {
         let platform_specific = identifier.starts_with("docker-image://") || identifier.starts_with("oci-layout://");
-        let default_platform = Platform::host();
-        let platform = if platform_specific { Some(platform.unwrap_or(&default_platform)) } else { None };
+        let platform = if platform_specific { Some(platform.unwrap_or(Platform::host_ref())) } else { None };
         let mut op = base_op(platform);
         op.op = Some(pb::op::Op::Source(pb::SourceOp { identifier: identifier.to_string(), attrs }));
         let scheme = identifier.split("://").next().unwrap_or_default();
