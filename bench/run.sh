@@ -45,6 +45,26 @@ stop_env() {
 }
 trap stop_env EXIT
 
+# A gateway image whose frontend returns an empty result at once (bench/ref-dockerfile2llb/
+# empty-frontend), laid out like ours: its cached "rebuild" is BuildKit's fixed cost of running
+# any frontend image, the floor under both frontends. Recorded as DFRS_EMPTY_FRONTEND_IMAGE.
+build_empty_frontend_image() {
+    # shellcheck disable=SC1091
+    . "$env_dir/env"
+    local ctx="$work/empty-frontend" image="$DFRS_REGISTRY/empty-frontend:latest"
+    rm -rf "$ctx" && mkdir -p "$ctx"
+    log "building the empty frontend image $image"
+    (cd "$here/ref-dockerfile2llb" && GOFLAGS=-mod=mod CGO_ENABLED=0 timeout 1800 go build -o "$ctx/dockerfile-frontend" ./empty-frontend) \
+        || die "go build of bench/ref-dockerfile2llb/empty-frontend failed"
+    cp "$repo/tests/env/images/frontend.Dockerfile" "$ctx/Dockerfile"
+    timeout 600 "$DFRS_BUILDCTL" --addr "$BUILDKIT_HOST" build --progress=plain \
+        --frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
+        --output "type=image,name=$image,push=true,registry.insecure=true" >"$work/empty-frontend.log" 2>&1 \
+        || { tail -30 "$work/empty-frontend.log" >&2; die "building the empty frontend image failed"; }
+    grep -q '^export DFRS_EMPTY_FRONTEND_IMAGE=' "$env_dir/env" \
+        || printf 'export DFRS_EMPTY_FRONTEND_IMAGE=%q\n' "$image" >>"$env_dir/env"
+}
+
 target=x86_64-unknown-linux-gnu
 ours="${CARGO_TARGET_DIR:-$repo/target}/$target/release/dockerfile-frontend"
 if [ "$builds" = 1 ]; then
@@ -58,6 +78,7 @@ if [ "$builds" = 1 ]; then
     env_dir="$(cd "$env_dir" && pwd)"
     # The reference's binaries, and its gateway image pushed to the same registry.
     "$repo/tests/env/build-reference.sh" "$env_dir" >/dev/null
+    build_empty_frontend_image
 else
     log "cargo build --release (static, as the frontend image)"
     (cd "$repo" && RUSTFLAGS="-C target-feature=+crt-static" \
