@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use buildkit_llb::{Platform, SourceFile};
-use dockerfile_frontend::convert::{convert_with, ConvertOptions, ResolvedImage};
+use dockerfile_frontend::convert::{ConvertError, ConvertOptions, Conversion, ResolvedImage};
 use dockerfile_frontend::error::LocatedError;
 use dockerfile_frontend::{instructions, syntax};
 
@@ -46,15 +46,22 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // The typed instructions take the AST's strings instead of copying them: less peak memory.
     let df = instructions::parse_nodes(ast.nodes).map_err(|e| render(LocatedError::new(e.message, e.location)))?;
     opts.source_file = Some(Arc::clone(&source));
-    let converted = convert_with(&df, escape, &opts, |(_, p)| Ok(offline_image(p))).map_err(|e| render(LocatedError::new(e.message, e.location)))?;
+    let located = |e: ConvertError| render(LocatedError::new(e.message, e.location));
+    let lowered = {
+        let mut conv = Conversion::new(&df, escape, &opts).map_err(located)?;
+        conv.resolve_with(|(_, p)| Ok(offline_image(p))).map_err(located)?;
+        conv.lower_deferred().map_err(located)?
+    };
+    // The Dockerfile is freed before the build context is swapped in and the definition
+    // written, when the graph is at its largest (peak memory of a large conversion).
+    drop(df);
+    let converted = lowered.finish();
     let mut out = std::io::stdout().lock();
     if print_config {
         out.write_all(&converted.image.to_json()).map_err(|e| e.to_string())?;
         return Ok(());
     }
-    // Stream the definition and skip freeing the graph: the process exits next, and this
-    // halves the peak memory of a large conversion.
-    drop(df);
+    // Stream the definition and skip freeing the graph: the process exits next.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     converted.state.write_definition(&mut out).map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;

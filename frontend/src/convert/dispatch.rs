@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use buildkit_llb::{FileActions, ImageOptions, Metadata, MkdirOptions, NetMode, Platform, SourceLocation, State};
 
-use super::names::{go_duration, go_list, go_quote_list, step_prefix, uppercase_keyword};
+use super::names::{go_duration, go_list, go_quote_list, push_step_prefix, uppercase_keyword};
 use super::contexts;
 use super::stages::{Base, Conversion, Resolved};
 use super::{env::split_key_value, env::EnvList, ConvertError, Converted};
@@ -83,8 +83,8 @@ impl StageState {
                     // The whole stage is the context: its image (if any) as it comes.
                     (Some(_), img) => {
                         let mut st = StageState::new(fs, img.clone().unwrap_or_default(), None, platform.clone());
-                        for e in st.image.env().to_vec() {
-                            let (k, v) = split_key_value(&e);
+                        for e in st.image.env() {
+                            let (k, v) = split_key_value(e);
                             st.env.set(k, v);
                         }
                         st
@@ -136,8 +136,8 @@ impl StageState {
         if self.image.env().iter().all(|e| split_key_value(e).0 != "PATH") && self.platform.os != "windows" {
             self.image.config.env.get_or_insert_with(Vec::new).push(format!("PATH={}", crate::image::DEFAULT_PATH));
         }
-        for e in self.image.env().to_vec() {
-            let (k, v) = split_key_value(&e);
+        for e in self.image.env() {
+            let (k, v) = split_key_value(e);
             self.env.set(k, v);
         }
         if let Some(wd) = self.image.config.working_dir.clone().filter(|w| !w.is_empty()) {
@@ -171,8 +171,13 @@ impl StageState {
             let target = if with_env { platform_from_env(&self.env) } else { None };
             format!("{}{}", self.platform, format_target_platform(&self.platform, target))
         });
-        let onbuild = if self.cmd_is_onbuild { "ONBUILD " } else { "" };
-        format!("{}{onbuild}{text}", step_prefix(platform.as_deref(), &self.display_name, self.cmd_index, self.cmd_total))
+        let mut name = String::with_capacity(self.display_name.len() + text.len() + 24);
+        push_step_prefix(&mut name, platform.as_deref(), &self.display_name, self.cmd_index, self.cmd_total);
+        if self.cmd_is_onbuild {
+            name.push_str("ONBUILD ");
+        }
+        name.push_str(text);
+        name
     }
 
     /// Metadata for an op made by `cmd`: progress name, the instruction text, its lines, cache control.
@@ -203,7 +208,7 @@ impl StageState {
 
     /// The instruction text with variables expanded, for progress names; unexpandable text is shown as written.
     pub fn display_text(&self, lex: &Lex, text: &str) -> String {
-        uppercase_keyword(&lex.process_word(text, &self.env).unwrap_or_else(|_| text.to_string()))
+        uppercase_keyword(lex.process_word(text, &self.env).unwrap_or_else(|_| text.to_string()))
     }
 
     pub fn add_history(&mut self, created_by: String, with_layer: bool) {
@@ -240,7 +245,10 @@ impl StageState {
                 let mut msg = String::from("ENV");
                 for kv in &c.env {
                     let (k, v) = (self.expand(lex, &kv.key)?, self.expand(lex, &kv.value)?);
-                    msg.push_str(&format!(" {k}={v}"));
+                    msg.push(' ');
+                    msg.push_str(&k);
+                    msg.push('=');
+                    msg.push_str(&v);
                     self.env.set(&k, &v);
                     self.image.set_env(&k, &v);
                 }
@@ -282,7 +290,10 @@ impl StageState {
                     expanded.push((k, v));
                 }
                 for (k, v) in expanded {
-                    msg.push_str(&format!(" {k}={v}"));
+                    msg.push(' ');
+                    msg.push_str(&k);
+                    msg.push('=');
+                    msg.push_str(&v);
                     labels.insert(k, v);
                 }
                 self.add_history(msg, false);

@@ -6,7 +6,8 @@ use crate::shell::EnvGetter;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EnvList {
-    vars: Vec<(String, String)>,
+    /// `KEY=value`, and where the key ends: the form the exec op takes, kept whole.
+    vars: Vec<(String, usize)>,
 }
 
 impl EnvList {
@@ -15,8 +16,12 @@ impl EnvList {
     }
 
     pub fn set(&mut self, key: &str, value: &str) {
-        self.vars.retain(|(k, _)| k != key);
-        self.vars.push((key.to_string(), value.to_string()));
+        self.remove(key);
+        let mut entry = String::with_capacity(key.len() + 1 + value.len());
+        entry.push_str(key);
+        entry.push('=');
+        entry.push_str(value);
+        self.vars.push((entry, key.len()));
     }
 
     pub fn set_default(&mut self, key: &str, value: &str) {
@@ -26,20 +31,20 @@ impl EnvList {
     }
 
     pub fn remove(&mut self, key: &str) {
-        self.vars.retain(|(k, _)| k != key);
+        self.vars.retain(|(e, n)| &e[..*n] != key);
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.vars.iter().find(|(e, n)| &e[..*n] == key).map(|(e, n)| &e[n + 1..])
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.vars.iter().map(|(e, n)| (&e[..*n], &e[n + 1..]))
     }
 
     /// `KEY=value` strings, in order.
     pub fn to_vec(&self) -> Vec<String> {
-        self.vars.iter().map(|(k, v)| format!("{k}={v}")).collect()
+        self.vars.iter().map(|(e, _)| e.clone()).collect()
     }
 }
 
@@ -49,7 +54,7 @@ impl EnvGetter for EnvList {
     }
 
     fn keys(&self) -> Vec<String> {
-        self.vars.iter().map(|(k, _)| k.clone()).collect()
+        self.vars.iter().map(|(e, n)| e[..*n].to_string()).collect()
     }
 }
 
@@ -72,5 +77,10 @@ mod tests {
         e.set_default("B", "x");
         e.set_default("C", "4");
         assert_eq!(e.to_vec(), vec!["B=2", "A=3", "C=4"]);
+        e.set("D", "x=y");
+        assert_eq!(e.get("D"), Some("x=y"));
+        assert_eq!(e.iter().last(), Some(("D", "x=y")));
+        e.remove("A");
+        assert_eq!(e.to_vec(), vec!["B=2", "C=4", "D=x=y"]);
     }
 }

@@ -180,7 +180,7 @@ pub struct Converted {
     pub base_image: Option<std::sync::Arc<Image>>,
 }
 
-pub use stages::{default_args, Conversion};
+pub use stages::{default_args, Conversion, Lowered};
 
 impl Conversion<'_> {
     /// Answers every need without a daemon: images through `resolve`; named contexts fail.

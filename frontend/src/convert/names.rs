@@ -3,11 +3,13 @@
 
 /// `[linux/arm64 builder 2/5] ` — the platform only when several are built, the index
 /// padded to the width of the total. Empty when the stage counts no steps.
-pub fn step_prefix(platform: Option<&str>, stage_name: &str, index: usize, total: usize) -> String {
+/// Written at the end of `out`: a progress name is built in one string.
+pub fn push_step_prefix(out: &mut String, platform: Option<&str>, stage_name: &str, index: usize, total: usize) {
+    use std::fmt::Write;
     if total == 0 {
-        return String::new();
+        return;
     }
-    let mut out = String::from("[");
+    out.push('[');
     if let Some(p) = platform {
         out.push_str(p);
         out.push(' ');
@@ -16,17 +18,16 @@ pub fn step_prefix(platform: Option<&str>, stage_name: &str, index: usize, total
         out.push_str(stage_name);
         out.push(' ');
     }
-    let width = total.to_string().len();
-    out.push_str(&format!("{index:>width$}/{total}] "));
-    out
+    let width = total.ilog10() as usize + 1;
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{index:>width$}/{total}] ");
 }
 
-/// Uppercases the instruction keyword, as progress names show it.
-pub fn uppercase_keyword(s: &str) -> String {
-    match s.split_once(' ') {
-        Some((k, rest)) => format!("{} {rest}", k.to_ascii_uppercase()),
-        None => s.to_ascii_uppercase(),
-    }
+/// Uppercases the instruction keyword (the first word), as progress names show it.
+pub fn uppercase_keyword(mut s: String) -> String {
+    let end = s.find(' ').unwrap_or(s.len());
+    s[..end].make_ascii_uppercase();
+    s
 }
 
 pub use crate::shell::go_quote;
@@ -91,7 +92,14 @@ mod tests {
 
     #[test]
     fn prefixes_like_buildkit() {
+        let step_prefix = |platform, name, index, total| {
+            let mut out = String::new();
+            push_step_prefix(&mut out, platform, name, index, total);
+            out
+        };
         assert_eq!(step_prefix(None, "builder", 2, 5), "[builder 2/5] ");
+        assert_eq!(step_prefix(None, "", 10, 12), "[10/12] ");
+        assert_eq!(step_prefix(None, "", 7, 1000), "[   7/1000] ");
         assert_eq!(step_prefix(None, "", 3, 12), "[ 3/12] ");
         assert_eq!(step_prefix(Some("linux/arm64"), "b", 1, 1), "[linux/arm64 b 1/1] ");
         assert_eq!(step_prefix(None, "x", 1, 0), "");
@@ -101,7 +109,7 @@ mod tests {
     fn go_formatting() {
         assert_eq!(go_quote_list(&["/bin/sh".into(), "-c".into(), "echo \"hi\"\n".into()]), r#"["/bin/sh" "-c" "echo \"hi\"\n"]"#);
         assert_eq!(go_list(&["/a".into(), "/b".into()]), "[/a /b]");
-        assert_eq!(uppercase_keyword("run echo hi"), "RUN echo hi");
+        assert_eq!(uppercase_keyword("run echo hi".into()), "RUN echo hi");
         assert_eq!(go_duration(30_000_000_000), "30s");
         assert_eq!(go_duration(90_000_000_000), "1m30s");
         assert_eq!(go_duration(1_500_000_000), "1.5s");

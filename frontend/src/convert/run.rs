@@ -43,12 +43,12 @@ pub(super) fn dispatch_run(
     lex.raw_escapes = true;
     lex.skip_unset_env = true;
     let masked = mask_secret_env(&st.env, &mounts);
-    let shown = uppercase_keyword(&lex.process_word(&custom_name, masked.as_ref()).unwrap_or(custom_name));
+    let shown = uppercase_keyword(lex.process_word(&custom_name, masked.as_ref()).unwrap_or(custom_name));
     let name = st.step_name(conv, &shown);
     let metadata = st.op_metadata(conv, name, cmd);
 
     // Only the stage's declared ARGs show in the history: proxy values given as build args stay out.
-    let created_by = format!("RUN {} # buildkit", run_command_string(&args, &st.build_args, &st.env));
+    let created_by = run_history(&args, &st.build_args, &st.env);
     let mut exec = Exec::new(st.fs.clone(), args);
     exec.meta.env = st.env.to_vec();
     exec.meta.cwd = st.dir.clone();
@@ -149,12 +149,12 @@ fn proxy_env(build_args: &std::collections::BTreeMap<String, String>) -> Option<
     let mut pe = pb::ProxyEnv::default();
     let mut any = false;
     for (k, v) in build_args {
-        let slot = match fold_case(k).as_str() {
-            "http_proxy" => &mut pe.http_proxy,
-            "https_proxy" => &mut pe.https_proxy,
-            "ftp_proxy" => &mut pe.ftp_proxy,
-            "no_proxy" => &mut pe.no_proxy,
-            "all_proxy" => &mut pe.all_proxy,
+        let slot = match k {
+            k if fold_eq(k, "http_proxy") => &mut pe.http_proxy,
+            k if fold_eq(k, "https_proxy") => &mut pe.https_proxy,
+            k if fold_eq(k, "ftp_proxy") => &mut pe.ftp_proxy,
+            k if fold_eq(k, "no_proxy") => &mut pe.no_proxy,
+            k if fold_eq(k, "all_proxy") => &mut pe.all_proxy,
             _ => continue,
         };
         *slot = v.clone();
@@ -163,34 +163,46 @@ fn proxy_env(build_args: &std::collections::BTreeMap<String, String>) -> Option<
     any.then_some(pe)
 }
 
-/// Case folding as Go's `strings.EqualFold` does it for these names (`ſ` is an `s`, `K` a `k`).
-fn fold_case(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{17f}' => 's',
-            '\u{212a}' => 'k',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
+/// `name` equals the lowercase ASCII `lower` under Go's `strings.EqualFold` (`ſ` is an `s`,
+/// `K` a `k`).
+fn fold_eq(name: &str, lower: &str) -> bool {
+    let fold = |c: char| match c {
+        '\u{17f}' => 's',
+        '\u{212a}' => 'k',
+        c => c.to_ascii_lowercase(),
+    };
+    name.chars().map(fold).eq(lower.chars())
 }
 
-/// The history text of a RUN: `|N K=v … ` before the command when the stage declared ARGs.
-fn run_command_string(args: &[String], build_args: &[(String, Option<String>)], env: &super::env::EnvList) -> String {
-    let mut pairs: Vec<(String, String)> = Vec::new();
+/// The history text of a RUN, `RUN [|N K=v … ]command # buildkit`: the ARGs the stage
+/// declared (latest value of each, in order of first declaration) before the command.
+fn run_history(args: &[String], build_args: &[(String, Option<String>)], env: &super::env::EnvList) -> String {
+    use std::fmt::Write;
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
     for (k, v) in build_args {
-        let value = env.get(k).map(str::to_string).unwrap_or_else(|| v.clone().unwrap_or_default());
+        let value = env.get(k).unwrap_or_else(|| v.as_deref().unwrap_or_default());
         match pairs.iter_mut().find(|(pk, _)| pk == k) {
             Some(p) => p.1 = value,
-            None => pairs.push((k.clone(), value)),
+            None => pairs.push((k, value)),
         }
     }
-    let mut parts: Vec<String> = Vec::new();
+    let mut out = String::from("RUN ");
     if !pairs.is_empty() {
-        parts.push(format!("|{}", pairs.len()));
-        parts.extend(pairs.into_iter().map(|(k, v)| format!("{k}={v}")));
+        // Writing to a String cannot fail.
+        let _ = write!(out, "|{}", pairs.len());
+        for (k, v) in pairs {
+            let _ = write!(out, " {k}={v}");
+        }
+        out.push(' ');
     }
-    parts.extend(args.iter().cloned());
-    parts.join(" ")
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(a);
+    }
+    out.push_str(" # buildkit");
+    out
 }
 
 /// The first line of a heredoc, with `...` when more follow.
@@ -217,9 +229,9 @@ mod tests {
     fn history_lists_stage_args_first() {
         let mut env = super::super::env::EnvList::new();
         env.set("A", "from-env");
-        let s = run_command_string(&["/bin/sh".into(), "-c".into(), "make".into()], &[("A".into(), Some("x".into())), ("B".into(), Some("y".into()))], &env);
-        assert_eq!(s, "|2 A=from-env B=y /bin/sh -c make");
-        assert_eq!(run_command_string(&["ls".into()], &[], &env), "ls");
+        let s = run_history(&["/bin/sh".into(), "-c".into(), "make".into()], &[("A".into(), Some("x".into())), ("B".into(), Some("y".into())), ("A".into(), None)], &env);
+        assert_eq!(s, "RUN |2 A=from-env B=y /bin/sh -c make # buildkit");
+        assert_eq!(run_history(&["ls".into()], &[], &env), "RUN ls # buildkit");
     }
 
     #[test]

@@ -562,6 +562,11 @@ impl<'a> Conversion<'a> {
 
     /// Lowers every needed stage, in order, and returns the target's state and image config.
     pub fn lower(&self) -> Result<Converted, ConvertError> {
+        Ok(self.lower_deferred()?.finish())
+    }
+
+    /// `lower`, with the real build contexts not swapped in yet (see [`Lowered::finish`]).
+    pub fn lower_deferred(&self) -> Result<Lowered, ConvertError> {
         // The build context's followpaths (and a local named context's) depend on what every
         // COPY and RUN mount reads, known only once every stage is lowered: the stages are
         // lowered once against unique placeholders, which are then swapped for the real ones.
@@ -577,11 +582,7 @@ impl<'a> Conversion<'a> {
             let (real, _) = contexts::context_state(context, source, loaded.as_ref(), follow, &self.target_platform)?;
             swaps.push((placeholder, real));
         }
-        let mut converted = pass.converted;
-        if !swaps.is_empty() {
-            converted.state = converted.state.with_replaced(&swaps);
-        }
-        Ok(converted)
+        Ok(Lowered { converted: pass.converted, swaps })
     }
 
     fn lower_pass(&self) -> Result<LoweredPass, ConvertError> {
@@ -709,6 +710,25 @@ struct LoweredPass {
     context_placeholder: Option<buildkit_llb::State>,
     /// The local named contexts plans start from, lowered without their followpaths.
     local_placeholders: Vec<(usize, buildkit_llb::State)>,
+}
+
+/// The lowered target with its build contexts still placeholders: it holds nothing of the
+/// Dockerfile, which the caller can free before [`Lowered::finish`] re-encodes the ops that
+/// read a context (the graph is at its largest then).
+pub struct Lowered {
+    converted: Converted,
+    swaps: Vec<(buildkit_llb::State, buildkit_llb::State)>,
+}
+
+impl Lowered {
+    /// Swaps the real build contexts in for their placeholders.
+    pub fn finish(self) -> Converted {
+        let mut converted = self.converted;
+        if !self.swaps.is_empty() {
+            converted.state = converted.state.with_replaced(&self.swaps);
+        }
+        converted
+    }
 }
 
 /// A followpath no real context has, which makes each plan's placeholder a distinct op.

@@ -62,20 +62,22 @@ impl Stage {
     }
 }
 
+/// The large variants are boxed: commands are moved and stored by the thousand, and a
+/// `Command` stays about half the size it would be otherwise.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommandKind {
-    Add(AddCommand),
+    Add(Box<AddCommand>),
     Arg(ArgCommand),
     Cmd(CmdCommand),
-    Copy(CopyCommand),
+    Copy(Box<CopyCommand>),
     Entrypoint(EntrypointCommand),
     Env(EnvCommand),
     Expose(ExposeCommand),
-    Healthcheck(HealthcheckCommand),
+    Healthcheck(Box<HealthcheckCommand>),
     Label(LabelCommand),
     Maintainer(MaintainerCommand),
     Onbuild(OnbuildCommand),
-    Run(RunCommand),
+    Run(Box<RunCommand>),
     Shell(ShellCommand),
     StopSignal(StopSignalCommand),
     User(UserCommand),

@@ -416,7 +416,7 @@ fn parse_add(mut req: Req<'_>) -> Result<Command> {
         unpack: f.is_used(unpack).then(|| f.is_true(unpack)),
         exclude_patterns: f.take_values(exclude),
     };
-    Ok(req.command(CommandKind::Add(add)))
+    Ok(req.command(CommandKind::Add(Box::new(add))))
 }
 
 fn parse_copy(mut req: Req<'_>) -> Result<Command> {
@@ -441,7 +441,7 @@ fn parse_copy(mut req: Req<'_>) -> Result<Command> {
         parents: f.is_true(parents),
         exclude_patterns: f.take_values(exclude),
     };
-    Ok(req.command(CommandKind::Copy(copy)))
+    Ok(req.command(CommandKind::Copy(Box::new(copy))))
 }
 
 /// `^[a-z][a-z0-9-_.]*$`
@@ -582,14 +582,14 @@ fn parse_run(mut req: Req<'_>) -> Result<Command> {
     }
     let network = NetworkMode::parse(req.flags.value(network))?;
     let security = SecurityMode::parse(req.flags.value(security))?;
-    Ok(req.command(CommandKind::Run(RunCommand {
+    Ok(req.command(CommandKind::Run(Box::new(RunCommand {
         cmd,
         mounts,
         network,
         security,
         devices,
         flags_used,
-    })))
+    }))))
 }
 
 fn parse_cmd(mut req: Req<'_>) -> Result<Command> {
@@ -682,7 +682,7 @@ fn parse_healthcheck(mut req: Req<'_>) -> Result<Command> {
         }
         h
     };
-    Ok(req.command(CommandKind::Healthcheck(HealthcheckCommand { health })))
+    Ok(req.command(CommandKind::Healthcheck(Box::new(HealthcheckCommand { health }))))
 }
 
 fn parse_expose(mut req: Req<'_>) -> Result<Command> {
