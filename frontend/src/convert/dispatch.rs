@@ -9,7 +9,7 @@ use buildkit_llb::{FileActions, ImageOptions, Metadata, MkdirOptions, NetMode, P
 use super::names::{go_duration, go_list, go_quote_list, push_step_prefix, uppercase_keyword};
 use super::contexts;
 use super::stages::{Base, Conversion, Resolved};
-use super::{env::split_key_value, env::EnvList, ConvertError, Converted};
+use super::{env::push_key_value, env::split_key_value, env::EnvList, ConvertError, Converted};
 use crate::image::{Healthcheck, Image};
 use crate::instructions::{Command, CommandKind};
 use crate::shell::Lex;
@@ -246,9 +246,7 @@ impl StageState {
                 for kv in &c.env {
                     let (k, v) = (self.expand(lex, &kv.key)?, self.expand(lex, &kv.value)?);
                     msg.push(' ');
-                    msg.push_str(&k);
-                    msg.push('=');
-                    msg.push_str(&v);
+                    push_key_value(&mut msg, &k, &v);
                     self.env.set(&k, &v);
                     self.image.set_env(&k, &v);
                 }
@@ -291,9 +289,7 @@ impl StageState {
                 }
                 for (k, v) in expanded {
                     msg.push(' ');
-                    msg.push_str(&k);
-                    msg.push('=');
-                    msg.push_str(&v);
+                    push_key_value(&mut msg, &k, &v);
                     labels.insert(k, v);
                 }
                 self.add_history(msg, false);

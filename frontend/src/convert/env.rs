@@ -18,9 +18,7 @@ impl EnvList {
     pub fn set(&mut self, key: &str, value: &str) {
         self.remove(key);
         let mut entry = String::with_capacity(key.len() + 1 + value.len());
-        entry.push_str(key);
-        entry.push('=');
-        entry.push_str(value);
+        push_key_value(&mut entry, key, value);
         self.vars.push((entry, key.len()));
     }
 
@@ -56,6 +54,13 @@ impl EnvGetter for EnvList {
     fn keys(&self) -> Vec<String> {
         self.vars.iter().map(|(e, n)| e[..*n].to_string()).collect()
     }
+}
+
+/// Appends `KEY=value` to `out`.
+pub fn push_key_value(out: &mut String, key: &str, value: &str) {
+    out.push_str(key);
+    out.push('=');
+    out.push_str(value);
 }
 
 /// Splits `KEY=value` (a missing `=` gives an empty value).

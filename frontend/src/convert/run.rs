@@ -177,6 +177,7 @@ fn fold_eq(name: &str, lower: &str) -> bool {
 /// The history text of a RUN, `RUN [|N K=v … ]command # buildkit`: the ARGs the stage
 /// declared (latest value of each, in order of first declaration) before the command.
 fn run_history(args: &[String], build_args: &[(String, Option<String>)], env: &super::env::EnvList) -> String {
+    use super::env::push_key_value;
     use std::fmt::Write;
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     for (k, v) in build_args {
@@ -191,7 +192,8 @@ fn run_history(args: &[String], build_args: &[(String, Option<String>)], env: &s
         // Writing to a String cannot fail.
         let _ = write!(out, "|{}", pairs.len());
         for (k, v) in pairs {
-            let _ = write!(out, " {k}={v}");
+            out.push(' ');
+            push_key_value(&mut out, k, v);
         }
         out.push(' ');
     }
