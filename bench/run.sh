@@ -53,16 +53,10 @@ build_empty_frontend_image() {
     . "$env_dir/env"
     local ctx="$work/empty-frontend" image="$DFRS_REGISTRY/empty-frontend:latest"
     rm -rf "$ctx" && mkdir -p "$ctx"
-    log "building the empty frontend image $image"
     (cd "$here/ref-dockerfile2llb" && GOFLAGS=-mod=mod CGO_ENABLED=0 timeout 1800 go build -o "$ctx/dockerfile-frontend" ./empty-frontend) \
         || die "go build of bench/ref-dockerfile2llb/empty-frontend failed"
     cp "$repo/tests/env/images/frontend.Dockerfile" "$ctx/Dockerfile"
-    timeout 600 "$DFRS_BUILDCTL" --addr "$BUILDKIT_HOST" build --progress=plain \
-        --frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
-        --output "type=image,name=$image,push=true,registry.insecure=true" >"$work/empty-frontend.log" 2>&1 \
-        || { tail -30 "$work/empty-frontend.log" >&2; die "building the empty frontend image failed"; }
-    grep -q '^export DFRS_EMPTY_FRONTEND_IMAGE=' "$env_dir/env" \
-        || printf 'export DFRS_EMPTY_FRONTEND_IMAGE=%q\n' "$image" >>"$env_dir/env"
+    push_gateway_image "$env_dir" "$ctx" "$image" DFRS_EMPTY_FRONTEND_IMAGE
 }
 
 target=x86_64-unknown-linux-gnu

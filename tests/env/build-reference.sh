@@ -40,14 +40,6 @@ if [ $# -ge 1 ]; then
     sed 's/^LABEL moby.buildkit.frontend.caps=.*$/LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring,moby.buildkit.frontend.contexts.zstd"/' \
         "$ENV_DIR/images/frontend.Dockerfile" >"$ctx/Dockerfile"
     grep -q 'moby.buildkit.frontend.contexts.zstd' "$ctx/Dockerfile" || die "frontend.Dockerfile has no caps label to replace"
-    log "building and pushing $image"
-    timeout 600 "$DFRS_BUILDCTL" --addr "$BUILDKIT_HOST" build --progress=plain \
-        --frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
-        --output "type=image,name=$image,push=true,registry.insecure=true" \
-        >"$RUN_DIR/reference-image.log" 2>&1 \
-        || { tail -30 "$RUN_DIR/reference-image.log" >&2; die "building the reference frontend image failed"; }
-    log "pushed $image"
-    grep -q '^export DFRS_REFERENCE_IMAGE=' "$RUN_DIR/env" \
-        || printf 'export DFRS_REFERENCE_IMAGE=%q\n' "$image" >>"$RUN_DIR/env"
+    push_gateway_image "$RUN_DIR" "$ctx" "$image" DFRS_REFERENCE_IMAGE
 fi
 printf '%s\n' "$BUILDKIT_BIN"

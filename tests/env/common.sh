@@ -126,3 +126,18 @@ go_build_buildkit() {
         -ldflags "-X $BUILDKIT_MODULE/version.Version=$BUILDKIT_VERSION -X $BUILDKIT_MODULE/version.Package=$BUILDKIT_MODULE" \
         -o "$out/" "$@") >&2 || die "go build $* failed"
 }
+
+# push_gateway_image RUN_DIR CTX IMAGE VAR: builds the image in directory CTX (its Dockerfile)
+# with the built-in frontend, pushes it as IMAGE to the environment's registry and records it
+# in RUN_DIR/env as VAR. The environment (RUN_DIR/env) must be sourced.
+push_gateway_image() {
+    local run_dir="$1" ctx="$2" image="$3" var="$4"
+    local build_log="$run_dir/$(basename "$ctx")-image.log"
+    log "building and pushing $image"
+    timeout 600 "$DFRS_BUILDCTL" --addr "$BUILDKIT_HOST" build --progress=plain \
+        --frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
+        --output "type=image,name=$image,push=true,registry.insecure=true" >"$build_log" 2>&1 \
+        || { tail -30 "$build_log" >&2; die "building $image failed (see $build_log)"; }
+    log "pushed $image"
+    grep -q "^export $var=" "$run_dir/env" || printf 'export %s=%q\n' "$var" "$image" >>"$run_dir/env"
+}
