@@ -5,10 +5,12 @@ ARG RUST_IMAGE=rust:1-bookworm
 FROM ${RUST_IMAGE} AS builder
 WORKDIR /src
 COPY . .
+# A static executable without position-independent code, as Go builds the reference: nothing
+# to relocate at start-up.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     target="$(uname -m)-unknown-linux-gnu" && \
-    RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --target "$target" -p dockerfile-frontend && \
+    RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" cargo build --release --locked --target "$target" -p dockerfile-frontend && \
     cp "target/$target/release/dockerfile-frontend" /dockerfile-frontend
 
 FROM scratch
@@ -17,4 +19,6 @@ COPY --from=builder /dockerfile-frontend /bin/dockerfile-frontend
 # frontend/src/gateway/bridge.rs, which a unit test keeps in sync with this label).
 LABEL moby.buildkit.frontend.network.none="true"
 LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring"
+# glibc's allocator settings (frontend/src/heap.rs: huge pages and a heap grown 4 MiB at a time).
+ENV GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.top_pad=4194304
 ENTRYPOINT ["/bin/dockerfile-frontend"]

@@ -75,7 +75,7 @@ if [ "$builds" = 1 ]; then
     build_empty_frontend_image
 else
     log "cargo build --release (static, as the frontend image)"
-    (cd "$repo" && RUSTFLAGS="-C target-feature=+crt-static" \
+    (cd "$repo" && RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
         cargo build --quiet --release --target "$target" -p dockerfile-frontend) || die "cargo build failed"
     "$repo/tests/env/build-reference.sh" >/dev/null
 fi

@@ -5,8 +5,10 @@
 use std::process::ExitCode;
 
 mod cli;
+mod heap;
 
 fn main() -> ExitCode {
+    heap::tune();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
         return run_gateway();

@@ -14,7 +14,7 @@ RUN_DIR="$(cd "$1" && pwd)"
 
 target=x86_64-unknown-linux-gnu
 log "cargo build --release --target $target -p dockerfile-frontend (static)"
-(cd "$REPO_ROOT" && RUSTFLAGS="-C target-feature=+crt-static" \
+(cd "$REPO_ROOT" && RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
     cargo build --quiet --release --target "$target" -p dockerfile-frontend) \
     || die "cargo build of dockerfile-frontend failed"
 bin="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/$target/release/dockerfile-frontend"

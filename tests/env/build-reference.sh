@@ -36,8 +36,9 @@ if [ $# -ge 1 ]; then
     rm -rf "$ctx" && mkdir -p "$ctx"
     cp "$BUILDKIT_BIN/dockerfile-frontend" "$ctx/dockerfile-frontend"
     # Same image layout as ours, with the caps label of BuildKit's own image
-    # (frontend/dockerfile/cmd/dockerfile-frontend/Dockerfile at this release).
-    sed 's/^LABEL moby.buildkit.frontend.caps=.*$/LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring,moby.buildkit.frontend.contexts.zstd"/' \
+    # (frontend/dockerfile/cmd/dockerfile-frontend/Dockerfile at this release), without our
+    # glibc settings (a Go program does not use glibc's allocator).
+    sed -e '/^ENV GLIBC_TUNABLES=/d' -e 's/^LABEL moby.buildkit.frontend.caps=.*$/LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring,moby.buildkit.frontend.contexts.zstd"/' \
         "$ENV_DIR/images/frontend.Dockerfile" >"$ctx/Dockerfile"
     grep -q 'moby.buildkit.frontend.contexts.zstd' "$ctx/Dockerfile" || die "frontend.Dockerfile has no caps label to replace"
     push_gateway_image "$RUN_DIR" "$ctx" "$image" DFRS_REFERENCE_IMAGE
