@@ -77,7 +77,8 @@ impl<'a> ShellWord<'a> {
         stop: Option<char>,
         preserve_pattern_escapes: bool,
     ) -> Res<(String, Vec<String>)> {
-        let mut result = String::new();
+        // The outermost level usually gives back about what it reads: one allocation.
+        let mut result = if stop.is_none() { String::with_capacity(self.scanner.remaining()) } else { String::new() };
         self.words_buffer.clear();
         // Only the outermost level (the one without a stop character) keeps its words.
         let mut words = Words::new(self.split && stop.is_none());
@@ -375,27 +376,27 @@ impl<'a> ShellWord<'a> {
 
     /// A name: letters, digits and `_`; or all the digits of a positional parameter; or one
     /// special parameter character.
-    fn process_name(&mut self) -> String {
-        let mut name = String::new();
-        while let Some(ch) = self.scanner.peek() {
-            if name.is_empty() && is_digit(ch) {
+    fn process_name(&mut self) -> &'a str {
+        let start = self.scanner.rest();
+        let mut len = 0;
+        let mut take = |scanner: &mut Scanner<'a>, ch: char| {
+            scanner.next();
+            len += ch.len_utf8();
+        };
+        match self.scanner.peek() {
+            Some(ch) if is_digit(ch) => {
                 while let Some(d) = self.scanner.peek().filter(|&c| is_digit(c)) {
-                    self.scanner.next();
-                    name.push(d);
+                    take(&mut self.scanner, d);
                 }
-                return name;
             }
-            if name.is_empty() && is_special_param(ch) {
-                self.scanner.next();
-                return ch.to_string();
+            Some(ch) if is_special_param(ch) => take(&mut self.scanner, ch),
+            _ => {
+                while let Some(ch) = self.scanner.peek().filter(|&c| is_letter(c) || is_digit(c) || c == '_') {
+                    take(&mut self.scanner, ch);
+                }
             }
-            if !is_letter(ch) && !is_digit(ch) && ch != '_' {
-                break;
-            }
-            self.scanner.next();
-            name.push(ch);
         }
-        name
+        &start[..len]
     }
 
     /// `<<` keeps the whitespace after it in the same word so a heredoc marker stays whole.

@@ -16,6 +16,16 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The text not read yet.
+    pub(super) fn rest(&self) -> &'a str {
+        self.rest
+    }
+
+    /// The bytes not read yet.
+    pub(super) fn remaining(&self) -> usize {
+        self.rest.len()
+    }
+
     pub(super) fn peek(&self) -> Option<char> {
         self.rest.chars().next()
     }
