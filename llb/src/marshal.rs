@@ -12,7 +12,7 @@ use prost::Message;
 use sha2::{Digest, Sha256};
 
 use crate::metadata::{OpMetadata, SourceFile};
-use crate::state::{OpNode, State};
+use crate::state::{encode_op, OpNode, State};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MarshalError {
@@ -150,7 +150,7 @@ impl<'a> Plan<'a> {
         }
         let ops = visited.iter().zip(&first_of_digest).filter(|(_, &first)| first).map(|(n, _)| *n).collect();
         // The terminal op: no op of its own, just the selected output.
-        let terminal = pb::Op { inputs: vec![root.to_input()], ..Default::default() }.encode_to_vec();
+        let terminal = encode_op(pb::Op::default(), std::slice::from_ref(root));
         let terminal_digest = digest_of(&terminal);
         Ok(Some(Plan { ops, grouped, groups, sources, terminal, terminal_digest }))
     }

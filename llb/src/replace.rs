@@ -9,11 +9,8 @@
 use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
-use buildkit_proto::pb;
-use prost::Message;
-
 use crate::marshal::digest_of;
-use crate::state::{encode_op, OpNode, Output, State};
+use crate::state::{encode_inputs, OpNode, Output, State};
 
 impl State {
     /// This graph with the op behind each `(from, to)` pair's `from` replaced by `to`'s op.
@@ -55,13 +52,26 @@ fn rebuilt(node: &OpNode, swapped: &HashMap<*const OpNode, Option<Arc<OpNode>>>)
     }
     let inputs: Vec<Output> = node.inputs.iter().map(|o| remap(o, swapped)).collect();
     let visit: Vec<Output> = node.visit.iter().map(|o| remap(o, swapped)).collect();
-    // The bytes were encoded by us from a valid op: decoding them cannot fail.
-    let mut op = pb::Op::decode(node.bytes.as_slice()).unwrap_or_default();
-    op.inputs = inputs.iter().map(Output::to_input).collect();
-    let bytes = encode_op(op);
+    let rest = after_inputs(&node.bytes);
+    let mut bytes = Vec::with_capacity(node.bytes.len() + 16);
+    encode_inputs(&inputs, &mut bytes);
+    bytes.extend_from_slice(rest);
     let digest = digest_of(&bytes);
     Some(Arc::new(OpNode { bytes, digest, inputs, visit, metadata: node.metadata.clone() }))
 }
+
+/// An op's bytes after its inputs: protobuf encoders (ours, Go's) write field 1 first.
+fn after_inputs(mut bytes: &[u8]) -> &[u8] {
+    while let Some((&INPUT_KEY, mut rest)) = bytes.split_first() {
+        let Ok(len) = prost::encoding::decode_varint(&mut rest) else { break };
+        let Some(after) = usize::try_from(len).ok().and_then(|len| rest.get(len..)) else { break };
+        bytes = after;
+    }
+    bytes
+}
+
+/// Field 1 (`Op.inputs`), length-delimited.
+const INPUT_KEY: u8 = 1 << 3 | 2;
 
 fn remap(o: &Output, swapped: &HashMap<*const OpNode, Option<Arc<OpNode>>>) -> Output {
     match swapped.get(&Arc::as_ptr(&o.node)) {

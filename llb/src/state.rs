@@ -29,9 +29,8 @@ impl OpNode {
     }
 
     /// `new`, with the outputs marshalling visits when they differ from `inputs`.
-    pub(crate) fn with_visit(mut op: pb::Op, inputs: Vec<Output>, visit: Vec<Output>, metadata: Metadata) -> Arc<Self> {
-        op.inputs = inputs.iter().map(Output::to_input).collect();
-        let bytes = encode_op(op);
+    pub(crate) fn with_visit(op: pb::Op, inputs: Vec<Output>, visit: Vec<Output>, metadata: Metadata) -> Arc<Self> {
+        let bytes = encode_op(op, &inputs);
         let digest = digest_of(&bytes);
         let visit = if same_objects(&visit, &inputs) { Vec::new() } else { visit };
         Arc::new(OpNode { bytes, digest, inputs, visit, metadata: metadata.into() })
@@ -51,15 +50,18 @@ fn same_objects(a: &[Output], b: &[Output]) -> bool {
     a.is_empty() || (a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.is(y)))
 }
 
-/// Encodes an op byte for byte as BuildKit's Go client does (`proto.MarshalOptions{Deterministic:
-/// true}`), so equal ops get equal digests and share BuildKit's cache with the Go frontend.
-/// Go's protobuf writes the plain fields by number and oneof fields after them ("legacy field
-/// order"): `inputs`, `platform`, `constraints`, then the `op` oneof. prost would write the
-/// oneof at its field number, between `inputs` and `platform`. Nested messages need nothing:
-/// their oneofs (`FileAction.action`, `UserOpt.user`) already have the highest numbers.
-pub(crate) fn encode_op(mut op: pb::Op) -> Vec<u8> {
+/// Encodes an op, with `inputs` as its `Input`s, byte for byte as BuildKit's Go client does
+/// (`proto.MarshalOptions{Deterministic: true}`), so equal ops get equal digests and share
+/// BuildKit's cache with the Go frontend. Go's protobuf writes the plain fields by number and
+/// oneof fields after them ("legacy field order"): `inputs`, `platform`, `constraints`, then the
+/// `op` oneof. prost would write the oneof at its field number, between `inputs` and `platform`.
+/// Nested messages need nothing: their oneofs (`FileAction.action`, `UserOpt.user`) already
+/// have the highest numbers. The inputs are written straight from the outputs (`op.inputs` is
+/// expected empty), sparing a message and a digest copy per input.
+pub(crate) fn encode_op(mut op: pb::Op, inputs: &[Output]) -> Vec<u8> {
     let body = op.op.take();
-    let mut buf = Vec::with_capacity(op.encoded_len() + body.as_ref().map_or(0, pb::op::Op::encoded_len));
+    let mut buf = Vec::with_capacity(inputs.len() * 80 + op.encoded_len() + body.as_ref().map_or(0, pb::op::Op::encoded_len));
+    encode_inputs(inputs, &mut buf);
     op.encode_raw(&mut buf);
     match &body {
         Some(pb::op::Op::Source(src)) => encode_source(src, &mut buf),
@@ -69,6 +71,20 @@ pub(crate) fn encode_op(mut op: pb::Op) -> Vec<u8> {
     buf
 }
 
+/// `Op.inputs` (field 1, written first): each `Input { digest = 1, index = 2 }`.
+pub(crate) fn encode_inputs(inputs: &[Output], buf: &mut Vec<u8>) {
+    use prost::encoding::{encode_key, encode_varint, int64, string, WireType};
+    for input in inputs {
+        let digest = &input.node.digest;
+        let index_len = if input.index == 0 { 0 } else { int64::encoded_len(2, &input.index) };
+        encode_key(1, WireType::LengthDelimited, buf);
+        encode_varint((string::encoded_len(1, digest) + index_len) as u64, buf);
+        string::encode(1, digest, buf);
+        if input.index != 0 {
+            int64::encode(2, &input.index, buf);
+        }
+    }
+}
 
 /// `Op.source` (field 3). Go writes both fields of every map entry, even an empty value
 /// (`local.unique=""`), where prost would leave the empty value out.
@@ -113,10 +129,6 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    pub(crate) fn to_input(&self) -> pb::Input {
-        pb::Input { digest: self.node.digest.clone(), index: self.index }
-    }
-
     /// The same output of equal ops (what an op's inputs are told apart by).
     fn same(&self, other: &Output) -> bool {
         self.index == other.index && self.node.digest == other.node.digest
@@ -219,7 +231,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            hex::encode(encode_op(op)),
+            hex::encode(encode_op(op, &[])),
             "5a001a430a0f6c6f63616c3a2f2f636f6e74657874121e0a136c6f63616c2e7368617265646b657968696e741207636f6e7465787412100a0c6c6f63616c2e756e697175651200"
         );
         let op = pb::Op {
@@ -229,7 +241,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            hex::encode(encode_op(op)),
+            hex::encode(encode_op(op, &[])),
             "520e0a05616d64363412056c696e75785a001a310a2f646f636b65722d696d6167653a2f2f646f636b65722e696f2f6c6962726172792f62757379626f783a6c6174657374"
         );
     }
