@@ -7,7 +7,7 @@ use std::sync::Arc;
 use buildkit_proto::pb;
 use prost::Message;
 
-use crate::marshal::digest_of;
+use crate::marshal::{digest_of, OpDigest};
 use crate::metadata::Metadata;
 use crate::state::{OpNode, Output, State};
 
@@ -69,7 +69,8 @@ fn build_node(
             .map(|i| built.get(&i.digest).map(|n| Output { node: Arc::clone(n), index: i.index }).ok_or_else(|| DefinitionError::MissingOp(i.digest.clone())))
             .collect::<Result<Vec<_>, _>>()?;
         let md = metadata.get(&d).map(metadata_from_pb).unwrap_or_default();
-        let node = Arc::new(OpNode { bytes: (*bytes).clone(), digest: d.clone(), inputs, visit: Vec::new(), metadata: md.into() });
+        let digest = OpDigest::parse(&d).unwrap_or_else(|| OpDigest::of(bytes));
+        let node = Arc::new(OpNode { bytes: (*bytes).clone(), digest, inputs, visit: Vec::new(), metadata: md.into() });
         built.insert(d, node);
         stack.pop();
     }

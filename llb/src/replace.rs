@@ -9,7 +9,7 @@
 use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
-use crate::marshal::digest_of;
+use crate::marshal::OpDigest;
 use crate::state::{encode_inputs, OpNode, Output, State};
 
 impl State {
@@ -56,7 +56,7 @@ fn rebuilt(node: &OpNode, swapped: &HashMap<*const OpNode, Option<Arc<OpNode>>>)
     let mut bytes = Vec::with_capacity(node.bytes.len() + 16);
     encode_inputs(&inputs, &mut bytes);
     bytes.extend_from_slice(rest);
-    let digest = digest_of(&bytes);
+    let digest = OpDigest::of(&bytes);
     Some(Arc::new(OpNode { bytes, digest, inputs, visit, metadata: node.metadata.clone() }))
 }
 

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use buildkit_proto::pb;
 use prost::Message;
 
-use crate::marshal::digest_of;
+use crate::marshal::OpDigest;
 use crate::metadata::{Metadata, OpMetadata};
 
 #[derive(Debug)]
 pub(crate) struct OpNode {
     pub(crate) bytes: Vec<u8>,
-    pub(crate) digest: String,
+    pub(crate) digest: OpDigest,
     /// The inputs written in the op.
     pub(crate) inputs: Vec<Output>,
     /// The outputs Go's `Vertex.Inputs()` lists, in its order, when they are not `inputs`:
@@ -31,7 +31,7 @@ impl OpNode {
     /// `new`, with the outputs marshalling visits when they differ from `inputs`.
     pub(crate) fn with_visit(op: pb::Op, inputs: Vec<Output>, visit: Vec<Output>, metadata: Metadata) -> Arc<Self> {
         let bytes = encode_op(op, &inputs);
-        let digest = digest_of(&bytes);
+        let digest = OpDigest::of(&bytes);
         let visit = if same_objects(&visit, &inputs) { Vec::new() } else { visit };
         Arc::new(OpNode { bytes, digest, inputs, visit, metadata: metadata.into() })
     }
@@ -73,13 +73,16 @@ pub(crate) fn encode_op(mut op: pb::Op, inputs: &[Output]) -> Vec<u8> {
 
 /// `Op.inputs` (field 1, written first): each `Input { digest = 1, index = 2 }`.
 pub(crate) fn encode_inputs(inputs: &[Output], buf: &mut Vec<u8>) {
-    use prost::encoding::{encode_key, encode_varint, int64, string, WireType};
+    use prost::encoding::{encode_key, encode_varint, encoded_len_varint, int64, key_len, WireType};
     for input in inputs {
-        let digest = &input.node.digest;
+        let digest = input.node.digest.as_str().as_bytes();
+        let digest_len = key_len(1) + encoded_len_varint(digest.len() as u64) + digest.len();
         let index_len = if input.index == 0 { 0 } else { int64::encoded_len(2, &input.index) };
         encode_key(1, WireType::LengthDelimited, buf);
-        encode_varint((string::encoded_len(1, digest) + index_len) as u64, buf);
-        string::encode(1, digest, buf);
+        encode_varint((digest_len + index_len) as u64, buf);
+        encode_key(1, WireType::LengthDelimited, buf);
+        encode_varint(digest.len() as u64, buf);
+        buf.extend_from_slice(digest);
         if input.index != 0 {
             int64::encode(2, &input.index, buf);
         }
