@@ -3,7 +3,7 @@
 //! mounts), cycles; then base images and named contexts resolved in rounds (ONBUILD triggers
 //! can add dependencies), and the needed stages lowered in order.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use buildkit_llb::reference::{Reference, ReferenceError};
@@ -367,9 +367,11 @@ impl<'a> Conversion<'a> {
         loop {
             let reachable = reachable(&self.plans, self.target);
             let mut needs = Vec::new();
+            let mut asked: HashSet<Need> = HashSet::new();
+            let mut names = HashMap::new();
             for (i, &is_reachable) in reachable.iter().enumerate() {
-                if let Some(n) = self.plan_need(i, is_reachable)? {
-                    if !needs.contains(&n) {
+                if let Some(n) = self.plan_need(i, is_reachable, &mut names)? {
+                    if asked.insert(n.clone()) {
                         needs.push(n.clone());
                     }
                     self.plans[i].pending = Some(n);
@@ -390,7 +392,8 @@ impl<'a> Conversion<'a> {
     }
 
     /// The lookup plan `i` waits for; contexts that need no I/O are resolved on the spot.
-    fn plan_need(&mut self, i: usize, reachable: bool) -> Result<Option<Need>, ConvertError> {
+    /// `names` keeps each base name's normalized reference: stages often share a base.
+    fn plan_need(&mut self, i: usize, reachable: bool, names: &mut HashMap<String, String>) -> Result<Option<Need>, ConvertError> {
         let plan = &self.plans[i];
         if plan.resolved.is_some() || plan.pending.is_some() {
             return Ok(None);
@@ -409,7 +412,15 @@ impl<'a> Conversion<'a> {
             }
             (None, Base::Image) => {
                 // Parsed even when unreachable, as the reference does.
-                let reference = parse_reference(&plan.base_name).map_err(|e| at(ConvertError::new(format!("failed to parse stage name {}: {e}", go_quote(&plan.base_name)))))?;
+                let name = match names.get(&plan.base_name) {
+                    Some(name) => name.clone(),
+                    None => {
+                        let reference = parse_reference(&plan.base_name).map_err(|e| at(ConvertError::new(format!("failed to parse stage name {}: {e}", go_quote(&plan.base_name)))))?;
+                        let name = reference.to_string();
+                        names.insert(plan.base_name.clone(), name.clone());
+                        name
+                    }
+                };
                 if !reachable {
                     let round = Some(self.round);
                     let plan = &mut self.plans[i];
@@ -420,7 +431,6 @@ impl<'a> Conversion<'a> {
                     return Ok(None);
                 }
                 let platform = self.requested_platform(i);
-                let name = reference.to_string();
                 match contexts::lookup(self.opts, &name, Some(&platform)).map_err(at)? {
                     Some(nc) => nc,
                     None => return Ok(Some(Need::Image((name, platform)))),
@@ -441,6 +451,7 @@ impl<'a> Conversion<'a> {
     pub fn provide(&mut self, res: &Resolutions) -> Result<(), ConvertError> {
         // Stages on one base image share its parsed config.
         let mut images: HashMap<(ImageKey, bool), Arc<Resolved>> = HashMap::new();
+        let mut last_image: Option<((ImageKey, bool), Arc<Resolved>)> = None;
         for i in 0..self.plans.len() {
             let Some(need) = self.plans[i].pending.take() else { continue };
             let location = self.plans[i].location;
@@ -450,26 +461,28 @@ impl<'a> Conversion<'a> {
             };
             let resolved = match need {
                 Need::Image(key) => {
-                    let found = res.images.get(&key).ok_or_else(|| at(ConvertError::new(format!("image {} was not resolved", key.0))))?;
-                    match found {
-                        Ok(img) => {
-                            let shared = (key, self.plans[i].platform.is_none());
-                            match images.get(&shared) {
-                                Some(r) => Arc::clone(r),
-                                None => {
-                                    let r = Arc::new(self.resolved_image(i, &shared.0, img).map_err(at)?);
-                                    images.insert(shared, Arc::clone(&r));
-                                    r
-                                }
+                    let shared = (key, self.plans[i].platform.is_none());
+                    // Consecutive stages usually name the same image: compare before hashing.
+                    if let Some((_, r)) = last_image.as_ref().filter(|(k, _)| *k == shared) {
+                        Arc::clone(r)
+                    } else if let Some(r) = images.get(&shared) {
+                        Arc::clone(r)
+                    } else {
+                        let found = res.images.get(&shared.0).ok_or_else(|| at(ConvertError::new(format!("image {} was not resolved", shared.0 .0))))?;
+                        let img = match found {
+                            Ok(img) => img,
+                            Err(e) => {
+                                let orig = &self.plans[i].base_name;
+                                let mut names: Vec<&str> = self.plans.iter().map(|p| p.display_name.as_str()).filter(|n| !n.is_empty()).collect();
+                                let common = common_image_names();
+                                names.extend(common.iter().map(String::as_str));
+                                return Err(at(ConvertError::new(suggest::wrap(format!("{orig}: {e}"), orig, &names, true))));
                             }
-                        }
-                        Err(e) => {
-                            let orig = &self.plans[i].base_name;
-                            let mut names: Vec<&str> = self.plans.iter().map(|p| p.display_name.as_str()).filter(|n| !n.is_empty()).collect();
-                            let common = common_image_names();
-                            names.extend(common.iter().map(String::as_str));
-                            return Err(at(ConvertError::new(suggest::wrap(format!("{orig}: {e}"), orig, &names, true))));
-                        }
+                        };
+                        let r = Arc::new(self.resolved_image(i, &shared.0, img).map_err(at)?);
+                        images.insert(shared.clone(), Arc::clone(&r));
+                        last_image = Some((shared, Arc::clone(&r)));
+                        r
                     }
                 }
                 Need::Context(nc) => match res.contexts.get(&nc) {
