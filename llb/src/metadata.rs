@@ -62,7 +62,7 @@ impl Metadata {
 #[derive(Debug, Clone)]
 pub(crate) struct OpMetadata {
     /// Sorted by key.
-    pub(crate) description: Box<[(Text, Box<str>)]>,
+    pub(crate) description: Box<[(Text, String)]>,
     pub(crate) ignore_cache: bool,
     pub(crate) progress_group: Option<Box<pb::ProgressGroup>>,
     /// Sorted.
@@ -76,7 +76,7 @@ pub type Text = std::borrow::Cow<'static, str>;
 impl From<Metadata> for OpMetadata {
     fn from(m: Metadata) -> Self {
         OpMetadata {
-            description: m.description.into_iter().map(|(k, v)| (k, v.into_boxed_str())).collect(),
+            description: m.description.into_iter().collect(),
             ignore_cache: m.ignore_cache,
             progress_group: m.progress_group.map(Box::new),
             caps: m.caps.into_iter().collect(),

@@ -162,6 +162,17 @@ impl State {
         State { output: Some(Output { node, index }) }
     }
 
+    /// This state's op built again, as another op object with `metadata` (and the caps the op
+    /// itself needs): equal ops built twice are what building the same instruction in two
+    /// places gives, without encoding and digesting the op again.
+    pub fn rebuilt(&self, mut metadata: Metadata) -> State {
+        let Some(out) = &self.output else { return State::scratch() };
+        let node = &out.node;
+        metadata.caps.extend(node.metadata.caps.iter().cloned());
+        let copy = OpNode { bytes: node.bytes.clone(), digest: node.digest, inputs: node.inputs.clone(), visit: node.visit.clone(), metadata: metadata.into() };
+        State::from_node(Arc::new(copy), out.index)
+    }
+
     /// The digest of the op this state is an output of (None for scratch).
     pub fn digest(&self) -> Option<&str> {
         self.output.as_ref().map(|o| o.node.digest.as_str())

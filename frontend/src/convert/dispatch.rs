@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use buildkit_llb::{FileActions, ImageOptions, Metadata, MkdirOptions, NetMode, Platform, SourceLocation, State};
+use buildkit_llb::{FileActions, Metadata, MkdirOptions, NetMode, Platform, SourceLocation, State};
 
 use super::names::{go_duration, go_list, go_quote_list, push_step_prefix, uppercase_keyword};
 use super::contexts;
@@ -62,7 +62,7 @@ impl StageState {
                 let platform = conv.target_platform.clone();
                 StageState::new(State::scratch(), Image::empty(&platform), None, platform)
             }
-            (_, Some(Resolved::Image { pinned, image, base_image, platform, is_scratch })) => {
+            (_, Some(Resolved::Image { pinned, image, base_image, platform, is_scratch, source })) => {
                 let mut image = Image::clone(image);
                 image.config.on_build = None;
                 let mut st = StageState::new(State::scratch(), image, Some(Arc::clone(base_image)), platform.clone());
@@ -73,7 +73,7 @@ impl StageState {
                     let name = st.step_name_with(conv, &format!("FROM {pinned}"), false);
                     let mut md = Metadata::named(name).with_location(plan.location.and_then(|l| source_location(conv, l)));
                     md.description.insert("com.docker.dockerfile.v1.command".into(), plan.source_code.clone());
-                    st.fs = State::image(pinned, ImageOptions { platform: Some(platform.clone()), resolve_mode: conv.opts.image_resolve_mode.clone(), metadata: md });
+                    st.fs = source.rebuilt(md);
                 }
                 st
             }

@@ -187,7 +187,9 @@ fn run_history(args: &[String], build_args: &[(String, Option<String>)], env: &s
             None => pairs.push((k, value)),
         }
     }
-    let mut out = String::from("RUN ");
+    let len = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() + args.iter().map(|a| a.len() + 1).sum::<usize>();
+    let mut out = String::with_capacity(len + 24);
+    out.push_str("RUN ");
     if !pairs.is_empty() {
         // Writing to a String cannot fail.
         let _ = write!(out, "|{}", pairs.len());

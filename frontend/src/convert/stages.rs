@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use buildkit_llb::reference::{Reference, ReferenceError};
-use buildkit_llb::Platform;
+use buildkit_llb::{ImageOptions, Metadata, Platform, State};
 
 use super::contexts::{self, ContextSource, LoadedContext, NamedContext};
 use super::dispatch::StageState;
@@ -86,6 +86,9 @@ pub(super) enum Resolved {
         platform: Platform,
         /// No layers: the stage starts from scratch and the FROM step is not shown.
         is_scratch: bool,
+        /// The image's source op (scratch when `is_scratch`), built once: each stage on the
+        /// image gets a copy with its own metadata (`State::rebuilt`).
+        source: State,
     },
     Context {
         context: NamedContext,
@@ -513,7 +516,12 @@ impl<'a> Conversion<'a> {
             _ => key.0.clone(),
         };
         let is_scratch = image.rootfs.diff_ids.as_deref().unwrap_or_default().is_empty() && image.history.iter().all(|h| h.empty_layer);
-        Ok(Resolved::Image { pinned, image: Arc::new(image), base_image, platform, is_scratch })
+        let source = if is_scratch {
+            State::scratch()
+        } else {
+            State::image(&pinned, ImageOptions { platform: Some(platform.clone()), resolve_mode: self.opts.image_resolve_mode.clone(), metadata: Metadata::default() })
+        };
+        Ok(Resolved::Image { pinned, image: Arc::new(image), base_image, platform, is_scratch, source })
     }
 
     fn resolved_context(&self, i: usize, context: NamedContext, source: ContextSource, loaded: Option<LoadedContext>) -> Result<Resolved, ConvertError> {
