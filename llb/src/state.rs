@@ -233,6 +233,22 @@ pub(crate) fn base_op(platform: Option<&crate::Platform>) -> pb::Op {
 mod tests {
     use super::*;
 
+    /// A rebuilt op is the op built again: same digest, its own metadata, the op's caps kept;
+    /// both copies are visited and their metadata merged, as for an op built twice.
+    #[test]
+    fn a_rebuilt_op_is_the_op_built_again() {
+        let opts = |name: &str| crate::ImageOptions { resolve_mode: Some("pull".into()), metadata: Metadata::named(name), ..Default::default() };
+        let first = State::image("docker.io/library/busybox:latest", opts("one"));
+        let again = State::image("docker.io/library/busybox:latest", opts("two"));
+        let rebuilt = first.rebuilt(Metadata::named("two"));
+        assert_eq!(rebuilt.digest(), again.digest());
+        let (a, b) = (rebuilt.output.as_ref().unwrap(), again.output.as_ref().unwrap());
+        assert_eq!(a.node.bytes, b.node.bytes);
+        assert_eq!(format!("{:?}", a.node.metadata), format!("{:?}", b.node.metadata));
+        assert!(!a.is(first.output.as_ref().unwrap()));
+        assert!(State::scratch().rebuilt(Metadata::named("x")).is_scratch());
+    }
+
     /// Bytes from BuildKit's Go marshalling of the same ops (`proto.MarshalOptions{Deterministic: true}`).
     #[test]
     fn ops_encode_like_go() {
