@@ -1,7 +1,7 @@
 //! Turning the graph behind a state into a `Definition`: ops in dependency order
 //! (each once), their metadata, and the source files ops point into.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::{HashMap, HashSet, HashSetExt};
 use std::sync::Arc;
@@ -113,7 +113,7 @@ impl State {
             match nodes {
                 // One op object: its metadata encoded straight from the compact copy.
                 Some([node]) => encode_op_metadata(&node.metadata, &mut inner, &mut body),
-                Some(nodes) => merged_metadata(nodes).encode_raw(&mut body),
+                Some(nodes) => encode_merged_metadata(nodes, &mut inner, &mut body),
                 None => plan.terminal_metadata().encode_raw(&mut body),
             }
             put_map_entry(2, digest, &body, &mut buf);
@@ -283,10 +283,37 @@ fn put_bytes(tag: u32, bytes: &[u8], buf: &mut Vec<u8>) {
 /// `pb::OpMetadata` of one op, encoded as prost encodes [`merged_metadata`]`(&[node])`: fields by
 /// number, map entries sorted by key (both lists are kept sorted) without empty keys or values.
 fn encode_op_metadata(md: &OpMetadata, entry: &mut Vec<u8>, buf: &mut Vec<u8>) {
-    if md.ignore_cache {
+    let description = md.description.iter().map(|(k, v)| (k.as_ref(), v.as_str()));
+    encode_metadata_fields(md.ignore_cache, description, md.caps.iter().map(|c| c.as_ref()), md.progress_group.as_deref(), entry, buf);
+}
+
+/// The metadata of equal op objects merged (as `merged_metadata`), encoded without building it.
+fn encode_merged_metadata(nodes: &[&OpNode], entry: &mut Vec<u8>, buf: &mut Vec<u8>) {
+    let mut description: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut caps: BTreeSet<&str> = BTreeSet::new();
+    let mut progress_group = None;
+    for n in nodes {
+        description.extend(n.metadata.description.iter().map(|(k, v)| (k.as_ref(), v.as_str())));
+        caps.extend(n.metadata.caps.iter().map(|c| c.as_ref()));
+        progress_group = n.metadata.progress_group.as_deref().or(progress_group);
+    }
+    let ignore_cache = nodes.iter().any(|n| n.metadata.ignore_cache);
+    encode_metadata_fields(ignore_cache, description.into_iter(), caps.into_iter(), progress_group, entry, buf);
+}
+
+/// `pb::OpMetadata` as prost encodes it (the description and caps sorted by key, as given).
+fn encode_metadata_fields<'a>(
+    ignore_cache: bool,
+    description: impl Iterator<Item = (&'a str, &'a str)>,
+    caps: impl Iterator<Item = &'a str>,
+    progress_group: Option<&pb::ProgressGroup>,
+    entry: &mut Vec<u8>,
+    buf: &mut Vec<u8>,
+) {
+    if ignore_cache {
         prost::encoding::bool::encode(1, &true, buf);
     }
-    for (k, v) in md.description.iter() {
+    for (k, v) in description {
         entry.clear();
         if !k.is_empty() {
             put_bytes(1, k.as_bytes(), entry);
@@ -296,7 +323,7 @@ fn encode_op_metadata(md: &OpMetadata, entry: &mut Vec<u8>, buf: &mut Vec<u8>) {
         }
         put_bytes(2, entry, buf);
     }
-    for c in md.caps.iter() {
+    for c in caps {
         entry.clear();
         if !c.is_empty() {
             put_bytes(1, c.as_bytes(), entry);
@@ -304,8 +331,8 @@ fn encode_op_metadata(md: &OpMetadata, entry: &mut Vec<u8>, buf: &mut Vec<u8>) {
         prost::encoding::bool::encode(2, &true, entry);
         put_bytes(5, entry, buf);
     }
-    if let Some(g) = &md.progress_group {
-        prost::encoding::message::encode(6, g.as_ref(), buf);
+    if let Some(g) = progress_group {
+        prost::encoding::message::encode(6, g, buf);
     }
 }
 
@@ -395,5 +422,28 @@ mod tests {
         assert_eq!(image_md.description["llb.customname"], "FROM busybox");
         let terminal = def.metadata.values().find(|m| m.caps.contains_key("constraints")).unwrap();
         assert!(terminal.caps.contains_key("meta.description"));
+    }
+
+    /// The streamed definition (the command line's) is the encoded `marshal()`, also where
+    /// equal ops with different metadata are merged.
+    #[test]
+    fn write_definition_writes_the_encoded_definition() {
+        use prost::Message;
+        let named = |name: &str, group: Option<&str>, ignore_cache: bool| {
+            let mut md = Metadata::named(name).with_location(Some(crate::SourceLocation::new(std::sync::Arc::new(crate::SourceFile { filename: "Dockerfile".into(), data: b"FROM busybox\n".to_vec(), language: "Dockerfile".into() }), 1, 1)));
+            md.description.insert("com.docker.dockerfile.v1.command".into(), format!("FROM busybox # {name}"));
+            md.progress_group = group.map(|g| buildkit_proto::pb::ProgressGroup { id: g.into(), name: g.into(), weak: true });
+            md.ignore_cache = ignore_cache;
+            md
+        };
+        let image = |md| State::image("docker.io/library/busybox:latest", ImageOptions { resolve_mode: Some("pull".into()), metadata: md, ..Default::default() });
+        let a = image(named("a", Some("g1"), false));
+        let b = a.rebuilt(named("b", None, true));
+        let c = image(named("c", Some("g2"), false));
+        let run = crate::Exec { mounts: vec![crate::Mount::bind("/b", b), crate::Mount::bind("/c", c)], ..crate::Exec::new(a, vec!["true".into()]) }.run().root();
+        let mut written = Vec::new();
+        run.write_definition(&mut written).unwrap();
+        assert_eq!(written, run.marshal().unwrap().encode_to_vec());
+        assert_eq!(run.marshal().unwrap().def.len(), 3);
     }
 }
