@@ -70,7 +70,7 @@ fn build_node(
             .collect::<Result<Vec<_>, _>>()?;
         let md = metadata.get(&d).map(metadata_from_pb).unwrap_or_default();
         let digest = OpDigest::parse(&d).unwrap_or_else(|| OpDigest::of(bytes));
-        let node = Arc::new(OpNode { bytes: (*bytes).clone(), digest, inputs, visit: Vec::new(), metadata: md.into() });
+        let node = Arc::new(OpNode { bytes: (*bytes).clone(), digest, inputs, visit: Vec::new(), metadata: Arc::new(md.into()) });
         built.insert(d, node);
         stack.pop();
     }

@@ -57,7 +57,7 @@ fn rebuilt(node: &OpNode, swapped: &HashMap<*const OpNode, Option<Arc<OpNode>>>)
     encode_inputs(&inputs, &mut bytes);
     bytes.extend_from_slice(rest);
     let digest = OpDigest::of(&bytes);
-    Some(Arc::new(OpNode { bytes, digest, inputs, visit, metadata: node.metadata.clone() }))
+    Some(Arc::new(OpNode { bytes, digest, inputs, visit, metadata: Arc::clone(&node.metadata) }))
 }
 
 /// An op's bytes after its inputs: protobuf encoders (ours, Go's) write field 1 first.

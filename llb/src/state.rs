@@ -19,7 +19,8 @@ pub(crate) struct OpNode {
     /// marshalling visits these, so equal ops built twice are both visited (their metadata
     /// merged) and ops are listed in the reference's order.
     pub(crate) visit: Vec<Output>,
-    pub(crate) metadata: OpMetadata,
+    /// Shared: an op rebuilt with new inputs (a context swap) keeps the same metadata.
+    pub(crate) metadata: Arc<OpMetadata>,
 }
 
 impl OpNode {
@@ -33,7 +34,7 @@ impl OpNode {
         let bytes = encode_op(op, &inputs);
         let digest = OpDigest::of(&bytes);
         let visit = if same_objects(&visit, &inputs) { Vec::new() } else { visit };
-        Arc::new(OpNode { bytes, digest, inputs, visit, metadata: metadata.into() })
+        Arc::new(OpNode { bytes, digest, inputs, visit, metadata: Arc::new(metadata.into()) })
     }
 
     /// The inputs in the order marshalling visits them.
@@ -169,7 +170,7 @@ impl State {
         let Some(out) = &self.output else { return State::scratch() };
         let node = &out.node;
         metadata.caps.extend(node.metadata.caps.iter().cloned());
-        let copy = OpNode { bytes: node.bytes.clone(), digest: node.digest, inputs: node.inputs.clone(), visit: node.visit.clone(), metadata: metadata.into() };
+        let copy = OpNode { bytes: node.bytes.clone(), digest: node.digest, inputs: node.inputs.clone(), visit: node.visit.clone(), metadata: Arc::new(metadata.into()) };
         State::from_node(Arc::new(copy), out.index)
     }
 

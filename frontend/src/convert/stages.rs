@@ -643,6 +643,8 @@ impl<'a> Conversion<'a> {
                 local_placeholders.push((i, st.fs.clone()));
             }
             if !self.plans[i].dispatched_at_resolve() {
+                // At most one history entry per command: sized once (peak memory of long stages).
+                st.image.history.reserve(self.plans[i].commands.len());
                 for pc in &self.plans[i].commands {
                     let cmd: &Command = &pc.cmd;
                     let sources: Vec<Option<&StageState>> = pc.sources.iter().map(|&j| if j == i { None } else { states[j].as_deref() }).collect();
