@@ -185,7 +185,7 @@ impl Image {
     /// Sets `key=value` in the config env, replacing an earlier value of the same key.
     pub fn set_env(&mut self, key: &str, value: &str) {
         let env = self.config.env.get_or_insert_with(Vec::new);
-        let entry = format!("{key}={value}");
+        let entry = [key, "=", value].concat();
         match env.iter_mut().find(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) == key) {
             Some(e) => *e = entry,
             None => env.push(entry),

@@ -245,7 +245,7 @@ fn chown_pb(owner: Option<&Chown>, base: i64) -> Option<pb::ChownOpt> {
 
 /// `path.Join("/", path.Clean(p))`.
 fn clean_abs(p: &str) -> String {
-    clean(&format!("/{p}"))
+    clean(&["/", p].concat())
 }
 
 /// Go's `path.Clean` for slash paths.
@@ -295,7 +295,7 @@ fn is_clean(p: &str) -> bool {
 /// BuildKit's `normalizePath`: `p` cleaned (joined under `dir` when relative), and with
 /// `keep_slash` (a copy destination) a trailing `/` or `/.` kept, meaning "into this directory".
 pub fn normalize_path_in(dir: &str, p: &str, keep_slash: bool) -> String {
-    let mut out = if p.starts_with('/') { clean(p) } else { clean(&format!("/{dir}/{p}")) };
+    let mut out = if p.starts_with('/') { clean(p) } else { clean(&["/", dir, "/", p].concat()) };
     if keep_slash {
         if p.ends_with('/') && !out.ends_with('/') {
             out.push('/');

@@ -277,7 +277,7 @@ pub(super) fn dispatch_copy(
             actions = actions.copy(repo, "/", dest.clone(), copy);
             // The reference records every ADD source not starting with http(s):// as a context path.
             if !src.starts_with("http://") && !src.starts_with("https://") {
-                context_paths.insert(buildkit_llb::clean_path(&format!("/{src}")));
+                context_paths.insert(buildkit_llb::clean_path(&["/", src].concat()));
             }
             continue;
         }
@@ -308,7 +308,7 @@ pub(super) fn dispatch_copy(
             }
             src_path = parent;
         }
-        let src_path = buildkit_llb::clean_path(&format!("/{src_path}"));
+        let src_path = buildkit_llb::clean_path(&["/", src_path.as_str()].concat());
         let opts = CopyOptions {
             follow_symlinks: true,
             dir_copy_contents: true,
@@ -355,7 +355,8 @@ pub(super) fn dispatch_copy(
     } else {
         st.fs = st.fs.file(actions, md);
     }
-    st.add_history(format!("{history} # buildkit"), true);
+    history.push_str(" # buildkit");
+    st.add_history(history, true);
     Ok(())
 }
 

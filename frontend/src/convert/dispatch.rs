@@ -70,7 +70,7 @@ impl StageState {
                 st.cmd_total = plan.cmd_total - plan.triggers;
                 st.cmd_index = plan.from_rounds;
                 if !is_scratch {
-                    let name = st.step_name_with(conv, &format!("FROM {pinned}"), false);
+                    let name = st.step_name_with(conv, &["FROM ", pinned].concat(), false);
                     let mut md = Metadata::named(name).with_location(plan.location.and_then(|l| source_location(conv, l)));
                     md.description.insert("com.docker.dockerfile.v1.command".into(), plan.source_code.clone());
                     st.fs = source.rebuilt(md);
@@ -398,7 +398,7 @@ impl StageState {
                 if !matches!(arg.key.as_str(), "BUILDKIT_SBOM_SCAN_CONTEXT" | "BUILDKIT_SBOM_SCAN_STAGE") {
                     self.env.set(&arg.key, v);
                 }
-                commit.push(format!("{}={v}", arg.key));
+                commit.push([&arg.key, "=", v].concat());
             } else {
                 commit.push(arg.key.clone());
             }
@@ -409,7 +409,7 @@ impl StageState {
                 None => self.build_args.push((arg.key.clone(), value)),
             }
         }
-        self.add_history(format!("ARG {}", commit.join(" ")), false);
+        self.add_history(["ARG ", &commit.join(" ")].concat(), false);
         Ok(())
     }
 
