@@ -89,7 +89,7 @@ impl Checker<'_> {
     /// MaintainerDeprecated, StageNameCasing and FromAsCasing, checked before the instruction
     /// is parsed (so also on one that then fails to parse).
     fn node_checks(&mut self, cfg: &Config, node: &Node) {
-        match node.keyword.as_str() {
+        match &*node.keyword {
             "maintainer" => self.sink.run(cfg, &rules::MAINTAINER_DEPRECATED, Some(node.location), rules::maintainer_deprecated()),
             "from" => {
                 let args = &node.args;

@@ -38,7 +38,7 @@ pub struct Heredoc {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
     /// Lowercased instruction name (`run`, `copy`, …).
-    pub keyword: String,
+    pub keyword: std::borrow::Cow<'static, str>,
     /// The arguments, as BuildKit's parser leaves them for this instruction:
     /// - exec (JSON) form: the array's strings, with `json == true`;
     /// - shell form of RUN/CMD/ENTRYPOINT/SHELL/HEALTHCHECK CMD: one string, the rest of the line;

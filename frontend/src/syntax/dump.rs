@@ -23,7 +23,7 @@ fn dump_node(node: &Node, out: &mut String) {
         dump_node(sub, out);
         out.push(')');
     }
-    if matches!(node.keyword.as_str(), "env" | "label") {
+    if matches!(&*node.keyword, "env" | "label") {
         // BuildKit keeps a third word per pair: "=" or "" for the legacy `KEY value` form.
         let sep = if node.legacy_key_value { "" } else { "=" };
         for pair in node.args.chunks(2) {

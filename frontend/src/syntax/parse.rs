@@ -72,7 +72,7 @@ fn node_from_line(line: &str, escape: char) -> Result<Node, String> {
     loop {
         let cur = &text[range.clone()];
         let sc = split_command(cur, escape);
-        let keyword = super::case::go_lower(sc.cmd);
+        let keyword = super::case::lower_keyword(sc.cmd);
         let kind = args::kind_of(&keyword);
         let keep = depth <= MAX_SUB_DEPTH;
         let mut node = Node {
