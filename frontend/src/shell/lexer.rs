@@ -247,7 +247,7 @@ impl<'a> ShellWord<'a> {
             if name.is_empty() {
                 return Ok("$".to_owned());
             }
-            return Ok(match self.get_env(&name) {
+            return Ok(match self.get_env(name) {
                 Some(value) => value.to_owned(),
                 None if self.lex.skip_unset_env => format!("${name}"),
                 None => String::new(),
@@ -263,7 +263,7 @@ impl<'a> ShellWord<'a> {
         let name = self.process_name();
         let ch = self.scanner.next();
         match ch {
-            Some('}') => Ok(match self.get_env(&name) {
+            Some('}') => Ok(match self.get_env(name) {
                 Some(value) => value.to_owned(),
                 None if self.lex.skip_unset_env => format!("${{{name}}}"),
                 None => String::new(),
@@ -271,12 +271,12 @@ impl<'a> ShellWord<'a> {
             Some(':') => {
                 let op = self.scanner.next();
                 let chs = format!(":{}", rune_string(op));
-                self.process_modifier(&name, op, &chs, true)
+                self.process_modifier(name, op, &chs, true)
             }
             Some('+' | '-' | '?' | '#' | '%') => {
-                self.process_modifier(&name, ch, &rune_string(ch).to_string(), false)
+                self.process_modifier(name, ch, &rune_string(ch).to_string(), false)
             }
-            Some('/') => self.process_replace(&name),
+            Some('/') => self.process_replace(name),
             _ => Err(format!(
                 "unsupported modifier ({}) in substitution",
                 rune_string(ch)
