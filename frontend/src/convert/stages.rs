@@ -3,7 +3,7 @@
 //! mounts), cycles; then base images and named contexts resolved in rounds (ONBUILD triggers
 //! can add dependencies), and the needed stages lowered in order.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use buildkit_llb::reference::{Reference, ReferenceError};
@@ -123,11 +123,11 @@ pub(super) struct StagePlan<'a> {
     pub cmd_total: usize,
     pub ignore_cache: bool,
     /// `context:NAME` replaces this whole stage.
-    pub replaced_by: Option<NamedContext>,
+    pub replaced_by: Option<Box<NamedContext>>,
     /// Shared by the plans on one base image.
     pub resolved: Option<Arc<Resolved>>,
-    /// What `needs` asked the gateway for, until `provide` answers.
-    pending: Option<Need>,
+    /// What `needs` asked the gateway for (an index into `Conversion::asked`), until `provide` answers.
+    pending: Option<usize>,
     onbuild_done: bool,
     /// Steps already counted before FROM: the reference names the FROM of an image stage in
     /// every resolve round the stage is not yet needed in, counting a step each time (so a
@@ -186,6 +186,8 @@ pub struct Conversion<'a> {
     pub(super) build_platforms: Vec<Platform>,
     /// Resolve rounds so far (a new one when ONBUILD triggers add dependencies).
     round: usize,
+    /// What the last `needs` asked for, each once; plans point into it.
+    asked: Vec<Need>,
 }
 
 impl<'a> Conversion<'a> {
@@ -213,7 +215,7 @@ impl<'a> Conversion<'a> {
             }
         }
 
-        let mut conv = Conversion { opts, lex, global_args, plans: Vec::with_capacity(df.stages.len()), stage_names: HashMap::new(), target: 0, target_platform, implicit_target, build_platforms, round: 0 };
+        let mut conv = Conversion { opts, lex, global_args, plans: Vec::with_capacity(df.stages.len()), stage_names: HashMap::new(), target: 0, target_platform, implicit_target, build_platforms, round: 0, asked: Vec::new() };
         for (i, st) in df.stages.iter().enumerate() {
             conv.add_stage(i, st)?;
         }
@@ -252,7 +254,7 @@ impl<'a> Conversion<'a> {
         };
         if let Some(name) = &st.name {
             if let Some(nc) = contexts::lookup(self.opts, name, plan.platform.as_ref()).map_err(|e| e.or_at(st.location))? {
-                plan.replaced_by = Some(nc);
+                plan.replaced_by = Some(Box::new(nc));
                 self.push_stage(plan);
                 return Ok(());
             }
@@ -369,19 +371,28 @@ impl<'a> Conversion<'a> {
     pub fn needs(&mut self) -> Result<Vec<Need>, ConvertError> {
         loop {
             let reachable = reachable(&self.plans, self.target);
-            let mut needs = Vec::new();
-            let mut asked: HashSet<Need> = HashSet::new();
+            // Asked afresh each time: a plan's pending need points into this round's list.
+            self.asked.clear();
+            for plan in &mut self.plans {
+                plan.pending = None;
+            }
+            let mut index: HashMap<Need, usize> = HashMap::new();
             let mut names = HashMap::new();
             for (i, &is_reachable) in reachable.iter().enumerate() {
                 if let Some(n) = self.plan_need(i, is_reachable, &mut names)? {
-                    if asked.insert(n.clone()) {
-                        needs.push(n.clone());
-                    }
-                    self.plans[i].pending = Some(n);
+                    // Consecutive stages usually need the same: compare before hashing.
+                    let at = match self.asked.last() {
+                        Some(last) if *last == n => self.asked.len() - 1,
+                        _ => *index.entry(n).or_insert_with_key(|n| {
+                            self.asked.push(n.clone());
+                            self.asked.len() - 1
+                        }),
+                    };
+                    self.plans[i].pending = Some(at);
                 }
             }
-            if !needs.is_empty() {
-                return Ok(needs);
+            if !self.asked.is_empty() {
+                return Ok(self.asked.clone());
             }
             if !self.init_onbuild_triggers(&reachable)? {
                 return Ok(Vec::new());
@@ -411,7 +422,7 @@ impl<'a> Conversion<'a> {
                 if !reachable {
                     return Ok(None);
                 }
-                nc.clone()
+                NamedContext::clone(nc)
             }
             (None, Base::Image) => {
                 // Parsed even when unreachable, as the reference does.
@@ -452,46 +463,45 @@ impl<'a> Conversion<'a> {
 
     /// Takes the gateway's answers for what `needs` asked.
     pub fn provide(&mut self, res: &Resolutions) -> Result<(), ConvertError> {
-        // Stages on one base image share its parsed config.
-        let mut images: HashMap<(ImageKey, bool), Arc<Resolved>> = HashMap::new();
-        let mut last_image: Option<((ImageKey, bool), Arc<Resolved>)> = None;
+        // Stages on one base image share its parsed config: by need (each asked once) and
+        // whether the stage named its platform.
+        let mut images: HashMap<(usize, bool), Arc<Resolved>> = HashMap::new();
+        let asked = std::mem::take(&mut self.asked);
         for i in 0..self.plans.len() {
-            let Some(need) = self.plans[i].pending.take() else { continue };
+            let Some(need_index) = self.plans[i].pending.take() else { continue };
             let location = self.plans[i].location;
             let at = |e: ConvertError| match location {
                 Some(l) => e.or_at(l),
                 None => e,
             };
+            let Some(need) = asked.get(need_index) else { continue };
             let resolved = match need {
                 Need::Image(key) => {
-                    let shared = (key, self.plans[i].platform.is_none());
-                    // Consecutive stages usually name the same image: compare before hashing.
-                    if let Some((_, r)) = last_image.as_ref().filter(|(k, _)| *k == shared) {
-                        Arc::clone(r)
-                    } else if let Some(r) = images.get(&shared) {
-                        Arc::clone(r)
-                    } else {
-                        let found = res.images.get(&shared.0).ok_or_else(|| at(ConvertError::new(format!("image {} was not resolved", shared.0 .0))))?;
-                        let img = match found {
-                            Ok(img) => img,
-                            Err(e) => {
-                                let orig = &self.plans[i].base_name;
-                                let mut names: Vec<&str> = self.plans.iter().map(|p| p.display_name.as_str()).filter(|n| !n.is_empty()).collect();
-                                let common = common_image_names();
-                                names.extend(common.iter().map(String::as_str));
-                                return Err(at(ConvertError::new(suggest::wrap(format!("{orig}: {e}"), orig, &names, true))));
-                            }
-                        };
-                        let r = Arc::new(self.resolved_image(i, &shared.0, img).map_err(at)?);
-                        images.insert(shared.clone(), Arc::clone(&r));
-                        last_image = Some((shared, Arc::clone(&r)));
-                        r
+                    let shared = (need_index, self.plans[i].platform.is_none());
+                    match images.get(&shared) {
+                        Some(r) => Arc::clone(r),
+                        None => {
+                            let found = res.images.get(key).ok_or_else(|| at(ConvertError::new(format!("image {} was not resolved", key.0))))?;
+                            let img = match found {
+                                Ok(img) => img,
+                                Err(e) => {
+                                    let orig = &self.plans[i].base_name;
+                                    let mut names: Vec<&str> = self.plans.iter().map(|p| p.display_name.as_str()).filter(|n| !n.is_empty()).collect();
+                                    let common = common_image_names();
+                                    names.extend(common.iter().map(String::as_str));
+                                    return Err(at(ConvertError::new(suggest::wrap(format!("{orig}: {e}"), orig, &names, true))));
+                                }
+                            };
+                            let r = Arc::new(self.resolved_image(i, key, img).map_err(at)?);
+                            images.insert(shared, Arc::clone(&r));
+                            r
+                        }
                     }
                 }
-                Need::Context(nc) => match res.contexts.get(&nc) {
+                Need::Context(nc) => match res.contexts.get(nc) {
                     Some(Ok(loaded)) => {
                         let source = nc.source().map_err(at)?;
-                        Arc::new(self.resolved_context(i, nc, source, Some(loaded.clone())).map_err(at)?)
+                        Arc::new(self.resolved_context(i, nc.clone(), source, Some(loaded.clone())).map_err(at)?)
                     }
                     Some(Err(e)) => return Err(at(ConvertError::new(e.clone()))),
                     None => return Err(at(ConvertError::new(format!("named context {} was not loaded", nc.name_with_platform)))),
