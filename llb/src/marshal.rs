@@ -53,6 +53,13 @@ impl OpDigest {
         Some(OpDigest(text.as_bytes().try_into().ok()?))
     }
 
+    /// The first 8 characters after `sha256:`, as a number that orders as they do.
+    fn prefix(&self) -> u64 {
+        let mut head = [0u8; 8];
+        head.copy_from_slice(&self.0[7..15]);
+        u64::from_be_bytes(head)
+    }
+
     pub(crate) fn as_str(&self) -> &str {
         // Always ASCII (built from "sha256:" and hex digits above).
         std::str::from_utf8(&self.0).unwrap_or_default()
@@ -166,8 +173,11 @@ impl<'a> Plan<'a> {
                 sources.index_of(&loc.file)?;
             }
         }
-        let mut order: Vec<usize> = (0..visited.len()).collect();
-        order.sort_unstable_by(|&a, &b| visited[a].digest.cmp(&visited[b].digest).then(a.cmp(&b)));
+        // Sorted on the digests' first bytes, kept beside the index (no pointer to follow
+        // for most comparisons), then on the whole digest.
+        let mut keyed: Vec<(u64, usize)> = visited.iter().enumerate().map(|(i, n)| (n.digest.prefix(), i)).collect();
+        keyed.sort_unstable_by(|&(pa, a), &(pb, b)| pa.cmp(&pb).then_with(|| visited[a].digest.cmp(&visited[b].digest)).then(a.cmp(&b)));
+        let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
         let grouped: Vec<&OpNode> = order.iter().map(|&i| visited[i]).collect();
         let mut groups = Vec::new();
         let mut first_of_digest = vec![false; visited.len()];
@@ -210,7 +220,7 @@ impl<'a> Plan<'a> {
             .iter()
             .flat_map(|n| n.metadata.locations.iter())
             .map(|loc| pb::Location {
-                source_index: self.sources.index.get(&Arc::as_ptr(&loc.file)).copied().unwrap_or_default(),
+                source_index: self.sources.known_index(&loc.file),
                 ranges: loc
                     .ranges
                     .iter()
@@ -228,7 +238,7 @@ impl<'a> Plan<'a> {
     fn encode_locations(&self, nodes: &[&OpNode], (location, range): (&mut Vec<u8>, &mut Vec<u8>), buf: &mut Vec<u8>) {
         for loc in nodes.iter().flat_map(|n| n.metadata.locations.iter()) {
             location.clear();
-            let index = self.sources.index.get(&Arc::as_ptr(&loc.file)).copied().unwrap_or_default();
+            let index = self.sources.known_index(&loc.file);
             if index != 0 {
                 prost::encoding::int32::encode(1, &index, location);
             }
@@ -384,10 +394,31 @@ fn post_order(root: &Arc<OpNode>) -> Vec<&OpNode> {
 struct SourceTable {
     files: Vec<Arc<SourceFile>>,
     index: HashMap<*const SourceFile, i32>,
+    last: Option<(*const SourceFile, i32)>,
 }
 
 impl SourceTable {
     fn index_of(&mut self, file: &Arc<SourceFile>) -> Result<i32, MarshalError> {
+        // Usually every location is in one file: the last one asked for.
+        if let Some((last, i)) = self.last {
+            if std::ptr::eq(last, Arc::as_ptr(file)) {
+                return Ok(i);
+            }
+        }
+        let i = self.lookup(file)?;
+        self.last = Some((Arc::as_ptr(file), i));
+        Ok(i)
+    }
+
+    /// The index of a file `index_of` has seen.
+    fn known_index(&self, file: &Arc<SourceFile>) -> i32 {
+        match self.last {
+            Some((last, i)) if std::ptr::eq(last, Arc::as_ptr(file)) => i,
+            _ => self.index.get(&Arc::as_ptr(file)).copied().unwrap_or_default(),
+        }
+    }
+
+    fn lookup(&mut self, file: &Arc<SourceFile>) -> Result<i32, MarshalError> {
         if let Some(&i) = self.index.get(&Arc::as_ptr(file)) {
             return Ok(i);
         }
