@@ -19,8 +19,12 @@ pub fn tune() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os("GLIBC_TUNABLES").is_none() {
         use std::os::unix::process::CommandExt;
-        let args = std::env::args_os().skip(1);
-        let _ = std::process::Command::new("/proc/self/exe").args(args).env("GLIBC_TUNABLES", GLIBC_TUNABLES).exec();
+        let mut args = std::env::args_os();
+        let mut command = std::process::Command::new("/proc/self/exe");
+        if let Some(name) = args.next() {
+            command.arg0(name);
+        }
+        let _ = command.args(args).env("GLIBC_TUNABLES", GLIBC_TUNABLES).exec();
     }
 }
 
