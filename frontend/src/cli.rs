@@ -36,6 +36,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     let file = file.ok_or(USAGE)?;
+    // Restarting with the allocator tuned pays off only on large files.
+    if std::fs::metadata(&file).is_ok_and(|m| m.len() >= crate::heap::WORTH_TUNING) {
+        crate::heap::tune();
+    }
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
     // The definition's copy of the Dockerfile is the one parsed (one copy of a large file).
     let source = Arc::new(SourceFile { filename: file.clone(), data: text.into_bytes(), language: "Dockerfile".into() });

@@ -8,9 +8,9 @@ mod cli;
 mod heap;
 
 fn main() -> ExitCode {
-    heap::tune();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
+        heap::tune();
         return run_gateway();
     }
     match cli::run(&args) {
