@@ -297,18 +297,10 @@ fn encode_op_metadata(md: &OpMetadata, entry: &mut Vec<u8>, buf: &mut Vec<u8>) {
     encode_metadata_fields(md.ignore_cache, description, md.caps.iter().map(|c| c.as_ref()), md.progress_group.as_deref(), entry, buf);
 }
 
-/// The metadata of equal op objects merged (as `merged_metadata`), encoded without building it.
+/// The metadata of equal op objects merged (as [`merged_metadata`]), encoded without building it.
 fn encode_merged_metadata(nodes: &[&OpNode], entry: &mut Vec<u8>, buf: &mut Vec<u8>) {
-    let mut description: BTreeMap<&str, &str> = BTreeMap::new();
-    let mut caps: BTreeSet<&str> = BTreeSet::new();
-    let mut progress_group = None;
-    for n in nodes {
-        description.extend(n.metadata.description.iter().map(|(k, v)| (k.as_ref(), v.as_str())));
-        caps.extend(n.metadata.caps.iter().map(|c| c.as_ref()));
-        progress_group = n.metadata.progress_group.as_deref().or(progress_group);
-    }
-    let ignore_cache = nodes.iter().any(|n| n.metadata.ignore_cache);
-    encode_metadata_fields(ignore_cache, description.into_iter(), caps.into_iter(), progress_group, entry, buf);
+    let m = Merged::of(nodes);
+    encode_metadata_fields(m.ignore_cache, m.description.into_iter(), m.caps.into_iter(), m.progress_group, entry, buf);
 }
 
 /// `pb::OpMetadata` as prost encodes it (the description and caps sorted by key, as given).
@@ -347,24 +339,35 @@ fn encode_metadata_fields<'a>(
 }
 
 fn merged_metadata(nodes: &[&OpNode]) -> pb::OpMetadata {
-    let mut md = pb::OpMetadata::default();
-    for n in nodes {
-        merge_metadata(&mut md, &n.metadata);
+    let m = Merged::of(nodes);
+    pb::OpMetadata {
+        ignore_cache: m.ignore_cache,
+        description: m.description.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        caps: m.caps.into_iter().map(|c| (c.to_string(), true)).collect(),
+        progress_group: m.progress_group.cloned(),
+        ..Default::default()
     }
-    md
 }
 
-/// Go's `mergeMetadata`: a later op's description keys overwrite, caps and ignore-cache add up.
-fn merge_metadata(into: &mut pb::OpMetadata, md: &OpMetadata) {
-    into.ignore_cache |= md.ignore_cache;
-    for (k, v) in md.description.iter() {
-        into.description.insert(k.to_string(), v.to_string());
-    }
-    for c in md.caps.iter() {
-        into.caps.insert(c.to_string(), true);
-    }
-    if let Some(g) = &md.progress_group {
-        into.progress_group = Some(pb::ProgressGroup::clone(g));
+/// Go's `mergeMetadata` over equal op objects, in visiting order: a later op's description
+/// keys overwrite, caps and ignore-cache add up, the last progress group wins.
+struct Merged<'a> {
+    ignore_cache: bool,
+    description: BTreeMap<&'a str, &'a str>,
+    caps: BTreeSet<&'a str>,
+    progress_group: Option<&'a pb::ProgressGroup>,
+}
+
+impl<'a> Merged<'a> {
+    fn of(nodes: &[&'a OpNode]) -> Self {
+        let mut m = Merged { ignore_cache: false, description: BTreeMap::new(), caps: BTreeSet::new(), progress_group: None };
+        for n in nodes {
+            m.ignore_cache |= n.metadata.ignore_cache;
+            m.description.extend(n.metadata.description.iter().map(|(k, v)| (k.as_ref(), v.as_str())));
+            m.caps.extend(n.metadata.caps.iter().map(|c| c.as_ref()));
+            m.progress_group = n.metadata.progress_group.as_deref().or(m.progress_group);
+        }
+        m
     }
 }
 
