@@ -59,8 +59,7 @@ build_empty_frontend_image() {
     push_gateway_image "$env_dir" "$ctx" "$image" DFRS_EMPTY_FRONTEND_IMAGE
 }
 
-target=x86_64-unknown-linux-gnu
-ours="${CARGO_TARGET_DIR:-$repo/target}/$target/release/dockerfile-frontend"
+ours="$FRONTEND_BIN"
 if [ "$builds" = 1 ]; then
     if [ -z "$env_dir" ]; then
         env_dir=/tmp/dfrs-bench
@@ -74,9 +73,7 @@ if [ "$builds" = 1 ]; then
     "$repo/tests/env/build-reference.sh" "$env_dir" >/dev/null
     build_empty_frontend_image
 else
-    log "cargo build --release (static, as the frontend image)"
-    (cd "$repo" && RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
-        cargo build --quiet --release --target "$target" -p dockerfile-frontend) || die "cargo build failed"
+    build_static_frontend
     "$repo/tests/env/build-reference.sh" >/dev/null
 fi
 [ -x "$ours" ] || die "no binary at $ours"

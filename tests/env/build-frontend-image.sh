@@ -12,13 +12,8 @@ RUN_DIR="$(cd "$1" && pwd)"
 # shellcheck disable=SC1091
 . "$RUN_DIR/env"
 
-target=x86_64-unknown-linux-gnu
-log "cargo build --release --target $target -p dockerfile-frontend (static)"
-(cd "$REPO_ROOT" && RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
-    cargo build --quiet --release --target "$target" -p dockerfile-frontend) \
-    || die "cargo build of dockerfile-frontend failed"
-bin="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/$target/release/dockerfile-frontend"
-[ -x "$bin" ] || die "no binary at $bin"
+build_static_frontend
+bin="$FRONTEND_BIN"
 
 ctx="$RUN_DIR/ctx/frontend"
 rm -rf "$ctx" && mkdir -p "$ctx"

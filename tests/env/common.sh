@@ -22,6 +22,18 @@ log() { printf '[dfrs-env %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 warn() { printf '[dfrs-env %s] WARNING: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf '[dfrs-env %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
 
+# Our frontend as its gateway image runs it: a static executable without position-independent
+# code, built as the root Dockerfile builds it.
+FRONTEND_TARGET=x86_64-unknown-linux-gnu
+FRONTEND_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/$FRONTEND_TARGET/release/dockerfile-frontend"
+build_static_frontend() {
+    log "cargo build --release --target $FRONTEND_TARGET -p dockerfile-frontend (static)"
+    (cd "$REPO_ROOT" && RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
+        cargo build --quiet --release --target "$FRONTEND_TARGET" -p dockerfile-frontend) \
+        || die "cargo build of dockerfile-frontend failed"
+    [ -x "$FRONTEND_BIN" ] || die "no binary at $FRONTEND_BIN"
+}
+
 # wait_until TIMEOUT_SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s until it succeeds.
 wait_until() {
     local timeout="$1" what="$2"; shift 2
