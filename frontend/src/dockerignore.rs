@@ -32,7 +32,12 @@ pub fn parse(text: &str) -> Vec<String> {
 mod tests {
     #[test]
     fn reads_like_moby() {
-        let got = super::parse("\u{feff}# comment\n\n  node_modules/ \n!keep/./me\n/abs/path\n**/*.log\n !  x\n#x\n");
-        assert_eq!(got, vec!["node_modules", "!keep/me", "abs/path", "**/*.log", "!x"]);
+        let got = super::parse(
+            "\u{feff}# comment\n\n  node_modules/ \n!keep/./me\n/abs/path\n**/*.log\n !  x\n#x\n",
+        );
+        assert_eq!(
+            got,
+            vec!["node_modules", "!keep/me", "abs/path", "**/*.log", "!x"]
+        );
     }
 }

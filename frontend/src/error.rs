@@ -23,7 +23,10 @@ pub struct LocatedError {
 
 impl LocatedError {
     pub fn new(message: impl Into<String>, location: Option<Location>) -> Self {
-        LocatedError { message: message.into(), location }
+        LocatedError {
+            message: message.into(),
+            location,
+        }
     }
 
     /// The status returned to BuildKit, carrying the Dockerfile and the lines when known.
@@ -31,24 +34,45 @@ impl LocatedError {
         let mut details = Vec::new();
         if let (Some(loc), Some(data)) = (self.location, source) {
             let detail = errdefs::Source {
-                info: Some(pb::SourceInfo { filename: filename.to_string(), data: data.to_vec(), definition: None, language: "Dockerfile".into() }),
+                info: Some(pb::SourceInfo {
+                    filename: filename.to_string(),
+                    data: data.to_vec(),
+                    definition: None,
+                    language: "Dockerfile".into(),
+                }),
                 ranges: vec![line_range(loc)],
             };
-            details.push(prost_types::Any { type_url: SOURCE_TYPE_URL.into(), value: detail.encode_to_vec() });
+            details.push(prost_types::Any {
+                type_url: SOURCE_TYPE_URL.into(),
+                value: detail.encode_to_vec(),
+            });
         }
-        Status { code: CODE_UNKNOWN, message: self.message.clone(), details }
+        Status {
+            code: CODE_UNKNOWN,
+            message: self.message.clone(),
+            details,
+        }
     }
 
     /// `Dockerfile:3` followed by the lines around the error, as buildctl shows it.
     pub fn render(&self, filename: &str, source: &str) -> String {
-        let Some(loc) = self.location else { return format!("error: {}", self.message) };
+        let Some(loc) = self.location else {
+            return format!("error: {}", self.message);
+        };
         let lines: Vec<&str> = source.lines().collect();
         let first = loc.start_line.saturating_sub(3).max(1);
         let last = (loc.end_line + 2).min(lines.len());
         let mut out = format!("{filename}:{}\n--------------------\n", loc.start_line);
         for n in first..=last {
-            let marker = if (loc.start_line..=loc.end_line).contains(&n) { ">>>" } else { "   " };
-            out.push_str(&format!(" {marker} {n:>3} | {}\n", lines.get(n - 1).copied().unwrap_or_default()));
+            let marker = if (loc.start_line..=loc.end_line).contains(&n) {
+                ">>>"
+            } else {
+                "   "
+            };
+            out.push_str(&format!(
+                " {marker} {n:>3} | {}\n",
+                lines.get(n - 1).copied().unwrap_or_default()
+            ));
         }
         out.push_str("--------------------\n");
         out.push_str(&format!("error: {}", self.message));
@@ -57,18 +81,34 @@ impl LocatedError {
 }
 
 fn line_range(loc: Location) -> pb::Range {
-    let pos = |line: usize| Some(pb::Position { line: i32::try_from(line).unwrap_or(i32::MAX), character: 0 });
-    pb::Range { start: pos(loc.start_line), end: pos(loc.end_line.max(loc.start_line)) }
+    let pos = |line: usize| {
+        Some(pb::Position {
+            line: i32::try_from(line).unwrap_or(i32::MAX),
+            character: 0,
+        })
+    };
+    pb::Range {
+        start: pos(loc.start_line),
+        end: pos(loc.end_line.max(loc.start_line)),
+    }
 }
 
 /// A plain error with no place in the Dockerfile.
 pub fn plain_status(message: &str) -> Status {
-    Status { code: CODE_UNKNOWN, message: message.to_string(), details: Vec::new() }
+    Status {
+        code: CODE_UNKNOWN,
+        message: message.to_string(),
+        details: Vec::new(),
+    }
 }
 
 /// "unsupported frontend capability NAME", coded like the reference's.
 pub fn unimplemented_status(message: &str) -> Status {
-    Status { code: CODE_UNIMPLEMENTED, message: message.to_string(), details: Vec::new() }
+    Status {
+        code: CODE_UNIMPLEMENTED,
+        message: message.to_string(),
+        details: Vec::new(),
+    }
 }
 
 /// The full status of a daemon error, with its typed details (the `errdefs.Source` of a failed
@@ -76,8 +116,16 @@ pub fn unimplemented_status(message: &str) -> Status {
 /// show the Dockerfile lines. gRPC carries them encoded as a `google.rpc.Status`.
 pub fn status_from_grpc(s: &tonic::Status) -> Status {
     match Status::decode(s.details()) {
-        Ok(st) if !s.details().is_empty() => Status { code: s.code() as i32, message: s.message().to_string(), details: st.details },
-        _ => Status { code: s.code() as i32, message: s.message().to_string(), details: Vec::new() },
+        Ok(st) if !s.details().is_empty() => Status {
+            code: s.code() as i32,
+            message: s.message().to_string(),
+            details: st.details,
+        },
+        _ => Status {
+            code: s.code() as i32,
+            message: s.message().to_string(),
+            details: Vec::new(),
+        },
     }
 }
 
@@ -89,10 +137,18 @@ pub fn has_source(s: &Status) -> bool {
 /// Adds an `errdefs.Source` for these lines to a status (the reference's `wrapSource`).
 pub fn with_source(mut s: Status, filename: &str, data: &[u8], loc: Location) -> Status {
     let detail = errdefs::Source {
-        info: Some(pb::SourceInfo { filename: filename.to_string(), data: data.to_vec(), definition: None, language: "Dockerfile".into() }),
+        info: Some(pb::SourceInfo {
+            filename: filename.to_string(),
+            data: data.to_vec(),
+            definition: None,
+            language: "Dockerfile".into(),
+        }),
         ranges: vec![line_range(loc)],
     };
-    s.details.push(prost_types::Any { type_url: SOURCE_TYPE_URL.into(), value: detail.encode_to_vec() });
+    s.details.push(prost_types::Any {
+        type_url: SOURCE_TYPE_URL.into(),
+        value: detail.encode_to_vec(),
+    });
     s
 }
 
@@ -102,7 +158,13 @@ mod tests {
 
     #[test]
     fn status_carries_the_source() {
-        let e = LocatedError::new("unknown instruction: FOO", Some(Location { start_line: 2, end_line: 2 }));
+        let e = LocatedError::new(
+            "unknown instruction: FOO",
+            Some(Location {
+                start_line: 2,
+                end_line: 2,
+            }),
+        );
         let s = e.to_status("Dockerfile", Some(b"FROM x\nFOO bar\n"));
         assert_eq!(s.message, "unknown instruction: FOO");
         let src = errdefs::Source::decode(s.details[0].value.as_slice()).unwrap();
@@ -112,19 +174,44 @@ mod tests {
 
     #[test]
     fn grpc_details_are_kept() {
-        let inner = LocatedError::new("process did not complete", Some(Location { start_line: 3, end_line: 3 })).to_status("Dockerfile", Some(b"a\nb\nRUN false\n"));
-        let grpc = tonic::Status::with_details(tonic::Code::Unknown, "process did not complete", inner.encode_to_vec().into());
+        let inner = LocatedError::new(
+            "process did not complete",
+            Some(Location {
+                start_line: 3,
+                end_line: 3,
+            }),
+        )
+        .to_status("Dockerfile", Some(b"a\nb\nRUN false\n"));
+        let grpc = tonic::Status::with_details(
+            tonic::Code::Unknown,
+            "process did not complete",
+            inner.encode_to_vec().into(),
+        );
         let s = status_from_grpc(&grpc);
         assert!(has_source(&s));
         assert_eq!(s.message, "process did not complete");
         assert!(!has_source(&status_from_grpc(&tonic::Status::unknown("x"))));
-        let added = with_source(plain_status("x"), "Dockerfile", b"FROM a\n", Location { start_line: 1, end_line: 1 });
+        let added = with_source(
+            plain_status("x"),
+            "Dockerfile",
+            b"FROM a\n",
+            Location {
+                start_line: 1,
+                end_line: 1,
+            },
+        );
         assert!(has_source(&added));
     }
 
     #[test]
     fn render_marks_the_lines() {
-        let e = LocatedError::new("bad", Some(Location { start_line: 2, end_line: 2 }));
+        let e = LocatedError::new(
+            "bad",
+            Some(Location {
+                start_line: 2,
+                end_line: 2,
+            }),
+        );
         let r = e.render("Dockerfile", "FROM x\nFOO bar\nRUN y\n");
         assert!(r.starts_with("Dockerfile:2\n"));
         assert!(r.contains(">>>   2 | FOO bar"));

@@ -10,7 +10,8 @@
 //! most faults go, for about 1 MiB more peak memory (bench/notes.md has the figures).
 
 /// The settings; the gateway images' `ENV GLIBC_TUNABLES` holds the same value (a test checks).
-pub const GLIBC_TUNABLES: &str = "glibc.malloc.hugetlb=1:glibc.malloc.top_pad=8388608:glibc.malloc.mmap_threshold=33554432";
+pub const GLIBC_TUNABLES: &str =
+    "glibc.malloc.hugetlb=1:glibc.malloc.top_pad=8388608:glibc.malloc.mmap_threshold=33554432";
 
 /// The Dockerfile size (bytes) from which the command line restarts itself tuned: re-executing
 /// costs about 0.4 ms, about what the settings save on 300 small stages (48 KiB).
@@ -28,7 +29,10 @@ pub fn tune() {
         if let Some(name) = args.next() {
             command.arg0(name);
         }
-        let _ = command.args(args).env("GLIBC_TUNABLES", GLIBC_TUNABLES).exec();
+        let _ = command
+            .args(args)
+            .env("GLIBC_TUNABLES", GLIBC_TUNABLES)
+            .exec();
     }
 }
 
@@ -37,8 +41,17 @@ mod tests {
     #[test]
     fn the_gateway_images_set_the_same_tunables() {
         let line = format!("ENV GLIBC_TUNABLES={}", super::GLIBC_TUNABLES);
-        for (name, text) in [("Dockerfile", include_str!("../../Dockerfile")), ("tests/env/images/frontend.Dockerfile", include_str!("../../tests/env/images/frontend.Dockerfile"))] {
-            assert!(text.lines().any(|l| l == line), "{name} should have the line {line}");
+        for (name, text) in [
+            ("Dockerfile", include_str!("../../Dockerfile")),
+            (
+                "tests/env/images/frontend.Dockerfile",
+                include_str!("../../tests/env/images/frontend.Dockerfile"),
+            ),
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{name} should have the line {line}"
+            );
         }
     }
 }

@@ -133,7 +133,10 @@ pub struct RootFs {
 
 impl Default for RootFs {
     fn default() -> Self {
-        RootFs { kind: "layers".into(), diff_ids: None }
+        RootFs {
+            kind: "layers".into(),
+            diff_ids: None,
+        }
     }
 }
 
@@ -186,7 +189,10 @@ impl Image {
     pub fn set_env(&mut self, key: &str, value: &str) {
         let env = self.config.env.get_or_insert_with(Vec::new);
         let entry = [key, "=", value].concat();
-        match env.iter_mut().find(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) == key) {
+        match env
+            .iter_mut()
+            .find(|e| e.split_once('=').map_or(e.as_str(), |(k, _)| k) == key)
+        {
             Some(e) => *e = entry,
             None => env.push(entry),
         }
@@ -231,8 +237,17 @@ mod tests {
         img.config.user = Some(String::new());
         img.config.labels = Some(BTreeMap::new());
         let v: Value = serde_json::from_slice(&img.to_json()).unwrap();
-        assert!(v["config"].get("Cmd").is_none() && v["config"].get("User").is_none() && v["config"].get("Labels").is_none(), "{v}");
-        assert_eq!(v["rootfs"]["diff_ids"], Value::Null, "a nil slice, as Go writes it");
+        assert!(
+            v["config"].get("Cmd").is_none()
+                && v["config"].get("User").is_none()
+                && v["config"].get("Labels").is_none(),
+            "{v}"
+        );
+        assert_eq!(
+            v["rootfs"]["diff_ids"],
+            Value::Null,
+            "a nil slice, as Go writes it"
+        );
     }
 
     #[test]

@@ -65,29 +65,46 @@ pub struct BuildOptions {
 }
 
 /// Options this frontend does not implement yet: given one, the build fails saying so.
-const NOT_YET_SUPPORTED: &[&str] = &["memory", "memswap", "cpushares", "cpuperiod", "cpuquota", "cpusetcpus", "cpusetmems"];
+const NOT_YET_SUPPORTED: &[&str] = &[
+    "memory",
+    "memswap",
+    "cpushares",
+    "cpuperiod",
+    "cpuquota",
+    "cpusetcpus",
+    "cpusetmems",
+];
 
 impl BuildOptions {
     pub fn parse(opts: &BTreeMap<String, String>) -> Result<Self, OptionError> {
         for key in NOT_YET_SUPPORTED {
             if opts.get(*key).is_some_and(|v| !v.is_empty()) {
-                return Err(OptionError(format!("the build option {key:?} is not supported by this frontend yet")));
+                return Err(OptionError(format!(
+                    "the build option {key:?} is not supported by this frontend yet"
+                )));
             }
         }
         check_removed_and_unsupported(opts)?;
         let get = |k: &str| opts.get(k).filter(|v| !v.is_empty()).cloned();
         let prefixed = |prefix: &str| -> BTreeMap<String, String> {
-            opts.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|n| (n.to_string(), v.clone()))).collect()
+            opts.iter()
+                .filter_map(|(k, v)| k.strip_prefix(prefix).map(|n| (n.to_string(), v.clone())))
+                .collect()
         };
         let target_platforms = match get("platform") {
             Some(v) => parse_platforms(&v)?,
             None => Vec::new(),
         };
         let mut multi_platform = target_platforms.len() > 1;
-        if let Some(v) = get("build-arg:BUILDKIT_MULTI_PLATFORM").or_else(|| get("multi-platform")) {
-            let b = parse_bool(&v).ok_or_else(|| OptionError(format!("invalid boolean value for multi-platform: {v}")))?;
+        if let Some(v) = get("build-arg:BUILDKIT_MULTI_PLATFORM").or_else(|| get("multi-platform"))
+        {
+            let b = parse_bool(&v).ok_or_else(|| {
+                OptionError(format!("invalid boolean value for multi-platform: {v}"))
+            })?;
             if !b && multi_platform {
-                return Err(OptionError("conflicting config: returning multiple target platforms is not allowed".into()));
+                return Err(OptionError(
+                    "conflicting config: returning multiple target platforms is not allowed".into(),
+                ));
             }
             multi_platform = b;
         }
@@ -97,9 +114,12 @@ impl BuildOptions {
             Some("local") => "local".to_string(),
             Some(other) => return Err(OptionError(format!("invalid image-resolve-mode: {other}"))),
         };
-        let extra_hosts = parse_extra_hosts(opts.get("add-hosts").map_or("", String::as_str)).map_err(|e| OptionError(format!("failed to parse additional hosts: {e}")))?;
-        let shm_size = parse_shm_size(opts.get("shm-size").map_or("", String::as_str)).map_err(|e| OptionError(format!("failed to parse shm size: {e}")))?;
-        let ulimits = parse_ulimits(opts.get("ulimit").map_or("", String::as_str)).map_err(|e| OptionError(format!("failed to parse ulimit: {e}")))?;
+        let extra_hosts = parse_extra_hosts(opts.get("add-hosts").map_or("", String::as_str))
+            .map_err(|e| OptionError(format!("failed to parse additional hosts: {e}")))?;
+        let shm_size = parse_shm_size(opts.get("shm-size").map_or("", String::as_str))
+            .map_err(|e| OptionError(format!("failed to parse shm size: {e}")))?;
+        let ulimits = parse_ulimits(opts.get("ulimit").map_or("", String::as_str))
+            .map_err(|e| OptionError(format!("failed to parse ulimit: {e}")))?;
         let force_network_mode = match get("force-network-mode").as_deref() {
             None | Some("sandbox") => None,
             Some(m @ ("host" | "none")) => Some(m.to_string()),
@@ -109,7 +129,11 @@ impl BuildOptions {
             if v.is_empty() {
                 NoCache::All
             } else {
-                NoCache::Stages(v.split(',').map(|s| s.trim().to_ascii_lowercase()).collect())
+                NoCache::Stages(
+                    v.split(',')
+                        .map(|s| s.trim().to_ascii_lowercase())
+                        .collect(),
+                )
             }
         });
         let mut cache_imports = Vec::new();
@@ -121,25 +145,42 @@ impl BuildOptions {
                 #[serde(rename = "Attrs", alias = "attrs", default)]
                 attrs: BTreeMap<String, String>,
             }
-            let entries: Vec<Entry> = serde_json::from_str(&v).map_err(|e| OptionError(format!("failed to unmarshal cache-imports ({v:?}): {e}")))?;
-            cache_imports.extend(entries.into_iter().map(|e| CacheOptionsEntry { r#type: e.kind, attrs: e.attrs }));
+            let entries: Vec<Entry> = serde_json::from_str(&v).map_err(|e| {
+                OptionError(format!("failed to unmarshal cache-imports ({v:?}): {e}"))
+            })?;
+            cache_imports.extend(entries.into_iter().map(|e| CacheOptionsEntry {
+                r#type: e.kind,
+                attrs: e.attrs,
+            }));
         }
         if let Some(v) = get("cache-from") {
-            cache_imports.extend(v.split(',').map(|r| CacheOptionsEntry { r#type: "registry".into(), attrs: BTreeMap::from([("ref".to_string(), r.to_string())]) }));
+            cache_imports.extend(v.split(',').map(|r| CacheOptionsEntry {
+                r#type: "registry".into(),
+                attrs: BTreeMap::from([("ref".to_string(), r.to_string())]),
+            }));
         }
         let git_advice = match get("build-arg:BUILDKIT_GIT_ADVICE") {
             Some(v) => parse_bool(&v).ok_or_else(|| OptionError(format!("failed to parse build-arg:BUILDKIT_GIT_ADVICE: strconv.ParseBool: parsing {v:?}: invalid syntax")))?,
             None => false,
         };
-        let context_key = opts.get("contextkey").cloned().unwrap_or_else(|| "context".into());
+        let context_key = opts
+            .get("contextkey")
+            .cloned()
+            .unwrap_or_else(|| "context".into());
         let context_keep_git_dir = match get("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR") {
             Some(v) => parse_bool(&v).unwrap_or(false),
             None => false,
         };
         Ok(BuildOptions {
             target: get("target"),
-            filename: opts.get("filename").cloned().unwrap_or_else(|| "Dockerfile".into()),
-            dockerfile_local: opts.get("dockerfilekey").cloned().unwrap_or_else(|| "dockerfile".into()),
+            filename: opts
+                .get("filename")
+                .cloned()
+                .unwrap_or_else(|| "Dockerfile".into()),
+            dockerfile_local: opts
+                .get("dockerfilekey")
+                .cloned()
+                .unwrap_or_else(|| "dockerfile".into()),
             force_local_dockerfile: opts.contains_key("dockerfilekey"),
             context_local: "context".into(),
             remote_context: opts.get(&context_key).filter(|v| !v.is_empty()).cloned(),
@@ -179,7 +220,8 @@ impl BuildOptions {
 fn parse_platforms(v: &str) -> Result<Vec<Platform>, OptionError> {
     let mut out: Vec<Platform> = Vec::new();
     for spec in v.split(',') {
-        let p = Platform::parse(spec).map_err(|e| OptionError(format!("failed to parse target platform {spec}: {e}")))?;
+        let p = Platform::parse(spec)
+            .map_err(|e| OptionError(format!("failed to parse target platform {spec}: {e}")))?;
         if !out.contains(&p) {
             out.push(p);
         }
@@ -211,9 +253,15 @@ fn parse_extra_hosts(v: &str) -> Result<Vec<HostIp>, String> {
     let mut out = Vec::new();
     for field in crate::instructions::csv_fields(v)? {
         let lower = field.to_lowercase();
-        let (host, ip) = lower.split_once('=').ok_or_else(|| format!("invalid key-value pair {field}"))?;
-        let parsed: std::net::IpAddr = ip.parse().map_err(|_| format!("failed to parse IP {ip}"))?;
-        out.push(HostIp { host: host.to_string(), ip: go_ip_string(parsed) });
+        let (host, ip) = lower
+            .split_once('=')
+            .ok_or_else(|| format!("invalid key-value pair {field}"))?;
+        let parsed: std::net::IpAddr =
+            ip.parse().map_err(|_| format!("failed to parse IP {ip}"))?;
+        out.push(HostIp {
+            host: host.to_string(),
+            ip: go_ip_string(parsed),
+        });
     }
     Ok(out)
 }
@@ -221,7 +269,9 @@ fn parse_extra_hosts(v: &str) -> Result<Vec<HostIp>, String> {
 /// `net.IP.String`: IPv4-mapped IPv6 addresses print as IPv4.
 fn go_ip_string(ip: std::net::IpAddr) -> String {
     match ip {
-        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or_else(|| v6.to_string(), |v4| v4.to_string()),
+        std::net::IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map_or_else(|| v6.to_string(), |v4| v4.to_string()),
         v4 => v4.to_string(),
     }
 }
@@ -239,53 +289,99 @@ fn parse_ulimits(v: &str) -> Result<Vec<Ulimit>, String> {
     if v.is_empty() {
         return Ok(Vec::new());
     }
-    crate::instructions::csv_fields(v)?.iter().map(|f| parse_ulimit(f)).collect()
+    crate::instructions::csv_fields(v)?
+        .iter()
+        .map(|f| parse_ulimit(f))
+        .collect()
 }
 
-const ULIMIT_NAMES: [&str; 15] = ["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"];
+const ULIMIT_NAMES: [&str; 15] = [
+    "core",
+    "cpu",
+    "data",
+    "fsize",
+    "locks",
+    "memlock",
+    "msgqueue",
+    "nice",
+    "nofile",
+    "nproc",
+    "rss",
+    "rtprio",
+    "rttime",
+    "sigpending",
+    "stack",
+];
 
 fn parse_ulimit(val: &str) -> Result<Ulimit, String> {
-    let (name, limits) = val.split_once('=').ok_or_else(|| format!("invalid ulimit argument: {val}"))?;
+    let (name, limits) = val
+        .split_once('=')
+        .ok_or_else(|| format!("invalid ulimit argument: {val}"))?;
     if !ULIMIT_NAMES.contains(&name) {
         return Err(format!("invalid ulimit type: {name}"));
     }
     let parts: Vec<&str> = limits.split(':').collect();
-    let (soft, hard) = match parts.as_slice() {
-        [soft] => {
-            let soft = crate::instructions::parse_int(soft, 64)?;
-            (soft, soft)
-        }
-        [soft, hard] => {
-            // Go parses the hard limit first.
-            let hard = crate::instructions::parse_int(hard, 64)?;
-            (crate::instructions::parse_int(soft, 64)?, hard)
-        }
-        _ => return Err(format!("too many limit value arguments - {limits}, can only have up to two, `soft[:hard]`")),
-    };
+    let (soft, hard) =
+        match parts.as_slice() {
+            [soft] => {
+                let soft = crate::instructions::parse_int(soft, 64)?;
+                (soft, soft)
+            }
+            [soft, hard] => {
+                // Go parses the hard limit first.
+                let hard = crate::instructions::parse_int(hard, 64)?;
+                (crate::instructions::parse_int(soft, 64)?, hard)
+            }
+            _ => return Err(format!(
+                "too many limit value arguments - {limits}, can only have up to two, `soft[:hard]`"
+            )),
+        };
     if hard != -1 {
         if soft == -1 {
             return Err(format!("ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: {hard}"));
         }
         if soft > hard {
-            return Err(format!("ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}"));
+            return Err(format!(
+                "ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}"
+            ));
         }
     }
-    Ok(Ulimit { name: name.to_string(), soft, hard })
+    Ok(Ulimit {
+        name: name.to_string(),
+        soft,
+        hard,
+    })
 }
 
 /// Options the reference rejects by name, and SBOM attestations, which need a scanner image
 /// this frontend does not run.
 fn check_removed_and_unsupported(opts: &BTreeMap<String, String>) -> Result<(), OptionError> {
-    if opts.get("override-copy-image").is_some_and(|v| !v.is_empty()) {
-        return Err(OptionError("support for \"override-copy-image\" was removed in BuildKit 0.11".into()));
+    if opts
+        .get("override-copy-image")
+        .is_some_and(|v| !v.is_empty())
+    {
+        return Err(OptionError(
+            "support for \"override-copy-image\" was removed in BuildKit 0.11".into(),
+        ));
     }
-    if opts.get("build-arg:BUILDKIT_DISABLE_FILEOP").and_then(|v| parse_bool(v)) == Some(true) {
-        return Err(OptionError("support for \"BUILDKIT_DISABLE_FILEOP\" build-arg was removed in BuildKit 0.11".into()));
+    if opts
+        .get("build-arg:BUILDKIT_DISABLE_FILEOP")
+        .and_then(|v| parse_bool(v))
+        == Some(true)
+    {
+        return Err(OptionError(
+            "support for \"BUILDKIT_DISABLE_FILEOP\" build-arg was removed in BuildKit 0.11".into(),
+        ));
     }
     // `attest:TYPE` / `BUILDKIT_ATTEST_TYPE` as the reference's `attestations.Parse` reads them:
     // provenance is the daemon's job; an SBOM needs the scanner image run by the frontend.
     for (k, v) in opts {
-        let Some(kind) = k.strip_prefix("attest:").or_else(|| k.strip_prefix("build-arg:BUILDKIT_ATTEST_")) else { continue };
+        let Some(kind) = k
+            .strip_prefix("attest:")
+            .or_else(|| k.strip_prefix("build-arg:BUILDKIT_ATTEST_"))
+        else {
+            continue;
+        };
         match kind.to_ascii_lowercase().as_str() {
             "provenance" => {}
             "sbom" if v.split(',').any(|f| f.trim() == "disabled=true") => {}
@@ -314,7 +410,12 @@ mod tests {
     use super::*;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<BuildOptions, OptionError> {
-        BuildOptions::parse(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        BuildOptions::parse(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -328,7 +429,13 @@ mod tests {
 
     #[test]
     fn build_args_labels_and_platforms() {
-        let o = parse(&[("build-arg:A", "1"), ("label:x", "y"), ("platform", "linux/amd64,linux/arm64,linux/amd64"), ("target", "b")]).unwrap();
+        let o = parse(&[
+            ("build-arg:A", "1"),
+            ("label:x", "y"),
+            ("platform", "linux/amd64,linux/arm64,linux/amd64"),
+            ("target", "b"),
+        ])
+        .unwrap();
         assert_eq!(o.build_args["A"], "1");
         assert_eq!(o.labels["x"], "y");
         assert_eq!(o.target_platforms.len(), 2);
@@ -338,9 +445,16 @@ mod tests {
 
     #[test]
     fn no_cache_all_or_named() {
-        assert_eq!(parse(&[("no-cache", "")]).unwrap().no_cache, Some(NoCache::All));
+        assert_eq!(
+            parse(&[("no-cache", "")]).unwrap().no_cache,
+            Some(NoCache::All)
+        );
         let o = parse(&[("no-cache", "Build,test")]).unwrap();
-        assert!(o.ignore_cache(Some("build")) && !o.ignore_cache(Some("other")) && !o.ignore_cache(None));
+        assert!(
+            o.ignore_cache(Some("build"))
+                && !o.ignore_cache(Some("other"))
+                && !o.ignore_cache(None)
+        );
     }
 
     #[test]
@@ -348,17 +462,57 @@ mod tests {
         assert!(parse(&[("platform", "linux//x")]).is_err());
         assert!(parse(&[("image-resolve-mode", "sometimes")]).is_err());
         assert!(parse(&[("multi-platform", "nah")]).is_err());
-        assert!(parse(&[("multi-platform", "false"), ("platform", "linux/amd64,linux/arm64")]).is_err());
-        assert!(parse(&[("memory", "1g")]).unwrap_err().0.contains("not supported"));
+        assert!(parse(&[
+            ("multi-platform", "false"),
+            ("platform", "linux/amd64,linux/arm64")
+        ])
+        .is_err());
+        assert!(parse(&[("memory", "1g")])
+            .unwrap_err()
+            .0
+            .contains("not supported"));
     }
 
     #[test]
     fn run_options() {
-        let o = parse(&[("add-hosts", "Web=10.0.0.1,\"db=::ffff:1.2.3.4\",v6=2001:DB8:0:0:1::1"), ("shm-size", "1048576"), ("ulimit", "nofile=1024:2048,core=-1")]).unwrap();
-        let hosts: Vec<(&str, &str)> = o.extra_hosts.iter().map(|h| (h.host.as_str(), h.ip.as_str())).collect();
-        assert_eq!(hosts, [("web", "10.0.0.1"), ("db", "1.2.3.4"), ("v6", "2001:db8::1:0:0:1")]);
+        let o = parse(&[
+            (
+                "add-hosts",
+                "Web=10.0.0.1,\"db=::ffff:1.2.3.4\",v6=2001:DB8:0:0:1::1",
+            ),
+            ("shm-size", "1048576"),
+            ("ulimit", "nofile=1024:2048,core=-1"),
+        ])
+        .unwrap();
+        let hosts: Vec<(&str, &str)> = o
+            .extra_hosts
+            .iter()
+            .map(|h| (h.host.as_str(), h.ip.as_str()))
+            .collect();
+        assert_eq!(
+            hosts,
+            [
+                ("web", "10.0.0.1"),
+                ("db", "1.2.3.4"),
+                ("v6", "2001:db8::1:0:0:1")
+            ]
+        );
         assert_eq!(o.shm_size, 1 << 20);
-        assert_eq!(o.ulimits, [Ulimit { name: "nofile".into(), soft: 1024, hard: 2048 }, Ulimit { name: "core".into(), soft: -1, hard: -1 }]);
+        assert_eq!(
+            o.ulimits,
+            [
+                Ulimit {
+                    name: "nofile".into(),
+                    soft: 1024,
+                    hard: 2048
+                },
+                Ulimit {
+                    name: "core".into(),
+                    soft: -1,
+                    hard: -1
+                }
+            ]
+        );
         let none = parse(&[("add-hosts", ""), ("shm-size", ""), ("ulimit", "")]).unwrap();
         assert!(none.extra_hosts.is_empty() && none.shm_size == 0 && none.ulimits.is_empty());
     }
@@ -366,36 +520,86 @@ mod tests {
     #[test]
     fn run_option_errors() {
         let err = |k: &str, v: &str| parse(&[(k, v)]).unwrap_err().0;
-        assert_eq!(err("add-hosts", "web"), "failed to parse additional hosts: invalid key-value pair web");
-        assert_eq!(err("add-hosts", "web=1.2.3"), "failed to parse additional hosts: failed to parse IP 1.2.3");
+        assert_eq!(
+            err("add-hosts", "web"),
+            "failed to parse additional hosts: invalid key-value pair web"
+        );
+        assert_eq!(
+            err("add-hosts", "web=1.2.3"),
+            "failed to parse additional hosts: failed to parse IP 1.2.3"
+        );
         assert_eq!(err("add-hosts", "a\"b"), "failed to parse additional hosts: parse error on line 1, column 2: bare \" in non-quoted-field");
-        assert_eq!(err("shm-size", "1g"), "failed to parse shm size: strconv.ParseInt: parsing \"1g\": invalid syntax");
-        assert_eq!(err("ulimit", "nofile"), "failed to parse ulimit: invalid ulimit argument: nofile");
-        assert_eq!(err("ulimit", "as=1"), "failed to parse ulimit: invalid ulimit type: as");
-        assert_eq!(err("ulimit", "nofile=x"), "failed to parse ulimit: strconv.ParseInt: parsing \"x\": invalid syntax");
+        assert_eq!(
+            err("shm-size", "1g"),
+            "failed to parse shm size: strconv.ParseInt: parsing \"1g\": invalid syntax"
+        );
+        assert_eq!(
+            err("ulimit", "nofile"),
+            "failed to parse ulimit: invalid ulimit argument: nofile"
+        );
+        assert_eq!(
+            err("ulimit", "as=1"),
+            "failed to parse ulimit: invalid ulimit type: as"
+        );
+        assert_eq!(
+            err("ulimit", "nofile=x"),
+            "failed to parse ulimit: strconv.ParseInt: parsing \"x\": invalid syntax"
+        );
         assert_eq!(err("ulimit", "nofile=1:2:3"), "failed to parse ulimit: too many limit value arguments - 1:2:3, can only have up to two, `soft[:hard]`");
         assert_eq!(err("ulimit", "nofile=-1:5"), "failed to parse ulimit: ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: 5");
         assert_eq!(err("ulimit", "nofile=6:5"), "failed to parse ulimit: ulimit soft limit must be less than or equal to hard limit: 6 > 5");
-        assert!(parse(&[("memory", "1g")]).unwrap_err().0.contains("not supported"));
-        assert!(parse(&[("attest:sbom", "generator=docker/buildkit-syft-scanner")]).unwrap_err().0.contains("not supported"));
+        assert!(parse(&[("memory", "1g")])
+            .unwrap_err()
+            .0
+            .contains("not supported"));
+        assert!(
+            parse(&[("attest:sbom", "generator=docker/buildkit-syft-scanner")])
+                .unwrap_err()
+                .0
+                .contains("not supported")
+        );
         assert!(parse(&[("attest:sbom", "")]).is_err());
         assert!(parse(&[("attest:sbom", "disabled=true")]).is_ok());
         assert!(parse(&[("attest:provenance", "mode=max")]).is_ok());
-        assert_eq!(parse(&[("attest:foo", "")]).unwrap_err().0, "unknown attestation type \"foo\"");
-        assert!(parse(&[("override-copy-image", "x")]).unwrap_err().0.contains("removed in BuildKit 0.11"));
+        assert_eq!(
+            parse(&[("attest:foo", "")]).unwrap_err().0,
+            "unknown attestation type \"foo\""
+        );
+        assert!(parse(&[("override-copy-image", "x")])
+            .unwrap_err()
+            .0
+            .contains("removed in BuildKit 0.11"));
         assert!(parse(&[("build-arg:BUILDKIT_DISABLE_FILEOP", "1")]).is_err());
     }
 
     #[test]
     fn dockerfile_and_context_sources() {
-        let o = parse(&[("filename", "sub/dir/Dockerfile.dev"), ("dockerfilekey", "df2"), ("contextsubdir", "sub")]).unwrap();
-        assert_eq!((o.filename.as_str(), o.dockerfile_local.as_str(), o.force_local_dockerfile), ("sub/dir/Dockerfile.dev", "df2", true));
+        let o = parse(&[
+            ("filename", "sub/dir/Dockerfile.dev"),
+            ("dockerfilekey", "df2"),
+            ("contextsubdir", "sub"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                o.filename.as_str(),
+                o.dockerfile_local.as_str(),
+                o.force_local_dockerfile
+            ),
+            ("sub/dir/Dockerfile.dev", "df2", true)
+        );
         assert_eq!(o.context_subdir.as_deref(), Some("sub"));
         assert!(o.remote_context.is_none());
         let o = parse(&[("context", "https://example.com/repo.git")]).unwrap();
-        assert_eq!(o.remote_context.as_deref(), Some("https://example.com/repo.git"));
+        assert_eq!(
+            o.remote_context.as_deref(),
+            Some("https://example.com/repo.git")
+        );
         // contextkey names the option holding the remote context; the local stays `context`.
         let o = parse(&[("contextkey", "ctx2"), ("ctx2", "http://127.0.0.1/c.tar")]).unwrap();
-        assert_eq!((o.context_local.as_str(), o.remote_context.as_deref()), ("context", Some("http://127.0.0.1/c.tar")));
+        assert_eq!(
+            (o.context_local.as_str(), o.remote_context.as_deref()),
+            ("context", Some("http://127.0.0.1/c.tar"))
+        );
     }
 }

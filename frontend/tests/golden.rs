@@ -33,14 +33,26 @@ fn cases() -> Vec<PathBuf> {
 
 /// The options of a `# args:` first line.
 fn options(text: &str, file: &Path) -> ConvertOptions {
-    let mut opts = ConvertOptions { context_local: "context".into(), ..Default::default() };
-    let args: Vec<&str> = text.lines().next().and_then(|l| l.strip_prefix("# args:")).map(|a| a.split_whitespace().collect()).unwrap_or_default();
+    let mut opts = ConvertOptions {
+        context_local: "context".into(),
+        ..Default::default()
+    };
+    let args: Vec<&str> = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# args:"))
+        .map(|a| a.split_whitespace().collect())
+        .unwrap_or_default();
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
-        let v = it.next().unwrap_or_else(|| panic!("{}: {a} needs a value", file.display()));
+        let v = it
+            .next()
+            .unwrap_or_else(|| panic!("{}: {a} needs a value", file.display()));
         match a {
             "--target" => opts.target = Some(v.into()),
-            "--platform" => opts.target_platform = Some(Platform::parse(v).expect("a valid platform")),
+            "--platform" => {
+                opts.target_platform = Some(Platform::parse(v).expect("a valid platform"))
+            }
             "--build-arg" => {
                 let (k, val) = v.split_once('=').unwrap_or((v, ""));
                 opts.build_args.insert(k.into(), val.into());
@@ -48,7 +60,11 @@ fn options(text: &str, file: &Path) -> ConvertOptions {
             other => panic!("{}: unknown option {other}", file.display()),
         }
     }
-    opts.source_file = Some(Arc::new(SourceFile { filename: "Dockerfile".into(), data: text.as_bytes().to_vec(), language: "Dockerfile".into() }));
+    opts.source_file = Some(Arc::new(SourceFile {
+        filename: "Dockerfile".into(),
+        data: text.as_bytes().to_vec(),
+        language: "Dockerfile".into(),
+    }));
     opts
 }
 
@@ -57,24 +73,37 @@ fn offline_image(p: &Platform) -> ResolvedImage {
         "architecture": p.architecture, "os": p.os, "config": {},
         "rootfs": {"type": "layers", "diff_ids": ["sha256:0000000000000000000000000000000000000000000000000000000000000000"]},
     });
-    ResolvedImage { digest: None, config: serde_json::to_vec(&config).expect("json") }
+    ResolvedImage {
+        digest: None,
+        config: serde_json::to_vec(&config).expect("json"),
+    }
 }
 
 fn convert(file: &Path) -> (Converted, pb::Definition) {
     let text = std::fs::read_to_string(file).expect("readable");
     let ast = syntax::parse(&text).unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
-    let df = instructions::parse_dockerfile(&ast).unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
+    let df = instructions::parse_dockerfile(&ast)
+        .unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
     let opts = options(&text, file);
-    let converted = convert_with(&df, ast.escape, &opts, |(_, p)| Ok(offline_image(p))).unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
+    let converted = convert_with(&df, ast.escape, &opts, |(_, p)| Ok(offline_image(p)))
+        .unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
     let def = converted.state.marshal().expect("marshal");
     (converted, def)
 }
 
 /// Ops in definition order, digests replaced by `opN`, then the op metadata and the image config.
 fn dump(converted: &Converted, def: &pb::Definition) -> String {
-    let ops: Vec<pb::Op> = def.def.iter().map(|b| pb::Op::decode(b.as_slice()).expect("an op")).collect();
+    let ops: Vec<pb::Op> = def
+        .def
+        .iter()
+        .map(|b| pb::Op::decode(b.as_slice()).expect("an op"))
+        .collect();
     let digests: Vec<String> = def.def.iter().map(|b| buildkit_llb::digest_of(b)).collect();
-    let names: HashMap<&str, String> = digests.iter().enumerate().map(|(i, d)| (d.as_str(), format!("op{i}"))).collect();
+    let names: HashMap<&str, String> = digests
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.as_str(), format!("op{i}")))
+        .collect();
     let rename = |s: String| -> String {
         let mut s = s;
         for (d, n) in &names {
@@ -89,8 +118,13 @@ fn dump(converted: &Converted, def: &pb::Definition) -> String {
             let _ = writeln!(out, "op{i}.metadata = {}", rename(format!("{md:?}")));
         }
     }
-    let config: serde_json::Value = serde_json::from_slice(&converted.image.to_json()).expect("config json");
-    let _ = writeln!(out, "image config = {}", serde_json::to_string_pretty(&config).expect("json"));
+    let config: serde_json::Value =
+        serde_json::from_slice(&converted.image.to_json()).expect("config json");
+    let _ = writeln!(
+        out,
+        "image config = {}",
+        serde_json::to_string_pretty(&config).expect("json")
+    );
     out
 }
 
@@ -99,7 +133,11 @@ fn golden_llb() {
     let update = std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1");
     let mut failures = Vec::new();
     let all = cases();
-    assert!(all.len() >= 15, "expected the golden Dockerfiles, found {}", all.len());
+    assert!(
+        all.len() >= 15,
+        "expected the golden Dockerfiles, found {}",
+        all.len()
+    );
     for file in all {
         let (converted, def) = convert(&file);
         let got = dump(&converted, &def);
@@ -110,7 +148,11 @@ fn golden_llb() {
         }
         let want = std::fs::read_to_string(&golden).unwrap_or_default();
         if want != got {
-            let first = want.lines().zip(got.lines()).position(|(a, b)| a != b).unwrap_or(want.lines().count().min(got.lines().count()));
+            let first = want
+                .lines()
+                .zip(got.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(want.lines().count().min(got.lines().count()));
             failures.push(format!(
                 "{}: differs from {} from line {} on:\n  want: {:?}\n  got:  {:?}",
                 file.display(),
@@ -121,7 +163,11 @@ fn golden_llb() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{}\n(run with UPDATE_GOLDEN=1 to accept the new output, then review the diff)", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{}\n(run with UPDATE_GOLDEN=1 to accept the new output, then review the diff)",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -129,7 +175,12 @@ fn conversion_is_deterministic() {
     for file in cases() {
         let (_, a) = convert(&file);
         let (_, b) = convert(&file);
-        assert_eq!(a.encode_to_vec(), b.encode_to_vec(), "{}: two conversions differ", file.display());
+        assert_eq!(
+            a.encode_to_vec(),
+            b.encode_to_vec(),
+            "{}: two conversions differ",
+            file.display()
+        );
     }
 }
 

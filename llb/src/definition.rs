@@ -27,14 +27,21 @@ impl State {
     /// The state a definition's terminal op selects; scratch for an empty definition.
     /// Op metadata (names, caps, cache flags) is carried over; source locations are not.
     pub fn from_definition(def: &pb::Definition) -> Result<State, DefinitionError> {
-        let Some(last) = def.def.last() else { return Ok(State::scratch()) };
+        let Some(last) = def.def.last() else {
+            return Ok(State::scratch());
+        };
         let mut ops: HashMap<String, (pb::Op, &Vec<u8>)> = HashMap::new();
         for bytes in &def.def {
-            let op = pb::Op::decode(bytes.as_slice()).map_err(|e| DefinitionError::Decode(e.to_string()))?;
+            let op = pb::Op::decode(bytes.as_slice())
+                .map_err(|e| DefinitionError::Decode(e.to_string()))?;
             ops.insert(digest_of(bytes), (op, bytes));
         }
-        let terminal = pb::Op::decode(last.as_slice()).map_err(|e| DefinitionError::Decode(e.to_string()))?;
-        let root = terminal.inputs.first().ok_or(DefinitionError::NoTerminalInput)?;
+        let terminal =
+            pb::Op::decode(last.as_slice()).map_err(|e| DefinitionError::Decode(e.to_string()))?;
+        let root = terminal
+            .inputs
+            .first()
+            .ok_or(DefinitionError::NoTerminalInput)?;
         let mut built: HashMap<String, Arc<OpNode>> = HashMap::new();
         let node = build_node(&root.digest, &ops, &def.metadata, &mut built)?;
         Ok(State::from_node(node, root.index))
@@ -54,8 +61,15 @@ fn build_node(
             stack.pop();
             continue;
         }
-        let (op, bytes) = ops.get(&d).ok_or_else(|| DefinitionError::MissingOp(d.clone()))?;
-        let pending: Vec<String> = op.inputs.iter().map(|i| i.digest.clone()).filter(|i| !built.contains_key(i)).collect();
+        let (op, bytes) = ops
+            .get(&d)
+            .ok_or_else(|| DefinitionError::MissingOp(d.clone()))?;
+        let pending: Vec<String> = op
+            .inputs
+            .iter()
+            .map(|i| i.digest.clone())
+            .filter(|i| !built.contains_key(i))
+            .collect();
         if let Some(next) = pending.into_iter().next() {
             if stack.contains(&next) {
                 return Err(DefinitionError::Cycle(next));
@@ -66,23 +80,49 @@ fn build_node(
         let inputs = op
             .inputs
             .iter()
-            .map(|i| built.get(&i.digest).map(|n| Output { node: Arc::clone(n), index: i.index }).ok_or_else(|| DefinitionError::MissingOp(i.digest.clone())))
+            .map(|i| {
+                built
+                    .get(&i.digest)
+                    .map(|n| Output {
+                        node: Arc::clone(n),
+                        index: i.index,
+                    })
+                    .ok_or_else(|| DefinitionError::MissingOp(i.digest.clone()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let md = metadata.get(&d).map(metadata_from_pb).unwrap_or_default();
         let digest = OpDigest::parse(&d).unwrap_or_else(|| OpDigest::of(bytes));
-        let node = Arc::new(OpNode { bytes: (*bytes).clone(), digest, inputs, visit: Vec::new(), metadata: Arc::new(md.into()) });
+        let node = Arc::new(OpNode {
+            bytes: (*bytes).clone(),
+            digest,
+            inputs,
+            visit: Vec::new(),
+            metadata: Arc::new(md.into()),
+        });
         built.insert(d, node);
         stack.pop();
     }
-    built.get(digest).cloned().ok_or_else(|| DefinitionError::MissingOp(digest.to_string()))
+    built
+        .get(digest)
+        .cloned()
+        .ok_or_else(|| DefinitionError::MissingOp(digest.to_string()))
 }
 
 fn metadata_from_pb(md: &pb::OpMetadata) -> Metadata {
     Metadata {
-        description: md.description.iter().map(|(k, v)| (k.clone().into(), v.clone())).collect(),
+        description: md
+            .description
+            .iter()
+            .map(|(k, v)| (k.clone().into(), v.clone()))
+            .collect(),
         ignore_cache: md.ignore_cache,
         progress_group: md.progress_group.clone(),
-        caps: md.caps.iter().filter(|(_, on)| **on).map(|(c, _)| c.clone().into()).collect(),
+        caps: md
+            .caps
+            .iter()
+            .filter(|(_, on)| **on)
+            .map(|(c, _)| c.clone().into())
+            .collect(),
         locations: Vec::new(),
     }
 }
@@ -94,7 +134,13 @@ mod tests {
 
     #[test]
     fn round_trips_a_definition() {
-        let img = State::image("docker.io/library/busybox:latest", ImageOptions { metadata: Md::named("base"), ..Default::default() });
+        let img = State::image(
+            "docker.io/library/busybox:latest",
+            ImageOptions {
+                metadata: Md::named("base"),
+                ..Default::default()
+            },
+        );
         let exec = crate::Exec::new(img, vec!["true".into()]).run().root();
         let def = exec.marshal().unwrap();
         let back = State::from_definition(&def).unwrap();
@@ -104,8 +150,13 @@ mod tests {
 
     #[test]
     fn empty_is_scratch_and_garbage_is_an_error() {
-        assert!(State::from_definition(&pb::Definition::default()).unwrap().is_scratch());
-        let bad = pb::Definition { def: vec![vec![0xff, 0xff]], ..Default::default() };
+        assert!(State::from_definition(&pb::Definition::default())
+            .unwrap()
+            .is_scratch());
+        let bad = pb::Definition {
+            def: vec![vec![0xff, 0xff]],
+            ..Default::default()
+        };
         assert!(State::from_definition(&bad).is_err());
     }
 }

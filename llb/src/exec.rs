@@ -32,7 +32,14 @@ pub struct Mount {
 
 impl Mount {
     pub fn bind(target: impl Into<String>, source: State) -> Self {
-        Mount { target: target.into(), source, selector: String::new(), readonly: false, kind: MountKind::Bind, no_output: false }
+        Mount {
+            target: target.into(),
+            source,
+            selector: String::new(),
+            readonly: false,
+            kind: MountKind::Bind,
+            no_output: false,
+        }
     }
 }
 
@@ -83,7 +90,10 @@ impl ExecOutputs {
 
     /// The state of the writable mount at `target` after the exec.
     pub fn mount(&self, target: &str) -> Option<State> {
-        self.mounts.iter().find(|(t, _)| t == target).map(|(_, s)| s.clone())
+        self.mounts
+            .iter()
+            .find(|(t, _)| t == target)
+            .map(|(_, s)| s.clone())
     }
 }
 
@@ -91,7 +101,12 @@ impl Exec {
     pub fn new(root: State, args: Vec<String>) -> Self {
         Exec {
             root,
-            meta: pb::Meta { args, cwd: "/".into(), remove_mount_stubs_recursive: true, ..Default::default() },
+            meta: pb::Meta {
+                args,
+                cwd: "/".into(),
+                remove_mount_stubs_recursive: true,
+                ..Default::default()
+            },
             mounts: Vec::new(),
             secrets: Vec::new(),
             ssh: Vec::new(),
@@ -105,7 +120,19 @@ impl Exec {
     }
 
     pub fn run(self) -> ExecOutputs {
-        let Exec { root, mut meta, mut mounts, secrets, mut ssh, secret_env, network, security, cdi_devices, platform, mut metadata } = self;
+        let Exec {
+            root,
+            mut meta,
+            mut mounts,
+            secrets,
+            mut ssh,
+            secret_env,
+            network,
+            security,
+            cdi_devices,
+            platform,
+            mut metadata,
+        } = self;
         mounts.push(Mount::bind("/", root));
         mounts.sort_by(|a, b| a.target.cmp(&b.target));
 
@@ -150,7 +177,12 @@ impl Exec {
             if !m.selector.is_empty() {
                 metadata.add_cap("exec.mount.selector");
             }
-            let mut pm = pb::Mount { dest: m.target.clone(), readonly: m.readonly, selector: m.selector.clone(), ..Default::default() };
+            let mut pm = pb::Mount {
+                dest: m.target.clone(),
+                readonly: m.readonly,
+                selector: m.selector.clone(),
+                ..Default::default()
+            };
             match &m.kind {
                 MountKind::Bind => {
                     if !m.source.is_scratch() {
@@ -161,7 +193,10 @@ impl Exec {
                     metadata.add_cap("exec.mount.cache");
                     metadata.add_cap("exec.mount.cache.sharing");
                     pm.set_mount_type(pb::MountType::Cache);
-                    pm.cache_opt = Some(pb::CacheOpt { id: id.clone(), sharing: *sharing as i32 });
+                    pm.cache_opt = Some(pb::CacheOpt {
+                        id: id.clone(),
+                        sharing: *sharing as i32,
+                    });
                 }
                 MountKind::Tmpfs { size } => {
                     metadata.add_cap("exec.mount.tmpfs");
@@ -188,18 +223,38 @@ impl Exec {
             metadata.add_cap("exec.mount.secret");
         }
         for s in &secrets {
-            let mut pm = pb::Mount { input: EMPTY_INPUT, dest: s.target.clone(), ..Default::default() };
+            let mut pm = pb::Mount {
+                input: EMPTY_INPUT,
+                dest: s.target.clone(),
+                ..Default::default()
+            };
             pm.set_mount_type(pb::MountType::Secret);
-            pm.secret_opt = Some(pb::SecretOpt { id: s.id.clone(), uid: s.uid, gid: s.gid, mode: s.mode, optional: s.optional });
+            pm.secret_opt = Some(pb::SecretOpt {
+                id: s.id.clone(),
+                uid: s.uid,
+                gid: s.gid,
+                mode: s.mode,
+                optional: s.optional,
+            });
             pb_mounts.push(pm);
         }
         if !ssh.is_empty() {
             metadata.add_cap("exec.mount.ssh");
         }
         for s in &ssh {
-            let mut pm = pb::Mount { input: EMPTY_INPUT, dest: s.target.clone(), ..Default::default() };
+            let mut pm = pb::Mount {
+                input: EMPTY_INPUT,
+                dest: s.target.clone(),
+                ..Default::default()
+            };
             pm.set_mount_type(pb::MountType::Ssh);
-            pm.ssh_opt = Some(pb::SshOpt { id: s.id.clone(), uid: s.uid, gid: s.gid, mode: s.mode, optional: s.optional });
+            pm.ssh_opt = Some(pb::SshOpt {
+                id: s.id.clone(),
+                uid: s.uid,
+                gid: s.gid,
+                mode: s.mode,
+                optional: s.optional,
+            });
             pb_mounts.push(pm);
         }
         if !secret_env.is_empty() {
@@ -213,12 +268,27 @@ impl Exec {
             mounts: pb_mounts,
             network: network as i32,
             security: security as i32,
-            secretenv: secret_env.iter().map(|s| pb::SecretEnv { id: s.id.clone(), name: s.name.clone(), optional: s.optional }).collect(),
+            secretenv: secret_env
+                .iter()
+                .map(|s| pb::SecretEnv {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    optional: s.optional,
+                })
+                .collect(),
             cdi_devices,
         }));
         let node = OpNode::with_visit(op, inputs.inputs, inputs.objects, metadata);
-        let root = outputs.iter().find(|(t, _)| t == "/").map(|&(_, i)| State::from_node(node.clone(), i)).unwrap_or_default();
-        let mounts = outputs.iter().filter(|(t, _)| t != "/").map(|(t, i)| (t.clone(), State::from_node(node.clone(), *i))).collect();
+        let root = outputs
+            .iter()
+            .find(|(t, _)| t == "/")
+            .map(|&(_, i)| State::from_node(node.clone(), i))
+            .unwrap_or_default();
+        let mounts = outputs
+            .iter()
+            .filter(|(t, _)| t != "/")
+            .map(|(t, i)| (t.clone(), State::from_node(node.clone(), *i)))
+            .collect();
         ExecOutputs { root, mounts }
     }
 }

@@ -60,11 +60,33 @@ pub struct RmOptions {
 
 #[derive(Debug, Clone)]
 enum Action {
-    Copy { source: State, src: String, dest: String, opts: CopyOptions },
-    Mkdir { path: String, mode: u32, opts: MkdirOptions },
-    Mkfile { path: String, mode: u32, data: Vec<u8>, opts: MkfileOptions },
-    Rm { path: String, opts: RmOptions },
-    Symlink { old: String, new: String, owner: Option<Chown>, timestamp: Option<i64> },
+    Copy {
+        source: State,
+        src: String,
+        dest: String,
+        opts: CopyOptions,
+    },
+    Mkdir {
+        path: String,
+        mode: u32,
+        opts: MkdirOptions,
+    },
+    Mkfile {
+        path: String,
+        mode: u32,
+        data: Vec<u8>,
+        opts: MkfileOptions,
+    },
+    Rm {
+        path: String,
+        opts: RmOptions,
+    },
+    Symlink {
+        old: String,
+        new: String,
+        owner: Option<Chown>,
+        timestamp: Option<i64>,
+    },
 }
 
 /// The actions of one file op, applied in order.
@@ -82,28 +104,68 @@ impl FileActions {
         self.actions.is_empty()
     }
 
-    pub fn copy(mut self, source: State, src: impl Into<String>, dest: impl Into<String>, opts: CopyOptions) -> Self {
-        self.actions.push(Action::Copy { source, src: src.into(), dest: dest.into(), opts });
+    pub fn copy(
+        mut self,
+        source: State,
+        src: impl Into<String>,
+        dest: impl Into<String>,
+        opts: CopyOptions,
+    ) -> Self {
+        self.actions.push(Action::Copy {
+            source,
+            src: src.into(),
+            dest: dest.into(),
+            opts,
+        });
         self
     }
 
     pub fn mkdir(mut self, path: impl Into<String>, mode: u32, opts: MkdirOptions) -> Self {
-        self.actions.push(Action::Mkdir { path: path.into(), mode, opts });
+        self.actions.push(Action::Mkdir {
+            path: path.into(),
+            mode,
+            opts,
+        });
         self
     }
 
-    pub fn mkfile(mut self, path: impl Into<String>, mode: u32, data: Vec<u8>, opts: MkfileOptions) -> Self {
-        self.actions.push(Action::Mkfile { path: path.into(), mode, data, opts });
+    pub fn mkfile(
+        mut self,
+        path: impl Into<String>,
+        mode: u32,
+        data: Vec<u8>,
+        opts: MkfileOptions,
+    ) -> Self {
+        self.actions.push(Action::Mkfile {
+            path: path.into(),
+            mode,
+            data,
+            opts,
+        });
         self
     }
 
     pub fn rm(mut self, path: impl Into<String>, opts: RmOptions) -> Self {
-        self.actions.push(Action::Rm { path: path.into(), opts });
+        self.actions.push(Action::Rm {
+            path: path.into(),
+            opts,
+        });
         self
     }
 
-    pub fn symlink(mut self, old: impl Into<String>, new: impl Into<String>, owner: Option<Chown>, timestamp: Option<i64>) -> Self {
-        self.actions.push(Action::Symlink { old: old.into(), new: new.into(), owner, timestamp });
+    pub fn symlink(
+        mut self,
+        old: impl Into<String>,
+        new: impl Into<String>,
+        owner: Option<Chown>,
+        timestamp: Option<i64>,
+    ) -> Self {
+        self.actions.push(Action::Symlink {
+            old: old.into(),
+            new: new.into(),
+            owner,
+            timestamp,
+        });
         self
     }
 }
@@ -140,13 +202,22 @@ impl State {
         let mut pb_actions = Vec::with_capacity(actions.actions.len());
         for (i, action) in actions.actions.into_iter().enumerate() {
             // The first action works on the base; each later one on the previous action's result.
-            let input = if i == 0 { base } else { n_inputs + i as i64 - 1 };
+            let input = if i == 0 {
+                base
+            } else {
+                n_inputs + i as i64 - 1
+            };
             let (secondary, pb_action) = match action {
-                Action::Copy { src, dest, opts, .. } => {
+                Action::Copy {
+                    src, dest, opts, ..
+                } => {
                     // BuildKit's client adds these caps too late to take effect (its FileOp.Marshal
                     // reads the actions before collecting them), so the reference never sends them;
                     // neither do we, for byte-identical definitions.
-                    (sources[i], pb::file_action::Action::Copy(copy_action(&src, &dest, opts, base)))
+                    (
+                        sources[i],
+                        pb::file_action::Action::Copy(copy_action(&src, &dest, opts, base)),
+                    )
                 }
                 Action::Mkdir { path, mode, opts } => (
                     -1,
@@ -158,7 +229,12 @@ impl State {
                         timestamp: opts.timestamp.unwrap_or(-1),
                     }),
                 ),
-                Action::Mkfile { path, mode, data, opts } => (
+                Action::Mkfile {
+                    path,
+                    mode,
+                    data,
+                    opts,
+                } => (
                     -1,
                     pb::file_action::Action::Mkfile(pb::FileActionMkFile {
                         path: normalize_path(&path, false),
@@ -181,7 +257,12 @@ impl State {
                         }),
                     )
                 }
-                Action::Symlink { old, new, owner, timestamp } => {
+                Action::Symlink {
+                    old,
+                    new,
+                    owner,
+                    timestamp,
+                } => {
                     metadata.add_cap("file.symlink.create");
                     (
                         -1,
@@ -202,7 +283,9 @@ impl State {
             });
         }
         let mut op = base_op(None);
-        op.op = Some(pb::op::Op::File(pb::FileOp { actions: pb_actions }));
+        op.op = Some(pb::op::Op::File(pb::FileOp {
+            actions: pb_actions,
+        }));
         State::from_node(OpNode::with_visit(op, inputs.inputs, visit, metadata), 0)
     }
 }
@@ -236,11 +319,17 @@ fn copy_action(src: &str, dest: &str, opts: CopyOptions, base: i64) -> pb::FileA
 fn chown_pb(owner: Option<&Chown>, base: i64) -> Option<pb::ChownOpt> {
     let user = |u: &UserSpec| pb::UserOpt {
         user: Some(match u {
-            UserSpec::Name(n) => pb::user_opt::User::ByName(pb::NamedUserOpt { name: n.clone(), input: base }),
+            UserSpec::Name(n) => pb::user_opt::User::ByName(pb::NamedUserOpt {
+                name: n.clone(),
+                input: base,
+            }),
             UserSpec::Id(id) => pb::user_opt::User::ById(*id),
         }),
     };
-    owner.map(|c| pb::ChownOpt { user: c.user.as_ref().map(user), group: c.group.as_ref().map(user) })
+    owner.map(|c| pb::ChownOpt {
+        user: c.user.as_ref().map(user),
+        group: c.group.as_ref().map(user),
+    })
 }
 
 /// `path.Join("/", path.Clean(p))`.
@@ -289,13 +378,21 @@ fn is_clean(p: &str) -> bool {
     if p == "/" {
         return true;
     }
-    !p.ends_with('/') && p.strip_prefix('/').unwrap_or(p).split('/').all(|e| !e.is_empty() && e != "." && e != "..")
+    !p.ends_with('/')
+        && p.strip_prefix('/')
+            .unwrap_or(p)
+            .split('/')
+            .all(|e| !e.is_empty() && e != "." && e != "..")
 }
 
 /// BuildKit's `normalizePath`: `p` cleaned (joined under `dir` when relative), and with
 /// `keep_slash` (a copy destination) a trailing `/` or `/.` kept, meaning "into this directory".
 pub fn normalize_path_in(dir: &str, p: &str, keep_slash: bool) -> String {
-    let mut out = if p.starts_with('/') { clean(p) } else { clean(&["/", dir, "/", p].concat()) };
+    let mut out = if p.starts_with('/') {
+        clean(p)
+    } else {
+        clean(&["/", dir, "/", p].concat())
+    };
     if keep_slash {
         if p.ends_with('/') && !out.ends_with('/') {
             out.push('/');
@@ -320,14 +417,49 @@ mod tests {
     #[test]
     fn clean_matches_go() {
         // The first ones, then Go's own `path` test table (cleantests).
-        for (i, o) in [("/a/b/../c", "/a/c"), ("/../a", "/a"), ("a/./b/", "a/b"), ("", "."), ("/", "/"), ("../x", "../x"), ("//a//b", "/a/b"),
-            ("abc", "abc"), ("abc/def", "abc/def"), ("a/b/c", "a/b/c"), (".", "."), ("..", ".."), ("../..", "../.."), ("../../abc", "../../abc"), ("/abc", "/abc"),
-            ("abc/", "abc"), ("abc/def/", "abc/def"), ("a/b/c/", "a/b/c"), ("./", "."), ("../", ".."), ("../../", "../.."), ("/abc/", "/abc"),
-            ("abc//def//ghi", "abc/def/ghi"), ("//abc", "/abc"), ("///abc", "/abc"), ("//abc//", "/abc"), ("abc//", "abc"),
-            ("abc/./def", "abc/def"), ("/./abc/def", "/abc/def"), ("abc/.", "abc"),
-            ("abc/def/ghi/../jkl", "abc/def/jkl"), ("abc/def/../ghi/../jkl", "abc/jkl"), ("abc/def/..", "abc"), ("abc/def/../..", "."), ("/abc/def/../..", "/"),
-            ("abc/def/../../..", ".."), ("/abc/def/../../..", "/"), ("abc/def/../../../ghi/jkl/../../../mno", "../../mno"),
-            ("abc/./../def", "def"), ("abc//./../def", "def"), ("abc/../../././../def", "../../def")] {
+        for (i, o) in [
+            ("/a/b/../c", "/a/c"),
+            ("/../a", "/a"),
+            ("a/./b/", "a/b"),
+            ("", "."),
+            ("/", "/"),
+            ("../x", "../x"),
+            ("//a//b", "/a/b"),
+            ("abc", "abc"),
+            ("abc/def", "abc/def"),
+            ("a/b/c", "a/b/c"),
+            (".", "."),
+            ("..", ".."),
+            ("../..", "../.."),
+            ("../../abc", "../../abc"),
+            ("/abc", "/abc"),
+            ("abc/", "abc"),
+            ("abc/def/", "abc/def"),
+            ("a/b/c/", "a/b/c"),
+            ("./", "."),
+            ("../", ".."),
+            ("../../", "../.."),
+            ("/abc/", "/abc"),
+            ("abc//def//ghi", "abc/def/ghi"),
+            ("//abc", "/abc"),
+            ("///abc", "/abc"),
+            ("//abc//", "/abc"),
+            ("abc//", "abc"),
+            ("abc/./def", "abc/def"),
+            ("/./abc/def", "/abc/def"),
+            ("abc/.", "abc"),
+            ("abc/def/ghi/../jkl", "abc/def/jkl"),
+            ("abc/def/../ghi/../jkl", "abc/jkl"),
+            ("abc/def/..", "abc"),
+            ("abc/def/../..", "."),
+            ("/abc/def/../..", "/"),
+            ("abc/def/../../..", ".."),
+            ("/abc/def/../../..", "/"),
+            ("abc/def/../../../ghi/jkl/../../../mno", "../../mno"),
+            ("abc/./../def", "def"),
+            ("abc//./../def", "def"),
+            ("abc/../../././../def", "../../def"),
+        ] {
             assert_eq!(clean(i), o, "{i}");
         }
     }

@@ -12,14 +12,19 @@ mod marshal;
 mod merge;
 mod metadata;
 mod platform;
-mod replace;
 pub mod reference;
+mod replace;
 mod source;
 mod state;
 
 pub use definition::DefinitionError;
-pub use exec::{CacheSharing, Exec, ExecOutputs, FileSecret, Mount, MountKind, NetMode, SecretEnv, SecurityMode};
-pub use file::{clean as clean_path, normalize_path_in, Chown, CopyOptions, FileActions, MkdirOptions, MkfileOptions, RmOptions, UserSpec};
+pub use exec::{
+    CacheSharing, Exec, ExecOutputs, FileSecret, Mount, MountKind, NetMode, SecretEnv, SecurityMode,
+};
+pub use file::{
+    clean as clean_path, normalize_path_in, Chown, CopyOptions, FileActions, MkdirOptions,
+    MkfileOptions, RmOptions, UserSpec,
+};
 pub use marshal::{digest_of, MarshalError};
 pub use merge::{diff, merge};
 pub use metadata::{Metadata, SourceFile, SourceLocation};

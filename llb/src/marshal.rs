@@ -77,13 +77,17 @@ impl State {
     /// Scratch gives an empty definition.
     pub fn marshal(&self) -> Result<pb::Definition, MarshalError> {
         let mut def = pb::Definition::default();
-        let Some(plan) = Plan::new(self)? else { return Ok(def) };
+        let Some(plan) = Plan::new(self)? else {
+            return Ok(def);
+        };
         def.def = plan.ops.iter().map(|n| n.bytes.clone()).collect();
         def.def.push(plan.terminal.clone());
         for (digest, nodes) in plan.by_digest() {
-            def.metadata.insert(digest.to_string(), merged_metadata(nodes));
+            def.metadata
+                .insert(digest.to_string(), merged_metadata(nodes));
         }
-        def.metadata.insert(plan.terminal_digest.clone(), plan.terminal_metadata());
+        def.metadata
+            .insert(plan.terminal_digest.clone(), plan.terminal_metadata());
         let mut locations = BTreeMap::new();
         for (digest, nodes) in plan.by_digest() {
             if let Some(l) = plan.locations(nodes) {
@@ -91,7 +95,10 @@ impl State {
             }
         }
         if !locations.is_empty() {
-            def.source = Some(pb::Source { locations, infos: plan.infos() });
+            def.source = Some(pb::Source {
+                locations,
+                infos: plan.infos(),
+            });
         }
         Ok(def)
     }
@@ -100,7 +107,9 @@ impl State {
     /// `marshal()?.encode_to_vec()` without holding the definition in memory twice (decoded
     /// and encoded), for the command line, which writes it to stdout.
     pub fn write_definition(&self, w: &mut impl std::io::Write) -> Result<(), MarshalError> {
-        let Some(plan) = Plan::new(self)? else { return Ok(()) };
+        let Some(plan) = Plan::new(self)? else {
+            return Ok(());
+        };
         let mut buf = Vec::new();
         for bytes in plan.ops.iter().map(|n| &n.bytes).chain([&plan.terminal]) {
             buf.clear();
@@ -108,7 +117,8 @@ impl State {
             w.write_all(&buf)?;
         }
         // Map entries in key order, each encoded as a one-entry map is (prost skips defaults).
-        let mut entries: Vec<(&str, Option<&[&OpNode]>)> = plan.by_digest().map(|(d, n)| (d, Some(n))).collect();
+        let mut entries: Vec<(&str, Option<&[&OpNode]>)> =
+            plan.by_digest().map(|(d, n)| (d, Some(n))).collect();
         // (by_digest is sorted: the terminal op goes where its digest sorts.)
         let at = entries.partition_point(|(d, _)| *d < plan.terminal_digest.as_str());
         entries.insert(at, (&plan.terminal_digest, None));
@@ -135,9 +145,12 @@ impl State {
             }
         }
         if !source.is_empty() {
-            pb::Source { locations: BTreeMap::new(), infos: plan.infos() }
-                .encode(&mut source)
-                .map_err(|e| MarshalError::Io(std::io::Error::other(e)))?;
+            pb::Source {
+                locations: BTreeMap::new(),
+                infos: plan.infos(),
+            }
+            .encode(&mut source)
+            .map_err(|e| MarshalError::Io(std::io::Error::other(e)))?;
             buf.clear();
             prost::encoding::bytes::encode(3, &source, &mut buf);
             w.write_all(&buf)?;
@@ -162,7 +175,9 @@ struct Plan<'a> {
 
 impl<'a> Plan<'a> {
     fn new(state: &'a State) -> Result<Option<Self>, MarshalError> {
-        let Some(root) = &state.output else { return Ok(None) };
+        let Some(root) = &state.output else {
+            return Ok(None);
+        };
         let mut sources = SourceTable::default();
         // Like Go's `llb.State.Marshal`: every op object is visited once, inputs first; ops
         // built separately but equal (one digest) are written once, with their metadata
@@ -175,8 +190,16 @@ impl<'a> Plan<'a> {
         }
         // Sorted on the digests' first bytes, kept beside the index (no pointer to follow
         // for most comparisons), then on the whole digest.
-        let mut keyed: Vec<(u64, usize)> = visited.iter().enumerate().map(|(i, n)| (n.digest.prefix(), i)).collect();
-        keyed.sort_unstable_by(|&(pa, a), &(pb, b)| pa.cmp(&pb).then_with(|| visited[a].digest.cmp(&visited[b].digest)).then(a.cmp(&b)));
+        let mut keyed: Vec<(u64, usize)> = visited
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.digest.prefix(), i))
+            .collect();
+        keyed.sort_unstable_by(|&(pa, a), &(pb, b)| {
+            pa.cmp(&pb)
+                .then_with(|| visited[a].digest.cmp(&visited[b].digest))
+                .then(a.cmp(&b))
+        });
         let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
         let grouped: Vec<&OpNode> = order.iter().map(|&i| visited[i]).collect();
         let mut groups = Vec::new();
@@ -189,21 +212,41 @@ impl<'a> Plan<'a> {
                 start = end;
             }
         }
-        let ops = visited.iter().zip(&first_of_digest).filter(|(_, &first)| first).map(|(n, _)| *n).collect();
+        let ops = visited
+            .iter()
+            .zip(&first_of_digest)
+            .filter(|(_, &first)| first)
+            .map(|(n, _)| *n)
+            .collect();
         // The terminal op: no op of its own, just the selected output.
         let terminal = encode_op(pb::Op::default(), std::slice::from_ref(root));
         let terminal_digest = digest_of(&terminal);
-        Ok(Some(Plan { ops, grouped, groups, sources, terminal, terminal_digest }))
+        Ok(Some(Plan {
+            ops,
+            grouped,
+            groups,
+            sources,
+            terminal,
+            terminal_digest,
+        }))
     }
 
     /// Each digest with the op objects that have it, in digest order.
     fn by_digest(&self) -> impl Iterator<Item = (&'a str, &[&'a OpNode])> + '_ {
-        self.groups.iter().map(|r| (self.grouped[r.start].digest.as_str(), &self.grouped[r.clone()]))
+        self.groups.iter().map(|r| {
+            (
+                self.grouped[r.start].digest.as_str(),
+                &self.grouped[r.clone()],
+            )
+        })
     }
 
     /// The terminal op declares the metadata features the other ops use, as Go's `State.Marshal` does.
     fn terminal_metadata(&self) -> pb::OpMetadata {
-        let mut caps = BTreeMap::from([("constraints".to_string(), true), ("platform".to_string(), true)]);
+        let mut caps = BTreeMap::from([
+            ("constraints".to_string(), true),
+            ("platform".to_string(), true),
+        ]);
         let nodes = || self.grouped.iter();
         if nodes().any(|n| n.metadata.ignore_cache) {
             caps.insert("meta.ignorecache".into(), true);
@@ -211,7 +254,10 @@ impl<'a> Plan<'a> {
         if nodes().any(|n| !n.metadata.description.is_empty()) {
             caps.insert("meta.description".into(), true);
         }
-        pb::OpMetadata { caps, ..Default::default() }
+        pb::OpMetadata {
+            caps,
+            ..Default::default()
+        }
     }
 
     /// The source locations of every op object with one digest, in visiting order.
@@ -225,8 +271,14 @@ impl<'a> Plan<'a> {
                     .ranges
                     .iter()
                     .map(|&(s, e)| pb::Range {
-                        start: Some(pb::Position { line: s as i32, character: 0 }),
-                        end: Some(pb::Position { line: e as i32, character: 0 }),
+                        start: Some(pb::Position {
+                            line: s as i32,
+                            character: 0,
+                        }),
+                        end: Some(pb::Position {
+                            line: e as i32,
+                            character: 0,
+                        }),
                     })
                     .collect(),
             })
@@ -235,7 +287,12 @@ impl<'a> Plan<'a> {
     }
 
     /// [`Plan::locations`] encoded as a `pb::Locations` message body, without building it.
-    fn encode_locations(&self, nodes: &[&OpNode], (location, range): (&mut Vec<u8>, &mut Vec<u8>), buf: &mut Vec<u8>) {
+    fn encode_locations(
+        &self,
+        nodes: &[&OpNode],
+        (location, range): (&mut Vec<u8>, &mut Vec<u8>),
+        buf: &mut Vec<u8>,
+    ) {
         for loc in nodes.iter().flat_map(|n| n.metadata.locations.iter()) {
             location.clear();
             let index = self.sources.known_index(&loc.file);
@@ -247,7 +304,11 @@ impl<'a> Plan<'a> {
                 for (tag, line) in [(1, start), (2, end)] {
                     // A `Position` with its line (`character` is always 0, so left out).
                     let line = line as i32;
-                    let len = if line == 0 { 0 } else { prost::encoding::int32::encoded_len(1, &line) };
+                    let len = if line == 0 {
+                        0
+                    } else {
+                        prost::encoding::int32::encoded_len(1, &line)
+                    };
                     prost::encoding::encode_key(tag, WireType::LengthDelimited, range);
                     prost::encoding::encode_varint(len as u64, range);
                     if line != 0 {
@@ -264,7 +325,12 @@ impl<'a> Plan<'a> {
         self.sources
             .files
             .iter()
-            .map(|f| pb::SourceInfo { filename: f.filename.clone(), data: f.data.clone(), definition: None, language: f.language.clone() })
+            .map(|f| pb::SourceInfo {
+                filename: f.filename.clone(),
+                data: f.data.clone(),
+                definition: None,
+                language: f.language.clone(),
+            })
             .collect()
     }
 }
@@ -274,7 +340,11 @@ impl<'a> Plan<'a> {
 fn put_map_entry(tag: u32, key: &str, value: &[u8], buf: &mut Vec<u8>) {
     use prost::encoding::encoded_len_varint;
     let key_len = 1 + encoded_len_varint(key.len() as u64) + key.len();
-    let value_len = if value.is_empty() { 0 } else { 1 + encoded_len_varint(value.len() as u64) + value.len() };
+    let value_len = if value.is_empty() {
+        0
+    } else {
+        1 + encoded_len_varint(value.len() as u64) + value.len()
+    };
     prost::encoding::encode_key(tag, WireType::LengthDelimited, buf);
     prost::encoding::encode_varint((key_len + value_len) as u64, buf);
     put_bytes(1, key.as_bytes(), buf);
@@ -294,13 +364,27 @@ fn put_bytes(tag: u32, bytes: &[u8], buf: &mut Vec<u8>) {
 /// number, map entries sorted by key (both lists are kept sorted) without empty keys or values.
 fn encode_op_metadata(md: &OpMetadata, entry: &mut Vec<u8>, buf: &mut Vec<u8>) {
     let description = md.description.iter().map(|(k, v)| (k.as_ref(), v.as_str()));
-    encode_metadata_fields(md.ignore_cache, description, md.caps.iter().map(|c| c.as_ref()), md.progress_group.as_deref(), entry, buf);
+    encode_metadata_fields(
+        md.ignore_cache,
+        description,
+        md.caps.iter().map(|c| c.as_ref()),
+        md.progress_group.as_deref(),
+        entry,
+        buf,
+    );
 }
 
 /// The metadata of equal op objects merged (as [`merged_metadata`]), encoded without building it.
 fn encode_merged_metadata(nodes: &[&OpNode], entry: &mut Vec<u8>, buf: &mut Vec<u8>) {
     let m = Merged::of(nodes);
-    encode_metadata_fields(m.ignore_cache, m.description.into_iter(), m.caps.into_iter(), m.progress_group, entry, buf);
+    encode_metadata_fields(
+        m.ignore_cache,
+        m.description.into_iter(),
+        m.caps.into_iter(),
+        m.progress_group,
+        entry,
+        buf,
+    );
 }
 
 /// `pb::OpMetadata` as prost encodes it (the description and caps sorted by key, as given).
@@ -342,7 +426,11 @@ fn merged_metadata(nodes: &[&OpNode]) -> pb::OpMetadata {
     let m = Merged::of(nodes);
     pb::OpMetadata {
         ignore_cache: m.ignore_cache,
-        description: m.description.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        description: m
+            .description
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         caps: m.caps.into_iter().map(|c| (c.to_string(), true)).collect(),
         progress_group: m.progress_group.cloned(),
         ..Default::default()
@@ -360,10 +448,20 @@ struct Merged<'a> {
 
 impl<'a> Merged<'a> {
     fn of(nodes: &[&'a OpNode]) -> Self {
-        let mut m = Merged { ignore_cache: false, description: BTreeMap::new(), caps: BTreeSet::new(), progress_group: None };
+        let mut m = Merged {
+            ignore_cache: false,
+            description: BTreeMap::new(),
+            caps: BTreeSet::new(),
+            progress_group: None,
+        };
         for n in nodes {
             m.ignore_cache |= n.metadata.ignore_cache;
-            m.description.extend(n.metadata.description.iter().map(|(k, v)| (k.as_ref(), v.as_str())));
+            m.description.extend(
+                n.metadata
+                    .description
+                    .iter()
+                    .map(|(k, v)| (k.as_ref(), v.as_str())),
+            );
             m.caps.extend(n.metadata.caps.iter().map(|c| c.as_ref()));
             m.progress_group = n.metadata.progress_group.as_deref().or(m.progress_group);
         }
@@ -417,7 +515,11 @@ impl SourceTable {
     fn known_index(&self, file: &Arc<SourceFile>) -> i32 {
         match self.last {
             Some((last, i)) if std::ptr::eq(last, Arc::as_ptr(file)) => i,
-            _ => self.index.get(&Arc::as_ptr(file)).copied().unwrap_or_default(),
+            _ => self
+                .index
+                .get(&Arc::as_ptr(file))
+                .copied()
+                .unwrap_or_default(),
         }
     }
 
@@ -444,17 +546,38 @@ mod tests {
 
     #[test]
     fn equal_ops_merge_metadata_like_buildkit() {
-        let a = State::image("docker.io/library/busybox:latest", ImageOptions { metadata: Metadata::named("[a 1/2] FROM busybox"), ..Default::default() });
-        let b = State::image("docker.io/library/busybox:latest", ImageOptions { metadata: Metadata::named("FROM busybox"), ..Default::default() });
+        let a = State::image(
+            "docker.io/library/busybox:latest",
+            ImageOptions {
+                metadata: Metadata::named("[a 1/2] FROM busybox"),
+                ..Default::default()
+            },
+        );
+        let b = State::image(
+            "docker.io/library/busybox:latest",
+            ImageOptions {
+                metadata: Metadata::named("FROM busybox"),
+                ..Default::default()
+            },
+        );
         let ra = crate::Exec::new(a, vec!["true".into()]).run().root();
         let rb = crate::Exec::new(ra.clone(), vec!["false".into()]);
-        let rb = crate::Exec { mounts: vec![crate::Mount::bind("/b", b.clone())], ..rb }.run().root();
+        let rb = crate::Exec {
+            mounts: vec![crate::Mount::bind("/b", b.clone())],
+            ..rb
+        }
+        .run()
+        .root();
         let def = rb.marshal().unwrap();
         // One image op, named by the later node.
         assert_eq!(def.def.len(), 4);
         let image_md = &def.metadata[b.digest().unwrap()];
         assert_eq!(image_md.description["llb.customname"], "FROM busybox");
-        let terminal = def.metadata.values().find(|m| m.caps.contains_key("constraints")).unwrap();
+        let terminal = def
+            .metadata
+            .values()
+            .find(|m| m.caps.contains_key("constraints"))
+            .unwrap();
         assert!(terminal.caps.contains_key("meta.description"));
     }
 
@@ -464,17 +587,46 @@ mod tests {
     fn write_definition_writes_the_encoded_definition() {
         use prost::Message;
         let named = |name: &str, group: Option<&str>, ignore_cache: bool| {
-            let mut md = Metadata::named(name).with_location(Some(crate::SourceLocation::new(std::sync::Arc::new(crate::SourceFile { filename: "Dockerfile".into(), data: b"FROM busybox\n".to_vec(), language: "Dockerfile".into() }), 1, 1)));
-            md.description.insert("com.docker.dockerfile.v1.command".into(), format!("FROM busybox # {name}"));
-            md.progress_group = group.map(|g| buildkit_proto::pb::ProgressGroup { id: g.into(), name: g.into(), weak: true });
+            let mut md = Metadata::named(name).with_location(Some(crate::SourceLocation::new(
+                std::sync::Arc::new(crate::SourceFile {
+                    filename: "Dockerfile".into(),
+                    data: b"FROM busybox\n".to_vec(),
+                    language: "Dockerfile".into(),
+                }),
+                1,
+                1,
+            )));
+            md.description.insert(
+                "com.docker.dockerfile.v1.command".into(),
+                format!("FROM busybox # {name}"),
+            );
+            md.progress_group = group.map(|g| buildkit_proto::pb::ProgressGroup {
+                id: g.into(),
+                name: g.into(),
+                weak: true,
+            });
             md.ignore_cache = ignore_cache;
             md
         };
-        let image = |md| State::image("docker.io/library/busybox:latest", ImageOptions { resolve_mode: Some("pull".into()), metadata: md, ..Default::default() });
+        let image = |md| {
+            State::image(
+                "docker.io/library/busybox:latest",
+                ImageOptions {
+                    resolve_mode: Some("pull".into()),
+                    metadata: md,
+                    ..Default::default()
+                },
+            )
+        };
         let a = image(named("a", Some("g1"), false));
         let b = a.rebuilt(named("b", None, true));
         let c = image(named("c", Some("g2"), false));
-        let run = crate::Exec { mounts: vec![crate::Mount::bind("/b", b), crate::Mount::bind("/c", c)], ..crate::Exec::new(a, vec!["true".into()]) }.run().root();
+        let run = crate::Exec {
+            mounts: vec![crate::Mount::bind("/b", b), crate::Mount::bind("/c", c)],
+            ..crate::Exec::new(a, vec!["true".into()])
+        }
+        .run()
+        .root();
         let mut written = Vec::new();
         run.write_definition(&mut written).unwrap();
         assert_eq!(written, run.marshal().unwrap().encode_to_vec());

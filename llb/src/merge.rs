@@ -16,16 +16,22 @@ pub fn merge(states: &[State], mut metadata: Metadata) -> State {
     metadata.add_cap("mergeop");
     // One input per state, repeated ones too, as Go's `MergeOp` writes them.
     let inputs: Vec<Output> = non_empty.iter().filter_map(|s| s.output.clone()).collect();
-    let merge_inputs = (0..inputs.len()).map(|i| pb::MergeInput { input: i as i64 }).collect();
+    let merge_inputs = (0..inputs.len())
+        .map(|i| pb::MergeInput { input: i as i64 })
+        .collect();
     let mut op = base_op(None);
-    op.op = Some(pb::op::Op::Merge(pb::MergeOp { inputs: merge_inputs }));
+    op.op = Some(pb::op::Op::Merge(pb::MergeOp {
+        inputs: merge_inputs,
+    }));
     State::from_node(OpNode::new(op, inputs, metadata), 0)
 }
 
 /// What `upper` changed relative to `lower`. As in Go's `llb.Diff`: from scratch it is `upper`
 /// itself; otherwise an op with the lower and upper inputs (both written, even when equal).
 pub fn diff(lower: &State, upper: &State, mut metadata: Metadata) -> State {
-    let Some(l) = &lower.output else { return upper.clone() };
+    let Some(l) = &lower.output else {
+        return upper.clone();
+    };
     metadata.add_cap("diffop");
     let mut inputs = vec![l.clone()];
     let u = match &upper.output {
@@ -36,6 +42,9 @@ pub fn diff(lower: &State, upper: &State, mut metadata: Metadata) -> State {
         None => EMPTY_INPUT,
     };
     let mut op = base_op(None);
-    op.op = Some(pb::op::Op::Diff(pb::DiffOp { lower: Some(pb::LowerDiffInput { input: 0 }), upper: Some(pb::UpperDiffInput { input: u }) }));
+    op.op = Some(pb::op::Op::Diff(pb::DiffOp {
+        lower: Some(pb::LowerDiffInput { input: 0 }),
+        upper: Some(pb::UpperDiffInput { input: u }),
+    }));
     State::from_node(OpNode::new(op, inputs, metadata), 0)
 }

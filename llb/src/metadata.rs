@@ -23,10 +23,12 @@ pub struct SourceLocation {
 
 impl SourceLocation {
     pub fn new(file: Arc<SourceFile>, start_line: u32, end_line: u32) -> Self {
-        SourceLocation { file, ranges: vec![(start_line, end_line)] }
+        SourceLocation {
+            file,
+            ranges: vec![(start_line, end_line)],
+        }
     }
 }
-
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Metadata {
@@ -80,10 +82,14 @@ impl From<Metadata> for OpMetadata {
             ignore_cache: m.ignore_cache,
             progress_group: m.progress_group.map(Box::new),
             caps: m.caps.into_iter().collect(),
-            locations: m.locations.into_iter().map(|mut l| {
-                l.ranges.shrink_to_fit();
-                l
-            }).collect(),
+            locations: m
+                .locations
+                .into_iter()
+                .map(|mut l| {
+                    l.ranges.shrink_to_fit();
+                    l
+                })
+                .collect(),
         }
     }
 }
@@ -99,7 +105,11 @@ mod tests {
         m.caps.insert("file.base".into());
         m.ignore_cache = true;
         let c = OpMetadata::from(m);
-        let desc: Vec<(&str, &str)> = c.description.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+        let desc: Vec<(&str, &str)> = c
+            .description
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
         assert_eq!(desc, vec![("llb.customname", "step"), ("other", "x")]);
         assert_eq!(c.caps.len(), 1);
         assert!(c.ignore_cache);

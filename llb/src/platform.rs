@@ -20,31 +20,58 @@ pub struct PlatformError {
 
 impl Platform {
     pub fn new(os: &str, architecture: &str, variant: &str) -> Self {
-        Platform { os: os.into(), architecture: architecture.into(), variant: variant.into() }.normalized()
+        Platform {
+            os: os.into(),
+            architecture: architecture.into(),
+            variant: variant.into(),
+        }
+        .normalized()
     }
 
     /// Parses `os[/arch[/variant]]` or a bare architecture, with containerd's normalisation
     /// (`x86_64` → `amd64`, `aarch64` → `arm64`, `arm64/v8` → `arm64`, `arm` → `arm/v7`).
     pub fn parse(spec: &str) -> Result<Self, PlatformError> {
-        let err = |reason| PlatformError { spec: spec.to_string(), reason };
+        let err = |reason| PlatformError {
+            spec: spec.to_string(),
+            reason,
+        };
         let lower = spec.trim().to_ascii_lowercase();
         let parts: Vec<&str> = lower.split('/').collect();
         if parts.iter().any(|p| p.is_empty()) {
             return Err(err("empty component"));
         }
-        if parts.iter().any(|p| !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')) {
+        if parts.iter().any(|p| {
+            !p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        }) {
             return Err(err("unexpected character"));
         }
         let p = match parts.as_slice() {
             [one] => {
                 if is_known_os(one) {
-                    Platform { os: one.to_string(), architecture: std::env::consts::ARCH.into(), variant: String::new() }
+                    Platform {
+                        os: one.to_string(),
+                        architecture: std::env::consts::ARCH.into(),
+                        variant: String::new(),
+                    }
                 } else {
-                    Platform { os: "linux".into(), architecture: one.to_string(), variant: String::new() }
+                    Platform {
+                        os: "linux".into(),
+                        architecture: one.to_string(),
+                        variant: String::new(),
+                    }
                 }
             }
-            [os, arch] => Platform { os: os.to_string(), architecture: arch.to_string(), variant: String::new() },
-            [os, arch, variant] => Platform { os: os.to_string(), architecture: arch.to_string(), variant: variant.to_string() },
+            [os, arch] => Platform {
+                os: os.to_string(),
+                architecture: arch.to_string(),
+                variant: String::new(),
+            },
+            [os, arch, variant] => Platform {
+                os: os.to_string(),
+                architecture: arch.to_string(),
+                variant: variant.to_string(),
+            },
             _ => return Err(err("too many components")),
         };
         Ok(p.normalized())
@@ -104,7 +131,21 @@ impl Platform {
 fn is_known_os(s: &str) -> bool {
     matches!(
         s,
-        "linux" | "windows" | "darwin" | "freebsd" | "netbsd" | "openbsd" | "solaris" | "illumos" | "android" | "aix" | "plan9" | "dragonfly" | "ios" | "js" | "wasip1"
+        "linux"
+            | "windows"
+            | "darwin"
+            | "freebsd"
+            | "netbsd"
+            | "openbsd"
+            | "solaris"
+            | "illumos"
+            | "android"
+            | "aix"
+            | "plan9"
+            | "dragonfly"
+            | "ios"
+            | "js"
+            | "wasip1"
     )
 }
 
@@ -124,12 +165,27 @@ mod tests {
 
     #[test]
     fn parses_and_normalises() {
-        assert_eq!(Platform::parse("linux/amd64").unwrap().to_string(), "linux/amd64");
-        assert_eq!(Platform::parse("linux/x86_64").unwrap().to_string(), "linux/amd64");
-        assert_eq!(Platform::parse("linux/arm64/v8").unwrap().to_string(), "linux/arm64");
-        assert_eq!(Platform::parse("linux/arm").unwrap().to_string(), "linux/arm/v7");
+        assert_eq!(
+            Platform::parse("linux/amd64").unwrap().to_string(),
+            "linux/amd64"
+        );
+        assert_eq!(
+            Platform::parse("linux/x86_64").unwrap().to_string(),
+            "linux/amd64"
+        );
+        assert_eq!(
+            Platform::parse("linux/arm64/v8").unwrap().to_string(),
+            "linux/arm64"
+        );
+        assert_eq!(
+            Platform::parse("linux/arm").unwrap().to_string(),
+            "linux/arm/v7"
+        );
         assert_eq!(Platform::parse("arm64").unwrap().to_string(), "linux/arm64");
-        assert_eq!(Platform::parse("Linux/AMD64").unwrap().to_string(), "linux/amd64");
+        assert_eq!(
+            Platform::parse("Linux/AMD64").unwrap().to_string(),
+            "linux/amd64"
+        );
     }
 
     #[test]

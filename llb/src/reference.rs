@@ -26,7 +26,10 @@ const DEFAULT_DOMAIN: &str = "docker.io";
 impl Reference {
     /// Parses and normalises; adds the `latest` tag when there is neither tag nor digest.
     pub fn parse_normalized(s: &str) -> Result<Self, ReferenceError> {
-        let err = |reason| ReferenceError { reference: s.to_string(), reason };
+        let err = |reason| ReferenceError {
+            reference: s.to_string(),
+            reason,
+        };
         if s.is_empty() {
             return Err(err("empty"));
         }
@@ -50,7 +53,11 @@ impl Reference {
             None => (rest, None),
         };
         let (domain, path) = split_domain(name);
-        if domain.is_empty() || !domain.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c)) {
+        if domain.is_empty()
+            || !domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+        {
             return Err(err("bad registry host"));
         }
         if path.chars().any(|c| c.is_ascii_uppercase()) {
@@ -62,8 +69,17 @@ impl Reference {
         if name.len() > 255 {
             return Err(err("repository name must not be more than 255 characters"));
         }
-        let tag = if tag.is_none() && digest.is_none() { Some("latest".to_string()) } else { tag };
-        Ok(Reference { domain, path, tag, digest })
+        let tag = if tag.is_none() && digest.is_none() {
+            Some("latest".to_string())
+        } else {
+            tag
+        };
+        Ok(Reference {
+            domain,
+            path,
+            tag,
+            digest,
+        })
     }
 
     /// `domain/path` without tag or digest.
@@ -74,7 +90,10 @@ impl Reference {
     /// The familiar short form users write (`busybox:latest` for `docker.io/library/busybox:latest`).
     pub fn familiar(&self) -> String {
         let mut s = if self.domain == DEFAULT_DOMAIN {
-            self.path.strip_prefix("library/").unwrap_or(&self.path).to_string()
+            self.path
+                .strip_prefix("library/")
+                .unwrap_or(&self.path)
+                .to_string()
         } else {
             self.name()
         };
@@ -90,7 +109,10 @@ impl Reference {
     }
 
     pub fn with_digest(&self, digest: &str) -> Self {
-        Reference { digest: Some(digest.to_string()), ..self.clone() }
+        Reference {
+            digest: Some(digest.to_string()),
+            ..self.clone()
+        }
     }
 }
 
@@ -109,9 +131,22 @@ impl fmt::Display for Reference {
 
 fn split_domain(name: &str) -> (String, String) {
     match name.split_once('/') {
-        Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" || first.chars().any(|c| c.is_ascii_uppercase()) => {
-            let domain = if first == "index.docker.io" { DEFAULT_DOMAIN } else { first };
-            let path = if domain == DEFAULT_DOMAIN && !rest.contains('/') { format!("library/{rest}") } else { rest.to_string() };
+        Some((first, rest))
+            if first.contains('.')
+                || first.contains(':')
+                || first == "localhost"
+                || first.chars().any(|c| c.is_ascii_uppercase()) =>
+        {
+            let domain = if first == "index.docker.io" {
+                DEFAULT_DOMAIN
+            } else {
+                first
+            };
+            let path = if domain == DEFAULT_DOMAIN && !rest.contains('/') {
+                format!("library/{rest}")
+            } else {
+                rest.to_string()
+            };
             (domain.to_string(), path)
         }
         Some(_) => (DEFAULT_DOMAIN.to_string(), name.to_string()),
@@ -151,12 +186,17 @@ fn is_alnum(b: u8) -> bool {
 fn valid_tag(t: &str) -> bool {
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut chars = t.chars();
-    matches!(chars.next(), Some(c) if word(c)) && t.len() <= 128 && chars.all(|c| word(c) || c == '.' || c == '-')
+    matches!(chars.next(), Some(c) if word(c))
+        && t.len() <= 128
+        && chars.all(|c| word(c) || c == '.' || c == '-')
 }
 
 fn validate_digest(d: &str) -> Option<()> {
     let (algo, hex) = d.split_once(':')?;
-    let algo_ok = !algo.is_empty() && algo.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c));
+    let algo_ok = !algo.is_empty()
+        && algo
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c));
     let hex_ok = hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit());
     (algo_ok && hex_ok).then_some(())
 }
@@ -173,23 +213,52 @@ mod tests {
     fn normalises_like_docker() {
         assert_eq!(norm("busybox"), "docker.io/library/busybox:latest");
         assert_eq!(norm("user/app:1.0"), "docker.io/user/app:1.0");
-        assert_eq!(norm("127.0.0.1:5000/busybox"), "127.0.0.1:5000/busybox:latest");
+        assert_eq!(
+            norm("127.0.0.1:5000/busybox"),
+            "127.0.0.1:5000/busybox:latest"
+        );
         assert_eq!(norm("localhost/x:y"), "localhost/x:y");
-        assert_eq!(norm("index.docker.io/alpine"), "docker.io/library/alpine:latest");
+        assert_eq!(
+            norm("index.docker.io/alpine"),
+            "docker.io/library/alpine:latest"
+        );
         let d = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-        assert_eq!(norm(&format!("alpine@{d}")), format!("docker.io/library/alpine@{d}"));
-        assert_eq!(norm(&format!("alpine:3@{d}")), format!("docker.io/library/alpine:3@{d}"));
+        assert_eq!(
+            norm(&format!("alpine@{d}")),
+            format!("docker.io/library/alpine@{d}")
+        );
+        assert_eq!(
+            norm(&format!("alpine:3@{d}")),
+            format!("docker.io/library/alpine:3@{d}")
+        );
     }
 
     #[test]
     fn familiar_form() {
-        assert_eq!(Reference::parse_normalized("busybox").unwrap().familiar(), "busybox:latest");
-        assert_eq!(Reference::parse_normalized("127.0.0.1:5000/a/b:t").unwrap().familiar(), "127.0.0.1:5000/a/b:t");
+        assert_eq!(
+            Reference::parse_normalized("busybox").unwrap().familiar(),
+            "busybox:latest"
+        );
+        assert_eq!(
+            Reference::parse_normalized("127.0.0.1:5000/a/b:t")
+                .unwrap()
+                .familiar(),
+            "127.0.0.1:5000/a/b:t"
+        );
     }
 
     #[test]
     fn rejects_bad_references() {
-        for bad in ["", "Busybox", "a::b", "a:b:c", "-a", "a/", "a@sha256:xyz", "a:-tag"] {
+        for bad in [
+            "",
+            "Busybox",
+            "a::b",
+            "a:b:c",
+            "-a",
+            "a/",
+            "a@sha256:xyz",
+            "a:-tag",
+        ] {
             assert!(Reference::parse_normalized(bad).is_err(), "{bad}");
         }
     }

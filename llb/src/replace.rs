@@ -18,7 +18,9 @@ impl State {
     /// Each `from` must be an op the graph cannot otherwise contain an equal copy of (a
     /// placeholder made unique), so that no two inputs of one op become equal ops by the swap.
     pub fn with_replaced(&self, replacements: &[(State, State)]) -> State {
-        let Some(root) = &self.output else { return self.clone() };
+        let Some(root) = &self.output else {
+            return self.clone();
+        };
         let mut swapped: HashMap<*const OpNode, Option<Arc<OpNode>>> = HashMap::new();
         for (from, to) in replacements {
             if let (Some(f), Some(t)) = (&from.output, &to.output) {
@@ -34,18 +36,28 @@ impl State {
             }
             if !inputs_done {
                 stack.push((node, true));
-                stack.extend(node.inputs.iter().chain(&node.visit).map(|o| (&o.node, false)));
+                stack.extend(
+                    node.inputs
+                        .iter()
+                        .chain(&node.visit)
+                        .map(|o| (&o.node, false)),
+                );
                 continue;
             }
             let new = rebuilt(node, &swapped);
             swapped.insert(key, new);
         }
-        State { output: Some(remap(root, &swapped)) }
+        State {
+            output: Some(remap(root, &swapped)),
+        }
     }
 }
 
 /// The node with its inputs swapped, or None when none of them changed.
-fn rebuilt(node: &OpNode, swapped: &HashMap<*const OpNode, Option<Arc<OpNode>>>) -> Option<Arc<OpNode>> {
+fn rebuilt(
+    node: &OpNode,
+    swapped: &HashMap<*const OpNode, Option<Arc<OpNode>>>,
+) -> Option<Arc<OpNode>> {
     let changed = |o: &Output| matches!(swapped.get(&Arc::as_ptr(&o.node)), Some(Some(_)));
     if !node.inputs.iter().chain(&node.visit).any(changed) {
         return None;
@@ -57,14 +69,24 @@ fn rebuilt(node: &OpNode, swapped: &HashMap<*const OpNode, Option<Arc<OpNode>>>)
     encode_inputs(&inputs, &mut bytes);
     bytes.extend_from_slice(rest);
     let digest = OpDigest::of(&bytes);
-    Some(Arc::new(OpNode { bytes, digest, inputs, visit, metadata: Arc::clone(&node.metadata) }))
+    Some(Arc::new(OpNode {
+        bytes,
+        digest,
+        inputs,
+        visit,
+        metadata: Arc::clone(&node.metadata),
+    }))
 }
 
 /// An op's bytes after its inputs: protobuf encoders (ours, Go's) write field 1 first.
 fn after_inputs(mut bytes: &[u8]) -> &[u8] {
     while let Some((&INPUT_KEY, mut rest)) = bytes.split_first() {
-        let Ok(len) = prost::encoding::decode_varint(&mut rest) else { break };
-        let Some(after) = usize::try_from(len).ok().and_then(|len| rest.get(len..)) else { break };
+        let Ok(len) = prost::encoding::decode_varint(&mut rest) else {
+            break;
+        };
+        let Some(after) = usize::try_from(len).ok().and_then(|len| rest.get(len..)) else {
+            break;
+        };
         bytes = after;
     }
     bytes
@@ -75,7 +97,10 @@ const INPUT_KEY: u8 = 1 << 3 | 2;
 
 fn remap(o: &Output, swapped: &HashMap<*const OpNode, Option<Arc<OpNode>>>) -> Output {
     match swapped.get(&Arc::as_ptr(&o.node)) {
-        Some(Some(n)) => Output { node: Arc::clone(n), index: o.index },
+        Some(Some(n)) => Output {
+            node: Arc::clone(n),
+            index: o.index,
+        },
         _ => o.clone(),
     }
 }
@@ -87,16 +112,34 @@ mod tests {
     use prost::Message;
 
     fn context(follow: &[&str]) -> State {
-        State::local("context", LocalOptions { follow_paths: follow.iter().map(|s| s.to_string()).collect(), metadata: Metadata::named("[internal] load build context"), ..Default::default() })
+        State::local(
+            "context",
+            LocalOptions {
+                follow_paths: follow.iter().map(|s| s.to_string()).collect(),
+                metadata: Metadata::named("[internal] load build context"),
+                ..Default::default()
+            },
+        )
     }
 
     /// Two stages reading the context (a copy and a bind mount), joined by a merge-free copy.
     fn graph(ctx: &State) -> State {
         let base = State::image("docker.io/library/busybox:latest", Default::default());
         let other = Exec::new(base.clone(), vec!["true".into()]).run().root();
-        let copied = base.file(FileActions::new().copy(ctx.clone(), "/src", "/dst", CopyOptions::default()), Metadata::named("COPY src /dst"));
-        let run = Exec { mounts: vec![Mount::bind("/ctx", ctx.clone())], ..Exec::new(copied, vec!["make".into()]) }.run().root();
-        run.file(FileActions::new().copy(other, "/x", "/y", CopyOptions::default()), Metadata::named("COPY --from"))
+        let copied = base.file(
+            FileActions::new().copy(ctx.clone(), "/src", "/dst", CopyOptions::default()),
+            Metadata::named("COPY src /dst"),
+        );
+        let run = Exec {
+            mounts: vec![Mount::bind("/ctx", ctx.clone())],
+            ..Exec::new(copied, vec!["make".into()])
+        }
+        .run()
+        .root();
+        run.file(
+            FileActions::new().copy(other, "/x", "/y", CopyOptions::default()),
+            Metadata::named("COPY --from"),
+        )
     }
 
     #[test]
@@ -106,7 +149,10 @@ mod tests {
         let swapped = graph(&placeholder).with_replaced(&[(placeholder.clone(), real.clone())]);
         let direct = graph(&real);
         assert_eq!(swapped.digest(), direct.digest());
-        assert_eq!(swapped.marshal().unwrap().encode_to_vec(), direct.marshal().unwrap().encode_to_vec());
+        assert_eq!(
+            swapped.marshal().unwrap().encode_to_vec(),
+            direct.marshal().unwrap().encode_to_vec()
+        );
     }
 
     #[test]

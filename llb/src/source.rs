@@ -53,11 +53,24 @@ pub struct HttpOptions {
 
 impl State {
     /// Any source op; `platform` is dropped for sources that are not platform specific (local, git, http).
-    pub fn source(identifier: &str, attrs: BTreeMap<String, String>, platform: Option<&Platform>, mut metadata: Metadata) -> State {
-        let platform_specific = identifier.starts_with("docker-image://") || identifier.starts_with("oci-layout://");
-        let platform = if platform_specific { Some(platform.unwrap_or(Platform::host_ref())) } else { None };
+    pub fn source(
+        identifier: &str,
+        attrs: BTreeMap<String, String>,
+        platform: Option<&Platform>,
+        mut metadata: Metadata,
+    ) -> State {
+        let platform_specific =
+            identifier.starts_with("docker-image://") || identifier.starts_with("oci-layout://");
+        let platform = if platform_specific {
+            Some(platform.unwrap_or(Platform::host_ref()))
+        } else {
+            None
+        };
         let mut op = base_op(platform);
-        op.op = Some(pb::op::Op::Source(pb::SourceOp { identifier: identifier.to_string(), attrs }));
+        op.op = Some(pb::op::Op::Source(pb::SourceOp {
+            identifier: identifier.to_string(),
+            attrs,
+        }));
         let scheme = identifier.split("://").next().unwrap_or_default();
         metadata.add_cap(match scheme {
             "docker-image" => "source.image",
@@ -79,7 +92,12 @@ impl State {
             }
             attrs.insert("image.resolvemode".into(), mode);
         }
-        State::source(&format!("docker-image://{reference}"), attrs, opts.platform.as_ref(), md)
+        State::source(
+            &format!("docker-image://{reference}"),
+            attrs,
+            opts.platform.as_ref(),
+            md,
+        )
     }
 
     pub fn local(name: &str, opts: LocalOptions) -> State {
@@ -116,7 +134,12 @@ impl State {
             attrs.insert("local.differ".into(), d);
             md.add_cap("source.local.differ");
         }
-        State::source(&format!("local://{name}"), attrs, opts.platform.as_ref(), md)
+        State::source(
+            &format!("local://{name}"),
+            attrs,
+            opts.platform.as_ref(),
+            md,
+        )
     }
 
     /// `remote` is the identifier without scheme (e.g. `github.com/moby/buildkit.git#v0.1`).
@@ -135,7 +158,12 @@ impl State {
             attrs.insert("git.checksum".into(), c);
             md.add_cap("source.git.checksum");
         }
-        State::source(&format!("git://{remote}"), attrs, opts.platform.as_ref(), md)
+        State::source(
+            &format!("git://{remote}"),
+            attrs,
+            opts.platform.as_ref(),
+            md,
+        )
     }
 
     pub fn http(url: &str, opts: HttpOptions) -> State {

@@ -30,11 +30,26 @@ impl OpNode {
     }
 
     /// `new`, with the outputs marshalling visits when they differ from `inputs`.
-    pub(crate) fn with_visit(op: pb::Op, inputs: Vec<Output>, visit: Vec<Output>, metadata: Metadata) -> Arc<Self> {
+    pub(crate) fn with_visit(
+        op: pb::Op,
+        inputs: Vec<Output>,
+        visit: Vec<Output>,
+        metadata: Metadata,
+    ) -> Arc<Self> {
         let bytes = encode_op(op, &inputs);
         let digest = OpDigest::of(&bytes);
-        let visit = if same_objects(&visit, &inputs) { Vec::new() } else { visit };
-        Arc::new(OpNode { bytes, digest, inputs, visit, metadata: Arc::new(metadata.into()) })
+        let visit = if same_objects(&visit, &inputs) {
+            Vec::new()
+        } else {
+            visit
+        };
+        Arc::new(OpNode {
+            bytes,
+            digest,
+            inputs,
+            visit,
+            metadata: Arc::new(metadata.into()),
+        })
     }
 
     /// The inputs in the order marshalling visits them.
@@ -61,7 +76,9 @@ fn same_objects(a: &[Output], b: &[Output]) -> bool {
 /// expected empty), sparing a message and a digest copy per input.
 pub(crate) fn encode_op(mut op: pb::Op, inputs: &[Output]) -> Vec<u8> {
     let body = op.op.take();
-    let mut buf = Vec::with_capacity(inputs.len() * 80 + op.encoded_len() + body.as_ref().map_or(0, pb::op::Op::encoded_len));
+    let mut buf = Vec::with_capacity(
+        inputs.len() * 80 + op.encoded_len() + body.as_ref().map_or(0, pb::op::Op::encoded_len),
+    );
     encode_inputs(inputs, &mut buf);
     op.encode_raw(&mut buf);
     match &body {
@@ -74,11 +91,17 @@ pub(crate) fn encode_op(mut op: pb::Op, inputs: &[Output]) -> Vec<u8> {
 
 /// `Op.inputs` (field 1, written first): each `Input { digest = 1, index = 2 }`.
 pub(crate) fn encode_inputs(inputs: &[Output], buf: &mut Vec<u8>) {
-    use prost::encoding::{encode_key, encode_varint, encoded_len_varint, int64, key_len, WireType};
+    use prost::encoding::{
+        encode_key, encode_varint, encoded_len_varint, int64, key_len, WireType,
+    };
     for input in inputs {
         let digest = input.node.digest.as_str().as_bytes();
         let digest_len = key_len(1) + encoded_len_varint(digest.len() as u64) + digest.len();
-        let index_len = if input.index == 0 { 0 } else { int64::encoded_len(2, &input.index) };
+        let index_len = if input.index == 0 {
+            0
+        } else {
+            int64::encoded_len(2, &input.index)
+        };
         encode_key(1, WireType::LengthDelimited, buf);
         encode_varint((digest_len + index_len) as u64, buf);
         encode_key(1, WireType::LengthDelimited, buf);
@@ -160,17 +183,27 @@ impl State {
     }
 
     pub(crate) fn from_node(node: Arc<OpNode>, index: i64) -> Self {
-        State { output: Some(Output { node, index }) }
+        State {
+            output: Some(Output { node, index }),
+        }
     }
 
     /// This state's op built again, as another op object with `metadata` (and the caps the op
     /// itself needs): equal ops built twice are what building the same instruction in two
     /// places gives, without encoding and digesting the op again.
     pub fn rebuilt(&self, mut metadata: Metadata) -> State {
-        let Some(out) = &self.output else { return State::scratch() };
+        let Some(out) = &self.output else {
+            return State::scratch();
+        };
         let node = &out.node;
         metadata.caps.extend(node.metadata.caps.iter().cloned());
-        let copy = OpNode { bytes: node.bytes.clone(), digest: node.digest, inputs: node.inputs.clone(), visit: node.visit.clone(), metadata: Arc::new(metadata.into()) };
+        let copy = OpNode {
+            bytes: node.bytes.clone(),
+            digest: node.digest,
+            inputs: node.inputs.clone(),
+            visit: node.visit.clone(),
+            metadata: Arc::new(metadata.into()),
+        };
         State::from_node(Arc::new(copy), out.index)
     }
 
@@ -182,7 +215,9 @@ impl State {
     /// True when no other state (no clone) and no op holds this state's op: nothing built
     /// on it. Scratch is always unique.
     pub fn is_unique(&self) -> bool {
-        self.output.as_ref().is_none_or(|o| Arc::strong_count(&o.node) == 1)
+        self.output
+            .as_ref()
+            .is_none_or(|o| Arc::strong_count(&o.node) == 1)
     }
 
     /// True when both are the same output of the same op.
@@ -208,7 +243,9 @@ pub(crate) const EMPTY_INPUT: i64 = -1;
 
 impl InputSet {
     pub(crate) fn add(&mut self, state: &State) -> i64 {
-        let Some(out) = &state.output else { return EMPTY_INPUT };
+        let Some(out) = &state.output else {
+            return EMPTY_INPUT;
+        };
         if !self.objects.iter().any(|o| o.is(out)) {
             self.objects.push(out.clone());
         }
@@ -238,14 +275,24 @@ mod tests {
     /// both copies are visited and their metadata merged, as for an op built twice.
     #[test]
     fn a_rebuilt_op_is_the_op_built_again() {
-        let opts = |name: &str| crate::ImageOptions { resolve_mode: Some("pull".into()), metadata: Metadata::named(name), ..Default::default() };
+        let opts = |name: &str| crate::ImageOptions {
+            resolve_mode: Some("pull".into()),
+            metadata: Metadata::named(name),
+            ..Default::default()
+        };
         let first = State::image("docker.io/library/busybox:latest", opts("one"));
         let again = State::image("docker.io/library/busybox:latest", opts("two"));
         let rebuilt = first.rebuilt(Metadata::named("two"));
         assert_eq!(rebuilt.digest(), again.digest());
-        let (a, b) = (rebuilt.output.as_ref().unwrap(), again.output.as_ref().unwrap());
+        let (a, b) = (
+            rebuilt.output.as_ref().unwrap(),
+            again.output.as_ref().unwrap(),
+        );
         assert_eq!(a.node.bytes, b.node.bytes);
-        assert_eq!(format!("{:?}", a.node.metadata), format!("{:?}", b.node.metadata));
+        assert_eq!(
+            format!("{:?}", a.node.metadata),
+            format!("{:?}", b.node.metadata)
+        );
         assert!(!a.is(first.output.as_ref().unwrap()));
         assert!(State::scratch().rebuilt(Metadata::named("x")).is_scratch());
     }
@@ -256,7 +303,11 @@ mod tests {
         let op = pb::Op {
             op: Some(pb::op::Op::Source(pb::SourceOp {
                 identifier: "local://context".into(),
-                attrs: [("local.sharedkeyhint".to_string(), "context".to_string()), ("local.unique".to_string(), String::new())].into(),
+                attrs: [
+                    ("local.sharedkeyhint".to_string(), "context".to_string()),
+                    ("local.unique".to_string(), String::new()),
+                ]
+                .into(),
             })),
             constraints: Some(pb::WorkerConstraints::default()),
             ..Default::default()
@@ -266,8 +317,15 @@ mod tests {
             "5a001a430a0f6c6f63616c3a2f2f636f6e74657874121e0a136c6f63616c2e7368617265646b657968696e741207636f6e7465787412100a0c6c6f63616c2e756e697175651200"
         );
         let op = pb::Op {
-            op: Some(pb::op::Op::Source(pb::SourceOp { identifier: "docker-image://docker.io/library/busybox:latest".into(), attrs: Default::default() })),
-            platform: Some(pb::Platform { architecture: "amd64".into(), os: "linux".into(), ..Default::default() }),
+            op: Some(pb::op::Op::Source(pb::SourceOp {
+                identifier: "docker-image://docker.io/library/busybox:latest".into(),
+                attrs: Default::default(),
+            })),
+            platform: Some(pb::Platform {
+                architecture: "amd64".into(),
+                os: "linux".into(),
+                ..Default::default()
+            }),
             constraints: Some(pb::WorkerConstraints::default()),
             ..Default::default()
         };

@@ -245,6 +245,26 @@ pub fn require_multiarch() {
     }
 }
 
+/// Fails the test if buildkitd no longer answers (`buildctl debug workers`): a build must never
+/// take the shared daemon down.
+#[track_caller]
+pub fn assert_daemon_answers() {
+    let env = env();
+    let out = run_with_timeout(
+        Command::new(&env.buildctl).args(["--addr", &env.buildkit_host, "debug", "workers"]),
+        Duration::from_secs(30),
+    )
+    .unwrap_or_else(|e| panic!("cannot run {}: {e}", env.buildctl.display()));
+    if !out.status.success() {
+        let log = read_from(&env.run_dir.join("buildkitd.log"), 0, 8 * 1024);
+        panic!(
+            "buildkitd no longer answers after the build (buildctl debug workers: {}):\n{}\ndaemon log tail:\n{log}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 /// A string unique to this test process and call: put it in Dockerfiles (and image names) so
 /// that parallel tests, and earlier runs against the same daemon, don't share cache entries.
 pub fn nonce() -> String {
@@ -530,7 +550,8 @@ impl<'a> Build<'a> {
 
     /// `--allow ENTITLEMENT` (`network.host`, `security.insecure`).
     pub fn allow(mut self, entitlement: &str) -> Self {
-        self.extra_args.extend(["--allow".into(), entitlement.into()]);
+        self.extra_args
+            .extend(["--allow".into(), entitlement.into()]);
         self
     }
 

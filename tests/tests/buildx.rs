@@ -225,7 +225,14 @@ fn prune(n: &str) -> std::io::Result<std::process::Output> {
     let bx = buildx();
     Command::new(&bx.binary)
         .env("DOCKER_CONFIG", &bx.docker_config)
-        .args(["--builder", &bx.builder, "prune", "--force", "--all", "--filter"])
+        .args([
+            "--builder",
+            &bx.builder,
+            "prune",
+            "--force",
+            "--all",
+            "--filter",
+        ])
         .arg(format!("description~=cache-{n}"))
         .output()
 }

@@ -9,7 +9,10 @@ use e2e::{env, run_with_timeout, BuildResult, Context, Frontend, Value, BUILD_TI
 
 /// The warning lines of a plain progress log, without the vertex number (`WARN: …`).
 fn plain_warnings(res: &BuildResult) -> Vec<String> {
-    res.stderr.lines().filter_map(|l| l.split_once(" WARN: ").map(|(_, w)| format!("WARN: {w}"))).collect()
+    res.stderr
+        .lines()
+        .filter_map(|l| l.split_once(" WARN: ").map(|(_, w)| format!("WARN: {w}")))
+        .collect()
 }
 
 /// A build whose progress is read as BuildKit's raw JSON status stream: plain progress only
@@ -26,16 +29,35 @@ struct Run {
 fn run_json(ctx: &Context, frontend: &Frontend, opts: &[(&str, &str)]) -> Run {
     let env = env();
     let dir = ctx.path().display().to_string();
-    let mut args: Vec<String> = vec!["--addr".into(), env.buildkit_host.clone(), "build".into(), "--progress=rawjson".into()];
+    let mut args: Vec<String> = vec![
+        "--addr".into(),
+        env.buildkit_host.clone(),
+        "build".into(),
+        "--progress=rawjson".into(),
+    ];
     match frontend {
-        Frontend::Gateway(image) => args.extend(["--frontend".into(), "gateway.v0".into(), "--opt".into(), format!("source={image}")]),
+        Frontend::Gateway(image) => args.extend([
+            "--frontend".into(),
+            "gateway.v0".into(),
+            "--opt".into(),
+            format!("source={image}"),
+        ]),
         Frontend::Builtin => args.extend(["--frontend".into(), "dockerfile.v0".into()]),
     }
-    args.extend(["--local".into(), format!("context={dir}"), "--local".into(), format!("dockerfile={dir}")]);
+    args.extend([
+        "--local".into(),
+        format!("context={dir}"),
+        "--local".into(),
+        format!("dockerfile={dir}"),
+    ]);
     for (k, v) in opts {
         args.extend(["--opt".into(), format!("{k}={v}")]);
     }
-    let out = run_with_timeout(std::process::Command::new(&env.buildctl).args(&args), BUILD_TIMEOUT).unwrap_or_else(|e| panic!("cannot run buildctl: {e}"));
+    let out = run_with_timeout(
+        std::process::Command::new(&env.buildctl).args(&args),
+        BUILD_TIMEOUT,
+    )
+    .unwrap_or_else(|e| panic!("cannot run buildctl: {e}"));
     let mut warnings = Vec::new();
     let mut log = String::new();
     for line in out.stderr.lines() {
@@ -55,7 +77,11 @@ fn run_json(ctx: &Context, frontend: &Frontend, opts: &[(&str, &str)]) -> Run {
             }
         }
     }
-    Run { ok: out.status.success() && !out.timed_out, warnings, log }
+    Run {
+        ok: out.status.success() && !out.timed_out,
+        warnings,
+        log,
+    }
 }
 
 /// Builds `ctx` with the frontend under test and with the reference, with the same options,
@@ -76,7 +102,10 @@ fn both(ctx: &Context, opts: &[(&str, &str)]) -> (Run, Run) {
 
 /// The short texts (`Rule: message (line N)`), base64-decoded.
 fn shorts(run: &Run) -> Vec<String> {
-    run.warnings.iter().map(|w| decode(w["short"].as_str().unwrap_or_default())).collect()
+    run.warnings
+        .iter()
+        .map(|w| decode(w["short"].as_str().unwrap_or_default()))
+        .collect()
 }
 
 /// Standard base64, as Go's encoding/json writes `[]byte`.
@@ -91,7 +120,10 @@ fn decode(s: &str) -> String {
     let bytes: Vec<u8> = s.bytes().filter(|&c| c != b'=').map(val).collect();
     let mut out = Vec::new();
     for chunk in bytes.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (18 - 6 * i)));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (18 - 6 * i)));
         out.extend(n.to_be_bytes()[1..chunk.len()].iter());
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -104,7 +136,11 @@ fn assert_ok(run: &Run) {
 
 #[track_caller]
 fn assert_failed_with(run: &Run, message: &str) {
-    assert!(!run.ok && run.log.contains(message), "expected the build to fail with {message:?}:\n{}", run.log);
+    assert!(
+        !run.ok && run.log.contains(message),
+        "expected the build to fail with {message:?}:\n{}",
+        run.log
+    );
 }
 
 #[test]
@@ -118,8 +154,14 @@ fn warnings_match_the_reference() {
     assert_ok(&reference);
     let w = shorts(&ours);
     assert_eq!(w.len(), 8, "{w:?}");
-    assert_eq!(w[0], "FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)");
-    assert!(w.contains(&"UndefinedVar: Usage of undefined variable '$nope' (line 5)".to_string()), "{w:?}");
+    assert_eq!(
+        w[0],
+        "FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)"
+    );
+    assert!(
+        w.contains(&"UndefinedVar: Usage of undefined variable '$nope' (line 5)".to_string()),
+        "{w:?}"
+    );
 }
 
 #[test]
@@ -131,12 +173,24 @@ fn warnings_show_in_plain_progress_with_their_line() {
     let want = "WARN: FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)";
     let mut last = String::new();
     for attempt in 0..3 {
-        let ctx = Context::with_dockerfile("plain", &format!("FROM scratch as base\nLABEL attempt={attempt}{}\n", e2e::nonce()));
+        let ctx = Context::with_dockerfile(
+            "plain",
+            &format!(
+                "FROM scratch as base\nLABEL attempt={attempt}{}\n",
+                e2e::nonce()
+            ),
+        );
         let res = ctx.build().run();
         res.assert_ok();
         let w = plain_warnings(&res);
         if w.iter().any(|l| l == want) {
-            assert!(res.stderr.lines().any(|l| l.starts_with('#') && l.ends_with(want)), "{}", res.report());
+            assert!(
+                res.stderr
+                    .lines()
+                    .any(|l| l.starts_with('#') && l.ends_with(want)),
+                "{}",
+                res.report()
+            );
             return;
         }
         last = res.report();
@@ -153,13 +207,22 @@ fn multi_line_instructions_and_empty_continuations() {
     assert_ok(&ours);
     assert_ok(&reference);
     let w = shorts(&ours);
-    assert_eq!(w, vec!["NoEmptyContinuation: Empty continuation line (line 4)".to_string(), "UndefinedVar: Usage of undefined variable '$c' (line 5)".to_string()]);
+    assert_eq!(
+        w,
+        vec![
+            "NoEmptyContinuation: Empty continuation line (line 4)".to_string(),
+            "UndefinedVar: Usage of undefined variable '$c' (line 5)".to_string()
+        ]
+    );
 }
 
 #[test]
 fn error_true_fails_after_the_warnings() {
     let base = &env().base_image;
-    let ctx = Context::with_dockerfile("error-true", &format!("#check=error=true\nFROM {base} as base\nRUN true\n"));
+    let ctx = Context::with_dockerfile(
+        "error-true",
+        &format!("#check=error=true\nFROM {base} as base\nRUN true\n"),
+    );
     let (ours, reference) = both(&ctx, &[]);
     assert_failed_with(&ours, "lint violation found for rules: FromAsCasing");
     assert_failed_with(&reference, "lint violation found for rules: FromAsCasing");
@@ -176,12 +239,24 @@ fn skip_and_the_build_argument() {
     assert_eq!(shorts(&ours), vec!["JSONArgsRecommended: JSON arguments recommended for ENTRYPOINT to prevent unintended behavior related to OS signals (line 5)".to_string()]);
 
     // BUILDKIT_DOCKERFILE_CHECK replaces the directive.
-    let ctx = Context::with_dockerfile("check-arg", &format!("#check=skip=all\nFROM {base} as base\ncopy x /x\n"));
+    let ctx = Context::with_dockerfile(
+        "check-arg",
+        &format!("#check=skip=all\nFROM {base} as base\ncopy x /x\n"),
+    );
     ctx.write("x", "x");
-    let (ours, reference) = both(&ctx, &[("build-arg:BUILDKIT_DOCKERFILE_CHECK", "skip=ConsistentInstructionCasing;error=true")]);
+    let (ours, reference) = both(
+        &ctx,
+        &[(
+            "build-arg:BUILDKIT_DOCKERFILE_CHECK",
+            "skip=ConsistentInstructionCasing;error=true",
+        )],
+    );
     assert_failed_with(&ours, "lint violation found for rules: FromAsCasing");
     assert_failed_with(&reference, "lint violation found for rules: FromAsCasing");
-    assert_eq!(shorts(&ours), vec!["FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 2)".to_string()]);
+    assert_eq!(
+        shorts(&ours),
+        vec!["FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 2)".to_string()]
+    );
     let (ours, _) = both(&ctx, &[("build-arg:BUILDKIT_DOCKERFILE_CHECK", "skip=all")]);
     assert_ok(&ours);
     assert!(ours.warnings.is_empty());
@@ -196,7 +271,10 @@ fn invalid_check_options_fail() {
     assert_failed_with(&ours, msg);
     assert_failed_with(&reference, msg);
     let ctx = Context::with_dockerfile("bad-check-arg", &format!("FROM {base}\n"));
-    let (ours, reference) = both(&ctx, &[("build-arg:BUILDKIT_DOCKERFILE_CHECK", "error=maybe")]);
+    let (ours, reference) = both(
+        &ctx,
+        &[("build-arg:BUILDKIT_DOCKERFILE_CHECK", "error=maybe")],
+    );
     let msg = "failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: failed to parse check option \"error=maybe\": strconv.ParseBool: parsing \"maybe\": invalid syntax";
     assert_failed_with(&ours, msg);
     assert_failed_with(&reference, msg);
@@ -204,24 +282,49 @@ fn invalid_check_options_fail() {
 
 #[test]
 fn warnings_before_an_error_are_sent() {
-    let ctx = Context::with_dockerfile("before-error", "\nFROM scratch AS BadStageName\nMAINTAINER me@example.org\nBADCMD\n");
+    let ctx = Context::with_dockerfile(
+        "before-error",
+        "\nFROM scratch AS BadStageName\nMAINTAINER me@example.org\nBADCMD\n",
+    );
     let (ours, reference) = both(&ctx, &[]);
-    assert_failed_with(&ours, "dockerfile parse error on line 4: unknown instruction: BADCMD");
-    assert_failed_with(&reference, "dockerfile parse error on line 4: unknown instruction: BADCMD");
+    assert_failed_with(
+        &ours,
+        "dockerfile parse error on line 4: unknown instruction: BADCMD",
+    );
+    assert_failed_with(
+        &reference,
+        "dockerfile parse error on line 4: unknown instruction: BADCMD",
+    );
     assert_eq!(shorts(&ours).len(), 2);
 }
 
 #[test]
 fn copy_ignored_file_and_undefined_args() {
     let base = &env().base_image;
-    let ctx = Context::with_dockerfile("ignored", &format!("ARG tag=latest\nFROM {base}${{tagg:+x}}\nCOPY kept ignored /\nADD ignored /ignored2\n"));
-    ctx.write("kept", "k").write("ignored", "i").write(".dockerignore", "ignored\n");
+    let ctx = Context::with_dockerfile(
+        "ignored",
+        &format!(
+            "ARG tag=latest\nFROM {base}${{tagg:+x}}\nCOPY kept ignored /\nADD ignored /ignored2\n"
+        ),
+    );
+    ctx.write("kept", "k")
+        .write("ignored", "i")
+        .write(".dockerignore", "ignored\n");
     let (ours, reference) = both(&ctx, &[]);
     // The ignored file is not in the context, so both fail to copy it, after warning.
     assert!(!ours.ok && !reference.ok);
     let w = shorts(&ours);
-    assert!(w.iter().any(|l| l.contains("CopyIgnoredFile: Attempting to Copy file \"ignored\"")), "{w:?}");
-    assert!(w.iter().any(|l| l.contains("UndefinedArgInFrom: FROM argument 'tagg' is not declared (did you mean tag?) (line 2)")), "{w:?}");
+    assert!(
+        w.iter()
+            .any(|l| l.contains("CopyIgnoredFile: Attempting to Copy file \"ignored\"")),
+        "{w:?}"
+    );
+    assert!(
+        w.iter().any(|l| l.contains(
+            "UndefinedArgInFrom: FROM argument 'tagg' is not declared (did you mean tag?) (line 2)"
+        )),
+        "{w:?}"
+    );
 }
 
 #[test]
@@ -241,8 +344,15 @@ fn base_image_platform_mismatch() {
     // A single-platform image is used whatever platform is asked for: build an amd64 one and
     // ask for arm64.
     let image = e2e::image_name("amd64-only");
-    let ctx = Context::with_dockerfile("amd64-only", &format!("FROM {base}\nRUN echo {}\n", e2e::nonce()));
-    ctx.build().opt("platform", "linux/amd64").output_image(&image).run().assert_ok();
+    let ctx = Context::with_dockerfile(
+        "amd64-only",
+        &format!("FROM {base}\nRUN echo {}\n", e2e::nonce()),
+    );
+    ctx.build()
+        .opt("platform", "linux/amd64")
+        .output_image(&image)
+        .run()
+        .assert_ok();
     let ctx = Context::with_dockerfile("mismatch", &format!("FROM {image}\nENV foo=bar\n"));
     let (ours, _) = both(&ctx, &[("platform", "linux/arm64")]);
     let w = shorts(&ours);

@@ -34,12 +34,24 @@ fn same_config(name: &str, dockerfile: &str, opts: impl Fn(Build<'_>) -> Build<'
     let ref_name = image_name(&format!("{name}-ref"));
     let ours = opts(ctx.build().output_image(&ours_name)).run();
     ours.assert_ok();
-    let reference = opts(ctx.build().frontend(Frontend::Builtin).output_image(&ref_name)).run();
+    let reference = opts(
+        ctx.build()
+            .frontend(Frontend::Builtin)
+            .output_image(&ref_name),
+    )
+    .run();
     reference.assert_ok();
-    let (a, b) = (normalized(ours.image().config), normalized(reference.image().config));
+    let (a, b) = (
+        normalized(ours.image().config),
+        normalized(reference.image().config),
+    );
     if a != b {
         let pretty = |v: &Value| serde_json_pretty(v);
-        panic!("the image configs differ\nours:\n{}\nreference:\n{}", pretty(&a), pretty(&b));
+        panic!(
+            "the image configs differ\nours:\n{}\nreference:\n{}",
+            pretty(&a),
+            pretty(&b)
+        );
     }
     a
 }
@@ -88,8 +100,14 @@ fn every_config_instruction_matches_the_reference() {
     );
     let cfg = same_config("config-all", &df, |b| b);
     let c = &cfg["config"];
-    assert_eq!(c["Cmd"], serde_json::json!(["/bin/sh", "-e", "-c", "echo $A"]));
-    assert_eq!(c["WorkingDir"], "/abs/dir/", "an absolute WORKDIR is kept as written");
+    assert_eq!(
+        c["Cmd"],
+        serde_json::json!(["/bin/sh", "-e", "-c", "echo $A"])
+    );
+    assert_eq!(
+        c["WorkingDir"], "/abs/dir/",
+        "an absolute WORKDIR is kept as written"
+    );
 }
 
 #[test]
@@ -108,11 +126,17 @@ fn entrypoint_resets_cmd_unless_the_stage_set_it() {
          STOPSIGNAL 9\n"
     );
     let child = same_config("entrypoint-child", &df, |b| b.target("child"));
-    assert!(child["config"].get("Cmd").is_none_or(Value::is_null), "ENTRYPOINT clears the inherited CMD: {child}");
+    assert!(
+        child["config"].get("Cmd").is_none_or(Value::is_null),
+        "ENTRYPOINT clears the inherited CMD: {child}"
+    );
     let both = same_config("entrypoint-both", &df, |b| b.target("both"));
     assert_eq!(both["config"]["Cmd"], serde_json::json!(["c"]));
     let last = same_config("entrypoint-last", &df, |b| b.target("last"));
-    assert_eq!(last["config"]["Healthcheck"]["Test"], serde_json::json!(["NONE"]));
+    assert_eq!(
+        last["config"]["Healthcheck"]["Test"],
+        serde_json::json!(["NONE"])
+    );
 }
 
 #[test]
@@ -132,7 +156,11 @@ fn args_runs_and_build_options_in_history() {
          RUN echo $E > /e\n\
          LABEL from.dockerfile=1\n"
     );
-    let cfg = same_config("args-history", &df, |b| b.build_arg("FROMCLI", "cli").build_arg("OVR", "override").opt("label:from.opt", "2"));
+    let cfg = same_config("args-history", &df, |b| {
+        b.build_arg("FROMCLI", "cli")
+            .build_arg("OVR", "override")
+            .opt("label:from.opt", "2")
+    });
     assert_eq!(cfg["config"]["Labels"]["from.opt"], "2");
 }
 
@@ -140,11 +168,18 @@ fn args_runs_and_build_options_in_history() {
 fn scratch_and_platform_configs() {
     let df = "FROM scratch\nCOPY a /a\nENV X=1\nCMD [\"/a\"]\n";
     let cfg = same_config("scratch", df, |b| b);
-    assert_eq!(cfg["config"]["Env"][0], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    assert_eq!(
+        cfg["config"]["Env"][0],
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    );
     let cfg = same_config("scratch-arm", df, |b| b.opt("platform", "linux/arm64"));
     assert_eq!(cfg["architecture"], "arm64");
     let base = &env().base_image;
-    let cfg = same_config("stage-chain", &format!("FROM {base} AS a\nWORKDIR /x\nUSER 1:2\nFROM a\nWORKDIR y\nRUN pwd\n"), |b| b);
+    let cfg = same_config(
+        "stage-chain",
+        &format!("FROM {base} AS a\nWORKDIR /x\nUSER 1:2\nFROM a\nWORKDIR y\nRUN pwd\n"),
+        |b| b,
+    );
     assert_eq!(cfg["config"]["WorkingDir"], "/x/y");
 }
 
@@ -169,7 +204,11 @@ fn configs_inherited_from_a_base_image_match() {
          CMD [\"{n}\"]\n"
     );
     let ctx = Context::with_dockerfile("config-parent", &parent_df);
-    ctx.build().frontend(Frontend::Builtin).output_image(&parent).run().assert_ok();
+    ctx.build()
+        .frontend(Frontend::Builtin)
+        .output_image(&parent)
+        .run()
+        .assert_ok();
     let child = format!(
         "FROM {parent}\n\
          ENV P2=changed C=$P1\n\
@@ -183,10 +222,20 @@ fn configs_inherited_from_a_base_image_match() {
     let c = &cfg["config"];
     assert_eq!(c["WorkingDir"], "/pwork/sub");
     assert_eq!(c["User"], "nobody");
-    assert_eq!(c["Cmd"], serde_json::json!(["/bin/sh", "-xc", "shell form"]), "the inherited SHELL wraps CMD");
-    assert!(cfg["history"].as_array().is_some_and(|h| h.len() > 12), "the base's history is kept: {cfg}");
+    assert_eq!(
+        c["Cmd"],
+        serde_json::json!(["/bin/sh", "-xc", "shell form"]),
+        "the inherited SHELL wraps CMD"
+    );
+    assert!(
+        cfg["history"].as_array().is_some_and(|h| h.len() > 12),
+        "the base's history is kept: {cfg}"
+    );
     // A child stage of a stage: the same rules without a registry round trip.
     let staged = format!("FROM {parent} AS p\nENV S=1\nFROM p\nENTRYPOINT [\"/e\"]\n");
     let cfg = same_config("config-staged", &staged, |b| b);
-    assert!(cfg["config"].get("Cmd").is_none(), "ENTRYPOINT in a new stage clears the inherited CMD: {cfg}");
+    assert!(
+        cfg["config"].get("Cmd").is_none(),
+        "ENTRYPOINT in a new stage clears the inherited CMD: {cfg}"
+    );
 }

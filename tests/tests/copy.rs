@@ -11,35 +11,61 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use e2e::{env, nonce, BuildResult, Build, Context, Frontend};
+use e2e::{env, nonce, Build, BuildResult, Context, Frontend};
 
 /// One entry of an exported tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Entry {
-    Dir { mode: u32, owner: (u32, u32) },
-    File { mode: u32, owner: (u32, u32), content: String },
-    Symlink { target: String },
+    Dir {
+        mode: u32,
+        owner: (u32, u32),
+    },
+    File {
+        mode: u32,
+        owner: (u32, u32),
+        content: String,
+    },
+    Symlink {
+        target: String,
+    },
 }
 
 /// Every path under `dir` (relative, `/`-separated) with what is there.
 fn tree(dir: &Path) -> BTreeMap<String, Entry> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Entry>) {
-        let mut entries: Vec<_> = fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display())).map(|e| e.map(|e| e.path())).collect::<Result<_, _>>().unwrap_or_else(|e| panic!("{e}"));
+        let mut entries: Vec<_> = fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| panic!("{e}"));
         entries.sort();
         for p in entries {
-            let rel = p.strip_prefix(root).map(|r| r.to_string_lossy().into_owned()).unwrap_or_default();
-            let md = fs::symlink_metadata(&p).unwrap_or_else(|e| panic!("cannot stat {}: {e}", p.display()));
+            let rel = p
+                .strip_prefix(root)
+                .map(|r| r.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let md = fs::symlink_metadata(&p)
+                .unwrap_or_else(|e| panic!("cannot stat {}: {e}", p.display()));
             let mode = md.permissions().mode() & 0o7777;
             let owner = (md.uid(), md.gid());
             if md.file_type().is_symlink() {
-                let target = fs::read_link(&p).map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+                let target = fs::read_link(&p)
+                    .map(|t| t.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 out.insert(rel, Entry::Symlink { target });
             } else if md.is_dir() {
                 out.insert(rel, Entry::Dir { mode, owner });
                 walk(root, &p, out);
             } else {
                 let bytes = fs::read(&p).unwrap_or_default();
-                out.insert(rel, Entry::File { mode, owner, content: String::from_utf8_lossy(&bytes).into_owned() });
+                out.insert(
+                    rel,
+                    Entry::File {
+                        mode,
+                        owner,
+                        content: String::from_utf8_lossy(&bytes).into_owned(),
+                    },
+                );
             }
         }
     }
@@ -63,7 +89,10 @@ fn same_tree(ctx: &Context, opts: impl Fn(Build<'_>) -> Build<'_>) -> BTreeMap<S
     let (a, b) = (tree(ours.out_dir()), tree(reference.out_dir()));
     if a != b {
         let only = |x: &BTreeMap<String, Entry>, y: &BTreeMap<String, Entry>| -> String {
-            x.iter().filter(|(k, v)| y.get(*k) != Some(*v)).map(|(k, v)| format!("  {k}: {v:?}\n")).collect()
+            x.iter()
+                .filter(|(k, v)| y.get(*k) != Some(*v))
+                .map(|(k, v)| format!("  {k}: {v:?}\n"))
+                .collect()
         };
         panic!("the trees differ\nonly in ours (or different):\n{}only in the reference's (or different):\n{}ours in full:\n{}", only(&a, &b), only(&b, &a), describe(&a));
     }
@@ -85,13 +114,20 @@ fn both_fail(ctx: &Context) -> (String, String) {
 #[track_caller]
 fn same_error(ctx: &Context, needle: &str) {
     let (ours, reference) = both_fail(ctx);
-    assert!(reference.contains(needle), "the reference's error {reference:?} lacks {needle:?}");
-    assert!(ours.contains(needle), "our error {ours:?} lacks {needle:?} (the reference's: {reference:?})");
+    assert!(
+        reference.contains(needle),
+        "the reference's error {reference:?} lacks {needle:?}"
+    );
+    assert!(
+        ours.contains(needle),
+        "our error {ours:?} lacks {needle:?} (the reference's: {reference:?})"
+    );
 }
 
 #[track_caller]
 fn file<'a>(t: &'a BTreeMap<String, Entry>, path: &str) -> &'a Entry {
-    t.get(path).unwrap_or_else(|| panic!("{path} is not in the output:\n{}", describe(t)))
+    t.get(path)
+        .unwrap_or_else(|| panic!("{path} is not in the output:\n{}", describe(t)))
 }
 
 #[track_caller]
@@ -148,7 +184,11 @@ fn copy_paths_wildcards_and_slashes_match_the_reference() {
     let ctx = sample_context("copy-paths", df);
     let t = same_tree(&ctx, |b| b);
     assert_eq!(content(&t, "w/d1/a"), "A\n");
-    assert_eq!(content(&t, "w/d2/x"), "X\n", "a directory's contents are copied, not the directory");
+    assert_eq!(
+        content(&t, "w/d2/x"),
+        "X\n",
+        "a directory's contents are copied, not the directory"
+    );
     assert_eq!(content(&t, "w/d5/x2.txt"), "2\n");
     assert_eq!(content(&t, "w/d8"), "A\n");
     assert_eq!(content(&t, "w/sub/b"), "B\n");
@@ -160,12 +200,23 @@ fn copy_paths_wildcards_and_slashes_match_the_reference() {
 fn copy_whole_context_applies_dockerignore_with_exceptions() {
     let df = "FROM scratch\nCOPY . /ctx/\n";
     let ctx = sample_context("dockerignore", df);
-    ctx.write(".dockerignore", "# comment\n*.txt\n!x2.txt\ndeep/**/*.go\ndir/y\nDockerfile\n.dockerignore\n");
+    ctx.write(
+        ".dockerignore",
+        "# comment\n*.txt\n!x2.txt\ndeep/**/*.go\ndir/y\nDockerfile\n.dockerignore\n",
+    );
     let t = same_tree(&ctx, |b| b);
-    assert!(!t.contains_key("ctx/x1.txt"), "x1.txt is ignored:\n{}", describe(&t));
+    assert!(
+        !t.contains_key("ctx/x1.txt"),
+        "x1.txt is ignored:\n{}",
+        describe(&t)
+    );
     assert_eq!(content(&t, "ctx/x2.txt"), "2\n", "!x2.txt re-includes it");
     assert!(!t.contains_key("ctx/deep/one/two/f.go"));
-    assert_eq!(content(&t, "ctx/deep/one/g.txt"), "g\n", "** patterns only match what they say");
+    assert_eq!(
+        content(&t, "ctx/deep/one/g.txt"),
+        "g\n",
+        "** patterns only match what they say"
+    );
     assert!(!t.contains_key("ctx/dir/y"));
     assert!(!t.contains_key("ctx/Dockerfile"));
 }
@@ -175,9 +226,16 @@ fn dockerfile_specific_dockerignore_takes_precedence() {
     let ctx = sample_context("dockerignore-specific", "FROM scratch\nCOPY . /ctx/\n");
     ctx.write("build.Dockerfile", "FROM scratch\nCOPY . /ctx/\n");
     ctx.write(".dockerignore", "a\n");
-    ctx.write("build.Dockerfile.dockerignore", "b\n*.Dockerfile*\nDockerfile\n.dockerignore\n");
+    ctx.write(
+        "build.Dockerfile.dockerignore",
+        "b\n*.Dockerfile*\nDockerfile\n.dockerignore\n",
+    );
     let t = same_tree(&ctx, |b| b.opt("filename", "build.Dockerfile"));
-    assert_eq!(content(&t, "ctx/a"), "A\n", "the plain .dockerignore is not used");
+    assert_eq!(
+        content(&t, "ctx/a"),
+        "A\n",
+        "the plain .dockerignore is not used"
+    );
     assert!(!t.contains_key("ctx/b"), "build.Dockerfile.dockerignore is");
 }
 
@@ -189,7 +247,10 @@ fn copy_exclude_and_parents() {
               COPY --parents deep/one/two/f.go dir/x /par/\n\
               COPY --parents deep/./one/**/*.go /piv/\n\
               COPY --parents */*.txt x*.txt /wild/\n";
-    let ctx = sample_context("exclude-parents", &df.replace("# syntax=docker/dockerfile:1\n", ""));
+    let ctx = sample_context(
+        "exclude-parents",
+        &df.replace("# syntax=docker/dockerfile:1\n", ""),
+    );
     let t = same_tree(&ctx, |b| b);
     assert!(!t.contains_key("ex/x1.txt"));
     assert!(!t.contains_key("ex/dir/y"));
@@ -231,7 +292,17 @@ fn chown_and_chmod_resolve_names_in_the_destination() {
     let ctx = sample_context("chown", &df);
     let t = same_tree(&ctx, |b| b);
     let owners = content(&t, "owners");
-    for line in ["./name 1234:2345 644", "./name-group 1234:3456", "./id-name 1234:3456", "./arg 42:43", "./dir/x 7:7", "./octal 0:0 751", "./symbolic 0:0 700", "./link 5:6", "./add 1234:2345 600"] {
+    for line in [
+        "./name 1234:2345 644",
+        "./name-group 1234:3456",
+        "./id-name 1234:3456",
+        "./arg 42:43",
+        "./dir/x 7:7",
+        "./octal 0:0 751",
+        "./symbolic 0:0 700",
+        "./link 5:6",
+        "./add 1234:2345 600",
+    ] {
         assert!(owners.contains(line), "{line:?} missing from\n{owners}");
     }
 }
@@ -240,13 +311,25 @@ fn chown_and_chmod_resolve_names_in_the_destination() {
 fn chown_errors_match_the_reference() {
     let base = &env().base_image;
     // An unknown name is not an error in BuildKit (the file ends up owned by 0:0): the same with ours.
-    let ctx = sample_context("chown-unknown", &format!("FROM {base}\nCOPY --chown=nosuchuser a /a\nRUN stat -c '%u:%g' /a > /owner\n"));
+    let ctx = sample_context(
+        "chown-unknown",
+        &format!("FROM {base}\nCOPY --chown=nosuchuser a /a\nRUN stat -c '%u:%g' /a > /owner\n"),
+    );
     let t = same_tree(&ctx, |b| b);
     assert_eq!(content(&t, "owner"), "0:0\n");
-    let ctx = sample_context("chown-link", &format!("FROM {base}\nCOPY --link --chown=app a /a\n"));
-    same_error(&ctx, "user and group names can't be resolved when used with --link");
+    let ctx = sample_context(
+        "chown-link",
+        &format!("FROM {base}\nCOPY --link --chown=app a /a\n"),
+    );
+    same_error(
+        &ctx,
+        "user and group names can't be resolved when used with --link",
+    );
     let ctx = sample_context("chmod-bad", "FROM scratch\nCOPY --chmod=8888 a /a\n");
-    same_error(&ctx, "invalid chmod parameter: '8888'. it should be octal string and between 0 and 07777");
+    same_error(
+        &ctx,
+        "invalid chmod parameter: '8888'. it should be octal string and between 0 and 07777",
+    );
     let ctx = sample_context("chmod-syntax", "FROM scratch\nCOPY --chmod=u+y a /a\n");
     same_error(&ctx, "invalid syntax");
 }
@@ -277,7 +360,14 @@ fn write_tar(ctx: &Context) {
     let staging = ctx.path().join("tar-src");
     fs::create_dir_all(staging.join("inside")).unwrap_or_else(|e| panic!("{e}"));
     fs::write(staging.join("inside/t.txt"), "T\n").unwrap_or_else(|e| panic!("{e}"));
-    let status = Command::new("tar").arg("-cf").arg(ctx.path().join("archive.tar")).arg("-C").arg(&staging).arg("inside").status().unwrap_or_else(|e| panic!("tar: {e}"));
+    let status = Command::new("tar")
+        .arg("-cf")
+        .arg(ctx.path().join("archive.tar"))
+        .arg("-C")
+        .arg(&staging)
+        .arg("inside")
+        .status()
+        .unwrap_or_else(|e| panic!("tar: {e}"));
     assert!(status.success());
     fs::remove_dir_all(&staging).unwrap_or_else(|e| panic!("{e}"));
 }
@@ -351,18 +441,39 @@ fn copy_from_stages_images_and_indexes() {
 #[test]
 fn copy_and_add_reject_what_the_reference_rejects() {
     // Shell-form sources split at whitespace before quotes are read, as in the reference.
-    let ctx = sample_context("copy-quoted-space", "FROM scratch\nCOPY a \"/with space/\"\n");
-    same_error(&ctx, "unexpected end of statement while looking for matching double-quote");
+    let ctx = sample_context(
+        "copy-quoted-space",
+        "FROM scratch\nCOPY a \"/with space/\"\n",
+    );
+    same_error(
+        &ctx,
+        "unexpected end of statement while looking for matching double-quote",
+    );
     let ctx = Context::with_dockerfile("copy-url", "FROM scratch\nCOPY https://example.com/x /x\n");
     same_error(&ctx, "source can't be a URL for COPY");
-    let ctx = Context::with_dockerfile("copy-git", "FROM scratch\nCOPY https://example.com/x.git /x\n");
+    let ctx = Context::with_dockerfile(
+        "copy-git",
+        "FROM scratch\nCOPY https://example.com/x.git /x\n",
+    );
     same_error(&ctx, "source can't be a git ref for COPY");
-    let ctx = Context::with_dockerfile("copy-checksum", "FROM scratch\nCOPY --checksum=sha256:0 a /x\n");
+    let ctx = Context::with_dockerfile(
+        "copy-checksum",
+        "FROM scratch\nCOPY --checksum=sha256:0 a /x\n",
+    );
     let (ours, reference) = both_fail(&ctx);
-    assert!(ours.contains("--checksum") && reference.contains("--checksum"), "{ours:?} vs {reference:?}");
-    let ctx = sample_context("add-checksum-local", "FROM scratch\nADD --checksum=sha256:0 a /x\n");
+    assert!(
+        ours.contains("--checksum") && reference.contains("--checksum"),
+        "{ours:?} vs {reference:?}"
+    );
+    let ctx = sample_context(
+        "add-checksum-local",
+        "FROM scratch\nADD --checksum=sha256:0 a /x\n",
+    );
     same_error(&ctx, "checksum requires HTTP(S) or Git sources");
-    let ctx = sample_context("add-git-query", "FROM scratch\nADD https://example.com/x.git?foo=1 /x\n");
+    let ctx = sample_context(
+        "add-git-query",
+        "FROM scratch\nADD https://example.com/x.git?foo=1 /x\n",
+    );
     same_error(&ctx, "unexpected query \"foo\"");
 }
 
@@ -374,9 +485,19 @@ struct HttpServer {
 
 impl HttpServer {
     fn start(dir: &Path) -> HttpServer {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or_else(|e| panic!("no free port: {e}"));
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or_else(|e| panic!("no free port: {e}"));
         let mut child = Command::new("python3")
-            .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", &port.to_string()])
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+            ])
             .current_dir(dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -386,7 +507,10 @@ impl HttpServer {
         let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
         let mut line = String::new();
         let _ = BufReader::new(stdout).read_line(&mut line);
-        assert!(line.contains("Serving"), "http.server did not start: {line:?}");
+        assert!(
+            line.contains("Serving"),
+            "http.server did not start: {line:?}"
+        );
         HttpServer { child, port }
     }
 
@@ -403,12 +527,22 @@ impl Drop for HttpServer {
 }
 
 fn sha256_hex(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap_or_else(|e| panic!("sha256sum: {e}"));
-    String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or_default().to_string()
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("sha256sum: {e}"));
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn served_dir(name: &str) -> PathBuf {
-    let dir = env().run_dir.join("tmp").join(format!("{name}-{}", nonce()));
+    let dir = env()
+        .run_dir
+        .join("tmp")
+        .join(format!("{name}-{}", nonce()));
     fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     dir
 }
@@ -421,7 +555,14 @@ fn add_downloads_urls_with_checksums() {
     let staging = dir.join("inside");
     fs::create_dir_all(&staging).unwrap_or_else(|e| panic!("{e}"));
     fs::write(staging.join("t.txt"), "T\n").unwrap_or_else(|e| panic!("{e}"));
-    let status = Command::new("tar").arg("-cf").arg(dir.join("remote.tar")).arg("-C").arg(&dir).arg("inside").status().unwrap_or_else(|e| panic!("{e}"));
+    let status = Command::new("tar")
+        .arg("-cf")
+        .arg(dir.join("remote.tar"))
+        .arg("-C")
+        .arg(&dir)
+        .arg("inside")
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success());
     let server = HttpServer::start(&dir);
     let sum = sha256_hex(&dir.join("file.txt"));
@@ -441,13 +582,29 @@ fn add_downloads_urls_with_checksums() {
     assert_eq!(content(&t, "dl/file.txt"), format!("downloaded {n}\n"));
     assert_eq!(content(&t, "checked"), format!("downloaded {n}\n"));
     assert_eq!(mode(&t, "exec"), 0o755);
-    assert!(t.contains_key("tar-kept/remote.tar"), "remote archives are not extracted by default");
+    assert!(
+        t.contains_key("tar-kept/remote.tar"),
+        "remote archives are not extracted by default"
+    );
     assert_eq!(content(&t, "tar-unpacked/inside/t.txt"), "T\n");
     assert!(t.contains_key("query/file.txt"));
 
-    let bad = Context::with_dockerfile("add-http-bad-sum", &format!("FROM scratch\nADD --checksum=sha256:{} {} /x\n", "0".repeat(64), server.url("file.txt")));
+    let bad = Context::with_dockerfile(
+        "add-http-bad-sum",
+        &format!(
+            "FROM scratch\nADD --checksum=sha256:{} {} /x\n",
+            "0".repeat(64),
+            server.url("file.txt")
+        ),
+    );
     same_error(&bad, "digest mismatch");
-    let bad = Context::with_dockerfile("add-http-bad-digest", &format!("FROM scratch\nADD --checksum=sha256:abc {} /x\n", server.url("file.txt")));
+    let bad = Context::with_dockerfile(
+        "add-http-bad-digest",
+        &format!(
+            "FROM scratch\nADD --checksum=sha256:abc {} /x\n",
+            server.url("file.txt")
+        ),
+    );
     same_error(&bad, "invalid checksum digest length");
 }
 
@@ -459,18 +616,39 @@ fn git_repo(dir: &Path) -> String {
     fs::write(work.join("README"), "readme\n").unwrap_or_else(|e| panic!("{e}"));
     fs::write(work.join("docs/guide.md"), "guide\n").unwrap_or_else(|e| panic!("{e}"));
     let git = |args: &[&str], cwd: &Path| {
-        let out = Command::new("git").args(["-c", "user.name=t", "-c", "user.email=t@e", "-c", "init.defaultBranch=main"]).args(args).current_dir(cwd).output().unwrap_or_else(|e| panic!("git: {e}"));
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = Command::new("git")
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@e",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap_or_else(|e| panic!("git: {e}"));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     git(&["init", "-q"], &work);
     git(&["add", "."], &work);
     git(&["commit", "-q", "-m", "one"], &work);
     git(&["tag", "v1"], &work);
-    let head = Command::new("git").args(["rev-parse", "HEAD"]).current_dir(&work).output().unwrap_or_else(|e| panic!("git: {e}"));
+    let head = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(&work)
+        .output()
+        .unwrap_or_else(|e| panic!("git: {e}"));
     let commit = String::from_utf8_lossy(&head.stdout).trim().to_string();
     git(&["clone", "-q", "--bare", "work", "repo.git"], dir);
     git(&["update-server-info"], &dir.join("repo.git"));
-    let mut hook = fs::File::create(dir.join("repo.git/git-daemon-export-ok")).unwrap_or_else(|e| panic!("{e}"));
+    let mut hook = fs::File::create(dir.join("repo.git/git-daemon-export-ok"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let _ = hook.write_all(b"");
     commit
 }
@@ -496,21 +674,43 @@ fn add_clones_git_repositories() {
     let reference = ctx.build().frontend(Frontend::Builtin).output_local().run();
     reference.assert_ok();
     // .git directories hold timestamps and packs that differ between clones: compare the rest.
-    let strip = |t: BTreeMap<String, Entry>| -> BTreeMap<String, Entry> { t.into_iter().filter(|(k, _)| !k.starts_with("kept/.git/")).collect() };
-    let (a, b) = (strip(tree(ours.out_dir())), strip(tree(reference.out_dir())));
+    let strip = |t: BTreeMap<String, Entry>| -> BTreeMap<String, Entry> {
+        t.into_iter()
+            .filter(|(k, _)| !k.starts_with("kept/.git/"))
+            .collect()
+    };
+    let (a, b) = (
+        strip(tree(ours.out_dir())),
+        strip(tree(reference.out_dir())),
+    );
     assert_eq!(a, b, "ours:\n{}reference:\n{}", describe(&a), describe(&b));
     assert_eq!(content(&a, "whole/README"), "readme\n");
     assert!(!a.contains_key("whole/.git"));
     assert_eq!(content(&a, "docs/guide.md"), "guide\n");
     assert_eq!(content(&a, "query/guide.md"), "guide\n");
-    assert!(tree(ours.out_dir()).contains_key("kept/.git/HEAD"), "--keep-git-dir keeps .git");
+    assert!(
+        tree(ours.out_dir()).contains_key("kept/.git/HEAD"),
+        "--keep-git-dir keeps .git"
+    );
     assert_eq!(content(&a, "checked/README"), "readme\n");
     assert_eq!(mode(&a, "owned/guide.md"), 0o700);
 
-    let wrong = Context::with_dockerfile("add-git-bad-sum", &format!("FROM scratch\nADD --checksum={} {repo}#v1 /x/\n", "0".repeat(40)));
+    let wrong = Context::with_dockerfile(
+        "add-git-bad-sum",
+        &format!(
+            "FROM scratch\nADD --checksum={} {repo}#v1 /x/\n",
+            "0".repeat(40)
+        ),
+    );
     let (ours, reference) = both_fail(&wrong);
-    assert!(reference.contains("expected checksum to match"), "{reference}");
-    assert!(ours.contains("expected checksum to match"), "{ours} (the reference's: {reference})");
+    assert!(
+        reference.contains("expected checksum to match"),
+        "{reference}"
+    );
+    assert!(
+        ours.contains("expected checksum to match"),
+        "{ours} (the reference's: {reference})"
+    );
 }
 
 #[test]
@@ -526,7 +726,14 @@ fn compressed_archives_and_symlinks() {
     let staging = ctx.path().join("tar-src");
     fs::create_dir_all(staging.join("inside")).unwrap_or_else(|e| panic!("{e}"));
     fs::write(staging.join("inside/t.txt"), "T\n").unwrap_or_else(|e| panic!("{e}"));
-    let status = Command::new("tar").arg("-czf").arg(ctx.path().join("archive.tar.gz")).arg("-C").arg(&staging).arg("inside").status().unwrap_or_else(|e| panic!("tar: {e}"));
+    let status = Command::new("tar")
+        .arg("-czf")
+        .arg(ctx.path().join("archive.tar.gz"))
+        .arg("-C")
+        .arg(&staging)
+        .arg("inside")
+        .status()
+        .unwrap_or_else(|e| panic!("tar: {e}"));
     assert!(status.success());
     fs::remove_dir_all(&staging).unwrap_or_else(|e| panic!("{e}"));
     std::os::unix::fs::symlink("a", ctx.path().join("link-to-a")).unwrap_or_else(|e| panic!("{e}"));
@@ -535,7 +742,15 @@ fn compressed_archives_and_symlinks() {
     assert_eq!(content(&t, "gz/inside/t.txt"), "T\n");
     assert!(t.contains_key("gz-copied/archive.tar.gz"));
     assert_eq!(content(&t, "gz-linked/inside/t.txt"), "T\n");
-    assert_eq!(content(&t, "followed"), "A\n", "the source path itself is followed");
+    assert_eq!(
+        content(&t, "followed"),
+        "A\n",
+        "the source path itself is followed"
+    );
     assert_eq!(content(&t, "through-dir-link/x"), "X\n");
-    assert_eq!(file(&t, "all/link-to-a"), &Entry::Symlink { target: "a".into() }, "links inside a copied directory stay links");
+    assert_eq!(
+        file(&t, "all/link-to-a"),
+        &Entry::Symlink { target: "a".into() },
+        "links inside a copied directory stay links"
+    );
 }

@@ -241,3 +241,25 @@ fn invalid_platform_option_is_refused() {
     res.assert_failed()
         .assert_stderr_contains(&["failed to parse target platform linux/a b"]);
 }
+
+/// A multi-platform result whose refs are empty (`scratch` with config only) once made
+/// BuildKit's `Return` dereference a nil ref and take the whole daemon down: the empty ref of
+/// each platform must reach the daemon as an empty message, not be left out. No emulation
+/// needed: nothing runs.
+#[test]
+fn empty_multi_platform_result_leaves_the_daemon_running() {
+    let ctx = Context::with_dockerfile("scratch-platforms", "FROM scratch\nENV A=1\n");
+    let res = ctx.build().opt("platform", BOTH).run();
+    res.assert_ok();
+    e2e::assert_daemon_answers();
+    let oci = ctx.new_output_dir();
+    let res = ctx.build().opt("platform", BOTH).output_oci_dir(&oci).run();
+    res.assert_ok();
+    e2e::assert_daemon_answers();
+    let index: Value =
+        serde_json::from_str(&e2e::read(&oci.join("index.json"))).unwrap_or_default();
+    assert!(
+        index["manifests"].is_array(),
+        "OCI layout without an index: {index}"
+    );
+}

@@ -16,7 +16,10 @@ fn busybox() -> &'static str {
 
 /// A Dockerfile whose `work` stage runs `body` and whose result is `/out` of that stage.
 fn with_out(body: &str) -> String {
-    format!("FROM {} AS work\nRUN mkdir /out\n{body}\nFROM scratch\nCOPY --from=work /out/ /\n", busybox())
+    format!(
+        "FROM {} AS work\nRUN mkdir /out\n{body}\nFROM scratch\nCOPY --from=work /out/ /\n",
+        busybox()
+    )
 }
 
 fn trimmed(res: &BuildResult, file: &str) -> String {
@@ -26,7 +29,8 @@ fn trimmed(res: &BuildResult, file: &str) -> String {
 /// A file beside (not inside) the build context, e.g. a secret's source.
 fn outside_context(ctx: &Context, name: &str, contents: &str) -> PathBuf {
     let path = ctx.path().parent().unwrap_or(ctx.path()).join(name);
-    std::fs::write(&path, contents).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    std::fs::write(&path, contents)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     path
 }
 
@@ -37,11 +41,18 @@ fn sha256_hex(data: &str) -> String {
         .spawn()
         .and_then(|mut c| {
             use std::io::Write;
-            c.stdin.take().map(|mut i| i.write_all(data.as_bytes())).transpose()?;
+            c.stdin
+                .take()
+                .map(|mut i| i.write_all(data.as_bytes()))
+                .transpose()?;
             c.wait_with_output()
         })
         .unwrap_or_else(|e| panic!("sha256sum: {e}"));
-    String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap_or_default().to_string()
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]
@@ -57,7 +68,11 @@ fn cache_mount_persists_between_builds() {
     assert_eq!(trimmed(&first, "count"), "1");
     let second = ctx.build().build_arg("RUN_ID", "2").output_local().run();
     second.assert_ok();
-    assert_eq!(trimmed(&second, "count"), "2", "the cache mount lost what the first build wrote");
+    assert_eq!(
+        trimmed(&second, "count"),
+        "2",
+        "the cache mount lost what the first build wrote"
+    );
     // The cache is a mount: nothing of it lands in the stage's filesystem.
     let third = ctx.build().build_arg("RUN_ID", "3").output_local().run();
     third.assert_ok();
@@ -72,7 +87,12 @@ fn cache_mount_defaults_id_to_target_and_namespace_separates() {
     let df = with_out(&format!("ARG RUN_ID\nRUN --mount=type=cache,target={target} echo $RUN_ID >> {target}/log && cat {target}/log > /out/log\n"));
     let ctx = Context::with_dockerfile("cache-ns", &df);
     let run = |ns: &str, id: &str| {
-        let res = ctx.build().build_arg("BUILDKIT_CACHE_MOUNT_NS", ns).build_arg("RUN_ID", id).output_local().run();
+        let res = ctx
+            .build()
+            .build_arg("BUILDKIT_CACHE_MOUNT_NS", ns)
+            .build_arg("RUN_ID", id)
+            .output_local()
+            .run();
         res.assert_ok();
         trimmed(&res, "log").replace('\n', ",")
     };
@@ -116,9 +136,17 @@ fn tmpfs_mount_is_empty_and_not_in_output() {
     let ctx = Context::with_dockerfile("tmpfs", &df);
     let res = ctx.build().output_local().run();
     res.assert_ok();
-    assert_eq!(trimmed(&res, "listing"), "", "the tmpfs mount was not empty");
+    assert_eq!(
+        trimmed(&res, "listing"),
+        "",
+        "the tmpfs mount was not empty"
+    );
     assert_eq!(trimmed(&res, "ok"), "ok");
-    assert_eq!(trimmed(&res, "after"), "old", "what was written to the tmpfs leaked into the stage");
+    assert_eq!(
+        trimmed(&res, "after"),
+        "old",
+        "what was written to the tmpfs leaked into the stage"
+    );
 }
 
 #[test]
@@ -139,7 +167,11 @@ fn bind_mount_from_stage_is_read_only_and_rw_does_not_leak() {
     assert_eq!(trimmed(&res, "read"), "original");
     assert_eq!(trimmed(&res, "ro"), "read-only");
     assert_eq!(trimmed(&res, "during"), "changed");
-    assert_eq!(trimmed(&res, "after"), "original", "a rw bind mount's change leaked into its source");
+    assert_eq!(
+        trimmed(&res, "after"),
+        "original",
+        "a rw bind mount's change leaked into its source"
+    );
     assert_eq!(trimmed(&res, "listing"), "file");
 }
 
@@ -153,7 +185,8 @@ fn bind_mount_from_context_and_variables() {
          RUN --mount=source=sub/inner,target=rel cat /w/rel > /out/rel\n",
     );
     let ctx = Context::with_dockerfile("bind-context", &df);
-    ctx.write("top", "top file\n").write("sub/inner", "inner file\n");
+    ctx.write("top", "top file\n")
+        .write("sub/inner", "inner file\n");
     let res = ctx.build().output_local().run();
     res.assert_ok();
     assert_eq!(trimmed(&res, "top"), "top file");
@@ -164,21 +197,39 @@ fn bind_mount_from_context_and_variables() {
 #[test]
 fn bind_mount_of_a_context_path_marks_only_that_path_used() {
     // With only `sub` mounted, the rest of the context (a 2 MB file) is not sent.
-    let df = with_out(&format!("RUN --mount=source=sub,target=/s echo {} && cat /s/inner > /out/inner\n", nonce()));
+    let df = with_out(&format!(
+        "RUN --mount=source=sub,target=/s echo {} && cat /s/inner > /out/inner\n",
+        nonce()
+    ));
     let ctx = Context::with_dockerfile("bind-followpaths", &df);
-    ctx.write("sub/inner", "inner\n").write("other/big", &"x".repeat(2 << 20));
+    ctx.write("sub/inner", "inner\n")
+        .write("other/big", &"x".repeat(2 << 20));
     let res = ctx.build().output_local().run();
     res.assert_ok();
     assert_eq!(trimmed(&res, "inner"), "inner");
     let sent = transferred_context_bytes(&res);
-    assert!(sent < 1 << 20, "the whole context was sent ({sent} bytes)\n{}", res.report());
+    assert!(
+        sent < 1 << 20,
+        "the whole context was sent ({sent} bytes)\n{}",
+        res.report()
+    );
 }
 
 /// The size in the last `transferring context: SIZE done` progress line.
 fn transferred_context_bytes(res: &BuildResult) -> u64 {
-    let line = res.stderr.lines().rev().find(|l| l.contains("transferring context:") && l.contains("done"));
-    let size = line.and_then(|l| l.split("transferring context:").nth(1)).and_then(|r| r.split_whitespace().next()).unwrap_or_default();
-    let digits: String = size.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let line = res
+        .stderr
+        .lines()
+        .rev()
+        .find(|l| l.contains("transferring context:") && l.contains("done"));
+    let size = line
+        .and_then(|l| l.split("transferring context:").nth(1))
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_default();
+    let digits: String = size
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
     let n: f64 = digits.parse().unwrap_or(f64::MAX);
     let mul = match &size[digits.len()..] {
         "B" => 1.0,
@@ -200,7 +251,11 @@ fn secret_mount_file_options() {
          RUN --mount=type=secret,id=absent sh -c 'test -e /run/secrets/absent && echo present || echo absent' > /out/optional\n"));
     let ctx = Context::with_dockerfile("secret-file", &df);
     let file = outside_context(&ctx, "mysecret", &value);
-    let res = ctx.build().secret(&format!("id=mysecret,src={}", file.display())).output_local().run();
+    let res = ctx
+        .build()
+        .secret(&format!("id=mysecret,src={}", file.display()))
+        .output_local()
+        .run();
     res.assert_ok();
     assert_eq!(trimmed(&res, "default"), "400 0 0");
     assert_eq!(trimmed(&res, "hash"), sha256_hex(&value));
@@ -218,10 +273,18 @@ fn secret_as_env() {
          RUN sh -c 'echo \"${MY_SECRET:-unset}\"' > /out/later\n"));
     let ctx = Context::with_dockerfile("secret-env", &df);
     let file = outside_context(&ctx, "mysecret", &value);
-    let res = ctx.build().secret(&format!("id=mysecret,src={}", file.display())).output_local().run();
+    let res = ctx
+        .build()
+        .secret(&format!("id=mysecret,src={}", file.display()))
+        .output_local()
+        .run();
     res.assert_ok();
     assert_eq!(trimmed(&res, "hash"), sha256_hex(&value));
-    assert_eq!(trimmed(&res, "file"), "no-file", "an env= secret is not also a file unless a target is given");
+    assert_eq!(
+        trimmed(&res, "file"),
+        "no-file",
+        "an env= secret is not also a file unless a target is given"
+    );
     assert_eq!(trimmed(&res, "both"), "same");
     assert_eq!(trimmed(&res, "later"), "unset");
 }
@@ -239,30 +302,63 @@ fn secrets_stay_out_of_image_history_and_log() {
     let ctx = Context::with_dockerfile("secret-hidden", &df);
     let file = outside_context(&ctx, "mysecret", &value);
     let name = image_name("secret-hidden");
-    let res = ctx.build().secret(&format!("id=mysecret,src={}", file.display())).output_image(&name).run();
+    let res = ctx
+        .build()
+        .secret(&format!("id=mysecret,src={}", file.display()))
+        .output_image(&name)
+        .run();
     res.assert_ok();
-    assert!(!res.stderr.contains(&value), "the secret value is in the build log\n{}", res.report());
+    assert!(
+        !res.stderr.contains(&value),
+        "the secret value is in the build log\n{}",
+        res.report()
+    );
     // The step name shows the variable masked.
-    assert!(res.steps().iter().any(|s| s.name.contains("test -n \"****\" && echo **** | wc -c")), "no masked step name\n{}", res.report());
+    assert!(
+        res.steps()
+            .iter()
+            .any(|s| s.name.contains("test -n \"****\" && echo **** | wc -c")),
+        "no masked step name\n{}",
+        res.report()
+    );
     let image = res.image();
     let config = image.config.to_string();
-    assert!(!config.contains(&value), "the secret value is in the image config: {config}");
-    assert!(config.contains("/bin/sh -c test -n \\\"$TOKEN\\\" && echo $TOKEN | wc -c # buildkit"), "unexpected history: {config}");
+    assert!(
+        !config.contains(&value),
+        "the secret value is in the image config: {config}"
+    );
+    assert!(
+        config.contains("/bin/sh -c test -n \\\"$TOKEN\\\" && echo $TOKEN | wc -c # buildkit"),
+        "unexpected history: {config}"
+    );
     // The secret file is not part of any layer either: export the filesystem and look.
-    let out = ctx.build().secret(&format!("id=mysecret,src={}", file.display())).output_local().run();
+    let out = ctx
+        .build()
+        .secret(&format!("id=mysecret,src={}", file.display()))
+        .output_local()
+        .run();
     out.assert_ok();
-    assert!(!grep_dir(out.out_dir(), &value), "the secret value is in the exported filesystem");
-    assert!(!out.out_dir().join("run/secrets/mysecret").exists(), "the secret's mount point was left in the image");
+    assert!(
+        !grep_dir(out.out_dir(), &value),
+        "the secret value is in the exported filesystem"
+    );
+    assert!(
+        !out.out_dir().join("run/secrets/mysecret").exists(),
+        "the secret's mount point was left in the image"
+    );
 }
 
 /// True if any regular file under `dir` contains `needle`.
 fn grep_dir(dir: &Path, needle: &str) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
     entries.flatten().any(|e| {
         let p = e.path();
         match e.file_type() {
             Ok(t) if t.is_dir() => grep_dir(&p, needle),
-            Ok(t) if t.is_file() => std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())),
+            Ok(t) if t.is_file() => std::fs::read(&p)
+                .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())),
             _ => false,
         }
     })
@@ -270,7 +366,11 @@ fn grep_dir(dir: &Path, needle: &str) -> bool {
 
 #[test]
 fn missing_required_secret_fails() {
-    let df = format!("FROM {}\nRUN --mount=type=secret,id=nosuch,required echo {}\n", busybox(), nonce());
+    let df = format!(
+        "FROM {}\nRUN --mount=type=secret,id=nosuch,required echo {}\n",
+        busybox(),
+        nonce()
+    );
     let ctx = Context::with_dockerfile("secret-required", &df);
     let res = ctx.build().run();
     res.assert_failed();
@@ -288,8 +388,14 @@ impl Agent {
     fn start(dir: &Path) -> Agent {
         let socket = dir.join("agent.sock");
         let key = dir.join("id_ed25519");
-        let status = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&key).status();
-        assert!(status.is_ok_and(|s| s.success()), "ssh-keygen failed (openssh-client is installed by tests/env/deps.sh)");
+        let status = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "ssh-keygen failed (openssh-client is installed by tests/env/deps.sh)"
+        );
         let child = Command::new("ssh-agent")
             .args(["-D", "-a"])
             .arg(&socket)
@@ -303,7 +409,11 @@ impl Agent {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        let added = Command::new("ssh-add").arg(&key).env("SSH_AUTH_SOCK", &agent.socket).stderr(Stdio::null()).status();
+        let added = Command::new("ssh-add")
+            .arg(&key)
+            .env("SSH_AUTH_SOCK", &agent.socket)
+            .stderr(Stdio::null())
+            .status();
         if !added.is_ok_and(|s| s.success()) {
             let _ = agent.child.kill();
             panic!("ssh-add to {} failed", agent.socket.display());
@@ -328,10 +438,21 @@ fn ssh_mount_forwards_the_agent() {
     let ctx = Context::with_dockerfile("ssh-agent", &df);
     let agent = Agent::start(ctx.path().parent().unwrap_or(ctx.path()));
     let sock = agent.socket.display().to_string();
-    let res = ctx.build().ssh(&format!("default={sock}")).ssh(&format!("other={sock}")).output_local().run();
+    let res = ctx
+        .build()
+        .ssh(&format!("default={sock}"))
+        .ssh(&format!("other={sock}"))
+        .output_local()
+        .run();
     res.assert_ok();
-    assert_eq!(res.read_output("default").lines().collect::<Vec<_>>(), ["/run/buildkit/ssh_agent.0", "600 0"]);
-    assert_eq!(res.read_output("custom").lines().collect::<Vec<_>>(), ["660 1000", "/run/agent.sock"]);
+    assert_eq!(
+        res.read_output("default").lines().collect::<Vec<_>>(),
+        ["/run/buildkit/ssh_agent.0", "600 0"]
+    );
+    assert_eq!(
+        res.read_output("custom").lines().collect::<Vec<_>>(),
+        ["660 1000", "/run/agent.sock"]
+    );
 }
 
 #[test]
@@ -342,7 +463,11 @@ fn missing_required_ssh_fails_and_optional_is_skipped() {
     res.assert_ok();
     assert_eq!(trimmed(&res, "optional"), "none");
 
-    let df = format!("FROM {}\nRUN --mount=type=ssh,id=gone,required echo {}\n", busybox(), nonce());
+    let df = format!(
+        "FROM {}\nRUN --mount=type=ssh,id=gone,required echo {}\n",
+        busybox(),
+        nonce()
+    );
     let ctx = Context::with_dockerfile("ssh-required", &df);
     let res = ctx.build().run();
     res.assert_failed();
@@ -360,11 +485,21 @@ fn network_modes() {
     let ctx = Context::with_dockerfile("network", &df);
     let res = ctx.build().allow("network.host").output_local().run();
     res.assert_ok();
-    assert_eq!(trimmed(&res, "none"), "1", "--network=none should leave only lo");
+    assert_eq!(
+        trimmed(&res, "none"),
+        "1",
+        "--network=none should leave only lo"
+    );
     let host: u32 = trimmed(&res, "host").parse().unwrap_or(0);
-    assert!(host > 1, "--network=host should see the host's interfaces, saw {host}");
+    assert!(
+        host > 1,
+        "--network=host should see the host's interfaces, saw {host}"
+    );
 
-    let denied = Context::with_dockerfile("network-denied", &format!("FROM {}\nRUN --network=host echo {}\n", busybox(), nonce()));
+    let denied = Context::with_dockerfile(
+        "network-denied",
+        &format!("FROM {}\nRUN --network=host echo {}\n", busybox(), nonce()),
+    );
     let res = denied.build().run();
     res.assert_failed();
     res.assert_stderr_contains(&["network.host is not allowed"]);
@@ -381,11 +516,27 @@ fn security_modes() {
     let res = ctx.build().allow("security.insecure").output_local().run();
     res.assert_ok();
     let (insecure, sandbox) = (trimmed(&res, "insecure"), trimmed(&res, "sandbox"));
-    assert_ne!(insecure, sandbox, "--security=insecure ran with the sandbox's capabilities");
-    let caps = |s: &str| u64::from_str_radix(s.rsplit(char::is_whitespace).next().unwrap_or_default(), 16).map_or(0, u64::count_ones);
-    assert!(caps(&insecure) > caps(&sandbox), "insecure has no more capabilities: {insecure} vs {sandbox}");
+    assert_ne!(
+        insecure, sandbox,
+        "--security=insecure ran with the sandbox's capabilities"
+    );
+    let caps = |s: &str| {
+        u64::from_str_radix(s.rsplit(char::is_whitespace).next().unwrap_or_default(), 16)
+            .map_or(0, u64::count_ones)
+    };
+    assert!(
+        caps(&insecure) > caps(&sandbox),
+        "insecure has no more capabilities: {insecure} vs {sandbox}"
+    );
 
-    let denied = Context::with_dockerfile("security-denied", &format!("FROM {}\nRUN --security=insecure echo {}\n", busybox(), nonce()));
+    let denied = Context::with_dockerfile(
+        "security-denied",
+        &format!(
+            "FROM {}\nRUN --security=insecure echo {}\n",
+            busybox(),
+            nonce()
+        ),
+    );
     let res = denied.build().run();
     res.assert_failed();
     res.assert_stderr_contains(&["security.insecure is not allowed"]);
@@ -393,7 +544,11 @@ fn security_modes() {
 
 #[test]
 fn required_device_that_does_not_exist_fails() {
-    let df = format!("FROM {}\nRUN --device=vendor.example/gpu=nope,required echo {}\n", busybox(), nonce());
+    let df = format!(
+        "FROM {}\nRUN --device=vendor.example/gpu=nope,required echo {}\n",
+        busybox(),
+        nonce()
+    );
     let ctx = Context::with_dockerfile("device", &df);
     let res = ctx.build().run();
     res.assert_failed();
@@ -419,15 +574,33 @@ fn proxy_build_args_reach_run_but_not_the_image() {
         .run();
     res.assert_ok();
     let config = res.image().config;
-    let history: Vec<String> = config["history"].as_array().map(|h| h.iter().filter_map(|e| e["created_by"].as_str().map(str::to_string)).collect()).unwrap_or_default();
+    let history: Vec<String> = config["history"]
+        .as_array()
+        .map(|h| {
+            h.iter()
+                .filter_map(|e| e["created_by"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
     // The last two entries are this Dockerfile's RUNs (before them: the base image's history).
     let runs: Vec<&String> = history.iter().filter(|h| h.starts_with("RUN ")).collect();
     let runs = &runs[runs.len().saturating_sub(2)..];
     assert_eq!(runs.len(), 2, "{history:?}");
-    assert!(!runs[0].contains("proxy.invalid") && !runs[0].starts_with("RUN |"), "undeclared proxy args leaked into the history: {}", runs[0]);
-    assert!(runs[1].starts_with("RUN |1 FTP_PROXY=ftp://ftp.invalid "), "a declared ARG shows: {}", runs[1]);
+    assert!(
+        !runs[0].contains("proxy.invalid") && !runs[0].starts_with("RUN |"),
+        "undeclared proxy args leaked into the history: {}",
+        runs[0]
+    );
+    assert!(
+        runs[1].starts_with("RUN |1 FTP_PROXY=ftp://ftp.invalid "),
+        "a declared ARG shows: {}",
+        runs[1]
+    );
     let env = config["config"]["Env"].to_string();
-    assert!(!env.contains("proxy.invalid"), "proxy values in the image env: {env}");
+    assert!(
+        !env.contains("proxy.invalid"),
+        "proxy values in the image env: {env}"
+    );
 
     let out = ctx
         .build()
@@ -438,7 +611,10 @@ fn proxy_build_args_reach_run_but_not_the_image() {
         .output_local()
         .run();
     out.assert_ok();
-    assert_eq!(trimmed(&out, "proxies"), "http://proxy.invalid:3128|http://secure.invalid:3129|localhost");
+    assert_eq!(
+        trimmed(&out, "proxies"),
+        "http://proxy.invalid:3128|http://secure.invalid:3129|localhost"
+    );
     assert_eq!(trimmed(&out, "ftp"), "ftp://ftp.invalid");
 }
 
@@ -449,23 +625,46 @@ fn add_hosts_shm_size_and_ulimit_options() {
         nonce()
     ));
     let ctx = Context::with_dockerfile("run-options", &df);
-    let res = ctx.build().opt("add-hosts", "MyHost=10.1.2.3,other=::1").opt("shm-size", "8388608").opt("ulimit", "nofile=1024:2048").output_local().run();
+    let res = ctx
+        .build()
+        .opt("add-hosts", "MyHost=10.1.2.3,other=::1")
+        .opt("shm-size", "8388608")
+        .opt("ulimit", "nofile=1024:2048")
+        .output_local()
+        .run();
     res.assert_ok();
     let hosts = trimmed(&res, "hosts");
-    assert!(hosts.contains("10.1.2.3") && hosts.contains("myhost"), "{hosts}");
+    assert!(
+        hosts.contains("10.1.2.3") && hosts.contains("myhost"),
+        "{hosts}"
+    );
     let shm = trimmed(&res, "shm");
-    assert!(shm.split_whitespace().nth(1) == Some("8192"), "/dev/shm should be 8 MiB: {shm}");
+    assert!(
+        shm.split_whitespace().nth(1) == Some("8192"),
+        "/dev/shm should be 8 MiB: {shm}"
+    );
     assert_eq!(trimmed(&res, "nofile"), "1024");
     assert_eq!(trimmed(&res, "nofile-hard"), "2048");
 }
 
 #[test]
 fn bad_run_options_are_rejected() {
-    let ctx = Context::with_dockerfile("run-options-bad", &format!("FROM {}\nRUN true\n", busybox()));
+    let ctx = Context::with_dockerfile(
+        "run-options-bad",
+        &format!("FROM {}\nRUN true\n", busybox()),
+    );
     for (k, v, msg) in [
-        ("add-hosts", "nohost", "failed to parse additional hosts: invalid key-value pair nohost"),
+        (
+            "add-hosts",
+            "nohost",
+            "failed to parse additional hosts: invalid key-value pair nohost",
+        ),
         ("shm-size", "1g", "failed to parse shm size"),
-        ("ulimit", "nofile=2:1", "ulimit soft limit must be less than or equal to hard limit: 2 > 1"),
+        (
+            "ulimit",
+            "nofile=2:1",
+            "ulimit soft limit must be less than or equal to hard limit: 2 > 1",
+        ),
     ] {
         let res = ctx.build().opt(k, v).run();
         res.assert_failed();
@@ -497,8 +696,17 @@ FROM scratch\nCOPY --from=work /out/ /\n",
     assert_eq!(trimmed(&res, "command"), "command world");
     assert_eq!(trimmed(&res, "first"), "one");
     assert_eq!(trimmed(&res, "second"), "two");
-    let names: Vec<String> = res.instruction_steps().into_iter().map(|s| s.name).collect();
-    assert!(names.iter().any(|s| s.ends_with("RUN <<EOF (echo {n}...)".replace("{n}", &n).as_str())), "{names:?}");
+    let names: Vec<String> = res
+        .instruction_steps()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|s| s.ends_with("RUN <<EOF (echo {n}...)".replace("{n}", &n).as_str())),
+        "{names:?}"
+    );
 }
 
 #[test]
@@ -510,7 +718,10 @@ fn mount_errors_name_the_line() {
         ("RUN --mount=type=bind,target=/x,from=later true", "cannot mount from stage \"later\" to \"/x\", stage needs to be defined before current command"),
     ];
     for (line, msg) in cases {
-        let df = format!("FROM {} AS first\n{line}\nFROM scratch AS later\n", busybox());
+        let df = format!(
+            "FROM {} AS first\n{line}\nFROM scratch AS later\n",
+            busybox()
+        );
         let ctx = Context::with_dockerfile("mount-errors", &df);
         let res = ctx.build().target("first").run();
         res.assert_failed();

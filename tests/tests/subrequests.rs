@@ -32,9 +32,15 @@ fn subrequest_client() -> &'static PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let script = repo_root().join("tests/env/build-subrequest-client.sh");
-        let out = Command::new(&script).output().unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        let out = Command::new(&script)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
         if !out.status.success() {
-            panic!("{} failed:\n{}", script.display(), String::from_utf8_lossy(&out.stderr));
+            panic!(
+                "{} failed:\n{}",
+                script.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
     })
@@ -53,13 +59,29 @@ fn metadata(ctx: &Context, opts: &[(&str, &str)]) -> (Metadata, Metadata) {
         Frontend::Builtin => "dockerfile.v0".to_string(),
     };
     let mut cmd = Command::new(subrequest_client());
-    cmd.args(["--addr", &env.buildkit_host, "--out", &out.display().to_string()]);
-    cmd.args(["--local", &format!("context={dir}"), "--local", &format!("dockerfile={dir}")]);
+    cmd.args([
+        "--addr",
+        &env.buildkit_host,
+        "--out",
+        &out.display().to_string(),
+    ]);
+    cmd.args([
+        "--local",
+        &format!("context={dir}"),
+        "--local",
+        &format!("dockerfile={dir}"),
+    ]);
     for (k, v) in opts {
         cmd.args(["--opt", &format!("{k}={v}")]);
     }
-    cmd.args(["--run", &format!("ours={under_test}"), "--run", "reference=dockerfile.v0"]);
-    let res = run_with_timeout(&mut cmd, BUILD_TIMEOUT).unwrap_or_else(|e| panic!("cannot run the subrequest client: {e}"));
+    cmd.args([
+        "--run",
+        &format!("ours={under_test}"),
+        "--run",
+        "reference=dockerfile.v0",
+    ]);
+    let res = run_with_timeout(&mut cmd, BUILD_TIMEOUT)
+        .unwrap_or_else(|e| panic!("cannot run the subrequest client: {e}"));
     if !res.status.success() {
         panic!("subrequest client failed: {}\n{}", res.stderr, res.stdout);
     }
@@ -69,7 +91,10 @@ fn metadata(ctx: &Context, opts: &[(&str, &str)]) -> (Metadata, Metadata) {
             .unwrap_or_else(|e| panic!("cannot list {}: {e}", d.display()))
             .map(|e| {
                 let e = e.unwrap_or_else(|e| panic!("{e}"));
-                (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap_or_default())
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap_or_default(),
+                )
             })
             .collect()
     };
@@ -77,7 +102,9 @@ fn metadata(ctx: &Context, opts: &[(&str, &str)]) -> (Metadata, Metadata) {
 }
 
 fn show(m: &Metadata) -> String {
-    m.iter().map(|(k, v)| format!("== {k}\n{}\n", String::from_utf8_lossy(v))).collect()
+    m.iter()
+        .map(|(k, v)| format!("== {k}\n{}\n", String::from_utf8_lossy(v)))
+        .collect()
 }
 
 /// `result.json` without the `"definition"` object of the lint result's source: the LLB the
@@ -85,7 +112,9 @@ fn show(m: &Metadata) -> String {
 /// builder's business, not the subrequest's), so it is left out of the byte comparison.
 fn without_definition(json: &[u8]) -> Vec<u8> {
     let s = String::from_utf8_lossy(json);
-    let Some(start) = s.find("\"definition\": {") else { return json.to_vec() };
+    let Some(start) = s.find("\"definition\": {") else {
+        return json.to_vec();
+    };
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for (i, c) in s[start..].char_indices().skip("\"definition\": ".len()) {
         match c {
@@ -96,7 +125,12 @@ fn without_definition(json: &[u8]) -> Vec<u8> {
             '}' if !in_string => {
                 depth -= 1;
                 if depth == 0 {
-                    return format!("{}\"definition\": {{…}}{}", &s[..start], &s[start + i + 1..]).into_bytes();
+                    return format!(
+                        "{}\"definition\": {{…}}{}",
+                        &s[..start],
+                        &s[start + i + 1..]
+                    )
+                    .into_bytes();
                 }
             }
             _ => {}
@@ -114,11 +148,21 @@ fn same_metadata(ctx: &Context, opts: &[(&str, &str)]) -> Metadata {
             *j = without_definition(j);
         }
     }
-    assert_eq!(ours.keys().collect::<Vec<_>>(), reference.keys().collect::<Vec<_>>(), "--- ours:\n{}--- reference:\n{}", show(&ours), show(&reference));
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        reference.keys().collect::<Vec<_>>(),
+        "--- ours:\n{}--- reference:\n{}",
+        show(&ours),
+        show(&reference)
+    );
     for (k, v) in &reference {
         let mine = &ours[k];
         if mine != v {
-            panic!("{k} differs (opts {opts:?})\n--- ours:\n{}\n--- reference:\n{}", String::from_utf8_lossy(mine), String::from_utf8_lossy(v));
+            panic!(
+                "{k} differs (opts {opts:?})\n--- ours:\n{}\n--- reference:\n{}",
+                String::from_utf8_lossy(mine),
+                String::from_utf8_lossy(v)
+            );
         }
     }
     ours
@@ -140,7 +184,13 @@ fn same_text(ctx: &Context, opts: &[(&str, &str)]) -> String {
     let (ours, reference) = (run(None), run(Some(Frontend::Builtin)));
     ours.assert_ok();
     reference.assert_ok();
-    assert_eq!(ours.stdout, reference.stdout, "buildctl output differs (opts {opts:?})\n--- ours:\n{}\n--- reference:\n{}", ours.report(), reference.report());
+    assert_eq!(
+        ours.stdout,
+        reference.stdout,
+        "buildctl output differs (opts {opts:?})\n--- ours:\n{}\n--- reference:\n{}",
+        ours.report(),
+        reference.report()
+    );
     ours.stdout
 }
 
@@ -153,9 +203,22 @@ fn outline_matches_the_reference() {
     let ctx = Context::with_dockerfile("outline", &rich_dockerfile());
     let m = same_metadata(&ctx, &[("requestid", "frontend.outline")]);
     let txt = text(&m, "result.txt");
-    assert!(txt.starts_with("TARGET:      final\nDESCRIPTION: is what ships\n"), "{txt}");
-    assert!(txt.contains("BASE ") && txt.contains("the base image"), "{txt}");
-    same_metadata(&ctx, &[("requestid", "frontend.outline"), ("target", "build"), ("build-arg:VERSION", "2.0")]);
+    assert!(
+        txt.starts_with("TARGET:      final\nDESCRIPTION: is what ships\n"),
+        "{txt}"
+    );
+    assert!(
+        txt.contains("BASE ") && txt.contains("the base image"),
+        "{txt}"
+    );
+    same_metadata(
+        &ctx,
+        &[
+            ("requestid", "frontend.outline"),
+            ("target", "build"),
+            ("build-arg:VERSION", "2.0"),
+        ],
+    );
     same_text(&ctx, &[("requestid", "frontend.outline")]);
 }
 
@@ -164,7 +227,10 @@ fn outline_lists_secrets_and_ssh() {
     let ctx = Context::with_dockerfile("outline-mounts", &mounts_dockerfile());
     let m = same_metadata(&ctx, &[("requestid", "frontend.outline")]);
     let txt = text(&m, "result.txt");
-    assert!(txt.contains("SECRET   REQUIRED\ntoken    true\npasswd   \n"), "{txt}");
+    assert!(
+        txt.contains("SECRET   REQUIRED\ntoken    true\npasswd   \n"),
+        "{txt}"
+    );
     assert!(txt.contains("deploy") && !txt.contains("unused"), "{txt}");
 }
 
@@ -173,7 +239,10 @@ fn targets_match_the_reference() {
     let ctx = Context::with_dockerfile("targets", &rich_dockerfile());
     let m = same_metadata(&ctx, &[("requestid", "frontend.targets")]);
     assert!(text(&m, "result.txt").contains("final (default) is what ships"));
-    let ctx = Context::with_dockerfile("targets-plain", "FROM scratch\nFROM --platform=$BUILDPLATFORM scratch AS x\nFROM x\n");
+    let ctx = Context::with_dockerfile(
+        "targets-plain",
+        "FROM scratch\nFROM --platform=$BUILDPLATFORM scratch AS x\nFROM x\n",
+    );
     same_metadata(&ctx, &[("requestid", "frontend.targets")]);
     same_text(&ctx, &[("requestid", "frontend.targets")]);
 }
@@ -193,15 +262,27 @@ fn lint_matches_the_reference() {
     assert_eq!(text(&m, "result.statuscode"), "0");
 
     // Findings and a build error: the error is reported, not raised.
-    let ctx = Context::with_dockerfile("lint-error", "\nFROM scratch AS BadStageName\nMAINTAINER me@example.org\nBADCMD\n");
+    let ctx = Context::with_dockerfile(
+        "lint-error",
+        "\nFROM scratch AS BadStageName\nMAINTAINER me@example.org\nBADCMD\n",
+    );
     let m = same_metadata(&ctx, &[("requestid", "frontend.lint")]);
     assert!(text(&m, "result.json").contains("\"buildError\""));
 
     // error=true and the check build argument. (One rule only: with several, the reference
     // names them in a random order.)
-    let ctx = Context::with_dockerfile("lint-strict", "#check=error=true\nFROM scratch as base\nCOPY Dockerfile .\n");
+    let ctx = Context::with_dockerfile(
+        "lint-strict",
+        "#check=error=true\nFROM scratch as base\nCOPY Dockerfile .\n",
+    );
     same_metadata(&ctx, &[("requestid", "frontend.lint")]);
-    same_metadata(&ctx, &[("requestid", "frontend.lint"), ("build-arg:BUILDKIT_DOCKERFILE_CHECK", "skip=all")]);
+    same_metadata(
+        &ctx,
+        &[
+            ("requestid", "frontend.lint"),
+            ("build-arg:BUILDKIT_DOCKERFILE_CHECK", "skip=all"),
+        ],
+    );
 
     // More than twelve findings, two on each line: the text's order follows Go's (unstable)
     // sort. (One undefined variable per instruction: the reference reports several in a
@@ -227,8 +308,16 @@ fn unknown_requests_are_refused() {
     let ctx = Context::with_dockerfile("unknown", "FROM scratch\n");
     let (ours, reference) = metadata(&ctx, &[("requestid", "frontend.bogus")]);
     let err = |m: &Metadata| text(m, "error");
-    assert!(err(&reference).contains("unsupported request frontend.bogus"), "{}", show(&reference));
-    assert!(err(&ours).contains("unsupported request frontend.bogus"), "{}", show(&ours));
+    assert!(
+        err(&reference).contains("unsupported request frontend.bogus"),
+        "{}",
+        show(&reference)
+    );
+    assert!(
+        err(&ours).contains("unsupported request frontend.bogus"),
+        "{}",
+        show(&ours)
+    );
     let res = ctx.build().opt("requestid", "frontend.bogus").run();
     res.assert_failed();
     res.assert_stderr_contains(&["unsupported request frontend.bogus"]);

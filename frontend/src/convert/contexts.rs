@@ -44,16 +44,27 @@ pub enum LoadedContext {
     /// `docker-image://`: the reference as resolved and its config.
     Image { reference: String, config: Vec<u8> },
     /// `local:`: the session that holds the directory and its `.dockerignore` patterns.
-    Local { session_id: String, shared_key: String, excludes: Vec<String> },
+    Local {
+        session_id: String,
+        shared_key: String,
+        excludes: Vec<String>,
+    },
     /// `input:`: the input's definition and, from `input-metadata:NAME`, its image config.
-    Input { definition: pb::Definition, config: Option<Vec<u8>> },
+    Input {
+        definition: pb::Definition,
+        config: Option<Vec<u8>>,
+    },
     /// `oci-layout://`: the session holding the layout, and the image config.
     OciLayout { session_id: String, config: Vec<u8> },
 }
 
 /// dockerui's `Client.NamedContext`: the context set for `name` (a stage name, or a
 /// normalised image reference), platform-specific first. `scratch` and `context` never are.
-pub fn lookup(opts: &ConvertOptions, name: &str, platform: Option<&Platform>) -> Result<Option<NamedContext>, ConvertError> {
+pub fn lookup(
+    opts: &ConvertOptions,
+    name: &str,
+    platform: Option<&Platform>,
+) -> Result<Option<NamedContext>, ConvertError> {
     if name.eq_ignore_ascii_case("scratch") || name.eq_ignore_ascii_case("context") {
         return Ok(None);
     }
@@ -61,14 +72,27 @@ pub fn lookup(opts: &ConvertOptions, name: &str, platform: Option<&Platform>) ->
         return Ok(None);
     }
     let platform = platform.cloned().or_else(|| opts.target_platform.clone());
-    let named = Reference::parse_normalized(name).map_err(|e| ConvertError::new(format!("invalid context name {name}: {}", super::stages::reference_error(name, &e))))?;
+    let named = Reference::parse_normalized(name).map_err(|e| {
+        ConvertError::new(format!(
+            "invalid context name {name}: {}",
+            super::stages::reference_error(name, &e)
+        ))
+    })?;
     let familiar = named.familiar();
-    let name = familiar.strip_suffix(":latest").unwrap_or(&familiar).to_string();
+    let name = familiar
+        .strip_suffix(":latest")
+        .unwrap_or(&familiar)
+        .to_string();
     let shown = platform.clone().unwrap_or_else(Platform::host);
     let with_platform = format!("{name}::{shown}");
     for key in [with_platform, name.clone()] {
         if let Some(input) = opts.named_contexts.get(&key) {
-            return Ok(Some(NamedContext { name, name_with_platform: key, input: input.clone(), platform }));
+            return Ok(Some(NamedContext {
+                name,
+                name_with_platform: key,
+                input: input.clone(),
+                platform,
+            }));
         }
     }
     Ok(None)
@@ -78,34 +102,67 @@ impl NamedContext {
     /// The source kind of the context's value, with the reference's errors for bad values.
     pub fn source(&self) -> Result<ContextSource, ConvertError> {
         let Some((scheme, rest)) = self.input.split_once(':') else {
-            return Err(ConvertError::new(format!("invalid context specifier {} for {}", self.input, self.name_with_platform)));
+            return Err(ConvertError::new(format!(
+                "invalid context specifier {} for {}",
+                self.input, self.name_with_platform
+            )));
         };
-        let scheme = if scheme.starts_with("git@") { "git" } else { scheme };
+        let scheme = if scheme.starts_with("git@") {
+            "git"
+        } else {
+            scheme
+        };
         match scheme {
             "docker-image" => {
                 let written = rest.strip_prefix("//").unwrap_or(rest).to_string();
                 if written == "scratch" {
                     return Ok(ContextSource::Scratch);
                 }
-                let reference = Reference::parse_normalized(&written).map_err(|e| ConvertError::new(super::stages::reference_error(&written, &e)))?;
-                Ok(ContextSource::Image { written, reference: reference.to_string() })
+                let reference = Reference::parse_normalized(&written)
+                    .map_err(|e| ConvertError::new(super::stages::reference_error(&written, &e)))?;
+                Ok(ContextSource::Image {
+                    written,
+                    reference: reference.to_string(),
+                })
             }
-            "local" => Ok(ContextSource::Local { name: rest.to_string() }),
-            "input" => Ok(ContextSource::Input { name: rest.to_string() }),
-            "http" | "https" if !looks_like_git(&self.input) => Ok(ContextSource::Http { url: self.input.clone() }),
-            "git" | "http" | "https" => Err(ConvertError::new(format!("git named contexts ({}) are not supported by this frontend yet", self.input))),
+            "local" => Ok(ContextSource::Local {
+                name: rest.to_string(),
+            }),
+            "input" => Ok(ContextSource::Input {
+                name: rest.to_string(),
+            }),
+            "http" | "https" if !looks_like_git(&self.input) => Ok(ContextSource::Http {
+                url: self.input.clone(),
+            }),
+            "git" | "http" | "https" => Err(ConvertError::new(format!(
+                "git named contexts ({}) are not supported by this frontend yet",
+                self.input
+            ))),
             "oci-layout" => {
                 let spec = rest.strip_prefix("//").unwrap_or(rest);
                 let Some((store, digest)) = spec.rsplit_once('@') else {
-                    return Err(ConvertError::new(format!("oci-layout reference {spec:?} has no digest")));
+                    return Err(ConvertError::new(format!(
+                        "oci-layout reference {spec:?} has no digest"
+                    )));
                 };
-                let store = store.rsplit_once(':').filter(|(_, tag)| !tag.contains('/')).map_or(store, |(s, _)| s);
+                let store = store
+                    .rsplit_once(':')
+                    .filter(|(_, tag)| !tag.contains('/'))
+                    .map_or(store, |(s, _)| s);
                 if store.is_empty() {
-                    return Err(ConvertError::new(format!("could not parse oci-layout reference {spec:?}")));
+                    return Err(ConvertError::new(format!(
+                        "could not parse oci-layout reference {spec:?}"
+                    )));
                 }
-                Ok(ContextSource::OciLayout { store: store.to_string(), digest: digest.to_string() })
+                Ok(ContextSource::OciLayout {
+                    store: store.to_string(),
+                    digest: digest.to_string(),
+                })
             }
-            other => Err(ConvertError::new(format!("unsupported context source {other} for {}", self.name_with_platform))),
+            other => Err(ConvertError::new(format!(
+                "unsupported context source {other} for {}",
+                self.name_with_platform
+            ))),
         }
     }
 
@@ -117,8 +174,16 @@ impl NamedContext {
     /// The reference the gateway resolves for an `oci-layout://` context: the context's own
     /// name with the layout's digest (only used in log lines; the store is what is read).
     pub fn oci_reference(&self, digest: &str) -> Result<String, ConvertError> {
-        let named = Reference::parse_normalized(&self.name).map_err(|e| ConvertError::new(format!("could not parse oci-layout reference {:?}: {}", self.name, super::stages::reference_error(&self.name, &e))))?;
-        Ok(Reference { tag: None, ..named }.with_digest(digest).to_string())
+        let named = Reference::parse_normalized(&self.name).map_err(|e| {
+            ConvertError::new(format!(
+                "could not parse oci-layout reference {:?}: {}",
+                self.name,
+                super::stages::reference_error(&self.name, &e)
+            ))
+        })?;
+        Ok(Reference { tag: None, ..named }
+            .with_digest(digest)
+            .to_string())
     }
 }
 
@@ -130,37 +195,89 @@ pub fn needs_loading(source: &ContextSource) -> bool {
 /// A context as a state, with the image config it brings (docker-image, oci-layout and
 /// inputs with metadata do). `follow_paths` narrows a local context to what the build reads;
 /// image sources without a platform of their own get `default_platform` (the target's).
-pub fn context_state(nc: &NamedContext, source: &ContextSource, loaded: Option<&LoadedContext>, follow_paths: Vec<String>, default_platform: &Platform) -> Result<(State, Option<Image>), ConvertError> {
-    let platform = nc.platform.clone().unwrap_or_else(|| default_platform.clone());
+pub fn context_state(
+    nc: &NamedContext,
+    source: &ContextSource,
+    loaded: Option<&LoadedContext>,
+    follow_paths: Vec<String>,
+    default_platform: &Platform,
+) -> Result<(State, Option<Image>), ConvertError> {
+    let platform = nc
+        .platform
+        .clone()
+        .unwrap_or_else(|| default_platform.clone());
     let prefix = nc.log_prefix();
-    let missing = || ConvertError::new(format!("named context {} was not loaded", nc.name_with_platform));
+    let missing = || {
+        ConvertError::new(format!(
+            "named context {} was not loaded",
+            nc.name_with_platform
+        ))
+    };
     match source {
         ContextSource::Scratch => Ok((State::scratch(), None)),
         ContextSource::Http { url } => {
-            let st = State::http(url, buildkit_llb::HttpOptions { filename: Some("context".into()), metadata: Metadata::named(format!("{prefix} {url}")), ..Default::default() });
+            let st = State::http(
+                url,
+                buildkit_llb::HttpOptions {
+                    filename: Some("context".into()),
+                    metadata: Metadata::named(format!("{prefix} {url}")),
+                    ..Default::default()
+                },
+            );
             Ok((st, None))
         }
         ContextSource::Image { written, .. } => {
-            let Some(LoadedContext::Image { reference, config }) = loaded else { return Err(missing()) };
+            let Some(LoadedContext::Image { reference, config }) = loaded else {
+                return Err(missing());
+            };
             let image = parse_config(config)?;
-            let st = State::image(reference, ImageOptions { platform: Some(platform), resolve_mode: None, metadata: Metadata::named(format!("{prefix} {written}")) });
+            let st = State::image(
+                reference,
+                ImageOptions {
+                    platform: Some(platform),
+                    resolve_mode: None,
+                    metadata: Metadata::named(format!("{prefix} {written}")),
+                },
+            );
             Ok((st, Some(image)))
         }
         ContextSource::OciLayout { store, digest } => {
-            let Some(LoadedContext::OciLayout { session_id, config }) = loaded else { return Err(missing()) };
+            let Some(LoadedContext::OciLayout { session_id, config }) = loaded else {
+                return Err(missing());
+            };
             let image = parse_config(config)?;
             let reference = nc.oci_reference(digest)?;
-            let attrs = [("oci.session".to_string(), session_id.clone()), ("oci.store".to_string(), store.clone())].into_iter().collect();
-            let st = State::source(&format!("oci-layout://{reference}"), attrs, Some(&platform), Metadata::named(format!("{prefix} OCI load from client")));
+            let attrs = [
+                ("oci.session".to_string(), session_id.clone()),
+                ("oci.store".to_string(), store.clone()),
+            ]
+            .into_iter()
+            .collect();
+            let st = State::source(
+                &format!("oci-layout://{reference}"),
+                attrs,
+                Some(&platform),
+                Metadata::named(format!("{prefix} OCI load from client")),
+            );
             Ok((st, Some(image)))
         }
         ContextSource::Local { name } => {
-            let Some(LoadedContext::Local { session_id, shared_key, excludes }) = loaded else { return Err(missing()) };
+            let Some(LoadedContext::Local {
+                session_id,
+                shared_key,
+                excludes,
+            }) = loaded
+            else {
+                return Err(missing());
+            };
             let st = State::local(
                 name,
                 LocalOptions {
                     session_id: Some(session_id.clone()),
-                    shared_key_hint: Some(format!("context:{}-{shared_key}", nc.name_with_platform)),
+                    shared_key_hint: Some(format!(
+                        "context:{}-{shared_key}",
+                        nc.name_with_platform
+                    )),
                     exclude_patterns: excludes.clone(),
                     follow_paths,
                     metadata: Metadata::named(format!("{prefix} load from client")),
@@ -170,29 +287,57 @@ pub fn context_state(nc: &NamedContext, source: &ContextSource, loaded: Option<&
             Ok((st, None))
         }
         ContextSource::Input { name } => {
-            let Some(LoadedContext::Input { definition, config }) = loaded else { return Err(missing()) };
-            let st = State::from_definition(definition).map_err(|e| ConvertError::new(format!("invalid input {name} for {}: {e}", nc.name_with_platform)))?;
-            let image = config.as_deref().map(parse_config).transpose().map_err(|e| ConvertError::new(format!("failed to parse image config for {}: {}", nc.name_with_platform, e.message)))?;
+            let Some(LoadedContext::Input { definition, config }) = loaded else {
+                return Err(missing());
+            };
+            let st = State::from_definition(definition).map_err(|e| {
+                ConvertError::new(format!(
+                    "invalid input {name} for {}: {e}",
+                    nc.name_with_platform
+                ))
+            })?;
+            let image = config
+                .as_deref()
+                .map(parse_config)
+                .transpose()
+                .map_err(|e| {
+                    ConvertError::new(format!(
+                        "failed to parse image config for {}: {}",
+                        nc.name_with_platform, e.message
+                    ))
+                })?;
             Ok((st, image))
         }
     }
 }
 
 fn parse_config(config: &[u8]) -> Result<Image, ConvertError> {
-    let mut image = Image::from_json(config).map_err(|e| ConvertError::new(format!("failed to parse image config: {e}")))?;
+    let mut image = Image::from_json(config)
+        .map_err(|e| ConvertError::new(format!("failed to parse image config: {e}")))?;
     image.created = None;
     Ok(image)
 }
 
 /// The platform an image config states, when it states both OS and architecture.
 pub fn image_platform(image: &Image) -> Option<Platform> {
-    (!image.os.is_empty() && !image.architecture.is_empty()).then(|| Platform::new(&image.os, &image.architecture, image.variant.as_deref().unwrap_or_default()))
+    (!image.os.is_empty() && !image.architecture.is_empty()).then(|| {
+        Platform::new(
+            &image.os,
+            &image.architecture,
+            image.variant.as_deref().unwrap_or_default(),
+        )
+    })
 }
 
 /// dfgitutil's test for a git remote among http(s) URLs: a `.git` path or a `#ref` fragment on a known host.
 fn looks_like_git(url: &str) -> bool {
     let no_fragment = url.split('#').next().unwrap_or(url);
-    no_fragment.ends_with(".git") || no_fragment.contains(".git/") || (url.contains('#') && ["github.com/", "gitlab.com/", "bitbucket.org/"].iter().any(|h| url.contains(h)))
+    no_fragment.ends_with(".git")
+        || no_fragment.contains(".git/")
+        || (url.contains('#')
+            && ["github.com/", "gitlab.com/", "bitbucket.org/"]
+                .iter()
+                .any(|h| url.contains(h)))
 }
 
 #[cfg(test)]
@@ -200,7 +345,13 @@ mod tests {
     use super::*;
 
     fn opts(pairs: &[(&str, &str)]) -> ConvertOptions {
-        ConvertOptions { named_contexts: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), ..Default::default() }
+        ConvertOptions {
+            named_contexts: pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -208,32 +359,96 @@ mod tests {
         let o = opts(&[("alpine", "docker-image://busybox"), ("foo:1.0", "local:x")]);
         for name in ["alpine", "alpine:latest", "docker.io/library/alpine:latest"] {
             let nc = lookup(&o, name, None).unwrap().unwrap();
-            assert_eq!((nc.name.as_str(), nc.name_with_platform.as_str()), ("alpine", "alpine"));
+            assert_eq!(
+                (nc.name.as_str(), nc.name_with_platform.as_str()),
+                ("alpine", "alpine")
+            );
         }
         assert!(lookup(&o, "alpine:3", None).unwrap().is_none());
-        assert_eq!(lookup(&o, "docker.io/library/foo:1.0", None).unwrap().unwrap().input, "local:x");
-        assert!(lookup(&opts(&[("scratch", "local:x")]), "scratch", None).unwrap().is_none());
+        assert_eq!(
+            lookup(&o, "docker.io/library/foo:1.0", None)
+                .unwrap()
+                .unwrap()
+                .input,
+            "local:x"
+        );
+        assert!(lookup(&opts(&[("scratch", "local:x")]), "scratch", None)
+            .unwrap()
+            .is_none());
     }
 
     #[test]
     fn platform_specific_first() {
         let arm = Platform::parse("linux/arm64").unwrap();
-        let o = opts(&[("base", "docker-image://a"), ("base::linux/arm64", "docker-image://b")]);
-        assert_eq!(lookup(&o, "base", Some(&arm)).unwrap().unwrap().input, "docker-image://b");
-        assert_eq!(lookup(&o, "base", Some(&Platform::parse("linux/amd64").unwrap())).unwrap().unwrap().input, "docker-image://a");
+        let o = opts(&[
+            ("base", "docker-image://a"),
+            ("base::linux/arm64", "docker-image://b"),
+        ]);
+        assert_eq!(
+            lookup(&o, "base", Some(&arm)).unwrap().unwrap().input,
+            "docker-image://b"
+        );
+        assert_eq!(
+            lookup(&o, "base", Some(&Platform::parse("linux/amd64").unwrap()))
+                .unwrap()
+                .unwrap()
+                .input,
+            "docker-image://a"
+        );
     }
 
     #[test]
     fn sources() {
-        let nc = |input: &str| NamedContext { name: "n".into(), name_with_platform: "n".into(), input: input.into(), platform: None };
-        assert_eq!(nc("docker-image://alpine").source().unwrap(), ContextSource::Image { written: "alpine".into(), reference: "docker.io/library/alpine:latest".into() });
-        assert_eq!(nc("docker-image://scratch").source().unwrap(), ContextSource::Scratch);
-        assert_eq!(nc("local:src").source().unwrap(), ContextSource::Local { name: "src".into() });
-        assert_eq!(nc("input:in").source().unwrap(), ContextSource::Input { name: "in".into() });
-        assert_eq!(nc("https://example.com/x.tar").source().unwrap(), ContextSource::Http { url: "https://example.com/x.tar".into() });
-        assert_eq!(nc("oci-layout://store:tag@sha256:ab").source().unwrap(), ContextSource::OciLayout { store: "store".into(), digest: "sha256:ab".into() });
-        assert_eq!(nc("nothing").source().unwrap_err().message, "invalid context specifier nothing for n");
-        assert_eq!(nc("foo:bar").source().unwrap_err().message, "unsupported context source foo for n");
-        assert!(nc("https://github.com/a/b.git").source().unwrap_err().message.contains("not supported"));
+        let nc = |input: &str| NamedContext {
+            name: "n".into(),
+            name_with_platform: "n".into(),
+            input: input.into(),
+            platform: None,
+        };
+        assert_eq!(
+            nc("docker-image://alpine").source().unwrap(),
+            ContextSource::Image {
+                written: "alpine".into(),
+                reference: "docker.io/library/alpine:latest".into()
+            }
+        );
+        assert_eq!(
+            nc("docker-image://scratch").source().unwrap(),
+            ContextSource::Scratch
+        );
+        assert_eq!(
+            nc("local:src").source().unwrap(),
+            ContextSource::Local { name: "src".into() }
+        );
+        assert_eq!(
+            nc("input:in").source().unwrap(),
+            ContextSource::Input { name: "in".into() }
+        );
+        assert_eq!(
+            nc("https://example.com/x.tar").source().unwrap(),
+            ContextSource::Http {
+                url: "https://example.com/x.tar".into()
+            }
+        );
+        assert_eq!(
+            nc("oci-layout://store:tag@sha256:ab").source().unwrap(),
+            ContextSource::OciLayout {
+                store: "store".into(),
+                digest: "sha256:ab".into()
+            }
+        );
+        assert_eq!(
+            nc("nothing").source().unwrap_err().message,
+            "invalid context specifier nothing for n"
+        );
+        assert_eq!(
+            nc("foo:bar").source().unwrap_err().message,
+            "unsupported context source foo for n"
+        );
+        assert!(nc("https://github.com/a/b.git")
+            .source()
+            .unwrap_err()
+            .message
+            .contains("not supported"));
     }
 }

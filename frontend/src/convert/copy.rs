@@ -3,7 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use buildkit_llb::{digest_of, Chown, CopyOptions, FileActions, HttpOptions, LocalOptions, Metadata, MkfileOptions, State, UserSpec};
+use buildkit_llb::{
+    digest_of, Chown, CopyOptions, FileActions, HttpOptions, LocalOptions, Metadata, MkfileOptions,
+    State, UserSpec,
+};
 
 use super::dispatch::{source_location, StageState};
 use super::gitref::{git_source, parse_git_ref, GitRefParse, GitSourceOptions};
@@ -95,7 +98,10 @@ pub(super) fn chown_spec(s: &str) -> Chown {
         Some((u, g)) => (u, Some(g)),
         None => (s, None),
     };
-    Chown { user: Some(spec(user)), group: group.map(spec) }
+    Chown {
+        user: Some(spec(user)),
+        group: group.map(spec),
+    }
 }
 
 fn chown_by_name(c: &Chown) -> bool {
@@ -104,11 +110,19 @@ fn chown_by_name(c: &Chown) -> bool {
 
 /// `--chmod`: octal (≤ 07777) or symbolic (`u+x,g-w`), with the reference's errors.
 fn parse_chmod(v: &str) -> Result<(Option<u32>, Option<String>), ConvertError> {
-    let non_octal = || ConvertError::new(format!("invalid chmod parameter: '{v}'. it should be octal string and between 0 and 07777"));
+    let non_octal = || {
+        ConvertError::new(format!(
+            "invalid chmod parameter: '{v}'. it should be octal string and between 0 and 07777"
+        ))
+    };
     if let Ok(m) = u32::from_str_radix(v, 8) {
         // Go's ParseUint takes no sign; from_str_radix takes a leading '+'.
         if !v.starts_with('+') {
-            return if m <= 0o7777 { Ok((Some(m), None)) } else { Err(non_octal()) };
+            return if m <= 0o7777 {
+                Ok((Some(m), None))
+            } else {
+                Err(non_octal())
+            };
         }
     }
     if v.starts_with(|c: char| c.is_ascii_digit()) {
@@ -164,7 +178,11 @@ fn is_git(src: &str) -> bool {
 
 /// The destination inside the stage: relative to WORKDIR, keeping a trailing `/` (or `/.`).
 fn destination(dir: &str, dest: &str) -> String {
-    let p = if dest.is_empty() || dest == "." { "./" } else { dest };
+    let p = if dest.is_empty() || dest == "." {
+        "./"
+    } else {
+        dest
+    };
     buildkit_llb::normalize_path_in(dir, p, true)
 }
 
@@ -192,11 +210,17 @@ pub(super) fn dispatch_copy(
     context_paths: &mut BTreeSet<String>,
 ) -> Result<(), ConvertError> {
     let lex = &conv.lex;
-    let expand_opt = |v: Option<&str>| -> Result<Option<String>, ConvertError> { v.map(|v| st.expand(lex, v)).transpose() };
+    let expand_opt = |v: Option<&str>| -> Result<Option<String>, ConvertError> {
+        v.map(|v| st.expand(lex, v)).transpose()
+    };
     let chown = expand_opt(spec.chown)?.filter(|c| !c.is_empty());
     let chmod = expand_opt(spec.chmod)?.filter(|c| !c.is_empty());
     let checksum = expand_opt(spec.checksum)?.filter(|c| !c.is_empty());
-    let sources = spec.sources.iter().map(|s| st.expand(lex, s)).collect::<Result<Vec<_>, _>>()?;
+    let sources = spec
+        .sources
+        .iter()
+        .map(|s| st.expand(lex, s))
+        .collect::<Result<Vec<_>, _>>()?;
     let dest_word = st.expand(lex, spec.dest)?;
     let dest = destination(&st.dir, &dest_word);
 
@@ -215,10 +239,14 @@ pub(super) fn dispatch_copy(
             return Err(ConvertError::new("checksum can't be specified for COPY"));
         }
         if sources.len() != 1 {
-            return Err(ConvertError::new("checksum can't be specified for multiple sources"));
+            return Err(ConvertError::new(
+                "checksum can't be specified for multiple sources",
+            ));
         }
         if !is_http(&sources[0]) && !is_git(&sources[0]) {
-            return Err(ConvertError::new("checksum requires HTTP(S) or Git sources"));
+            return Err(ConvertError::new(
+                "checksum requires HTTP(S) or Git sources",
+            ));
         }
     }
 
@@ -236,7 +264,14 @@ pub(super) fn dispatch_copy(
 
     let shown = st.display_text(lex, cmd.original.trim());
     let pg_name = st.step_name(conv, &shown);
-    let base_opts = CopyOptions { owner: owner.clone(), mode, mode_str: mode_str.clone(), exclude_patterns: spec.excludes.to_vec(), create_dest_path: true, ..Default::default() };
+    let base_opts = CopyOptions {
+        owner: owner.clone(),
+        mode,
+        mode_str: mode_str.clone(),
+        exclude_patterns: spec.excludes.to_vec(),
+        create_dest_path: true,
+        ..Default::default()
+    };
 
     let mut actions = FileActions::new();
     for src in &sources {
@@ -252,12 +287,17 @@ pub(super) fn dispatch_copy(
                 return Err(ConvertError::new("source can't be a git ref for COPY"));
             }
             let keep = match (spec.keep_git_dir, g.keep_git_dir) {
-                (Some(a), Some(b)) if a != b => return Err(ConvertError::new("inconsistent keep-git-dir configuration")),
+                (Some(a), Some(b)) if a != b => {
+                    return Err(ConvertError::new("inconsistent keep-git-dir configuration"))
+                }
                 (a, b) => b.or(a).unwrap_or(false),
             };
             let mut sum = checksum.clone().unwrap_or_default();
             if !sum.is_empty() && !g.checksum.is_empty() && sum != g.checksum {
-                return Err(ConvertError::new(format!("checksum mismatch \"{sum}\" != \"{}\"", g.checksum)));
+                return Err(ConvertError::new(format!(
+                    "checksum mismatch \"{sum}\" != \"{}\"",
+                    g.checksum
+                )));
             }
             if !g.checksum.is_empty() {
                 sum = g.checksum.clone();
@@ -273,7 +313,14 @@ pub(super) fn dispatch_copy(
                 mtime: String::new(),
             };
             let repo = git_source(&g.remote, &opts, Metadata::named(pg_name.clone()));
-            let copy = CopyOptions { owner: owner.clone(), mode, mode_str: mode_str.clone(), exclude_patterns: spec.excludes.to_vec(), create_dest_path: true, ..Default::default() };
+            let copy = CopyOptions {
+                owner: owner.clone(),
+                mode,
+                mode_str: mode_str.clone(),
+                exclude_patterns: spec.excludes.to_vec(),
+                create_dest_path: true,
+                ..Default::default()
+            };
             actions = actions.copy(repo, "/", dest.clone(), copy);
             // The reference records every ADD source not starting with http(s):// as a context path.
             if !src.starts_with("http://") && !src.starts_with("https://") {
@@ -289,9 +336,21 @@ pub(super) fn dispatch_copy(
             let checksum = checksum.as_deref().map(parse_digest).transpose()?;
             let mut md = Metadata::named(pg_name.clone());
             // The reference describes the download with its (unprintable) sources: an empty command.
-            md.description.insert("com.docker.dockerfile.v1.command".into(), String::new());
-            let http = State::http(src, HttpOptions { checksum, filename: Some(filename.clone()), metadata: md, ..Default::default() });
-            let opts = CopyOptions { attempt_unpack: spec.unpack.unwrap_or(false), ..base_opts.clone() };
+            md.description
+                .insert("com.docker.dockerfile.v1.command".into(), String::new());
+            let http = State::http(
+                src,
+                HttpOptions {
+                    checksum,
+                    filename: Some(filename.clone()),
+                    metadata: md,
+                    ..Default::default()
+                },
+            );
+            let opts = CopyOptions {
+                attempt_unpack: spec.unpack.unwrap_or(false),
+                ..base_opts.clone()
+            };
             actions = actions.copy(http, filename, dest.clone(), opts);
             continue;
         }
@@ -327,13 +386,34 @@ pub(super) fn dispatch_copy(
     }
     for content in spec.contents {
         history.push_str(&format!(" <<{}", content.path));
-        let data = if content.expand { st.expand_raw(&content.data)? } else { content.data.clone() };
+        let data = if content.expand {
+            st.expand_raw(&content.data)?
+        } else {
+            content.data.clone()
+        };
         let file = State::scratch().file(
-            FileActions::new().mkfile(format!("/{}", content.path.trim_start_matches('/')), 0o644, data.into_bytes(), MkfileOptions::default()),
+            FileActions::new().mkfile(
+                format!("/{}", content.path.trim_start_matches('/')),
+                0o644,
+                data.into_bytes(),
+                MkfileOptions::default(),
+            ),
             Metadata::named("[internal] preparing inline document"),
         );
-        let opts = CopyOptions { owner: owner.clone(), mode, mode_str: mode_str.clone(), create_dest_path: true, exclude_patterns: spec.excludes.to_vec(), ..Default::default() };
-        actions = actions.copy(file, format!("/{}", content.path.trim_start_matches('/')), dest.clone(), opts);
+        let opts = CopyOptions {
+            owner: owner.clone(),
+            mode,
+            mode_str: mode_str.clone(),
+            create_dest_path: true,
+            exclude_patterns: spec.excludes.to_vec(),
+            ..Default::default()
+        };
+        actions = actions.copy(
+            file,
+            format!("/{}", content.path.trim_start_matches('/')),
+            dest.clone(),
+            opts,
+        );
     }
     history.push(' ');
     history.push_str(&dest_word);
@@ -343,14 +423,22 @@ pub(super) fn dispatch_copy(
     // Without merge ops the reference falls back to a plain copy onto the stage.
     if spec.link && chmod.is_none() && conv.opts.supports_cap(super::caps::MERGE_OP) {
         // --link: the copy is its own layer on scratch, merged on top, so it survives base changes.
-        let group = buildkit_proto::pb::ProgressGroup { id: digest_of(format!("{pg_name}{:?}", cmd.location).as_bytes()), name: pg_name.clone(), weak: true };
+        let group = buildkit_proto::pb::ProgressGroup {
+            id: digest_of(format!("{pg_name}{:?}", cmd.location).as_bytes()),
+            name: pg_name.clone(),
+            weak: true,
+        };
         md.progress_group = Some(group.clone());
         let layer = State::scratch().file(actions, md);
         st.cmd_index -= 1;
         let link_name = st.step_name(conv, &format!("LINK {shown}"));
-        let mut merge_md = Metadata::named(link_name).with_location(source_location(conv, cmd.location));
+        let mut merge_md =
+            Metadata::named(link_name).with_location(source_location(conv, cmd.location));
         merge_md.ignore_cache = st.ignore_cache;
-        merge_md.progress_group = Some(buildkit_proto::pb::ProgressGroup { weak: false, ..group });
+        merge_md.progress_group = Some(buildkit_proto::pb::ProgressGroup {
+            weak: false,
+            ..group
+        });
         st.fs = buildkit_llb::merge(&[st.fs.clone(), layer], merge_md);
     } else {
         st.fs = st.fs.file(actions, md);
@@ -368,7 +456,9 @@ fn url_filename(url: &str) -> String {
     let without_fragment = after_scheme.split('#').next().unwrap_or_default();
     let raw = without_fragment.split('?').next().unwrap_or_default();
     let raw_path = raw.find('/').map_or("", |i| &raw[i..]);
-    let Some(path) = percent_decode(raw_path) else { return unnamed() };
+    let Some(path) = percent_decode(raw_path) else {
+        return unnamed();
+    };
     let trimmed = path.trim_end_matches('/');
     match trimmed.rsplit('/').next() {
         Some(b) if !b.is_empty() && b != "." => b.to_string(),
@@ -395,22 +485,38 @@ fn percent_decode(s: &str) -> Option<String> {
 /// go-digest's `Parse` for `--checksum` of a URL, with its errors.
 fn parse_digest(d: &str) -> Result<String, ConvertError> {
     let format = || ConvertError::new("invalid checksum digest format");
-    let i = d.find(':').filter(|&i| i > 0 && i + 1 < d.len()).ok_or_else(format)?;
+    let i = d
+        .find(':')
+        .filter(|&i| i > 0 && i + 1 < d.len())
+        .ok_or_else(format)?;
     let (alg, enc) = (&d[..i], &d[i + 1..]);
     let len = match alg {
         "sha256" => 64,
         "sha384" => 96,
         "sha512" => 128,
         _ => {
-            let alg_ok = alg.split(['.', '+', '_', '-']).all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
-            let enc_ok = enc.bytes().all(|b| b.is_ascii_alphanumeric() || b"=_-".contains(&b));
-            return Err(if alg_ok && enc_ok { ConvertError::new("unsupported digest algorithm") } else { format() });
+            let alg_ok = alg.split(['.', '+', '_', '-']).all(|c| {
+                !c.is_empty()
+                    && c.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+            let enc_ok = enc
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"=_-".contains(&b));
+            return Err(if alg_ok && enc_ok {
+                ConvertError::new("unsupported digest algorithm")
+            } else {
+                format()
+            });
         }
     };
     if enc.len() != len {
         return Err(ConvertError::new("invalid checksum digest length"));
     }
-    if !enc.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if !enc
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return Err(format());
     }
     Ok(d.to_string())
@@ -433,13 +539,26 @@ mod tests {
     #[test]
     fn chmod_values() {
         assert_eq!(parse_chmod("755").unwrap(), (Some(0o755), None));
-        assert_eq!(parse_chmod("u+x,g-w").unwrap(), (None, Some("u+x,g-w".into())));
+        assert_eq!(
+            parse_chmod("u+x,g-w").unwrap(),
+            (None, Some("u+x,g-w".into()))
+        );
         assert_eq!(parse_chmod("0755").unwrap(), (Some(0o755), None));
         assert!(parse_chmod("8888").unwrap_err().message.contains("octal"));
         assert!(parse_chmod("17777").unwrap_err().message.contains("octal"));
         assert!(parse_chmod("7a").unwrap_err().message.contains("octal"));
         assert_eq!(parse_chmod("bogus").unwrap_err().message, "invalid syntax");
-        for ok in ["u+x", "+x", "u+", "a=rwx,go-w", "u+x-w", "ug=rwX", "o=u", "u+s,+t", "="] {
+        for ok in [
+            "u+x",
+            "+x",
+            "u+",
+            "a=rwx,go-w",
+            "u+x-w",
+            "ug=rwX",
+            "o=u",
+            "u+s,+t",
+            "=",
+        ] {
             assert!(valid_symbolic_mode(ok), "{ok}");
         }
         for bad in ["u", "u+x,", ",u+x", "u+y", "x", "-1", "u+x,,g+w", ""] {
@@ -449,23 +568,52 @@ mod tests {
 
     #[test]
     fn chown_specs() {
-        assert_eq!(chown_spec("1000:g"), Chown { user: Some(UserSpec::Id(1000)), group: Some(UserSpec::Name("g".into())) });
-        assert_eq!(chown_spec("app"), Chown { user: Some(UserSpec::Name("app".into())), group: None });
+        assert_eq!(
+            chown_spec("1000:g"),
+            Chown {
+                user: Some(UserSpec::Id(1000)),
+                group: Some(UserSpec::Name("g".into()))
+            }
+        );
+        assert_eq!(
+            chown_spec("app"),
+            Chown {
+                user: Some(UserSpec::Name("app".into())),
+                group: None
+            }
+        );
     }
 
     #[test]
     fn digests() {
         let ok = format!("sha256:{}", "a".repeat(64));
         assert_eq!(parse_digest(&ok).unwrap(), ok);
-        assert_eq!(parse_digest("sha256:abc").unwrap_err().message, "invalid checksum digest length");
-        assert_eq!(parse_digest("md5:abc").unwrap_err().message, "unsupported digest algorithm");
-        assert_eq!(parse_digest("nocolon").unwrap_err().message, "invalid checksum digest format");
-        assert_eq!(parse_digest(&format!("sha256:{}", "G".repeat(64))).unwrap_err().message, "invalid checksum digest format");
+        assert_eq!(
+            parse_digest("sha256:abc").unwrap_err().message,
+            "invalid checksum digest length"
+        );
+        assert_eq!(
+            parse_digest("md5:abc").unwrap_err().message,
+            "unsupported digest algorithm"
+        );
+        assert_eq!(
+            parse_digest("nocolon").unwrap_err().message,
+            "invalid checksum digest format"
+        );
+        assert_eq!(
+            parse_digest(&format!("sha256:{}", "G".repeat(64)))
+                .unwrap_err()
+                .message,
+            "invalid checksum digest format"
+        );
     }
 
     #[test]
     fn url_names() {
-        assert_eq!(url_filename("https://example.com/a/b.tar.gz?x=1"), "b.tar.gz");
+        assert_eq!(
+            url_filename("https://example.com/a/b.tar.gz?x=1"),
+            "b.tar.gz"
+        );
         assert_eq!(url_filename("https://example.com/"), "__unnamed__");
         assert_eq!(url_filename("https://example.com"), "__unnamed__");
         assert_eq!(url_filename("https://example.com/a/b/"), "b");

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use buildkit_llb::{FileActions, Metadata, MkdirOptions, NetMode, Platform, SourceLocation, State};
 
-use super::names::{go_duration, go_list, go_quote_list, push_step_prefix, uppercase_keyword};
 use super::contexts;
+use super::names::{go_duration, go_list, go_quote_list, push_step_prefix, uppercase_keyword};
 use super::stages::{Base, Conversion, Resolved};
 use super::{env::push_key_value, env::split_key_value, env::EnvList, ConvertError, Converted};
 use crate::image::{Healthcheck, Image};
@@ -42,16 +42,29 @@ impl StageState {
     /// The state a plan starts in (dockerfile2llb's `init` and the start of `dispatchStages`):
     /// its base (earlier stage, image, named context or scratch) and the image config defaults.
     /// `follow_paths` narrows a local named context to the paths the build reads from it.
-    pub fn init(conv: &Conversion, i: usize, states: &[Option<Box<StageState>>], follow_paths: Vec<String>) -> Result<Self, ConvertError> {
+    pub fn init(
+        conv: &Conversion,
+        i: usize,
+        states: &[Option<Box<StageState>>],
+        follow_paths: Vec<String>,
+    ) -> Result<Self, ConvertError> {
         let plan = &conv.plans[i];
         let at = |e: ConvertError| match plan.location {
             Some(l) => e.or_at(l),
             None => e,
         };
-        let unresolved = || at(ConvertError::new(format!("{} was not resolved", plan.base_name)));
+        let unresolved = || {
+            at(ConvertError::new(format!(
+                "{} was not resolved",
+                plan.base_name
+            )))
+        };
         let mut st = match (&plan.base, plan.resolved.as_deref()) {
             (Base::Stage(j), _) if plan.replaced_by.is_none() => {
-                let mut base = states[*j].as_deref().cloned().ok_or_else(|| at(ConvertError::new("base stage was not built")))?;
+                let mut base = states[*j]
+                    .as_deref()
+                    .cloned()
+                    .ok_or_else(|| at(ConvertError::new("base stage was not built")))?;
                 // ONBUILD triggers do not carry over from a base stage.
                 base.image.config.on_build = None;
                 base.cmd_set = false;
@@ -62,27 +75,67 @@ impl StageState {
                 let platform = conv.target_platform.clone();
                 StageState::new(State::scratch(), Image::empty(&platform), None, platform)
             }
-            (_, Some(Resolved::Image { pinned, image, base_image, platform, is_scratch, source })) => {
+            (
+                _,
+                Some(Resolved::Image {
+                    pinned,
+                    image,
+                    base_image,
+                    platform,
+                    is_scratch,
+                    source,
+                }),
+            ) => {
                 let mut image = Image::clone(image);
                 image.config.on_build = None;
-                let mut st = StageState::new(State::scratch(), image, Some(Arc::clone(base_image)), platform.clone());
+                let mut st = StageState::new(
+                    State::scratch(),
+                    image,
+                    Some(Arc::clone(base_image)),
+                    platform.clone(),
+                );
                 st.display_name = plan.display_name.clone();
                 st.cmd_total = plan.cmd_total - plan.triggers;
                 st.cmd_index = plan.from_rounds;
                 if !is_scratch {
                     let name = st.step_name_with(conv, &["FROM ", pinned].concat(), false);
-                    let mut md = Metadata::named(name).with_location(plan.location.and_then(|l| source_location(conv, l)));
-                    md.description.insert("com.docker.dockerfile.v1.command".into(), plan.source_code.clone());
+                    let mut md = Metadata::named(name)
+                        .with_location(plan.location.and_then(|l| source_location(conv, l)));
+                    md.description.insert(
+                        "com.docker.dockerfile.v1.command".into(),
+                        plan.source_code.clone(),
+                    );
                     st.fs = source.rebuilt(md);
                 }
                 st
             }
-            (_, Some(Resolved::Context { context, source, loaded, image, platform })) => {
-                let (fs, _) = contexts::context_state(context, source, loaded.as_ref(), follow_paths, &conv.target_platform).map_err(at)?;
+            (
+                _,
+                Some(Resolved::Context {
+                    context,
+                    source,
+                    loaded,
+                    image,
+                    platform,
+                }),
+            ) => {
+                let (fs, _) = contexts::context_state(
+                    context,
+                    source,
+                    loaded.as_ref(),
+                    follow_paths,
+                    &conv.target_platform,
+                )
+                .map_err(at)?;
                 match (&plan.replaced_by, image) {
                     // The whole stage is the context: its image (if any) as it comes.
                     (Some(_), img) => {
-                        let mut st = StageState::new(fs, img.clone().unwrap_or_default(), None, platform.clone());
+                        let mut st = StageState::new(
+                            fs,
+                            img.clone().unwrap_or_default(),
+                            None,
+                            platform.clone(),
+                        );
                         for e in st.image.env() {
                             let (k, v) = split_key_value(e);
                             st.env.set(k, v);
@@ -133,14 +186,30 @@ impl StageState {
 
     /// PATH, the image's env, working directory and user become the defaults of the stage's steps.
     fn apply_image_defaults(&mut self, conv: &Conversion) -> Result<(), ConvertError> {
-        if self.image.env().iter().all(|e| split_key_value(e).0 != "PATH") && self.platform.os != "windows" {
-            self.image.config.env.get_or_insert_with(Vec::new).push(format!("PATH={}", crate::image::DEFAULT_PATH));
+        if self
+            .image
+            .env()
+            .iter()
+            .all(|e| split_key_value(e).0 != "PATH")
+            && self.platform.os != "windows"
+        {
+            self.image
+                .config
+                .env
+                .get_or_insert_with(Vec::new)
+                .push(format!("PATH={}", crate::image::DEFAULT_PATH));
         }
         for e in self.image.env() {
             let (k, v) = split_key_value(e);
             self.env.set(k, v);
         }
-        if let Some(wd) = self.image.config.working_dir.clone().filter(|w| !w.is_empty()) {
+        if let Some(wd) = self
+            .image
+            .config
+            .working_dir
+            .clone()
+            .filter(|w| !w.is_empty())
+        {
             self.set_workdir(&wd);
         }
         if let Some(u) = self.image.config.user.clone().filter(|u| !u.is_empty()) {
@@ -168,11 +237,25 @@ impl StageState {
         }
         self.cmd_index += 1;
         let platform = conv.opts.multi_platform.then(|| {
-            let target = if with_env { platform_from_env(&self.env) } else { None };
-            format!("{}{}", self.platform, format_target_platform(&self.platform, target))
+            let target = if with_env {
+                platform_from_env(&self.env)
+            } else {
+                None
+            };
+            format!(
+                "{}{}",
+                self.platform,
+                format_target_platform(&self.platform, target)
+            )
         });
         let mut name = String::with_capacity(self.display_name.len() + text.len() + 24);
-        push_step_prefix(&mut name, platform.as_deref(), &self.display_name, self.cmd_index, self.cmd_total);
+        push_step_prefix(
+            &mut name,
+            platform.as_deref(),
+            &self.display_name,
+            self.cmd_index,
+            self.cmd_total,
+        );
         if self.cmd_is_onbuild {
             name.push_str("ONBUILD ");
         }
@@ -183,7 +266,10 @@ impl StageState {
     /// Metadata for an op made by `cmd`: progress name, the instruction text, its lines, cache control.
     pub fn op_metadata(&self, conv: &Conversion, name: String, cmd: &Command) -> Metadata {
         let mut md = Metadata::named(name).with_location(source_location(conv, cmd.location));
-        md.description.insert("com.docker.dockerfile.v1.command".into(), cmd.original.trim().to_string());
+        md.description.insert(
+            "com.docker.dockerfile.v1.command".into(),
+            cmd.original.trim().to_string(),
+        );
         md.ignore_cache = self.ignore_cache;
         md
     }
@@ -196,19 +282,24 @@ impl StageState {
 
     /// Expands one word with the stage's environment (ENV and ARG values).
     pub fn expand(&self, lex: &Lex, word: &str) -> Result<String, ConvertError> {
-        lex.process_word(word, &self.env).map_err(|e| ConvertError::new(e.to_string()))
+        lex.process_word(word, &self.env)
+            .map_err(|e| ConvertError::new(e.to_string()))
     }
 
     /// Expands heredoc content: variables only, quotes and escapes kept as written.
     pub fn expand_raw(&self, text: &str) -> Result<String, ConvertError> {
         let mut lex = Lex::new('\\');
         lex.skip_process_quotes = true;
-        lex.process_word(text, &self.env).map_err(|e| ConvertError::new(e.to_string()))
+        lex.process_word(text, &self.env)
+            .map_err(|e| ConvertError::new(e.to_string()))
     }
 
     /// The instruction text with variables expanded, for progress names; unexpandable text is shown as written.
     pub fn display_text(&self, lex: &Lex, text: &str) -> String {
-        uppercase_keyword(lex.process_word(text, &self.env).unwrap_or_else(|_| text.to_string()))
+        uppercase_keyword(
+            lex.process_word(text, &self.env)
+                .unwrap_or_else(|_| text.to_string()),
+        )
     }
 
     pub fn add_history(&mut self, created_by: String, with_layer: bool) {
@@ -221,7 +312,13 @@ impl StageState {
         let wd = if path.starts_with('/') {
             path.to_string()
         } else {
-            let parent = self.image.config.working_dir.as_deref().filter(|p| !p.is_empty()).unwrap_or("/");
+            let parent = self
+                .image
+                .config
+                .working_dir
+                .as_deref()
+                .filter(|p| !p.is_empty())
+                .unwrap_or("/");
             buildkit_llb::clean_path(&format!("/{parent}/{path}"))
         };
         self.image.config.working_dir = Some(wd.clone());
@@ -253,9 +350,27 @@ impl StageState {
                 self.add_history(msg, false);
             }
             CommandKind::Arg(c) => self.dispatch_arg(conv, &c.args)?,
-            CommandKind::Run(run) => super::run::dispatch_run(self, conv, cmd, run, mounts, context, context_paths)?,
-            CommandKind::Copy(c) => super::copy::dispatch_copy(self, conv, cmd, super::copy::CopySpec::from_copy(c), from, context, context_paths)?,
-            CommandKind::Add(a) => super::copy::dispatch_copy(self, conv, cmd, super::copy::CopySpec::from_add(a), None, context, context_paths)?,
+            CommandKind::Run(run) => {
+                super::run::dispatch_run(self, conv, cmd, run, mounts, context, context_paths)?
+            }
+            CommandKind::Copy(c) => super::copy::dispatch_copy(
+                self,
+                conv,
+                cmd,
+                super::copy::CopySpec::from_copy(c),
+                from,
+                context,
+                context_paths,
+            )?,
+            CommandKind::Add(a) => super::copy::dispatch_copy(
+                self,
+                conv,
+                cmd,
+                super::copy::CopySpec::from_add(a),
+                None,
+                context,
+                context_paths,
+            )?,
             CommandKind::Workdir(c) => {
                 let path = self.expand(lex, &c.path)?;
                 self.set_workdir(&path);
@@ -263,11 +378,23 @@ impl StageState {
                 let wd = self.dir.clone();
                 let mut with_layer = false;
                 if wd != "/" {
-                    let owner = (!self.user.is_empty()).then(|| super::copy::chown_spec(&self.user));
+                    let owner =
+                        (!self.user.is_empty()).then(|| super::copy::chown_spec(&self.user));
                     let name = self.step_name(conv, &self.display_text(lex, cmd.original.trim()));
                     // The reference's WORKDIR mkdir ignores --no-cache.
                     let md = self.file_metadata(conv, name, cmd);
-                    self.fs = self.fs.file(FileActions::new().mkdir(wd.clone(), 0o755, MkdirOptions { make_parents: true, owner, timestamp: conv.opts.epoch.map(|t| t.saturating_mul(1_000_000_000)) }), md);
+                    self.fs = self.fs.file(
+                        FileActions::new().mkdir(
+                            wd.clone(),
+                            0o755,
+                            MkdirOptions {
+                                make_parents: true,
+                                owner,
+                                timestamp: conv.opts.epoch.map(|t| t.saturating_mul(1_000_000_000)),
+                            },
+                        ),
+                        md,
+                    );
                     with_layer = true;
                 }
                 self.add_history(format!("WORKDIR {wd}"), with_layer);
@@ -280,11 +407,19 @@ impl StageState {
             }
             CommandKind::Label(c) => {
                 let mut msg = String::from("LABEL");
-                let labels = self.image.config.labels.get_or_insert_with(Default::default);
+                let labels = self
+                    .image
+                    .config
+                    .labels
+                    .get_or_insert_with(Default::default);
                 let mut expanded = Vec::new();
                 for kv in &c.labels {
-                    let k = lex.process_word(&kv.key, &self.env).map_err(|e| ConvertError::new(e.to_string()))?;
-                    let v = lex.process_word(&kv.value, &self.env).map_err(|e| ConvertError::new(e.to_string()))?;
+                    let k = lex
+                        .process_word(&kv.key, &self.env)
+                        .map_err(|e| ConvertError::new(e.to_string()))?;
+                    let v = lex
+                        .process_word(&kv.value, &self.env)
+                        .map_err(|e| ConvertError::new(e.to_string()))?;
                     expanded.push((k, v));
                 }
                 for (k, v) in expanded {
@@ -297,24 +432,39 @@ impl StageState {
             CommandKind::Expose(c) => {
                 let mut words = Vec::new();
                 for p in &c.ports {
-                    words.extend(lex.process_words(p, &self.env).map_err(|e| ConvertError::new(e.to_string()))?);
+                    words.extend(
+                        lex.process_words(p, &self.env)
+                            .map_err(|e| ConvertError::new(e.to_string()))?,
+                    );
                 }
                 let parsed = super::expose::parse_ports(&words)?;
-                let exposed = self.image.config.exposed_ports.get_or_insert_with(Default::default);
+                let exposed = self
+                    .image
+                    .config
+                    .exposed_ports
+                    .get_or_insert_with(Default::default);
                 for p in &parsed {
                     exposed.insert(p.clone(), Default::default());
                 }
                 self.add_history(format!("EXPOSE {}", go_list(&parsed)), false);
             }
             CommandKind::Cmd(c) => {
-                let args = if c.cmd.prepend_shell { self.with_shell(&c.cmd.args) } else { c.cmd.args.clone() };
+                let args = if c.cmd.prepend_shell {
+                    self.with_shell(&c.cmd.args)
+                } else {
+                    c.cmd.args.clone()
+                };
                 self.image.config.cmd = Some(args.clone());
                 self.image.config.args_escaped = true;
                 self.cmd_set = true;
                 self.add_history(format!("CMD {}", go_quote_list(&args)), false);
             }
             CommandKind::Entrypoint(c) => {
-                let args = if c.cmd.prepend_shell { self.with_shell(&c.cmd.args) } else { c.cmd.args.clone() };
+                let args = if c.cmd.prepend_shell {
+                    self.with_shell(&c.cmd.args)
+                } else {
+                    c.cmd.args.clone()
+                };
                 self.image.config.entrypoint = Some(args.clone());
                 if !self.cmd_set {
                     self.image.config.cmd = None;
@@ -326,11 +476,17 @@ impl StageState {
                 for v in &c.volumes {
                     let v = self.expand(lex, v)?;
                     if v.is_empty() {
-                        return Err(ConvertError::new("VOLUME specified can not be an empty string"));
+                        return Err(ConvertError::new(
+                            "VOLUME specified can not be an empty string",
+                        ));
                     }
                     expanded.push(v);
                 }
-                let volumes = self.image.config.volumes.get_or_insert_with(Default::default);
+                let volumes = self
+                    .image
+                    .config
+                    .volumes
+                    .get_or_insert_with(Default::default);
                 for v in &expanded {
                     volumes.insert(v.clone(), Default::default());
                 }
@@ -351,7 +507,11 @@ impl StageState {
                 self.add_history(format!("MAINTAINER {}", c.maintainer), false);
             }
             CommandKind::Onbuild(c) => {
-                self.image.config.on_build.get_or_insert_with(Vec::new).push(c.expression.clone());
+                self.image
+                    .config
+                    .on_build
+                    .get_or_insert_with(Vec::new)
+                    .push(c.expression.clone());
             }
             CommandKind::Healthcheck(c) => {
                 let h = &c.health;
@@ -380,7 +540,11 @@ impl StageState {
         Ok(())
     }
 
-    fn dispatch_arg(&mut self, conv: &Conversion, args: &[crate::instructions::ArgPair]) -> Result<(), ConvertError> {
+    fn dispatch_arg(
+        &mut self,
+        conv: &Conversion,
+        args: &[crate::instructions::ArgPair],
+    ) -> Result<(), ConvertError> {
         let mut commit = Vec::new();
         for arg in args {
             let mut value = arg.value.clone();
@@ -395,7 +559,10 @@ impl StageState {
             };
             if let Some(v) = &value {
                 // These configure the frontend's SBOM scan; they never reach the steps' env.
-                if !matches!(arg.key.as_str(), "BUILDKIT_SBOM_SCAN_CONTEXT" | "BUILDKIT_SBOM_SCAN_STAGE") {
+                if !matches!(
+                    arg.key.as_str(),
+                    "BUILDKIT_SBOM_SCAN_CONTEXT" | "BUILDKIT_SBOM_SCAN_STAGE"
+                ) {
                     self.env.set(&arg.key, v);
                 }
                 commit.push([&arg.key, "=", v].concat());
@@ -428,7 +595,11 @@ impl StageState {
     /// build options; an explicit target platform recorded; the image's platform normalised.
     pub fn finish(mut self, conv: &Conversion) -> Converted {
         if !conv.opts.labels.is_empty() {
-            let labels = self.image.config.labels.get_or_insert_with(Default::default);
+            let labels = self
+                .image
+                .config
+                .labels
+                .get_or_insert_with(Default::default);
             labels.extend(conv.opts.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         if !conv.implicit_target {
@@ -444,19 +615,28 @@ impl StageState {
             }
         }
         if !self.image.architecture.is_empty() {
-            let p = Platform::new(&self.image.os, &self.image.architecture, self.image.variant.as_deref().unwrap_or_default());
+            let p = Platform::new(
+                &self.image.os,
+                &self.image.architecture,
+                self.image.variant.as_deref().unwrap_or_default(),
+            );
             self.image.os = p.os;
             self.image.architecture = p.architecture;
             self.image.variant = (!p.variant.is_empty()).then_some(p.variant);
         }
-        Converted { state: self.fs, image: self.image, base_image: self.base_image }
+        Converted {
+            state: self.fs,
+            image: self.image,
+            base_image: self.base_image,
+        }
     }
 }
 
 /// dockerfile2llb's `platformFromEnv`: the platform the stage's TARGETPLATFORM (or
 /// TARGETOS/TARGETARCH/TARGETVARIANT) variables name, if it declared any.
 fn platform_from_env(env: &EnvList) -> Option<Platform> {
-    let (mut os, mut arch, mut variant, mut set) = (String::new(), String::new(), String::new(), false);
+    let (mut os, mut arch, mut variant, mut set) =
+        (String::new(), String::new(), String::new(), false);
     for (k, v) in env.iter() {
         match k {
             "TARGETPLATFORM" => {
@@ -470,13 +650,19 @@ fn platform_from_env(env: &EnvList) -> Option<Platform> {
             _ => {}
         }
     }
-    set.then_some(Platform { os, architecture: arch, variant })
+    set.then_some(Platform {
+        os,
+        architecture: arch,
+        variant,
+    })
 }
 
 /// dockerfile2llb's `formatTargetPlatform`: `->arm64` (or `->os/arch`) when a stage running on
 /// one platform builds for another.
 fn format_target_platform(base: &Platform, target: Option<Platform>) -> String {
-    let Some(mut t) = target else { return String::new() };
+    let Some(mut t) = target else {
+        return String::new();
+    };
     if t.os.is_empty() {
         t.os = base.os.clone();
     }
@@ -500,5 +686,8 @@ fn format_target_platform(base: &Platform, target: Option<Platform>) -> String {
 
 /// Where in the Dockerfile an op came from, when the Dockerfile is known.
 pub(super) fn source_location(conv: &Conversion, loc: Location) -> Option<SourceLocation> {
-    conv.opts.source_file.as_ref().map(|f| SourceLocation::new(f.clone(), loc.start_line as u32, loc.end_line as u32))
+    conv.opts
+        .source_file
+        .as_ref()
+        .map(|f| SourceLocation::new(f.clone(), loc.start_line as u32, loc.end_line as u32))
 }

@@ -33,7 +33,10 @@ impl EnvList {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.vars.iter().find(|(e, n)| &e[..*n] == key).map(|(e, n)| &e[n + 1..])
+        self.vars
+            .iter()
+            .find(|(e, n)| &e[..*n] == key)
+            .map(|(e, n)| &e[n + 1..])
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {

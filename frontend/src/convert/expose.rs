@@ -13,22 +13,29 @@ pub(super) fn parse_ports(ports: &[String]) -> Result<Vec<String>, ConvertError>
 
 fn parse_port(raw: &str) -> Result<Vec<String>, ConvertError> {
     let (ip, host_port, container) = split_parts(raw);
-    let (proto, container) = split_proto_port(container).map_err(|e| ConvertError::new(format!("invalid port: {raw:?}: {e}")))?;
+    let (proto, container) = split_proto_port(container)
+        .map_err(|e| ConvertError::new(format!("invalid port: {raw:?}: {e}")))?;
     let ip = match ip.strip_prefix('[') {
-        Some(inner) => inner.strip_suffix(']').ok_or_else(|| ConvertError::new(format!("invalid IP address {ip}")))?,
+        Some(inner) => inner
+            .strip_suffix(']')
+            .ok_or_else(|| ConvertError::new(format!("invalid IP address {ip}")))?,
         None => ip,
     };
     if !ip.is_empty() && ip.parse::<std::net::IpAddr>().is_err() {
         return Err(ConvertError::new(format!("invalid IP address: {ip}")));
     }
-    let (start, end) = parse_range(container).map_err(|_| ConvertError::new(format!("invalid containerPort: {container}")))?;
+    let (start, end) = parse_range(container)
+        .map_err(|_| ConvertError::new(format!("invalid containerPort: {container}")))?;
     if !host_port.is_empty() {
-        let (hs, he) = parse_range(host_port).map_err(|_| ConvertError::new(format!("invalid hostPort: {host_port}")))?;
+        let (hs, he) = parse_range(host_port)
+            .map_err(|_| ConvertError::new(format!("invalid hostPort: {host_port}")))?;
         if end - start != he - hs && end != start {
             return Err(ConvertError::new(format!("invalid ranges specified for container and host Ports: {container} and {host_port}")));
         }
     }
-    Ok((start..=end).map(|p| format!("{p}/{}", proto.to_ascii_lowercase())).collect())
+    Ok((start..=end)
+        .map(|p| format!("{p}/{}", proto.to_ascii_lowercase()))
+        .collect())
 }
 
 fn split_parts(raw: &str) -> (&str, &str, &str) {
@@ -60,7 +67,9 @@ fn parse_range(ports: &str) -> Result<(u32, u32), ()> {
     if ports.is_empty() {
         return Err(());
     }
-    let (start, end) = ports.split_once('-').map_or((ports, None), |(s, e)| (s, Some(e)));
+    let (start, end) = ports
+        .split_once('-')
+        .map_or((ports, None), |(s, e)| (s, Some(e)));
     let s = parse_number(start)?;
     match end {
         None => Ok((s, s)),
@@ -96,7 +105,10 @@ mod tests {
     #[test]
     fn forms() {
         assert_eq!(ports(&["80", "443/UDP"]), vec!["80/tcp", "443/udp"]);
-        assert_eq!(ports(&["8000-8002"]), vec!["8000/tcp", "8001/tcp", "8002/tcp"]);
+        assert_eq!(
+            ports(&["8000-8002"]),
+            vec!["8000/tcp", "8001/tcp", "8002/tcp"]
+        );
         assert_eq!(ports(&["127.0.0.1:8080:80"]), vec!["80/tcp"]);
         assert_eq!(ports(&["[::1]:8080:80/sctp"]), vec!["80/sctp"]);
     }

@@ -61,7 +61,9 @@ pub fn parse_git_ref(s: &str) -> GitRefParse {
             None => return GitRefParse::NotGit,
         }
     } else {
-        let Some(u) = parse_url(s) else { return GitRefParse::NotGit };
+        let Some(u) = parse_url(s) else {
+            return GitRefParse::NotGit;
+        };
         if u.scheme == "http" || u.scheme == "git" {
             res.unencrypted_tcp = true;
         }
@@ -73,14 +75,23 @@ pub fn parse_git_ref(s: &str) -> GitRefParse {
     };
     res.remote = url.remote.clone();
     if res.indistinguishable_from_local {
-        res.remote = res.remote.split_once("://").map_or(res.remote.clone(), |(_, r)| r.to_string());
+        res.remote = res
+            .remote
+            .split_once("://")
+            .map_or(res.remote.clone(), |(_, r)| r.to_string());
     }
     if !url.fragment.is_empty() {
         let (r, sub) = split_fragment(&url.fragment);
         res.reference = r;
         res.sub_dir = sub;
     }
-    res.short_name = res.remote.rsplit('/').next().unwrap_or_default().trim_end_matches_once(".git").to_string();
+    res.short_name = res
+        .remote
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches_once(".git")
+        .to_string();
     match load_query(&mut res, &url.query) {
         Ok(()) => GitRefParse::Git(res),
         Err(e) => GitRefParse::Invalid(e),
@@ -151,16 +162,28 @@ fn parse_std_url(s: &str) -> Option<GitUrl> {
 /// `^([a-zA-Z0-9-_]+)@([a-zA-Z0-9-.]+):(.*?)(?:\?(.*?))?(?:#(.*))?$`
 fn parse_scp_url(s: &str) -> Option<GitUrl> {
     let (user, rest) = s.split_once('@')?;
-    if user.is_empty() || !user.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if user.is_empty()
+        || !user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return None;
     }
     let (host, rest) = rest.split_once(':')?;
-    if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+    if host.is_empty()
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    {
         return None;
     }
     let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
     let (path, raw_query) = rest.split_once('?').unwrap_or((rest, ""));
-    let query = if raw_query.is_empty() { Vec::new() } else { parse_query_strict(raw_query)? };
+    let query = if raw_query.is_empty() {
+        Vec::new()
+    } else {
+        parse_query_strict(raw_query)?
+    };
     Some(GitUrl {
         scheme: "ssh".into(),
         host: host.to_string(),
@@ -173,12 +196,18 @@ fn parse_scp_url(s: &str) -> Option<GitUrl> {
 
 /// Go's `url.ParseQuery`, keeping the pairs it could read (as `URL.Query` does).
 fn parse_query(raw: &str) -> Vec<(String, String)> {
-    raw.split('&').filter(|p| !p.is_empty() && !p.contains(';')).filter_map(query_pair).collect()
+    raw.split('&')
+        .filter(|p| !p.is_empty() && !p.contains(';'))
+        .filter_map(query_pair)
+        .collect()
 }
 
 /// Go's `url.ParseQuery` failing on the first bad pair.
 fn parse_query_strict(raw: &str) -> Option<Vec<(String, String)>> {
-    raw.split('&').filter(|p| !p.is_empty()).map(|p| if p.contains(';') { None } else { query_pair(p) }).collect()
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| if p.contains(';') { None } else { query_pair(p) })
+        .collect()
 }
 
 fn query_pair(p: &str) -> Option<(String, String)> {
@@ -256,7 +285,11 @@ fn load_query(gf: &mut GitRef, query: &[(String, String)]) -> Result<(), String>
             "submodules" => gf.submodules = Some(flag("submodules")?),
             "mtime" => match v {
                 "checkout" | "commit" => gf.mtime = v.to_string(),
-                _ => return Err(format!("invalid mtime value: \"{v}\" (must be \"checkout\" or \"commit\")")),
+                _ => {
+                    return Err(format!(
+                        "invalid mtime value: \"{v}\" (must be \"checkout\" or \"commit\")"
+                    ))
+                }
             },
             "fetch-by-commit" => gf.fetch_by_commit = flag("fetch-by-commit")?,
             _ => return Err(format!("unexpected query \"{k}\"")),
@@ -279,7 +312,10 @@ fn load_query(gf: &mut GitRef, query: &[(String, String)]) -> Result<(), String>
             branch = format!("refs/heads/{branch}");
         }
         if !gf.reference.is_empty() && gf.reference != branch {
-            return Err(format!("ref conflicts: \"{}\" vs \"{branch}\"", gf.reference));
+            return Err(format!(
+                "ref conflicts: \"{}\" vs \"{branch}\"",
+                gf.reference
+            ));
         }
         gf.reference = branch;
     }
@@ -315,7 +351,11 @@ pub fn git_source(remote: &str, opts: &GitSourceOptions, metadata: Metadata) -> 
         }
     };
     let mut id = match &parsed {
-        Some(u) => format!("{}{}", u.host, buildkit_llb::clean_path(&format!("/{}", u.path))),
+        Some(u) => format!(
+            "{}{}",
+            u.host,
+            buildkit_llb::clean_path(&format!("/{}", u.path))
+        ),
         None => url.clone(),
     };
     if parsed.is_some() && (!opts.reference.is_empty() || !opts.sub_dir.is_empty()) {
@@ -378,8 +418,14 @@ mod tests {
 
     #[test]
     fn https_needs_a_dot_git_path() {
-        assert_eq!(parse_git_ref("https://example.com/file.tar.gz"), GitRefParse::NotGit);
-        assert_eq!(parse_git_ref("https://example.com/x.git.tar"), GitRefParse::NotGit);
+        assert_eq!(
+            parse_git_ref("https://example.com/file.tar.gz"),
+            GitRefParse::NotGit
+        );
+        assert_eq!(
+            parse_git_ref("https://example.com/x.git.tar"),
+            GitRefParse::NotGit
+        );
         let g = git("https://github.com/foo/bar.git#baz/qux:quux/quuz");
         assert_eq!(g.remote, "https://github.com/foo/bar.git");
         assert_eq!(g.short_name, "bar");
@@ -391,35 +437,71 @@ mod tests {
     #[test]
     fn other_forms() {
         let g = git("git@github.com:moby/buildkit.git#main");
-        assert_eq!((g.remote.as_str(), g.reference.as_str()), ("git@github.com:moby/buildkit.git", "main"));
+        assert_eq!(
+            (g.remote.as_str(), g.reference.as_str()),
+            ("git@github.com:moby/buildkit.git", "main")
+        );
         assert!(git("git://example.com/repo").unencrypted_tcp);
         assert!(git("http://example.com/repo.git").unencrypted_tcp);
         let g = git("github.com/moby/buildkit");
         assert!(g.indistinguishable_from_local);
         assert_eq!(g.remote, "github.com/moby/buildkit");
-        assert_eq!(git("ssh://git@host:2222/r.git").remote, "ssh://git@host:2222/r.git");
+        assert_eq!(
+            git("ssh://git@host:2222/r.git").remote,
+            "ssh://git@host:2222/r.git"
+        );
         assert_eq!(parse_git_ref("./github.com/x"), GitRefParse::NotGit);
-        assert_eq!(parse_git_ref("ftp://example.com/x.git"), GitRefParse::NotGit);
+        assert_eq!(
+            parse_git_ref("ftp://example.com/x.git"),
+            GitRefParse::NotGit
+        );
         assert_eq!(parse_git_ref("dir/file"), GitRefParse::NotGit);
         assert_eq!(parse_git_ref("/abs/path.git"), GitRefParse::NotGit);
     }
 
     #[test]
     fn queries() {
-        let g = git("https://github.com/foo/bar.git?ref=main&subdir=docs&keep-git-dir&checksum=abc");
-        assert_eq!((g.reference.as_str(), g.sub_dir.as_str(), g.keep_git_dir, g.checksum.as_str()), ("main", "docs", Some(true), "abc"));
+        let g =
+            git("https://github.com/foo/bar.git?ref=main&subdir=docs&keep-git-dir&checksum=abc");
+        assert_eq!(
+            (
+                g.reference.as_str(),
+                g.sub_dir.as_str(),
+                g.keep_git_dir,
+                g.checksum.as_str()
+            ),
+            ("main", "docs", Some(true), "abc")
+        );
         assert_eq!(git("https://x/r.git?tag=v1").reference, "refs/tags/v1");
-        assert_eq!(git("https://x/r.git?branch=dev&submodules=false").reference, "refs/heads/dev");
-        assert_eq!(git("https://x/r.git?submodules=false").submodules, Some(false));
+        assert_eq!(
+            git("https://x/r.git?branch=dev&submodules=false").reference,
+            "refs/heads/dev"
+        );
+        assert_eq!(
+            git("https://x/r.git?submodules=false").submodules,
+            Some(false)
+        );
         let bad = |s: &str| match parse_git_ref(s) {
             GitRefParse::Invalid(e) => e,
             other => panic!("{s}: {other:?}"),
         };
         assert_eq!(bad("https://x/r.git?foo=1"), "unexpected query \"foo\"");
         assert_eq!(bad("https://x/r.git?ref="), "query \"ref\" has no value");
-        assert_eq!(bad("https://x/r.git?ref=a&ref=b"), "query \"ref\" has multiple values");
-        assert_eq!(bad("https://x/r.git?ref=b#a"), "ref conflicts: \"a\" vs \"b\"");
-        assert_eq!(bad("https://x/r.git?tag=a&branch=b"), "branch conflicts with tag");
-        assert_eq!(bad("https://x/r.git?keep-git-dir=maybe"), "invalid keep-git-dir value: \"maybe\"");
+        assert_eq!(
+            bad("https://x/r.git?ref=a&ref=b"),
+            "query \"ref\" has multiple values"
+        );
+        assert_eq!(
+            bad("https://x/r.git?ref=b#a"),
+            "ref conflicts: \"a\" vs \"b\""
+        );
+        assert_eq!(
+            bad("https://x/r.git?tag=a&branch=b"),
+            "branch conflicts with tag"
+        );
+        assert_eq!(
+            bad("https://x/r.git?keep-git-dir=maybe"),
+            "invalid keep-git-dir value: \"maybe\""
+        );
     }
 }

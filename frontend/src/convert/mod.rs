@@ -7,10 +7,10 @@
 //!
 //! Behaviour follows BuildKit's `dockerfile2llb`; where it is silent, the reference's output is the spec.
 
-mod contexts;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod caps_tests;
+mod contexts;
 mod copy;
 mod dispatch;
 mod env;
@@ -85,7 +85,10 @@ pub struct ConvertOptions {
 
 impl ConvertOptions {
     pub fn build_platform(&self) -> Platform {
-        self.build_platforms.first().cloned().unwrap_or_else(Platform::host)
+        self.build_platforms
+            .first()
+            .cloned()
+            .unwrap_or_else(Platform::host)
     }
 
     /// Whether the daemon supports an LLB capability (BuildKit's `solver/pb/caps.go` names).
@@ -105,7 +108,9 @@ impl ConvertOptions {
     }
 
     pub fn effective_target_platform(&self) -> Platform {
-        self.target_platform.clone().unwrap_or_else(|| self.build_platform())
+        self.target_platform
+            .clone()
+            .unwrap_or_else(|| self.build_platform())
     }
 }
 
@@ -129,11 +134,17 @@ pub struct ConvertError {
 
 impl ConvertError {
     pub fn new(message: impl Into<String>) -> Self {
-        ConvertError { message: message.into(), location: None }
+        ConvertError {
+            message: message.into(),
+            location: None,
+        }
     }
 
     pub fn at(message: impl Into<String>, location: Location) -> Self {
-        ConvertError { message: message.into(), location: Some(location) }
+        ConvertError {
+            message: message.into(),
+            location: Some(location),
+        }
     }
 
     /// Adds a location unless the error already has one.
@@ -184,7 +195,10 @@ pub use stages::{default_args, Conversion, Lowered};
 
 impl Conversion<'_> {
     /// Answers every need without a daemon: images through `resolve`; named contexts fail.
-    pub fn resolve_with(&mut self, mut resolve: impl FnMut(&ImageKey) -> Result<ResolvedImage, ConvertError>) -> Result<(), ConvertError> {
+    pub fn resolve_with(
+        &mut self,
+        mut resolve: impl FnMut(&ImageKey) -> Result<ResolvedImage, ConvertError>,
+    ) -> Result<(), ConvertError> {
         loop {
             let needs = self.needs()?;
             if needs.is_empty() {
@@ -198,7 +212,10 @@ impl Conversion<'_> {
                         res.images.insert(key, Ok(img));
                     }
                     Need::Context(nc) => {
-                        let msg = format!("named context {} needs a BuildKit daemon to load", nc.name_with_platform);
+                        let msg = format!(
+                            "named context {} needs a BuildKit daemon to load",
+                            nc.name_with_platform
+                        );
                         res.contexts.insert(nc, Err(msg));
                     }
                 }

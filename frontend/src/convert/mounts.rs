@@ -4,7 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use buildkit_llb::{CacheSharing, Chown, FileActions, FileSecret, Metadata, MkdirOptions, Mount as LlbMount, MountKind, SecretEnv, State, UserSpec};
+use buildkit_llb::{
+    CacheSharing, Chown, FileActions, FileSecret, Metadata, MkdirOptions, Mount as LlbMount,
+    MountKind, SecretEnv, State, UserSpec,
+};
 
 use super::dispatch::StageState;
 use super::env::EnvList;
@@ -19,7 +22,11 @@ pub(super) fn written_froms(raw_mounts: &[String]) -> Vec<String> {
         .iter()
         .map(|raw| {
             let fields = csv_fields(raw).unwrap_or_default();
-            let from = fields.iter().rev().filter_map(|f| f.split_once('=')).find(|(k, _)| k.eq_ignore_ascii_case("from"));
+            let from = fields
+                .iter()
+                .rev()
+                .filter_map(|f| f.split_once('='))
+                .find(|(k, _)| k.eq_ignore_ascii_case("from"));
             from.map(|(_, v)| v.to_string()).unwrap_or_default()
         })
         .collect()
@@ -27,12 +34,17 @@ pub(super) fn written_froms(raw_mounts: &[String]) -> Vec<String> {
 
 /// Parses the RUN's mounts with variables expanded from the stage's environment, each field's
 /// value on its own (BuildKit's `RunCommand.Expand`).
-pub(super) fn expand_mounts(st: &StageState, lex: &crate::shell::Lex, raw_mounts: &[String]) -> Result<Vec<Mount>, ConvertError> {
+pub(super) fn expand_mounts(
+    st: &StageState,
+    lex: &crate::shell::Lex,
+    raw_mounts: &[String],
+) -> Result<Vec<Mount>, ConvertError> {
     raw_mounts
         .iter()
         .map(|raw| {
             let mut expand = |w: &str| st.expand(lex, w).map_err(|e| e.message);
-            crate::instructions::parse_mount_with(raw, &mut expand).map_err(|e| ConvertError::new(e.message))
+            crate::instructions::parse_mount_with(raw, &mut expand)
+                .map_err(|e| ConvertError::new(e.message))
         })
         .collect()
 }
@@ -56,7 +68,12 @@ pub(super) struct MountInputs<'a> {
 }
 
 /// BuildKit's `dispatchRunMounts`: the exec mounts, and the context paths bind mounts read.
-pub(super) fn lower_mounts(st: &StageState, mounts: &[Mount], inputs: &MountInputs, context_paths: &mut BTreeSet<String>) -> Result<ExecMounts, ConvertError> {
+pub(super) fn lower_mounts(
+    st: &StageState,
+    mounts: &[Mount],
+    inputs: &MountInputs,
+    context_paths: &mut BTreeSet<String>,
+) -> Result<ExecMounts, ConvertError> {
     let mut out = ExecMounts::default();
     for (i, m) in mounts.iter().enumerate() {
         let mut from = m.from.clone();
@@ -89,8 +106,15 @@ pub(super) fn lower_mounts(st: &StageState, mounts: &[Mount], inputs: &MountInpu
                     Some(ShareMode::Locked) => CacheSharing::Locked,
                     _ => CacheSharing::Shared,
                 };
-                let id = if m.cache_id.is_empty() { buildkit_llb::clean_path(&m.target) } else { m.cache_id.clone() };
-                MountKind::Cache { id: format!("{}/{id}", inputs.cache_namespace), sharing }
+                let id = if m.cache_id.is_empty() {
+                    buildkit_llb::clean_path(&m.target)
+                } else {
+                    m.cache_id.clone()
+                };
+                MountKind::Cache {
+                    id: format!("{}/{id}", inputs.cache_namespace),
+                    sharing,
+                }
             }
             MountType::Bind => MountKind::Bind,
         };
@@ -102,7 +126,10 @@ pub(super) fn lower_mounts(st: &StageState, mounts: &[Mount], inputs: &MountInpu
             buildkit_llb::clean_path(&format!("/{}/{}", st.dir, m.target))
         };
         if target == "/" {
-            return Err(ConvertError::new(format!("invalid mount target {}", go_quote(&target))));
+            return Err(ConvertError::new(format!(
+                "invalid mount target {}",
+                go_quote(&target)
+            )));
         }
         let source_path = buildkit_llb::clean_path(&format!("/{}", m.source));
         let mut selector = String::new();
@@ -112,7 +139,14 @@ pub(super) fn lower_mounts(st: &StageState, mounts: &[Mount], inputs: &MountInpu
             source = cache_dir_with_owner(m, source);
             selector = "/cache".into();
         }
-        out.mounts.push(LlbMount { target, source, selector, readonly: m.read_only, kind, no_output });
+        out.mounts.push(LlbMount {
+            target,
+            source,
+            selector,
+            readonly: m.read_only,
+            kind,
+            no_output,
+        });
         if from.is_empty() {
             context_paths.insert(source_path);
         }
@@ -123,10 +157,21 @@ pub(super) fn lower_mounts(st: &StageState, mounts: &[Mount], inputs: &MountInpu
 /// `setCacheUIDGID`: the mount's source gets a `/cache` directory with the wanted owner and mode.
 fn cache_dir_with_owner(m: &Mount, source: State) -> State {
     let id = |v: Option<u64>| UserSpec::Id(v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0));
-    let owner = Chown { user: Some(id(m.uid)), group: Some(id(m.gid)) };
+    let owner = Chown {
+        user: Some(id(m.uid)),
+        group: Some(id(m.gid)),
+    };
     let mode = m.mode.and_then(|v| u32::try_from(v).ok()).unwrap_or(0o755);
     source.file(
-        FileActions::new().mkdir("/cache", mode, MkdirOptions { make_parents: false, owner: Some(owner), timestamp: None }),
+        FileActions::new().mkdir(
+            "/cache",
+            mode,
+            MkdirOptions {
+                make_parents: false,
+                owner: Some(owner),
+                timestamp: None,
+            },
+        ),
         Metadata::named("[internal] setting cache mount permissions"),
     )
 }
@@ -134,8 +179,16 @@ fn cache_dir_with_owner(m: &Mount, source: State) -> State {
 /// `dispatchSecret`: a file under /run/secrets (or `target`), and/or an environment variable.
 fn lower_secret(st: &StageState, m: &Mount, out: &mut ExecMounts) -> Result<(), ConvertError> {
     let windows = st.platform.os == "windows";
-    let target = if windows { m.target.replace('\\', "/") } else { m.target.clone() };
-    let mut id = if m.source.is_empty() { m.cache_id.clone() } else { m.source.clone() };
+    let target = if windows {
+        m.target.replace('\\', "/")
+    } else {
+        m.target.clone()
+    };
+    let mut id = if m.source.is_empty() {
+        m.cache_id.clone()
+    } else {
+        m.source.clone()
+    };
     if id.is_empty() {
         if target.is_empty() {
             return Err(ConvertError::new("one of source, target required"));
@@ -157,11 +210,22 @@ fn lower_secret(st: &StageState, m: &Mount, out: &mut ExecMounts) -> Result<(), 
     }
     let optional = !m.required;
     if let Some(name) = &m.env {
-        out.secret_env.push(SecretEnv { id: id.clone(), name: name.clone(), optional });
+        out.secret_env.push(SecretEnv {
+            id: id.clone(),
+            name: name.clone(),
+            optional,
+        });
     }
     if let Some(target) = dest {
         let (uid, gid, mode) = file_opts(m, 0o400);
-        out.secrets.push(FileSecret { target, id, uid, gid, mode, optional });
+        out.secrets.push(FileSecret {
+            target,
+            id,
+            uid,
+            gid,
+            mode,
+            optional,
+        });
     }
     Ok(())
 }
@@ -173,7 +237,14 @@ fn lower_ssh(m: &Mount) -> Result<FileSecret, ConvertError> {
     }
     let (uid, gid, mode) = file_opts(m, 0o600);
     // The id stays empty for the default agent: the daemon reads "" as "default".
-    Ok(FileSecret { target: m.target.clone(), id: m.cache_id.clone(), uid, gid, mode, optional: !m.required })
+    Ok(FileSecret {
+        target: m.target.clone(),
+        id: m.cache_id.clone(),
+        uid,
+        gid,
+        mode,
+        optional: !m.required,
+    })
 }
 
 /// uid, gid and mode of a secret or socket file: 0, 0 and the default unless set.
@@ -184,7 +255,10 @@ fn file_opts(m: &Mount, default_mode: u32) -> (u32, u32, u32) {
 
 /// The environment RUN's progress name is expanded with: a secret's variable shows as `****`.
 /// (Borrowed when no secret is exposed as a variable, as in most RUNs.)
-pub(super) fn mask_secret_env<'a>(env: &'a EnvList, mounts: &[Mount]) -> std::borrow::Cow<'a, EnvList> {
+pub(super) fn mask_secret_env<'a>(
+    env: &'a EnvList,
+    mounts: &[Mount],
+) -> std::borrow::Cow<'a, EnvList> {
     let mut masked = std::borrow::Cow::Borrowed(env);
     for m in mounts.iter().filter(|m| m.mount_type == MountType::Secret) {
         if let Some(name) = &m.env {
@@ -193,7 +267,6 @@ pub(super) fn mask_secret_env<'a>(env: &'a EnvList, mounts: &[Mount]) -> std::bo
     }
     masked
 }
-
 
 /// Go's `path.Base`.
 fn go_path_base(p: &str) -> String {
@@ -233,14 +306,27 @@ mod tests {
 
     #[test]
     fn windows_absolute_paths() {
-        for (p, abs) in [("C:/s", true), ("c:\\s", true), ("/s", true), ("D:/s", false), ("C:s", false), ("C:", false), ("//host/s", false), ("s", false)] {
+        for (p, abs) in [
+            ("C:/s", true),
+            ("c:\\s", true),
+            ("/s", true),
+            ("D:/s", false),
+            ("C:s", false),
+            ("C:", false),
+            ("//host/s", false),
+            ("s", false),
+        ] {
             assert_eq!(is_windows_abs(p), abs, "{p}");
         }
     }
 
     #[test]
     fn froms_as_written() {
-        let raw = ["type=bind,from=Build,target=/x".to_string(), "type=cache,target=/c".to_string(), "FROM=img,from=other".to_string()];
+        let raw = [
+            "type=bind,from=Build,target=/x".to_string(),
+            "type=cache,target=/c".to_string(),
+            "FROM=img,from=other".to_string(),
+        ];
         assert_eq!(written_froms(&raw), ["Build", "", "other"]);
     }
 }

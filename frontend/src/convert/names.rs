@@ -4,7 +4,13 @@
 /// `[linux/arm64 builder 2/5] ` — the platform only when several are built, the index
 /// padded to the width of the total. Empty when the stage counts no steps.
 /// Written at the end of `out`: a progress name is built in one string.
-pub fn push_step_prefix(out: &mut String, platform: Option<&str>, stage_name: &str, index: usize, total: usize) {
+pub fn push_step_prefix(
+    out: &mut String,
+    platform: Option<&str>,
+    stage_name: &str,
+    index: usize,
+    total: usize,
+) {
     use std::fmt::Write;
     if total == 0 {
         return;
@@ -31,7 +37,6 @@ pub fn uppercase_keyword(mut s: String) -> String {
 }
 
 pub use crate::shell::go_quote;
-
 
 /// Go's `fmt.Sprintf("%q", []string{…})`: `["a" "b"]`.
 pub fn go_quote_list(items: &[String]) -> String {
@@ -101,13 +106,19 @@ mod tests {
         assert_eq!(step_prefix(None, "", 10, 12), "[10/12] ");
         assert_eq!(step_prefix(None, "", 7, 1000), "[   7/1000] ");
         assert_eq!(step_prefix(None, "", 3, 12), "[ 3/12] ");
-        assert_eq!(step_prefix(Some("linux/arm64"), "b", 1, 1), "[linux/arm64 b 1/1] ");
+        assert_eq!(
+            step_prefix(Some("linux/arm64"), "b", 1, 1),
+            "[linux/arm64 b 1/1] "
+        );
         assert_eq!(step_prefix(None, "x", 1, 0), "");
     }
 
     #[test]
     fn go_formatting() {
-        assert_eq!(go_quote_list(&["/bin/sh".into(), "-c".into(), "echo \"hi\"\n".into()]), r#"["/bin/sh" "-c" "echo \"hi\"\n"]"#);
+        assert_eq!(
+            go_quote_list(&["/bin/sh".into(), "-c".into(), "echo \"hi\"\n".into()]),
+            r#"["/bin/sh" "-c" "echo \"hi\"\n"]"#
+        );
         assert_eq!(go_list(&["/a".into(), "/b".into()]), "[/a /b]");
         assert_eq!(uppercase_keyword("run echo hi".into()), "RUN echo hi");
         assert_eq!(go_duration(30_000_000_000), "30s");

@@ -30,7 +30,10 @@ mod tests {
     use super::*;
     use crate::instructions::CommandKind;
 
-    const AT: Location = Location { start_line: 3, end_line: 3 };
+    const AT: Location = Location {
+        start_line: 3,
+        end_line: 3,
+    };
 
     #[test]
     fn triggers_become_commands_at_the_from_line() {
@@ -39,13 +42,24 @@ mod tests {
         assert_eq!(cmd.location, AT);
         assert_eq!(cmd.original, "RUN echo hi");
         let copy = parse_trigger("COPY --from=builder /a /b", AT).unwrap();
-        assert!(matches!(copy.kind, CommandKind::Copy(ref c) if c.from.as_deref() == Some("builder")));
+        assert!(
+            matches!(copy.kind, CommandKind::Copy(ref c) if c.from.as_deref() == Some("builder"))
+        );
     }
 
     #[test]
     fn bad_triggers_are_refused() {
-        assert_eq!(parse_trigger("FROM alpine", AT).unwrap_err().message, "*instructions.Stage is not a command type");
-        assert_eq!(parse_trigger("RUN a\nRUN b", AT).unwrap_err().message, "onbuild trigger should be a single expression");
-        assert!(parse_trigger("FOO bar", AT).unwrap_err().message.contains("unknown instruction"));
+        assert_eq!(
+            parse_trigger("FROM alpine", AT).unwrap_err().message,
+            "*instructions.Stage is not a command type"
+        );
+        assert_eq!(
+            parse_trigger("RUN a\nRUN b", AT).unwrap_err().message,
+            "onbuild trigger should be a single expression"
+        );
+        assert!(parse_trigger("FOO bar", AT)
+            .unwrap_err()
+            .message
+            .contains("unknown instruction"));
     }
 }

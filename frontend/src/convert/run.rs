@@ -5,7 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use buildkit_llb::{pb, Exec, FileActions, Metadata, MkfileOptions, Mount, MountKind, NetMode, SecurityMode, State};
+use buildkit_llb::{
+    pb, Exec, FileActions, Metadata, MkfileOptions, Mount, MountKind, NetMode, SecurityMode, State,
+};
 
 use super::dispatch::StageState;
 use super::mounts::{expand_mounts, lower_mounts, mask_secret_env, MountInputs};
@@ -30,11 +32,22 @@ pub(super) fn dispatch_run(
     let mut custom_name = cmd.original.trim().to_string();
     let (args, heredoc_mount) = command_args(st, run, &mut custom_name)?;
 
-    let cache_namespace = conv.opts.build_args.get("BUILDKIT_CACHE_MOUNT_NS").map_or("", String::as_str);
-    let inputs = MountInputs { sources: mount_sources, context, cache_namespace };
+    let cache_namespace = conv
+        .opts
+        .build_args
+        .get("BUILDKIT_CACHE_MOUNT_NS")
+        .map_or("", String::as_str);
+    let inputs = MountInputs {
+        sources: mount_sources,
+        context,
+        cache_namespace,
+    };
     let mut lowered = lower_mounts(st, &mounts, &inputs, context_paths)?;
     // Without the capability the reference leaves writable bind mounts as outputs (dropped anyway).
-    if !conv.opts.supports_cap(super::caps::EXEC_MOUNT_BIND_RW_NO_OUTPUT) {
+    if !conv
+        .opts
+        .supports_cap(super::caps::EXEC_MOUNT_BIND_RW_NO_OUTPUT)
+    {
         lowered.mounts.iter_mut().for_each(|m| m.no_output = false);
     }
 
@@ -43,7 +56,10 @@ pub(super) fn dispatch_run(
     lex.raw_escapes = true;
     lex.skip_unset_env = true;
     let masked = mask_secret_env(&st.env, &mounts);
-    let shown = uppercase_keyword(lex.process_word(&custom_name, masked.as_ref()).unwrap_or(custom_name));
+    let shown = uppercase_keyword(
+        lex.process_word(&custom_name, masked.as_ref())
+            .unwrap_or(custom_name),
+    );
     let name = st.step_name(conv, &shown);
     let metadata = st.op_metadata(conv, name, cmd);
 
@@ -57,28 +73,61 @@ pub(super) fn dispatch_run(
         exec.meta.hostname = h.clone();
     }
     exec.meta.proxy_env = proxy_env(&conv.opts.build_args);
-    exec.meta.extra_hosts = conv.opts.extra_hosts.iter().map(|h| pb::HostIp { host: h.host.clone(), ip: h.ip.clone() }).collect();
+    exec.meta.extra_hosts = conv
+        .opts
+        .extra_hosts
+        .iter()
+        .map(|h| pb::HostIp {
+            host: h.host.clone(),
+            ip: h.ip.clone(),
+        })
+        .collect();
     if !conv.opts.ulimits.is_empty() {
-        conv.opts.require_cap(super::caps::EXEC_META_ULIMIT, "ulimit")?;
+        conv.opts
+            .require_cap(super::caps::EXEC_META_ULIMIT, "ulimit")?;
     }
-    exec.meta.ulimit = conv.opts.ulimits.iter().map(|u| pb::Ulimit { name: u.name.clone(), soft: u.soft, hard: u.hard }).collect();
+    exec.meta.ulimit = conv
+        .opts
+        .ulimits
+        .iter()
+        .map(|u| pb::Ulimit {
+            name: u.name.clone(),
+            soft: u.soft,
+            hard: u.hard,
+        })
+        .collect();
     if let Some(c) = &conv.opts.cgroup_parent {
-        conv.opts.require_cap(super::caps::EXEC_META_CGROUP_PARENT, "cgroup-parent")?;
+        conv.opts
+            .require_cap(super::caps::EXEC_META_CGROUP_PARENT, "cgroup-parent")?;
         exec.meta.cgroup_parent = c.clone();
     }
     exec.mounts.extend(heredoc_mount);
     exec.mounts.extend(lowered.mounts);
     if conv.opts.shm_size > 0 {
-        conv.opts.require_cap(super::caps::EXEC_MOUNT_TMPFS_SIZE, "shm-size")?;
-        exec.mounts.push(Mount { kind: MountKind::Tmpfs { size: conv.opts.shm_size }, ..Mount::bind("/dev/shm", State::scratch()) });
+        conv.opts
+            .require_cap(super::caps::EXEC_MOUNT_TMPFS_SIZE, "shm-size")?;
+        exec.mounts.push(Mount {
+            kind: MountKind::Tmpfs {
+                size: conv.opts.shm_size,
+            },
+            ..Mount::bind("/dev/shm", State::scratch())
+        });
     }
     exec.secrets = lowered.secrets;
     exec.secret_env = lowered.secret_env;
     exec.ssh = lowered.ssh;
     if !run.devices.is_empty() {
-        conv.opts.require_cap(super::caps::EXEC_META_CDI, "RUN --device")?;
+        conv.opts
+            .require_cap(super::caps::EXEC_META_CDI, "RUN --device")?;
     }
-    exec.cdi_devices = run.devices.iter().map(|d| pb::CdiDevice { name: d.name.clone(), optional: !d.required }).collect();
+    exec.cdi_devices = run
+        .devices
+        .iter()
+        .map(|d| pb::CdiDevice {
+            name: d.name.clone(),
+            optional: !d.required,
+        })
+        .collect();
     // `--network=default` keeps the stage's mode (the build's force-network-mode).
     exec.network = match run.network {
         NetworkMode::Default => st.network,
@@ -98,23 +147,43 @@ pub(super) fn dispatch_run(
 
 /// The exec's arguments: the shell form wrapped in the shell, heredocs inlined or, for a
 /// single heredoc script with a shebang, written to a file mounted at /dev/pipes/.
-fn command_args(st: &StageState, run: &RunCommand, custom_name: &mut String) -> Result<(Vec<String>, Option<Mount>), ConvertError> {
+fn command_args(
+    st: &StageState,
+    run: &RunCommand,
+    custom_name: &mut String,
+) -> Result<(Vec<String>, Option<Mount>), ConvertError> {
     let mut args = run.cmd.args.clone();
     let mut mount = None;
     if !run.cmd.files.is_empty() {
         if args.len() != 1 || !run.cmd.prepend_shell {
-            return Err(ConvertError::new(format!("parsing produced an invalid run command: {}", go_string_list(&args))));
+            return Err(ConvertError::new(format!(
+                "parsing produced an invalid run command: {}",
+                go_string_list(&args)
+            )));
         }
         let first = &run.cmd.files[0];
         if must_parse_heredoc(&args[0]).is_some() {
-            let data = if first.chomp { chomp_heredoc_content(&first.data) } else { first.data.clone() };
+            let data = if first.chomp {
+                chomp_heredoc_content(&first.data)
+            } else {
+                first.data.clone()
+            };
             if st.image.os != "windows" && data.starts_with("#!") {
                 // A script with a shebang: write it to a file and run that (any expansion is ignored, as in the reference).
                 let script = State::scratch().file(
-                    FileActions::new().mkfile(format!("/{}", first.name), 0o755, data.into_bytes(), MkfileOptions::default()),
+                    FileActions::new().mkfile(
+                        format!("/{}", first.name),
+                        0o755,
+                        data.into_bytes(),
+                        MkfileOptions::default(),
+                    ),
                     Metadata::named("[internal] preparing inline document"),
                 );
-                mount = Some(Mount { readonly: true, selector: "/".into(), ..Mount::bind("/dev/pipes/", script) });
+                mount = Some(Mount {
+                    readonly: true,
+                    selector: "/".into(),
+                    ..Mount::bind("/dev/pipes/", script)
+                });
                 args = vec![format!("/dev/pipes/{}", first.name)];
             } else {
                 // A plain heredoc runs as the shell's command string, so shells without heredocs work too.
@@ -176,18 +245,28 @@ fn fold_eq(name: &str, lower: &str) -> bool {
 
 /// The history text of a RUN, `RUN [|N K=v … ]command # buildkit`: the ARGs the stage
 /// declared (latest value of each, in order of first declaration) before the command.
-fn run_history(args: &[String], build_args: &[(String, Option<String>)], env: &super::env::EnvList) -> String {
+fn run_history(
+    args: &[String],
+    build_args: &[(String, Option<String>)],
+    env: &super::env::EnvList,
+) -> String {
     use super::env::push_key_value;
     use std::fmt::Write;
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     for (k, v) in build_args {
-        let value = env.get(k).unwrap_or_else(|| v.as_deref().unwrap_or_default());
+        let value = env
+            .get(k)
+            .unwrap_or_else(|| v.as_deref().unwrap_or_default());
         match pairs.iter_mut().find(|(pk, _)| pk == k) {
             Some(p) => p.1 = value,
             None => pairs.push((k, value)),
         }
     }
-    let len = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>() + args.iter().map(|a| a.len() + 1).sum::<usize>();
+    let len = pairs
+        .iter()
+        .map(|(k, v)| k.len() + v.len() + 2)
+        .sum::<usize>()
+        + args.iter().map(|a| a.len() + 1).sum::<usize>();
     let mut out = String::with_capacity(len + 24);
     out.push_str("RUN ");
     if !pairs.is_empty() {
@@ -213,7 +292,11 @@ fn run_history(args: &[String], build_args: &[(String, Option<String>)], env: &s
 fn summarize_heredoc(doc: &str) -> String {
     let doc = doc.trim();
     let mut lines = doc.split('\n');
-    let first = lines.next().unwrap_or_default().trim_end_matches('\r').to_string();
+    let first = lines
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('\r')
+        .to_string();
     if lines.next().is_some() {
         format!("{first}...")
     } else {
@@ -233,7 +316,15 @@ mod tests {
     fn history_lists_stage_args_first() {
         let mut env = super::super::env::EnvList::new();
         env.set("A", "from-env");
-        let s = run_history(&["/bin/sh".into(), "-c".into(), "make".into()], &[("A".into(), Some("x".into())), ("B".into(), Some("y".into())), ("A".into(), None)], &env);
+        let s = run_history(
+            &["/bin/sh".into(), "-c".into(), "make".into()],
+            &[
+                ("A".into(), Some("x".into())),
+                ("B".into(), Some("y".into())),
+                ("A".into(), None),
+            ],
+            &env,
+        );
         assert_eq!(s, "RUN |2 A=from-env B=y /bin/sh -c make # buildkit");
         assert_eq!(run_history(&["ls".into()], &[], &env), "RUN ls # buildkit");
     }
@@ -246,9 +337,31 @@ mod tests {
 
     #[test]
     fn proxies_from_build_args() {
-        let args = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let args = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
         assert_eq!(proxy_env(&args(&[("A", "1")])), None);
-        let pe = proxy_env(&args(&[("HTTP_PROXY", "up"), ("http_proxy", "low"), ("No_Proxy", "x"), ("all_proxy", "a"), ("FTP_PROXY", "f"), ("https_proxy", "s")])).unwrap();
-        assert_eq!((pe.http_proxy.as_str(), pe.no_proxy.as_str(), pe.all_proxy.as_str(), pe.ftp_proxy.as_str(), pe.https_proxy.as_str()), ("low", "x", "a", "f", "s"));
+        let pe = proxy_env(&args(&[
+            ("HTTP_PROXY", "up"),
+            ("http_proxy", "low"),
+            ("No_Proxy", "x"),
+            ("all_proxy", "a"),
+            ("FTP_PROXY", "f"),
+            ("https_proxy", "s"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (
+                pe.http_proxy.as_str(),
+                pe.no_proxy.as_str(),
+                pe.all_proxy.as_str(),
+                pe.ftp_proxy.as_str(),
+                pe.https_proxy.as_str()
+            ),
+            ("low", "x", "a", "f", "s")
+        );
     }
 }

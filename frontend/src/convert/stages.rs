@@ -50,7 +50,9 @@ impl Resolved {
     fn on_build(&self) -> Option<&Vec<String>> {
         match self {
             Resolved::Image { image, .. } => image.config.on_build.as_ref(),
-            Resolved::Context { image, .. } => image.as_ref().and_then(|i| i.config.on_build.as_ref()),
+            Resolved::Context { image, .. } => {
+                image.as_ref().and_then(|i| i.config.on_build.as_ref())
+            }
         }
     }
 }
@@ -192,20 +194,35 @@ pub struct Conversion<'a> {
 
 impl<'a> Conversion<'a> {
     /// Plans the stages: everything up to (not including) resolving base images.
-    pub fn new(df: &'a Dockerfile, escape: char, opts: &'a ConvertOptions) -> Result<Self, ConvertError> {
+    pub fn new(
+        df: &'a Dockerfile,
+        escape: char,
+        opts: &'a ConvertOptions,
+    ) -> Result<Self, ConvertError> {
         if df.stages.is_empty() {
             return Err(ConvertError::new("dockerfile contains no stages to build"));
         }
         let lex = Lex::new(escape);
         let (target_platform, build_platforms, implicit_target) = platform_opt(opts);
-        let target_name = opts.target.clone().or_else(|| df.stages.last().and_then(|s| s.name.clone()));
-        let mut global_args = default_args(&build_platforms[0], &target_platform, &opts.build_args, target_name.as_deref());
+        let target_name = opts
+            .target
+            .clone()
+            .or_else(|| df.stages.last().and_then(|s| s.name.clone()));
+        let mut global_args = default_args(
+            &build_platforms[0],
+            &target_platform,
+            &opts.build_args,
+            target_name.as_deref(),
+        );
         for cmd in &df.meta_args {
             for arg in &cmd.args {
                 let value = match opts.build_args.get(&arg.key) {
                     Some(v) => Some(v.clone()),
                     None => match &arg.value {
-                        Some(v) => Some(lex.process_word(v, &global_args).map_err(|e| ConvertError::at(e.to_string(), cmd.location))?),
+                        Some(v) => Some(
+                            lex.process_word(v, &global_args)
+                                .map_err(|e| ConvertError::at(e.to_string(), cmd.location))?,
+                        ),
                         None => None,
                     },
                 };
@@ -215,7 +232,19 @@ impl<'a> Conversion<'a> {
             }
         }
 
-        let mut conv = Conversion { opts, lex, global_args, plans: Vec::with_capacity(df.stages.len()), stage_names: HashMap::new(), target: 0, target_platform, implicit_target, build_platforms, round: 0, asked: Vec::new() };
+        let mut conv = Conversion {
+            opts,
+            lex,
+            global_args,
+            plans: Vec::with_capacity(df.stages.len()),
+            stage_names: HashMap::new(),
+            target: 0,
+            target_platform,
+            implicit_target,
+            build_platforms,
+            round: 0,
+            asked: Vec::new(),
+        };
         for (i, st) in df.stages.iter().enumerate() {
             conv.add_stage(i, st)?;
         }
@@ -223,8 +252,14 @@ impl<'a> Conversion<'a> {
         let n_stages = conv.plans.len();
         for i in 0..n_stages {
             // A stage a named context replaces never runs, but what it reads is still needed.
-            let Some(stage) = conv.plans[i].stage else { continue };
-            let cmds = stage.commands.iter().map(|c| conv.plan_command(CommandRef::Borrowed(c), false)).collect::<Result<Vec<_>, _>>()?;
+            let Some(stage) = conv.plans[i].stage else {
+                continue;
+            };
+            let cmds = stage
+                .commands
+                .iter()
+                .map(|c| conv.plan_command(CommandRef::Borrowed(c), false))
+                .collect::<Result<Vec<_>, _>>()?;
             conv.plans[i].commands = cmds;
         }
         check_cycles(&conv.plans)?;
@@ -236,9 +271,15 @@ impl<'a> Conversion<'a> {
 
     /// dockerfile2llb's `buildDispatchStates` for one stage.
     fn add_stage(&mut self, i: usize, st: &'a Stage) -> Result<(), ConvertError> {
-        let base_name = self.lex.process_word(&st.base_name, &self.global_args).map_err(|e| ConvertError::at(e.to_string(), st.location))?;
+        let base_name = self
+            .lex
+            .process_word(&st.base_name, &self.global_args)
+            .map_err(|e| ConvertError::at(e.to_string(), st.location))?;
         if base_name.is_empty() {
-            return Err(ConvertError::at(format!("base name ({}) should not be blank", st.base_name), st.location));
+            return Err(ConvertError::at(
+                format!("base name ({}) should not be blank", st.base_name),
+                st.location,
+            ));
         }
         let platform = match &st.platform {
             Some(p) => Some(self.expand_platform(p, st.location)?),
@@ -253,7 +294,9 @@ impl<'a> Conversion<'a> {
             ..StagePlan::unplanned(base_name.clone(), Base::Image, Some(st.location))
         };
         if let Some(name) = &st.name {
-            if let Some(nc) = contexts::lookup(self.opts, name, plan.platform.as_ref()).map_err(|e| e.or_at(st.location))? {
+            if let Some(nc) = contexts::lookup(self.opts, name, plan.platform.as_ref())
+                .map_err(|e| e.or_at(st.location))?
+            {
                 plan.replaced_by = Some(Box::new(nc));
                 self.push_stage(plan);
                 return Ok(());
@@ -271,7 +314,10 @@ impl<'a> Conversion<'a> {
         plan.ignore_cache = match &self.opts.no_cache {
             None => false,
             Some(crate::options::NoCache::All) => true,
-            Some(crate::options::NoCache::Stages(names)) => st.name.as_ref().is_some_and(|s| names.iter().any(|n| n.eq_ignore_ascii_case(s))),
+            Some(crate::options::NoCache::Stages(names)) => st
+                .name
+                .as_ref()
+                .is_some_and(|s| names.iter().any(|n| n.eq_ignore_ascii_case(s))),
         };
         self.push_stage(plan);
         Ok(())
@@ -289,23 +335,47 @@ impl<'a> Conversion<'a> {
         let res = self
             .lex
             .process_word_with_matches(spec, &self.global_args)
-            .map_err(|e| ConvertError::at(format!("failed to process arguments for platform {spec}: {e}"), loc))?;
+            .map_err(|e| {
+                ConvertError::at(
+                    format!("failed to process arguments for platform {spec}: {e}"),
+                    loc,
+                )
+            })?;
         if res.result.is_empty() {
             let msg = format!("empty platform value from expression {spec}");
-            return Err(ConvertError::at(suggest_any(msg, &res.unmatched, &self.global_args.keys()), loc));
+            return Err(ConvertError::at(
+                suggest_any(msg, &res.unmatched, &self.global_args.keys()),
+                loc,
+            ));
         }
         parse_platform(&res.result).map_err(|e| {
-            let msg = suggest_any(format!("failed to parse platform {spec}: {e}"), &res.unmatched, &self.global_args.keys());
+            let msg = suggest_any(
+                format!("failed to parse platform {spec}: {e}"),
+                &res.unmatched,
+                &self.global_args.keys(),
+            );
             ConvertError::at(msg, loc)
         })
     }
 
     /// `--target`, or the last stage.
     fn resolve_target(&self) -> Result<usize, ConvertError> {
-        let Some(t) = &self.opts.target else { return Ok(self.plans.len() - 1) };
+        let Some(t) = &self.opts.target else {
+            return Ok(self.plans.len() - 1);
+        };
         self.find_by_name(t).ok_or_else(|| {
-            let names: Vec<&str> = self.plans.iter().map(|p| p.display_name.as_str()).filter(|n| !n.is_empty()).collect();
-            ConvertError::new(suggest::wrap(format!("target stage {} could not be found", go_quote(t)), t, &names, true))
+            let names: Vec<&str> = self
+                .plans
+                .iter()
+                .map(|p| p.display_name.as_str())
+                .filter(|n| !n.is_empty())
+                .collect();
+            ConvertError::new(suggest::wrap(
+                format!("target stage {} could not be found", go_quote(t)),
+                t,
+                &names,
+                true,
+            ))
         })
     }
 
@@ -315,12 +385,19 @@ impl<'a> Conversion<'a> {
     }
 
     /// dockerfile2llb's `toCommand`: the plans a command reads, adding pseudo-stages for images.
-    pub(super) fn plan_command(&mut self, cmd: CommandRef<'a>, on_build: bool) -> Result<PlannedCommand<'a>, ConvertError> {
+    pub(super) fn plan_command(
+        &mut self,
+        cmd: CommandRef<'a>,
+        on_build: bool,
+    ) -> Result<PlannedCommand<'a>, ConvertError> {
         let mut sources = Vec::new();
         match &cmd.kind {
             CommandKind::Copy(c) => {
                 if let Some(from) = &c.from {
-                    let expanded = self.lex.process_word(from, &EnvList::new()).map_err(|e| ConvertError::at(e.to_string(), cmd.location))?;
+                    let expanded = self
+                        .lex
+                        .process_word(from, &EnvList::new())
+                        .map_err(|e| ConvertError::at(e.to_string(), cmd.location))?;
                     if &expanded != from {
                         return Err(ConvertError::at(
                             "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
@@ -328,7 +405,15 @@ impl<'a> Conversion<'a> {
                         ));
                     }
                     let j = match from.parse::<i64>() {
-                        Ok(index) => usize::try_from(index).ok().filter(|&i| i < self.plans.len()).ok_or_else(|| ConvertError::at(format!("invalid stage index {index}"), cmd.location))?,
+                        Ok(index) => usize::try_from(index)
+                            .ok()
+                            .filter(|&i| i < self.plans.len())
+                            .ok_or_else(|| {
+                                ConvertError::at(
+                                    format!("invalid stage index {index}"),
+                                    cmd.location,
+                                )
+                            })?,
                         Err(_) => match self.find_by_name(from) {
                             Some(j) => j,
                             None => self.add_pseudo(from, Some(cmd.location)),
@@ -340,7 +425,11 @@ impl<'a> Conversion<'a> {
             CommandKind::Run(r) => {
                 // By name only (`from=0` is an image); no `from=` looks for a stage named scratch.
                 for from in super::mounts::written_froms(&r.mounts) {
-                    let from = if from.is_empty() { "scratch".to_string() } else { from };
+                    let from = if from.is_empty() {
+                        "scratch".to_string()
+                    } else {
+                        from
+                    };
                     let j = match self.find_by_name(&from) {
                         Some(j) => j,
                         None => self.add_pseudo(&from, None),
@@ -350,19 +439,31 @@ impl<'a> Conversion<'a> {
             }
             _ => {}
         }
-        Ok(PlannedCommand { cmd, sources, on_build })
+        Ok(PlannedCommand {
+            cmd,
+            sources,
+            on_build,
+        })
     }
 
     /// A plan for an image (or context) named only by `--from`/`from=`.
     fn add_pseudo(&mut self, name: &str, location: Option<Location>) -> usize {
-        let base = if name == "scratch" { Base::Scratch } else { Base::Image };
-        self.plans.push(StagePlan::unplanned(name.to_string(), base, location));
+        let base = if name == "scratch" {
+            Base::Scratch
+        } else {
+            Base::Image
+        };
+        self.plans
+            .push(StagePlan::unplanned(name.to_string(), base, location));
         self.plans.len() - 1
     }
 
     /// The platform a plan asks for: its `FROM --platform`, else the target platform.
     pub(super) fn requested_platform(&self, i: usize) -> Platform {
-        self.plans[i].platform.clone().unwrap_or_else(|| self.target_platform.clone())
+        self.plans[i]
+            .platform
+            .clone()
+            .unwrap_or_else(|| self.target_platform.clone())
     }
 
     /// What the gateway must look up before the graph is complete: base images and named
@@ -407,7 +508,12 @@ impl<'a> Conversion<'a> {
 
     /// The lookup plan `i` waits for; contexts that need no I/O are resolved on the spot.
     /// `names` keeps each base name's normalized reference: stages often share a base.
-    fn plan_need(&mut self, i: usize, reachable: bool, names: &mut HashMap<String, String>) -> Result<Option<Need>, ConvertError> {
+    fn plan_need(
+        &mut self,
+        i: usize,
+        reachable: bool,
+        names: &mut HashMap<String, String>,
+    ) -> Result<Option<Need>, ConvertError> {
         let plan = &self.plans[i];
         if plan.resolved.is_some() || plan.pending.is_some() {
             return Ok(None);
@@ -429,7 +535,12 @@ impl<'a> Conversion<'a> {
                 let name = match names.get(&plan.base_name) {
                     Some(name) => name.clone(),
                     None => {
-                        let reference = parse_reference(&plan.base_name).map_err(|e| at(ConvertError::new(format!("failed to parse stage name {}: {e}", go_quote(&plan.base_name)))))?;
+                        let reference = parse_reference(&plan.base_name).map_err(|e| {
+                            at(ConvertError::new(format!(
+                                "failed to parse stage name {}: {e}",
+                                go_quote(&plan.base_name)
+                            )))
+                        })?;
                         let name = reference.to_string();
                         names.insert(plan.base_name.clone(), name.clone());
                         name
@@ -468,28 +579,47 @@ impl<'a> Conversion<'a> {
         let mut images: HashMap<(usize, bool), Arc<Resolved>> = HashMap::new();
         let asked = std::mem::take(&mut self.asked);
         for i in 0..self.plans.len() {
-            let Some(need_index) = self.plans[i].pending.take() else { continue };
+            let Some(need_index) = self.plans[i].pending.take() else {
+                continue;
+            };
             let location = self.plans[i].location;
             let at = |e: ConvertError| match location {
                 Some(l) => e.or_at(l),
                 None => e,
             };
-            let Some(need) = asked.get(need_index) else { continue };
+            let Some(need) = asked.get(need_index) else {
+                continue;
+            };
             let resolved = match need {
                 Need::Image(key) => {
                     let shared = (need_index, self.plans[i].platform.is_none());
                     match images.get(&shared) {
                         Some(r) => Arc::clone(r),
                         None => {
-                            let found = res.images.get(key).ok_or_else(|| at(ConvertError::new(format!("image {} was not resolved", key.0))))?;
+                            let found = res.images.get(key).ok_or_else(|| {
+                                at(ConvertError::new(format!(
+                                    "image {} was not resolved",
+                                    key.0
+                                )))
+                            })?;
                             let img = match found {
                                 Ok(img) => img,
                                 Err(e) => {
                                     let orig = &self.plans[i].base_name;
-                                    let mut names: Vec<&str> = self.plans.iter().map(|p| p.display_name.as_str()).filter(|n| !n.is_empty()).collect();
+                                    let mut names: Vec<&str> = self
+                                        .plans
+                                        .iter()
+                                        .map(|p| p.display_name.as_str())
+                                        .filter(|n| !n.is_empty())
+                                        .collect();
                                     let common = common_image_names();
                                     names.extend(common.iter().map(String::as_str));
-                                    return Err(at(ConvertError::new(suggest::wrap(format!("{orig}: {e}"), orig, &names, true))));
+                                    return Err(at(ConvertError::new(suggest::wrap(
+                                        format!("{orig}: {e}"),
+                                        orig,
+                                        &names,
+                                        true,
+                                    ))));
                                 }
                             };
                             let r = Arc::new(self.resolved_image(i, key, img).map_err(at)?);
@@ -501,10 +631,18 @@ impl<'a> Conversion<'a> {
                 Need::Context(nc) => match res.contexts.get(nc) {
                     Some(Ok(loaded)) => {
                         let source = nc.source().map_err(at)?;
-                        Arc::new(self.resolved_context(i, nc.clone(), source, Some(loaded.clone())).map_err(at)?)
+                        Arc::new(
+                            self.resolved_context(i, nc.clone(), source, Some(loaded.clone()))
+                                .map_err(at)?,
+                        )
                     }
                     Some(Err(e)) => return Err(at(ConvertError::new(e.clone()))),
-                    None => return Err(at(ConvertError::new(format!("named context {} was not loaded", nc.name_with_platform)))),
+                    None => {
+                        return Err(at(ConvertError::new(format!(
+                            "named context {} was not loaded",
+                            nc.name_with_platform
+                        ))))
+                    }
                 },
             };
             self.plans[i].resolved = Some(resolved);
@@ -513,8 +651,16 @@ impl<'a> Conversion<'a> {
     }
 
     /// dockerfile2llb's `resolveBaseImage` after `ResolveImageConfig`.
-    fn resolved_image(&self, i: usize, key: &ImageKey, img: &super::ResolvedImage) -> Result<Resolved, ConvertError> {
-        let base_image = Arc::new(Image::from_json(&img.config).map_err(|e| ConvertError::new(format!("failed to parse image config: {e}")))?);
+    fn resolved_image(
+        &self,
+        i: usize,
+        key: &ImageKey,
+        img: &super::ResolvedImage,
+    ) -> Result<Resolved, ConvertError> {
+        let base_image = Arc::new(
+            Image::from_json(&img.config)
+                .map_err(|e| ConvertError::new(format!("failed to parse image config: {e}")))?,
+        );
         let mut image = Image::clone(&base_image);
         image.created = None;
         let mut platform = key.1.clone();
@@ -525,23 +671,64 @@ impl<'a> Conversion<'a> {
             Some(d) if !key.0.contains('@') => format!("{}@{d}", key.0),
             _ => key.0.clone(),
         };
-        let is_scratch = image.rootfs.diff_ids.as_deref().unwrap_or_default().is_empty() && image.history.iter().all(|h| h.empty_layer);
+        let is_scratch = image
+            .rootfs
+            .diff_ids
+            .as_deref()
+            .unwrap_or_default()
+            .is_empty()
+            && image.history.iter().all(|h| h.empty_layer);
         let source = if is_scratch {
             State::scratch()
         } else {
-            State::image(&pinned, ImageOptions { platform: Some(platform.clone()), resolve_mode: self.opts.image_resolve_mode.clone(), metadata: Metadata::default() })
+            State::image(
+                &pinned,
+                ImageOptions {
+                    platform: Some(platform.clone()),
+                    resolve_mode: self.opts.image_resolve_mode.clone(),
+                    metadata: Metadata::default(),
+                },
+            )
         };
-        Ok(Resolved::Image { pinned, image: Arc::new(image), base_image, platform, is_scratch, source })
+        Ok(Resolved::Image {
+            pinned,
+            image: Arc::new(image),
+            base_image,
+            platform,
+            is_scratch,
+            source,
+        })
     }
 
-    fn resolved_context(&self, i: usize, context: NamedContext, source: ContextSource, loaded: Option<LoadedContext>) -> Result<Resolved, ConvertError> {
-        let (_, image) = contexts::context_state(&context, &source, loaded.as_ref(), Vec::new(), &self.target_platform)?;
-        let platform = match (&self.plans[i].replaced_by, image.as_ref().and_then(contexts::image_platform)) {
+    fn resolved_context(
+        &self,
+        i: usize,
+        context: NamedContext,
+        source: ContextSource,
+        loaded: Option<LoadedContext>,
+    ) -> Result<Resolved, ConvertError> {
+        let (_, image) = contexts::context_state(
+            &context,
+            &source,
+            loaded.as_ref(),
+            Vec::new(),
+            &self.target_platform,
+        )?;
+        let platform = match (
+            &self.plans[i].replaced_by,
+            image.as_ref().and_then(contexts::image_platform),
+        ) {
             // A stage replaced by a context takes the platform its image states.
             (Some(_), Some(p)) => p,
             _ => self.requested_platform(i),
         };
-        Ok(Resolved::Context { context, source, loaded, image, platform })
+        Ok(Resolved::Context {
+            context,
+            source,
+            loaded,
+            image,
+            platform,
+        })
     }
 
     /// dockerfile2llb's `initOnBuildTriggers` for every reachable plan not yet done: the
@@ -557,17 +744,26 @@ impl<'a> Conversion<'a> {
             // (Copied first when other plans share the base.)
             let mut triggers: Vec<String> = match self.plans[i].resolved.as_mut() {
                 Some(r) if r.on_build().is_some() => match Arc::make_mut(r) {
-                    Resolved::Image { image, .. } => Arc::make_mut(image).config.on_build.take().unwrap_or_default(),
-                    Resolved::Context { image, .. } => image.as_mut().and_then(|i| i.config.on_build.take()).unwrap_or_default(),
+                    Resolved::Image { image, .. } => Arc::make_mut(image)
+                        .config
+                        .on_build
+                        .take()
+                        .unwrap_or_default(),
+                    Resolved::Context { image, .. } => image
+                        .as_mut()
+                        .and_then(|i| i.config.on_build.take())
+                        .unwrap_or_default(),
                 },
                 _ => Vec::new(),
             };
             if let Base::Stage(j) = self.plans[i].base {
                 if self.plans[i].replaced_by.is_none() {
-                    triggers.extend(self.plans[j].commands.iter().filter_map(|c| match &c.cmd.kind {
-                        CommandKind::Onbuild(o) => Some(o.expression.clone()),
-                        _ => None,
-                    }));
+                    triggers.extend(self.plans[j].commands.iter().filter_map(
+                        |c| match &c.cmd.kind {
+                            CommandKind::Onbuild(o) => Some(o.expression.clone()),
+                            _ => None,
+                        },
+                    ));
                 }
             }
             if triggers.is_empty() {
@@ -577,8 +773,11 @@ impl<'a> Conversion<'a> {
             let location = self.plans[i].location.unwrap_or_default();
             let mut planned = Vec::with_capacity(triggers.len());
             for trigger in &triggers {
-                let cmd = super::onbuild::parse_trigger(trigger, location).map_err(|e| ConvertError::at(e.message, location))?;
-                let pc = self.plan_command(CommandRef::Owned(Box::new(cmd)), true).map_err(|e| ConvertError::at(e.message, location))?;
+                let cmd = super::onbuild::parse_trigger(trigger, location)
+                    .map_err(|e| ConvertError::at(e.message, location))?;
+                let pc = self
+                    .plan_command(CommandRef::Owned(Box::new(cmd)), true)
+                    .map_err(|e| ConvertError::at(e.message, location))?;
                 new_deps |= !pc.sources.is_empty();
                 planned.push(pc);
             }
@@ -605,15 +804,39 @@ impl<'a> Conversion<'a> {
         let mut swaps = Vec::new();
         // (A placeholder nothing was built on needs no swap.)
         if let Some(placeholder) = pass.context_placeholder.filter(|p| !p.is_unique()) {
-            swaps.push((placeholder, super::copy::build_context(self.opts, Some(follow_paths(&pass.paths.context)))));
+            swaps.push((
+                placeholder,
+                super::copy::build_context(self.opts, Some(follow_paths(&pass.paths.context))),
+            ));
         }
-        for (i, placeholder) in pass.local_placeholders.into_iter().filter(|(_, p)| !p.is_unique()) {
-            let Some(Resolved::Context { context, source, loaded, .. }) = self.plans[i].resolved.as_deref() else { continue };
+        for (i, placeholder) in pass
+            .local_placeholders
+            .into_iter()
+            .filter(|(_, p)| !p.is_unique())
+        {
+            let Some(Resolved::Context {
+                context,
+                source,
+                loaded,
+                ..
+            }) = self.plans[i].resolved.as_deref()
+            else {
+                continue;
+            };
             let follow = follow_paths(&pass.paths.stages[self.paths_root(i)]);
-            let (real, _) = contexts::context_state(context, source, loaded.as_ref(), follow, &self.target_platform)?;
+            let (real, _) = contexts::context_state(
+                context,
+                source,
+                loaded.as_ref(),
+                follow,
+                &self.target_platform,
+            )?;
             swaps.push((placeholder, real));
         }
-        Ok(Lowered { converted: pass.converted, swaps })
+        Ok(Lowered {
+            converted: pass.converted,
+            swaps,
+        })
     }
 
     fn lower_pass(&self) -> Result<LoweredPass, ConvertError> {
@@ -623,11 +846,25 @@ impl<'a> Conversion<'a> {
         let n = self.plans.len();
         let reachable = reachable(&self.plans, self.target);
         let mut states: Vec<Option<Box<StageState>>> = (0..n).map(|_| None).collect();
-        let mut paths = UsedPaths { context: BTreeSet::new(), stages: vec![BTreeSet::new(); n] };
+        let mut paths = UsedPaths {
+            context: BTreeSet::new(),
+            stages: vec![BTreeSet::new(); n],
+        };
         // What stages read from each other matters only to a local named context's followpaths.
-        let track_stage_paths = self.plans.iter().any(|p| matches!(p.resolved.as_deref(), Some(Resolved::Context { source: ContextSource::Local { .. }, .. })));
+        let track_stage_paths = self.plans.iter().any(|p| {
+            matches!(
+                p.resolved.as_deref(),
+                Some(Resolved::Context {
+                    source: ContextSource::Local { .. },
+                    ..
+                })
+            )
+        });
         // Pseudo-stages and replaced stages are complete once resolved, before any stage runs.
-        let order: Vec<usize> = (0..n).filter(|&i| reachable[i] && self.plans[i].dispatched_at_resolve()).chain((0..n).filter(|&i| reachable[i] && !self.plans[i].dispatched_at_resolve())).collect();
+        let order: Vec<usize> = (0..n)
+            .filter(|&i| reachable[i] && self.plans[i].dispatched_at_resolve())
+            .chain((0..n).filter(|&i| reachable[i] && !self.plans[i].dispatched_at_resolve()))
+            .collect();
         // A stage's state is dropped once the last stage reading it is done (peak memory).
         let mut last_reader = vec![None; n];
         for (step, &i) in order.iter().enumerate() {
@@ -649,7 +886,11 @@ impl<'a> Conversion<'a> {
         }
         for (step, &i) in order.iter().enumerate() {
             let mut st = StageState::init(self, i, &states, vec![placeholder_path(i)])?;
-            if let Some(Resolved::Context { source: ContextSource::Local { .. }, .. }) = self.plans[i].resolved.as_deref() {
+            if let Some(Resolved::Context {
+                source: ContextSource::Local { .. },
+                ..
+            }) = self.plans[i].resolved.as_deref()
+            {
                 local_placeholders.push((i, st.fs.clone()));
             }
             if !self.plans[i].dispatched_at_resolve() {
@@ -657,7 +898,11 @@ impl<'a> Conversion<'a> {
                 st.image.history.reserve(self.plans[i].commands.len());
                 for pc in &self.plans[i].commands {
                     let cmd: &Command = &pc.cmd;
-                    let sources: Vec<Option<&StageState>> = pc.sources.iter().map(|&j| if j == i { None } else { states[j].as_deref() }).collect();
+                    let sources: Vec<Option<&StageState>> = pc
+                        .sources
+                        .iter()
+                        .map(|&j| if j == i { None } else { states[j].as_deref() })
+                        .collect();
                     if let (CommandKind::Copy(c), Some(None)) = (&cmd.kind, sources.first()) {
                         return Err(ConvertError::at(
                             format!(
@@ -673,7 +918,8 @@ impl<'a> Conversion<'a> {
                         CommandKind::Copy(_) => (sources.first().copied().flatten(), &[][..]),
                         _ => (None, &sources[..]),
                     };
-                    st.dispatch(self, cmd, from, mounts, &context, &mut paths.context).map_err(|e| e.or_at(cmd.location))?;
+                    st.dispatch(self, cmd, from, mounts, &context, &mut paths.context)
+                        .map_err(|e| e.or_at(cmd.location))?;
                     if track_stage_paths {
                         self.record_paths(i, pc, &st, &mut paths);
                     }
@@ -688,8 +934,15 @@ impl<'a> Conversion<'a> {
         // The whole target is used.
         let root = self.paths_root(self.target);
         paths.stages[root].insert("/".into());
-        let target = states[self.target].take().ok_or_else(|| ConvertError::new("target stage was not built"))?;
-        Ok(LoweredPass { converted: (*target).finish(self), paths, context_placeholder, local_placeholders })
+        let target = states[self.target]
+            .take()
+            .ok_or_else(|| ConvertError::new("target stage was not built"))?;
+        Ok(LoweredPass {
+            converted: (*target).finish(self),
+            paths,
+            context_placeholder,
+            local_placeholders,
+        })
     }
 
     /// The plan whose used paths a stage shares: stages share them with their base stage.
@@ -709,9 +962,11 @@ impl<'a> Conversion<'a> {
             CommandKind::Run(run) => {
                 paths.stages[self.paths_root(i)].insert("/".into());
                 for (m, &j) in run.mounts.iter().zip(&pc.sources) {
-                    let mut expand = |w: &str| self.lex.process_word(w, &st.env).map_err(|e| e.to_string());
+                    let mut expand =
+                        |w: &str| self.lex.process_word(w, &st.env).map_err(|e| e.to_string());
                     if let Ok(mount) = crate::instructions::parse_mount_with(m, &mut expand) {
-                        paths.stages[self.paths_root(j)].insert(buildkit_llb::clean_path(&format!("/{}", mount.source)));
+                        paths.stages[self.paths_root(j)]
+                            .insert(buildkit_llb::clean_path(&format!("/{}", mount.source)));
                     }
                 }
             }
@@ -774,12 +1029,19 @@ fn follow_paths(paths: &BTreeSet<String>) -> Vec<String> {
     if paths.contains("/") {
         return Vec::new();
     }
-    paths.iter().map(|p| p.trim_start_matches('/').to_string()).filter(|p| !p.is_empty()).collect()
+    paths
+        .iter()
+        .map(|p| p.trim_start_matches('/').to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 /// RUN, COPY, ADD and WORKDIR are the steps progress names count.
 fn counts_as_step(c: &Command) -> bool {
-    matches!(c.kind, CommandKind::Run(_) | CommandKind::Copy(_) | CommandKind::Add(_) | CommandKind::Workdir(_))
+    matches!(
+        c.kind,
+        CommandKind::Run(_) | CommandKind::Copy(_) | CommandKind::Add(_) | CommandKind::Workdir(_)
+    )
 }
 
 /// dockerfile2llb's `buildPlatformOpt`: the target platform, the build platforms (the
@@ -800,39 +1062,114 @@ fn platform_opt(opts: &ConvertOptions) -> (Platform, Vec<Platform>, bool) {
 pub(super) fn parse_platform(spec: &str) -> Result<Platform, String> {
     let invalid = |m: String| format!("{m}: invalid argument");
     if spec.contains('*') {
-        return Err(invalid(format!("{}: wildcards not yet supported", go_quote(spec))));
+        return Err(invalid(format!(
+            "{}: wildcards not yet supported",
+            go_quote(spec)
+        )));
     }
     let parts: Vec<&str> = spec.splitn(4, '/').collect();
-    let component = |c: &str, extra: &[char]| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || extra.contains(&ch));
+    let component = |c: &str, extra: &[char]| {
+        !c.is_empty()
+            && c.chars().all(|ch| {
+                ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || extra.contains(&ch)
+            })
+    };
     for (i, part) in parts.iter().enumerate() {
         if i == 0 && !component(part, &[]) {
             let re = r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$";
             return Err(invalid(format!("{} is an invalid OS component of {}: OSAndVersion specifier component must match {}", go_quote(part), go_quote(spec), go_quote(re))));
         }
         if i > 0 && !component(part, &['.']) {
-            return Err(invalid(format!("{} is an invalid component of {}: platform specifier component must match {}", go_quote(part), go_quote(spec), go_quote("^[A-Za-z0-9_.-]+$"))));
+            return Err(invalid(format!(
+                "{} is an invalid component of {}: platform specifier component must match {}",
+                go_quote(part),
+                go_quote(spec),
+                go_quote("^[A-Za-z0-9_.-]+$")
+            )));
         }
     }
     match parts.len() {
         1 => {
             let p = parts[0].to_ascii_lowercase();
-            const OSES: [&str; 18] = ["aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"];
-            const ARCHES: [&str; 28] = [
-                "386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "ppc64", "ppc64le", "loong64", "mips", "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "riscv", "riscv64", "s390", "s390x",
-                "sparc", "sparc64", "wasm", "x86_64", "x86-64", "aarch64", "i386",
+            const OSES: [&str; 18] = [
+                "aix",
+                "android",
+                "darwin",
+                "dragonfly",
+                "freebsd",
+                "hurd",
+                "illumos",
+                "ios",
+                "js",
+                "linux",
+                "nacl",
+                "netbsd",
+                "openbsd",
+                "plan9",
+                "solaris",
+                "wasip1",
+                "windows",
+                "zos",
             ];
-            if !OSES.contains(&p.as_str()) && !ARCHES.contains(&p.as_str()) && p != "armhf" && p != "armel" {
-                return Err(invalid(format!("{}: unknown operating system or architecture", go_quote(spec))));
+            const ARCHES: [&str; 28] = [
+                "386",
+                "amd64",
+                "amd64p32",
+                "arm",
+                "armbe",
+                "arm64",
+                "arm64be",
+                "ppc64",
+                "ppc64le",
+                "loong64",
+                "mips",
+                "mipsle",
+                "mips64",
+                "mips64le",
+                "mips64p32",
+                "mips64p32le",
+                "ppc",
+                "riscv",
+                "riscv64",
+                "s390",
+                "s390x",
+                "sparc",
+                "sparc64",
+                "wasm",
+                "x86_64",
+                "x86-64",
+                "aarch64",
+                "i386",
+            ];
+            if !OSES.contains(&p.as_str())
+                && !ARCHES.contains(&p.as_str())
+                && p != "armhf"
+                && p != "armel"
+            {
+                return Err(invalid(format!(
+                    "{}: unknown operating system or architecture",
+                    go_quote(spec)
+                )));
             }
         }
         2 | 3 => {}
-        _ => return Err(invalid(format!("{}: cannot parse platform specifier", go_quote(spec)))),
+        _ => {
+            return Err(invalid(format!(
+                "{}: cannot parse platform specifier",
+                go_quote(spec)
+            )))
+        }
     }
     Platform::parse(spec).map_err(|e| e.to_string())
 }
 
 /// dockerfile2llb's `defaultArgs`: the build and target platforms and the target stage.
-pub fn default_args(build: &Platform, target: &Platform, overrides: &std::collections::BTreeMap<String, String>, target_stage: Option<&str>) -> EnvList {
+pub fn default_args(
+    build: &Platform,
+    target: &Platform,
+    overrides: &std::collections::BTreeMap<String, String>,
+    target_stage: Option<&str>,
+) -> EnvList {
     let mut env = EnvList::new();
     let pairs = [
         ("BUILDPLATFORM", build.to_string()),
@@ -845,7 +1182,13 @@ pub fn default_args(build: &Platform, target: &Platform, overrides: &std::collec
         ("TARGETOSVERSION", String::new()),
         ("TARGETARCH", target.architecture.clone()),
         ("TARGETVARIANT", target.variant.clone()),
-        ("TARGETSTAGE", target_stage.filter(|s| !s.is_empty()).unwrap_or("default").to_string()),
+        (
+            "TARGETSTAGE",
+            target_stage
+                .filter(|s| !s.is_empty())
+                .unwrap_or("default")
+                .to_string(),
+        ),
     ];
     for (k, v) in pairs {
         env.set(k, overrides.get(k).map_or(v.as_str(), String::as_str));
@@ -859,13 +1202,23 @@ fn auto_detect_platform(img: &Image, target: &Platform, supported: &[Platform]) 
     if target.os == img.os && target.architecture == img.architecture {
         return target.clone();
     }
-    supported.iter().find(|p| p.os == img.os && p.architecture == img.architecture).cloned().unwrap_or_else(|| target.clone())
+    supported
+        .iter()
+        .find(|p| p.os == img.os && p.architecture == img.architecture)
+        .cloned()
+        .unwrap_or_else(|| target.clone())
 }
 
 /// distribution's `ParseNormalizedNamed`, with its error messages.
 pub(super) fn parse_reference(name: &str) -> Result<Reference, String> {
-    if name.len() == 64 && name.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-        return Err(format!("invalid repository name ({name}), cannot specify 64-byte hexadecimal strings"));
+    if name.len() == 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err(format!(
+            "invalid repository name ({name}), cannot specify 64-byte hexadecimal strings"
+        ));
     }
     Reference::parse_normalized(name).map_err(|e| reference_error(name, &e))
 }
@@ -873,18 +1226,34 @@ pub(super) fn parse_reference(name: &str) -> Result<Reference, String> {
 /// The message distribution's `ParseNormalizedNamed` gives for a name it rejects.
 pub(super) fn reference_error(name: &str, e: &ReferenceError) -> String {
     let (domain, remainder) = match name.find('/') {
-        Some(i) if name[..i].contains(['.', ':']) || &name[..i] == "localhost" || name[..i].to_lowercase() != name[..i] => (&name[..i], name[i + 1..].to_string()),
+        Some(i)
+            if name[..i].contains(['.', ':'])
+                || &name[..i] == "localhost"
+                || name[..i].to_lowercase() != name[..i] =>
+        {
+            (&name[..i], name[i + 1..].to_string())
+        }
         _ => ("docker.io", name.to_string()),
     };
-    let domain = if domain == "index.docker.io" { "docker.io" } else { domain };
-    let remainder = if domain == "docker.io" && !remainder.contains('/') { format!("library/{remainder}") } else { remainder };
+    let domain = if domain == "index.docker.io" {
+        "docker.io"
+    } else {
+        domain
+    };
+    let remainder = if domain == "docker.io" && !remainder.contains('/') {
+        format!("library/{remainder}")
+    } else {
+        remainder
+    };
     let remote = remainder.split(':').next().unwrap_or_default();
     if remote.to_lowercase() != remote {
         return format!("invalid reference format: repository name ({remote}) must be lowercase");
     }
     match e.reason {
         "empty" => "repository name must have at least one component".into(),
-        r if r.contains("more than 255") => "repository name must not be more than 255 characters".into(),
+        r if r.contains("more than 255") => {
+            "repository name must not be more than 255 characters".into()
+        }
         _ => "invalid reference format".into(),
     }
 }
@@ -892,10 +1261,19 @@ pub(super) fn reference_error(name: &str, e: &ReferenceError) -> String {
 /// The names the reference suggests from when an image cannot be resolved (with its
 /// missing `/` after `docker.io/library`, kept so the hints match).
 fn common_image_names() -> Vec<String> {
-    ["alpine", "busybox", "centos", "debian", "golang", "ubuntu", "fedora"]
-        .iter()
-        .flat_map(|n| [n.to_string(), format!("docker.io/library{n}"), format!("{n}:latest"), format!("docker.io/library{n}:latest")])
-        .collect()
+    [
+        "alpine", "busybox", "centos", "debian", "golang", "ubuntu", "fedora",
+    ]
+    .iter()
+    .flat_map(|n| {
+        [
+            n.to_string(),
+            format!("docker.io/library{n}"),
+            format!("{n}:latest"),
+            format!("docker.io/library{n}:latest"),
+        ]
+    })
+    .collect()
 }
 
 /// dockerfile2llb's `wrapSuggestAny`: a hint for the first unmatched name close to an ARG.
@@ -924,7 +1302,13 @@ fn reachable(plans: &[StagePlan], target: usize) -> Vec<bool> {
         if let (Base::Stage(j), None) = (&plans[i].base, &plans[i].replaced_by) {
             stack.push(*j);
         }
-        stack.extend(plans[i].commands.iter().flat_map(|c| c.sources.iter().copied()).filter(|&j| !seen[j]));
+        stack.extend(
+            plans[i]
+                .commands
+                .iter()
+                .flat_map(|c| c.sources.iter().copied())
+                .filter(|&j| !seen[j]),
+        );
     }
     seen
 }
@@ -937,7 +1321,10 @@ fn check_cycles(plans: &[StagePlan]) -> Result<(), ConvertError> {
     for start in 0..plans.len() {
         let mut on_path = vec![false; plans.len()];
         if let Some(first) = visit(plans, start, &mut visited, &mut on_path, None) {
-            let msg = format!("circular dependency detected on stage: {}", plans[start].display_name);
+            let msg = format!(
+                "circular dependency detected on stage: {}",
+                plans[start].display_name
+            );
             return Err(ConvertError::at(msg, first));
         }
     }
@@ -945,7 +1332,13 @@ fn check_cycles(plans: &[StagePlan]) -> Result<(), ConvertError> {
 }
 
 /// Depth-first search; returns the location of the first command on the path to a cycle.
-fn visit(plans: &[StagePlan], node: usize, visited: &mut [bool], on_path: &mut [bool], first: Option<Location>) -> Option<Location> {
+fn visit(
+    plans: &[StagePlan],
+    node: usize,
+    visited: &mut [bool],
+    on_path: &mut [bool],
+    first: Option<Location>,
+) -> Option<Location> {
     if std::mem::replace(&mut visited[node], true) {
         return None;
     }
@@ -971,36 +1364,70 @@ mod tests {
 
     #[test]
     fn reference_errors_read_like_go() {
-        assert_eq!(parse_reference("Foo").unwrap_err(), "invalid reference format: repository name (library/Foo) must be lowercase");
-        assert_eq!(parse_reference("foo:bad tag").unwrap_err(), "invalid reference format");
-        assert!(parse_reference(&"a".repeat(64)).unwrap_err().contains("64-byte hexadecimal"));
-        assert_eq!(parse_reference("busybox").unwrap().to_string(), "docker.io/library/busybox:latest");
+        assert_eq!(
+            parse_reference("Foo").unwrap_err(),
+            "invalid reference format: repository name (library/Foo) must be lowercase"
+        );
+        assert_eq!(
+            parse_reference("foo:bad tag").unwrap_err(),
+            "invalid reference format"
+        );
+        assert!(parse_reference(&"a".repeat(64))
+            .unwrap_err()
+            .contains("64-byte hexadecimal"));
+        assert_eq!(
+            parse_reference("busybox").unwrap().to_string(),
+            "docker.io/library/busybox:latest"
+        );
     }
 
     #[test]
     fn platforms_parse_like_containerd() {
-        assert_eq!(parse_platform("linux/arm64").unwrap().to_string(), "linux/arm64");
+        assert_eq!(
+            parse_platform("linux/arm64").unwrap().to_string(),
+            "linux/arm64"
+        );
         assert_eq!(parse_platform("arm64").unwrap().to_string(), "linux/arm64");
-        assert_eq!(parse_platform("foo").unwrap_err(), r#""foo": unknown operating system or architecture: invalid argument"#);
-        assert!(parse_platform("linux/a b").unwrap_err().starts_with(r#""a b" is an invalid component of "linux/a b""#));
-        assert_eq!(parse_platform("a/b/c/d").unwrap_err(), r#""a/b/c/d": cannot parse platform specifier: invalid argument"#);
+        assert_eq!(
+            parse_platform("foo").unwrap_err(),
+            r#""foo": unknown operating system or architecture: invalid argument"#
+        );
+        assert!(parse_platform("linux/a b")
+            .unwrap_err()
+            .starts_with(r#""a b" is an invalid component of "linux/a b""#));
+        assert_eq!(
+            parse_platform("a/b/c/d").unwrap_err(),
+            r#""a/b/c/d": cannot parse platform specifier: invalid argument"#
+        );
         assert!(parse_platform("linux/*").unwrap_err().contains("wildcards"));
     }
 
     #[test]
     fn platform_opt_defaults() {
         let arm = Platform::parse("linux/arm64").unwrap();
-        let o = ConvertOptions { target_platform: Some(arm.clone()), ..Default::default() };
-        assert_eq!(platform_opt(&o), (arm.clone(), vec![Platform::host()], false));
+        let o = ConvertOptions {
+            target_platform: Some(arm.clone()),
+            ..Default::default()
+        };
+        assert_eq!(
+            platform_opt(&o),
+            (arm.clone(), vec![Platform::host()], false)
+        );
         let amd = Platform::parse("linux/amd64").unwrap();
-        let o = ConvertOptions { build_platforms: vec![amd.clone()], ..Default::default() };
+        let o = ConvertOptions {
+            build_platforms: vec![amd.clone()],
+            ..Default::default()
+        };
         assert_eq!(platform_opt(&o), (amd.clone(), vec![amd], true));
     }
 
     #[test]
     fn follow_paths_are_relative_or_none() {
         let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
-        assert_eq!(follow_paths(&set(&["/b", "/a/x"])), vec!["a/x".to_string(), "b".to_string()]);
+        assert_eq!(
+            follow_paths(&set(&["/b", "/a/x"])),
+            vec!["a/x".to_string(), "b".to_string()]
+        );
         assert!(follow_paths(&set(&["/a", "/"])).is_empty());
     }
 }

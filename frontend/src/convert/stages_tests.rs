@@ -16,20 +16,36 @@ fn image(platform: &Platform, on_build: &[&str]) -> ResolvedImage {
         "config": {"OnBuild": on_build},
         "rootfs": {"type": "layers", "diff_ids": ["sha256:0000000000000000000000000000000000000000000000000000000000000000"]},
     });
-    ResolvedImage { digest: Some(format!("sha256:{}", "1".repeat(64))), config: serde_json::to_vec(&config).unwrap_or_default() }
+    ResolvedImage {
+        digest: Some(format!("sha256:{}", "1".repeat(64))),
+        config: serde_json::to_vec(&config).unwrap_or_default(),
+    }
 }
 
-fn convert(df: &str, opts: ConvertOptions, triggers: &BTreeMap<&str, Vec<&str>>) -> Result<Converted, ConvertError> {
+fn convert(
+    df: &str,
+    opts: ConvertOptions,
+    triggers: &BTreeMap<&str, Vec<&str>>,
+) -> Result<Converted, ConvertError> {
     let ast = syntax::parse(df).map_err(|e| ConvertError::new(e.message))?;
     let parsed = instructions::parse_dockerfile(&ast).map_err(|e| ConvertError::new(e.message))?;
     convert_with(&parsed, ast.escape, &opts, |(r, p)| {
-        let name = r.trim_start_matches("docker.io/library/").trim_end_matches(":latest");
-        Ok(image(p, triggers.get(name).map(Vec::as_slice).unwrap_or_default()))
+        let name = r
+            .trim_start_matches("docker.io/library/")
+            .trim_end_matches(":latest");
+        Ok(image(
+            p,
+            triggers.get(name).map(Vec::as_slice).unwrap_or_default(),
+        ))
     })
 }
 
 fn amd64() -> ConvertOptions {
-    ConvertOptions { build_platforms: vec![Platform::new("linux", "amd64", "")], context_local: "context".into(), ..Default::default() }
+    ConvertOptions {
+        build_platforms: vec![Platform::new("linux", "amd64", "")],
+        context_local: "context".into(),
+        ..Default::default()
+    }
 }
 
 /// The progress names of every op, and the source identifiers.
@@ -38,10 +54,18 @@ fn names(c: &Converted) -> Vec<String> {
     let mut out = Vec::new();
     for bytes in &def.def {
         let digest = buildkit_llb::digest_of(bytes);
-        if let Some(n) = def.metadata.get(&digest).and_then(|m| m.description.get("llb.customname")) {
+        if let Some(n) = def
+            .metadata
+            .get(&digest)
+            .and_then(|m| m.description.get("llb.customname"))
+        {
             out.push(n.clone());
         }
-        if let Ok(pb::Op { op: Some(pb::op::Op::Source(s)), .. }) = pb::Op::decode(bytes.as_slice()) {
+        if let Ok(pb::Op {
+            op: Some(pb::op::Op::Source(s)),
+            ..
+        }) = pb::Op::decode(bytes.as_slice())
+        {
             out.push(s.identifier);
         }
     }
@@ -54,11 +78,21 @@ fn image_triggers_run_first_and_extend_the_graph() {
     let df = "FROM scratch AS tools\nCOPY x /t\nFROM parent\nRUN true\n";
     let c = convert(df, amd64(), &triggers).unwrap();
     let n = names(&c);
-    assert!(n.contains(&"[stage-1 2/4] ONBUILD COPY --from=tools /t /t".to_string()), "{n:#?}");
-    assert!(n.contains(&"[stage-1 3/4] ONBUILD RUN echo hi".to_string()), "{n:#?}");
+    assert!(
+        n.contains(&"[stage-1 2/4] ONBUILD COPY --from=tools /t /t".to_string()),
+        "{n:#?}"
+    );
+    assert!(
+        n.contains(&"[stage-1 3/4] ONBUILD RUN echo hi".to_string()),
+        "{n:#?}"
+    );
     assert!(n.contains(&"[tools 1/1] COPY x /t".to_string()), "{n:#?}");
     // FROM is named before the triggers are counted.
-    assert!(n.iter().any(|s| s.starts_with("[stage-1 1/2] FROM docker.io/library/parent:latest@sha256:")), "{n:#?}");
+    assert!(
+        n.iter()
+            .any(|s| s.starts_with("[stage-1 1/2] FROM docker.io/library/parent:latest@sha256:")),
+        "{n:#?}"
+    );
     assert!(c.image.config.on_build.is_none());
 }
 
@@ -67,7 +101,10 @@ fn a_stage_only_a_trigger_needs_counts_its_from_twice() {
     // The reference names FROM once per resolve round the stage was not needed in.
     let df = "FROM busybox AS tools\nRUN make\nFROM busybox AS parent\nONBUILD COPY --from=tools /t /t\nFROM parent\n";
     let n = names(&convert(df, amd64(), &BTreeMap::new()).unwrap());
-    assert!(n.iter().any(|s| s.starts_with("[tools 2/2] FROM ")), "{n:#?}");
+    assert!(
+        n.iter().any(|s| s.starts_with("[tools 2/2] FROM ")),
+        "{n:#?}"
+    );
     assert!(n.contains(&"[tools 3/2] RUN make".to_string()), "{n:#?}");
 }
 
@@ -76,7 +113,11 @@ fn stage_triggers_are_the_direct_bases_only() {
     let df = "FROM busybox AS a\nONBUILD RUN one\nFROM a AS b\nFROM b\nRUN two\n";
     let c = convert(df, amd64(), &BTreeMap::new()).unwrap();
     let n = names(&c);
-    assert_eq!(n.iter().filter(|s| s.contains("ONBUILD RUN one")).count(), 1, "{n:#?}");
+    assert_eq!(
+        n.iter().filter(|s| s.contains("ONBUILD RUN one")).count(),
+        1,
+        "{n:#?}"
+    );
     assert!(n.contains(&"[b 1/1] ONBUILD RUN one".to_string()), "{n:#?}");
     assert!(n.contains(&"[stage-2 1/1] RUN two".to_string()), "{n:#?}");
     // The target records no triggers it did not declare.
@@ -98,8 +139,18 @@ fn one_state_graphs_have_no_stage_name() {
     let n = names(&convert("FROM busybox\nRUN a\n", amd64(), &BTreeMap::new()).unwrap());
     assert!(n.contains(&"[2/2] RUN a".to_string()), "{n:#?}");
     // A COPY --from of an image adds a state: the stage keeps its `stage-0` name.
-    let n = names(&convert("FROM busybox\nCOPY --from=alpine /a /a\n", amd64(), &BTreeMap::new()).unwrap());
-    assert!(n.contains(&"[stage-0 2/2] COPY --from=alpine /a /a".to_string()), "{n:#?}");
+    let n = names(
+        &convert(
+            "FROM busybox\nCOPY --from=alpine /a /a\n",
+            amd64(),
+            &BTreeMap::new(),
+        )
+        .unwrap(),
+    );
+    assert!(
+        n.contains(&"[stage-0 2/2] COPY --from=alpine /a /a".to_string()),
+        "{n:#?}"
+    );
 }
 
 #[test]
@@ -113,48 +164,112 @@ fn from_names_the_latest_stage_defined_before_it() {
 #[test]
 fn graph_errors() {
     let e = |df: &str, opts: ConvertOptions| convert(df, opts, &BTreeMap::new()).unwrap_err();
-    let target = ConvertOptions { target: Some("buidler".into()), ..amd64() };
-    assert_eq!(e("FROM busybox AS builder\nFROM busybox\n", target).message, "target stage \"buidler\" could not be found (did you mean builder?)");
-    let cyc = e("FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n", amd64());
+    let target = ConvertOptions {
+        target: Some("buidler".into()),
+        ..amd64()
+    };
+    assert_eq!(
+        e("FROM busybox AS builder\nFROM busybox\n", target).message,
+        "target stage \"buidler\" could not be found (did you mean builder?)"
+    );
+    let cyc = e(
+        "FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nCOPY --from=a /y /y\n",
+        amd64(),
+    );
     assert_eq!(cyc.message, "circular dependency detected on stage: a");
     assert_eq!(cyc.location.map(|l| l.start_line), Some(2));
-    let later = e("FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nFROM a\n", amd64());
-    assert_eq!(later.message, "cannot copy from stage \"b\", it needs to be defined before current stage \"a\"");
+    let later = e(
+        "FROM busybox AS a\nCOPY --from=b /x /x\nFROM busybox AS b\nFROM a\n",
+        amd64(),
+    );
+    assert_eq!(
+        later.message,
+        "cannot copy from stage \"b\", it needs to be defined before current stage \"a\""
+    );
     let blank = e("ARG X\nFROM $X\n", amd64());
-    assert_eq!((blank.message.as_str(), blank.location.map(|l| l.start_line)), ("base name ($X) should not be blank", Some(2)));
+    assert_eq!(
+        (blank.message.as_str(), blank.location.map(|l| l.start_line)),
+        ("base name ($X) should not be blank", Some(2))
+    );
     let bad = e("FROM Foo\n", amd64());
     assert_eq!(bad.message, "failed to parse stage name \"Foo\": invalid reference format: repository name (library/Foo) must be lowercase");
-    assert_eq!(e("FROM busybox\nCOPY --from=7 /a /a\n", amd64()).message, "invalid stage index 7");
-    assert!(e("FROM --platform=$NOPE busybox\n", amd64()).message.starts_with("empty platform value from expression $NOPE"));
+    assert_eq!(
+        e("FROM busybox\nCOPY --from=7 /a /a\n", amd64()).message,
+        "invalid stage index 7"
+    );
+    assert!(e("FROM --platform=$NOPE busybox\n", amd64())
+        .message
+        .starts_with("empty platform value from expression $NOPE"));
 }
 
 #[test]
 fn platform_names_and_args_per_target() {
     let arm = Platform::new("linux", "arm64", "");
-    let opts = ConvertOptions { target_platform: Some(arm.clone()), multi_platform: true, ..amd64() };
+    let opts = ConvertOptions {
+        target_platform: Some(arm.clone()),
+        multi_platform: true,
+        ..amd64()
+    };
     let df = "FROM --platform=$BUILDPLATFORM busybox AS build\nARG TARGETARCH\nRUN echo $TARGETARCH\nFROM busybox\nARG TARGETPLATFORM\nCOPY --from=build /a /a\nRUN echo $TARGETPLATFORM\n";
     let c = convert(df, opts, &BTreeMap::new()).unwrap();
     let n = names(&c);
-    assert!(n.contains(&"[linux/amd64->arm64 build 2/2] RUN echo arm64".to_string()), "{n:#?}");
-    assert!(n.contains(&"[linux/arm64 stage-1 3/3] RUN echo linux/arm64".to_string()), "{n:#?}");
-    assert!(n.iter().any(|s| s.starts_with("[linux/amd64 build 1/2] FROM ")), "{n:#?}");
-    assert_eq!((c.image.os.as_str(), c.image.architecture.as_str()), ("linux", "arm64"));
+    assert!(
+        n.contains(&"[linux/amd64->arm64 build 2/2] RUN echo arm64".to_string()),
+        "{n:#?}"
+    );
+    assert!(
+        n.contains(&"[linux/arm64 stage-1 3/3] RUN echo linux/arm64".to_string()),
+        "{n:#?}"
+    );
+    assert!(
+        n.iter()
+            .any(|s| s.starts_with("[linux/amd64 build 1/2] FROM ")),
+        "{n:#?}"
+    );
+    assert_eq!(
+        (c.image.os.as_str(), c.image.architecture.as_str()),
+        ("linux", "arm64")
+    );
 }
 
 #[test]
 fn named_contexts_replace_from_and_stages() {
-    let contexts = BTreeMap::from([("alpine".to_string(), "docker-image://scratch".to_string()), ("deps".to_string(), "https://example.com/deps.tar".to_string())]);
-    let opts = ConvertOptions { named_contexts: contexts, ..amd64() };
-    let df = "FROM busybox AS deps\nRUN exit 1\nFROM alpine:latest\nCOPY --from=deps /context /deps\n";
+    let contexts = BTreeMap::from([
+        ("alpine".to_string(), "docker-image://scratch".to_string()),
+        (
+            "deps".to_string(),
+            "https://example.com/deps.tar".to_string(),
+        ),
+    ]);
+    let opts = ConvertOptions {
+        named_contexts: contexts,
+        ..amd64()
+    };
+    let df =
+        "FROM busybox AS deps\nRUN exit 1\nFROM alpine:latest\nCOPY --from=deps /context /deps\n";
     let n = names(&convert(df, opts, &BTreeMap::new()).unwrap());
-    assert!(n.contains(&"[context deps] https://example.com/deps.tar".to_string()), "{n:#?}");
-    assert!(!n.iter().any(|s| s.contains("exit 1") || s.contains("busybox")), "{n:#?}");
+    assert!(
+        n.contains(&"[context deps] https://example.com/deps.tar".to_string()),
+        "{n:#?}"
+    );
+    assert!(
+        !n.iter()
+            .any(|s| s.contains("exit 1") || s.contains("busybox")),
+        "{n:#?}"
+    );
 }
 
 #[test]
 fn onbuild_loops_are_cut_off() {
     // Each image's trigger copies from the other image: new pseudo-stages every round.
-    let triggers = BTreeMap::from([("a", vec!["COPY --from=b /x /x"]), ("b", vec!["COPY --from=a /x /x"])]);
+    let triggers = BTreeMap::from([
+        ("a", vec!["COPY --from=b /x /x"]),
+        ("b", vec!["COPY --from=a /x /x"]),
+    ]);
     let e = convert("FROM a\n", amd64(), &triggers).unwrap_err();
-    assert!(e.message.contains("ONBUILD triggers kept adding stages"), "{}", e.message);
+    assert!(
+        e.message.contains("ONBUILD triggers kept adding stages"),
+        "{}",
+        e.message
+    );
 }

@@ -31,9 +31,20 @@ impl Bridge {
             }))
             .await
             .context("connecting to BuildKit over stdio")?;
-        let mut client = LlbBridgeClient::new(channel).max_decoding_message_size(usize::MAX).max_encoding_message_size(usize::MAX);
-        let pong = client.ping(gw::PingRequest {}).await.context("ping")?.into_inner();
-        let enabled = |caps: &[buildkit_proto::apicaps::ApiCap]| caps.iter().filter(|c| c.enabled).map(|c| c.id.clone()).collect();
+        let mut client = LlbBridgeClient::new(channel)
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX);
+        let pong = client
+            .ping(gw::PingRequest {})
+            .await
+            .context("ping")?
+            .into_inner();
+        let enabled = |caps: &[buildkit_proto::apicaps::ApiCap]| {
+            caps.iter()
+                .filter(|c| c.enabled)
+                .map(|c| c.id.clone())
+                .collect()
+        };
         Ok(Bridge {
             frontend_caps: enabled(&pong.frontend_api_caps),
             llb_caps: enabled(&pong.llb_caps),
@@ -70,40 +81,97 @@ impl Bridge {
     }
 
     /// Solves a definition and returns the result's ref id ("" for an empty result).
-    pub async fn solve(&self, def: pb::Definition, cache_imports: Vec<gw::CacheOptionsEntry>) -> Result<String> {
-        let req = gw::SolveRequest { definition: Some(def), allow_result_return: true, cache_imports, ..Default::default() };
-        let res = self.client().solve(req).await.map_err(status_error)?.into_inner();
+    pub async fn solve(
+        &self,
+        def: pb::Definition,
+        cache_imports: Vec<gw::CacheOptionsEntry>,
+    ) -> Result<String> {
+        let req = gw::SolveRequest {
+            definition: Some(def),
+            allow_result_return: true,
+            cache_imports,
+            ..Default::default()
+        };
+        let res = self
+            .client()
+            .solve(req)
+            .await
+            .map_err(status_error)?
+            .into_inner();
         match res.result.and_then(|r| r.result) {
             Some(gw::result::Result::Ref(r)) => Ok(r.id),
             Some(gw::result::Result::RefDeprecated(id)) => Ok(id),
-            Some(gw::result::Result::Refs(_)) => Err(anyhow!("solve returned several refs where one was expected")),
+            Some(gw::result::Result::Refs(_)) => Err(anyhow!(
+                "solve returned several refs where one was expected"
+            )),
             None => Ok(res.r#ref),
         }
     }
 
     pub async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, tonic::Status> {
-        let req = gw::ReadFileRequest { r#ref: ref_id.to_string(), file_path: path.to_string(), range: None };
+        let req = gw::ReadFileRequest {
+            r#ref: ref_id.to_string(),
+            file_path: path.to_string(),
+            range: None,
+        };
         Ok(self.client().read_file(req).await?.into_inner().data)
     }
 
     /// The first `length` bytes of a file (fewer if it is shorter).
-    pub async fn read_file_head(&self, ref_id: &str, path: &str, length: i64) -> Result<Vec<u8>, tonic::Status> {
-        let req = gw::ReadFileRequest { r#ref: ref_id.to_string(), file_path: path.to_string(), range: Some(gw::FileRange { offset: 0, length }) };
+    pub async fn read_file_head(
+        &self,
+        ref_id: &str,
+        path: &str,
+        length: i64,
+    ) -> Result<Vec<u8>, tonic::Status> {
+        let req = gw::ReadFileRequest {
+            r#ref: ref_id.to_string(),
+            file_path: path.to_string(),
+            range: Some(gw::FileRange { offset: 0, length }),
+        };
         Ok(self.client().read_file(req).await?.into_inner().data)
     }
 
     /// Runs another frontend (`gateway.v0` with `source=IMAGE`) on the same build and returns
     /// its whole result: refs, metadata and attestations.
-    pub async fn solve_frontend(&self, frontend: &str, opts: BTreeMap<String, String>, inputs: BTreeMap<String, pb::Definition>) -> Result<gw::Result, tonic::Status> {
-        let req = gw::SolveRequest { frontend: frontend.to_string(), frontend_opt: opts, frontend_inputs: inputs, allow_result_return: true, allow_result_array_ref: true, ..Default::default() };
+    pub async fn solve_frontend(
+        &self,
+        frontend: &str,
+        opts: BTreeMap<String, String>,
+        inputs: BTreeMap<String, pb::Definition>,
+    ) -> Result<gw::Result, tonic::Status> {
+        let frontend_inputs = inputs
+            .into_iter()
+            .map(|(key, def)| gw::DefinitionEntry {
+                key,
+                value: Some(def),
+            })
+            .collect();
+        let req = gw::SolveRequest {
+            frontend: frontend.to_string(),
+            frontend_opt: opts,
+            frontend_inputs,
+            allow_result_return: true,
+            allow_result_array_ref: true,
+            ..Default::default()
+        };
         let res = self.client().solve(req).await?.into_inner();
         Ok(match res.result {
             Some(r) => r,
-            None => gw::Result { result: Some(gw::result::Result::RefDeprecated(res.r#ref)), ..Default::default() },
+            None => gw::Result {
+                result: Some(gw::result::Result::RefDeprecated(res.r#ref)),
+                ..Default::default()
+            },
         })
     }
 
-    pub async fn resolve_image_config(&self, reference: &str, platform: &pb::Platform, resolve_mode: &str, log_name: String) -> Result<(String, Vec<u8>)> {
+    pub async fn resolve_image_config(
+        &self,
+        reference: &str,
+        platform: &pb::Platform,
+        resolve_mode: &str,
+        log_name: String,
+    ) -> Result<(String, Vec<u8>)> {
         let req = gw::ResolveImageConfigRequest {
             r#ref: reference.to_string(),
             platform: Some(platform.clone()),
@@ -112,19 +180,36 @@ impl Bridge {
             session_id: self.session_id.clone(),
             ..Default::default()
         };
-        let res = self.client().resolve_image_config(req).await.map_err(status_error)?.into_inner();
+        let res = self
+            .client()
+            .resolve_image_config(req)
+            .await
+            .map_err(status_error)?
+            .into_inner();
         Ok((res.digest, res.config))
     }
 
     /// `ResolveImageConfig` with every field the caller sets (optional platform, OCI layout
     /// stores); returns the (possibly rewritten) reference, the digest and the config.
-    pub async fn resolve_image_config_with(&self, mut req: gw::ResolveImageConfigRequest) -> Result<(String, String, Vec<u8>)> {
+    pub async fn resolve_image_config_with(
+        &self,
+        mut req: gw::ResolveImageConfigRequest,
+    ) -> Result<(String, String, Vec<u8>)> {
         if req.session_id.is_empty() {
             req.session_id = self.session_id.clone();
         }
         let reference = req.r#ref.clone();
-        let res = self.client().resolve_image_config(req).await.map_err(status_error)?.into_inner();
-        let resolved = if res.r#ref.is_empty() { reference } else { res.r#ref };
+        let res = self
+            .client()
+            .resolve_image_config(req)
+            .await
+            .map_err(status_error)?
+            .into_inner();
+        let resolved = if res.r#ref.is_empty() {
+            reference
+        } else {
+            res.r#ref
+        };
         Ok((resolved, res.digest, res.config))
     }
 
@@ -134,16 +219,34 @@ impl Bridge {
     }
 
     pub async fn inputs(&self) -> Result<BTreeMap<String, pb::Definition>> {
-        Ok(self.client().inputs(gw::InputsRequest {}).await.map_err(status_error)?.into_inner().definitions)
+        Ok(self
+            .client()
+            .inputs(gw::InputsRequest {})
+            .await
+            .map_err(status_error)?
+            .into_inner()
+            .definitions)
     }
 
     pub async fn return_result(&self, result: gw::Result) -> Result<()> {
-        self.client().r#return(gw::ReturnRequest { result: Some(result), error: None }).await.map_err(status_error)?;
+        self.client()
+            .r#return(gw::ReturnRequest {
+                result: Some(result),
+                error: None,
+            })
+            .await
+            .map_err(status_error)?;
         Ok(())
     }
 
     pub async fn return_error(&self, error: buildkit_proto::google::rpc::Status) -> Result<()> {
-        self.client().r#return(gw::ReturnRequest { result: None, error: Some(error) }).await.map_err(status_error)?;
+        self.client()
+            .r#return(gw::ReturnRequest {
+                result: None,
+                error: Some(error),
+            })
+            .await
+            .map_err(status_error)?;
         Ok(())
     }
 }
@@ -156,7 +259,12 @@ pub mod caps {
 
 /// The frontend capabilities this frontend implements: what `frontend.caps` may ask for, and
 /// what the image's `moby.buildkit.frontend.caps` label declares.
-pub const FRONTEND_CAPS: &[&str] = &["moby.buildkit.frontend.inputs", "moby.buildkit.frontend.subrequests", "moby.buildkit.frontend.contexts", "moby.buildkit.frontend.gitquerystring"];
+pub const FRONTEND_CAPS: &[&str] = &[
+    "moby.buildkit.frontend.inputs",
+    "moby.buildkit.frontend.subrequests",
+    "moby.buildkit.frontend.contexts",
+    "moby.buildkit.frontend.gitquerystring",
+];
 
 /// The reference's `validateCaps` on the `frontend.caps` option: a capability we lack is an
 /// error, unless it is marked `+forward` (then the build may still go to a `# syntax=`
@@ -212,17 +320,35 @@ mod tests {
     /// The images declare exactly the caps the code implements.
     #[test]
     fn image_labels_declare_the_caps() {
-        let label = format!("LABEL moby.buildkit.frontend.caps=\"{}\"", FRONTEND_CAPS.join(","));
-        for (name, text) in [("Dockerfile", include_str!("../../../Dockerfile")), ("tests/env/images/frontend.Dockerfile", include_str!("../../../tests/env/images/frontend.Dockerfile"))] {
-            assert!(text.lines().any(|l| l == label), "{name} should have the line {label}");
-            assert!(text.contains("LABEL moby.buildkit.frontend.network.none=\"true\""), "{name}");
+        let label = format!(
+            "LABEL moby.buildkit.frontend.caps=\"{}\"",
+            FRONTEND_CAPS.join(",")
+        );
+        for (name, text) in [
+            ("Dockerfile", include_str!("../../../Dockerfile")),
+            (
+                "tests/env/images/frontend.Dockerfile",
+                include_str!("../../../tests/env/images/frontend.Dockerfile"),
+            ),
+        ] {
+            assert!(
+                text.lines().any(|l| l == label),
+                "{name} should have the line {label}"
+            );
+            assert!(
+                text.contains("LABEL moby.buildkit.frontend.network.none=\"true\""),
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn frontend_caps_requests() {
         assert_eq!(validate_frontend_caps(""), (false, None));
-        assert_eq!(validate_frontend_caps("moby.buildkit.frontend.subrequests"), (false, None));
+        assert_eq!(
+            validate_frontend_caps("moby.buildkit.frontend.subrequests"),
+            (false, None)
+        );
         let (fwd, err) = validate_frontend_caps("moby.buildkit.frontend.unknown+forward");
         assert!(fwd && err.is_some_and(|e| e.contains("moby.buildkit.frontend.unknown")));
         assert!(!validate_frontend_caps("x.y").0);

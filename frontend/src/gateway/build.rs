@@ -25,7 +25,11 @@ use crate::{dockerignore, instructions, syntax};
 
 /// Why a build failed: located in the Dockerfile, or not.
 pub enum Failure {
-    Located { error: LocatedError, filename: String, source: Vec<u8> },
+    Located {
+        error: LocatedError,
+        filename: String,
+        source: Vec<u8>,
+    },
     Plain(String),
     /// A status as is: a daemon error with its details, or another frontend's error.
     Status(Status),
@@ -34,7 +38,11 @@ pub enum Failure {
 impl Failure {
     pub fn to_status(&self) -> Status {
         match self {
-            Failure::Located { error, filename, source } => error.to_status(filename, Some(source)),
+            Failure::Located {
+                error,
+                filename,
+                source,
+            } => error.to_status(filename, Some(source)),
             Failure::Plain(m) => plain_status(m),
             Failure::Status(s) => s.clone(),
         }
@@ -54,7 +62,10 @@ impl From<anyhow::Error> for Failure {
     /// Keeps the details of a daemon error (a failed RUN's location, exit code, vertex).
     fn from(e: anyhow::Error) -> Self {
         match e.downcast_ref::<GrpcError>() {
-            Some(g) => Failure::Status(Status { message: format!("{e:#}"), ..status_from_grpc(&g.0) }),
+            Some(g) => Failure::Status(Status {
+                message: format!("{e:#}"),
+                ..status_from_grpc(&g.0)
+            }),
             None => Failure::Plain(format!("{e:#}")),
         }
     }
@@ -72,34 +83,79 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
         return super::requests::handle(bridge, &opts, check_arg.as_ref(), &dockerfile, req).await;
     }
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
-    let check_config = lint::Config::for_build(check_arg.as_ref(), &text).map_err(Failure::Plain)?;
-    let ast = syntax::parse(&text).map_err(|e| locate(&dockerfile, LocatedError::new(e.message, e.location)))?;
-    let mut checks = Checks::new(&ast, checks::options(&opts, build_platforms(bridge), false), check_config, &dockerfile, true);
+    let check_config =
+        lint::Config::for_build(check_arg.as_ref(), &text).map_err(Failure::Plain)?;
+    let ast = syntax::parse(&text)
+        .map_err(|e| locate(&dockerfile, LocatedError::new(e.message, e.location)))?;
+    let mut checks = Checks::new(
+        &ast,
+        checks::options(&opts, build_platforms(bridge), false),
+        check_config,
+        &dockerfile,
+        true,
+    );
 
-    let targets: Vec<Option<Platform>> = if opts.target_platforms.is_empty() { vec![None] } else { opts.target_platforms.iter().cloned().map(Some).collect() };
-    let (converted, epoch) = convert(bridge, &opts, &dockerfile, &ast, &targets, &mut checks).await?;
+    let targets: Vec<Option<Platform>> = if opts.target_platforms.is_empty() {
+        vec![None]
+    } else {
+        opts.target_platforms.iter().cloned().map(Some).collect()
+    };
+    let (converted, epoch) =
+        convert(bridge, &opts, &dockerfile, &ast, &targets, &mut checks).await?;
     let solves = converted.iter().map(|c| async {
-        let def = c.state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
-        bridge.solve(def, opts.cache_imports.clone()).await.map_err(Failure::from)
+        let def = c
+            .state
+            .marshal()
+            .map_err(|e| Failure::Plain(e.to_string()))?;
+        bridge
+            .solve(def, opts.cache_imports.clone())
+            .await
+            .map_err(Failure::from)
     });
     let refs = try_join_all(solves).await?;
 
-    Ok(super::result::assemble(&targets, &converted, refs, opts.multi_platform, epoch))
+    Ok(super::result::assemble(
+        &targets,
+        &converted,
+        refs,
+        opts.multi_platform,
+        epoch,
+    ))
 }
 
 /// Converts the Dockerfile for each target platform, running the build checks alongside
 /// (their warnings are sent before lowering; with `error=true` a violation fails here).
 /// Also returns `SOURCE_DATE_EPOCH` (seconds) when the build sets it.
-pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &BuildSource, ast: &syntax::Ast, targets: &[Option<Platform>], checks: &mut Checks<'_>) -> Result<(Vec<Converted>, Option<i64>), Failure> {
+pub(super) async fn convert(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    dockerfile: &BuildSource,
+    ast: &syntax::Ast,
+    targets: &[Option<Platform>],
+    checks: &mut Checks<'_>,
+) -> Result<(Vec<Converted>, Option<i64>), Failure> {
     checks.flush(bridge).await;
     let locate = |e: LocatedError| locate(dockerfile, e);
-    let df = instructions::parse_dockerfile(ast).map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
+    let df = instructions::parse_dockerfile(ast)
+        .map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
 
-    let excludes = dockerfile.ignore.clone().map(|b| dockerignore::parse(&String::from_utf8_lossy(&b))).unwrap_or_default();
+    let excludes = dockerfile
+        .ignore
+        .clone()
+        .map(|b| dockerignore::parse(&String::from_utf8_lossy(&b)))
+        .unwrap_or_default();
 
-    let source_file = Arc::new(SourceFile { filename: dockerfile.filename.clone(), data: dockerfile.data.clone(), language: "Dockerfile".into() });
+    let source_file = Arc::new(SourceFile {
+        filename: dockerfile.filename.clone(),
+        data: dockerfile.data.clone(),
+        language: "Dockerfile".into(),
+    });
     let build_platforms = build_platforms(bridge);
-    let session_id = opts.local_session_ids.get(&opts.context_local).cloned().unwrap_or_else(|| bridge.session_id.clone());
+    let session_id = opts
+        .local_session_ids
+        .get(&opts.context_local)
+        .cloned()
+        .unwrap_or_else(|| bridge.session_id.clone());
     let epoch = super::epoch::source_date_epoch(&opts.build_args, &df).map_err(Failure::Plain)?;
     let convert_opts: Vec<ConvertOptions> = targets
         .iter()
@@ -110,7 +166,8 @@ pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &B
             target_platform: tp.clone(),
             build_platforms: build_platforms.clone(),
             multi_platform: opts.multi_platform,
-            image_resolve_mode: (opts.image_resolve_mode != "default").then(|| opts.image_resolve_mode.clone()),
+            image_resolve_mode: (opts.image_resolve_mode != "default")
+                .then(|| opts.image_resolve_mode.clone()),
             no_cache: opts.no_cache.clone(),
             hostname: opts.hostname.clone(),
             force_network_mode: opts.force_network_mode.clone(),
@@ -130,13 +187,21 @@ pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &B
         })
         .collect();
     let located = |e: ConvertError| locate(LocatedError::new(e.message, e.location));
-    let mut conversions = convert_opts.iter().map(|o| Conversion::new(&df, ast.escape, o)).collect::<Result<Vec<_>, _>>().map_err(located)?;
+    let mut conversions = convert_opts
+        .iter()
+        .map(|o| Conversion::new(&df, ast.escape, o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(located)?;
 
     // Base images and named contexts, in rounds (ONBUILD triggers can need more), every
     // platform's and the checks' at once, so each distinct one is looked up once.
     let inputs = Inputs::default();
     let mut images = ResolvedImages::new();
-    let mut for_checks: BTreeSet<Need> = checks.images_needed().into_iter().map(Need::Image).collect();
+    let mut for_checks: BTreeSet<Need> = checks
+        .images_needed()
+        .into_iter()
+        .map(Need::Image)
+        .collect();
     loop {
         let mut needs: Vec<Vec<Need>> = Vec::with_capacity(conversions.len());
         for c in &mut conversions {
@@ -148,7 +213,11 @@ pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &B
             break;
         }
         let res = resolve_needs(bridge, opts, all, &inputs).await;
-        images.extend(res.images.iter().filter_map(|(k, v)| v.as_ref().ok().map(|r| (k.clone(), r.clone()))));
+        images.extend(
+            res.images
+                .iter()
+                .filter_map(|(k, v)| v.as_ref().ok().map(|r| (k.clone(), r.clone()))),
+        );
         for (c, asked) in conversions.iter_mut().zip(&needs) {
             if !asked.is_empty() {
                 c.provide(&res).map_err(located)?;
@@ -158,21 +227,37 @@ pub(super) async fn convert(bridge: &Bridge, opts: &BuildOptions, dockerfile: &B
     checks.dispatch(&images, &excludes);
     checks.flush(bridge).await;
 
-    let mut converted = conversions.iter().map(|c| c.lower()).collect::<Result<Vec<_>, _>>().map_err(located)?;
+    let mut converted = conversions
+        .iter()
+        .map(|c| c.lower())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(located)?;
     if let Some(e) = checks.violation_error() {
         return Err(Failure::Plain(e));
     }
     if let Some(t) = epoch {
-        converted.iter_mut().for_each(|c| super::epoch::apply(&mut c.image, t));
+        converted
+            .iter_mut()
+            .for_each(|c| super::epoch::apply(&mut c.image, t));
     }
     Ok((converted, epoch))
 }
 
 fn locate(dockerfile: &BuildSource, error: LocatedError) -> Failure {
-    Failure::Located { error, filename: dockerfile.filename.clone(), source: dockerfile.data.clone() }
+    Failure::Located {
+        error,
+        filename: dockerfile.filename.clone(),
+        source: dockerfile.data.clone(),
+    }
 }
 
 /// dockerui: the build platform is the first worker's first platform.
 pub(super) fn build_platforms(bridge: &Bridge) -> Vec<Platform> {
-    bridge.workers.first().and_then(|w| w.platforms.first()).map(Platform::from_pb).into_iter().collect()
+    bridge
+        .workers
+        .first()
+        .and_then(|w| w.platforms.first())
+        .map(Platform::from_pb)
+        .into_iter()
+        .collect()
 }

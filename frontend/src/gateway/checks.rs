@@ -26,12 +26,20 @@ pub struct Checks<'a> {
 
 /// Which options the checks follow: the build's, checking only what the target needs, or (for
 /// `frontend.lint`) every stage when no target is given.
-pub fn options(opts: &BuildOptions, build_platforms: Vec<buildkit_llb::Platform>, lint_request: bool) -> lint::Options {
+pub fn options(
+    opts: &BuildOptions,
+    build_platforms: Vec<buildkit_llb::Platform>,
+    lint_request: bool,
+) -> lint::Options {
     lint::Options {
         target: opts.target.clone(),
         build_args: opts.build_args.clone(),
         // Subrequests convert for the default platform; a build's warnings come from its first platform.
-        target_platform: if opts.request_id.is_some() { None } else { opts.target_platforms.first().cloned() },
+        target_platform: if opts.request_id.is_some() {
+            None
+        } else {
+            opts.target_platforms.first().cloned()
+        },
         build_platforms,
         all_stages: lint_request && opts.target.is_none(),
     }
@@ -40,9 +48,26 @@ pub fn options(opts: &BuildOptions, build_platforms: Vec<buildkit_llb::Platform>
 impl<'a> Checks<'a> {
     /// Runs the checks that need no base image, under `cfg` (from `BUILDKIT_DOCKERFILE_CHECK`
     /// or the Dockerfile's `# check=` directive: [`Config::for_build`]).
-    pub fn new(ast: &'a Ast, opts: lint::Options, cfg: Config, dockerfile: &BuildSource, send: bool) -> Self {
-        let source = pb::SourceInfo { filename: dockerfile.filename.clone(), data: dockerfile.data.clone(), definition: Some(dockerfile.definition.clone()), language: "Dockerfile".into() };
-        Checks { checker: Checker::new(ast, opts, cfg), send, sent: 0, source, vertex: head_digest(&dockerfile.definition) }
+    pub fn new(
+        ast: &'a Ast,
+        opts: lint::Options,
+        cfg: Config,
+        dockerfile: &BuildSource,
+        send: bool,
+    ) -> Self {
+        let source = pb::SourceInfo {
+            filename: dockerfile.filename.clone(),
+            data: dockerfile.data.clone(),
+            definition: Some(dockerfile.definition.clone()),
+            language: "Dockerfile".into(),
+        };
+        Checks {
+            checker: Checker::new(ast, opts, cfg),
+            send,
+            sent: 0,
+            source,
+            vertex: head_digest(&dockerfile.definition),
+        }
     }
 
     /// The base images the checks need besides the conversion's.
@@ -52,7 +77,11 @@ impl<'a> Checks<'a> {
 
     /// Runs each stage's instruction checks once base images are known.
     pub fn dispatch(&mut self, images: &ResolvedImages, dockerignore: &[String]) {
-        let ignore = if dockerignore.is_empty() { None } else { IgnoreMatcher::new(dockerignore).ok() };
+        let ignore = if dockerignore.is_empty() {
+            None
+        } else {
+            IgnoreMatcher::new(dockerignore).ok()
+        };
         self.checker.dispatch(images, ignore.as_ref());
     }
 
@@ -97,13 +126,27 @@ impl<'a> Checks<'a> {
 
 /// One range per line, as BuildKit's parser locates an instruction.
 fn line_ranges(loc: Location) -> Vec<pb::Range> {
-    let pos = |line: usize| Some(pb::Position { line: i32::try_from(line).unwrap_or(i32::MAX), character: 0 });
-    (loc.start_line..=loc.end_line.max(loc.start_line)).map(|l| pb::Range { start: pos(l), end: pos(l) }).collect()
+    let pos = |line: usize| {
+        Some(pb::Position {
+            line: i32::try_from(line).unwrap_or(i32::MAX),
+            character: 0,
+        })
+    };
+    (loc.start_line..=loc.end_line.max(loc.start_line))
+        .map(|l| pb::Range {
+            start: pos(l),
+            end: pos(l),
+        })
+        .collect()
 }
 
 /// The vertex a definition ends in (Go's `Definition.Head`), as BuildKit names it.
 fn head_digest(def: &pb::Definition) -> String {
     // Our ops are encoded as BuildKit's Go client encodes them (see llb's OpNode), so the
     // digest our definition names is the daemon's vertex digest.
-    def.def.last().and_then(|b| pb::Op::decode(b.as_slice()).ok()).and_then(|op| op.inputs.first().map(|i| i.digest.clone())).unwrap_or_default()
+    def.def
+        .last()
+        .and_then(|b| pb::Op::decode(b.as_slice()).ok())
+        .and_then(|op| op.inputs.first().map(|i| i.digest.clone()))
+        .unwrap_or_default()
 }

@@ -27,7 +27,12 @@ impl Inputs {
 /// The `.dockerignore` a local context is filtered by.
 const DOCKERIGNORE: &str = ".dockerignore";
 
-pub async fn load_context(bridge: &Bridge, opts: &BuildOptions, nc: &NamedContext, inputs: &Inputs) -> Result<LoadedContext> {
+pub async fn load_context(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    nc: &NamedContext,
+    inputs: &Inputs,
+) -> Result<LoadedContext> {
     let prefix = nc.log_prefix();
     match nc.source().map_err(|e| anyhow!(e.message))? {
         ContextSource::Image { written, reference } => {
@@ -53,16 +58,26 @@ pub async fn load_context(bridge: &Bridge, opts: &BuildOptions, nc: &NamedContex
                 ..Default::default()
             };
             let (_, _, config) = bridge.resolve_image_config_with(req).await?;
-            Ok(LoadedContext::OciLayout { session_id: bridge.session_id.clone(), config })
+            Ok(LoadedContext::OciLayout {
+                session_id: bridge.session_id.clone(),
+                config,
+            })
         }
         ContextSource::Local { name } => {
-            let session_id = opts.local_session_ids.get(&name).cloned().unwrap_or_else(|| bridge.session_id.clone());
+            let session_id = opts
+                .local_session_ids
+                .get(&name)
+                .cloned()
+                .unwrap_or_else(|| bridge.session_id.clone());
             let st = State::local(
                 &name,
                 LocalOptions {
                     session_id: Some(session_id.clone()),
                     follow_paths: vec![DOCKERIGNORE.into()],
-                    shared_key_hint: Some(format!("context:{}-{DOCKERIGNORE}", nc.name_with_platform)),
+                    shared_key_hint: Some(format!(
+                        "context:{}-{DOCKERIGNORE}",
+                        nc.name_with_platform
+                    )),
                     differ: Some("none".into()),
                     metadata: Metadata::named(format!("{prefix} load {DOCKERIGNORE}")),
                     ..Default::default()
@@ -74,12 +89,26 @@ pub async fn load_context(bridge: &Bridge, opts: &BuildOptions, nc: &NamedContex
                 Ok(data) => dockerignore::parse(&String::from_utf8_lossy(&data)),
                 Err(_) => Vec::new(),
             };
-            let shared_key = bridge.opts.get(&format!("sharedkey:localdir:{}", nc.name_with_platform)).cloned().unwrap_or_default();
-            Ok(LoadedContext::Local { session_id, shared_key, excludes })
+            let shared_key = bridge
+                .opts
+                .get(&format!("sharedkey:localdir:{}", nc.name_with_platform))
+                .cloned()
+                .unwrap_or_default();
+            Ok(LoadedContext::Local {
+                session_id,
+                shared_key,
+                excludes,
+            })
         }
         ContextSource::Input { name } => {
-            let all = inputs.get(bridge).await.context("failed to get frontend inputs")?;
-            let definition = all.get(&name).cloned().ok_or_else(|| anyhow!("invalid input {name} for {}", nc.name_with_platform))?;
+            let all = inputs
+                .get(bridge)
+                .await
+                .context("failed to get frontend inputs")?;
+            let definition = all
+                .get(&name)
+                .cloned()
+                .ok_or_else(|| anyhow!("invalid input {name} for {}", nc.name_with_platform))?;
             let config = match bridge.opts.get(&format!("input-metadata:{name}")) {
                 Some(md) => input_image_config(md)?,
                 None => None,
@@ -87,15 +116,24 @@ pub async fn load_context(bridge: &Bridge, opts: &BuildOptions, nc: &NamedContex
             Ok(LoadedContext::Input { definition, config })
         }
         // Scratch and http(s) contexts are built without the gateway.
-        ContextSource::Scratch | ContextSource::Http { .. } => Err(anyhow!("named context {} needs no loading", nc.name_with_platform)),
+        ContextSource::Scratch | ContextSource::Http { .. } => Err(anyhow!(
+            "named context {} needs no loading",
+            nc.name_with_platform
+        )),
     }
 }
 
 /// `input-metadata:NAME`: a JSON object of base64 values (Go's `map[string][]byte`); the
 /// image config is under `containerimage.config`.
 fn input_image_config(md: &str) -> Result<Option<Vec<u8>>> {
-    let map: BTreeMap<String, String> = serde_json::from_str(md).map_err(|e| anyhow!("failed to parse input metadata {md}: {e}"))?;
-    map.get("containerimage.config").map(|v| base64_decode(v).ok_or_else(|| anyhow!("failed to parse input metadata {md}: bad base64"))).transpose()
+    let map: BTreeMap<String, String> = serde_json::from_str(md)
+        .map_err(|e| anyhow!("failed to parse input metadata {md}: {e}"))?;
+    map.get("containerimage.config")
+        .map(|v| {
+            base64_decode(v)
+                .ok_or_else(|| anyhow!("failed to parse input metadata {md}: bad base64"))
+        })
+        .transpose()
 }
 
 /// Standard base64 with padding, as Go's encoding/json writes `[]byte`.
@@ -134,7 +172,10 @@ mod tests {
 
     #[test]
     fn decodes_base64() {
-        assert_eq!(base64_decode("eyJhIjoxfQ==").as_deref(), Some(&b"{\"a\":1}"[..]));
+        assert_eq!(
+            base64_decode("eyJhIjoxfQ==").as_deref(),
+            Some(&b"{\"a\":1}"[..])
+        );
         assert_eq!(base64_decode("YWJj").as_deref(), Some(&b"abc"[..]));
         assert_eq!(base64_decode("YQ").as_deref(), Some(&b"a"[..]));
         assert!(base64_decode("a!").is_none());
@@ -143,7 +184,10 @@ mod tests {
     #[test]
     fn input_metadata() {
         let md = r#"{"containerimage.config":"eyJhIjoxfQ=="}"#;
-        assert_eq!(input_image_config(md).ok().flatten().as_deref(), Some(&b"{\"a\":1}"[..]));
+        assert_eq!(
+            input_image_config(md).ok().flatten().as_deref(),
+            Some(&b"{\"a\":1}"[..])
+        );
         assert!(input_image_config("{}").ok().flatten().is_none());
         assert!(input_image_config("nope").is_err());
     }

@@ -11,7 +11,10 @@ pub const EXPORTER_EPOCH_KEY: &str = "exporter.epoch";
 /// The epoch in seconds: the build arg wins over a global `ARG SOURCE_DATE_EPOCH=…` default.
 /// Empty means unset. Values naming a context, stage or remote source (which the reference
 /// resolves through source metadata) are refused clearly.
-pub fn source_date_epoch(build_args: &std::collections::BTreeMap<String, String>, df: &Dockerfile) -> Result<Option<i64>, String> {
+pub fn source_date_epoch(
+    build_args: &std::collections::BTreeMap<String, String>,
+    df: &Dockerfile,
+) -> Result<Option<i64>, String> {
     let value = match build_args.get("SOURCE_DATE_EPOCH") {
         Some(v) => Some(v.clone()),
         None => df
@@ -52,7 +55,12 @@ pub fn rfc3339(secs: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]
@@ -73,10 +81,15 @@ mod tests {
     fn workdir_directories_carry_the_epoch() {
         use buildkit_llb::pb;
         use prost::Message;
-        let ast = crate::syntax::parse("FROM scratch\nWORKDIR /app\n").unwrap_or_else(|e| panic!("{e:?}"));
+        let ast = crate::syntax::parse("FROM scratch\nWORKDIR /app\n")
+            .unwrap_or_else(|e| panic!("{e:?}"));
         let df = crate::instructions::parse_dockerfile(&ast).unwrap_or_else(|e| panic!("{e:?}"));
-        let opts = crate::convert::ConvertOptions { epoch: Some(1_700_000_000), ..Default::default() };
-        let conv = crate::convert::convert_with(&df, ast.escape, &opts, |_| unreachable!()).unwrap_or_else(|e| panic!("{e:?}"));
+        let opts = crate::convert::ConvertOptions {
+            epoch: Some(1_700_000_000),
+            ..Default::default()
+        };
+        let conv = crate::convert::convert_with(&df, ast.escape, &opts, |_| unreachable!())
+            .unwrap_or_else(|e| panic!("{e:?}"));
         let def = conv.state.marshal().unwrap_or_else(|e| panic!("{e}"));
         let mkdir = def
             .def
@@ -100,9 +113,13 @@ mod tests {
         let df = crate::instructions::parse_dockerfile(&ast).unwrap_or_else(|e| panic!("{e:?}"));
         let none = std::collections::BTreeMap::new();
         assert_eq!(source_date_epoch(&none, &df), Ok(Some(42)));
-        let arg = std::collections::BTreeMap::from([("SOURCE_DATE_EPOCH".to_string(), "7".to_string())]);
+        let arg =
+            std::collections::BTreeMap::from([("SOURCE_DATE_EPOCH".to_string(), "7".to_string())]);
         assert_eq!(source_date_epoch(&arg, &df), Ok(Some(7)));
-        let bad = std::collections::BTreeMap::from([("SOURCE_DATE_EPOCH".to_string(), "context".to_string())]);
+        let bad = std::collections::BTreeMap::from([(
+            "SOURCE_DATE_EPOCH".to_string(),
+            "context".to_string(),
+        )]);
         assert!(source_date_epoch(&bad, &df).is_err());
     }
 }

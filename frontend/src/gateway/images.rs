@@ -10,10 +10,15 @@ use futures::future::join_all;
 
 use super::bridge::Bridge;
 use super::contexts::{load_context, Inputs};
-use crate::convert::{ImageKey, Need, ResolvedImage, Resolutions};
+use crate::convert::{ImageKey, Need, Resolutions, ResolvedImage};
 use crate::options::BuildOptions;
 
-pub async fn resolve_needs(bridge: &Bridge, opts: &BuildOptions, needs: BTreeSet<Need>, inputs: &Inputs) -> Resolutions {
+pub async fn resolve_needs(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    needs: BTreeSet<Need>,
+    inputs: &Inputs,
+) -> Resolutions {
     let (mut images, mut contexts) = (Vec::new(), Vec::new());
     for need in needs {
         match need {
@@ -26,24 +31,42 @@ pub async fn resolve_needs(bridge: &Bridge, opts: &BuildOptions, needs: BTreeSet
         (key, res)
     }));
     let context_loads = join_all(contexts.into_iter().map(|nc| async move {
-        let res = load_context(bridge, opts, &nc, inputs).await.map_err(|e| format!("{e:#}"));
+        let res = load_context(bridge, opts, &nc, inputs)
+            .await
+            .map_err(|e| format!("{e:#}"));
         (nc, res)
     }));
     let (images, contexts) = futures::join!(image_lookups, context_loads);
-    Resolutions { images: images.into_iter().collect(), contexts: contexts.into_iter().collect() }
+    Resolutions {
+        images: images.into_iter().collect(),
+        contexts: contexts.into_iter().collect(),
+    }
 }
 
 /// One base image's config, with the log line the reference shows while it resolves.
-async fn resolve_image(bridge: &Bridge, opts: &BuildOptions, (reference, platform): &ImageKey) -> Result<ResolvedImage, String> {
+async fn resolve_image(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    (reference, platform): &ImageKey,
+) -> Result<ResolvedImage, String> {
     let req = gw::ResolveImageConfigRequest {
         r#ref: reference.clone(),
         platform: Some(platform.to_pb()),
         resolve_mode: opts.image_resolve_mode.clone(),
-        log_name: format!("{} load metadata for {reference}", internal_prefix(opts.multi_platform, platform)),
+        log_name: format!(
+            "{} load metadata for {reference}",
+            internal_prefix(opts.multi_platform, platform)
+        ),
         ..Default::default()
     };
-    let (_, digest, config) = bridge.resolve_image_config_with(req).await.map_err(|e| format!("{e:#}"))?;
-    Ok(ResolvedImage { digest: (!digest.is_empty()).then_some(digest), config })
+    let (_, digest, config) = bridge
+        .resolve_image_config_with(req)
+        .await
+        .map_err(|e| format!("{e:#}"))?;
+    Ok(ResolvedImage {
+        digest: (!digest.is_empty()).then_some(digest),
+        config,
+    })
 }
 
 /// `[internal]`, or `[linux/arm64 internal]` when several platforms are built.

@@ -4,8 +4,8 @@
 
 use buildkit_llb::{HttpOptions, Metadata, State};
 
-pub use crate::convert::gitref::{parse_git_ref, GitRef, GitRefParse};
 use crate::convert::gitref::{git_source, GitSourceOptions};
+pub use crate::convert::gitref::{parse_git_ref, GitRef, GitRefParse};
 
 /// Options that shape the git source of the context (from build args).
 #[derive(Debug, Clone, Default)]
@@ -20,7 +20,13 @@ pub struct GitContextOptions {
 
 /// The git source state, as the reference's `DetectGitContext` builds it.
 pub fn git_state(r: &GitRef, raw: &str, opts: &GitContextOptions) -> State {
-    let mtime = if !r.mtime.is_empty() { r.mtime.clone() } else if opts.mtime_commit { "commit".into() } else { String::new() };
+    let mtime = if !r.mtime.is_empty() {
+        r.mtime.clone()
+    } else if opts.mtime_commit {
+        "commit".into()
+    } else {
+        String::new()
+    };
     let source = GitSourceOptions {
         reference: r.reference.clone(),
         sub_dir: r.sub_dir.clone(),
@@ -31,7 +37,11 @@ pub fn git_state(r: &GitRef, raw: &str, opts: &GitContextOptions) -> State {
         advice: opts.advice,
         mtime,
     };
-    git_source(&r.remote, &source, Metadata::named(format!("[internal] load git source {raw}")))
+    git_source(
+        &r.remote,
+        &source,
+        Metadata::named(format!("[internal] load git source {raw}")),
+    )
 }
 
 /// `http://` or `https://`: the context is downloaded (a Dockerfile, or an archive of the context).
@@ -55,7 +65,12 @@ pub fn http_state(url: &str) -> State {
 
 /// BuildKit's `archiveutil.IsArchive` on the first bytes of a file: a compressed stream or a tar header.
 pub fn is_archive(header: &[u8]) -> bool {
-    const MAGICS: &[&[u8]] = &[b"BZh", &[0x1f, 0x8b, 0x08], &[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], &[0x28, 0xb5, 0x2f, 0xfd]];
+    const MAGICS: &[&[u8]] = &[
+        b"BZh",
+        &[0x1f, 0x8b, 0x08],
+        &[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
+        &[0x28, 0xb5, 0x2f, 0xfd],
+    ];
     if MAGICS.iter().any(|m| header.starts_with(m)) {
         return true;
     }
@@ -74,8 +89,21 @@ fn is_tar_header(h: &[u8]) -> bool {
         return false;
     }
     let field = String::from_utf8_lossy(&h[148..156]);
-    let Ok(expected) = u32::from_str_radix(field.trim_matches(|c: char| c == '\0' || c == ' '), 8) else { return false };
-    let sum: u32 = h[..512].iter().enumerate().map(|(i, &b)| if (148..156).contains(&i) { u32::from(b' ') } else { u32::from(b) }).sum();
+    let Ok(expected) = u32::from_str_radix(field.trim_matches(|c: char| c == '\0' || c == ' '), 8)
+    else {
+        return false;
+    };
+    let sum: u32 = h[..512]
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                u32::from(b' ')
+            } else {
+                u32::from(b)
+            }
+        })
+        .sum();
     sum == expected
 }
 
@@ -94,10 +122,25 @@ mod tests {
     #[test]
     fn git_source_identifier_and_attrs() {
         let r = git("http://127.0.0.1:8080/repo.git#main:sub");
-        let st = git_state(&r, "http://127.0.0.1:8080/repo.git#main:sub", &GitContextOptions { keep_git_dir: false, mtime_commit: true, advice: false });
+        let st = git_state(
+            &r,
+            "http://127.0.0.1:8080/repo.git#main:sub",
+            &GitContextOptions {
+                keep_git_dir: false,
+                mtime_commit: true,
+                advice: false,
+            },
+        );
         let def = st.marshal().unwrap();
-        let ops: Vec<buildkit_proto::pb::Op> = def.def.iter().map(|b| prost::Message::decode(b.as_slice()).unwrap()).collect();
-        let Some(buildkit_proto::pb::op::Op::Source(src)) = ops.iter().find_map(|o| o.op.clone()) else { panic!("no source op") };
+        let ops: Vec<buildkit_proto::pb::Op> = def
+            .def
+            .iter()
+            .map(|b| prost::Message::decode(b.as_slice()).unwrap())
+            .collect();
+        let Some(buildkit_proto::pb::op::Op::Source(src)) = ops.iter().find_map(|o| o.op.clone())
+        else {
+            panic!("no source op")
+        };
         assert_eq!(src.identifier, "git://127.0.0.1:8080/repo.git#main:sub");
         assert_eq!(src.attrs["git.fullurl"], "http://127.0.0.1:8080/repo.git");
         assert_eq!(src.attrs["git.mtime"], "commit");

@@ -19,7 +19,13 @@ use crate::{instructions, syntax};
 /// gRPC's `Unknown`, what BuildKit uses for build errors.
 const CODE_UNKNOWN: i32 = 2;
 
-pub async fn handle(bridge: &Bridge, opts: &BuildOptions, check_arg: Option<&Config>, dockerfile: &BuildSource, request: &str) -> Result<gw::Result, Failure> {
+pub async fn handle(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    check_arg: Option<&Config>,
+    dockerfile: &BuildSource,
+    request: &str,
+) -> Result<gw::Result, Failure> {
     let metadata = match request {
         subrequests::DESCRIBE => subrequests::describe(),
         subrequests::TARGETS => targets(dockerfile)?,
@@ -28,38 +34,84 @@ pub async fn handle(bridge: &Bridge, opts: &BuildOptions, check_arg: Option<&Con
         other => return Err(Failure::Status(unsupported_status(other))),
     };
     // A result with an empty reference and the metadata, as the reference returns it.
-    Ok(gw::Result { result: Some(gw::result::Result::Ref(gw::Ref { id: String::new(), def: None })), metadata: metadata.into_iter().collect(), ..Default::default() })
+    Ok(gw::Result {
+        result: Some(gw::result::Result::Ref(gw::Ref {
+            id: String::new(),
+            def: None,
+        })),
+        metadata: metadata.into_iter().collect(),
+        ..Default::default()
+    })
 }
 
-fn located(dockerfile: &BuildSource, message: String, location: Option<syntax::Location>) -> Failure {
-    Failure::Located { error: LocatedError::new(message, location), filename: dockerfile.filename.clone(), source: dockerfile.data.clone() }
+fn located(
+    dockerfile: &BuildSource,
+    message: String,
+    location: Option<syntax::Location>,
+) -> Failure {
+    Failure::Located {
+        error: LocatedError::new(message, location),
+        filename: dockerfile.filename.clone(),
+        source: dockerfile.data.clone(),
+    }
 }
 
 /// `frontend.targets`: the stages, from the parsed Dockerfile alone.
 fn targets(dockerfile: &BuildSource) -> Result<Metadata, Failure> {
     let text = String::from_utf8_lossy(&dockerfile.data);
     let ast = syntax::parse(&text).map_err(|e| located(dockerfile, e.message, e.location))?;
-    let df = instructions::parse_dockerfile(&ast).map_err(|e| located(dockerfile, e.message, e.location))?;
+    let df = instructions::parse_dockerfile(&ast)
+        .map_err(|e| located(dockerfile, e.message, e.location))?;
     Ok(subrequests::targets(&df, &dockerfile.data))
 }
 
 /// `frontend.outline`: converts the target as a build would (failing as it would, and sending
 /// the checks' warnings), then reports what it uses.
-async fn outline(bridge: &Bridge, opts: &BuildOptions, check_arg: Option<&Config>, dockerfile: &BuildSource) -> Result<Metadata, Failure> {
+async fn outline(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    check_arg: Option<&Config>,
+    dockerfile: &BuildSource,
+) -> Result<Metadata, Failure> {
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
     let cfg = Config::for_build(check_arg, &text).map_err(Failure::Plain)?;
     let ast = syntax::parse(&text).map_err(|e| located(dockerfile, e.message, e.location))?;
-    let mut checks = Checks::new(&ast, checks::options(opts, build_platforms(bridge), false), cfg, dockerfile, true);
+    let mut checks = Checks::new(
+        &ast,
+        checks::options(opts, build_platforms(bridge), false),
+        cfg,
+        dockerfile,
+        true,
+    );
     convert(bridge, opts, dockerfile, &ast, &[None], &mut checks).await?;
-    Ok(subrequests::outline(&checks.checker().outline(), &dockerfile.data))
+    Ok(subrequests::outline(
+        &checks.checker().outline(),
+        &dockerfile.data,
+    ))
 }
 
 /// `frontend.lint`: every stage's findings (or the target's), and the error a build would stop
 /// with, reported rather than failed.
-async fn lint(bridge: &Bridge, opts: &BuildOptions, check_arg: Option<&Config>, dockerfile: &BuildSource) -> Metadata {
+async fn lint(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    check_arg: Option<&Config>,
+    dockerfile: &BuildSource,
+) -> Metadata {
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
-    let source = buildkit_proto::pb::SourceInfo { filename: dockerfile.filename.clone(), data: dockerfile.data.clone(), definition: Some(dockerfile.definition.clone()), language: "Dockerfile".into() };
-    let early = |error: (String, Option<syntax::Location>)| subrequests::lint(&LintReport { warnings: &[], source: source.clone(), error: Some(error) });
+    let source = buildkit_proto::pb::SourceInfo {
+        filename: dockerfile.filename.clone(),
+        data: dockerfile.data.clone(),
+        definition: Some(dockerfile.definition.clone()),
+        language: "Dockerfile".into(),
+    };
+    let early = |error: (String, Option<syntax::Location>)| {
+        subrequests::lint(&LintReport {
+            warnings: &[],
+            source: source.clone(),
+            error: Some(error),
+        })
+    };
     let cfg = match Config::for_build(check_arg, &text) {
         Ok(c) => c,
         Err(e) => return early((e, None)),
@@ -68,19 +120,41 @@ async fn lint(bridge: &Bridge, opts: &BuildOptions, check_arg: Option<&Config>, 
         Ok(a) => a,
         Err(e) => return early((e.message, e.location)),
     };
-    let mut checks = Checks::new(&ast, checks::options(opts, build_platforms(bridge), true), cfg, dockerfile, false);
+    let mut checks = Checks::new(
+        &ast,
+        checks::options(opts, build_platforms(bridge), true),
+        cfg,
+        dockerfile,
+        false,
+    );
     let converted = convert(bridge, opts, dockerfile, &ast, &[None], &mut checks).await;
     // The conversion's error is the build's; else the checks may have stopped in a stage the
     // target doesn't need.
     let error = match converted {
         Err(f) => Some(f.message_and_location()),
-        Ok(_) => checks.checker().error().map(|e| (e.message.clone(), e.location)),
+        Ok(_) => checks
+            .checker()
+            .error()
+            .map(|e| (e.message.clone(), e.location)),
     };
-    subrequests::lint(&LintReport { warnings: checks.checker().warnings(), source: checks.source().clone(), error })
+    subrequests::lint(&LintReport {
+        warnings: checks.checker().warnings(),
+        source: checks.source().clone(),
+        error,
+    })
 }
 
 /// BuildKit's `UnsupportedSubrequestError`, with its typed detail so clients can tell it apart.
 pub fn unsupported_status(request: &str) -> Status {
-    let detail = prost_types::Any { type_url: "github.com/moby/buildkit/errdefs.Subrequest+json".into(), value: serde_json::json!({ "name": request }).to_string().into_bytes() };
-    Status { code: CODE_UNKNOWN, message: subrequests::unsupported(request), details: vec![detail] }
+    let detail = prost_types::Any {
+        type_url: "github.com/moby/buildkit/errdefs.Subrequest+json".into(),
+        value: serde_json::json!({ "name": request })
+            .to_string()
+            .into_bytes(),
+    };
+    Status {
+        code: CODE_UNKNOWN,
+        message: subrequests::unsupported(request),
+        details: vec![detail],
+    }
 }

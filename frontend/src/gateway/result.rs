@@ -1,40 +1,67 @@
 //! The result BuildKit's exporters read: one ref (or one per platform) and the image config
 //! of each, keyed as the reference frontend keys them.
 
-use std::collections::BTreeMap;
-
 use buildkit_llb::Platform;
 use buildkit_proto::gateway as gw;
 use serde_json::json;
 
 use crate::convert::Converted;
 
-pub fn assemble(targets: &[Option<Platform>], converted: &[Converted], refs: Vec<String>, multi_platform: bool, epoch: Option<i64>) -> gw::Result {
+pub fn assemble(
+    targets: &[Option<Platform>],
+    converted: &[Converted],
+    refs: Vec<String>,
+    multi_platform: bool,
+    epoch: Option<i64>,
+) -> gw::Result {
     let mut result = gw::Result::default();
     let mut platforms_meta = Vec::new();
-    let mut refmap = BTreeMap::new();
+    let mut refmap = Vec::new();
     for ((tp, conv), ref_id) in targets.iter().zip(converted).zip(refs) {
         let p = tp.clone().unwrap_or_else(Platform::host);
         let id = p.to_string();
         let config = conv.image.to_json();
         let base = conv.base_image.as_ref().map(|b| b.to_json());
         if multi_platform {
-            refmap.insert(id.clone(), gw::Ref { id: ref_id, def: None });
-            result.metadata.insert(format!("containerimage.config/{id}"), config);
+            refmap.push(gw::RefMapEntry {
+                key: id.clone(),
+                value: Some(gw::Ref {
+                    id: ref_id,
+                    def: None,
+                }),
+            });
+            result
+                .metadata
+                .insert(format!("containerimage.config/{id}"), config);
             if let Some(b) = base {
-                result.metadata.insert(format!("containerimage.base.config/{id}"), b);
+                result
+                    .metadata
+                    .insert(format!("containerimage.base.config/{id}"), b);
             }
             if let Some(t) = epoch {
-                result.metadata.insert(format!("{}/{id}", super::epoch::EXPORTER_EPOCH_KEY), t.to_string().into_bytes());
+                result.metadata.insert(
+                    format!("{}/{id}", super::epoch::EXPORTER_EPOCH_KEY),
+                    t.to_string().into_bytes(),
+                );
             }
         } else {
-            result.result = Some(gw::result::Result::Ref(gw::Ref { id: ref_id, def: None }));
-            result.metadata.insert("containerimage.config".into(), config);
+            result.result = Some(gw::result::Result::Ref(gw::Ref {
+                id: ref_id,
+                def: None,
+            }));
+            result
+                .metadata
+                .insert("containerimage.config".into(), config);
             if let Some(b) = base {
-                result.metadata.insert("containerimage.base.config".into(), b);
+                result
+                    .metadata
+                    .insert("containerimage.base.config".into(), b);
             }
             if let Some(t) = epoch {
-                result.metadata.insert(super::epoch::EXPORTER_EPOCH_KEY.into(), t.to_string().into_bytes());
+                result.metadata.insert(
+                    super::epoch::EXPORTER_EPOCH_KEY.into(),
+                    t.to_string().into_bytes(),
+                );
             }
         }
         let mut platform = json!({"architecture": p.architecture, "os": p.os});
@@ -46,6 +73,71 @@ pub fn assemble(targets: &[Option<Platform>], converted: &[Converted], refs: Vec
     if multi_platform {
         result.result = Some(gw::result::Result::Refs(gw::RefMap { refs: refmap }));
     }
-    result.metadata.insert("refs.platforms".into(), serde_json::to_vec(&json!({ "Platforms": platforms_meta })).unwrap_or_default());
+    result.metadata.insert(
+        "refs.platforms".into(),
+        serde_json::to_vec(&json!({ "Platforms": platforms_meta })).unwrap_or_default(),
+    );
     result
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use buildkit_llb::State;
+    use prost::Message;
+
+    /// The `refs` field as BuildKit's Go decoder reads it: each entry's key and whether its
+    /// value (field 2) was present on the wire.
+    fn entries_on_the_wire(refmap: &[u8]) -> Vec<(String, bool)> {
+        #[derive(Clone, PartialEq, prost::Message)]
+        struct Entry {
+            #[prost(string, tag = "1")]
+            key: String,
+            #[prost(bytes = "vec", optional, tag = "2")]
+            value: Option<Vec<u8>>,
+        }
+        #[derive(Clone, PartialEq, prost::Message)]
+        struct Map {
+            #[prost(message, repeated, tag = "1")]
+            refs: Vec<Entry>,
+        }
+        Map::decode(refmap)
+            .unwrap()
+            .refs
+            .into_iter()
+            .map(|e| (e.key, e.value.is_some()))
+            .collect()
+    }
+
+    #[test]
+    fn empty_refs_of_a_multi_platform_result_are_sent() {
+        let targets = [
+            Some(Platform::parse("linux/amd64").unwrap()),
+            Some(Platform::parse("linux/arm64").unwrap()),
+        ];
+        let scratch = || Converted {
+            state: State::scratch(),
+            image: Default::default(),
+            base_image: None,
+        };
+        let result = assemble(
+            &targets,
+            &[scratch(), scratch()],
+            vec![String::new(), String::new()],
+            true,
+            None,
+        );
+        let Some(gw::result::Result::Refs(refs)) = &result.result else {
+            panic!("no ref map: {result:?}")
+        };
+        let wire = entries_on_the_wire(&refs.encode_to_vec());
+        assert_eq!(
+            wire,
+            [
+                ("linux/amd64".to_string(), true),
+                ("linux/arm64".to_string(), true)
+            ]
+        );
+    }
 }

@@ -38,7 +38,8 @@ pub enum Entry {
 /// Reads the Dockerfile, then either forwards the build to the frontend it names or returns it.
 pub async fn entry(bridge: &Bridge, opts: &BuildOptions) -> Result<Entry, Failure> {
     bridge.validate_min_caps().map_err(Failure::Plain)?;
-    let (may_forward, caps_error) = validate_frontend_caps(bridge.opts.get("frontend.caps").map_or("", String::as_str));
+    let (may_forward, caps_error) =
+        validate_frontend_caps(bridge.opts.get("frontend.caps").map_or("", String::as_str));
     if let (false, Some(e)) = (may_forward, &caps_error) {
         return Err(Failure::Status(unimplemented_status(e)));
     }
@@ -61,11 +62,22 @@ struct RemoteContext {
 }
 
 async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failure> {
-    let session_id = |local: &str| opts.local_session_ids.get(local).cloned().unwrap_or_else(|| bridge.session_id.clone());
+    let session_id = |local: &str| {
+        opts.local_session_ids
+            .get(local)
+            .cloned()
+            .unwrap_or_else(|| bridge.session_id.clone())
+    };
     let remote = detect_remote_context(bridge, opts).await?;
     let (dockerfile_state, filename) = match &remote {
-        Some(r) if !opts.force_local_dockerfile => (r.dockerfile.clone(), r.filename.clone().unwrap_or_else(|| opts.filename.clone())),
-        _ => (local_dockerfile_state(opts, session_id(&opts.dockerfile_local)), opts.filename.clone()),
+        Some(r) if !opts.force_local_dockerfile => (
+            r.dockerfile.clone(),
+            r.filename.clone().unwrap_or_else(|| opts.filename.clone()),
+        ),
+        _ => (
+            local_dockerfile_state(opts, session_id(&opts.dockerfile_local)),
+            opts.filename.clone(),
+        ),
     };
     // The context's .dockerignore is read at the same time as the Dockerfile (one round trip
     // less); a remote context has none of its own (the reference reads none).
@@ -75,7 +87,10 @@ async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failu
             Some(_) => Ok(None),
         }
     };
-    let (dockerfile, context_ignore) = futures::join!(read_dockerfile(bridge, dockerfile_state, &filename), context_ignore);
+    let (dockerfile, context_ignore) = futures::join!(
+        read_dockerfile(bridge, dockerfile_state, &filename),
+        context_ignore
+    );
     let (data, dockerfile_ignore, definition) = dockerfile?;
     let main_context = remote.map(|r| match &opts.context_subdir {
         Some(sub) => scope_to_subdir(&r.context, sub),
@@ -86,7 +101,13 @@ async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failu
         Some(i) => Some(i),
         None => context_ignore?,
     };
-    Ok(BuildSource { data, filename, ignore, main_context, definition })
+    Ok(BuildSource {
+        data,
+        filename,
+        ignore,
+        main_context,
+        definition,
+    })
 }
 
 fn local_dockerfile_state(opts: &BuildOptions, session_id: String) -> State {
@@ -107,30 +128,59 @@ fn local_dockerfile_state(opts: &BuildOptions, session_id: String) -> State {
 }
 
 /// Solves the state holding the Dockerfile and reads it (and `<Dockerfile>.dockerignore`).
-async fn read_dockerfile(bridge: &Bridge, state: State, filename: &str) -> Result<(Vec<u8>, Option<Vec<u8>>, pb::Definition), Failure> {
+async fn read_dockerfile(
+    bridge: &Bridge,
+    state: State,
+    filename: &str,
+) -> Result<(Vec<u8>, Option<Vec<u8>>, pb::Definition), Failure> {
     let def = state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
-    let ref_id = bridge.solve(def.clone(), Vec::new()).await.map_err(|e| Failure::from(e.context("failed to resolve dockerfile")))?;
+    let ref_id = bridge
+        .solve(def.clone(), Vec::new())
+        .await
+        .map_err(|e| Failure::from(e.context("failed to resolve dockerfile")))?;
     let data = match bridge.read_file(&ref_id, filename).await {
         Ok(d) => d,
         Err(first) => match lowercase_variant(filename) {
-            Some(l) => bridge.read_file(&ref_id, &l).await.map_err(|_| Failure::Plain(format!("failed to read dockerfile: {}", first.message())))?,
-            None => return Err(Failure::Plain(format!("failed to read dockerfile: {}", first.message()))),
+            Some(l) => bridge.read_file(&ref_id, &l).await.map_err(|_| {
+                Failure::Plain(format!("failed to read dockerfile: {}", first.message()))
+            })?,
+            None => {
+                return Err(Failure::Plain(format!(
+                    "failed to read dockerfile: {}",
+                    first.message()
+                )))
+            }
         },
     };
     if data.is_empty() {
         return Err(Failure::Plain("the Dockerfile cannot be empty".into()));
     }
-    let ignore = bridge.read_file(&ref_id, &format!("{filename}.dockerignore")).await.ok();
+    let ignore = bridge
+        .read_file(&ref_id, &format!("{filename}.dockerignore"))
+        .await
+        .ok();
     Ok((data, ignore, def))
 }
 
 /// `dockerfile` is also accepted where `Dockerfile` is asked for (moby/moby#10858).
 fn lowercase_variant(filename: &str) -> Option<String> {
-    let (dir, base) = filename.rsplit_once('/').map_or(("", filename), |(d, b)| (d, b));
-    (base == "Dockerfile").then(|| if dir.is_empty() { "dockerfile".to_string() } else { format!("{dir}/dockerfile") })
+    let (dir, base) = filename
+        .rsplit_once('/')
+        .map_or(("", filename), |(d, b)| (d, b));
+    (base == "Dockerfile").then(|| {
+        if dir.is_empty() {
+            "dockerfile".to_string()
+        } else {
+            format!("{dir}/dockerfile")
+        }
+    })
 }
 
-async fn read_context_dockerignore(bridge: &Bridge, opts: &BuildOptions, session_id: String) -> Result<Option<Vec<u8>>, Failure> {
+async fn read_context_dockerignore(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    session_id: String,
+) -> Result<Option<Vec<u8>>, Failure> {
     let local = State::local(
         &opts.context_local,
         LocalOptions {
@@ -148,42 +198,93 @@ async fn read_context_dockerignore(bridge: &Bridge, opts: &BuildOptions, session
 }
 
 /// A git URL or an http(s) URL in the context option (`docker build <url>`).
-async fn detect_remote_context(bridge: &Bridge, opts: &BuildOptions) -> Result<Option<RemoteContext>, Failure> {
-    let Some(url) = opts.remote_context.as_deref() else { return Ok(None) };
+async fn detect_remote_context(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+) -> Result<Option<RemoteContext>, Failure> {
+    let Some(url) = opts.remote_context.as_deref() else {
+        return Ok(None);
+    };
     let git = match remote::parse_git_ref(url) {
         remote::GitRefParse::Invalid(e) => return Err(Failure::Plain(e)),
         remote::GitRefParse::Git(r) => Some(r),
         remote::GitRefParse::NotGit => None,
     };
     if let Some(r) = git {
-        let git_opts = GitContextOptions { keep_git_dir: opts.context_keep_git_dir, mtime_commit: opts.build_args.get("SOURCE_DATE_EPOCH").is_some_and(|v| !v.is_empty()), advice: opts.git_advice };
+        let git_opts = GitContextOptions {
+            keep_git_dir: opts.context_keep_git_dir,
+            mtime_commit: opts
+                .build_args
+                .get("SOURCE_DATE_EPOCH")
+                .is_some_and(|v| !v.is_empty()),
+            advice: opts.git_advice,
+        };
         let st = remote::git_state(&r, url, &git_opts);
-        return Ok(Some(RemoteContext { context: st.clone(), dockerfile: st, filename: None }));
+        return Ok(Some(RemoteContext {
+            context: st.clone(),
+            dockerfile: st,
+            filename: None,
+        }));
     }
     if !remote::is_http_context(url) {
         return Ok(None);
     }
     let st = remote::http_state(url);
     let def = st.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
-    let ref_id = bridge.solve(def, Vec::new()).await.map_err(|e| Failure::from(e.context("failed to resolve httpcontext")))?;
+    let ref_id = bridge
+        .solve(def, Vec::new())
+        .await
+        .map_err(|e| Failure::from(e.context("failed to resolve httpcontext")))?;
     let head = bridge
         .read_file_head(&ref_id, HTTP_CONTEXT_FILENAME, 1024)
         .await
-        .map_err(|e| Failure::Plain(format!("failed to read downloaded context: {}", e.message())))?;
+        .map_err(|e| {
+            Failure::Plain(format!(
+                "failed to read downloaded context: {}",
+                e.message()
+            ))
+        })?;
     if remote::is_archive(&head) {
         let unpacked = State::scratch().file(
-            FileActions::new().copy(st, format!("/{HTTP_CONTEXT_FILENAME}"), "/", CopyOptions { attempt_unpack: true, ..Default::default() }),
+            FileActions::new().copy(
+                st,
+                format!("/{HTTP_CONTEXT_FILENAME}"),
+                "/",
+                CopyOptions {
+                    attempt_unpack: true,
+                    ..Default::default()
+                },
+            ),
             Metadata::default(),
         );
-        Ok(Some(RemoteContext { context: unpacked.clone(), dockerfile: unpacked, filename: None }))
+        Ok(Some(RemoteContext {
+            context: unpacked.clone(),
+            dockerfile: unpacked,
+            filename: None,
+        }))
     } else {
-        Ok(Some(RemoteContext { context: st.clone(), dockerfile: st, filename: Some(HTTP_CONTEXT_FILENAME.into()) }))
+        Ok(Some(RemoteContext {
+            context: st.clone(),
+            dockerfile: st,
+            filename: Some(HTTP_CONTEXT_FILENAME.into()),
+        }))
     }
 }
 
 /// `contextsubdir`: the context becomes that directory of itself.
 fn scope_to_subdir(context: &State, dir: &str) -> State {
-    State::scratch().file(FileActions::new().copy(context.clone(), dir, "/", CopyOptions { dir_copy_contents: true, ..Default::default() }), Metadata::default())
+    State::scratch().file(
+        FileActions::new().copy(
+            context.clone(),
+            dir,
+            "/",
+            CopyOptions {
+                dir_copy_contents: true,
+                ..Default::default()
+            },
+        ),
+        Metadata::default(),
+    )
 }
 
 /// The frontend named by `BUILDKIT_SYNTAX` or a `# syntax=` line, unless this process was
@@ -195,7 +296,12 @@ async fn forward(bridge: &Bridge, src: &BuildSource) -> Result<Option<gw::Result
     }
     let is_own = |image: &str| bridge.opts.get("source").is_some_and(|own| own == image);
     if let Some(cmdline) = bridge.opts.get("build-arg:BUILDKIT_SYNTAX") {
-        let image = cmdline.trim().split(' ').next().unwrap_or_default().to_string();
+        let image = cmdline
+            .trim()
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         if is_own(&image) {
             return Ok(None);
         }
@@ -203,36 +309,56 @@ async fn forward(bridge: &Bridge, src: &BuildSource) -> Result<Option<gw::Result
             if has_source(&s) {
                 Failure::Status(s)
             } else {
-                Failure::Status(buildkit_proto::google::rpc::Status { message: format!("failed with build-arg:BUILDKIT_SYNTAX = {cmdline}: {}", s.message), ..s })
+                Failure::Status(buildkit_proto::google::rpc::Status {
+                    message: format!(
+                        "failed with build-arg:BUILDKIT_SYNTAX = {cmdline}: {}",
+                        s.message
+                    ),
+                    ..s
+                })
             }
         });
     }
     let text = String::from_utf8_lossy(&src.data);
-    let Some(directive) = detect_syntax(&text) else { return Ok(None) };
+    let Some(directive) = detect_syntax(&text) else {
+        return Ok(None);
+    };
     if is_own(&directive.value) {
         return Ok(None);
     }
-    forward_to(bridge, &directive.value, &directive.cmdline).await.map_err(|s| {
-        if has_source(&s) {
-            Failure::Status(s)
-        } else {
-            Failure::Status(with_source(s, &src.filename, &src.data, directive.location))
-        }
-    })
+    forward_to(bridge, &directive.value, &directive.cmdline)
+        .await
+        .map_err(|s| {
+            if has_source(&s) {
+                Failure::Status(s)
+            } else {
+                Failure::Status(with_source(s, &src.filename, &src.data, directive.location))
+            }
+        })
 }
 
 /// The reference's `forwardGateway`: the same options (with `source` and `cmdline`) and our
 /// inputs, to `gateway.v0`.
-async fn forward_to(bridge: &Bridge, image: &str, cmdline: &str) -> Result<Option<gw::Result>, buildkit_proto::google::rpc::Status> {
+async fn forward_to(
+    bridge: &Bridge,
+    image: &str,
+    cmdline: &str,
+) -> Result<Option<gw::Result>, buildkit_proto::google::rpc::Status> {
     let mut opts: BTreeMap<String, String> = bridge.opts.clone();
     opts.insert("cmdline".into(), cmdline.to_string());
     opts.insert("source".into(), image.to_string());
     let inputs = if bridge.has_frontend_cap(caps::FRONTEND_INPUTS) {
-        bridge.inputs().await.map_err(|e| crate::error::plain_status(&format!("failed to get frontend inputs: {e:#}")))?
+        bridge.inputs().await.map_err(|e| {
+            crate::error::plain_status(&format!("failed to get frontend inputs: {e:#}"))
+        })?
     } else {
         BTreeMap::new()
     };
-    bridge.solve_frontend("gateway.v0", opts, inputs).await.map(Some).map_err(|s| status_from_grpc(&s))
+    bridge
+        .solve_frontend("gateway.v0", opts, inputs)
+        .await
+        .map(Some)
+        .map_err(|s| status_from_grpc(&s))
 }
 
 #[cfg(test)]
@@ -242,8 +368,14 @@ mod tests {
 
     #[test]
     fn lowercase_dockerfile_fallback() {
-        assert_eq!(lowercase_variant("Dockerfile").as_deref(), Some("dockerfile"));
-        assert_eq!(lowercase_variant("sub/Dockerfile").as_deref(), Some("sub/dockerfile"));
+        assert_eq!(
+            lowercase_variant("Dockerfile").as_deref(),
+            Some("dockerfile")
+        );
+        assert_eq!(
+            lowercase_variant("sub/Dockerfile").as_deref(),
+            Some("sub/dockerfile")
+        );
         assert_eq!(lowercase_variant("build.Dockerfile"), None);
     }
 
@@ -251,15 +383,23 @@ mod tests {
     fn subdir_scope_copies_the_directory_contents() {
         let st = scope_to_subdir(&remote::http_state("http://127.0.0.1:1/c.tar"), "sub");
         let def = st.marshal().unwrap();
-        let ops: Vec<buildkit_proto::pb::Op> = def.def.iter().map(|b| prost::Message::decode(b.as_slice()).unwrap()).collect();
+        let ops: Vec<buildkit_proto::pb::Op> = def
+            .def
+            .iter()
+            .map(|b| prost::Message::decode(b.as_slice()).unwrap())
+            .collect();
         let copy = ops
             .iter()
             .find_map(|o| match &o.op {
-                Some(buildkit_proto::pb::op::Op::File(f)) => f.actions.first().and_then(|a| a.action.clone()),
+                Some(buildkit_proto::pb::op::Op::File(f)) => {
+                    f.actions.first().and_then(|a| a.action.clone())
+                }
                 _ => None,
             })
             .unwrap();
-        let buildkit_proto::pb::file_action::Action::Copy(c) = copy else { panic!("not a copy: {copy:?}") };
+        let buildkit_proto::pb::file_action::Action::Copy(c) = copy else {
+            panic!("not a copy: {copy:?}")
+        };
         assert!(c.dir_copy_contents);
         assert_eq!((c.src.as_str(), c.dest.as_str()), ("/sub", "/"));
     }

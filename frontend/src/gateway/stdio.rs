@@ -41,13 +41,21 @@ fn dup_fd(fd: i32) -> io::Result<std::os::fd::OwnedFd> {
 }
 
 impl AsyncRead for StdioStream {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         self.reader.as_mut().poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for StdioStream {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.writer.as_mut().poll_write(cx, buf)
     }
 

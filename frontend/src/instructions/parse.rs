@@ -682,7 +682,11 @@ fn parse_healthcheck(mut req: Req<'_>) -> Result<Command> {
         }
         h
     };
-    Ok(req.command(CommandKind::Healthcheck(Box::new(HealthcheckCommand { health }))))
+    Ok(
+        req.command(CommandKind::Healthcheck(Box::new(HealthcheckCommand {
+            health,
+        }))),
+    )
 }
 
 fn parse_expose(mut req: Req<'_>) -> Result<Command> {

@@ -100,7 +100,12 @@ pub(crate) struct Node<'a> {
 }
 
 /// Collects over `target`, its base chain and dependencies, each name once, sorted by line.
-pub(crate) fn outline(nodes: &[Node<'_>], target: usize, name: String, description: String) -> Outline {
+pub(crate) fn outline(
+    nodes: &[Node<'_>],
+    target: usize,
+    name: String,
+    description: String,
+) -> Outline {
     let order = preorder(nodes, target);
     let mut args = Vec::new();
     let mut seen_args = BTreeSet::new();
@@ -110,7 +115,12 @@ pub(crate) fn outline(nodes: &[Node<'_>], target: usize, name: String, descripti
         for k in &c.used_args {
             if let Some(a) = c.all_args.get(k) {
                 if seen_args.insert(k.clone()) {
-                    args.push(OutlineArg { name: a.key.clone(), value: a.value.clone(), description: a.description.clone(), location: a.location });
+                    args.push(OutlineArg {
+                        name: a.key.clone(),
+                        value: a.value.clone(),
+                        description: a.description.clone(),
+                        location: a.location,
+                    });
                 }
             }
         }
@@ -121,7 +131,11 @@ pub(crate) fn outline(nodes: &[Node<'_>], target: usize, name: String, descripti
         for &i in &order {
             for (id, info) in pick(nodes[i].capture) {
                 if seen.insert(id.clone()) {
-                    out.push(OutlineMount { name: id.clone(), required: info.required, location: info.location });
+                    out.push(OutlineMount {
+                        name: id.clone(),
+                        required: info.required,
+                        location: info.location,
+                    });
                 }
             }
         }
@@ -133,7 +147,13 @@ pub(crate) fn outline(nodes: &[Node<'_>], target: usize, name: String, descripti
     args.sort_by_key(|a| line(&a.location));
     secrets.sort_by_key(|m| line(&m.location));
     ssh.sort_by_key(|m| line(&m.location));
-    Outline { name, description, args, secrets, ssh }
+    Outline {
+        name,
+        description,
+        args,
+        secrets,
+        ssh,
+    }
 }
 
 /// The stages in the order BuildKit's recursion visits them: a stage, then its base chain, then

@@ -12,7 +12,9 @@ use super::ignore::IgnoreMatcher;
 use super::walk::NON_ENV_ARGS;
 use super::{ports, rules, CheckError, Config, Sink};
 use crate::convert::EnvList;
-use crate::instructions::{parse_mount_with, ArgCommand, Command, CommandKind, MountType, SourcesAndDest};
+use crate::instructions::{
+    parse_mount_with, ArgCommand, Command, CommandKind, MountType, SourcesAndDest,
+};
 use crate::shell::{EnvGetter, Lex};
 use crate::syntax::Location;
 
@@ -34,7 +36,16 @@ pub(super) struct StageRun {
 
 impl StageRun {
     pub fn new(os: String) -> Self {
-        StageRun { env: EnvList::new(), build_args: Vec::new(), shell: false, workdir_set: false, os, entrypoint: None, cmd: None, healthcheck: None }
+        StageRun {
+            env: EnvList::new(),
+            build_args: Vec::new(),
+            shell: false,
+            workdir_set: false,
+            os,
+            entrypoint: None,
+            cmd: None,
+            healthcheck: None,
+        }
     }
 }
 
@@ -51,11 +62,20 @@ pub(super) struct Ctx<'c> {
 type Result<T> = std::result::Result<T, CheckError>;
 
 fn at(message: impl Into<String>, location: Location) -> CheckError {
-    CheckError { message: message.into(), location: Some(location) }
+    CheckError {
+        message: message.into(),
+        location: Some(location),
+    }
 }
 
 /// Runs one instruction of a stage.
-pub(super) fn dispatch(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capture: &mut Capture, cmd: &Command) -> Result<()> {
+pub(super) fn dispatch(
+    ctx: &mut Ctx<'_>,
+    cfg: &Config,
+    run: &mut StageRun,
+    capture: &mut Capture,
+    cmd: &Command,
+) -> Result<()> {
     let loc = cmd.location;
     match &cmd.kind {
         CommandKind::Env(c) => {
@@ -67,7 +87,12 @@ pub(super) fn dispatch(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capt
             }
             for (k, v, legacy) in pairs {
                 if legacy {
-                    ctx.sink.run(cfg, &rules::LEGACY_KEY_VALUE_FORMAT, Some(loc), rules::legacy_key_value_format(cmd.name()));
+                    ctx.sink.run(
+                        cfg,
+                        &rules::LEGACY_KEY_VALUE_FORMAT,
+                        Some(loc),
+                        rules::legacy_key_value_format(cmd.name()),
+                    );
                 }
                 check_secret_key(ctx, cfg, "ENV", &k, loc);
                 run.env.set(&k, &v);
@@ -80,7 +105,12 @@ pub(super) fn dispatch(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capt
             }
             for kv in &c.labels {
                 if kv.no_delim {
-                    ctx.sink.run(cfg, &rules::LEGACY_KEY_VALUE_FORMAT, Some(loc), rules::legacy_key_value_format(cmd.name()));
+                    ctx.sink.run(
+                        cfg,
+                        &rules::LEGACY_KEY_VALUE_FORMAT,
+                        Some(loc),
+                        rules::legacy_key_value_format(cmd.name()),
+                    );
                 }
             }
         }
@@ -104,7 +134,12 @@ pub(super) fn dispatch(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capt
             let path = expand(ctx, cfg, run, &c.path, loc, false)?;
             // Only the first WORKDIR of a stage chain matters: fixing it fixes the later ones.
             if !run.workdir_set && !is_abs(&path, &run.os) {
-                ctx.sink.run(cfg, &rules::WORKDIR_RELATIVE_PATH, Some(loc), rules::workdir_relative_path(&path));
+                ctx.sink.run(
+                    cfg,
+                    &rules::WORKDIR_RELATIVE_PATH,
+                    Some(loc),
+                    rules::workdir_relative_path(&path),
+                );
             }
             run.workdir_set = true;
         }
@@ -121,12 +156,20 @@ pub(super) fn dispatch(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capt
         }
         CommandKind::Run(c) => {
             for m in &c.mounts {
-                let mut field = |w: &str| expand(ctx, cfg, run, w, loc, false).map_err(|e| e.message);
+                let mut field =
+                    |w: &str| expand(ctx, cfg, run, w, loc, false).map_err(|e| e.message);
                 let mount = parse_mount_with(m, &mut field).map_err(|e| at(e.message, loc))?;
-                let info = MountInfo { required: mount.required, location: Some(loc) };
+                let info = MountInfo {
+                    required: mount.required,
+                    location: Some(loc),
+                };
                 match mount.mount_type {
                     MountType::Secret => {
-                        let mut id = if mount.source.is_empty() { mount.cache_id.clone() } else { mount.source.clone() };
+                        let mut id = if mount.source.is_empty() {
+                            mount.cache_id.clone()
+                        } else {
+                            mount.source.clone()
+                        };
                         if id.is_empty() {
                             if mount.target.is_empty() {
                                 return Err(at("one of source, target required", loc));
@@ -139,7 +182,11 @@ pub(super) fn dispatch(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capt
                         if !mount.source.is_empty() {
                             return Err(at("ssh does not support source", loc));
                         }
-                        let id = if mount.cache_id.is_empty() { "default".to_string() } else { mount.cache_id.clone() };
+                        let id = if mount.cache_id.is_empty() {
+                            "default".to_string()
+                        } else {
+                            mount.cache_id.clone()
+                        };
                         capture.add_ssh(id, info);
                     }
                     _ => {}
@@ -157,14 +204,27 @@ pub(super) fn dispatch(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capt
         CommandKind::Healthcheck(_) => used_once(ctx, cfg, &mut run.healthcheck, cmd),
         CommandKind::Expose(c) => {
             for p in &c.ports {
-                let words = ctx.lex.process_words(p, &run.env).map_err(|e| at(e.message, loc))?;
+                let words = ctx
+                    .lex
+                    .process_words(p, &run.env)
+                    .map_err(|e| at(e.message, loc))?;
                 for raw in words {
                     let spec = ports::split(&raw).map_err(|e| at(e, loc))?;
                     if spec.proto != spec.proto.to_lowercase() {
-                        ctx.sink.run(cfg, &rules::EXPOSE_PROTO_CASING, Some(loc), rules::expose_proto_casing(&raw));
+                        ctx.sink.run(
+                            cfg,
+                            &rules::EXPOSE_PROTO_CASING,
+                            Some(loc),
+                            rules::expose_proto_casing(&raw),
+                        );
                     }
                     if !spec.ip.is_empty() || !spec.host_port.is_empty() {
-                        ctx.sink.run(cfg, &rules::EXPOSE_INVALID_FORMAT, Some(loc), rules::expose_invalid_format(&raw));
+                        ctx.sink.run(
+                            cfg,
+                            &rules::EXPOSE_INVALID_FORMAT,
+                            Some(loc),
+                            rules::expose_invalid_format(&raw),
+                        );
                     }
                 }
             }
@@ -178,7 +238,14 @@ pub(super) fn dispatch(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capt
 
 /// `dispatchArg`: a build argument's value wins over the default, which is expanded; an ARG
 /// without either takes the global ARG's value.
-fn dispatch_arg(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capture: &mut Capture, c: &ArgCommand, loc: Location) -> Result<()> {
+fn dispatch_arg(
+    ctx: &mut Ctx<'_>,
+    cfg: &Config,
+    run: &mut StageRun,
+    capture: &mut Capture,
+    c: &ArgCommand,
+    loc: Location,
+) -> Result<()> {
     for arg in &c.args {
         check_secret_key(ctx, cfg, "ARG", &arg.key, loc);
         let build_arg = ctx.build_args.get(&arg.key);
@@ -201,7 +268,13 @@ fn dispatch_arg(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capture: &m
             }
         }
         if !inherited {
-            let info = ArgInfo { key: arg.key.clone(), value: value.unwrap_or_default(), description: arg.doc_comment.clone().unwrap_or_default(), deps: Default::default(), location: Some(loc) };
+            let info = ArgInfo {
+                key: arg.key.clone(),
+                value: value.unwrap_or_default(),
+                description: arg.doc_comment.clone().unwrap_or_default(),
+                deps: Default::default(),
+                location: Some(loc),
+            };
             capture.all_args.insert(arg.key.clone(), info);
         }
         capture.used_args.insert(arg.key.clone());
@@ -212,7 +285,14 @@ fn dispatch_arg(ctx: &mut Ctx<'_>, cfg: &Config, run: &mut StageRun, capture: &m
 
 /// Expands one word, reporting UndefinedVar for each variable that is not set. `raw` keeps
 /// quotes (heredoc bodies).
-fn expand(ctx: &mut Ctx<'_>, cfg: &Config, run: &StageRun, word: &str, loc: Location, raw: bool) -> Result<String> {
+fn expand(
+    ctx: &mut Ctx<'_>,
+    cfg: &Config,
+    run: &StageRun,
+    word: &str,
+    loc: Location,
+    raw: bool,
+) -> Result<String> {
     let lex = if raw {
         let mut l = Lex::new('\\');
         l.skip_process_quotes = true;
@@ -220,7 +300,9 @@ fn expand(ctx: &mut Ctx<'_>, cfg: &Config, run: &StageRun, word: &str, loc: Loca
     } else {
         ctx.lex.clone()
     };
-    let res = lex.process_word_with_matches(word, &run.env).map_err(|e| at(e.message, loc))?;
+    let res = lex
+        .process_word_with_matches(word, &run.env)
+        .map_err(|e| at(e.message, loc))?;
     if res.unmatched.is_empty() {
         return Ok(res.result);
     }
@@ -231,13 +313,24 @@ fn expand(ctx: &mut Ctx<'_>, cfg: &Config, run: &StageRun, word: &str, loc: Loca
             continue;
         }
         let suggestion = super::stages::suggest(var, &options, true);
-        ctx.sink.run(cfg, &rules::UNDEFINED_VAR, Some(loc), rules::undefined_var(var, suggestion.as_deref()));
+        ctx.sink.run(
+            cfg,
+            &rules::UNDEFINED_VAR,
+            Some(loc),
+            rules::undefined_var(var, suggestion.as_deref()),
+        );
     }
     Ok(res.result)
 }
 
 /// COPY/ADD sources and destination, then the heredoc bodies that expand variables.
-fn expand_sources(ctx: &mut Ctx<'_>, cfg: &Config, run: &StageRun, sd: &SourcesAndDest, loc: Location) -> Result<Vec<String>> {
+fn expand_sources(
+    ctx: &mut Ctx<'_>,
+    cfg: &Config,
+    run: &StageRun,
+    sd: &SourcesAndDest,
+    loc: Location,
+) -> Result<Vec<String>> {
     let mut sources = Vec::with_capacity(sd.source_paths.len());
     for s in &sd.source_paths {
         sources.push(expand(ctx, cfg, run, s, loc, false)?);
@@ -251,7 +344,13 @@ fn expand_sources(ctx: &mut Ctx<'_>, cfg: &Config, run: &StageRun, sd: &SourcesA
 
 /// CopyIgnoredFile for each local source. With `!` exceptions in `.dockerignore` nothing is
 /// reported: which files they bring back can't be known without the context.
-fn check_ignored(ctx: &mut Ctx<'_>, cfg: &Config, command: &str, sources: &[String], loc: Location) {
+fn check_ignored(
+    ctx: &mut Ctx<'_>,
+    cfg: &Config,
+    command: &str,
+    sources: &[String],
+    loc: Location,
+) {
     let Some(m) = ctx.ignore else { return };
     if m.has_exclusions() {
         return;
@@ -262,20 +361,32 @@ fn check_ignored(ctx: &mut Ctx<'_>, cfg: &Config, command: &str, sources: &[Stri
             continue;
         }
         if m.matches_or_parent_matches(&src) {
-            ctx.sink.run(cfg, &rules::COPY_IGNORED_FILE, Some(loc), rules::copy_ignored_file(command, &src));
+            ctx.sink.run(
+                cfg,
+                &rules::COPY_IGNORED_FILE,
+                Some(loc),
+                rules::copy_ignored_file(command, &src),
+            );
         }
     }
 }
 
 /// URLs and Git references are not read from the build context.
 fn is_remote(src: &str) -> bool {
-    ["http://", "https://", "git@", "git://", "ssh://"].iter().any(|p| src.starts_with(p))
+    ["http://", "https://", "git@", "git://", "ssh://"]
+        .iter()
+        .any(|p| src.starts_with(p))
 }
 
 /// MultipleInstructionsDisallowed, reported at the earlier instruction (the one that has no effect).
 fn used_once(ctx: &mut Ctx<'_>, cfg: &Config, prev: &mut Option<Location>, cmd: &Command) {
     if let Some(p) = *prev {
-        ctx.sink.run(cfg, &rules::MULTIPLE_INSTRUCTIONS_DISALLOWED, Some(p), rules::multiple_instructions_disallowed(cmd.name()));
+        ctx.sink.run(
+            cfg,
+            &rules::MULTIPLE_INSTRUCTIONS_DISALLOWED,
+            Some(p),
+            rules::multiple_instructions_disallowed(cmd.name()),
+        );
     }
     *prev = Some(cmd.location);
 }
@@ -283,7 +394,12 @@ fn used_once(ctx: &mut Ctx<'_>, cfg: &Config, prev: &mut Option<Location>, cmd: 
 /// JSONArgsRecommended: a shell-form CMD/ENTRYPOINT with the default shell.
 fn json_args(ctx: &mut Ctx<'_>, cfg: &Config, run: &StageRun, is_json: bool, cmd: &Command) {
     if !is_json && !run.shell {
-        ctx.sink.run(cfg, &rules::JSON_ARGS_RECOMMENDED, Some(cmd.location), rules::json_args_recommended(cmd.name()));
+        ctx.sink.run(
+            cfg,
+            &rules::JSON_ARGS_RECOMMENDED,
+            Some(cmd.location),
+            rules::json_args_recommended(cmd.name()),
+        );
     }
 }
 
@@ -298,7 +414,12 @@ fn check_secret_key(ctx: &mut Ctx<'_>, cfg: &Config, instruction: &str, key: &st
     });
     if let Some((deny, allow)) = patterns {
         if deny.is_match(key) && !allow.is_match(key) {
-            ctx.sink.run(cfg, &rules::SECRETS_USED_IN_ARG_OR_ENV, Some(loc), rules::secrets_used_in_arg_or_env(instruction, key));
+            ctx.sink.run(
+                cfg,
+                &rules::SECRETS_USED_IN_ARG_OR_ENV,
+                Some(loc),
+                rules::secrets_used_in_arg_or_env(instruction, key),
+            );
         }
     }
 }
@@ -310,7 +431,8 @@ fn is_abs(path: &str, os: &str) -> bool {
     }
     let b = path.as_bytes();
     let sep = |c: u8| c == b'/' || c == b'\\';
-    b.first().is_some_and(|&c| sep(c)) || (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && sep(b[2]))
+    b.first().is_some_and(|&c| sep(c))
+        || (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && sep(b[2]))
 }
 
 /// Go's `path.Base`.
@@ -338,6 +460,10 @@ mod tests {
         assert!(is_abs("C:\\app", "windows"));
         assert!(is_abs("/app", "windows"));
         assert!(!is_abs("app", "windows"));
-        assert!(is_remote("https://example.com/a") && is_remote("git@github.com:a/b.git") && !is_remote("src/"));
+        assert!(
+            is_remote("https://example.com/a")
+                && is_remote("git@github.com:a/b.git")
+                && !is_remote("src/")
+        );
     }
 }

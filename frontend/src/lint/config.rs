@@ -32,7 +32,11 @@ impl Config {
             let Some((k, v)) = part.split_once('=') else {
                 return Err(format!("invalid check option {}", go_quote(part)));
             };
-            let list = |v: &str| v.split(',').map(|r| r.trim().to_string()).collect::<BTreeSet<_>>();
+            let list = |v: &str| {
+                v.split(',')
+                    .map(|r| r.trim().to_string())
+                    .collect::<BTreeSet<_>>()
+            };
             match k.trim() {
                 "skip" => match v.trim() {
                     "all" => cfg.skip_all = true,
@@ -58,14 +62,20 @@ impl Config {
         if let Some(c) = build_arg {
             return Ok(c.clone());
         }
-        let value = parse_directive("check", dockerfile).map(|d| d.value).unwrap_or_default();
+        let value = parse_directive("check", dockerfile)
+            .map(|d| d.value)
+            .unwrap_or_default();
         Config::parse(&value).map_err(|e| format!("failed to parse check options: {e}"))
     }
 
     /// `BUILDKIT_DOCKERFILE_CHECK` from the frontend options, if set.
-    pub fn from_build_arg(opts: &std::collections::BTreeMap<String, String>) -> Result<Option<Config>, String> {
+    pub fn from_build_arg(
+        opts: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Option<Config>, String> {
         match opts.get(CHECK_BUILD_ARG) {
-            Some(v) => Config::parse(v).map(Some).map_err(|e| format!("failed to parse {CHECK_BUILD_ARG}: {e}")),
+            Some(v) => Config::parse(v)
+                .map(Some)
+                .map_err(|e| format!("failed to parse {CHECK_BUILD_ARG}: {e}")),
             None => Ok(None),
         }
     }
@@ -85,7 +95,9 @@ impl Config {
     pub fn with_comments(&self, comments: &[String]) -> Config {
         for c in comments {
             // The comment without its `#`, read as a directive line would be.
-            let Some(d) = parse_directive("check", &format!("#{c}")) else { continue };
+            let Some(d) = parse_directive("check", &format!("#{c}")) else {
+                continue;
+            };
             return match Config::parse(&d.value) {
                 Ok(other) => self.merged(&other),
                 Err(_) => self.clone(),

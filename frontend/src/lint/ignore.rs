@@ -50,9 +50,17 @@ impl IgnoreMatcher {
             }
             check_syntax(&p)?;
             let (kind, regexp) = compile(&p);
-            out.push(Pattern { cleaned: p, exclusion, kind, regexp });
+            out.push(Pattern {
+                cleaned: p,
+                exclusion,
+                kind,
+                regexp,
+            });
         }
-        Ok(IgnoreMatcher { patterns: out, exclusions })
+        Ok(IgnoreMatcher {
+            patterns: out,
+            exclusions,
+        })
     }
 
     /// Whether any pattern starts with `!`.
@@ -62,7 +70,9 @@ impl IgnoreMatcher {
 
     /// Whether a pattern ignores every entry of the context root (`*`, `**`, `**/*`).
     pub fn ignores_root(&self) -> bool {
-        self.patterns.iter().any(|p| !p.exclusion && matches!(p.cleaned.as_str(), "*" | "**" | "**/*"))
+        self.patterns
+            .iter()
+            .any(|p| !p.exclusion && matches!(p.cleaned.as_str(), "*" | "**" | "**/*"))
     }
 
     /// `MatchesOrParentMatches`: `file` (slash-separated, cleaned) or a parent directory is
@@ -220,7 +230,9 @@ mod tests {
 
     fn m(patterns: &[&str], file: &str) -> bool {
         let p: Vec<String> = patterns.iter().map(|s| s.to_string()).collect();
-        IgnoreMatcher::new(&p).unwrap().matches_or_parent_matches(file)
+        IgnoreMatcher::new(&p)
+            .unwrap()
+            .matches_or_parent_matches(file)
     }
 
     // Cases from patternmatcher's TestMatchesOrParentMatches and TestMatches.

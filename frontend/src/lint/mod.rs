@@ -44,7 +44,11 @@ pub struct Warning {
 impl Warning {
     /// The one-line form progress output shows: `Rule: message (line N)`.
     pub fn short(&self) -> String {
-        rules::format_short(self.rule.name, &self.detail, self.location.map_or(0, |l| l.start_line))
+        rules::format_short(
+            self.rule.name,
+            &self.detail,
+            self.location.map_or(0, |l| l.start_line),
+        )
     }
 }
 
@@ -64,13 +68,23 @@ pub(crate) struct Sink {
 }
 
 impl Sink {
-    pub(crate) fn run(&mut self, cfg: &Config, rule: &Rule, location: Option<Location>, detail: String) {
+    pub(crate) fn run(
+        &mut self,
+        cfg: &Config,
+        rule: &Rule,
+        location: Option<Location>,
+        detail: String,
+    ) {
         if !cfg.enabled(rule) {
             return;
         }
         if !self.called.contains(&rule.name) {
             self.called.push(rule.name);
         }
-        self.warnings.push(Warning { rule: *rule, detail, location });
+        self.warnings.push(Warning {
+            rule: *rule,
+            detail,
+            location,
+        });
     }
 }

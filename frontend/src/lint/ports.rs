@@ -36,7 +36,11 @@ pub(crate) fn split(raw: &str) -> Result<PortSpec<'_>, String> {
         "tcp" | "udp" | "sctp" => proto,
         _ => return Err(invalid(format!("invalid proto: {proto}"))),
     };
-    Ok(PortSpec { ip, host_port, proto })
+    Ok(PortSpec {
+        ip,
+        host_port,
+        proto,
+    })
 }
 
 #[cfg(test)]
@@ -46,13 +50,26 @@ mod tests {
 
     #[test]
     fn splits_like_buildkit() {
-        assert_eq!(split("80").unwrap(), PortSpec { ip: "", host_port: "", proto: "tcp" });
+        assert_eq!(
+            split("80").unwrap(),
+            PortSpec {
+                ip: "",
+                host_port: "",
+                proto: "tcp"
+            }
+        );
         assert_eq!(split("80/TcP").unwrap().proto, "TcP");
         assert_eq!(split("5000:5000").unwrap().host_port, "5000");
         let s = split("127.0.0.1:80:80/udp").unwrap();
         assert_eq!((s.ip, s.host_port, s.proto), ("127.0.0.1", "80", "udp"));
         assert_eq!(split("[::1]:8080:8080").unwrap().ip, "[::1]");
-        assert_eq!(split("/tcp").unwrap_err(), "invalid port: \"/tcp\": no port specified");
-        assert_eq!(split("80/http").unwrap_err(), "invalid port: \"80/http\": invalid proto: http");
+        assert_eq!(
+            split("/tcp").unwrap_err(),
+            "invalid port: \"/tcp\": no port specified"
+        );
+        assert_eq!(
+            split("80/http").unwrap_err(),
+            "invalid port: \"80/http\": invalid proto: http"
+        );
     }
 }

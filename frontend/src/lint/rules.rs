@@ -15,19 +15,44 @@ pub struct Rule {
 }
 
 const fn rule(name: &'static str, description: &'static str, url: &'static str) -> Rule {
-    Rule { name, description, url, experimental: false }
+    Rule {
+        name,
+        description,
+        url,
+        experimental: false,
+    }
 }
 
-pub const STAGE_NAME_CASING: Rule = rule("StageNameCasing", "Stage names should be lowercase", "https://docs.docker.com/go/dockerfile/rule/stage-name-casing/");
-pub const FROM_AS_CASING: Rule = rule("FromAsCasing", "The 'as' keyword should match the case of the 'from' keyword", "https://docs.docker.com/go/dockerfile/rule/from-as-casing/");
-pub const NO_EMPTY_CONTINUATION: Rule = rule("NoEmptyContinuation", "Empty continuation lines will become errors in a future release", "https://docs.docker.com/go/dockerfile/rule/no-empty-continuation/");
+pub const STAGE_NAME_CASING: Rule = rule(
+    "StageNameCasing",
+    "Stage names should be lowercase",
+    "https://docs.docker.com/go/dockerfile/rule/stage-name-casing/",
+);
+pub const FROM_AS_CASING: Rule = rule(
+    "FromAsCasing",
+    "The 'as' keyword should match the case of the 'from' keyword",
+    "https://docs.docker.com/go/dockerfile/rule/from-as-casing/",
+);
+pub const NO_EMPTY_CONTINUATION: Rule = rule(
+    "NoEmptyContinuation",
+    "Empty continuation lines will become errors in a future release",
+    "https://docs.docker.com/go/dockerfile/rule/no-empty-continuation/",
+);
 pub const CONSISTENT_INSTRUCTION_CASING: Rule = rule(
     "ConsistentInstructionCasing",
     "All commands within the Dockerfile should use the same casing (either upper or lower)",
     "https://docs.docker.com/go/dockerfile/rule/consistent-instruction-casing/",
 );
-pub const DUPLICATE_STAGE_NAME: Rule = rule("DuplicateStageName", "Stage names should be unique", "https://docs.docker.com/go/dockerfile/rule/duplicate-stage-name/");
-pub const RESERVED_STAGE_NAME: Rule = rule("ReservedStageName", "Reserved words should not be used as stage names", "https://docs.docker.com/go/dockerfile/rule/reserved-stage-name/");
+pub const DUPLICATE_STAGE_NAME: Rule = rule(
+    "DuplicateStageName",
+    "Stage names should be unique",
+    "https://docs.docker.com/go/dockerfile/rule/duplicate-stage-name/",
+);
+pub const RESERVED_STAGE_NAME: Rule = rule(
+    "ReservedStageName",
+    "Reserved words should not be used as stage names",
+    "https://docs.docker.com/go/dockerfile/rule/reserved-stage-name/",
+);
 pub const JSON_ARGS_RECOMMENDED: Rule = rule(
     "JSONArgsRecommended",
     "JSON arguments recommended for ENTRYPOINT/CMD to prevent unintended behavior related to OS signals",
@@ -38,13 +63,21 @@ pub const MAINTAINER_DEPRECATED: Rule = rule(
     "The MAINTAINER instruction is deprecated, use a label instead to define an image author",
     "https://docs.docker.com/go/dockerfile/rule/maintainer-deprecated/",
 );
-pub const UNDEFINED_ARG_IN_FROM: Rule = rule("UndefinedArgInFrom", "FROM command must use declared ARGs", "https://docs.docker.com/go/dockerfile/rule/undefined-arg-in-from/");
+pub const UNDEFINED_ARG_IN_FROM: Rule = rule(
+    "UndefinedArgInFrom",
+    "FROM command must use declared ARGs",
+    "https://docs.docker.com/go/dockerfile/rule/undefined-arg-in-from/",
+);
 pub const WORKDIR_RELATIVE_PATH: Rule = rule(
     "WorkdirRelativePath",
     "Relative workdir without an absolute workdir declared within the build can have unexpected results if the base image changes",
     "https://docs.docker.com/go/dockerfile/rule/workdir-relative-path/",
 );
-pub const UNDEFINED_VAR: Rule = rule("UndefinedVar", "Variables should be defined before their use", "https://docs.docker.com/go/dockerfile/rule/undefined-var/");
+pub const UNDEFINED_VAR: Rule = rule(
+    "UndefinedVar",
+    "Variables should be defined before their use",
+    "https://docs.docker.com/go/dockerfile/rule/undefined-var/",
+);
 pub const MULTIPLE_INSTRUCTIONS_DISALLOWED: Rule = rule(
     "MultipleInstructionsDisallowed",
     "Multiple instructions of the same type should not be used in the same stage",
@@ -56,7 +89,11 @@ pub const LEGACY_KEY_VALUE_FORMAT: Rule = rule(
     "https://docs.docker.com/go/dockerfile/rule/legacy-key-value-format/",
 );
 /// The only rule without a documentation page.
-pub const INVALID_BASE_IMAGE_PLATFORM: Rule = rule("InvalidBaseImagePlatform", "Base image platform does not match expected target platform", "");
+pub const INVALID_BASE_IMAGE_PLATFORM: Rule = rule(
+    "InvalidBaseImagePlatform",
+    "Base image platform does not match expected target platform",
+    "",
+);
 pub const REDUNDANT_TARGET_PLATFORM: Rule = rule(
     "RedundantTargetPlatform",
     "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior",
@@ -77,14 +114,22 @@ pub const FROM_PLATFORM_FLAG_CONST_DISALLOWED: Rule = rule(
     "FROM --platform flag should not use a constant value",
     "https://docs.docker.com/go/dockerfile/rule/from-platform-flag-const-disallowed/",
 );
-pub const COPY_IGNORED_FILE: Rule = rule("CopyIgnoredFile", "Attempting to Copy file that is excluded by .dockerignore", "https://docs.docker.com/go/dockerfile/rule/copy-ignored-file/");
+pub const COPY_IGNORED_FILE: Rule = rule(
+    "CopyIgnoredFile",
+    "Attempting to Copy file that is excluded by .dockerignore",
+    "https://docs.docker.com/go/dockerfile/rule/copy-ignored-file/",
+);
 pub const INVALID_DEFINITION_DESCRIPTION: Rule = Rule {
     name: "InvalidDefinitionDescription",
     description: "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`. If this is not intended to be a description comment, add an empty line or comment between the instruction and the comment.",
     url: "https://docs.docker.com/go/dockerfile/rule/invalid-definition-description/",
     experimental: true,
 };
-pub const EXPOSE_PROTO_CASING: Rule = rule("ExposeProtoCasing", "Protocol in EXPOSE instruction should be lowercase", "https://docs.docker.com/go/dockerfile/rule/expose-proto-casing/");
+pub const EXPOSE_PROTO_CASING: Rule = rule(
+    "ExposeProtoCasing",
+    "Protocol in EXPOSE instruction should be lowercase",
+    "https://docs.docker.com/go/dockerfile/rule/expose-proto-casing/",
+);
 pub const EXPOSE_INVALID_FORMAT: Rule = rule(
     "ExposeInvalidFormat",
     "IP address and host-port mapping should not be used in EXPOSE instruction. This will become an error in a future release",
@@ -134,11 +179,17 @@ pub fn consistent_instruction_casing(command: &str, correct: &str) -> String {
 }
 
 pub fn duplicate_stage_name(name: &str) -> String {
-    format!("Duplicate stage name {}, stage names should be unique", go_quote(name))
+    format!(
+        "Duplicate stage name {}, stage names should be unique",
+        go_quote(name)
+    )
 }
 
 pub fn reserved_stage_name(name: &str) -> String {
-    format!("Stage name should not use the same name as reserved stage {}", go_quote(name))
+    format!(
+        "Stage name should not use the same name as reserved stage {}",
+        go_quote(name)
+    )
 }
 
 pub fn json_args_recommended(instruction: &str) -> String {
@@ -158,7 +209,10 @@ pub fn undefined_arg_in_from(arg: &str, suggestion: Option<&str>) -> String {
 }
 
 pub fn workdir_relative_path(workdir: &str) -> String {
-    format!("Relative workdir {} can have unexpected results if the base image changes", go_quote(workdir))
+    format!(
+        "Relative workdir {} can have unexpected results if the base image changes",
+        go_quote(workdir)
+    )
 }
 
 pub fn undefined_var(var: &str, suggestion: Option<&str>) -> String {
@@ -174,11 +228,17 @@ pub fn multiple_instructions_disallowed(instruction: &str) -> String {
 }
 
 pub fn legacy_key_value_format(command: &str) -> String {
-    format!("\"{command} key=value\" should be used instead of legacy \"{command} key value\" format")
+    format!(
+        "\"{command} key=value\" should be used instead of legacy \"{command} key value\" format"
+    )
 }
 
 pub fn invalid_base_image_platform(image: &str, expected: &str, actual: &str) -> String {
-    format!("Base image {image} was pulled with platform {}, expected {} for current build", go_quote(actual), go_quote(expected))
+    format!(
+        "Base image {image} was pulled with platform {}, expected {} for current build",
+        go_quote(actual),
+        go_quote(expected)
+    )
 }
 
 pub fn redundant_target_platform(platform_var: &str) -> String {
@@ -186,7 +246,10 @@ pub fn redundant_target_platform(platform_var: &str) -> String {
 }
 
 pub fn secrets_used_in_arg_or_env(instruction: &str, key: &str) -> String {
-    format!("Do not use ARG or ENV instructions for sensitive data ({instruction} {})", go_quote(key))
+    format!(
+        "Do not use ARG or ENV instructions for sensitive data ({instruction} {})",
+        go_quote(key)
+    )
 }
 
 pub fn invalid_default_arg_in_from(base_name: &str) -> String {
@@ -194,11 +257,17 @@ pub fn invalid_default_arg_in_from(base_name: &str) -> String {
 }
 
 pub fn from_platform_flag_const_disallowed(platform: &str) -> String {
-    format!("FROM --platform flag should not use constant value {}", go_quote(platform))
+    format!(
+        "FROM --platform flag should not use constant value {}",
+        go_quote(platform)
+    )
 }
 
 pub fn copy_ignored_file(command: &str, file: &str) -> String {
-    format!("Attempting to {command} file {} that is excluded by .dockerignore", go_quote(file))
+    format!(
+        "Attempting to {command} file {} that is excluded by .dockerignore",
+        go_quote(file)
+    )
 }
 
 pub fn invalid_definition_description(instruction: &str, name: &str) -> String {
@@ -210,7 +279,9 @@ pub fn expose_proto_casing(port: &str) -> String {
 }
 
 pub fn expose_invalid_format(port: &str) -> String {
-    format!("EXPOSE instruction should not define an IP address or host-port mapping, found '{port}'")
+    format!(
+        "EXPOSE instruction should not define an IP address or host-port mapping, found '{port}'"
+    )
 }
 
 /// `linter.LintFormatShort`: the one-line form progress output shows.

@@ -11,7 +11,11 @@ use crate::syntax;
 
 /// An image config for `platform` with the usual PATH.
 fn image_config(platform: &Platform, extra_config: &str) -> Vec<u8> {
-    let extra = if extra_config.is_empty() { String::new() } else { format!(",{extra_config}") };
+    let extra = if extra_config.is_empty() {
+        String::new()
+    } else {
+        format!(",{extra_config}")
+    };
     format!(
         r#"{{"architecture":"{}","os":"{}","config":{{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]{extra}}},"rootfs":{{"type":"layers","diff_ids":["sha256:0000000000000000000000000000000000000000000000000000000000000000"]}}}}"#,
         platform.architecture, platform.os
@@ -30,20 +34,44 @@ struct Case<'a> {
 
 impl<'a> Case<'a> {
     fn new(dockerfile: &'a str) -> Self {
-        Case { dockerfile, build_args: &[], dockerignore: None, all_stages: false, image_extra: "" }
+        Case {
+            dockerfile,
+            build_args: &[],
+            dockerignore: None,
+            all_stages: false,
+            image_extra: "",
+        }
     }
 
     fn checker(&self, ast: &'a syntax::Ast) -> Checker<'a> {
-        let build_args: BTreeMap<String, String> = self.build_args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let opts = Options { target: None, build_args, target_platform: None, build_platforms: vec![Platform::new("linux", "amd64", "")], all_stages: self.all_stages };
+        let build_args: BTreeMap<String, String> = self
+            .build_args
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let opts = Options {
+            target: None,
+            build_args,
+            target_platform: None,
+            build_platforms: vec![Platform::new("linux", "amd64", "")],
+            all_stages: self.all_stages,
+        };
         let cfg = Config::for_build(None, self.dockerfile).unwrap();
         let mut c = Checker::new(ast, opts, cfg);
         let mut images = ResolvedImages::new();
         for key in c.images_needed() {
             let config = image_config(&key.1, self.image_extra);
-            images.insert(key, ResolvedImage { digest: None, config });
+            images.insert(
+                key,
+                ResolvedImage {
+                    digest: None,
+                    config,
+                },
+            );
         }
-        let ignore = self.dockerignore.map(|d| IgnoreMatcher::new(&crate::dockerignore::parse(d)).unwrap());
+        let ignore = self
+            .dockerignore
+            .map(|d| IgnoreMatcher::new(&crate::dockerignore::parse(d)).unwrap());
         c.dispatch(&images, ignore.as_ref());
         c
     }
@@ -52,14 +80,27 @@ impl<'a> Case<'a> {
     fn run(&self) -> Vec<(String, usize, String)> {
         let ast = syntax::parse(self.dockerfile).unwrap();
         let c = self.checker(&ast);
-        let mut out: Vec<_> = c.warnings().iter().map(|w| (w.rule.name.to_string(), w.location.map_or(0, |l| l.start_line), w.detail.clone())).collect();
+        let mut out: Vec<_> = c
+            .warnings()
+            .iter()
+            .map(|w| {
+                (
+                    w.rule.name.to_string(),
+                    w.location.map_or(0, |l| l.start_line),
+                    w.detail.clone(),
+                )
+            })
+            .collect();
         out.sort_by(|a, b| (a.1, &a.2).cmp(&(b.1, &b.2)));
         out
     }
 
     fn expect(&self, want: &[(&str, usize, &str)]) {
         let got = self.run();
-        let want: Vec<(String, usize, String)> = want.iter().map(|(r, l, d)| (r.to_string(), *l, d.to_string())).collect();
+        let want: Vec<(String, usize, String)> = want
+            .iter()
+            .map(|(r, l, d)| (r.to_string(), *l, d.to_string()))
+            .collect();
         assert_eq!(got, want, "Dockerfile:\n{}", self.dockerfile);
     }
 }
@@ -75,10 +116,20 @@ fn no_warnings(dockerfile: &str) {
 #[test]
 fn rule_table_matches_the_reference() {
     assert_eq!(rules::ALL.len(), 22);
-    assert!(rules::ALL.iter().all(|r| r.experimental == (r.name == "InvalidDefinitionDescription")));
-    assert!(rules::ALL.iter().all(|r| r.url.is_empty() == (r.name == "InvalidBaseImagePlatform")));
-    assert_eq!(rules::format_short("FromAsCasing", "x", 2), "FromAsCasing: x (line 2)");
-    assert_eq!(rules::format_short("FromAsCasing", "x", 0), "FromAsCasing: x");
+    assert!(rules::ALL
+        .iter()
+        .all(|r| r.experimental == (r.name == "InvalidDefinitionDescription")));
+    assert!(rules::ALL
+        .iter()
+        .all(|r| r.url.is_empty() == (r.name == "InvalidBaseImagePlatform")));
+    assert_eq!(
+        rules::format_short("FromAsCasing", "x", 2),
+        "FromAsCasing: x (line 2)"
+    );
+    assert_eq!(
+        rules::format_short("FromAsCasing", "x", 0),
+        "FromAsCasing: x"
+    );
 }
 
 #[test]
@@ -87,17 +138,36 @@ fn check_option_parsing() {
     assert!(c.skip.contains("A") && c.skip.contains("B") && c.error && c.experimental_all);
     assert!(Config::parse(" skip=all ").unwrap().skip_all);
     assert_eq!(Config::parse("").unwrap(), Config::default());
-    assert_eq!(Config::parse("foo").unwrap_err(), "invalid check option \"foo\"");
-    assert_eq!(Config::parse("bar=1").unwrap_err(), "invalid check option \"bar\"");
+    assert_eq!(
+        Config::parse("foo").unwrap_err(),
+        "invalid check option \"foo\""
+    );
+    assert_eq!(
+        Config::parse("bar=1").unwrap_err(),
+        "invalid check option \"bar\""
+    );
     assert_eq!(Config::parse("error=maybe").unwrap_err(), "failed to parse check option \"error=maybe\": strconv.ParseBool: parsing \"maybe\": invalid syntax");
     // At most three parts: the third keeps its semicolons.
-    assert!(Config::parse("skip=a;skip=b;experimental=c;d").unwrap().experimental.contains("c;d"));
-    assert_eq!(Config::for_build(None, "# check=bogus\nFROM scratch\n").unwrap_err(), "failed to parse check options: invalid check option \"bogus\"");
+    assert!(Config::parse("skip=a;skip=b;experimental=c;d")
+        .unwrap()
+        .experimental
+        .contains("c;d"));
+    assert_eq!(
+        Config::for_build(None, "# check=bogus\nFROM scratch\n").unwrap_err(),
+        "failed to parse check options: invalid check option \"bogus\""
+    );
     let opts = BTreeMap::from([(CHECK_BUILD_ARG.to_string(), "x=y".to_string())]);
-    assert_eq!(Config::from_build_arg(&opts).unwrap_err(), "failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: invalid check option \"x\"");
+    assert_eq!(
+        Config::from_build_arg(&opts).unwrap_err(),
+        "failed to parse build-arg:BUILDKIT_DOCKERFILE_CHECK: invalid check option \"x\""
+    );
     // The build argument replaces the directive.
     let arg = Config::parse("skip=all").unwrap();
-    assert!(Config::for_build(Some(&arg), "#check=error=true\nFROM scratch\n").unwrap().skip_all);
+    assert!(
+        Config::for_build(Some(&arg), "#check=error=true\nFROM scratch\n")
+            .unwrap()
+            .skip_all
+    );
 }
 
 #[test]
@@ -106,8 +176,15 @@ fn comments_merge_per_instruction() {
     let c = base.with_comments(&["unrelated".into(), "check=skip=B // why".into()]);
     assert!(c.skip.contains("A") && c.skip.contains("B"));
     assert_eq!(base.with_comments(&["check=nonsense".into()]), base);
-    assert!(!rules::ALL.iter().filter(|r| !r.experimental).any(|r| Config::parse("skip=all").unwrap().enabled(r)));
-    assert!(Config::parse("skip=all;experimental=InvalidDefinitionDescription").unwrap().enabled(&rules::INVALID_DEFINITION_DESCRIPTION));
+    assert!(!rules::ALL
+        .iter()
+        .filter(|r| !r.experimental)
+        .any(|r| Config::parse("skip=all").unwrap().enabled(r)));
+    assert!(
+        Config::parse("skip=all;experimental=InvalidDefinitionDescription")
+            .unwrap()
+            .enabled(&rules::INVALID_DEFINITION_DESCRIPTION)
+    );
 }
 
 const IDD: &str = "InvalidDefinitionDescription";
@@ -129,26 +206,66 @@ fn definition_description() {
 #[test]
 fn copy_ignored_file() {
     let df = "\nFROM scratch\nCOPY Dockerfile .\nADD Dockerfile /windy\n";
-    let c = Case { dockerignore: Some("\nDockerfile\n"), ..Case::new(df) };
+    let c = Case {
+        dockerignore: Some("\nDockerfile\n"),
+        ..Case::new(df)
+    };
     c.expect(&[
-        ("CopyIgnoredFile", 3, "Attempting to Copy file \"Dockerfile\" that is excluded by .dockerignore"),
-        ("CopyIgnoredFile", 4, "Attempting to Add file \"Dockerfile\" that is excluded by .dockerignore"),
+        (
+            "CopyIgnoredFile",
+            3,
+            "Attempting to Copy file \"Dockerfile\" that is excluded by .dockerignore",
+        ),
+        (
+            "CopyIgnoredFile",
+            4,
+            "Attempting to Add file \"Dockerfile\" that is excluded by .dockerignore",
+        ),
     ]);
-    let df = "# check=skip=CopyIgnoredFile\n\nFROM scratch\nCOPY Dockerfile .\nADD Dockerfile /windy\n";
-    Case { dockerignore: Some("\nDockerfile\n"), ..Case::new(df) }.expect(&[]);
+    let df =
+        "# check=skip=CopyIgnoredFile\n\nFROM scratch\nCOPY Dockerfile .\nADD Dockerfile /windy\n";
+    Case {
+        dockerignore: Some("\nDockerfile\n"),
+        ..Case::new(df)
+    }
+    .expect(&[]);
     // --from reads another stage, not the context.
     let df = "\nFROM scratch AS base\nCOPY Dockerfile /foobar\nADD Dockerfile /windy\n\nFROM base\nCOPY --from=base /foobar /Dockerfile\n";
-    Case { dockerignore: Some("\nfoobar\n"), ..Case::new(df) }.expect(&[]);
+    Case {
+        dockerignore: Some("\nfoobar\n"),
+        ..Case::new(df)
+    }
+    .expect(&[]);
     // Exceptions make it impossible to tell.
-    Case { dockerignore: Some("\n**\n!Dockerfile\n"), ..Case::new("\nFROM scratch\nCOPY ./Dockerfile .\n") }.expect(&[]);
-    Case { dockerignore: Some("\n**\n!Dockerfile\n"), ..Case::new("\nFROM scratch\nCOPY . .\n\t") }.expect(&[]);
+    Case {
+        dockerignore: Some("\n**\n!Dockerfile\n"),
+        ..Case::new("\nFROM scratch\nCOPY ./Dockerfile .\n")
+    }
+    .expect(&[]);
+    Case {
+        dockerignore: Some("\n**\n!Dockerfile\n"),
+        ..Case::new("\nFROM scratch\nCOPY . .\n\t")
+    }
+    .expect(&[]);
 }
 
 #[test]
 fn copy_ignored_file_context_root() {
     let df = "\nFROM scratch\nCOPY . .\n";
-    Case { dockerignore: Some("\n.*\n"), ..Case::new(df) }.expect(&[]);
-    Case { dockerignore: Some("\n*\n"), ..Case::new(df) }.expect(&[("CopyIgnoredFile", 3, "Attempting to Copy file \".\" that is excluded by .dockerignore")]);
+    Case {
+        dockerignore: Some("\n.*\n"),
+        ..Case::new(df)
+    }
+    .expect(&[]);
+    Case {
+        dockerignore: Some("\n*\n"),
+        ..Case::new(df)
+    }
+    .expect(&[(
+        "CopyIgnoredFile",
+        3,
+        "Attempting to Copy file \".\" that is excluded by .dockerignore",
+    )]);
 }
 
 #[test]
@@ -173,8 +290,18 @@ fn secrets_used_in_arg_or_env() {
 #[test]
 fn all_target_unmarshal() {
     let df = "\nFROM scratch AS first\nCOPY $foo .\n\nFROM scratch AS second\nCOPY $bar .\n";
-    expect(df, &[("UndefinedVar", 6, "Usage of undefined variable '$bar'")]);
-    Case { all_stages: true, ..Case::new(df) }.expect(&[("UndefinedVar", 3, "Usage of undefined variable '$foo'"), ("UndefinedVar", 6, "Usage of undefined variable '$bar'")]);
+    expect(
+        df,
+        &[("UndefinedVar", 6, "Usage of undefined variable '$bar'")],
+    );
+    Case {
+        all_stages: true,
+        ..Case::new(df)
+    }
+    .expect(&[
+        ("UndefinedVar", 3, "Usage of undefined variable '$foo'"),
+        ("UndefinedVar", 6, "Usage of undefined variable '$bar'"),
+    ]);
 }
 
 #[test]
@@ -182,11 +309,21 @@ fn rule_check_option() {
     no_warnings("#check=skip=all\nFROM scratch as base\ncopy Dockerfile .\n");
     no_warnings("#check=skip=all;error=true\nFROM scratch as base\ncopy Dockerfile .\n");
     no_warnings("#check=skip=ConsistentInstructionCasing,FromAsCasing\nFROM scratch as base\ncopy Dockerfile .\n");
-    expect("#check=skip=ConsistentInstructionCasing\nFROM scratch as base\ncopy Dockerfile .\n", &[("FromAsCasing", 2, "'as' and 'FROM' keywords' casing do not match")]);
+    expect(
+        "#check=skip=ConsistentInstructionCasing\nFROM scratch as base\ncopy Dockerfile .\n",
+        &[(
+            "FromAsCasing",
+            2,
+            "'as' and 'FROM' keywords' casing do not match",
+        )],
+    );
     let df = "#check=skip=ConsistentInstructionCasing;error=true\nFROM scratch as base\ncopy Dockerfile .\n";
     let ast = syntax::parse(df).unwrap();
     let c = Case::new(df).checker(&ast);
-    assert_eq!(c.violation_error().as_deref(), Some("lint violation found for rules: FromAsCasing"));
+    assert_eq!(
+        c.violation_error().as_deref(),
+        Some("lint violation found for rules: FromAsCasing")
+    );
     // skip=all;error=true: nothing fires, so nothing fails.
     let df = "#check=skip=all;error=true\nFROM scratch as base\n";
     let ast = syntax::parse(df).unwrap();
@@ -223,11 +360,29 @@ fn consistent_instruction_casing() {
 
 #[test]
 fn duplicate_and_reserved_stage_names() {
-    expect("\nFROM scratch AS b\nFROM scratch AS b\n", &[("DuplicateStageName", 3, "Duplicate stage name \"b\", stage names should be unique")]);
+    expect(
+        "\nFROM scratch AS b\nFROM scratch AS b\n",
+        &[(
+            "DuplicateStageName",
+            3,
+            "Duplicate stage name \"b\", stage names should be unique",
+        )],
+    );
     no_warnings("\nFROM scratch AS b1\nFROM scratch AS b2\n");
     expect(
         "\nFROM scratch AS scratch\nFROM scratch AS context\n",
-        &[("ReservedStageName", 2, "Stage name should not use the same name as reserved stage \"scratch\""), ("ReservedStageName", 3, "Stage name should not use the same name as reserved stage \"context\"")],
+        &[
+            (
+                "ReservedStageName",
+                2,
+                "Stage name should not use the same name as reserved stage \"scratch\"",
+            ),
+            (
+                "ReservedStageName",
+                3,
+                "Stage name should not use the same name as reserved stage \"context\"",
+            ),
+        ],
     );
     no_warnings("\nFROM scratch\nFROM scratch AS a\n");
 }
@@ -239,16 +394,29 @@ fn json_args_recommended() {
     expect("\nFROM scratch\nENTRYPOINT mycommand\n", &[(r, 3, "JSON arguments recommended for ENTRYPOINT to prevent unintended behavior related to OS signals")]);
     no_warnings("\nFROM scratch\nSHELL [\"/usr/bin/customshell\"]\nCMD mycommand\n");
     no_warnings("\nFROM scratch\nSHELL [\"/usr/bin/customshell\"]\nENTRYPOINT mycommand\n");
-    no_warnings("\nFROM scratch AS base\nSHELL [\"/usr/bin/customshell\"]\n\nFROM base\nCMD mycommand\n");
+    no_warnings(
+        "\nFROM scratch AS base\nSHELL [\"/usr/bin/customshell\"]\n\nFROM base\nCMD mycommand\n",
+    );
     no_warnings("\nFROM scratch AS base\nSHELL [\"/usr/bin/customshell\"]\n\nFROM base\nENTRYPOINT mycommand\n");
     no_warnings("\nFROM scratch\nCMD [\"mycommand\"]\n");
     // A SHELL in the base image's config counts too.
-    Case { image_extra: r#""Shell":["/bin/bash","-c"]"#, ..Case::new("FROM busybox\nCMD mycommand\n") }.expect(&[]);
+    Case {
+        image_extra: r#""Shell":["/bin/bash","-c"]"#,
+        ..Case::new("FROM busybox\nCMD mycommand\n")
+    }
+    .expect(&[]);
 }
 
 #[test]
 fn maintainer_deprecated() {
-    expect("\nFROM scratch\nMAINTAINER me@example.org\n", &[("MaintainerDeprecated", 3, "Maintainer instruction is deprecated in favor of using label")]);
+    expect(
+        "\nFROM scratch\nMAINTAINER me@example.org\n",
+        &[(
+            "MaintainerDeprecated",
+            3,
+            "Maintainer instruction is deprecated in favor of using label",
+        )],
+    );
     no_warnings("\nFROM scratch\nLABEL org.opencontainers.image.authors=\"me@example.org\"\n");
     no_warnings("\nFROM scratch\n# check=skip=JSONArgsRecommended\nCMD mycommand\n");
     no_warnings("\nFROM scratch\n# check=skip=JSONArgsRecommended\nENTRYPOINT mycommand\n");
@@ -260,10 +428,23 @@ fn warnings_before_error() {
     let df = "\nFROM scratch AS BadStageName\nMAINTAINER me@example.org\nBADCMD\n";
     let ast = syntax::parse(df).unwrap();
     let c = Case::new(df).checker(&ast);
-    let got: Vec<_> = c.warnings().iter().map(|w| (w.rule.name, w.location.map(|l| l.start_line))).collect();
-    assert_eq!(got, vec![("StageNameCasing", Some(2)), ("MaintainerDeprecated", Some(3))]);
+    let got: Vec<_> = c
+        .warnings()
+        .iter()
+        .map(|w| (w.rule.name, w.location.map(|l| l.start_line)))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("StageNameCasing", Some(2)),
+            ("MaintainerDeprecated", Some(3))
+        ]
+    );
     let e = c.error().unwrap();
-    assert_eq!(e.message, "dockerfile parse error on line 4: unknown instruction: BADCMD");
+    assert_eq!(
+        e.message,
+        "dockerfile parse error on line 4: unknown instruction: BADCMD"
+    );
     assert_eq!(e.location.map(|l| l.start_line), Some(4));
 }
 
@@ -276,16 +457,40 @@ fn undefined_arg_in_from() {
     no_warnings("\nARG DEBUG\nFROM scra${DEBUG:-tch}\nCOPY Dockerfile .\n");
     no_warnings("\nARG DEBUG=\"\"\nFROM scratch${DEBUG-@bogus}\nCOPY Dockerfile .\n");
     let df = "\nFROM --platform=$BULIDPLATFORM scratch\nCOPY Dockerfile .\n";
-    expect(df, &[("UndefinedArgInFrom", 2, "FROM argument 'BULIDPLATFORM' is not declared (did you mean BUILDPLATFORM?)")]);
+    expect(
+        df,
+        &[(
+            "UndefinedArgInFrom",
+            2,
+            "FROM argument 'BULIDPLATFORM' is not declared (did you mean BUILDPLATFORM?)",
+        )],
+    );
     let ast = syntax::parse(df).unwrap();
-    assert_eq!(Case::new(df).checker(&ast).error().unwrap().message, "empty platform value from expression $BULIDPLATFORM");
+    assert_eq!(
+        Case::new(df).checker(&ast).error().unwrap().message,
+        "empty platform value from expression $BULIDPLATFORM"
+    );
     expect("\nARG MY_OS=linux\nARG MY_ARCH=amd64\nFROM --platform=linux/${MYARCH} busybox\nCOPY Dockerfile .\n\t", &[("UndefinedArgInFrom", 4, "FROM argument 'MYARCH' is not declared (did you mean MY_ARCH?)")]);
-    expect("\nARG tag=latest\nFROM busybox:${tag}${version} AS b\nCOPY Dockerfile .\n", &[("UndefinedArgInFrom", 3, "FROM argument 'version' is not declared")]);
+    expect(
+        "\nARG tag=latest\nFROM busybox:${tag}${version} AS b\nCOPY Dockerfile .\n",
+        &[(
+            "UndefinedArgInFrom",
+            3,
+            "FROM argument 'version' is not declared",
+        )],
+    );
 }
 
 #[test]
 fn workdir_relative_path() {
-    expect("\nFROM scratch\nWORKDIR app/\n", &[("WorkdirRelativePath", 3, "Relative workdir \"app/\" can have unexpected results if the base image changes")]);
+    expect(
+        "\nFROM scratch\nWORKDIR app/\n",
+        &[(
+            "WorkdirRelativePath",
+            3,
+            "Relative workdir \"app/\" can have unexpected results if the base image changes",
+        )],
+    );
     no_warnings("\nFROM scratch AS a\nWORKDIR /app\n\nFROM a AS b\nWORKDIR subdir/\n");
     no_warnings("\nFROM scratch\n# check=skip=WorkdirRelativePath\nWORKDIR app/\n");
 }
@@ -296,22 +501,45 @@ fn undefined_var() {
     no_warnings("\nFROM scratch\nARG foo\nCOPY Dockerfile${foo} .\n");
     no_warnings("\nFROM alpine AS base\nARG foo=Dockerfile\n\nFROM base\nCOPY $foo .\n");
     no_warnings("\nFROM alpine\nRUN echo $PATH\n");
-    expect("\nFROM alpine\nCOPY $foo .\nARG foo=bar\nRUN echo $foo\n", &[(r, 3, "Usage of undefined variable '$foo'")]);
+    expect(
+        "\nFROM alpine\nCOPY $foo .\nARG foo=bar\nRUN echo $foo\n",
+        &[(r, 3, "Usage of undefined variable '$foo'")],
+    );
     expect("\nFROM alpine\nARG DIR_BINARIES=binaries/\nARG DIR_ASSETS=assets/\nARG DIR_CONFIG=config/\nCOPY $DIR_ASSET .\n\t", &[(r, 6, "Usage of undefined variable '$DIR_ASSET' (did you mean $DIR_ASSETS?)")]);
-    expect("\nFROM alpine\nENV PATH=$PAHT:/tmp/bin\n\t\t", &[(r, 3, "Usage of undefined variable '$PAHT' (did you mean $PATH?)")]);
+    expect(
+        "\nFROM alpine\nENV PATH=$PAHT:/tmp/bin\n\t\t",
+        &[(
+            r,
+            3,
+            "Usage of undefined variable '$PAHT' (did you mean $PATH?)",
+        )],
+    );
     // Variables the base image's config defines are defined.
-    Case { image_extra: r#""WorkingDir":"/go""#, ..Case::new("FROM golang\nENV X=$PATH\n") }.expect(&[]);
+    Case {
+        image_extra: r#""WorkingDir":"/go""#,
+        ..Case::new("FROM golang\nENV X=$PATH\n")
+    }
+    .expect(&[]);
     // Heredoc bodies that expand, and RUN --mount values, are checked too.
-    expect("FROM scratch\nCOPY <<EOF /a\n$nope\nEOF\n", &[(r, 2, "Usage of undefined variable '$nope'")]);
+    expect(
+        "FROM scratch\nCOPY <<EOF /a\n$nope\nEOF\n",
+        &[(r, 2, "Usage of undefined variable '$nope'")],
+    );
     no_warnings("FROM scratch\nCOPY <<'EOF' /a\n$nope\nEOF\n");
-    expect("FROM scratch\nRUN --mount=type=secret,id=$sid true\n", &[(r, 2, "Usage of undefined variable '$sid'")]);
+    expect(
+        "FROM scratch\nRUN --mount=type=secret,id=$sid true\n",
+        &[(r, 2, "Usage of undefined variable '$sid'")],
+    );
 }
 
 #[test]
 fn multiple_instructions_disallowed() {
-    let w = |name: &str, line| ("MultipleInstructionsDisallowed", line, format!("Multiple {name} instructions should not be used in the same stage because only the last one will be used"));
+    let w = |name: &str, line| {
+        ("MultipleInstructionsDisallowed", line, format!("Multiple {name} instructions should not be used in the same stage because only the last one will be used"))
+    };
     let check = |df: &str, want: Vec<(&str, usize, String)>| {
-        let want: Vec<(&str, usize, &str)> = want.iter().map(|(r, l, d)| (*r, *l, d.as_str())).collect();
+        let want: Vec<(&str, usize, &str)> =
+            want.iter().map(|(r, l, d)| (*r, *l, d.as_str())).collect();
         expect(df, &want);
     };
     check("\nFROM scratch\nENTRYPOINT [\"/myapp\"]\nENTRYPOINT [\"/myotherapp\"]\nCMD [\"/myapp\"]\nCMD [\"/myotherapp\"]\nHEALTHCHECK CMD [\"/myapp\"]\nHEALTHCHECK CMD [\"/myotherapp\"]\n", vec![w("ENTRYPOINT", 3), w("CMD", 5), w("HEALTHCHECK", 7)]);
@@ -327,12 +555,20 @@ fn legacy_key_value_format() {
     let r = "LegacyKeyValueFormat";
     let env = "\"ENV key=value\" should be used instead of legacy \"ENV key value\" format";
     let label = "\"LABEL key=value\" should be used instead of legacy \"LABEL key value\" format";
-    expect("\nFROM scratch\nENV testkey value\nLABEL key value\n", &[(r, 3, env), (r, 4, label)]);
+    expect(
+        "\nFROM scratch\nENV testkey value\nLABEL key value\n",
+        &[(r, 3, env), (r, 4, label)],
+    );
     no_warnings("\nFROM scratch\nENV testkey=value\nLABEL key=value\n");
     // Only in stages that are built, unless all are checked.
-    let df = "\nFROM scratch AS a\n\nFROM a AS b\nENV testkey value\nLABEL key value\n\nFROM a AS c\n";
+    let df =
+        "\nFROM scratch AS a\n\nFROM a AS b\nENV testkey value\nLABEL key value\n\nFROM a AS c\n";
     no_warnings(df);
-    Case { all_stages: true, ..Case::new(df) }.expect(&[(r, 5, env), (r, 6, label)]);
+    Case {
+        all_stages: true,
+        ..Case::new(df)
+    }
+    .expect(&[(r, 5, env), (r, 6, label)]);
     no_warnings("\nFROM scratch\n# check=skip=LegacyKeyValueFormat\nENV testkey value\n# check=skip=LegacyKeyValueFormat\nLABEL key value\n");
 }
 
@@ -341,23 +577,68 @@ fn redundant_target_platform() {
     let r = "RedundantTargetPlatform";
     expect("\nFROM --platform=$TARGETPLATFORM scratch\n", &[(r, 2, "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior")]);
     expect("\nFROM --platform=${TARGETPLATFORM} scratch\n", &[(r, 2, "Setting platform to predefined ${TARGETPLATFORM} in FROM is redundant as this is the default behavior")]);
-    no_warnings("\n# check=skip=RedundantTargetPlatform\nFROM --platform=$TARGETPLATFORM scratch\n");
+    no_warnings(
+        "\n# check=skip=RedundantTargetPlatform\nFROM --platform=$TARGETPLATFORM scratch\n",
+    );
 }
 
 #[test]
 fn invalid_default_arg_in_from() {
     let r = "InvalidDefaultArgInFrom";
-    Case { build_args: &[("VERSION", "latest")], ..Case::new("\nARG VERSION\nFROM busybox:$VERSION\n") }.expect(&[(r, 3, "Default value for ARG busybox:$VERSION results in empty or invalid base image name")]);
-    Case { build_args: &[("IMAGE", "busybox:latest")], ..Case::new("\nARG IMAGE\nFROM $IMAGE\n") }.expect(&[(r, 3, "Default value for ARG $IMAGE results in empty or invalid base image name")]);
-    Case { build_args: &[("SFX", "box:latest")], ..Case::new("\nARG SFX=\"box:\"\nFROM busy${SFX}\n") }.expect(&[(r, 3, "Default value for ARG busy${SFX} results in empty or invalid base image name")]);
-    Case { build_args: &[("VERSION", "latest")], ..Case::new("\nARG VERSION=\"latest\"\nFROM busybox:${VERSION}\n") }.expect(&[]);
-    Case { build_args: &[("BUSYBOX_VARIANT", "-musl")], ..Case::new("\nARG BUSYBOX_VARIANT=\"\"\nFROM busybox:stable${BUSYBOX_VARIANT}\n") }.expect(&[]);
-    Case { build_args: &[("BUSYBOX_VARIANT", "-musl")], ..Case::new("\n\tARG BUSYBOX_VARIANT\n\tFROM busybox:stable${BUSYBOX_VARIANT}\n\t") }.expect(&[]);
+    Case {
+        build_args: &[("VERSION", "latest")],
+        ..Case::new("\nARG VERSION\nFROM busybox:$VERSION\n")
+    }
+    .expect(&[(
+        r,
+        3,
+        "Default value for ARG busybox:$VERSION results in empty or invalid base image name",
+    )]);
+    Case {
+        build_args: &[("IMAGE", "busybox:latest")],
+        ..Case::new("\nARG IMAGE\nFROM $IMAGE\n")
+    }
+    .expect(&[(
+        r,
+        3,
+        "Default value for ARG $IMAGE results in empty or invalid base image name",
+    )]);
+    Case {
+        build_args: &[("SFX", "box:latest")],
+        ..Case::new("\nARG SFX=\"box:\"\nFROM busy${SFX}\n")
+    }
+    .expect(&[(
+        r,
+        3,
+        "Default value for ARG busy${SFX} results in empty or invalid base image name",
+    )]);
+    Case {
+        build_args: &[("VERSION", "latest")],
+        ..Case::new("\nARG VERSION=\"latest\"\nFROM busybox:${VERSION}\n")
+    }
+    .expect(&[]);
+    Case {
+        build_args: &[("BUSYBOX_VARIANT", "-musl")],
+        ..Case::new("\nARG BUSYBOX_VARIANT=\"\"\nFROM busybox:stable${BUSYBOX_VARIANT}\n")
+    }
+    .expect(&[]);
+    Case {
+        build_args: &[("BUSYBOX_VARIANT", "-musl")],
+        ..Case::new("\n\tARG BUSYBOX_VARIANT\n\tFROM busybox:stable${BUSYBOX_VARIANT}\n\t")
+    }
+    .expect(&[]);
 }
 
 #[test]
 fn from_platform_flag_const_disallowed() {
-    expect("\nFROM --platform=linux/amd64 scratch\n", &[("FromPlatformFlagConstDisallowed", 2, "FROM --platform flag should not use constant value \"linux/amd64\"")]);
+    expect(
+        "\nFROM --platform=linux/amd64 scratch\n",
+        &[(
+            "FromPlatformFlagConstDisallowed",
+            2,
+            "FROM --platform flag should not use constant value \"linux/amd64\"",
+        )],
+    );
     no_warnings("\nFROM --platform=linux/amd64 scratch AS my_amd64_stage\n");
     no_warnings("\nFROM --platform=linux/amd64 scratch AS linux\n");
 }
@@ -365,7 +646,21 @@ fn from_platform_flag_const_disallowed() {
 #[test]
 fn expose_rules() {
     let r = "ExposeProtoCasing";
-    expect("\nFROM scratch\nEXPOSE 80/TcP 8080/TCP 8080/udp\n", &[(r, 3, "Defined protocol '80/TcP' in EXPOSE instruction should be lowercase"), (r, 3, "Defined protocol '8080/TCP' in EXPOSE instruction should be lowercase")]);
+    expect(
+        "\nFROM scratch\nEXPOSE 80/TcP 8080/TCP 8080/udp\n",
+        &[
+            (
+                r,
+                3,
+                "Defined protocol '80/TcP' in EXPOSE instruction should be lowercase",
+            ),
+            (
+                r,
+                3,
+                "Defined protocol '8080/TCP' in EXPOSE instruction should be lowercase",
+            ),
+        ],
+    );
     let r = "ExposeInvalidFormat";
     expect(
         "\nFROM scratch\nEXPOSE 127.0.0.1:80:80 [::1]:8080:8080 5000:5000 8000\n",
@@ -381,12 +676,26 @@ fn expose_rules() {
 fn base_image_platform_mismatch() {
     let df = "\nFROM busybox\nENV foo=bar\n";
     let ast = syntax::parse(df).unwrap();
-    let opts = Options { target_platform: Some(Platform::new("linux", "amd64", "")), build_platforms: vec![Platform::new("linux", "amd64", "")], ..Options::default() };
+    let opts = Options {
+        target_platform: Some(Platform::new("linux", "amd64", "")),
+        build_platforms: vec![Platform::new("linux", "amd64", "")],
+        ..Options::default()
+    };
     let mut c = Checker::new(&ast, opts, Config::default());
     let key = c.images_needed().remove(0);
-    let images = ResolvedImages::from([(key, ResolvedImage { digest: None, config: image_config(&Platform::new("linux", "arm64", ""), "") })]);
+    let images = ResolvedImages::from([(
+        key,
+        ResolvedImage {
+            digest: None,
+            config: image_config(&Platform::new("linux", "arm64", ""), ""),
+        },
+    )]);
     c.dispatch(&images, None);
-    let w: Vec<_> = c.warnings().iter().map(|w| (w.rule.name, w.detail.as_str())).collect();
+    let w: Vec<_> = c
+        .warnings()
+        .iter()
+        .map(|w| (w.rule.name, w.detail.as_str()))
+        .collect();
     assert_eq!(w, vec![("InvalidBaseImagePlatform", "Base image busybox was pulled with platform \"linux/arm64\", expected \"linux/amd64\" for current build")]);
 }
 
@@ -395,11 +704,29 @@ fn base_image_platform_without_a_platform_asked_for() {
     // No platform asked for: an image for any of the worker's platforms is fine, another is not.
     let run = |image: Platform| {
         let ast = syntax::parse("FROM busybox\n").unwrap();
-        let opts = Options { build_platforms: vec![Platform::new("linux", "amd64", ""), Platform::new("linux", "arm64", "")], ..Options::default() };
+        let opts = Options {
+            build_platforms: vec![
+                Platform::new("linux", "amd64", ""),
+                Platform::new("linux", "arm64", ""),
+            ],
+            ..Options::default()
+        };
         let mut c = Checker::new(&ast, opts, Config::default());
         let key = c.images_needed().remove(0);
-        c.dispatch(&ResolvedImages::from([(key, ResolvedImage { digest: None, config: image_config(&image, "") })]), None);
-        c.warnings().iter().map(|w| w.detail.clone()).collect::<Vec<_>>()
+        c.dispatch(
+            &ResolvedImages::from([(
+                key,
+                ResolvedImage {
+                    digest: None,
+                    config: image_config(&image, ""),
+                },
+            )]),
+            None,
+        );
+        c.warnings()
+            .iter()
+            .map(|w| w.detail.clone())
+            .collect::<Vec<_>>()
     };
     assert!(run(Platform::new("linux", "arm64", "")).is_empty());
     assert_eq!(run(Platform::new("linux", "s390x", "")), vec!["Base image busybox was pulled with platform \"linux/s390x\", expected \"linux/amd64\" for current build".to_string()]);
@@ -408,7 +735,14 @@ fn base_image_platform_without_a_platform_asked_for() {
 #[test]
 fn onbuild_triggers_are_checked_in_the_child() {
     let df = "FROM scratch AS base\nONBUILD ENV a b\n\nFROM base\n";
-    expect(df, &[("LegacyKeyValueFormat", 4, "\"ENV key=value\" should be used instead of legacy \"ENV key value\" format")]);
+    expect(
+        df,
+        &[(
+            "LegacyKeyValueFormat",
+            4,
+            "\"ENV key=value\" should be used instead of legacy \"ENV key value\" format",
+        )],
+    );
 }
 
 #[test]
@@ -418,20 +752,62 @@ fn reference_order_within_a_file() {
     let ast = syntax::parse(df).unwrap();
     let c = Case::new(df).checker(&ast);
     let got: Vec<_> = c.warnings().iter().map(|w| w.rule.name).collect();
-    assert_eq!(got, vec!["StageNameCasing", "MaintainerDeprecated", "DuplicateStageName", "ConsistentInstructionCasing", "LegacyKeyValueFormat", "JSONArgsRecommended"]);
+    assert_eq!(
+        got,
+        vec![
+            "StageNameCasing",
+            "MaintainerDeprecated",
+            "DuplicateStageName",
+            "ConsistentInstructionCasing",
+            "LegacyKeyValueFormat",
+            "JSONArgsRecommended"
+        ]
+    );
 }
 
 #[test]
 fn outline_of_a_target() {
     let df = "\nARG inherited=box\nARG inherited2=box2\nARG unused=abc${inherited2}\n# sfx is a suffix\nARG sfx=\"usy${inherited}\"\n\nFROM b${sfx} AS first\n# this is not assigned to anything\nARG FOO=123\n# BAR is a number\nARG BAR=456\nRUN true\n\nFROM alpine${unused} AS second\nARG BAZ\nRUN true\n\nFROM scratch AS third\nARG ABC=a\n# check=skip=all\nARG password\n# alternate_password will show up in the outline\n# check=skip=all\nARG alternate_password\n\n# target defines build target\nFROM third AS target\nCOPY --from=first /etc/passwd /\n\nFROM second\n";
     let ast = syntax::parse(df).unwrap();
-    let opts = Options { target: Some("target".into()), build_args: BTreeMap::from([("BAR".into(), "678".into())]), build_platforms: vec![Platform::new("linux", "amd64", "")], ..Options::default() };
+    let opts = Options {
+        target: Some("target".into()),
+        build_args: BTreeMap::from([("BAR".into(), "678".into())]),
+        build_platforms: vec![Platform::new("linux", "amd64", "")],
+        ..Options::default()
+    };
     let mut c = Checker::new(&ast, opts, Config::default());
-    let images: ResolvedImages = c.images_needed().into_iter().map(|k| { let config = image_config(&k.1, ""); (k, ResolvedImage { digest: None, config }) }).collect();
+    let images: ResolvedImages = c
+        .images_needed()
+        .into_iter()
+        .map(|k| {
+            let config = image_config(&k.1, "");
+            (
+                k,
+                ResolvedImage {
+                    digest: None,
+                    config,
+                },
+            )
+        })
+        .collect();
     c.dispatch(&images, None);
     let o = c.outline();
-    assert_eq!((o.name.as_str(), o.description.as_str()), ("target", "defines build target"));
-    let args: Vec<_> = o.args.iter().map(|a| (a.name.as_str(), a.value.as_str(), a.description.as_str(), a.location.map_or(0, |l| l.start_line))).collect();
+    assert_eq!(
+        (o.name.as_str(), o.description.as_str()),
+        ("target", "defines build target")
+    );
+    let args: Vec<_> = o
+        .args
+        .iter()
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.value.as_str(),
+                a.description.as_str(),
+                a.location.map_or(0, |l| l.start_line),
+            )
+        })
+        .collect();
     assert_eq!(
         args,
         vec![
@@ -450,14 +826,54 @@ fn outline_of_a_target() {
 fn outline_secrets_and_ssh() {
     let df = "\nFROM busybox AS first\nRUN --mount=type=secret,target=/etc/passwd,required=true --mount=type=ssh true\n\nFROM alpine AS second\nRUN --mount=type=secret,id=unused --mount=type=ssh,id=ssh2 true\n\nFROM scratch AS third\nARG BAR\nRUN --mount=type=secret,id=second${BAR} true\n\nFROM third AS target\nCOPY --from=first /foo /\nRUN --mount=type=ssh,id=ssh3,required true\n\nFROM second\n";
     let ast = syntax::parse(df).unwrap();
-    let opts = Options { target: Some("target".into()), build_args: BTreeMap::from([("BAR".into(), "678".into())]), build_platforms: vec![Platform::new("linux", "amd64", "")], ..Options::default() };
+    let opts = Options {
+        target: Some("target".into()),
+        build_args: BTreeMap::from([("BAR".into(), "678".into())]),
+        build_platforms: vec![Platform::new("linux", "amd64", "")],
+        ..Options::default()
+    };
     let mut c = Checker::new(&ast, opts, Config::default());
-    let images: ResolvedImages = c.images_needed().into_iter().map(|k| { let config = image_config(&k.1, ""); (k, ResolvedImage { digest: None, config }) }).collect();
+    let images: ResolvedImages = c
+        .images_needed()
+        .into_iter()
+        .map(|k| {
+            let config = image_config(&k.1, "");
+            (
+                k,
+                ResolvedImage {
+                    digest: None,
+                    config,
+                },
+            )
+        })
+        .collect();
     c.dispatch(&images, None);
     let o = c.outline();
-    let m = |v: &[OutlineMount]| v.iter().map(|s| (s.name.clone(), s.required, s.location.map_or(0, |l| l.start_line))).collect::<Vec<_>>();
-    assert_eq!(m(&o.secrets), vec![("passwd".to_string(), true, 3), ("second678".to_string(), false, 10)]);
-    assert_eq!(m(&o.ssh), vec![("default".to_string(), false, 3), ("ssh3".to_string(), true, 14)]);
+    let m = |v: &[OutlineMount]| {
+        v.iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    s.required,
+                    s.location.map_or(0, |l| l.start_line),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        m(&o.secrets),
+        vec![
+            ("passwd".to_string(), true, 3),
+            ("second678".to_string(), false, 10)
+        ]
+    );
+    assert_eq!(
+        m(&o.ssh),
+        vec![
+            ("default".to_string(), false, 3),
+            ("ssh3".to_string(), true, 14)
+        ]
+    );
 }
 
 #[test]
@@ -466,9 +882,24 @@ fn outline_recursive_args() {
     let ast = syntax::parse(df).unwrap();
     let mut c = Checker::new(&ast, Options::default(), Config::default());
     c.dispatch(&ResolvedImages::new(), None);
-    let mut args: Vec<_> = c.outline().args.iter().map(|a| (a.name.clone(), a.value.clone())).collect();
+    let mut args: Vec<_> = c
+        .outline()
+        .args
+        .iter()
+        .map(|a| (a.name.clone(), a.value.clone()))
+        .collect();
     args.sort();
-    let want = [("ABC", "abc"), ("BAR", "123abc456"), ("FOO", "123abc456123abc456"), ("INBAR", "123456"), ("INFOO", "123456123456")];
-    assert_eq!(args, want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>());
+    let want = [
+        ("ABC", "abc"),
+        ("BAR", "123abc456"),
+        ("FOO", "123abc456123abc456"),
+        ("INBAR", "123456"),
+        ("INFOO", "123456123456"),
+    ];
+    assert_eq!(
+        args,
+        want.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>()
+    );
 }
-

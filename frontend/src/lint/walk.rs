@@ -69,7 +69,8 @@ pub struct Checker<'a> {
 }
 
 /// ARGs that never become environment variables (BuildKit's `nonEnvArgs`).
-pub(super) const NON_ENV_ARGS: [&str; 2] = ["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"];
+pub(super) const NON_ENV_ARGS: [&str; 2] =
+    ["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"];
 
 impl<'a> Checker<'a> {
     /// Phase one: everything up to base image resolution. Stops where the reference's
@@ -97,11 +98,19 @@ impl<'a> Checker<'a> {
 
     /// The target platform: the one asked for, else the build platform.
     pub(super) fn target_platform(&self) -> Platform {
-        self.opts.target_platform.clone().unwrap_or_else(|| self.build_platform())
+        self.opts
+            .target_platform
+            .clone()
+            .unwrap_or_else(|| self.build_platform())
     }
 
     pub(super) fn build_platform(&self) -> Platform {
-        self.opts.build_platforms.first().cloned().or_else(|| self.opts.target_platform.clone()).unwrap_or_else(Platform::host)
+        self.opts
+            .build_platforms
+            .first()
+            .cloned()
+            .or_else(|| self.opts.target_platform.clone())
+            .unwrap_or_else(Platform::host)
     }
 
     fn wanted(&self, i: usize) -> bool {
@@ -110,7 +119,10 @@ impl<'a> Checker<'a> {
 
     /// The platform stage `i` is built for.
     fn node_platform(&self, i: usize) -> Platform {
-        self.nodes[i].platform.clone().unwrap_or_else(|| self.target_platform())
+        self.nodes[i]
+            .platform
+            .clone()
+            .unwrap_or_else(|| self.target_platform())
     }
 
     /// The base images phase two needs: each (reference, platform) once, in stage order.
@@ -145,7 +157,11 @@ impl<'a> Checker<'a> {
             return;
         }
         let configs: Vec<Option<Image>> = (0..self.nodes.len())
-            .map(|i| self.image_key(i).and_then(|k| images.get(&k)).and_then(|r| Image::from_json(&r.config).ok()))
+            .map(|i| {
+                self.image_key(i)
+                    .and_then(|k| images.get(&k))
+                    .and_then(|r| Image::from_json(&r.config).ok())
+            })
             .collect();
         for (i, config) in configs.iter().enumerate() {
             if let (true, Some(img)) = (self.wanted(i), config) {
@@ -156,7 +172,9 @@ impl<'a> Checker<'a> {
             if !self.wanted(i) || self.nodes[i].stage.is_none() {
                 continue;
             }
-            let Some(run) = self.init_stage(i, config.as_ref()) else { continue };
+            let Some(run) = self.init_stage(i, config.as_ref()) else {
+                continue;
+            };
             if let Err(e) = self.run_stage(i, run, config.as_ref(), ignore) {
                 self.error = Some(e);
                 return;
@@ -166,16 +184,25 @@ impl<'a> Checker<'a> {
 
     /// InvalidBaseImagePlatform: the image's OS/architecture against the platform asked for.
     fn check_base_platform(&mut self, i: usize, img: &Image) {
-        let actual = Platform::new(&img.os, &img.architecture, img.variant.as_deref().unwrap_or(""));
+        let actual = Platform::new(
+            &img.os,
+            &img.architecture,
+            img.variant.as_deref().unwrap_or(""),
+        );
         let expected = self.node_platform(i);
         let same = |p: &Platform| p.os == actual.os && p.architecture == actual.architecture;
         // With no platform asked for, an image for any of the worker's platforms is used as is.
         let implicit = self.nodes[i].platform.is_none() && self.opts.target_platform.is_none();
         if !(same(&expected) || implicit && self.opts.build_platforms.iter().any(same)) {
             let n = &self.nodes[i];
-            let msg = rules::invalid_base_image_platform(&n.base_name, &expected.to_string(), &actual.to_string());
+            let msg = rules::invalid_base_image_platform(
+                &n.base_name,
+                &expected.to_string(),
+                &actual.to_string(),
+            );
             let loc = n.location;
-            self.sink.run(&self.cfg, &rules::INVALID_BASE_IMAGE_PLATFORM, loc, msg);
+            self.sink
+                .run(&self.cfg, &rules::INVALID_BASE_IMAGE_PLATFORM, loc, msg);
         }
     }
 
@@ -203,18 +230,41 @@ impl<'a> Checker<'a> {
         Some(run)
     }
 
-    fn run_stage(&mut self, i: usize, mut run: StageRun, img: Option<&Image>, ignore: Option<&IgnoreMatcher>) -> Result<(), CheckError> {
+    fn run_stage(
+        &mut self,
+        i: usize,
+        mut run: StageRun,
+        img: Option<&Image>,
+        ignore: Option<&IgnoreMatcher>,
+    ) -> Result<(), CheckError> {
         let location = self.nodes[i].location;
         let mut triggers = std::mem::take(&mut self.nodes[i].triggers);
         if self.nodes[i].base.is_none() {
-            for t in img.and_then(|m| m.config.on_build.clone()).unwrap_or_default() {
+            for t in img
+                .and_then(|m| m.config.on_build.clone())
+                .unwrap_or_default()
+            {
                 triggers.push(super::stages::parse_trigger(&t, location)?);
             }
         }
-        let Some(stage) = self.nodes[i].stage.and_then(|s| self.df.as_ref().and_then(|df| df.stages.get(s))) else { return Ok(()) };
-        let commands: Vec<Command> = triggers.into_iter().chain(stage.commands.iter().cloned()).collect();
+        let Some(stage) = self.nodes[i]
+            .stage
+            .and_then(|s| self.df.as_ref().and_then(|df| df.stages.get(s)))
+        else {
+            return Ok(());
+        };
+        let commands: Vec<Command> = triggers
+            .into_iter()
+            .chain(stage.commands.iter().cloned())
+            .collect();
         let mut capture = std::mem::take(&mut self.nodes[i].capture);
-        let mut ctx = Ctx { lex: &self.lex, sink: &mut self.sink, global_args: &self.global_args, build_args: &self.opts.build_args, ignore };
+        let mut ctx = Ctx {
+            lex: &self.lex,
+            sink: &mut self.sink,
+            global_args: &self.global_args,
+            build_args: &self.opts.build_args,
+            ignore,
+        };
         let result = commands.iter().try_for_each(|cmd| {
             let cfg = self.cfg.with_comments(&cmd.comments);
             commands::dispatch(&mut ctx, &cfg, &mut run, &mut capture, cmd)
@@ -236,13 +286,30 @@ impl<'a> Checker<'a> {
 
     /// With `error=true`: the build fails after conversion, naming the rules that fired.
     pub fn violation_error(&self) -> Option<String> {
-        (self.cfg.error && !self.sink.called.is_empty()).then(|| format!("lint violation found for rules: {}", self.sink.called.join(", ")))
+        (self.cfg.error && !self.sink.called.is_empty()).then(|| {
+            format!(
+                "lint violation found for rules: {}",
+                self.sink.called.join(", ")
+            )
+        })
     }
 
     /// The outline of the target (after [`Checker::dispatch`]).
     pub fn outline(&self) -> Outline {
-        let nodes: Vec<capture::Node> = self.nodes.iter().map(|n| capture::Node { capture: &n.capture, base: n.base, deps: &n.deps }).collect();
-        let stage = self.nodes.get(self.target).and_then(|n| n.stage).and_then(|s| self.df.as_ref()?.stages.get(s));
+        let nodes: Vec<capture::Node> = self
+            .nodes
+            .iter()
+            .map(|n| capture::Node {
+                capture: &n.capture,
+                base: n.base,
+                deps: &n.deps,
+            })
+            .collect();
+        let stage = self
+            .nodes
+            .get(self.target)
+            .and_then(|n| n.stage)
+            .and_then(|s| self.df.as_ref()?.stages.get(s));
         let name = stage.and_then(|s| s.name.clone()).unwrap_or_default();
         let description = stage.and_then(|s| s.comment.clone()).unwrap_or_default();
         capture::outline(&nodes, self.target, name, description)
@@ -253,6 +320,13 @@ impl StageRun {
     /// A stage based on an earlier one starts with its state, but not its CMD/ENTRYPOINT/
     /// HEALTHCHECK history (BuildKit's `dispatchState.init`).
     fn inherit(base: &StageRun) -> StageRun {
-        StageRun { env: base.env.clone(), build_args: base.build_args.clone(), shell: base.shell, workdir_set: base.workdir_set, os: base.os.clone(), ..StageRun::new(String::new()) }
+        StageRun {
+            env: base.env.clone(),
+            build_args: base.build_args.clone(),
+            shell: base.shell,
+            workdir_set: base.workdir_set,
+            os: base.os.clone(),
+            ..StageRun::new(String::new())
+        }
     }
 }

@@ -37,7 +37,13 @@ pub(super) struct ShellWord<'a> {
 }
 
 impl<'a> ShellWord<'a> {
-    pub(super) fn new(lex: &'a Lex, word: &'a str, env: &'a dyn EnvGetter, capture: bool, split: bool) -> Self {
+    pub(super) fn new(
+        lex: &'a Lex,
+        word: &'a str,
+        env: &'a dyn EnvGetter,
+        capture: bool,
+        split: bool,
+    ) -> Self {
         ShellWord {
             lex,
             env,
@@ -78,7 +84,11 @@ impl<'a> ShellWord<'a> {
         preserve_pattern_escapes: bool,
     ) -> Res<(String, Vec<String>)> {
         // The outermost level usually gives back about what it reads: one allocation.
-        let mut result = if stop.is_none() { String::with_capacity(self.scanner.remaining()) } else { String::new() };
+        let mut result = if stop.is_none() {
+            String::with_capacity(self.scanner.remaining())
+        } else {
+            String::new()
+        };
         self.words_buffer.clear();
         // Only the outermost level (the one without a stop character) keeps its words.
         let mut words = Words::new(self.split && stop.is_none());
@@ -391,7 +401,11 @@ impl<'a> ShellWord<'a> {
             }
             Some(ch) if is_special_param(ch) => take(&mut self.scanner, ch),
             _ => {
-                while let Some(ch) = self.scanner.peek().filter(|&c| is_letter(c) || is_digit(c) || c == '_') {
+                while let Some(ch) = self
+                    .scanner
+                    .peek()
+                    .filter(|&c| is_letter(c) || is_digit(c) || c == '_')
+                {
                     take(&mut self.scanner, ch);
                 }
             }

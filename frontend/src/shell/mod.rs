@@ -120,7 +120,9 @@ impl Lex {
         if word.starts_with('\u{FEFF}') || word.contains(self.escape) {
             return false;
         }
-        !word.bytes().any(|b| b == b'$' || b == b'<' || (quotes && (b == b'\'' || b == b'"')))
+        !word
+            .bytes()
+            .any(|b| b == b'$' || b == b'<' || (quotes && (b == b'\'' || b == b'"')))
     }
 
     fn process(
@@ -131,7 +133,11 @@ impl Lex {
         split: bool,
     ) -> Result<ProcessResult, ShellError> {
         if self.is_literal(word) {
-            return Ok(ProcessResult { result: word.to_owned(), words: literal_words(word), ..Default::default() });
+            return Ok(ProcessResult {
+                result: word.to_owned(),
+                words: literal_words(word),
+                ..Default::default()
+            });
         }
         let mut sw = lexer::ShellWord::new(self, word, env, capture, split);
         match sw.process() {
@@ -150,5 +156,8 @@ impl Lex {
 
 /// The words of a word with nothing to expand: split at whitespace, empty words dropped.
 fn literal_words(word: &str) -> Vec<String> {
-    word.split(unicode::is_space).filter(|w| !w.is_empty()).map(str::to_owned).collect()
+    word.split(unicode::is_space)
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
 }

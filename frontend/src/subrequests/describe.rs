@@ -13,20 +13,37 @@ struct Request {
 }
 
 const REQUESTS: [Request; 3] = [
-    Request { name: OUTLINE, description: "List all parameters current build target supports", opts: Some(&[("target", "Target build stage")]) },
-    Request { name: TARGETS, description: "List all targets current build supports", opts: Some(&[]) },
-    Request { name: DESCRIBE, description: "List available subrequest types", opts: None },
+    Request {
+        name: OUTLINE,
+        description: "List all parameters current build target supports",
+        opts: Some(&[("target", "Target build stage")]),
+    },
+    Request {
+        name: TARGETS,
+        description: "List all targets current build supports",
+        opts: Some(&[]),
+    },
+    Request {
+        name: DESCRIBE,
+        description: "List available subrequest types",
+        opts: None,
+    },
 ];
 
 fn named(name: &str, description: &str) -> Json {
-    Json::obj().field("name", Json::str(name)).field("description", Json::str(description)).build()
+    Json::obj()
+        .field("name", Json::str(name))
+        .field("description", Json::str(description))
+        .build()
 }
 
 pub fn describe() -> Metadata {
     let all: Vec<Json> = REQUESTS
         .iter()
         .map(|r| {
-            let opts = r.opts.map_or(Json::Null, |o| Json::Arr(o.iter().map(|(n, d)| named(n, d)).collect()));
+            let opts = r.opts.map_or(Json::Null, |o| {
+                Json::Arr(o.iter().map(|(n, d)| named(n, d)).collect())
+            });
             let metadata = Json::Arr(vec![named("result.json", ""), named("result.txt", "")]);
             Json::obj()
                 .field("name", Json::str(r.name))
@@ -42,7 +59,15 @@ pub fn describe() -> Metadata {
         .collect();
     let mut text = String::from("NAME\tVERSION\tDESCRIPTION\n");
     for r in &REQUESTS {
-        text.push_str(&format!("{}\t1.0.0\t{}\n", r.name.strip_prefix("frontend.").unwrap_or(r.name), r.description));
+        text.push_str(&format!(
+            "{}\t1.0.0\t{}\n",
+            r.name.strip_prefix("frontend.").unwrap_or(r.name),
+            r.description
+        ));
     }
-    result(Json::Arr(all).marshal_indent(), tabwriter::format(&text, 1), &[])
+    result(
+        Json::Arr(all).marshal_indent(),
+        tabwriter::format(&text, 1),
+        &[],
+    )
 }

@@ -72,7 +72,12 @@ fn heap_sort<T, F: Fn(&T, &T) -> bool>(d: &mut Data<T, F>, a: usize, b: usize) {
     }
 }
 
-fn pdqsort<T, F: Fn(&T, &T) -> bool>(d: &mut Data<T, F>, mut a: usize, mut b: usize, mut limit: u32) {
+fn pdqsort<T, F: Fn(&T, &T) -> bool>(
+    d: &mut Data<T, F>,
+    mut a: usize,
+    mut b: usize,
+    mut limit: u32,
+) {
     const MAX_INSERTION: usize = 12;
     let mut was_balanced = true;
     let mut was_partitioned = true;
@@ -96,7 +101,11 @@ fn pdqsort<T, F: Fn(&T, &T) -> bool>(d: &mut Data<T, F>, mut a: usize, mut b: us
             pivot = (b - 1) - (pivot - a);
             hint = Hint::Increasing;
         }
-        if was_balanced && was_partitioned && hint == Hint::Increasing && partial_insertion_sort(d, a, b) {
+        if was_balanced
+            && was_partitioned
+            && hint == Hint::Increasing
+            && partial_insertion_sort(d, a, b)
+        {
             return;
         }
         if a > 0 && !d.less(a - 1, pivot) {
@@ -121,7 +130,12 @@ fn pdqsort<T, F: Fn(&T, &T) -> bool>(d: &mut Data<T, F>, mut a: usize, mut b: us
 
 // Indices below follow Go's, which may step to a-1 (as a signed int); `j` never goes below `a`
 // there because `data[a]` is the pivot, so usize arithmetic is kept non-negative by the guards.
-fn partition<T, F: Fn(&T, &T) -> bool>(d: &mut Data<T, F>, a: usize, b: usize, pivot: usize) -> (usize, bool) {
+fn partition<T, F: Fn(&T, &T) -> bool>(
+    d: &mut Data<T, F>,
+    a: usize,
+    b: usize,
+    pivot: usize,
+) -> (usize, bool) {
     d.swap(a, pivot);
     let (mut i, mut j) = (a as isize + 1, b as isize - 1);
     while i <= j && d.less(i as usize, a) {
@@ -155,7 +169,12 @@ fn partition<T, F: Fn(&T, &T) -> bool>(d: &mut Data<T, F>, a: usize, b: usize, p
     (j as usize, false)
 }
 
-fn partition_equal<T, F: Fn(&T, &T) -> bool>(d: &mut Data<T, F>, a: usize, b: usize, pivot: usize) -> usize {
+fn partition_equal<T, F: Fn(&T, &T) -> bool>(
+    d: &mut Data<T, F>,
+    a: usize,
+    b: usize,
+    pivot: usize,
+) -> usize {
     d.swap(a, pivot);
     let (mut i, mut j) = (a as isize + 1, b as isize - 1);
     loop {
@@ -175,7 +194,11 @@ fn partition_equal<T, F: Fn(&T, &T) -> bool>(d: &mut Data<T, F>, a: usize, b: us
     i as usize
 }
 
-fn partial_insertion_sort<T, F: Fn(&T, &T) -> bool>(d: &mut Data<T, F>, a: usize, b: usize) -> bool {
+fn partial_insertion_sort<T, F: Fn(&T, &T) -> bool>(
+    d: &mut Data<T, F>,
+    a: usize,
+    b: usize,
+) -> bool {
     const MAX_STEPS: usize = 5;
     const SHORTEST_SHIFTING: usize = 50;
     let mut i = a + 1;
@@ -256,7 +279,12 @@ fn choose_pivot<T, F: Fn(&T, &T) -> bool>(d: &mut Data<T, F>, a: usize, b: usize
     }
 }
 
-fn order2<T, F: Fn(&T, &T) -> bool>(d: &Data<T, F>, a: usize, b: usize, swaps: &mut usize) -> (usize, usize) {
+fn order2<T, F: Fn(&T, &T) -> bool>(
+    d: &Data<T, F>,
+    a: usize,
+    b: usize,
+    swaps: &mut usize,
+) -> (usize, usize) {
     if d.less(b, a) {
         *swaps += 1;
         return (b, a);
@@ -264,7 +292,13 @@ fn order2<T, F: Fn(&T, &T) -> bool>(d: &Data<T, F>, a: usize, b: usize, swaps: &
     (a, b)
 }
 
-fn median<T, F: Fn(&T, &T) -> bool>(d: &Data<T, F>, a: usize, b: usize, c: usize, swaps: &mut usize) -> usize {
+fn median<T, F: Fn(&T, &T) -> bool>(
+    d: &Data<T, F>,
+    a: usize,
+    b: usize,
+    c: usize,
+    swaps: &mut usize,
+) -> usize {
     let (a, b) = order2(d, a, b, swaps);
     let (b, c) = order2(d, b, c, swaps);
     let _ = c;
@@ -301,7 +335,10 @@ mod tests {
     #[test]
     fn heap_sort_fallback_sorts() {
         let mut v: Vec<u32> = (0..40).map(|i| (i * 17 + 5) % 23).collect();
-        let mut d = Data { v: &mut v, less: |a: &u32, b: &u32| a < b };
+        let mut d = Data {
+            v: &mut v,
+            less: |a: &u32, b: &u32| a < b,
+        };
         pdqsort(&mut d, 0, 40, 0);
         assert!(v.windows(2).all(|w| w[0] <= w[1]));
     }

@@ -97,7 +97,9 @@ fn write_string(out: &mut String, s: &str) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
@@ -154,12 +156,31 @@ pub fn location(loc: Option<Location>) -> Option<Json> {
 
 /// A `pb.Location` with its ranges (`[]` ranges are omitted).
 pub fn location_ranges(source_index: i32, ranges: &[(usize, usize)]) -> Json {
-    let ranges: Vec<Json> = ranges.iter().map(|&(s, e)| Json::obj().field("start", position(s)).field("end", position(e)).build()).collect();
-    Json::obj().opt("sourceIndex", (source_index != 0).then_some(Json::Int(source_index.into()))).opt("ranges", (!ranges.is_empty()).then_some(Json::Arr(ranges))).build()
+    let ranges: Vec<Json> = ranges
+        .iter()
+        .map(|&(s, e)| {
+            Json::obj()
+                .field("start", position(s))
+                .field("end", position(e))
+                .build()
+        })
+        .collect();
+    Json::obj()
+        .opt(
+            "sourceIndex",
+            (source_index != 0).then_some(Json::Int(source_index.into())),
+        )
+        .opt("ranges", (!ranges.is_empty()).then_some(Json::Arr(ranges)))
+        .build()
 }
 
 fn position(line: usize) -> Json {
-    Json::obj().opt("line", (line != 0).then(|| Json::Int(i64::try_from(line).unwrap_or(i64::MAX)))).build()
+    Json::obj()
+        .opt(
+            "line",
+            (line != 0).then(|| Json::Int(i64::try_from(line).unwrap_or(i64::MAX))),
+        )
+        .build()
 }
 
 /// BuildKit's `parser.Range` list for a node: one range per line.
@@ -172,7 +193,10 @@ pub fn line_ranges(loc: Location) -> Vec<(usize, usize)> {
 pub fn source_info(info: &pb::SourceInfo) -> Json {
     Json::obj()
         .str_omitempty("filename", &info.filename)
-        .opt("data", (!info.data.is_empty()).then(|| Json::bytes(&info.data)))
+        .opt(
+            "data",
+            (!info.data.is_empty()).then(|| Json::bytes(&info.data)),
+        )
         .opt("definition", info.definition.as_ref().map(definition))
         .str_omitempty("language", &info.language)
         .build()
@@ -180,11 +204,22 @@ pub fn source_info(info: &pb::SourceInfo) -> Json {
 
 /// A `pb.Definition` as encoding/json writes the protobuf struct (map keys sorted).
 pub fn definition(def: &pb::Definition) -> Json {
-    let ops = (!def.def.is_empty()).then(|| Json::Arr(def.def.iter().map(|d| Json::bytes(d)).collect()));
+    let ops =
+        (!def.def.is_empty()).then(|| Json::Arr(def.def.iter().map(|d| Json::bytes(d)).collect()));
     let mut md: Vec<(&String, &pb::OpMetadata)> = def.metadata.iter().collect();
     md.sort_by(|a, b| a.0.cmp(b.0));
-    let metadata = (!md.is_empty()).then(|| Json::Obj(md.into_iter().map(|(k, m)| (k.clone(), op_metadata(m))).collect()));
-    Json::obj().opt("def", ops).opt("metadata", metadata).opt("Source", def.source.as_ref().map(source)).build()
+    let metadata = (!md.is_empty()).then(|| {
+        Json::Obj(
+            md.into_iter()
+                .map(|(k, m)| (k.clone(), op_metadata(m)))
+                .collect(),
+        )
+    });
+    Json::obj()
+        .opt("def", ops)
+        .opt("metadata", metadata)
+        .opt("Source", def.source.as_ref().map(source))
+        .build()
 }
 
 fn op_metadata(m: &pb::OpMetadata) -> Json {
@@ -193,14 +228,36 @@ fn op_metadata(m: &pb::OpMetadata) -> Json {
         v.sort_by(|a, b| a.0.cmp(b.0));
         Json::Obj(v.into_iter().map(|(k, j)| (k.clone(), j)).collect())
     };
-    let description = (!m.description.is_empty()).then(|| sorted_str(m.description.iter().map(|(k, v)| (k, Json::str(v.clone()))).collect()));
-    let caps = (!m.caps.is_empty()).then(|| sorted_str(m.caps.iter().map(|(k, v)| (k, Json::Bool(*v))).collect()));
+    let description = (!m.description.is_empty()).then(|| {
+        sorted_str(
+            m.description
+                .iter()
+                .map(|(k, v)| (k, Json::str(v.clone())))
+                .collect(),
+        )
+    });
+    let caps = (!m.caps.is_empty())
+        .then(|| sorted_str(m.caps.iter().map(|(k, v)| (k, Json::Bool(*v))).collect()));
     Json::obj()
         .bool_omitempty("ignore_cache", m.ignore_cache)
         .opt("description", description)
-        .opt("export_cache", m.export_cache.as_ref().map(|e| Json::obj().bool_omitempty("Value", e.value).build()))
+        .opt(
+            "export_cache",
+            m.export_cache
+                .as_ref()
+                .map(|e| Json::obj().bool_omitempty("Value", e.value).build()),
+        )
         .opt("caps", caps)
-        .opt("progress_group", m.progress_group.as_ref().map(|p| Json::obj().str_omitempty("id", &p.id).str_omitempty("name", &p.name).bool_omitempty("weak", p.weak).build()))
+        .opt(
+            "progress_group",
+            m.progress_group.as_ref().map(|p| {
+                Json::obj()
+                    .str_omitempty("id", &p.id)
+                    .str_omitempty("name", &p.name)
+                    .bool_omitempty("weak", p.weak)
+                    .build()
+            }),
+        )
         .build()
 }
 
@@ -211,14 +268,18 @@ fn source(s: &pb::Source) -> Json {
         Json::Obj(
             locs.into_iter()
                 .map(|(k, l)| {
-                    let list = (!l.locations.is_empty()).then(|| Json::Arr(l.locations.iter().map(pb_location).collect()));
+                    let list = (!l.locations.is_empty())
+                        .then(|| Json::Arr(l.locations.iter().map(pb_location).collect()));
                     (k.clone(), Json::obj().opt("locations", list).build())
                 })
                 .collect(),
         )
     });
     let infos = (!s.infos.is_empty()).then(|| Json::Arr(s.infos.iter().map(source_info).collect()));
-    Json::obj().opt("locations", locations).opt("infos", infos).build()
+    Json::obj()
+        .opt("locations", locations)
+        .opt("infos", infos)
+        .build()
 }
 
 fn pb_location(l: &pb::Location) -> Json {
@@ -226,7 +287,10 @@ fn pb_location(l: &pb::Location) -> Json {
         .ranges
         .iter()
         .map(|r| {
-            let line = |p: &Option<pb::Position>| p.as_ref().map_or(0, |p| usize::try_from(p.line).unwrap_or(0));
+            let line = |p: &Option<pb::Position>| {
+                p.as_ref()
+                    .map_or(0, |p| usize::try_from(p.line).unwrap_or(0))
+            };
             (line(&r.start), line(&r.end))
         })
         .collect();
@@ -240,19 +304,37 @@ mod tests {
 
     #[test]
     fn indents_like_go() {
-        let v = Json::obj().field("a", Json::Int(1)).field("b", Json::Arr(vec![Json::Bool(true), Json::Null])).field("c", Json::Arr(vec![])).field("d", Json::obj().build()).build();
-        assert_eq!(v.marshal_indent(), "{\n  \"a\": 1,\n  \"b\": [\n    true,\n    null\n  ],\n  \"c\": [],\n  \"d\": {}\n}");
+        let v = Json::obj()
+            .field("a", Json::Int(1))
+            .field("b", Json::Arr(vec![Json::Bool(true), Json::Null]))
+            .field("c", Json::Arr(vec![]))
+            .field("d", Json::obj().build())
+            .build();
+        assert_eq!(
+            v.marshal_indent(),
+            "{\n  \"a\": 1,\n  \"b\": [\n    true,\n    null\n  ],\n  \"c\": [],\n  \"d\": {}\n}"
+        );
     }
 
     #[test]
     fn escapes_like_go() {
-        assert_eq!(Json::str("<a> & \"b\"\\\n\t\u{1}\u{8}\u{c}\u{2028}é\u{7f}").marshal_indent(), r#""\u003ca\u003e \u0026 \"b\"\\\n\t\u0001\b\f\u2028é"#.to_string() + "\u{7f}\"");
-        assert_eq!(Json::bytes(b"FROM scratch\n").marshal_indent(), "\"RlJPTSBzY3JhdGNoCg==\"");
+        assert_eq!(
+            Json::str("<a> & \"b\"\\\n\t\u{1}\u{8}\u{c}\u{2028}é\u{7f}").marshal_indent(),
+            r#""\u003ca\u003e \u0026 \"b\"\\\n\t\u0001\b\f\u2028é"#.to_string() + "\u{7f}\""
+        );
+        assert_eq!(
+            Json::bytes(b"FROM scratch\n").marshal_indent(),
+            "\"RlJPTSBzY3JhdGNoCg==\""
+        );
     }
 
     #[test]
     fn locations_have_a_range_per_line() {
-        let l = location(Some(Location { start_line: 2, end_line: 3 })).unwrap();
+        let l = location(Some(Location {
+            start_line: 2,
+            end_line: 3,
+        }))
+        .unwrap();
         assert_eq!(l.marshal_indent(), "{\n  \"ranges\": [\n    {\n      \"start\": {\n        \"line\": 2\n      },\n      \"end\": {\n        \"line\": 2\n      }\n    },\n    {\n      \"start\": {\n        \"line\": 3\n      },\n      \"end\": {\n        \"line\": 3\n      }\n    }\n  ]\n}");
         assert_eq!(location_ranges(0, &[]).marshal_indent(), "{}");
     }

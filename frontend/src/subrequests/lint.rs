@@ -34,14 +34,38 @@ pub fn lint(report: &LintReport<'_>) -> Metadata {
         })
         .collect();
     let mut doc = Json::obj()
-        .field("warnings", if warnings.is_empty() { Json::Null } else { Json::Arr(warnings) })
-        .field("sources", Json::Arr(vec![json::source_info(&report.source)]));
+        .field(
+            "warnings",
+            if warnings.is_empty() {
+                Json::Null
+            } else {
+                Json::Arr(warnings)
+            },
+        )
+        .field(
+            "sources",
+            Json::Arr(vec![json::source_info(&report.source)]),
+        );
     if let Some((message, loc)) = &report.error {
         let ranges = loc.map(json::line_ranges).unwrap_or_default();
-        doc = doc.field("buildError", Json::obj().field("message", Json::str(message)).field("location", json::location_ranges(0, &ranges)).build());
+        doc = doc.field(
+            "buildError",
+            Json::obj()
+                .field("message", Json::str(message))
+                .field("location", json::location_ranges(0, &ranges))
+                .build(),
+        );
     }
-    let status = if report.warnings.is_empty() && report.error.is_none() { "0" } else { "1" };
-    result(doc.build().marshal_indent(), text(report), &[("result.statuscode", status.as_bytes().to_vec())])
+    let status = if report.warnings.is_empty() && report.error.is_none() {
+        "0"
+    } else {
+        "1"
+    };
+    result(
+        doc.build().marshal_indent(),
+        text(report),
+        &[("result.statuscode", status.as_bytes().to_vec())],
+    )
 }
 
 /// `LintResults.PrintTo`: the warnings sorted by line (with Go's unstable sort), each with the
@@ -62,7 +86,11 @@ fn text(report: &LintReport<'_>) -> String {
         }
         out.push_str(&format!("\n{}\n", w.detail));
         if let Some(loc) = w.location {
-            out.push_str(&print_source(&report.source.filename, &report.source.data, &json::line_ranges(loc)));
+            out.push_str(&print_source(
+                &report.source.filename,
+                &report.source.data,
+                &json::line_ranges(loc),
+            ));
         }
     }
     out
@@ -72,7 +100,12 @@ fn text(report: &LintReport<'_>) -> String {
 pub fn print_source(filename: &str, data: &[u8], ranges: &[(usize, usize)]) -> String {
     let text = String::from_utf8_lossy(data);
     let lines: Vec<&str> = text.split('\n').collect();
-    let (Some(mut start), Some(mut end)) = (ranges.iter().map(|r| r.0).min(), ranges.iter().map(|r| r.1.max(r.0)).max()) else { return String::new() };
+    let (Some(mut start), Some(mut end)) = (
+        ranges.iter().map(|r| r.0).min(),
+        ranges.iter().map(|r| r.1.max(r.0)).max(),
+    ) else {
+        return String::new();
+    };
     if start > lines.len() || start < 1 {
         return String::new();
     }
@@ -94,7 +127,11 @@ pub fn print_source(filename: &str, data: &[u8], ranges: &[(usize, usize)]) -> S
     let mut out = format!("{filename}:{first}\n--------------------\n");
     for i in start..=end {
         let marked = ranges.iter().any(|&(s, e)| s <= i && e.max(s) >= i);
-        out.push_str(&format!(" {i:>3} | {} {}\n", if marked { ">>>" } else { "   " }, lines[i - 1]));
+        out.push_str(&format!(
+            " {i:>3} | {} {}\n",
+            if marked { ">>>" } else { "   " },
+            lines[i - 1]
+        ));
     }
     out.push_str("--------------------\n");
     out

@@ -9,10 +9,29 @@ pub fn outline(o: &Outline, source: &[u8]) -> Metadata {
     let args: Vec<Json> = o
         .args
         .iter()
-        .map(|a| Json::obj().field("name", Json::str(&a.name)).str_omitempty("description", &a.description).str_omitempty("value", &a.value).opt("location", json::location(a.location)).build())
+        .map(|a| {
+            Json::obj()
+                .field("name", Json::str(&a.name))
+                .str_omitempty("description", &a.description)
+                .str_omitempty("value", &a.value)
+                .opt("location", json::location(a.location))
+                .build()
+        })
         .collect();
     let mounts = |m: &[OutlineMount]| -> Option<Json> {
-        (!m.is_empty()).then(|| Json::Arr(m.iter().map(|s| Json::obj().field("name", Json::str(&s.name)).bool_omitempty("required", s.required).opt("location", json::location(s.location)).build()).collect()))
+        (!m.is_empty()).then(|| {
+            Json::Arr(
+                m.iter()
+                    .map(|s| {
+                        Json::obj()
+                            .field("name", Json::str(&s.name))
+                            .bool_omitempty("required", s.required)
+                            .opt("location", json::location(s.location))
+                            .build()
+                    })
+                    .collect(),
+            )
+        })
     };
     let doc = Json::obj()
         .str_omitempty("name", &o.name)
@@ -28,7 +47,11 @@ pub fn outline(o: &Outline, source: &[u8]) -> Metadata {
 fn text(o: &Outline) -> String {
     let mut out = String::new();
     if !o.name.is_empty() || !o.description.is_empty() {
-        let name = if o.name.is_empty() { "(default)" } else { &o.name };
+        let name = if o.name.is_empty() {
+            "(default)"
+        } else {
+            &o.name
+        };
         let mut text = format!("TARGET:\t{name}\n");
         if !o.description.is_empty() {
             text.push_str(&format!("DESCRIPTION:\t{}\n", o.description));
@@ -48,7 +71,11 @@ fn text(o: &Outline) -> String {
         if !list.is_empty() {
             let mut text = format!("{title}\tREQUIRED\n");
             for s in list.iter() {
-                text.push_str(&format!("{}\t{}\n", s.name, if s.required { "true" } else { "" }));
+                text.push_str(&format!(
+                    "{}\t{}\n",
+                    s.name,
+                    if s.required { "true" } else { "" }
+                ));
             }
             out.push_str(&tabwriter::format(&text, 3));
             out.push('\n');

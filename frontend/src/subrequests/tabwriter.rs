@@ -14,7 +14,14 @@ const MAX_COLUMNS: usize = 256;
 
 /// `Writer.format`: writes lines `line0..line1`, aligning column `widths.len()` in each block
 /// of consecutive lines that have a cell there.
-fn format_block(cells: &[Vec<&str>], padding: usize, widths: &mut Vec<usize>, mut line0: usize, line1: usize, out: &mut String) {
+fn format_block(
+    cells: &[Vec<&str>],
+    padding: usize,
+    widths: &mut Vec<usize>,
+    mut line0: usize,
+    line1: usize,
+    out: &mut String,
+) {
     let column = widths.len();
     // One level per column: text with absurdly many tabs is left unaligned past this depth
     // rather than risk the stack.
@@ -49,7 +56,10 @@ fn write_lines(cells: &[Vec<&str>], widths: &[usize], from: usize, to: usize, ou
         for (j, cell) in line.iter().enumerate() {
             out.push_str(cell);
             if let Some(&w) = widths.get(j) {
-                out.extend(std::iter::repeat_n(' ', w.saturating_sub(cell.chars().count())));
+                out.extend(std::iter::repeat_n(
+                    ' ',
+                    w.saturating_sub(cell.chars().count()),
+                ));
             }
         }
         // The text after the last newline is written as it is.
@@ -70,10 +80,22 @@ mod tests {
 
     #[test]
     fn pads_columns_but_not_the_last_cell() {
-        let t = format(&lines(&["TARGET\tDESCRIPTION", "build (default)\tbuilds it", "x\t"]), 1);
-        assert_eq!(t, format!("TARGET          DESCRIPTION\nbuild (default) builds it\nx{}\n", " ".repeat(15)));
+        let t = format(
+            &lines(&["TARGET\tDESCRIPTION", "build (default)\tbuilds it", "x\t"]),
+            1,
+        );
+        assert_eq!(
+            t,
+            format!(
+                "TARGET          DESCRIPTION\nbuild (default) builds it\nx{}\n",
+                " ".repeat(15)
+            )
+        );
         let t = format(&lines(&["BUILD ARG\tVALUE\tDESCRIPTION", "a\t\t"]), 3);
-        assert_eq!(t, format!("BUILD ARG   VALUE   DESCRIPTION\na{}\n", " ".repeat(19)));
+        assert_eq!(
+            t,
+            format!("BUILD ARG   VALUE   DESCRIPTION\na{}\n", " ".repeat(19))
+        );
     }
 
     #[test]

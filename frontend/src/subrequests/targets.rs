@@ -22,8 +22,15 @@ pub fn targets(df: &Dockerfile, source: &[u8]) -> Metadata {
                 .build()
         })
         .collect();
-    let targets = if list.is_empty() { Json::Null } else { Json::Arr(list) };
-    let doc = Json::obj().field("targets", targets).field("sources", Json::Arr(vec![Json::bytes(source)])).build();
+    let targets = if list.is_empty() {
+        Json::Null
+    } else {
+        Json::Arr(list)
+    };
+    let doc = Json::obj()
+        .field("targets", targets)
+        .field("sources", Json::Arr(vec![Json::bytes(source)]))
+        .build();
 
     let mut text = String::from("TARGET\tDESCRIPTION\n");
     for (i, s) in df.stages.iter().enumerate() {

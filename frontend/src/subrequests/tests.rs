@@ -7,13 +7,19 @@ use crate::lint::{rules, Warning};
 use crate::syntax::{self, Location};
 
 fn get<'a>(md: &'a Metadata, key: &str) -> &'a str {
-    md.iter().find(|(k, _)| k == key).map(|(_, v)| std::str::from_utf8(v).unwrap()).unwrap()
+    md.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| std::str::from_utf8(v).unwrap())
+        .unwrap()
 }
 
 #[test]
 fn describe_lists_outline_targets_and_itself() {
     let md = describe();
-    assert_eq!(md.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), vec!["result.json", "result.txt", "version"]);
+    assert_eq!(
+        md.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        vec!["result.json", "result.txt", "version"]
+    );
     assert_eq!(
         get(&md, "result.txt"),
         "NAME                 VERSION DESCRIPTION\noutline              1.0.0   List all parameters current build target supports\ntargets              1.0.0   List all targets current build supports\nsubrequests.describe 1.0.0   List available subrequest types\n"
@@ -30,7 +36,10 @@ fn targets_list_the_stages() {
     let src = "# build builds it\nFROM busybox AS build\nFROM --platform=$BUILDPLATFORM scratch\n";
     let df = crate::instructions::parse_dockerfile(&syntax::parse(src).unwrap()).unwrap();
     let md = targets(&df, src.as_bytes());
-    assert_eq!(get(&md, "result.txt"), "TARGET    DESCRIPTION\nbuild     builds it\n(default) \n");
+    assert_eq!(
+        get(&md, "result.txt"),
+        "TARGET    DESCRIPTION\nbuild     builds it\n(default) \n"
+    );
     let want = r#"{
   "targets": [
     {
@@ -80,27 +89,68 @@ fn outline_text_and_json() {
     let o = crate::lint::Outline {
         name: "target".into(),
         description: "defines build target".into(),
-        args: vec![crate::lint::OutlineArg { name: "sfx".into(), value: "usybox".into(), description: "is a suffix".into(), location: Some(Location { start_line: 6, end_line: 6 }) }],
-        secrets: vec![crate::lint::OutlineMount { name: "passwd".into(), required: true, location: Some(Location { start_line: 3, end_line: 3 }) }],
+        args: vec![crate::lint::OutlineArg {
+            name: "sfx".into(),
+            value: "usybox".into(),
+            description: "is a suffix".into(),
+            location: Some(Location {
+                start_line: 6,
+                end_line: 6,
+            }),
+        }],
+        secrets: vec![crate::lint::OutlineMount {
+            name: "passwd".into(),
+            required: true,
+            location: Some(Location {
+                start_line: 3,
+                end_line: 3,
+            }),
+        }],
         ssh: vec![],
     };
     let md = outline(&o, b"x");
     assert_eq!(get(&md, "result.txt"), "TARGET:      target\nDESCRIPTION: defines build target\n\nBUILD ARG   VALUE    DESCRIPTION\nsfx         usybox   is a suffix\n\nSECRET   REQUIRED\npasswd   true\n\n");
     let json = get(&md, "result.json");
     assert!(json.starts_with("{\n  \"name\": \"target\",\n  \"description\": \"defines build target\",\n  \"args\": [\n    {\n      \"name\": \"sfx\",\n      \"description\": \"is a suffix\",\n      \"value\": \"usybox\",\n      \"location\": {"));
-    assert!(json.contains("\"secrets\": [\n    {\n      \"name\": \"passwd\",\n      \"required\": true,"));
+    assert!(json
+        .contains("\"secrets\": [\n    {\n      \"name\": \"passwd\",\n      \"required\": true,"));
     assert!(!json.contains("\"ssh\""));
     assert!(json.ends_with("\"sources\": [\n    \"eA==\"\n  ]\n}"));
-    assert_eq!(get(&outline(&crate::lint::Outline::default(), b""), "result.txt"), "");
+    assert_eq!(
+        get(
+            &outline(&crate::lint::Outline::default(), b""),
+            "result.txt"
+        ),
+        ""
+    );
 }
 
 #[test]
 fn lint_report() {
     let data = b"FROM scratch as base\nCOPY a b\n".to_vec();
-    let warnings = vec![Warning { rule: rules::FROM_AS_CASING, detail: rules::from_as_casing("FROM", "as"), location: Some(Location { start_line: 1, end_line: 1 }) }];
-    let source = pb::SourceInfo { filename: "Dockerfile".into(), data: data.clone(), definition: None, language: "Dockerfile".into() };
-    let md = lint(&LintReport { warnings: &warnings, source: source.clone(), error: None });
-    assert_eq!(md.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), vec!["result.json", "result.txt", "result.statuscode", "version"]);
+    let warnings = vec![Warning {
+        rule: rules::FROM_AS_CASING,
+        detail: rules::from_as_casing("FROM", "as"),
+        location: Some(Location {
+            start_line: 1,
+            end_line: 1,
+        }),
+    }];
+    let source = pb::SourceInfo {
+        filename: "Dockerfile".into(),
+        data: data.clone(),
+        definition: None,
+        language: "Dockerfile".into(),
+    };
+    let md = lint(&LintReport {
+        warnings: &warnings,
+        source: source.clone(),
+        error: None,
+    });
+    assert_eq!(
+        md.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        vec!["result.json", "result.txt", "result.statuscode", "version"]
+    );
     assert_eq!(get(&md, "result.statuscode"), "1");
     assert_eq!(
         get(&md, "result.txt"),
@@ -110,7 +160,11 @@ fn lint_report() {
     assert!(json.starts_with("{\n  \"warnings\": [\n    {\n      \"ruleName\": \"FromAsCasing\",\n      \"description\": \"The 'as' keyword should match the case of the 'from' keyword\",\n      \"url\": \"https://docs.docker.com/go/dockerfile/rule/from-as-casing/\",\n      \"detail\": \"'as' and 'FROM' keywords' casing do not match\",\n      \"location\": {\n        \"ranges\": ["));
     assert!(json.ends_with("\"sources\": [\n    {\n      \"filename\": \"Dockerfile\",\n      \"data\": \"RlJPTSBzY3JhdGNoIGFzIGJhc2UKQ09QWSBhIGIK\",\n      \"language\": \"Dockerfile\"\n    }\n  ]\n}"));
 
-    let md = lint(&LintReport { warnings: &[], source, error: Some(("lint violation found for rules: X".into(), None)) });
+    let md = lint(&LintReport {
+        warnings: &[],
+        source,
+        error: Some(("lint violation found for rules: X".into(), None)),
+    });
     assert_eq!(get(&md, "result.statuscode"), "1");
     assert_eq!(get(&md, "result.txt"), "");
     assert!(get(&md, "result.json").starts_with("{\n  \"warnings\": null,"));
@@ -128,5 +182,8 @@ fn source_printing_pads_like_buildkit() {
 
 #[test]
 fn unsupported_request() {
-    assert_eq!(unsupported("frontend.bogus"), "unsupported request frontend.bogus");
+    assert_eq!(
+        unsupported("frontend.bogus"),
+        "unsupported request frontend.bogus"
+    );
 }

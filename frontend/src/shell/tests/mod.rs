@@ -33,9 +33,25 @@ fn literal_words_take_the_fast_path_with_the_lexers_result() {
         for skip_quotes in [false, true] {
             let mut lex = Lex::new(escape);
             lex.skip_process_quotes = skip_quotes;
-            for w in ["", " ", "plain", "two words", " lead and trail ", "a\tb\u{a0}c\u{2003}d", "/usr/bin:/bin", "é ü 日本", "{A}", "a>b", "q'uote\"s", "tick`s", "back\\slash"] {
+            for w in [
+                "",
+                " ",
+                "plain",
+                "two words",
+                " lead and trail ",
+                "a\tb\u{a0}c\u{2003}d",
+                "/usr/bin:/bin",
+                "é ü 日本",
+                "{A}",
+                "a>b",
+                "q'uote\"s",
+                "tick`s",
+                "back\\slash",
+            ] {
                 let mut sw = super::lexer::ShellWord::new(&lex, w, &env, true, true);
-                let Ok((result, words)) = sw.process() else { continue };
+                let Ok((result, words)) = sw.process() else {
+                    continue;
+                };
                 if lex.is_literal(w) {
                     assert_eq!(lex.process_word(w, &env).unwrap(), result, "{w:?}");
                     assert_eq!(lex.process_words(w, &env).unwrap(), words, "{w:?}");
