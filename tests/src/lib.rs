@@ -259,8 +259,7 @@ pub fn assert_daemon_answers() {
         let log = read_from(&env.run_dir.join("buildkitd.log"), 0, 8 * 1024);
         panic!(
             "buildkitd no longer answers after the build (buildctl debug workers: {}):\n{}\ndaemon log tail:\n{log}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
+            out.status, out.stderr
         );
     }
 }

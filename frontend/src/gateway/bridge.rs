@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{anyhow, Context, Result};
 use buildkit_proto::gateway::{self as gw, llb_bridge_client::LlbBridgeClient};
 use buildkit_proto::pb;
+use tokio::sync::OnceCell;
 use tonic::transport::{Channel, Endpoint, Uri};
 
 use super::stdio::StdioStream;
@@ -20,6 +21,8 @@ pub struct Bridge {
     frontend_caps: BTreeSet<String>,
     llb_caps: BTreeSet<String>,
     pub workers: Vec<buildkit_proto::moby::buildkit::v1::types::WorkerRecord>,
+    /// The frontend's inputs, asked for once.
+    inputs: OnceCell<BTreeMap<String, pb::Definition>>,
 }
 
 impl Bridge {
@@ -52,6 +55,7 @@ impl Bridge {
             client,
             opts: opts_from_env(std::env::vars()),
             session_id: std::env::var("BUILDKIT_SESSION_ID").unwrap_or_default(),
+            inputs: OnceCell::new(),
         })
     }
 
@@ -218,14 +222,26 @@ impl Bridge {
         Ok(())
     }
 
-    pub async fn inputs(&self) -> Result<BTreeMap<String, pb::Definition>> {
-        Ok(self
-            .client()
-            .inputs(gw::InputsRequest {})
+    /// The definitions the client passed as frontend inputs (asked once). As in Go's gateway
+    /// client, an input without metadata (sent as nil) is an error.
+    pub async fn inputs(&self) -> Result<&BTreeMap<String, pb::Definition>> {
+        self.inputs
+            .get_or_try_init(|| async {
+                let inputs = self.client().inputs(gw::InputsRequest {}).await.map_err(status_error)?.into_inner().definitions;
+                if inputs.values().any(|d| d.metadata.is_empty()) {
+                    return Err(anyhow!("invalid nil input definition to definition op"));
+                }
+                Ok(inputs)
+            })
             .await
-            .map_err(status_error)?
-            .into_inner()
-            .definitions)
+    }
+
+    /// [`Bridge::inputs`] where the daemon supports them; none otherwise.
+    pub async fn inputs_if_supported(&self) -> Result<Option<&BTreeMap<String, pb::Definition>>> {
+        if !self.has_frontend_cap(caps::FRONTEND_INPUTS) {
+            return Ok(None);
+        }
+        self.inputs().await.map(Some).context("failed to get frontend inputs")
     }
 
     pub async fn return_result(&self, result: gw::Result) -> Result<()> {

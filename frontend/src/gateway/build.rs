@@ -14,7 +14,6 @@ use futures::future::try_join_all;
 use super::bridge::Bridge;
 use super::bridge::GrpcError;
 use super::checks::{self, Checks};
-use super::contexts::Inputs;
 use super::images::resolve_needs;
 use super::source::{self, BuildSource, Entry};
 use crate::convert::{Conversion, ConvertError, ConvertOptions, Converted, Need, ResolvedImages};
@@ -195,7 +194,6 @@ pub(super) async fn convert(
 
     // Base images and named contexts, in rounds (ONBUILD triggers can need more), every
     // platform's and the checks' at once, so each distinct one is looked up once.
-    let inputs = Inputs::default();
     let mut images = ResolvedImages::new();
     let mut for_checks: BTreeSet<Need> = checks
         .images_needed()
@@ -212,7 +210,7 @@ pub(super) async fn convert(
         if all.is_empty() {
             break;
         }
-        let res = resolve_needs(bridge, opts, all, &inputs).await;
+        let res = resolve_needs(bridge, opts, all).await;
         images.extend(
             res.images
                 .iter()

@@ -6,23 +6,12 @@ use std::collections::BTreeMap;
 
 use anyhow::{anyhow, Context as _, Result};
 use buildkit_llb::{LocalOptions, Metadata, State};
-use buildkit_proto::{gateway as gw, pb};
-use tokio::sync::OnceCell;
+use buildkit_proto::gateway as gw;
 
 use super::bridge::Bridge;
 use crate::convert::{ContextSource, LoadedContext, NamedContext};
 use crate::dockerignore;
 use crate::options::BuildOptions;
-
-/// The frontend's inputs, fetched once for all contexts that name one.
-#[derive(Default)]
-pub struct Inputs(OnceCell<BTreeMap<String, pb::Definition>>);
-
-impl Inputs {
-    async fn get(&self, bridge: &Bridge) -> Result<&BTreeMap<String, pb::Definition>> {
-        self.0.get_or_try_init(|| bridge.inputs()).await
-    }
-}
 
 /// The `.dockerignore` a local context is filtered by.
 const DOCKERIGNORE: &str = ".dockerignore";
@@ -31,7 +20,6 @@ pub async fn load_context(
     bridge: &Bridge,
     opts: &BuildOptions,
     nc: &NamedContext,
-    inputs: &Inputs,
 ) -> Result<LoadedContext> {
     let prefix = nc.log_prefix();
     match nc.source().map_err(|e| anyhow!(e.message))? {
@@ -101,8 +89,8 @@ pub async fn load_context(
             })
         }
         ContextSource::Input { name } => {
-            let all = inputs
-                .get(bridge)
+            let all = bridge
+                .inputs()
                 .await
                 .context("failed to get frontend inputs")?;
             let definition = all

@@ -9,7 +9,7 @@ use buildkit_proto::gateway as gw;
 use futures::future::join_all;
 
 use super::bridge::Bridge;
-use super::contexts::{load_context, Inputs};
+use super::contexts::load_context;
 use crate::convert::{ImageKey, Need, Resolutions, ResolvedImage};
 use crate::options::BuildOptions;
 
@@ -17,7 +17,6 @@ pub async fn resolve_needs(
     bridge: &Bridge,
     opts: &BuildOptions,
     needs: BTreeSet<Need>,
-    inputs: &Inputs,
 ) -> Resolutions {
     let (mut images, mut contexts) = (Vec::new(), Vec::new());
     for need in needs {
@@ -31,7 +30,7 @@ pub async fn resolve_needs(
         (key, res)
     }));
     let context_loads = join_all(contexts.into_iter().map(|nc| async move {
-        let res = load_context(bridge, opts, &nc, inputs)
+        let res = load_context(bridge, opts, &nc)
             .await
             .map_err(|e| format!("{e:#}"));
         (nc, res)

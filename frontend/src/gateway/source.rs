@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use buildkit_llb::{pb, CopyOptions, FileActions, LocalOptions, Metadata, State};
 use buildkit_proto::gateway as gw;
 
-use super::bridge::{caps, validate_frontend_caps, Bridge};
+use super::bridge::{validate_frontend_caps, Bridge};
 use super::build::Failure;
 use super::remote::{self, GitContextOptions, HTTP_CONTEXT_FILENAME};
 use crate::error::{has_source, status_from_grpc, unimplemented_status, with_source};
@@ -61,6 +61,57 @@ struct RemoteContext {
     filename: Option<String>,
 }
 
+/// Where the main context and the Dockerfile come from when not from the client's local
+/// directories (dockerui's `initContext`): a remote context, else the frontend's inputs named
+/// `context` and `dockerfile`.
+#[derive(Default)]
+struct MainSources {
+    context: Option<State>,
+    dockerfile: Option<State>,
+    filename: Option<String>,
+}
+
+impl From<RemoteContext> for MainSources {
+    fn from(r: RemoteContext) -> Self {
+        MainSources {
+            context: Some(r.context),
+            dockerfile: Some(r.dockerfile),
+            filename: r.filename,
+        }
+    }
+}
+
+/// The input names dockerui reads the main context and the Dockerfile from.
+const INPUT_CONTEXT: &str = "context";
+const INPUT_DOCKERFILE: &str = "dockerfile";
+
+async fn main_sources(bridge: &Bridge, opts: &BuildOptions) -> Result<MainSources, Failure> {
+    if let Some(remote) = detect_remote_context(bridge, opts).await? {
+        return Ok(remote.into());
+    }
+    let Some(inputs) = bridge.inputs_if_supported().await? else {
+        return Ok(MainSources::default());
+    };
+    let state = |name: &str| -> Result<Option<State>, Failure> {
+        inputs
+            .get(name)
+            .map(|def| {
+                State::from_definition(def)
+                    .map_err(|e| Failure::Plain(format!("invalid frontend input {name}: {e}")))
+            })
+            .transpose()
+    };
+    Ok(MainSources {
+        context: state(INPUT_CONTEXT)?,
+        dockerfile: if opts.force_local_dockerfile {
+            None
+        } else {
+            state(INPUT_DOCKERFILE)?
+        },
+        filename: None,
+    })
+}
+
 async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failure> {
     let session_id = |local: &str| {
         opts.local_session_ids
@@ -68,11 +119,14 @@ async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failu
             .cloned()
             .unwrap_or_else(|| bridge.session_id.clone())
     };
-    let remote = detect_remote_context(bridge, opts).await?;
-    let (dockerfile_state, filename) = match &remote {
-        Some(r) if !opts.force_local_dockerfile => (
-            r.dockerfile.clone(),
-            r.filename.clone().unwrap_or_else(|| opts.filename.clone()),
+    let sources = main_sources(bridge, opts).await?;
+    let (dockerfile_state, filename) = match &sources.dockerfile {
+        Some(d) if !opts.force_local_dockerfile => (
+            d.clone(),
+            sources
+                .filename
+                .clone()
+                .unwrap_or_else(|| opts.filename.clone()),
         ),
         _ => (
             local_dockerfile_state(opts, session_id(&opts.dockerfile_local)),
@@ -80,9 +134,9 @@ async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failu
         ),
     };
     // The context's .dockerignore is read at the same time as the Dockerfile (one round trip
-    // less); a remote context has none of its own (the reference reads none).
+    // less); a remote or input context has none of its own (the reference reads none).
     let context_ignore = async {
-        match &remote {
+        match &sources.context {
             None => read_context_dockerignore(bridge, opts, session_id(&opts.context_local)).await,
             Some(_) => Ok(None),
         }
@@ -92,9 +146,9 @@ async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failu
         context_ignore
     );
     let (data, dockerfile_ignore, definition) = dockerfile?;
-    let main_context = remote.map(|r| match &opts.context_subdir {
-        Some(sub) => scope_to_subdir(&r.context, sub),
-        None => r.context,
+    let main_context = sources.context.map(|c| match &opts.context_subdir {
+        Some(sub) => scope_to_subdir(&c, sub),
+        None => c,
     });
     // `<Dockerfile>.dockerignore` wins over the context's.
     let ignore = match dockerfile_ignore {
@@ -347,13 +401,12 @@ async fn forward_to(
     let mut opts: BTreeMap<String, String> = bridge.opts.clone();
     opts.insert("cmdline".into(), cmdline.to_string());
     opts.insert("source".into(), image.to_string());
-    let inputs = if bridge.has_frontend_cap(caps::FRONTEND_INPUTS) {
-        bridge.inputs().await.map_err(|e| {
-            crate::error::plain_status(&format!("failed to get frontend inputs: {e:#}"))
-        })?
-    } else {
-        BTreeMap::new()
-    };
+    let inputs = bridge
+        .inputs_if_supported()
+        .await
+        .map_err(|e| crate::error::plain_status(&format!("{e:#}")))?
+        .cloned()
+        .unwrap_or_default();
     bridge
         .solve_frontend("gateway.v0", opts, inputs)
         .await
