@@ -162,6 +162,7 @@ impl Image {
             architecture: platform.architecture.clone(),
             os: platform.os.clone(),
             variant: (!platform.variant.is_empty()).then(|| platform.variant.clone()),
+            os_version: (!platform.os_version.is_empty()).then(|| platform.os_version.clone()),
             ..Default::default()
         };
         img.config.working_dir = Some("/".into());

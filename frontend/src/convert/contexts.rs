@@ -326,6 +326,7 @@ pub fn image_platform(image: &Image) -> Option<Platform> {
             &image.architecture,
             image.variant.as_deref().unwrap_or_default(),
         )
+        .with_os_version(image.os_version.as_deref().unwrap_or_default())
     })
 }
 

@@ -610,8 +610,8 @@ impl StageState {
             if !tp.variant.is_empty() || !same {
                 self.image.variant = (!tp.variant.is_empty()).then(|| tp.variant.clone());
             }
-            if !same {
-                self.image.os_version = None;
+            if !tp.os_version.is_empty() || !same {
+                self.image.os_version = (!tp.os_version.is_empty()).then(|| tp.os_version.clone());
             }
         }
         if !self.image.architecture.is_empty() {
@@ -654,6 +654,7 @@ fn platform_from_env(env: &EnvList) -> Option<Platform> {
         os,
         architecture: arch,
         variant,
+        ..Default::default()
     })
 }
 

@@ -1059,6 +1059,27 @@ fn platform_opt(opts: &ConvertOptions) -> (Platform, Vec<Platform>, bool) {
 }
 
 /// containerd's `platforms.Parse`, with its error messages, normalised.
+/// containerd's `osRe`: `os` or `os(version[+feature]...)`.
+fn is_os_component(part: &str) -> bool {
+    let word = |s: &str, extra: &[char]| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || extra.contains(&c))
+    };
+    let (os, options) = match part.split_once('(') {
+        Some((os, rest)) => match rest.strip_suffix(')') {
+            Some(options) => (os, Some(options)),
+            None => return false,
+        },
+        None => (part, None),
+    };
+    let options_ok = options.is_none_or(|o| {
+        let mut it = o.split('+');
+        let version_ok = it.next().is_some_and(|v| word(v, &['.', '%']));
+        version_ok && it.all(|f| !f.is_empty() && word(f, &['.', '%']))
+    });
+    !os.is_empty() && word(os, &[]) && options_ok
+}
+
 pub(super) fn parse_platform(spec: &str) -> Result<Platform, String> {
     let invalid = |m: String| format!("{m}: invalid argument");
     if spec.contains('*') {
@@ -1075,7 +1096,7 @@ pub(super) fn parse_platform(spec: &str) -> Result<Platform, String> {
             })
     };
     for (i, part) in parts.iter().enumerate() {
-        if i == 0 && !component(part, &[]) {
+        if i == 0 && !is_os_component(part) {
             let re = r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$";
             return Err(invalid(format!("{} is an invalid OS component of {}: OSAndVersion specifier component must match {}", go_quote(part), go_quote(spec), go_quote(re))));
         }
@@ -1172,14 +1193,14 @@ pub fn default_args(
 ) -> EnvList {
     let mut env = EnvList::new();
     let pairs = [
-        ("BUILDPLATFORM", build.to_string()),
+        ("BUILDPLATFORM", build.format_without_os_version()),
         ("BUILDOS", build.os.clone()),
-        ("BUILDOSVERSION", String::new()),
+        ("BUILDOSVERSION", build.os_version.clone()),
         ("BUILDARCH", build.architecture.clone()),
         ("BUILDVARIANT", build.variant.clone()),
         ("TARGETPLATFORM", target.to_string()),
         ("TARGETOS", target.os.clone()),
-        ("TARGETOSVERSION", String::new()),
+        ("TARGETOSVERSION", target.os_version.clone()),
         ("TARGETARCH", target.architecture.clone()),
         ("TARGETVARIANT", target.variant.clone()),
         (

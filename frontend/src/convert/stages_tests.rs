@@ -273,3 +273,27 @@ fn onbuild_loops_are_cut_off() {
         e.message
     );
 }
+
+#[test]
+fn os_version_of_the_target_platform_reaches_args_names_and_config() {
+    let win = Platform::parse("windows(10.0.20348.1006)/amd64").unwrap_or_else(|e| panic!("{e}"));
+    let opts = ConvertOptions {
+        target_platform: Some(win),
+        multi_platform: true,
+        ..amd64()
+    };
+    let df = "FROM scratch\nARG TARGETOSVERSION\nARG TARGETPLATFORM\nARG BUILDPLATFORM\nENV V=$TARGETOSVERSION P=$TARGETPLATFORM B=$BUILDPLATFORM\n";
+    let c = convert(df, opts, &BTreeMap::new()).unwrap();
+    let env = c.image.config.env.clone().unwrap_or_default();
+    assert!(env.contains(&"V=10.0.20348.1006".to_string()), "{env:?}");
+    assert!(
+        env.contains(&"P=windows(10.0.20348.1006)/amd64".to_string()),
+        "{env:?}"
+    );
+    assert!(env.contains(&"B=linux/amd64".to_string()), "{env:?}");
+    assert_eq!(c.image.os_version.as_deref(), Some("10.0.20348.1006"));
+    assert_eq!(
+        (c.image.os.as_str(), c.image.architecture.as_str()),
+        ("windows", "amd64")
+    );
+}

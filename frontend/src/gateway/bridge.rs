@@ -227,7 +227,13 @@ impl Bridge {
     pub async fn inputs(&self) -> Result<&BTreeMap<String, pb::Definition>> {
         self.inputs
             .get_or_try_init(|| async {
-                let inputs = self.client().inputs(gw::InputsRequest {}).await.map_err(status_error)?.into_inner().definitions;
+                let inputs = self
+                    .client()
+                    .inputs(gw::InputsRequest {})
+                    .await
+                    .map_err(status_error)?
+                    .into_inner()
+                    .definitions;
                 if inputs.values().any(|d| d.metadata.is_empty()) {
                     return Err(anyhow!("invalid nil input definition to definition op"));
                 }
@@ -241,7 +247,10 @@ impl Bridge {
         if !self.has_frontend_cap(caps::FRONTEND_INPUTS) {
             return Ok(None);
         }
-        self.inputs().await.map(Some).context("failed to get frontend inputs")
+        self.inputs()
+            .await
+            .map(Some)
+            .context("failed to get frontend inputs")
     }
 
     pub async fn return_result(&self, result: gw::Result) -> Result<()> {

@@ -65,6 +65,15 @@ pub fn assemble(
             }
         }
         let mut platform = json!({"architecture": p.architecture, "os": p.os});
+        // dockerui's `makeExportPlatform`: a Windows platform without an OS version takes the
+        // image's (the ID stays as requested).
+        let os_version = match conv.image.os_version.as_deref() {
+            Some(v) if p.os == "windows" && p.os_version.is_empty() && conv.image.os == p.os => v,
+            _ => p.os_version.as_str(),
+        };
+        if !os_version.is_empty() {
+            platform["os.version"] = json!(os_version);
+        }
         if !p.variant.is_empty() {
             platform["variant"] = json!(p.variant);
         }
