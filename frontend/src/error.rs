@@ -29,28 +29,13 @@ impl LocatedError {
         }
     }
 
-    /// The status returned to BuildKit, carrying the Dockerfile and the lines when known.
-    pub fn to_status(&self, filename: &str, source: Option<&[u8]>) -> Status {
-        let mut details = Vec::new();
-        if let (Some(loc), Some(data)) = (self.location, source) {
-            let detail = errdefs::Source {
-                info: Some(pb::SourceInfo {
-                    filename: filename.to_string(),
-                    data: data.to_vec(),
-                    definition: None,
-                    language: "Dockerfile".into(),
-                }),
-                ranges: vec![line_range(loc)],
-            };
-            details.push(prost_types::Any {
-                type_url: SOURCE_TYPE_URL.into(),
-                value: detail.encode_to_vec(),
-            });
-        }
-        Status {
-            code: CODE_UNKNOWN,
-            message: self.message.clone(),
-            details,
+    /// The status returned to BuildKit, carrying the Dockerfile (`info`: its name, text and
+    /// the definition it was loaded with) and the lines when known.
+    pub fn to_status(&self, info: &pb::SourceInfo) -> Status {
+        let status = plain_status(&self.message);
+        match self.location {
+            Some(loc) => with_source(status, info, loc),
+            None => status,
         }
     }
 
@@ -134,15 +119,25 @@ pub fn has_source(s: &Status) -> bool {
     s.details.iter().any(|d| d.type_url == SOURCE_TYPE_URL)
 }
 
+/// The `SourceInfo` of a Dockerfile: errors and warnings point into it, and BuildKit keeps
+/// the definition it was loaded with for history and provenance.
+pub fn dockerfile_info(
+    filename: &str,
+    data: &[u8],
+    definition: Option<pb::Definition>,
+) -> pb::SourceInfo {
+    pb::SourceInfo {
+        filename: filename.to_string(),
+        data: data.to_vec(),
+        definition,
+        language: "Dockerfile".into(),
+    }
+}
+
 /// Adds an `errdefs.Source` for these lines to a status (the reference's `wrapSource`).
-pub fn with_source(mut s: Status, filename: &str, data: &[u8], loc: Location) -> Status {
+pub fn with_source(mut s: Status, info: &pb::SourceInfo, loc: Location) -> Status {
     let detail = errdefs::Source {
-        info: Some(pb::SourceInfo {
-            filename: filename.to_string(),
-            data: data.to_vec(),
-            definition: None,
-            language: "Dockerfile".into(),
-        }),
+        info: Some(info.clone()),
         ranges: vec![line_range(loc)],
     };
     s.details.push(prost_types::Any {
@@ -165,11 +160,22 @@ mod tests {
                 end_line: 2,
             }),
         );
-        let s = e.to_status("Dockerfile", Some(b"FROM x\nFOO bar\n"));
+        let loaded_with = pb::Definition {
+            def: vec![b"op".to_vec()],
+            ..Default::default()
+        };
+        let s = e.to_status(&dockerfile_info(
+            "Dockerfile",
+            b"FROM x\nFOO bar\n",
+            Some(loaded_with.clone()),
+        ));
         assert_eq!(s.message, "unknown instruction: FOO");
         let src = errdefs::Source::decode(s.details[0].value.as_slice()).unwrap();
         assert_eq!(src.ranges[0].start.as_ref().unwrap().line, 2);
-        assert_eq!(src.info.unwrap().filename, "Dockerfile");
+        let info = src.info.unwrap();
+        assert_eq!(info.filename, "Dockerfile");
+        // BuildKit keeps the definition the Dockerfile was loaded with (history, provenance).
+        assert_eq!(info.definition, Some(loaded_with));
     }
 
     #[test]
@@ -181,7 +187,7 @@ mod tests {
                 end_line: 3,
             }),
         )
-        .to_status("Dockerfile", Some(b"a\nb\nRUN false\n"));
+        .to_status(&dockerfile_info("Dockerfile", b"a\nb\nRUN false\n", None));
         let grpc = tonic::Status::with_details(
             tonic::Code::Unknown,
             "process did not complete",
@@ -193,8 +199,7 @@ mod tests {
         assert!(!has_source(&status_from_grpc(&tonic::Status::unknown("x"))));
         let added = with_source(
             plain_status("x"),
-            "Dockerfile",
-            b"FROM a\n",
+            &dockerfile_info("Dockerfile", b"FROM a\n", None),
             Location {
                 start_line: 1,
                 end_line: 1,

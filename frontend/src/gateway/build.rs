@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use buildkit_llb::{Platform, SourceFile};
-use buildkit_proto::gateway as gw;
 use buildkit_proto::google::rpc::Status;
+use buildkit_proto::{gateway as gw, pb};
 use futures::future::try_join_all;
 
 use super::bridge::Bridge;
@@ -26,8 +26,8 @@ use crate::{dockerignore, instructions, syntax};
 pub enum Failure {
     Located {
         error: LocatedError,
-        filename: String,
-        source: Vec<u8>,
+        /// The Dockerfile it points into.
+        info: pb::SourceInfo,
     },
     Plain(String),
     /// A status as is: a daemon error with its details, or another frontend's error.
@@ -37,11 +37,7 @@ pub enum Failure {
 impl Failure {
     pub fn to_status(&self) -> Status {
         match self {
-            Failure::Located {
-                error,
-                filename,
-                source,
-            } => error.to_status(filename, Some(source)),
+            Failure::Located { error, info } => error.to_status(info),
             Failure::Plain(m) => plain_status(m),
             Failure::Status(s) => s.clone(),
         }
@@ -85,7 +81,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     let check_config =
         lint::Config::for_build(check_arg.as_ref(), &text).map_err(Failure::Plain)?;
     let ast = syntax::parse(&text)
-        .map_err(|e| locate(&dockerfile, LocatedError::new(e.message, e.location)))?;
+        .map_err(|e| dockerfile.locate(LocatedError::new(e.message, e.location)))?;
     let mut checks = Checks::new(
         &ast,
         checks::options(&opts, build_platforms(bridge), false),
@@ -134,7 +130,7 @@ pub(super) async fn convert(
     checks: &mut Checks<'_>,
 ) -> Result<(Vec<Converted>, Option<i64>), Failure> {
     checks.flush(bridge).await;
-    let locate = |e: LocatedError| locate(dockerfile, e);
+    let locate = |e: LocatedError| dockerfile.locate(e);
     let df = instructions::parse_dockerfile(ast)
         .map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
 
@@ -239,14 +235,6 @@ pub(super) async fn convert(
             .for_each(|c| super::epoch::apply(&mut c.image, t));
     }
     Ok((converted, epoch))
-}
-
-fn locate(dockerfile: &BuildSource, error: LocatedError) -> Failure {
-    Failure::Located {
-        error,
-        filename: dockerfile.filename.clone(),
-        source: dockerfile.data.clone(),
-    }
 }
 
 /// dockerui: the build platform is the first worker's first platform.

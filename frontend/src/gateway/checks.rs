@@ -55,12 +55,7 @@ impl<'a> Checks<'a> {
         dockerfile: &BuildSource,
         send: bool,
     ) -> Self {
-        let source = pb::SourceInfo {
-            filename: dockerfile.filename.clone(),
-            data: dockerfile.data.clone(),
-            definition: Some(dockerfile.definition.clone()),
-            language: "Dockerfile".into(),
-        };
+        let source = dockerfile.info();
         Checks {
             checker: Checker::new(ast, opts, cfg),
             send,

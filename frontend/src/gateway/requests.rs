@@ -49,11 +49,7 @@ fn located(
     message: String,
     location: Option<syntax::Location>,
 ) -> Failure {
-    Failure::Located {
-        error: LocatedError::new(message, location),
-        filename: dockerfile.filename.clone(),
-        source: dockerfile.data.clone(),
-    }
+    dockerfile.locate(LocatedError::new(message, location))
 }
 
 /// `frontend.targets`: the stages, from the parsed Dockerfile alone.
@@ -99,12 +95,7 @@ async fn lint(
     dockerfile: &BuildSource,
 ) -> Metadata {
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
-    let source = buildkit_proto::pb::SourceInfo {
-        filename: dockerfile.filename.clone(),
-        data: dockerfile.data.clone(),
-        definition: Some(dockerfile.definition.clone()),
-        language: "Dockerfile".into(),
-    };
+    let source = dockerfile.info();
     let early = |error: (String, Option<syntax::Location>)| {
         subrequests::lint(&LintReport {
             warnings: &[],

@@ -11,7 +11,9 @@ use buildkit_proto::gateway as gw;
 use super::bridge::{validate_frontend_caps, Bridge};
 use super::build::Failure;
 use super::remote::{self, GitContextOptions, HTTP_CONTEXT_FILENAME};
-use crate::error::{has_source, status_from_grpc, unimplemented_status, with_source};
+use crate::error::{
+    dockerfile_info, has_source, status_from_grpc, unimplemented_status, with_source, LocatedError,
+};
 use crate::options::BuildOptions;
 use crate::syntax::detect_syntax;
 
@@ -27,6 +29,21 @@ pub struct BuildSource {
     pub main_context: Option<State>,
     /// The definition the Dockerfile was read with: build checks' warnings point at its vertex.
     pub definition: pb::Definition,
+}
+
+impl BuildSource {
+    /// The Dockerfile as errors and warnings point into it.
+    pub fn info(&self) -> pb::SourceInfo {
+        dockerfile_info(&self.filename, &self.data, Some(self.definition.clone()))
+    }
+
+    /// An error at a place in this Dockerfile.
+    pub fn locate(&self, error: LocatedError) -> Failure {
+        Failure::Located {
+            error,
+            info: self.info(),
+        }
+    }
 }
 
 /// What to do with the request: build the Dockerfile, or return what another frontend built.
@@ -386,7 +403,7 @@ async fn forward(bridge: &Bridge, src: &BuildSource) -> Result<Option<gw::Result
             if has_source(&s) {
                 Failure::Status(s)
             } else {
-                Failure::Status(with_source(s, &src.filename, &src.data, directive.location))
+                Failure::Status(with_source(s, &src.info(), directive.location))
             }
         })
 }
