@@ -76,6 +76,7 @@ fn options(text: &str) -> ConvertOptions {
             filename: "Dockerfile".into(),
             data: text.as_bytes().to_vec(),
             language: "Dockerfile".into(),
+            ..Default::default()
         })),
         ..Default::default()
     }

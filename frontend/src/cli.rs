@@ -55,6 +55,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         filename: file.clone(),
         data: text.into_bytes(),
         language: "Dockerfile".into(),
+        definition: None,
     });
     let text = std::str::from_utf8(&source.data).map_err(|e| format!("{file}: {e}"))?;
     let render = |e: LocatedError| e.render(&file, text);

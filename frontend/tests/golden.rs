@@ -64,6 +64,7 @@ fn options(text: &str, file: &Path) -> ConvertOptions {
         filename: "Dockerfile".into(),
         data: text.as_bytes().to_vec(),
         language: "Dockerfile".into(),
+        ..Default::default()
     }));
     opts
 }

@@ -328,7 +328,7 @@ impl<'a> Plan<'a> {
             .map(|f| pb::SourceInfo {
                 filename: f.filename.clone(),
                 data: f.data.clone(),
-                definition: None,
+                definition: f.definition.clone(),
                 language: f.language.clone(),
             })
             .collect()
@@ -592,6 +592,7 @@ mod tests {
                     filename: "Dockerfile".into(),
                     data: b"FROM busybox\n".to_vec(),
                     language: "Dockerfile".into(),
+                    ..Default::default()
                 }),
                 1,
                 1,

@@ -7,12 +7,18 @@ use std::sync::Arc;
 use buildkit_proto::pb;
 
 /// A source file that ops can point into, e.g. the Dockerfile; sent once per definition.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceFile {
     pub filename: String,
     pub data: Vec<u8>,
     pub language: String,
+    /// The definition the file was loaded with, if it came from a build (BuildKit keeps it in
+    /// history and provenance, and uses it to tell equal sources apart).
+    pub definition: Option<pb::Definition>,
 }
+
+// (No floats anywhere in a definition: equality is an equivalence.)
+impl Eq for SourceFile {}
 
 /// Lines (1-based, inclusive) of a source file an op came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -199,6 +199,7 @@ fn equal_ops_built_twice_are_written_once_with_merged_metadata() {
         filename: "Dockerfile".into(),
         data: b"FROM a\nFROM b\n".to_vec(),
         language: "Dockerfile".into(),
+        ..Default::default()
     });
     let image = |name: &str, line| {
         let md = Metadata::named(name).with_location(Some(buildkit_llb::SourceLocation::new(
@@ -316,6 +317,7 @@ fn a_written_definition_is_the_marshalled_one_encoded() {
             filename: name.into(),
             data: b"FROM a\n".to_vec(),
             language: "Dockerfile".into(),
+            ..Default::default()
         })
     };
     let (f1, f2, f1_again) = (file("Dockerfile"), file("other"), file("Dockerfile"));
@@ -358,4 +360,34 @@ fn a_written_definition_is_the_marshalled_one_encoded() {
         st.write_definition(&mut written).unwrap();
         assert_eq!(written, st.marshal().unwrap().encode_to_vec());
     }
+}
+
+#[test]
+fn a_source_file_keeps_the_definition_it_was_loaded_with() {
+    let loaded_with = buildkit_proto::pb::Definition {
+        def: vec![b"local".to_vec()],
+        ..Default::default()
+    };
+    let file = std::sync::Arc::new(buildkit_llb::SourceFile {
+        filename: "Dockerfile".into(),
+        data: b"FROM a\n".to_vec(),
+        language: "Dockerfile".into(),
+        definition: Some(loaded_with.clone()),
+    });
+    let md =
+        Metadata::named("from").with_location(Some(buildkit_llb::SourceLocation::new(file, 1, 1)));
+    let st = State::image(
+        "docker.io/library/busybox:latest",
+        ImageOptions {
+            metadata: md,
+            ..Default::default()
+        },
+    );
+    let def = st.marshal().unwrap();
+    let infos = &def.source.as_ref().unwrap().infos;
+    assert_eq!(infos.len(), 1);
+    assert_eq!(infos[0].definition, Some(loaded_with));
+    let mut streamed = Vec::new();
+    st.write_definition(&mut streamed).unwrap();
+    assert_eq!(streamed, prost::Message::encode_to_vec(&def));
 }

@@ -144,6 +144,7 @@ pub(super) async fn convert(
         filename: dockerfile.filename.clone(),
         data: dockerfile.data.clone(),
         language: "Dockerfile".into(),
+        definition: Some(dockerfile.definition.clone()),
     });
     let build_platforms = build_platforms(bridge);
     let session_id = opts
