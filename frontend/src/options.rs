@@ -62,7 +62,20 @@ pub struct BuildOptions {
     pub local_session_ids: BTreeMap<String, String>,
     /// The `requestid` of a subrequest (`frontend.outline`, …), if this is one.
     pub request_id: Option<String>,
+    /// `attest:sbom`: the scanner to run on the result.
+    pub sbom: Option<SbomScanner>,
 }
+
+/// dockerui's `SBOM`: the scanner image (normalised and tagged) and the other attributes, which
+/// reach the scanner as `BUILDKIT_SCAN_<KEY>` variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SbomScanner {
+    pub generator: String,
+    pub params: BTreeMap<String, String>,
+}
+
+/// The scanner `attest:sbom` runs when it names none (attestations' `defaultSBOMGenerator`).
+const DEFAULT_SBOM_GENERATOR: &str = "docker/buildkit-syft-scanner:stable-1";
 
 /// Options this frontend does not implement yet: given one, the build fails saying so.
 const NOT_YET_SUPPORTED: &[&str] = &[
@@ -84,7 +97,8 @@ impl BuildOptions {
                 )));
             }
         }
-        check_removed_and_unsupported(opts)?;
+        check_removed(opts)?;
+        let sbom = parse_attestations(opts)?;
         let get = |k: &str| opts.get(k).filter(|v| !v.is_empty()).cloned();
         let prefixed = |prefix: &str| -> BTreeMap<String, String> {
             opts.iter()
@@ -204,6 +218,7 @@ impl BuildOptions {
             named_contexts: prefixed("context:"),
             local_session_ids: prefixed("local-sessionid:"),
             request_id: get("requestid"),
+            sbom,
         })
     }
 
@@ -354,9 +369,8 @@ fn parse_ulimit(val: &str) -> Result<Ulimit, String> {
     })
 }
 
-/// Options the reference rejects by name, and SBOM attestations, which need a scanner image
-/// this frontend does not run.
-fn check_removed_and_unsupported(opts: &BTreeMap<String, String>) -> Result<(), OptionError> {
+/// Options the reference rejects by name.
+fn check_removed(opts: &BTreeMap<String, String>) -> Result<(), OptionError> {
     if opts
         .get("override-copy-image")
         .is_some_and(|v| !v.is_empty())
@@ -374,8 +388,16 @@ fn check_removed_and_unsupported(opts: &BTreeMap<String, String>) -> Result<(), 
             "support for \"BUILDKIT_DISABLE_FILEOP\" build-arg was removed in BuildKit 0.11".into(),
         ));
     }
-    // `attest:TYPE` / `BUILDKIT_ATTEST_TYPE` as the reference's `attestations.Parse` reads them:
-    // provenance is the daemon's job; an SBOM needs the scanner image run by the frontend.
+    Ok(())
+}
+
+/// `attest:TYPE` / `build-arg:BUILDKIT_ATTEST_TYPE` as the reference's `attestations.Parse`
+/// and dockerui read them: provenance is the daemon's job; an SBOM is the frontend's, which
+/// runs the scanner. `disabled=true` (which buildx never sends: it drops a disabled
+/// attestation) turns the scan off here, where the reference would run the default scanner
+/// with it as a parameter.
+fn parse_attestations(opts: &BTreeMap<String, String>) -> Result<Option<SbomScanner>, OptionError> {
+    let mut sbom = None;
     for (k, v) in opts {
         let Some(kind) = k
             .strip_prefix("attest:")
@@ -385,16 +407,32 @@ fn check_removed_and_unsupported(opts: &BTreeMap<String, String>) -> Result<(), 
         };
         match kind.to_ascii_lowercase().as_str() {
             "provenance" => {}
-            "sbom" if v.split(',').any(|f| f.trim() == "disabled=true") => {}
-            "sbom" => {
-                return Err(OptionError(
-                    "SBOM attestations (attest:sbom) are not supported by this frontend: it does not run an SBOM scanner; build without --sbom, or with docker/dockerfile".into(),
-                ))
-            }
+            "sbom" => sbom = Some(v.as_str()),
             other => return Err(OptionError(format!("unknown attestation type {other:?}"))),
         }
     }
-    Ok(())
+    let Some(value) = sbom else { return Ok(None) };
+    let mut generator = DEFAULT_SBOM_GENERATOR.to_string();
+    let mut params = BTreeMap::new();
+    if !value.is_empty() {
+        let fields = crate::instructions::csv_fields(value)
+            .map_err(|e| OptionError(format!("failed to parse sbom: {e}")))?;
+        for field in fields {
+            let (k, v) = field.split_once('=').unwrap_or((&field, ""));
+            if k == "generator" {
+                generator = v.to_string();
+            } else {
+                params.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+    if params.get("disabled").is_some_and(|v| v == "true") {
+        return Ok(None);
+    }
+    let generator = buildkit_llb::reference::Reference::parse_normalized(&generator)
+        .map_err(|e| OptionError(format!("failed to parse sbom scanner {generator}: {e}")))?
+        .to_string();
+    Ok(Some(SbomScanner { generator, params }))
 }
 
 /// Go's `strconv.ParseBool`.
@@ -553,14 +591,23 @@ mod tests {
             .unwrap_err()
             .0
             .contains("not supported"));
-        assert!(
-            parse(&[("attest:sbom", "generator=docker/buildkit-syft-scanner")])
-                .unwrap_err()
-                .0
-                .contains("not supported")
+        let sbom = |v: &str| parse(&[("attest:sbom", v)]).map(|o| o.sbom);
+        assert_eq!(
+            sbom("generator=127.0.0.1:5000/scanner,EXTRA=1").unwrap(),
+            Some(SbomScanner {
+                generator: "127.0.0.1:5000/scanner:latest".into(),
+                params: BTreeMap::from([("EXTRA".into(), "1".into())]),
+            })
         );
-        assert!(parse(&[("attest:sbom", "")]).is_err());
-        assert!(parse(&[("attest:sbom", "disabled=true")]).is_ok());
+        assert_eq!(
+            sbom("").unwrap().map(|s| s.generator),
+            Some("docker.io/docker/buildkit-syft-scanner:stable-1".into())
+        );
+        assert_eq!(sbom("disabled=true").unwrap(), None);
+        assert!(sbom("generator=Bad Name")
+            .unwrap_err()
+            .0
+            .starts_with("failed to parse sbom scanner Bad Name"));
         assert!(parse(&[("attest:provenance", "mode=max")]).is_ok());
         assert_eq!(
             parse(&[("attest:foo", "")]).unwrap_err().0,

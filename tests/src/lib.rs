@@ -1170,6 +1170,16 @@ fn registry_json(url: &str, accept: Option<&str>) -> Value {
     })
 }
 
+/// A JSON document of the image's repository in the local registry: a manifest (or index)
+/// by tag or digest (`manifests/REF`), or a blob (`blobs/DIGEST`).
+pub fn registry_document(name: &str, what: &str) -> Value {
+    let (registry, repo, _) = split_ref(name);
+    registry_json(
+        &format!("http://{registry}/v2/{repo}/{what}"),
+        Some(MANIFEST_ACCEPT),
+    )
+}
+
 /// Fetches an image's manifest (the linux/amd64 one of an index) and config from the local
 /// registry over HTTP.
 #[track_caller]

@@ -628,6 +628,7 @@ impl StageState {
             state: self.fs,
             image: self.image,
             base_image: self.base_image,
+            sbom: Default::default(),
         }
     }
 }

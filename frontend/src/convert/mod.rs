@@ -20,6 +20,7 @@ mod mounts;
 mod names;
 mod onbuild;
 mod run;
+pub mod sbom;
 mod signal;
 mod stages;
 #[cfg(test)]
@@ -37,7 +38,7 @@ use crate::options::NoCache;
 use crate::syntax::Location;
 
 pub use contexts::{ContextSource, LoadedContext, NamedContext};
-pub use env::EnvList;
+pub use env::{split_key_value, EnvList};
 pub use stages::ImageKey;
 
 /// What the build asks for, independent of how the Dockerfile was obtained.
@@ -81,6 +82,8 @@ pub struct ConvertOptions {
     pub llb_caps: Option<BTreeSet<String>>,
     /// `SOURCE_DATE_EPOCH` in seconds: the time of directories WORKDIR creates.
     pub epoch: Option<i64>,
+    /// Collect the states an SBOM scan reads besides the target ([`Converted::sbom`]).
+    pub sbom_targets: bool,
 }
 
 impl ConvertOptions {
@@ -189,6 +192,8 @@ pub struct Converted {
     pub image: Image,
     /// The config of the image the target stage starts from, if it is an image.
     pub base_image: Option<std::sync::Arc<Image>>,
+    /// What an SBOM scanner reads besides the target, when [`ConvertOptions::sbom_targets`].
+    pub sbom: sbom::SbomTargets,
 }
 
 pub use stages::{default_args, Conversion, Lowered};

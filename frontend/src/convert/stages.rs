@@ -876,6 +876,7 @@ impl<'a> Conversion<'a> {
                 last_reader[j] = Some(step);
             }
         }
+        let mut sbom = super::sbom::SbomTargets::default();
         let mut done_reading: Vec<Vec<usize>> = vec![Vec::new(); order.len()];
         for (j, step) in last_reader.iter().enumerate() {
             if let Some(step) = *step {
@@ -926,6 +927,9 @@ impl<'a> Conversion<'a> {
                 }
                 st.cmd_is_onbuild = false;
             }
+            if self.opts.sbom_targets {
+                self.add_sbom_targets(i, &st, &context, &mut sbom);
+            }
             states[i] = Some(Box::new(st));
             for &j in &done_reading[step] {
                 states[j] = None;
@@ -937,12 +941,42 @@ impl<'a> Conversion<'a> {
         let target = states[self.target]
             .take()
             .ok_or_else(|| ConvertError::new("target stage was not built"))?;
+        let mut converted = (*target).finish(self);
+        converted.sbom = sbom;
         Ok(LoweredPass {
-            converted: (*target).finish(self),
+            converted,
             paths,
             context_placeholder,
             local_placeholders,
         })
+    }
+
+    /// dockerfile2llb's SBOM targets: the build context if the target scans it, and each other
+    /// stage that scans itself. Stages a named context replaces are not dispatched there, so
+    /// never scanned.
+    fn add_sbom_targets(
+        &self,
+        i: usize,
+        st: &StageState,
+        context: &buildkit_llb::State,
+        sbom: &mut super::sbom::SbomTargets,
+    ) {
+        use super::sbom::{enabled, SCAN_CONTEXT, SCAN_STAGE};
+        let plan = &self.plans[i];
+        if plan.replaced_by.is_some() {
+            return;
+        }
+        let name = plan.name.as_deref().unwrap_or_default();
+        let on = |flag| enabled(flag, name, &self.global_args, &st.build_args);
+        if i == self.target {
+            if on(SCAN_CONTEXT) {
+                sbom.extras.insert("context".into(), context.clone());
+            }
+            sbom.ignore_cache |= st.ignore_cache;
+        } else if on(SCAN_STAGE) {
+            sbom.extras.insert(name.to_string(), st.fs.clone());
+            sbom.ignore_cache |= st.ignore_cache;
+        }
     }
 
     /// The plan whose used paths a stage shares: stages share them with their base stage.
@@ -1014,6 +1048,9 @@ impl Lowered {
         let mut converted = self.converted;
         if !self.swaps.is_empty() {
             converted.state = converted.state.with_replaced(&self.swaps);
+            for extra in converted.sbom.extras.values_mut() {
+                *extra = extra.with_replaced(&self.swaps);
+            }
         }
         converted
     }

@@ -15,6 +15,7 @@ use super::bridge::Bridge;
 use super::bridge::GrpcError;
 use super::checks::{self, Checks};
 use super::images::resolve_needs;
+use super::sbom::{self, Scanner};
 use super::source::{self, BuildSource, Entry};
 use crate::convert::{Conversion, ConvertError, ConvertOptions, Converted, Need, ResolvedImages};
 use crate::error::{plain_status, status_from_grpc, LocatedError};
@@ -97,22 +98,47 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     };
     let (converted, epoch) =
         convert(bridge, &opts, &dockerfile, &ast, &targets, &mut checks).await?;
-    let solves = converted.iter().map(|c| async {
-        let def = c
-            .state
-            .marshal()
-            .map_err(|e| Failure::Plain(e.to_string()))?;
-        bridge
-            .solve(def, opts.cache_imports.clone())
-            .await
-            .map_err(Failure::from)
-    });
+    let scanner = match &opts.sbom {
+        Some(s) => {
+            let platform = build_platforms(bridge)
+                .into_iter()
+                .next()
+                .unwrap_or_else(Platform::host);
+            Some(Scanner::resolve(bridge, &opts, s, platform).await?)
+        }
+        None => None,
+    };
+    let solve = |state: &buildkit_llb::State, cache_imports| {
+        let def = state.marshal().map_err(|e| Failure::Plain(e.to_string()));
+        async move {
+            bridge
+                .solve(def?, cache_imports)
+                .await
+                .map_err(Failure::from)
+        }
+    };
+    let solves = converted
+        .iter()
+        .map(|c| solve(&c.state, opts.cache_imports.clone()));
     let refs = try_join_all(solves).await?;
+    let mut attestations = Vec::new();
+    if let Some(scanner) = &scanner {
+        let scans = targets.iter().zip(&converted).map(|(tp, c)| {
+            let id = super::result::platform_id(tp.as_ref());
+            solve(&scanner.scan(&id, c), Vec::new())
+        });
+        attestations = try_join_all(scans)
+            .await?
+            .into_iter()
+            .map(sbom::attestation)
+            .collect();
+    }
 
     Ok(super::result::assemble(
         &targets,
         &converted,
         refs,
+        attestations,
         opts.multi_platform,
         epoch,
     ))
@@ -180,6 +206,7 @@ pub(super) async fn convert(
             main_context: dockerfile.main_context.clone(),
             llb_caps: Some(bridge.llb_caps().clone()),
             epoch,
+            sbom_targets: opts.sbom.is_some(),
         })
         .collect();
     let located = |e: ConvertError| locate(LocatedError::new(e.message, e.location));

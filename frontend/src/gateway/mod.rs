@@ -10,6 +10,7 @@ mod images;
 mod remote;
 mod requests;
 mod result;
+mod sbom;
 mod source;
 mod stdio;
 

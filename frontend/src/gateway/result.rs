@@ -7,19 +7,36 @@ use serde_json::json;
 
 use crate::convert::Converted;
 
+/// The name the result gives a platform's ref and metadata (containerd's `FormatAll` of the
+/// normalised platform; this machine's when none was asked for).
+pub fn platform_id(target: Option<&Platform>) -> String {
+    target.cloned().unwrap_or_else(Platform::host).to_string()
+}
+
+/// `attestations` is empty, or one per target: each goes with its platform's ref.
 pub fn assemble(
     targets: &[Option<Platform>],
     converted: &[Converted],
     refs: Vec<String>,
+    attestations: Vec<gw::Attestation>,
     multi_platform: bool,
     epoch: Option<i64>,
 ) -> gw::Result {
     let mut result = gw::Result::default();
     let mut platforms_meta = Vec::new();
     let mut refmap = Vec::new();
+    let mut attestations = attestations.into_iter();
     for ((tp, conv), ref_id) in targets.iter().zip(converted).zip(refs) {
         let p = tp.clone().unwrap_or_else(Platform::host);
-        let id = p.to_string();
+        let id = platform_id(Some(&p));
+        if let Some(a) = attestations.next() {
+            result.attestations.push(gw::AttestationsEntry {
+                key: id.clone(),
+                value: Some(gw::Attestations {
+                    attestation: vec![a],
+                }),
+            });
+        }
         let config = conv.image.to_json();
         let base = conv.base_image.as_ref().map(|b| b.to_json());
         if multi_platform {
@@ -129,11 +146,13 @@ mod tests {
             state: State::scratch(),
             image: Default::default(),
             base_image: None,
+            sbom: Default::default(),
         };
         let result = assemble(
             &targets,
             &[scratch(), scratch()],
             vec![String::new(), String::new()],
+            Vec::new(),
             true,
             None,
         );
