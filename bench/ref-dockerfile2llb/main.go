@@ -18,8 +18,8 @@
 // one JSON line on stderr, {"message": err.Error(), "sources": [[{"start":[line,char],
 // "end":[line,char]}...]...]}, the sources being the errdefs.Source ranges the frontend
 // attaches (dockerfile/builder.Build's wrapSource of each parser.LocationError location);
-// -image-digest makes the stub resolver return a digest (sha256 of the config bytes), as a
-// registry would, so image sources are pinned.
+// -image-digest makes the stub resolver return a digest (the reference's own, or else the
+// sha256 of the config bytes), as a registry would, so image sources are pinned.
 package main
 
 import (
@@ -60,8 +60,14 @@ func (r offlineResolver) ResolveImageConfig(_ context.Context, ref string, opt s
 	cfg := stubConfig(p)
 	var dgst digest.Digest
 	if r.withDigest {
-		sum := sha256.Sum256(cfg)
-		dgst = digest.Digest("sha256:" + hex.EncodeToString(sum[:]))
+		// A reference by digest resolves to that digest, as in a registry; else the
+		// config's sha256 stands in for the manifest's.
+		if _, d, ok := strings.Cut(ref, "@"); ok {
+			dgst = digest.Digest(d)
+		} else {
+			sum := sha256.Sum256(cfg)
+			dgst = digest.Digest("sha256:" + hex.EncodeToString(sum[:]))
+		}
 	}
 	return ref, dgst, cfg, nil
 }

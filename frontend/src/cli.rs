@@ -79,7 +79,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let located = |e: ConvertError| render(LocatedError::new(e.message, e.location));
     let lowered = {
         let mut conv = Conversion::new(&df, escape, &opts).map_err(located)?;
-        conv.resolve_with(|(_, p)| Ok(offline_image(p, image_digest)))
+        conv.resolve_with(|(r, p)| Ok(offline_image(r, p, image_digest)))
             .map_err(located)?;
         conv.lower_deferred().map_err(located)?
     };
@@ -105,9 +105,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
 }
 
 /// An image with one layer and no config, standing in for a registry when offline; with
-/// `with_digest`, pinned by the sha256 of its config. The same bytes and digest as the
-/// reference's stub (bench/ref-dockerfile2llb `stubConfig`).
-fn offline_image(p: &Platform, with_digest: bool) -> ResolvedImage {
+/// `with_digest`, pinned by the reference's own digest or else the sha256 of its config. The
+/// same bytes and digest as the reference's stub (bench/ref-dockerfile2llb `stubConfig`).
+fn offline_image(reference: &str, p: &Platform, with_digest: bool) -> ResolvedImage {
     let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
     let variant = if p.variant.is_empty() {
         String::new()
@@ -121,7 +121,10 @@ fn offline_image(p: &Platform, with_digest: bool) -> ResolvedImage {
     )
     .into_bytes();
     ResolvedImage {
-        digest: with_digest.then(|| buildkit_llb::digest_of(&config)),
+        digest: with_digest.then(|| match reference.split_once('@') {
+            Some((_, d)) => d.to_string(),
+            None => buildkit_llb::digest_of(&config),
+        }),
         config,
     }
 }
