@@ -385,5 +385,8 @@ def compare_errors(ours, ref):
     if lo != lr:
         split = [[[a, b] for a, _, b, _ in per_line([(x, 0, y, 0) for x, y in src])] for src in lo]
         kind = "error.location.multi-line-range-not-per-line" if split == lr else "error.location"
-        out.append((kind, "%s: ours %s / reference %s" % (short(ref["message"], 160), lo, lr)))
+        msg = short(ref["message"], 160)
+        if ours["message"] != ref["message"]:
+            msg = "reference %s, ours %s" % (msg, short(ours["message"], 160))
+        out.append((kind, "%s: ours %s / reference %s" % (msg, lo, lr)))
     return out
