@@ -9,7 +9,7 @@ use dockerfile_frontend::convert::{Conversion, ConvertError, ConvertOptions, Res
 use dockerfile_frontend::error::LocatedError;
 use dockerfile_frontend::{instructions, syntax};
 
-const USAGE: &str = "usage: dockerfile-frontend llb [--target STAGE] [--platform P] [--build-arg K=V]... [--config] FILE";
+const USAGE: &str = "usage: dockerfile-frontend llb [--target STAGE] [--platform P] [--build-arg K=V]... [--config] [--error-json] [--image-digest] FILE";
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let (cmd, rest) = args.split_first().ok_or(USAGE)?;
@@ -22,6 +22,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     };
     let mut file = None;
     let mut print_config = false;
+    // For the differential test (tests/differential): a failure as one JSON line, and base
+    // images pinned by a digest as a registry would answer.
+    let mut error_json = false;
+    let mut image_digest = false;
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         let mut value = || {
@@ -40,6 +44,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 opts.build_args.insert(k.to_string(), val.to_string());
             }
             "--config" => print_config = true,
+            "--error-json" => error_json = true,
+            "--image-digest" => image_digest = true,
             f if file.is_none() && !f.starts_with("--") => file = Some(f.to_string()),
             _ => return Err(USAGE.into()),
         }
@@ -58,7 +64,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         definition: None,
     });
     let text = std::str::from_utf8(&source.data).map_err(|e| format!("{file}: {e}"))?;
-    let render = |e: LocatedError| e.render(&file, text);
+    let render = |e: LocatedError| {
+        if error_json {
+            error_to_json(&e)
+        } else {
+            e.render(&file, text)
+        }
+    };
     let ast = syntax::parse(text).map_err(|e| render(LocatedError::new(e.message, e.location)))?;
     let escape = ast.escape;
     // The typed instructions take the AST's strings instead of copying them: less peak memory.
@@ -68,7 +80,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let located = |e: ConvertError| render(LocatedError::new(e.message, e.location));
     let lowered = {
         let mut conv = Conversion::new(&df, escape, &opts).map_err(located)?;
-        conv.resolve_with(|(_, p)| Ok(offline_image(p)))
+        conv.resolve_with(|(r, p)| Ok(offline_image(r, p, image_digest)))
             .map_err(located)?;
         conv.lower_deferred().map_err(located)?
     };
@@ -93,14 +105,40 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// An image with one layer and no config, standing in for a registry when offline.
-fn offline_image(p: &Platform) -> ResolvedImage {
-    let config = serde_json::json!({
-        "architecture": p.architecture, "os": p.os,
-        "config": {}, "rootfs": {"type": "layers", "diff_ids": ["sha256:0000000000000000000000000000000000000000000000000000000000000000"]},
-    });
+/// An image with one layer and no config, standing in for a registry when offline; with
+/// `with_digest`, pinned by the reference's own digest or else the sha256 of its config. The
+/// same bytes and digest as the reference's stub (bench/ref-dockerfile2llb `stubConfig`).
+fn offline_image(reference: &str, p: &Platform, with_digest: bool) -> ResolvedImage {
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let variant = if p.variant.is_empty() {
+        String::new()
+    } else {
+        format!(",\"variant\":{}", q(&p.variant))
+    };
+    let config = format!(
+        "{{\"architecture\":{},\"config\":{{}},\"os\":{},\"rootfs\":{{\"diff_ids\":[\"sha256:0000000000000000000000000000000000000000000000000000000000000000\"],\"type\":\"layers\"}}{variant}}}",
+        q(&p.architecture),
+        q(&p.os),
+    )
+    .into_bytes();
     ResolvedImage {
-        digest: None,
-        config: serde_json::to_vec(&config).unwrap_or_default(),
+        digest: with_digest.then(|| match reference.split_once('@') {
+            Some((_, d)) => d.to_string(),
+            None => buildkit_llb::digest_of(&config),
+        }),
+        config,
     }
+}
+
+/// `--error-json`: the message and the source ranges as the gateway sends them
+/// (`LocatedError::to_status`), in bench/ref-dockerfile2llb's `-error-json` shape.
+fn error_to_json(e: &LocatedError) -> String {
+    let sources: Vec<serde_json::Value> = e
+        .location
+        .iter()
+        .map(|l| {
+            serde_json::json!([{"start": [l.start_line, 0], "end": [l.end_line.max(l.start_line), 0]}])
+        })
+        .collect();
+    serde_json::json!({"message": e.message, "sources": sources}).to_string()
 }
