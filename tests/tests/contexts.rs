@@ -242,3 +242,32 @@ fn scratch_and_context_are_never_replaced() {
     res.assert_ok();
     assert_eq!(res.read_output("f"), "from the build context");
 }
+
+/// A source policy (`buildctl --source-policy-file`) that turns a context's image into a local
+/// directory: the context loads the directory instead (the daemon says so when the frontend
+/// resolves the image's metadata).
+#[test]
+fn source_policy_turns_an_image_context_into_a_local_one() {
+    let df = "FROM scratch AS replace\nFROM scratch\nCOPY --from=replace /foo /\n";
+    let ctx = Context::with_dockerfile("context-policy", df);
+    let n = nonce();
+    let dir = local_dir(&ctx, "policy", &[("foo", &n)]);
+    let image = format!("docker.io/library/policy-{n}:latest");
+    let policy = ctx.path().join("policy.json");
+    let rule = format!(
+        r#"{{"rules":[{{"action":"CONVERT","selector":{{"identifier":"docker-image://{image}"}},"updates":{{"identifier":"local://test"}}}}]}}"#
+    );
+    fs::write(&policy, rule).unwrap_or_else(|e| panic!("{}: {e}", policy.display()));
+    let res = ctx
+        .build()
+        .local("test", &dir)
+        .opt("context:replace", &format!("docker-image:{image}"))
+        .args([
+            "--source-policy-file".to_string(),
+            policy.display().to_string(),
+        ])
+        .output_local()
+        .run();
+    res.assert_ok();
+    assert_eq!(res.read_output("foo"), n);
+}

@@ -56,6 +56,12 @@ pub enum LoadedContext {
     },
     /// `oci-layout://`: the session holding the layout, and the image config.
     OciLayout { session_id: String, config: Vec<u8> },
+    /// A source policy turned the context's image into another source, `input` (written as a
+    /// context value: `local:NAME`, …), which `loaded` is.
+    Redirected {
+        input: String,
+        loaded: Box<LoadedContext>,
+    },
 }
 
 /// dockerui's `Client.NamedContext`: the context set for `name` (a stage name, or a

@@ -707,6 +707,14 @@ impl<'a> Conversion<'a> {
         source: ContextSource,
         loaded: Option<LoadedContext>,
     ) -> Result<Resolved, ConvertError> {
+        let (context, source, loaded) = match loaded {
+            Some(LoadedContext::Redirected { input, loaded }) => {
+                let context = NamedContext { input, ..context };
+                let source = context.source()?;
+                (context, source, Some(*loaded))
+            }
+            other => (context, source, other),
+        };
         let (_, image) = contexts::context_state(
             &context,
             &source,

@@ -193,14 +193,20 @@ impl Bridge {
         Ok((res.digest, res.config))
     }
 
-    /// `ResolveImageConfig` with every field the caller sets (optional platform, OCI layout
-    /// stores); returns the (possibly rewritten) reference, the digest and the config.
+    /// An image's config, with every field the caller sets (optional platform, OCI layout
+    /// stores); returns the (possibly rewritten) reference, the digest and the config. As Go's
+    /// gateway client, through `ResolveSourceMeta` where the daemon has it (the source policy
+    /// applies there, and may turn the image into another kind of source:
+    /// [`ResolvedToNonImage`]), else `ResolveImageConfig`.
     pub async fn resolve_image_config_with(
         &self,
         mut req: gw::ResolveImageConfigRequest,
     ) -> Result<(String, String, Vec<u8>)> {
         if req.session_id.is_empty() {
             req.session_id = self.session_id.clone();
+        }
+        if self.has_frontend_cap(caps::SOURCE_META_RESOLVER) {
+            return self.resolve_image_config_via_source_meta(req).await;
         }
         let reference = req.r#ref.clone();
         let res = self
@@ -215,6 +221,56 @@ impl Bridge {
             res.r#ref
         };
         Ok((resolved, res.digest, res.config))
+    }
+
+    /// Go's `resolveImageConfigViaSourceMetadata` (which passes neither the resolve mode nor
+    /// the resolver type beyond the source's scheme).
+    async fn resolve_image_config_via_source_meta(
+        &self,
+        req: gw::ResolveImageConfigRequest,
+    ) -> Result<(String, String, Vec<u8>)> {
+        const OCI_LAYOUT: i32 = 1;
+        let source = if req.resolver_type == OCI_LAYOUT {
+            let named = buildkit_llb::reference::Reference::parse_normalized(&req.r#ref)?;
+            pb::SourceOp {
+                identifier: format!("oci-layout://{named}"),
+                attrs: BTreeMap::from([
+                    ("oci.session".to_string(), req.session_id.clone()),
+                    ("oci.store".to_string(), req.store_id.clone()),
+                ]),
+            }
+        } else {
+            pb::SourceOp {
+                identifier: format!("docker-image://{}", req.r#ref),
+                attrs: BTreeMap::new(),
+            }
+        };
+        let meta = gw::ResolveSourceMetaRequest {
+            source: Some(source),
+            platform: req.platform,
+            log_name: req.log_name,
+            ..Default::default()
+        };
+        let res = self
+            .client()
+            .resolve_source_meta(meta)
+            .await
+            .map_err(status_error)?
+            .into_inner();
+        let identifier = res.source.map(|s| s.identifier).unwrap_or_default();
+        let Some(image) = res.image else {
+            return Err(ResolvedToNonImage {
+                reference: req.r#ref,
+                updated: identifier,
+            }
+            .into());
+        };
+        let resolved = identifier
+            .strip_prefix("docker-image://")
+            .or_else(|| identifier.strip_prefix("oci-layout://"))
+            .unwrap_or(&identifier)
+            .to_string();
+        Ok((resolved, image.digest, image.config))
     }
 
     pub async fn warn(&self, req: gw::WarnRequest) -> Result<()> {
@@ -280,6 +336,17 @@ impl Bridge {
 pub mod caps {
     pub const FILE_BASE: &str = "file.base";
     pub const FRONTEND_INPUTS: &str = "frontend.inputs";
+    pub const SOURCE_META_RESOLVER: &str = "source.metaresolver";
+}
+
+/// A source policy turned the image being resolved into another kind of source (imageutil's
+/// `ResolveToNonImageError`): a named context then loads that source instead.
+#[derive(Debug, thiserror::Error)]
+#[error("ref mutated by policy to non-image: docker-image://{reference} -> {updated}")]
+pub struct ResolvedToNonImage {
+    pub reference: String,
+    /// The source's new identifier, `scheme://rest`.
+    pub updated: String,
 }
 
 /// The frontend capabilities this frontend implements: what `frontend.caps` may ask for, and

@@ -8,7 +8,7 @@ use anyhow::{anyhow, Context as _, Result};
 use buildkit_llb::{LocalOptions, Metadata, State};
 use buildkit_proto::gateway as gw;
 
-use super::bridge::Bridge;
+use super::bridge::{Bridge, ResolvedToNonImage};
 use crate::convert::{ContextSource, LoadedContext, NamedContext};
 use crate::dockerignore;
 use crate::options::BuildOptions;
@@ -21,6 +21,22 @@ pub async fn load_context(
     opts: &BuildOptions,
     nc: &NamedContext,
 ) -> Result<LoadedContext> {
+    load_context_redirected(bridge, opts, nc, 0).await
+}
+
+/// dockerui's `maxContextRecursion`: how many times source policies may turn a context's image
+/// into another source.
+const MAX_REDIRECTS: usize = 10;
+
+async fn load_context_redirected(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    nc: &NamedContext,
+    redirects: usize,
+) -> Result<LoadedContext> {
+    if redirects > MAX_REDIRECTS {
+        return Err(anyhow!("context recursion limit exceeded; this may indicate a cycle in the provided source policies: {}", nc.input));
+    }
     let prefix = nc.log_prefix();
     match nc.source().map_err(|e| anyhow!(e.message))? {
         ContextSource::Image { written, reference } => {
@@ -31,8 +47,40 @@ pub async fn load_context(
                 log_name: format!("{prefix} load metadata for {written}"),
                 ..Default::default()
             };
-            let (reference, _, config) = bridge.resolve_image_config_with(req).await?;
-            Ok(LoadedContext::Image { reference, config })
+            match bridge.resolve_image_config_with(req).await {
+                Ok((reference, _, config)) => Ok(LoadedContext::Image { reference, config }),
+                Err(e) => match e.downcast_ref::<ResolvedToNonImage>() {
+                    // A source policy made it another source: load that one instead, as the
+                    // context `scheme:rest` (dockerui rewrites the context option the same way).
+                    Some(redirect) => {
+                        let (scheme, rest) = redirect
+                            .updated
+                            .split_once("://")
+                            .ok_or_else(|| anyhow!("could not parse ref: {}", redirect.updated))?;
+                        let input = format!("{scheme}:{rest}");
+                        let redirected = NamedContext {
+                            input: input.clone(),
+                            ..nc.clone()
+                        };
+                        let loaded = Box::pin(load_context_redirected(
+                            bridge,
+                            opts,
+                            &redirected,
+                            redirects + 1,
+                        ))
+                        .await?;
+                        Ok(match loaded {
+                            // (Redirected again: the last source is the one built.)
+                            last @ LoadedContext::Redirected { .. } => last,
+                            loaded => LoadedContext::Redirected {
+                                input,
+                                loaded: Box::new(loaded),
+                            },
+                        })
+                    }
+                    None => Err(e),
+                },
+            }
         }
         ContextSource::OciLayout { store, digest } => {
             let reference = nc.oci_reference(&digest).map_err(|e| anyhow!(e.message))?;
