@@ -269,6 +269,24 @@ fn lint_matches_the_reference() {
     let m = same_metadata(&ctx, &[("requestid", "frontend.lint")]);
     assert!(text(&m, "result.json").contains("\"buildError\""));
 
+    // Without a target every stage is resolved and checked: a missing base image of a stage
+    // the default target does not need is the build error.
+    let missing = format!(
+        "{}/e2e/no-such-image-{}:latest",
+        env().registry,
+        e2e::nonce()
+    );
+    let ctx = Context::with_dockerfile(
+        "lint-all-stages",
+        &format!("FROM {missing} AS unused\nRUN true\nFROM scratch\nCOPY Dockerfile /\n"),
+    );
+    let m = same_metadata(&ctx, &[("requestid", "frontend.lint")]);
+    assert!(
+        text(&m, "result.json").contains("no-such-image"),
+        "{}",
+        text(&m, "result.json")
+    );
+
     // error=true and the check build argument. (One rule only: with several, the reference
     // names them in a random order.)
     let ctx = Context::with_dockerfile(

@@ -84,6 +84,9 @@ pub struct ConvertOptions {
     pub epoch: Option<i64>,
     /// Collect the states an SBOM scan reads besides the target ([`Converted::sbom`]).
     pub sbom_targets: bool,
+    /// Resolve and lower every stage, not only those the target needs (dockerfile2llb's
+    /// `AllStages`: lint without a target reports any stage's error).
+    pub all_stages: bool,
 }
 
 impl ConvertOptions {

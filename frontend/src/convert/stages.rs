@@ -471,7 +471,7 @@ impl<'a> Conversion<'a> {
     /// rounds, as the reference's `resolveStages` loop does, and may add stages to the graph.
     pub fn needs(&mut self) -> Result<Vec<Need>, ConvertError> {
         loop {
-            let reachable = reachable(&self.plans, self.target);
+            let reachable = self.reachable_plans();
             // Asked afresh each time: a plan's pending need points into this round's list.
             self.asked.clear();
             for plan in &mut self.plans {
@@ -852,7 +852,7 @@ impl<'a> Conversion<'a> {
         let context_placeholder = self.opts.main_context.is_none().then(|| context.clone());
         let mut local_placeholders = Vec::new();
         let n = self.plans.len();
-        let reachable = reachable(&self.plans, self.target);
+        let reachable = self.reachable_plans();
         let mut states: Vec<Option<Box<StageState>>> = (0..n).map(|_| None).collect();
         let mut paths = UsedPaths {
             context: BTreeSet::new(),
@@ -984,6 +984,15 @@ impl<'a> Conversion<'a> {
         } else if on(SCAN_STAGE) {
             sbom.extras.insert(name.to_string(), st.fs.clone());
             sbom.ignore_cache |= st.ignore_cache;
+        }
+    }
+
+    /// Which plans are resolved and lowered: those the target needs, or all of them.
+    fn reachable_plans(&self) -> Vec<bool> {
+        if self.opts.all_stages {
+            vec![true; self.plans.len()]
+        } else {
+            reachable(&self.plans, self.target)
         }
     }
 

@@ -297,3 +297,16 @@ fn os_version_of_the_target_platform_reaches_args_names_and_config() {
         ("windows", "amd64")
     );
 }
+
+#[test]
+fn all_stages_lowers_the_stages_the_target_does_not_need() {
+    let df = "FROM busybox AS unused\nWORKDIR ${X:?must be set}\nFROM scratch\nENV A=1\n";
+    assert!(convert(df, amd64(), &BTreeMap::new()).is_ok());
+    let all = ConvertOptions {
+        all_stages: true,
+        ..amd64()
+    };
+    let err = convert(df, all, &BTreeMap::new()).unwrap_err();
+    assert!(err.message.contains("must be set"), "{err:?}");
+    assert_eq!(err.location.map(|l| l.start_line), Some(2));
+}

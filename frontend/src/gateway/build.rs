@@ -207,6 +207,7 @@ pub(super) async fn convert(
             llb_caps: Some(bridge.llb_caps().clone()),
             epoch,
             sbom_targets: opts.sbom.is_some(),
+            all_stages: checks.checker().all_stages(),
         })
         .collect();
     let located = |e: ConvertError| locate(LocatedError::new(e.message, e.location));

@@ -275,6 +275,11 @@ impl<'a> Checker<'a> {
     }
 
     /// Where the reference's conversion stops with an error, if it does before lowering.
+    /// Every stage is checked, not only those the target needs (lint without a target).
+    pub fn all_stages(&self) -> bool {
+        self.opts.all_stages
+    }
+
     pub fn error(&self) -> Option<&CheckError> {
         self.error.as_ref()
     }
