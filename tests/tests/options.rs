@@ -549,3 +549,24 @@ fn sbom_is_refused_clearly() {
         ]);
     }
 }
+
+/// A git repository as a named context (`context:NAME=<git URL>#ref:subdir`): `COPY --from=NAME`
+/// reads the repository's directory at that ref.
+#[test]
+fn git_named_context() {
+    let n = nonce();
+    let ctx = Context::with_dockerfile(
+        "opt-git-named-context",
+        "FROM scratch\nCOPY --from=src /file.txt /got.txt\n",
+    );
+    let root = ctx.new_output_dir();
+    git_repo(&root, &[("sub/file.txt", &format!("from git {n}\n"))]);
+    let server = HttpServer::serve(&root.join("srv"));
+    let res = ctx
+        .build()
+        .opt("context:src", &server.url("repo.git#main:sub"))
+        .output_local()
+        .run();
+    res.assert_ok();
+    assert_eq!(res.read_output("got.txt"), format!("from git {n}\n"));
+}

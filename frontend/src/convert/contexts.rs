@@ -5,6 +5,7 @@
 use buildkit_llb::reference::Reference;
 use buildkit_llb::{pb, ImageOptions, LocalOptions, Metadata, Platform, State};
 
+use super::gitref::GitRefParse;
 use super::{ConvertError, ConvertOptions};
 use crate::image::Image;
 
@@ -34,6 +35,8 @@ pub enum ContextSource {
     Input { name: String },
     /// `http(s)://…` that is not a git repository: the file, named `context`.
     Http { url: String },
+    /// A git repository (`git://`, `git@host:path`, or an http(s) URL that names one).
+    Git(Box<super::gitref::GitRef>),
     /// `oci-layout://STORE@DIGEST` (or `STORE:TAG@DIGEST`): an image in a client-side OCI layout.
     OciLayout { store: String, digest: String },
 }
@@ -137,13 +140,18 @@ impl NamedContext {
             "input" => Ok(ContextSource::Input {
                 name: rest.to_string(),
             }),
-            "http" | "https" if !looks_like_git(&self.input) => Ok(ContextSource::Http {
-                url: self.input.clone(),
-            }),
-            "git" | "http" | "https" => Err(ConvertError::new(format!(
-                "git named contexts ({}) are not supported by this frontend yet",
-                self.input
-            ))),
+            // dockerui's `DetectGitContext` first: a git URL (with a valid query) is a repository.
+            "git" | "http" | "https" => match super::gitref::parse_git_ref(&self.input) {
+                GitRefParse::Git(git) => Ok(ContextSource::Git(Box::new(git))),
+                GitRefParse::Invalid(e) => Err(ConvertError::new(e)),
+                GitRefParse::NotGit if scheme == "git" => Err(ConvertError::new(format!(
+                    "invalid git context {}",
+                    self.input
+                ))),
+                GitRefParse::NotGit => Ok(ContextSource::Http {
+                    url: self.input.clone(),
+                }),
+            },
             "oci-layout" => {
                 let spec = rest.strip_prefix("//").unwrap_or(rest);
                 let Some((store, digest)) = spec.rsplit_once('@') else {
@@ -195,7 +203,10 @@ impl NamedContext {
 
 /// What the gateway must load for a context, or None when building it needs no I/O.
 pub fn needs_loading(source: &ContextSource) -> bool {
-    !matches!(source, ContextSource::Scratch | ContextSource::Http { .. })
+    !matches!(
+        source,
+        ContextSource::Scratch | ContextSource::Http { .. } | ContextSource::Git(_)
+    )
 }
 
 /// A context as a state, with the image config it brings (docker-image, oci-layout and
@@ -207,6 +218,7 @@ pub fn context_state(
     loaded: Option<&LoadedContext>,
     follow_paths: Vec<String>,
     default_platform: &Platform,
+    git_advice: bool,
 ) -> Result<(State, Option<Image>), ConvertError> {
     let platform = nc
         .platform
@@ -221,6 +233,13 @@ pub fn context_state(
     };
     match source {
         ContextSource::Scratch => Ok((State::scratch(), None)),
+        ContextSource::Git(git) => {
+            let opts = super::gitref::GitContextOptions {
+                advice: git_advice,
+                ..Default::default()
+            };
+            Ok((super::gitref::git_state(git, &nc.input, &opts), None))
+        }
         ContextSource::Http { url } => {
             let st = State::http(
                 url,
@@ -336,17 +355,6 @@ pub fn image_platform(image: &Image) -> Option<Platform> {
     })
 }
 
-/// dfgitutil's test for a git remote among http(s) URLs: a `.git` path or a `#ref` fragment on a known host.
-fn looks_like_git(url: &str) -> bool {
-    let no_fragment = url.split('#').next().unwrap_or(url);
-    no_fragment.ends_with(".git")
-        || no_fragment.contains(".git/")
-        || (url.contains('#')
-            && ["github.com/", "gitlab.com/", "bitbucket.org/"]
-                .iter()
-                .any(|h| url.contains(h)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,10 +460,35 @@ mod tests {
             nc("foo:bar").source().unwrap_err().message,
             "unsupported context source foo for n"
         );
-        assert!(nc("https://github.com/a/b.git")
-            .source()
-            .unwrap_err()
-            .message
-            .contains("not supported"));
+        let git = |input: &str| match nc(input).source() {
+            Ok(ContextSource::Git(g)) => (g.remote, g.reference, g.sub_dir),
+            other => panic!("{input}: not a git context: {other:?}"),
+        };
+        assert_eq!(
+            git("https://github.com/a/b.git#v1:sub"),
+            (
+                "https://github.com/a/b.git".into(),
+                "v1".into(),
+                "sub".into()
+            )
+        );
+        assert_eq!(git("git@github.com:a/b.git").0, "git@github.com:a/b.git");
+        assert_eq!(git("git://example.com/repo").0, "git://example.com/repo");
+        let (st, image) = context_state(
+            &nc("https://github.com/a/b.git#v1"),
+            &nc("https://github.com/a/b.git#v1").source().unwrap(),
+            None,
+            Vec::new(),
+            &Platform::new("linux", "amd64", ""),
+            false,
+        )
+        .unwrap();
+        assert!(image.is_none());
+        let def = st.marshal().unwrap();
+        let op: pb::Op = prost::Message::decode(def.def[0].as_slice()).unwrap();
+        let Some(pb::op::Op::Source(src)) = op.op else {
+            panic!("not a source: {op:?}")
+        };
+        assert_eq!(src.identifier, "git://github.com/a/b.git#v1");
     }
 }

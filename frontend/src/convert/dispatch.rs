@@ -125,6 +125,7 @@ impl StageState {
                     loaded.as_ref(),
                     follow_paths,
                     &conv.target_platform,
+                    conv.opts.git_advice,
                 )
                 .map_err(at)?;
                 match (&plan.replaced_by, image) {

@@ -405,6 +405,44 @@ pub fn git_source(remote: &str, opts: &GitSourceOptions, metadata: Metadata) -> 
     State::source(&format!("git://{id}"), attrs, None, md)
 }
 
+/// Options that shape the git source of the context (from build args).
+#[derive(Debug, Clone, Default)]
+pub struct GitContextOptions {
+    /// `BUILDKIT_CONTEXT_KEEP_GIT_DIR`.
+    pub keep_git_dir: bool,
+    /// `SOURCE_DATE_EPOCH` is set: file times are the commit's.
+    pub mtime_commit: bool,
+    /// `BUILDKIT_GIT_ADVICE`.
+    pub advice: bool,
+}
+
+/// The git source state of a git context (the main one or a named one), as the reference's
+/// `DetectGitContext` builds it.
+pub fn git_state(r: &GitRef, raw: &str, opts: &GitContextOptions) -> State {
+    let mtime = if !r.mtime.is_empty() {
+        r.mtime.clone()
+    } else if opts.mtime_commit {
+        "commit".into()
+    } else {
+        String::new()
+    };
+    let source = GitSourceOptions {
+        reference: r.reference.clone(),
+        sub_dir: r.sub_dir.clone(),
+        keep_git_dir: opts.keep_git_dir || r.keep_git_dir == Some(true),
+        checksum: r.checksum.clone(),
+        skip_submodules: r.submodules == Some(false),
+        fetch_by_commit: r.fetch_by_commit,
+        advice: opts.advice,
+        mtime,
+    };
+    git_source(
+        &r.remote,
+        &source,
+        Metadata::named(format!("[internal] load git source {raw}")),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

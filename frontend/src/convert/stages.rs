@@ -721,6 +721,7 @@ impl<'a> Conversion<'a> {
             loaded.as_ref(),
             Vec::new(),
             &self.target_platform,
+            self.opts.git_advice,
         )?;
         let platform = match (
             &self.plans[i].replaced_by,
@@ -838,6 +839,7 @@ impl<'a> Conversion<'a> {
                 loaded.as_ref(),
                 follow,
                 &self.target_platform,
+                self.opts.git_advice,
             )?;
             swaps.push((placeholder, real));
         }

@@ -28,7 +28,7 @@ pub enum Failure {
     Located {
         error: LocatedError,
         /// The Dockerfile it points into.
-        info: pb::SourceInfo,
+        info: Box<pb::SourceInfo>,
     },
     Plain(String),
     /// A status as is: a daemon error with its details, or another frontend's error.

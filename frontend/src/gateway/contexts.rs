@@ -152,10 +152,9 @@ async fn load_context_redirected(
             Ok(LoadedContext::Input { definition, config })
         }
         // Scratch and http(s) contexts are built without the gateway.
-        ContextSource::Scratch | ContextSource::Http { .. } => Err(anyhow!(
-            "named context {} needs no loading",
-            nc.name_with_platform
-        )),
+        ContextSource::Scratch | ContextSource::Http { .. } | ContextSource::Git(_) => Err(
+            anyhow!("named context {} needs no loading", nc.name_with_platform),
+        ),
     }
 }
 

@@ -4,45 +4,7 @@
 
 use buildkit_llb::{HttpOptions, Metadata, State};
 
-use crate::convert::gitref::{git_source, GitSourceOptions};
-pub use crate::convert::gitref::{parse_git_ref, GitRef, GitRefParse};
-
-/// Options that shape the git source of the context (from build args).
-#[derive(Debug, Clone, Default)]
-pub struct GitContextOptions {
-    /// `BUILDKIT_CONTEXT_KEEP_GIT_DIR`.
-    pub keep_git_dir: bool,
-    /// `SOURCE_DATE_EPOCH` is set: file times are the commit's.
-    pub mtime_commit: bool,
-    /// `BUILDKIT_GIT_ADVICE`.
-    pub advice: bool,
-}
-
-/// The git source state, as the reference's `DetectGitContext` builds it.
-pub fn git_state(r: &GitRef, raw: &str, opts: &GitContextOptions) -> State {
-    let mtime = if !r.mtime.is_empty() {
-        r.mtime.clone()
-    } else if opts.mtime_commit {
-        "commit".into()
-    } else {
-        String::new()
-    };
-    let source = GitSourceOptions {
-        reference: r.reference.clone(),
-        sub_dir: r.sub_dir.clone(),
-        keep_git_dir: opts.keep_git_dir || r.keep_git_dir == Some(true),
-        checksum: r.checksum.clone(),
-        skip_submodules: r.submodules == Some(false),
-        fetch_by_commit: r.fetch_by_commit,
-        advice: opts.advice,
-        mtime,
-    };
-    git_source(
-        &r.remote,
-        &source,
-        Metadata::named(format!("[internal] load git source {raw}")),
-    )
-}
+pub use crate::convert::gitref::{git_state, parse_git_ref, GitContextOptions, GitRefParse};
 
 /// `http://` or `https://`: the context is downloaded (a Dockerfile, or an archive of the context).
 pub fn is_http_context(s: &str) -> bool {
@@ -111,6 +73,7 @@ fn is_tar_header(h: &[u8]) -> bool {
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
+    use crate::convert::gitref::GitRef;
 
     fn git(s: &str) -> GitRef {
         match parse_git_ref(s) {
