@@ -180,7 +180,8 @@ def kv_pairs(rest):
 
 def cmd_image(out, dockerfile, context):
     layer = Layer()
-    config = {"Env": [], "Labels": {}}
+    # BuildKit's Dockerfile frontend gives a FROM scratch image the default PATH; so do we.
+    config = {"Env": [f"PATH={DEFAULT_PATH}"], "Labels": {}}
     history = []
     lines = dockerfile_lines(dockerfile)
     if not lines or lines[0].split()[:2] != ["FROM", "scratch"]:
@@ -222,8 +223,6 @@ def cmd_image(out, dockerfile, context):
                         "comment": "buildkit.dockerfile.v0", "empty_layer": True})
     if not copied:
         raise SystemExit(f"{dockerfile}: no COPY")
-    if not config["Env"]:
-        del config["Env"]
     write_oci_tar(out, [layer], config, history)
 
 
@@ -390,54 +389,88 @@ def cmd_standin(kind, out, busybox):
 # Log parsing and comparison
 
 RESULT_RE = re.compile(r"^(\s*)--- (PASS|FAIL|SKIP): TestIntegration/(\S+) \(([\d.]+)s\)")
-KEY_RE = re.compile(r"(Error Trace:|Error:|Messages:|expected|actual|panic|error:|failed to|"
-                    r"unsupported|[Ee]rror [Tt]est|FAIL)")
+HEADER_RE = re.compile(r"^=== (RUN|CONT|NAME|PAUSE)\s+(\S+)")
 
 
 def parse_log(log):
-    """Returns [(status, name, seconds, output_lines)] in log order."""
+    """Returns [(status, name, seconds, output_lines)] in log order.
+
+    With -test.v, a case's output is streamed while it runs, after `=== RUN/CONT/NAME <test>`
+    headers (parallel cases interleave); its `--- STATUS` line comes later, indented under its
+    parent's. A nested subtest (a t.Run inside a case) counts as part of its case."""
     with open(log, errors="replace") as f:
         lines = f.read().splitlines()
     results = []
-    i = 0
-    while i < len(lines):
-        m = RESULT_RE.match(lines[i])
-        if not m:
-            i += 1
+    for l in lines:
+        m = RESULT_RE.match(l)
+        if m and len(m.group(1)) == 4:  # the cases: direct children of TestIntegration
+            results.append([m.group(2), m.group(3), float(m.group(4)), []])
+    by_name = {r[1]: r for r in results}
+
+    def case_of(test):
+        if not test.startswith("TestIntegration/"):
+            return None
+        name = test[len("TestIntegration/"):]
+        while name:
+            if name in by_name:
+                return by_name[name]
+            name = name.rpartition("/")[0]
+        return None
+
+    cur = None
+    for l in lines:
+        h = HEADER_RE.match(l)
+        if h:
+            cur = case_of(h.group(2))
             continue
-        indent = len(m.group(1))
-        j = i + 1
-        body = []
-        # A case's own output follows its result line, indented deeper.
-        while j < len(lines):
-            l = lines[j]
-            stripped = l.lstrip(" ")
-            if stripped and (len(l) - len(stripped)) <= indent and (
-                    stripped.startswith("--- ") or stripped.startswith("=== ")
-                    or stripped.startswith("FAIL") or stripped.startswith("PASS")
-                    or stripped.startswith("ok ")):
-                break
-            body.append(l)
-            j += 1
-        results.append((m.group(2), m.group(3), float(m.group(4)), body))
-        i = j
-    return results
+        m = RESULT_RE.match(l)
+        if m and len(m.group(1)) > 4 and m.group(2) == "FAIL":
+            sub = case_of("TestIntegration/" + m.group(3))
+            if sub is not None:
+                sub[3].append("    subtest FAIL: " + m.group(3))
+            continue
+        if m or l.startswith("--- ") or l.startswith("=== "):
+            continue
+        if cur is not None:
+            cur[3].append(l)
+    return [tuple(r) for r in results]
 
 
 def key_lines(body, n=5):
-    picked = []
-    for l in body:
-        s = l.strip()
-        if not s:
+    """The lines that say why a case failed: testify's Error/Messages (without the trace), the
+    test's own t.Log/t.Fatal lines, and the first error lines of the daemons' logs."""
+    picked, daemon, subs = [], [], []
+    where = ""
+    i = 0
+    while i < len(body):
+        s = body[i].strip()
+        if s.startswith("Error Trace:"):
+            where = os.path.basename(s.split()[-1]) + ": "
+        elif s.startswith("subtest FAIL:"):
+            subs.append(s.split(": ", 1)[1].rsplit("/", 1)[-1])
+        elif s.startswith("Error:") or s.startswith("Messages:"):
+            picked.append((where if s.startswith("Error:") else "") + re.sub(r"\s+", " ", s)[:300])
+            i += 1
+            in_stack = False
+            # testify's continuation lines: indented, not a new field; the message, not the Go
+            # stack that follows it
+            while i < len(body) and re.match(r"^\s+\t\s", body[i]) and not re.match(
+                    r"^\s+\t(Error|Test|Messages|Error Trace):", body[i]):
+                t = body[i].strip()
+                if re.match(r"^(\S+\.go:\d+|[\w.\-/]+\.\S*[()]\S*|github\.com/\S+)$", t):
+                    in_stack = True
+                if t and not in_stack and t not in ("Diff:", "--- Expected", "+++ Actual"):
+                    picked.append("  " + re.sub(r"\s+", " ", t)[:300])
+                i += 1
             continue
-        if re.search(r"Error Trace:|Error:|Test:|Messages:", s) or re.search(r"(?i)\berror\b|panic|fail", s):
-            # testify's "Error Trace" frames are noise once the message is there
-            if s.startswith("Test:"):
-                continue
-            picked.append(s[:400])
-        if len(picked) >= n:
-            break
-    return picked
+        if re.match(r"^\s+\w+_test\.go:\d+: \S", body[i]):
+            picked.append(s[:300])
+        elif re.match(r"^\s+sandbox\.go:\d+: .*(level=(error|fatal)|panic:)", body[i]) and len(daemon) < 2:
+            daemon.append("daemon: " + s.split(": ", 1)[1][:300])
+        i += 1
+    if subs:
+        picked.insert(0, "failed subtests: " + ", ".join(subs))
+    return (picked[: max(n - len(daemon[:1]), 1)] + daemon)[:n] if picked else daemon[:n]
 
 
 def cmd_parse(log, out_dir):
