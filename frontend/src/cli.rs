@@ -7,9 +7,10 @@ use std::sync::Arc;
 use buildkit_llb::{Platform, SourceFile};
 use dockerfile_frontend::convert::{Conversion, ConvertError, ConvertOptions, ResolvedImage};
 use dockerfile_frontend::error::LocatedError;
+use dockerfile_frontend::options::BuildOptions;
 use dockerfile_frontend::{instructions, syntax};
 
-const USAGE: &str = "usage: dockerfile-frontend llb [--target STAGE] [--platform P] [--build-arg K=V]... [--config] [--error-json] [--image-digest] FILE";
+const USAGE: &str = "usage: dockerfile-frontend llb [--target STAGE] [--platform P] [--build-arg K=V]... [--opt K=V]... [--config] [--error-json] [--image-digest] FILE\n  --opt: a RUN option of the build (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, memswap, cpushares, cpuperiod, cpuquota, cpusetcpus, cpusetmems)";
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let (cmd, rest) = args.split_first().ok_or(USAGE)?;
@@ -26,6 +27,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // images pinned by a digest as a registry would answer.
     let mut error_json = false;
     let mut image_digest = false;
+    let mut build_opts = std::collections::BTreeMap::new();
     let mut it = rest.iter();
     while let Some(a) = it.next() {
         let mut value = || {
@@ -43,6 +45,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 let (k, val) = v.split_once('=').unwrap_or((&v, ""));
                 opts.build_args.insert(k.to_string(), val.to_string());
             }
+            "--opt" => {
+                let v = value()?;
+                let (k, val) = v.split_once('=').unwrap_or((&v, ""));
+                build_opts.insert(k.to_string(), val.to_string());
+            }
             "--config" => print_config = true,
             "--error-json" => error_json = true,
             "--image-digest" => image_digest = true,
@@ -51,6 +58,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     let file = file.ok_or(USAGE)?;
+    if !build_opts.is_empty() {
+        let o = BuildOptions::parse(&build_opts).map_err(|e| e.0)?;
+        opts.extra_hosts = o.extra_hosts;
+        opts.shm_size = o.shm_size;
+        opts.ulimits = o.ulimits;
+        opts.cgroup_parent = o.cgroup_parent;
+        opts.hostname = o.hostname;
+        opts.force_network_mode = o.force_network_mode;
+        opts.linux_resources = o.linux_resources;
+    }
     // Restarting with the allocator tuned pays off only on large files.
     if std::fs::metadata(&file).is_ok_and(|m| m.len() >= crate::heap::WORTH_TUNING) {
         crate::heap::tune();

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// Docker's `DockerOCIImage`: fields in the Go struct's order (`config` shadows the embedded
+/// OCI image's and comes last), and like Go's decoder it keeps no field it does not know, so
+/// our config is byte for byte the reference's `json.Marshal` output (`to_json`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Image {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -24,14 +27,11 @@ pub struct Image {
     #[serde(skip_serializing_if = "omit_empty")]
     pub variant: Option<String>,
     #[serde(default)]
-    pub config: ImageConfig,
-    #[serde(default)]
     pub rootfs: RootFs,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<History>,
-    /// Fields we do not interpret, kept as the base image had them.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    #[serde(default)]
+    pub config: ImageConfig,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -39,7 +39,10 @@ pub struct Image {
 pub struct ImageConfig {
     #[serde(skip_serializing_if = "omit_empty")]
     pub user: Option<String>,
-    #[serde(skip_serializing_if = "omit_empty")]
+    #[serde(
+        skip_serializing_if = "omit_empty",
+        serialize_with = "go_empty_structs"
+    )]
     pub exposed_ports: Option<BTreeMap<String, Map<String, Value>>>,
     #[serde(skip_serializing_if = "omit_empty")]
     pub env: Option<Vec<String>>,
@@ -47,7 +50,10 @@ pub struct ImageConfig {
     pub entrypoint: Option<Vec<String>>,
     #[serde(skip_serializing_if = "omit_empty")]
     pub cmd: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "omit_empty")]
+    #[serde(
+        skip_serializing_if = "omit_empty",
+        serialize_with = "go_empty_structs"
+    )]
     pub volumes: Option<BTreeMap<String, Map<String, Value>>>,
     #[serde(skip_serializing_if = "omit_empty")]
     pub working_dir: Option<String>,
@@ -63,8 +69,6 @@ pub struct ImageConfig {
     pub on_build: Option<Vec<String>>,
     #[serde(skip_serializing_if = "omit_empty")]
     pub shell: Option<Vec<String>>,
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -116,6 +120,20 @@ impl<K, V> IsEmpty for BTreeMap<K, V> {
     fn is_empty(&self) -> bool {
         BTreeMap::is_empty(self)
     }
+}
+
+/// Go's `map[string]struct{}`: each value is written `{}`, whatever the base image had.
+fn go_empty_structs<S: serde::Serializer>(
+    v: &Option<BTreeMap<String, Map<String, Value>>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let keys = v.as_ref().map(BTreeMap::keys);
+    let mut m = s.serialize_map(keys.as_ref().map(ExactSizeIterator::len))?;
+    for k in keys.into_iter().flatten() {
+        m.serialize_entry(k, &Map::new())?;
+    }
+    m.end()
 }
 
 fn is_zero(v: &i64) -> bool {
@@ -177,9 +195,9 @@ impl Image {
         serde_json::from_slice(bytes)
     }
 
+    /// The config as Go's `json.Marshal` writes it (the reference's `containerimage.config`).
     pub fn to_json(&self) -> Vec<u8> {
-        // Serialising plain data to a Vec cannot fail.
-        serde_json::to_vec(self).unwrap_or_default()
+        crate::gojson::to_vec(self)
     }
 
     pub fn env(&self) -> &[String] {
@@ -221,14 +239,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trips_a_docker_config_keeping_unknown_fields() {
-        let src = br#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["sh"],"Custom":1},"rootfs":{"type":"layers","diff_ids":["sha256:aa"]},"history":[{"created_by":"x"}],"container":"abc"}"#;
+    fn round_trips_a_docker_config_dropping_unknown_fields_like_go() {
+        // Go decodes a base image's config into DockerOCIImage, which has no field for
+        // anything else: the reference's config (and so the image digest) has none of them.
+        let src = br#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["sh"],"Custom":1,"ExposedPorts":{"80/tcp":{"x":1}}},"rootfs":{"type":"layers","diff_ids":["sha256:aa"]},"history":[{"created_by":"x"}],"container":"abc"}"#;
         let img = Image::from_json(src).unwrap();
         assert_eq!(img.config.cmd.as_deref(), Some(&["sh".to_string()][..]));
-        let back: Value = serde_json::from_slice(&img.to_json()).unwrap();
-        assert_eq!(back["container"], "abc");
-        assert_eq!(back["config"]["Custom"], 1);
-        assert_eq!(back["rootfs"]["diff_ids"][0], "sha256:aa");
+        assert_eq!(
+            String::from_utf8(img.to_json()).unwrap(),
+            r#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:aa"]},"history":[{"created_by":"x"}],"config":{"ExposedPorts":{"80/tcp":{}},"Env":["PATH=/bin"],"Cmd":["sh"]}}"#
+        );
+    }
+
+    #[test]
+    fn config_bytes_are_go_json_marshal_output() {
+        // As dockerfile2llb v0.34.2 writes it (json.Marshal of its image) for `FROM scratch` and
+        // `MAINTAINER me <me@x.org>` (checked byte for byte), with a label and CMD set.
+        let mut img = Image::empty(&buildkit_llb::Platform::parse("linux/amd64").unwrap());
+        img.author = Some("me <me@x.org>".into());
+        img.config.labels = Some(BTreeMap::from([
+            ("a".to_string(), "<b>&c".to_string()),
+            ("d".to_string(), "\u{2028}x\u{2029}".to_string()),
+        ]));
+        img.config.cmd = Some(vec!["<>&".into()]);
+        img.add_history("MAINTAINER me <me@x.org>".into(), true, None);
+        assert_eq!(
+            String::from_utf8(img.to_json()).unwrap(),
+            r#"{"author":"me \u003cme@x.org\u003e","architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":null},"history":[{"created_by":"MAINTAINER me \u003cme@x.org\u003e","comment":"buildkit.dockerfile.v0","empty_layer":true}],"config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["\u003c\u003e\u0026"],"WorkingDir":"/","Labels":{"a":"\u003cb\u003e\u0026c","d":"\u2028x\u2029"}}}"#
+        );
     }
 
     #[test]

@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use buildkit_llb::Platform;
+use buildkit_llb::{pb, Platform};
 use buildkit_proto::gateway::CacheOptionsEntry;
 use serde::Deserialize;
+
+use crate::syntax::go_quote;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -55,6 +57,9 @@ pub struct BuildOptions {
     pub shm_size: i64,
     /// `ulimit`: resource limits for RUN.
     pub ulimits: Vec<Ulimit>,
+    /// `memory`, `memswap`, `cpushares`, `cpuperiod`, `cpuquota`, `cpusetcpus`, `cpusetmems`:
+    /// cgroup limits of every RUN (None when none is set).
+    pub linux_resources: Option<pb::LinuxResources>,
     pub force_network_mode: Option<String>,
     pub cache_imports: Vec<CacheOptionsEntry>,
     /// `context:NAME=…` named contexts.
@@ -77,26 +82,8 @@ pub struct SbomScanner {
 /// The scanner `attest:sbom` runs when it names none (attestations' `defaultSBOMGenerator`).
 const DEFAULT_SBOM_GENERATOR: &str = "docker/buildkit-syft-scanner:stable-1";
 
-/// Options this frontend does not implement yet: given one, the build fails saying so.
-const NOT_YET_SUPPORTED: &[&str] = &[
-    "memory",
-    "memswap",
-    "cpushares",
-    "cpuperiod",
-    "cpuquota",
-    "cpusetcpus",
-    "cpusetmems",
-];
-
 impl BuildOptions {
     pub fn parse(opts: &BTreeMap<String, String>) -> Result<Self, OptionError> {
-        for key in NOT_YET_SUPPORTED {
-            if opts.get(*key).is_some_and(|v| !v.is_empty()) {
-                return Err(OptionError(format!(
-                    "the build option {key:?} is not supported by this frontend yet"
-                )));
-            }
-        }
         check_removed(opts)?;
         let sbom = parse_attestations(opts)?;
         let get = |k: &str| opts.get(k).filter(|v| !v.is_empty()).cloned();
@@ -134,6 +121,8 @@ impl BuildOptions {
             .map_err(|e| OptionError(format!("failed to parse shm size: {e}")))?;
         let ulimits = parse_ulimits(opts.get("ulimit").map_or("", String::as_str))
             .map_err(|e| OptionError(format!("failed to parse ulimit: {e}")))?;
+        let linux_resources = parse_linux_resources(opts)
+            .map_err(|e| OptionError(format!("failed to parse resource limits: {e}")))?;
         let force_network_mode = match get("force-network-mode").as_deref() {
             None | Some("sandbox") => None,
             Some(m @ ("host" | "none")) => Some(m.to_string()),
@@ -213,6 +202,7 @@ impl BuildOptions {
             extra_hosts,
             shm_size,
             ulimits,
+            linux_resources,
             force_network_mode,
             cache_imports,
             named_contexts: prefixed("context:"),
@@ -297,6 +287,97 @@ fn parse_shm_size(v: &str) -> Result<i64, String> {
         return Ok(0);
     }
     crate::instructions::parse_int(v, 64)
+}
+
+/// dockerui's `parseLinuxResources`: each option given with a value is checked (a positive
+/// number; `memswap` may be -1 for unlimited; a cpuset list) and kept as given.
+fn parse_linux_resources(
+    opts: &BTreeMap<String, String>,
+) -> Result<Option<pb::LinuxResources>, String> {
+    let get = |k: &str| opts.get(k).filter(|v| !v.is_empty());
+    let invalid = |k: &str, v: &str, e: &str| format!("invalid {k} value: {v}: {e}");
+    let int = |k: &str| -> Result<i64, String> {
+        match get(k) {
+            None => Ok(0),
+            Some(v) => crate::instructions::parse_int(v, 64).map_err(|e| invalid(k, v, &e)),
+        }
+    };
+    let uint = |k: &str| -> Result<u64, String> {
+        match get(k) {
+            None => Ok(0),
+            Some(v) => crate::instructions::parse_uint(v, 10, 64).map_err(|e| {
+                let e = format!("strconv.ParseUint: parsing {}: {e}", go_quote(v));
+                invalid(k, v, &e)
+            }),
+        }
+    };
+    let positive = |k: &str, n: bool| match get(k) {
+        Some(v) if n => Err(invalid(k, v, "must be > 0")),
+        _ => Ok(()),
+    };
+    let mut res = pb::LinuxResources {
+        memory: int("memory")?,
+        ..Default::default()
+    };
+    positive("memory", res.memory <= 0 && get("memory").is_some())?;
+    res.memory_swap = int("memswap")?;
+    if let Some(v) = get("memswap").filter(|_| res.memory_swap < -1 || res.memory_swap == 0) {
+        return Err(invalid("memswap", v, "must be -1 (unlimited) or > 0"));
+    }
+    res.cpu_shares = uint("cpushares")?;
+    positive("cpushares", res.cpu_shares == 0)?;
+    res.cpu_period = uint("cpuperiod")?;
+    positive("cpuperiod", res.cpu_period == 0)?;
+    res.cpu_quota = int("cpuquota")?;
+    positive("cpuquota", res.cpu_quota <= 0)?;
+    for (k, field) in [
+        ("cpusetcpus", &mut res.cpuset_cpus),
+        ("cpusetmems", &mut res.cpuset_mems),
+    ] {
+        if let Some(v) = get(k) {
+            validate_cpuset(v).map_err(|e| invalid(k, v, &e))?;
+            field.clone_from(v);
+        }
+    }
+    Ok((res != pb::LinuxResources::default()).then_some(res))
+}
+
+/// BuildKit's `cpuset.Validate`: comma-separated CPU (or memory node) numbers and `lo-hi`
+/// ranges, each at most 8192; empty elements are allowed.
+fn validate_cpuset(s: &str) -> Result<(), String> {
+    const MAX_CPU: i64 = 8192;
+    // Go's strconv.Atoi (a sign is accepted).
+    let atoi = |s: &str| crate::instructions::parse_int(s, 64).ok();
+    for part in s.split(',') {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        match part.split_once('-') {
+            None => match atoi(part) {
+                Some(n) if n > MAX_CPU => {
+                    return Err(format!(
+                        "cpuset element {} exceeds maximum {MAX_CPU}",
+                        go_quote(part)
+                    ))
+                }
+                Some(n) if n >= 0 => {}
+                _ => return Err(format!("invalid cpuset element {}", go_quote(part))),
+            },
+            Some((lo, hi)) => match (atoi(lo.trim()), atoi(hi.trim())) {
+                (Some(lo), Some(hi)) if lo >= 0 && hi >= lo => {
+                    if hi > MAX_CPU {
+                        return Err(format!(
+                            "cpuset range {} exceeds maximum {MAX_CPU}",
+                            go_quote(part)
+                        ));
+                    }
+                }
+                _ => return Err(format!("invalid cpuset range {}", go_quote(part))),
+            },
+        }
+    }
+    Ok(())
 }
 
 /// dockerui's `parseUlimits`: CSV of `name=soft[:hard]` (`units.ParseUlimit`).
@@ -506,10 +587,7 @@ mod tests {
             ("platform", "linux/amd64,linux/arm64")
         ])
         .is_err());
-        assert!(parse(&[("memory", "1g")])
-            .unwrap_err()
-            .0
-            .contains("not supported"));
+        assert!(parse(&[("memory", "1g")]).is_err());
     }
 
     #[test]
@@ -557,6 +635,130 @@ mod tests {
     }
 
     #[test]
+    fn resource_limits() {
+        // dockerui's parseLinuxResources v0.34.2: accepted values, kept as given.
+        let o = parse(&[
+            ("memory", "+7"),
+            ("memswap", "-1"),
+            ("cpushares", "18446744073709551615"),
+            ("cpuperiod", "100000"),
+            ("cpuquota", "50000"),
+            ("cpusetcpus", ", 1 , 2 - 4,"),
+            ("cpusetmems", "+3"),
+            ("ulimit", ""),
+        ])
+        .unwrap();
+        assert_eq!(
+            o.linux_resources,
+            Some(pb::LinuxResources {
+                memory: 7,
+                memory_swap: -1,
+                cpu_shares: u64::MAX,
+                cpu_period: 100_000,
+                cpu_quota: 50_000,
+                cpuset_cpus: ", 1 , 2 - 4,".into(),
+                cpuset_mems: "+3".into(),
+            })
+        );
+        let none = parse(&[("memory", ""), ("cpusetcpus", "")]).unwrap();
+        assert_eq!(none.linux_resources, None);
+        // Errors byte for byte as the reference's (Go program calling parseLinuxResources).
+        let err = |k: &str, v: &str| parse(&[(k, v)]).unwrap_err().0;
+        assert_eq!(
+            err("memory", "1g"),
+            "failed to parse resource limits: invalid memory value: 1g: strconv.ParseInt: parsing \"1g\": invalid syntax"
+        );
+        assert_eq!(
+            err("memory", "0"),
+            "failed to parse resource limits: invalid memory value: 0: must be > 0"
+        );
+        assert_eq!(
+            err("memory", "-5"),
+            "failed to parse resource limits: invalid memory value: -5: must be > 0"
+        );
+        assert_eq!(
+            err("memory", "99999999999999999999"),
+            "failed to parse resource limits: invalid memory value: 99999999999999999999: strconv.ParseInt: parsing \"99999999999999999999\": value out of range"
+        );
+        assert_eq!(
+            err("memswap", "0"),
+            "failed to parse resource limits: invalid memswap value: 0: must be -1 (unlimited) or > 0"
+        );
+        assert_eq!(
+            err("memswap", "-2"),
+            "failed to parse resource limits: invalid memswap value: -2: must be -1 (unlimited) or > 0"
+        );
+        assert_eq!(
+            err("memswap", "x"),
+            "failed to parse resource limits: invalid memswap value: x: strconv.ParseInt: parsing \"x\": invalid syntax"
+        );
+        assert_eq!(
+            err("cpushares", "0"),
+            "failed to parse resource limits: invalid cpushares value: 0: must be > 0"
+        );
+        assert_eq!(
+            err("cpushares", "-1"),
+            "failed to parse resource limits: invalid cpushares value: -1: strconv.ParseUint: parsing \"-1\": invalid syntax"
+        );
+        assert_eq!(
+            err("cpushares", "+1"),
+            "failed to parse resource limits: invalid cpushares value: +1: strconv.ParseUint: parsing \"+1\": invalid syntax"
+        );
+        assert_eq!(
+            err("cpushares", "18446744073709551616"),
+            "failed to parse resource limits: invalid cpushares value: 18446744073709551616: strconv.ParseUint: parsing \"18446744073709551616\": value out of range"
+        );
+        assert_eq!(
+            err("cpuperiod", "0"),
+            "failed to parse resource limits: invalid cpuperiod value: 0: must be > 0"
+        );
+        assert_eq!(
+            err("cpuperiod", "1.5"),
+            "failed to parse resource limits: invalid cpuperiod value: 1.5: strconv.ParseUint: parsing \"1.5\": invalid syntax"
+        );
+        assert_eq!(
+            err("cpuquota", "0"),
+            "failed to parse resource limits: invalid cpuquota value: 0: must be > 0"
+        );
+        assert_eq!(
+            err("cpuquota", "-1"),
+            "failed to parse resource limits: invalid cpuquota value: -1: must be > 0"
+        );
+        assert_eq!(
+            err("cpuquota", "q"),
+            "failed to parse resource limits: invalid cpuquota value: q: strconv.ParseInt: parsing \"q\": invalid syntax"
+        );
+        assert_eq!(
+            err("cpusetcpus", "a"),
+            "failed to parse resource limits: invalid cpusetcpus value: a: invalid cpuset element \"a\""
+        );
+        assert_eq!(
+            err("cpusetcpus", "-1"),
+            "failed to parse resource limits: invalid cpusetcpus value: -1: invalid cpuset range \"-1\""
+        );
+        assert_eq!(
+            err("cpusetcpus", "3-1"),
+            "failed to parse resource limits: invalid cpusetcpus value: 3-1: invalid cpuset range \"3-1\""
+        );
+        assert_eq!(
+            err("cpusetcpus", "8193"),
+            "failed to parse resource limits: invalid cpusetcpus value: 8193: cpuset element \"8193\" exceeds maximum 8192"
+        );
+        assert_eq!(
+            err("cpusetcpus", "0-8193"),
+            "failed to parse resource limits: invalid cpusetcpus value: 0-8193: cpuset range \"0-8193\" exceeds maximum 8192"
+        );
+        assert_eq!(
+            err("cpusetmems", "0,x"),
+            "failed to parse resource limits: invalid cpusetmems value: 0,x: invalid cpuset element \"x\""
+        );
+        assert_eq!(
+            err("cpusetmems", "1-"),
+            "failed to parse resource limits: invalid cpusetmems value: 1-: invalid cpuset range \"1-\""
+        );
+    }
+
+    #[test]
     fn run_option_errors() {
         let err = |k: &str, v: &str| parse(&[(k, v)]).unwrap_err().0;
         assert_eq!(
@@ -587,10 +789,6 @@ mod tests {
         assert_eq!(err("ulimit", "nofile=1:2:3"), "failed to parse ulimit: too many limit value arguments - 1:2:3, can only have up to two, `soft[:hard]`");
         assert_eq!(err("ulimit", "nofile=-1:5"), "failed to parse ulimit: ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: 5");
         assert_eq!(err("ulimit", "nofile=6:5"), "failed to parse ulimit: ulimit soft limit must be less than or equal to hard limit: 6 > 5");
-        assert!(parse(&[("memory", "1g")])
-            .unwrap_err()
-            .0
-            .contains("not supported"));
         let sbom = |v: &str| parse(&[("attest:sbom", v)]).map(|o| o.sbom);
         assert_eq!(
             sbom("generator=127.0.0.1:5000/scanner,EXTRA=1").unwrap(),

@@ -117,6 +117,7 @@ fn metadata_from_pb(md: &pb::OpMetadata) -> Metadata {
             .collect(),
         ignore_cache: md.ignore_cache,
         progress_group: md.progress_group.clone(),
+        linux_resources: md.linux_resources.clone(),
         caps: md
             .caps
             .iter()

@@ -162,6 +162,9 @@ impl Exec {
         if !meta.ulimit.is_empty() {
             metadata.add_cap("exec.meta.ulimit");
         }
+        if metadata.linux_resources.is_some() {
+            metadata.add_cap("exec.meta.linux.resources");
+        }
         if !cdi_devices.is_empty() {
             metadata.add_cap("exec.meta.cdi");
         }

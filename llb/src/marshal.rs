@@ -369,6 +369,7 @@ fn encode_op_metadata(md: &OpMetadata, entry: &mut Vec<u8>, buf: &mut Vec<u8>) {
         description,
         md.caps.iter().map(|c| c.as_ref()),
         md.progress_group.as_deref(),
+        md.linux_resources.as_deref(),
         entry,
         buf,
     );
@@ -382,6 +383,7 @@ fn encode_merged_metadata(nodes: &[&OpNode], entry: &mut Vec<u8>, buf: &mut Vec<
         m.description.into_iter(),
         m.caps.into_iter(),
         m.progress_group,
+        m.linux_resources,
         entry,
         buf,
     );
@@ -393,6 +395,7 @@ fn encode_metadata_fields<'a>(
     description: impl Iterator<Item = (&'a str, &'a str)>,
     caps: impl Iterator<Item = &'a str>,
     progress_group: Option<&pb::ProgressGroup>,
+    linux_resources: Option<&pb::LinuxResources>,
     entry: &mut Vec<u8>,
     buf: &mut Vec<u8>,
 ) {
@@ -420,6 +423,9 @@ fn encode_metadata_fields<'a>(
     if let Some(g) = progress_group {
         prost::encoding::message::encode(6, g, buf);
     }
+    if let Some(r) = linux_resources {
+        prost::encoding::message::encode(7, r, buf);
+    }
 }
 
 fn merged_metadata(nodes: &[&OpNode]) -> pb::OpMetadata {
@@ -433,17 +439,20 @@ fn merged_metadata(nodes: &[&OpNode]) -> pb::OpMetadata {
             .collect(),
         caps: m.caps.into_iter().map(|c| (c.to_string(), true)).collect(),
         progress_group: m.progress_group.cloned(),
+        linux_resources: m.linux_resources.cloned(),
         ..Default::default()
     }
 }
 
 /// Go's `mergeMetadata` over equal op objects, in visiting order: a later op's description
-/// keys overwrite, caps and ignore-cache add up, the last progress group wins.
+/// keys overwrite, caps and ignore-cache add up, the last progress group (and resource
+/// limits) wins.
 struct Merged<'a> {
     ignore_cache: bool,
     description: BTreeMap<&'a str, &'a str>,
     caps: BTreeSet<&'a str>,
     progress_group: Option<&'a pb::ProgressGroup>,
+    linux_resources: Option<&'a pb::LinuxResources>,
 }
 
 impl<'a> Merged<'a> {
@@ -453,6 +462,7 @@ impl<'a> Merged<'a> {
             description: BTreeMap::new(),
             caps: BTreeSet::new(),
             progress_group: None,
+            linux_resources: None,
         };
         for n in nodes {
             m.ignore_cache |= n.metadata.ignore_cache;
@@ -464,6 +474,7 @@ impl<'a> Merged<'a> {
             );
             m.caps.extend(n.metadata.caps.iter().map(|c| c.as_ref()));
             m.progress_group = n.metadata.progress_group.as_deref().or(m.progress_group);
+            m.linux_resources = n.metadata.linux_resources.as_deref().or(m.linux_resources);
         }
         m
     }
@@ -632,5 +643,42 @@ mod tests {
         run.write_definition(&mut written).unwrap();
         assert_eq!(written, run.marshal().unwrap().encode_to_vec());
         assert_eq!(run.marshal().unwrap().def.len(), 3);
+    }
+
+    /// Resource limits are op metadata (not in the digest): an exec with them declares the
+    /// `exec.meta.linux.resources` cap, equal ops merge them as Go's `mergeMetadata` (the later
+    /// wins), and the streamed definition encodes them as prost does (field 7).
+    #[test]
+    fn linux_resources_are_metadata_merged_like_buildkit() {
+        use buildkit_proto::pb;
+        use prost::Message;
+        let base = State::image("docker.io/library/busybox:latest", ImageOptions::default());
+        let limited = |memory| {
+            let mut e = crate::Exec::new(base.clone(), vec!["true".into()]);
+            e.metadata.linux_resources = Some(pb::LinuxResources {
+                memory,
+                cpuset_cpus: "0-1".into(),
+                ..Default::default()
+            });
+            e.run().root()
+        };
+        let (r1, r2) = (limited(1), limited(2));
+        assert_eq!(r1.digest(), r2.digest());
+        let run = crate::Exec {
+            mounts: vec![crate::Mount::bind("/b", r2)],
+            ..crate::Exec::new(r1.clone(), vec!["false".into()])
+        }
+        .run()
+        .root();
+        let def = run.marshal().unwrap();
+        let md = &def.metadata[r1.digest().unwrap()];
+        assert_eq!(md.linux_resources.as_ref().map(|r| r.memory), Some(2));
+        assert!(md.caps.contains_key("exec.meta.linux.resources"));
+        let last = &def.metadata[run.digest().unwrap()];
+        assert!(last.linux_resources.is_none());
+        assert!(!last.caps.contains_key("exec.meta.linux.resources"));
+        let mut written = Vec::new();
+        run.write_definition(&mut written).unwrap();
+        assert_eq!(written, def.encode_to_vec());
     }
 }

@@ -43,6 +43,8 @@ pub struct Metadata {
     pub description: BTreeMap<Text, String>,
     pub ignore_cache: bool,
     pub progress_group: Option<pb::ProgressGroup>,
+    /// cgroup limits of an exec; an exec op with them declares `exec.meta.linux.resources`.
+    pub linux_resources: Option<pb::LinuxResources>,
     pub caps: BTreeSet<Text>,
     pub locations: Vec<SourceLocation>,
 }
@@ -73,6 +75,7 @@ pub(crate) struct OpMetadata {
     pub(crate) description: Box<[(Text, String)]>,
     pub(crate) ignore_cache: bool,
     pub(crate) progress_group: Option<Box<pb::ProgressGroup>>,
+    pub(crate) linux_resources: Option<Box<pb::LinuxResources>>,
     /// Sorted.
     pub(crate) caps: Box<[Text]>,
     pub(crate) locations: Box<[SourceLocation]>,
@@ -87,6 +90,7 @@ impl From<Metadata> for OpMetadata {
             description: m.description.into_iter().collect(),
             ignore_cache: m.ignore_cache,
             progress_group: m.progress_group.map(Box::new),
+            linux_resources: m.linux_resources.map(Box::new),
             caps: m.caps.into_iter().collect(),
             locations: m
                 .locations

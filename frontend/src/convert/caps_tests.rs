@@ -27,6 +27,7 @@ fn all_caps_but(missing: &str) -> ConvertOptions {
     let all = [
         caps::MERGE_OP,
         caps::EXEC_META_ULIMIT,
+        caps::EXEC_META_LINUX_RESOURCES,
         caps::EXEC_META_CGROUP_PARENT,
         caps::EXEC_META_CDI,
         caps::EXEC_MOUNT_TMPFS_SIZE,
@@ -72,6 +73,15 @@ fn features_needing_a_missing_cap_are_errors() {
         err.contains("cgroup-parent") && err.contains("exec.meta.cgroup.parent"),
         "{err}"
     );
+    let mut opts = all_caps_but(caps::EXEC_META_LINUX_RESOURCES);
+    opts.linux_resources = Some(pb::LinuxResources {
+        memory: 1,
+        ..Default::default()
+    });
+    let err = ops("FROM busybox\nRUN true\n", &opts)
+        .err()
+        .unwrap_or_default();
+    assert!(err.contains("exec.meta.linux.resources"), "{err}");
     let mut opts = all_caps_but(caps::EXEC_MOUNT_TMPFS_SIZE);
     opts.shm_size = 1024;
     let err = ops("FROM busybox\nRUN true\n", &opts)

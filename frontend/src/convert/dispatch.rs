@@ -307,20 +307,29 @@ impl StageState {
         self.image.add_history(created_by, !with_layer, None);
     }
 
-    /// BuildKit's `NormalizeWorkdir`: an absolute path is kept as written (`/a/b/` stays so in the
-    /// config, history and the RUN working directory); a relative one is joined and cleaned.
+    /// BuildKit's `NormalizeWorkdir` (Linux paths): an absolute path is kept as written (`/a/b/`
+    /// stays so in the config, history and the RUN working directory); an empty one keeps the
+    /// current directory as written (a relative one from the base image joined to `/`); a
+    /// relative one is joined to the current directory and cleaned.
     fn set_workdir(&mut self, path: &str) {
+        let current = self
+            .image
+            .config
+            .working_dir
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .unwrap_or("/");
+        let parent = if current.starts_with('/') {
+            current.to_string()
+        } else {
+            buildkit_llb::clean_path(&["/", current].concat())
+        };
         let wd = if path.starts_with('/') {
             path.to_string()
+        } else if path.is_empty() {
+            parent
         } else {
-            let parent = self
-                .image
-                .config
-                .working_dir
-                .as_deref()
-                .filter(|p| !p.is_empty())
-                .unwrap_or("/");
-            buildkit_llb::clean_path(&format!("/{parent}/{path}"))
+            buildkit_llb::clean_path(&[&parent, "/", path].concat())
         };
         self.image.config.working_dir = Some(wd.clone());
         self.dir = wd;
@@ -340,9 +349,15 @@ impl StageState {
         let lex = &conv.lex;
         match &cmd.kind {
             CommandKind::Env(c) => {
-                let mut msg = String::from("ENV");
+                // Every pair is expanded against the environment as it was before the
+                // instruction (the reference expands the whole command, then applies it):
+                // `ENV abc=bye def=$abc` sets def to the earlier abc.
+                let mut pairs = Vec::with_capacity(c.env.len());
                 for kv in &c.env {
-                    let (k, v) = (self.expand(lex, &kv.key)?, self.expand(lex, &kv.value)?);
+                    pairs.push((self.expand(lex, &kv.key)?, self.expand(lex, &kv.value)?));
+                }
+                let mut msg = String::from("ENV");
+                for (k, v) in pairs {
                     msg.push(' ');
                     push_key_value(&mut msg, &k, &v);
                     self.env.set(&k, &v);
@@ -694,3 +709,7 @@ pub(super) fn source_location(conv: &Conversion, loc: Location) -> Option<Source
         .as_ref()
         .map(|f| SourceLocation::new(f.clone(), loc.start_line as u32, loc.end_line as u32))
 }
+
+#[cfg(test)]
+#[path = "dispatch_tests.rs"]
+mod tests;

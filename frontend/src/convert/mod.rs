@@ -65,6 +65,8 @@ pub struct ConvertOptions {
     pub extra_hosts: Vec<crate::options::HostIp>,
     pub shm_size: i64,
     pub ulimits: Vec<crate::options::Ulimit>,
+    /// `memory`, `memswap`, `cpu*`: cgroup limits of every RUN, in its op metadata.
+    pub linux_resources: Option<buildkit_llb::pb::LinuxResources>,
     /// The client session that holds the build context.
     pub session_id: Option<String>,
     pub context_local: String,
@@ -124,6 +126,7 @@ impl ConvertOptions {
 pub mod caps {
     pub const MERGE_OP: &str = "mergeop";
     pub const EXEC_META_ULIMIT: &str = "exec.meta.ulimit";
+    pub const EXEC_META_LINUX_RESOURCES: &str = "exec.meta.linux.resources";
     pub const EXEC_META_CGROUP_PARENT: &str = "exec.meta.cgroup.parent";
     pub const EXEC_META_CDI: &str = "exec.meta.cdi";
     pub const EXEC_MOUNT_TMPFS_SIZE: &str = "exec.mount.tmpfs.size";

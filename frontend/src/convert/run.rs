@@ -1,6 +1,6 @@
 //! RUN: an exec op on the stage's filesystem, with the stage's environment, working
 //! directory and user, its mounts, network and security modes, the build's RUN options
-//! (proxy, extra hosts, shm size, ulimits, cgroup parent), and the history entry the
+//! (proxy, extra hosts, shm size, ulimits, resource limits, cgroup parent), and the history entry the
 //! reference writes (`dispatchRun` in BuildKit's convert.go).
 
 use std::collections::BTreeSet;
@@ -61,7 +61,15 @@ pub(super) fn dispatch_run(
             .unwrap_or(custom_name),
     );
     let name = st.step_name(conv, &shown);
-    let metadata = st.op_metadata(conv, name, cmd);
+    let mut metadata = st.op_metadata(conv, name, cmd);
+    // The reference leaves the limits out on a daemon without the capability; we say so.
+    if let Some(r) = &conv.opts.linux_resources {
+        conv.opts.require_cap(
+            super::caps::EXEC_META_LINUX_RESOURCES,
+            "resource limits (memory, memswap, cpu*)",
+        )?;
+        metadata.linux_resources = Some(r.clone());
+    }
 
     // Only the stage's declared ARGs show in the history: proxy values given as build args stay out.
     let created_by = run_history(&args, &st.build_args, &st.env);

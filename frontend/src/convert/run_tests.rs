@@ -417,6 +417,44 @@ fn build_options_for_run() {
 }
 
 #[test]
+fn resource_limits_go_in_every_run_metadata() {
+    // As dockerfile2llb v0.34.2 with `--opt memory=… --opt cpusetcpus=…`: the limits are op
+    // metadata with the `exec.meta.linux.resources` cap; the ops (and digests) are unchanged.
+    let limits = pb::LinuxResources {
+        memory: 1 << 30,
+        memory_swap: -1,
+        cpu_shares: 512,
+        cpu_period: 100_000,
+        cpu_quota: 50_000,
+        cpuset_cpus: "0-1".into(),
+        cpuset_mems: "0".into(),
+    };
+    let df = "FROM scratch\nRUN a\nRUN b\n";
+    let plain = lower(df);
+    let l = lower_with(
+        df,
+        ConvertOptions {
+            linux_resources: Some(limits.clone()),
+            ..Default::default()
+        },
+    )
+    .expect("converts");
+    let execs = l.execs();
+    assert_eq!(execs.len(), 2);
+    for (d, _, _) in &execs {
+        let md = &l.metadata[*d];
+        assert_eq!(md.linux_resources.as_ref(), Some(&limits));
+        assert!(md.caps.contains_key("exec.meta.linux.resources"));
+    }
+    let digests = |l: &Lowered| l.ops.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>();
+    assert_eq!(digests(&l), digests(&plain));
+    assert!(plain
+        .metadata
+        .values()
+        .all(|m| m.linux_resources.is_none() && !m.caps.contains_key("exec.meta.linux.resources")));
+}
+
+#[test]
 fn devices() {
     let l = lower(
         "FROM scratch\nRUN --device=vendor.com/gpu=0 --device=name=vendor.com/x,required ls\n",

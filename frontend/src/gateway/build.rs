@@ -198,6 +198,7 @@ pub(super) async fn convert(
             extra_hosts: opts.extra_hosts.clone(),
             shm_size: opts.shm_size,
             ulimits: opts.ulimits.clone(),
+            linux_resources: opts.linux_resources.clone(),
             session_id: Some(session_id.clone()),
             context_local: opts.context_local.clone(),
             context_excludes: excludes.clone(),

@@ -101,7 +101,7 @@ pub fn assemble(
     }
     result.metadata.insert(
         "refs.platforms".into(),
-        serde_json::to_vec(&json!({ "Platforms": platforms_meta })).unwrap_or_default(),
+        crate::gojson::to_vec(&json!({ "Platforms": platforms_meta })),
     );
     result
 }

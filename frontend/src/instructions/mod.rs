@@ -24,5 +24,5 @@ pub use parse::{
 pub use run::{parse_device, Device, NetworkMode, SecurityMode};
 
 // Go's CSV fields and ParseInt, for build options parsed like the reference (options.rs).
-pub(crate) use goparse::parse_int;
+pub(crate) use goparse::{parse_int, parse_uint};
 pub(crate) use mount::csv_fields;

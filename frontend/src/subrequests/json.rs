@@ -13,6 +13,7 @@ pub enum Json {
     Null,
     Bool(bool),
     Int(i64),
+    Uint(u64),
     Str(String),
     Arr(Vec<Json>),
     Obj(Vec<(String, Json)>),
@@ -45,6 +46,7 @@ impl Json {
             Json::Null => out.push_str("null"),
             Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Json::Int(n) => out.push_str(&n.to_string()),
+            Json::Uint(n) => out.push_str(&n.to_string()),
             Json::Str(s) => write_string(out, s),
             Json::Arr(items) if items.is_empty() => out.push_str("[]"),
             Json::Arr(items) => {
@@ -87,24 +89,7 @@ fn newline(out: &mut String, depth: usize) {
 
 /// Go's `encodeState.string` with HTML escaping on.
 fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::gojson::push_str(out, s);
 }
 
 /// Builds an object field by field; `omitempty` fields are left out when empty.
@@ -255,6 +240,32 @@ fn op_metadata(m: &pb::OpMetadata) -> Json {
                     .str_omitempty("id", &p.id)
                     .str_omitempty("name", &p.name)
                     .bool_omitempty("weak", p.weak)
+                    .build()
+            }),
+        )
+        .opt(
+            "linux_resources",
+            m.linux_resources.as_ref().map(|r| {
+                Json::obj()
+                    .opt("memory", (r.memory != 0).then_some(Json::Int(r.memory)))
+                    .opt(
+                        "memorySwap",
+                        (r.memory_swap != 0).then_some(Json::Int(r.memory_swap)),
+                    )
+                    .opt(
+                        "cpuShares",
+                        (r.cpu_shares != 0).then_some(Json::Uint(r.cpu_shares)),
+                    )
+                    .opt(
+                        "cpuPeriod",
+                        (r.cpu_period != 0).then_some(Json::Uint(r.cpu_period)),
+                    )
+                    .opt(
+                        "cpuQuota",
+                        (r.cpu_quota != 0).then_some(Json::Int(r.cpu_quota)),
+                    )
+                    .str_omitempty("cpusetCpus", &r.cpuset_cpus)
+                    .str_omitempty("cpusetMems", &r.cpuset_mems)
                     .build()
             }),
         )
