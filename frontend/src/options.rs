@@ -321,21 +321,22 @@ fn parse_ulimit(val: &str) -> Result<Ulimit, String> {
         return Err(format!("invalid ulimit type: {name}"));
     }
     let parts: Vec<&str> = limits.split(':').collect();
-    let (soft, hard) =
-        match parts.as_slice() {
-            [soft] => {
-                let soft = crate::instructions::parse_int(soft, 64)?;
-                (soft, soft)
-            }
-            [soft, hard] => {
-                // Go parses the hard limit first.
-                let hard = crate::instructions::parse_int(hard, 64)?;
-                (crate::instructions::parse_int(soft, 64)?, hard)
-            }
-            _ => return Err(format!(
+    let (soft, hard) = match parts.as_slice() {
+        [soft] => {
+            let soft = crate::instructions::parse_int(soft, 64)?;
+            (soft, soft)
+        }
+        [soft, hard] => {
+            // Go parses the hard limit first.
+            let hard = crate::instructions::parse_int(hard, 64)?;
+            (crate::instructions::parse_int(soft, 64)?, hard)
+        }
+        _ => {
+            return Err(format!(
                 "too many limit value arguments - {limits}, can only have up to two, `soft[:hard]`"
-            )),
-        };
+            ))
+        }
+    };
     if hard != -1 {
         if soft == -1 {
             return Err(format!("ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: {hard}"));
