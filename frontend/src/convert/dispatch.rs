@@ -379,7 +379,7 @@ impl StageState {
                 let mut with_layer = false;
                 if wd != "/" {
                     let owner =
-                        (!self.user.is_empty()).then(|| super::copy::chown_spec(&self.user));
+                        (!self.user.is_empty()).then(|| buildkit_llb::Chown::with_user(&self.user));
                     let name = self.step_name(conv, &self.display_text(lex, cmd.original.trim()));
                     // The reference's WORKDIR mkdir ignores --no-cache.
                     let md = self.file_metadata(conv, name, cmd);
