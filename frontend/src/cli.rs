@@ -5,9 +5,11 @@ use std::io::Write;
 use std::sync::Arc;
 
 use buildkit_llb::{Platform, SourceFile};
-use dockerfile_frontend::convert::{Conversion, ConvertError, ConvertOptions, ResolvedImage};
+use dockerfile_frontend::convert::{
+    parse_source, Conversion, ConvertError, ConvertOptions, ResolvedImage,
+};
 use dockerfile_frontend::error::LocatedError;
-use dockerfile_frontend::{instructions, syntax};
+use dockerfile_frontend::instructions;
 
 const USAGE: &str = "usage: dockerfile-frontend llb [--target STAGE] [--platform P] [--build-arg K=V]... [--config] FILE";
 
@@ -58,7 +60,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     });
     let text = std::str::from_utf8(&source.data).map_err(|e| format!("{file}: {e}"))?;
     let render = |e: LocatedError| e.render(&file, text);
-    let ast = syntax::parse(text).map_err(|e| render(LocatedError::new(e.message, e.location)))?;
+    let ast = parse_source(text).map_err(|e| render(LocatedError::new(e.message, e.location)))?;
     let escape = ast.escape;
     // The typed instructions take the AST's strings instead of copying them: less peak memory.
     let df = instructions::parse_nodes(ast.nodes)
