@@ -260,7 +260,7 @@ pub fn assert_daemon_answers() {
         panic!(
             "buildkitd no longer answers after the build (buildctl debug workers: {}):\n{}\ndaemon log tail:\n{log}",
             out.status,
-            String::from_utf8_lossy(&out.stderr)
+            out.stderr.trim()
         );
     }
 }
