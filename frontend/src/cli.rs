@@ -5,10 +5,12 @@ use std::io::Write;
 use std::sync::Arc;
 
 use buildkit_llb::{Platform, SourceFile};
-use dockerfile_frontend::convert::{Conversion, ConvertError, ConvertOptions, ResolvedImage};
+use dockerfile_frontend::convert::{
+    parse_source, Conversion, ConvertError, ConvertOptions, ResolvedImage,
+};
 use dockerfile_frontend::error::LocatedError;
+use dockerfile_frontend::instructions;
 use dockerfile_frontend::options::BuildOptions;
-use dockerfile_frontend::{instructions, syntax};
 
 const USAGE: &str = "usage: dockerfile-frontend llb [--target STAGE] [--platform P] [--build-arg K=V]... [--opt K=V]... [--config] [--error-json] [--image-digest] FILE\n  --opt: a RUN option of the build (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, memswap, cpushares, cpuperiod, cpuquota, cpusetcpus, cpusetmems)";
 
@@ -88,7 +90,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             e.render(&file, text)
         }
     };
-    let ast = syntax::parse(text).map_err(|e| render(LocatedError::new(e.message, e.location)))?;
+    let ast = parse_source(text).map_err(|e| render(LocatedError::new(e.message, e.location)))?;
     let escape = ast.escape;
     // The typed instructions take the AST's strings instead of copying them: less peak memory.
     let df = instructions::parse_nodes(ast.nodes)

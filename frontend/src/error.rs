@@ -65,17 +65,21 @@ impl LocatedError {
     }
 }
 
-fn line_range(loc: Location) -> pb::Range {
+/// The lines of `loc` as BuildKit sends them (an error's `errdefs.Source`, a warning): one
+/// range per line (`Location::line_ranges`).
+pub fn pb_ranges(loc: Location) -> Vec<pb::Range> {
     let pos = |line: usize| {
         Some(pb::Position {
             line: i32::try_from(line).unwrap_or(i32::MAX),
             character: 0,
         })
     };
-    pb::Range {
-        start: pos(loc.start_line),
-        end: pos(loc.end_line.max(loc.start_line)),
-    }
+    loc.line_ranges()
+        .map(|(start, end)| pb::Range {
+            start: pos(start),
+            end: pos(end),
+        })
+        .collect()
 }
 
 /// A plain error with no place in the Dockerfile.
@@ -138,7 +142,7 @@ pub fn dockerfile_info(
 pub fn with_source(mut s: Status, info: &pb::SourceInfo, loc: Location) -> Status {
     let detail = errdefs::Source {
         info: Some(info.clone()),
-        ranges: vec![line_range(loc)],
+        ranges: pb_ranges(loc),
     };
     s.details.push(prost_types::Any {
         type_url: SOURCE_TYPE_URL.into(),
@@ -176,6 +180,30 @@ mod tests {
         assert_eq!(info.filename, "Dockerfile");
         // BuildKit keeps the definition the Dockerfile was loaded with (history, provenance).
         assert_eq!(info.definition, Some(loaded_with));
+    }
+
+    #[test]
+    fn a_multi_line_instruction_is_a_range_per_line() {
+        // The reference's wrapSource of `node.Location()`: `RUN a \` + `b` is lines 2 and 3.
+        let e = LocatedError::new(
+            "bad",
+            Some(Location {
+                start_line: 2,
+                end_line: 3,
+            }),
+        );
+        let s = e.to_status(&dockerfile_info(
+            "Dockerfile",
+            b"FROM x\nRUN a \\\n  b\n",
+            None,
+        ));
+        let src = errdefs::Source::decode(s.details[0].value.as_slice()).unwrap();
+        let lines: Vec<(i32, i32)> = src
+            .ranges
+            .iter()
+            .map(|r| (r.start.as_ref().unwrap().line, r.end.as_ref().unwrap().line))
+            .collect();
+        assert_eq!(lines, vec![(2, 2), (3, 3)]);
     }
 
     #[test]

@@ -19,6 +19,45 @@ pub struct Chown {
     pub group: Option<UserSpec>,
 }
 
+impl Chown {
+    /// `user[:group]` as BuildKit's Go client reads it (`llb.WithUser`): each part an id when
+    /// it is `root` or a number that fits an `int32` (a negative one wraps to `uint32`:
+    /// `-1` is 4294967295), otherwise a name; an empty user is uid 0 (Go's empty name
+    /// marshals as id 0); an empty group (`1:`) leaves the group out.
+    pub fn with_user(spec: &str) -> Chown {
+        let part = |v: &str| match parse_uid(v) {
+            Some(id) => UserSpec::Id(id),
+            None if v.is_empty() => UserSpec::Id(0),
+            None => UserSpec::Name(v.to_string()),
+        };
+        let (user, group) = match spec.split_once(':') {
+            Some((u, g)) => (u, Some(g)),
+            None => (spec, None),
+        };
+        Chown {
+            user: Some(part(user)),
+            group: group.filter(|g| !g.is_empty()).map(part),
+        }
+    }
+
+    /// Whether a user or group is a name, resolved in the destination's /etc/passwd or
+    /// /etc/group (the Dockerfile frontend's `chownByName`).
+    pub fn by_name(&self) -> bool {
+        [&self.user, &self.group]
+            .iter()
+            .any(|u| matches!(u, Some(UserSpec::Name(_))))
+    }
+}
+
+/// Go's `parseUID`: `root`, or `strconv.ParseInt(s, 10, 32)` (sign allowed) wrapped to `uint32`
+/// as the op's `ByID` is.
+fn parse_uid(s: &str) -> Option<u32> {
+    if s == "root" {
+        return Some(0);
+    }
+    s.parse::<i32>().ok().map(|id| id as u32)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CopyOptions {
     pub owner: Option<Chown>,
@@ -413,6 +452,46 @@ fn normalize_path(p: &str, keep_slash: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_user_reads_owners_as_go() {
+        use UserSpec::{Id, Name};
+        let name = |n: &str| Some(Name(n.to_string()));
+        // What dockerfile2llb v0.34.2 writes for `COPY --chown=X` (and a WORKDIR after `USER X`).
+        let cases: [(&str, Option<UserSpec>, Option<UserSpec>); 21] = [
+            ("name", name("name"), None),
+            ("1000", Some(Id(1000)), None),
+            ("name:group", name("name"), name("group")),
+            ("1000:2000", Some(Id(1000)), Some(Id(2000))),
+            (":1", Some(Id(0)), Some(Id(1))),
+            ("1:", Some(Id(1)), None),
+            (":", Some(Id(0)), None),
+            ("0", Some(Id(0)), None),
+            ("root", Some(Id(0)), None),
+            ("root:root", Some(Id(0)), Some(Id(0))),
+            ("-1", Some(Id(u32::MAX)), None),
+            ("4294967295", name("4294967295"), None),
+            ("4294967296", name("4294967296"), None),
+            ("3000000000", name("3000000000"), None),
+            (
+                "2147483647:-2147483648",
+                Some(Id(2147483647)),
+                Some(Id(2147483648)),
+            ),
+            ("+5", Some(Id(5)), None),
+            ("007", Some(Id(7)), None),
+            ("1_000", name("1_000"), None),
+            ("Root", name("Root"), None),
+            ("a:b:c", name("a"), name("b:c")),
+            ("-", name("-"), None),
+        ];
+        for (spec, user, group) in cases {
+            assert_eq!(Chown::with_user(spec), Chown { user, group }, "{spec}");
+        }
+        assert!(Chown::with_user("1:g").by_name());
+        assert!(!Chown::with_user(":").by_name());
+        assert!(!Chown::with_user("-1:3").by_name());
+    }
 
     #[test]
     fn clean_matches_go() {

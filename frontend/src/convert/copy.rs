@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use buildkit_llb::{
     digest_of, Chown, CopyOptions, FileActions, HttpOptions, LocalOptions, Metadata, MkfileOptions,
-    State, UserSpec,
+    State,
 };
 
 use super::dispatch::{source_location, StageState};
@@ -86,26 +86,6 @@ pub(super) fn build_context(opts: &ConvertOptions, follow_paths: Option<Vec<Stri
             ..Default::default()
         },
     )
-}
-
-/// `user[:group]`, each numeric (an id) or a name resolved in the destination's /etc/passwd and /etc/group.
-pub(super) fn chown_spec(s: &str) -> Chown {
-    let spec = |v: &str| match v.parse::<u32>() {
-        Ok(id) => UserSpec::Id(id),
-        Err(_) => UserSpec::Name(v.to_string()),
-    };
-    let (user, group) = match s.split_once(':') {
-        Some((u, g)) => (u, Some(g)),
-        None => (s, None),
-    };
-    Chown {
-        user: Some(spec(user)),
-        group: group.map(spec),
-    }
-}
-
-fn chown_by_name(c: &Chown) -> bool {
-    matches!(c.user, Some(UserSpec::Name(_))) || matches!(c.group, Some(UserSpec::Name(_)))
 }
 
 /// `--chmod`: octal (≤ 07777) or symbolic (`u+x,g-w`), with the reference's errors.
@@ -224,9 +204,9 @@ pub(super) fn dispatch_copy(
     let dest_word = st.expand(lex, spec.dest)?;
     let dest = destination(&st.dir, &dest_word);
 
-    let owner = chown.as_deref().map(chown_spec);
+    let owner = chown.as_deref().map(Chown::with_user);
     if let (true, Some(o), Some(c)) = (spec.link, &owner, &chown) {
-        if chown_by_name(o) {
+        if o.by_name() {
             return Err(ConvertError::new(format!("--chown={c}: user and group names can't be resolved when used with --link, use numeric uid[:gid] instead")));
         }
     }
@@ -564,24 +544,6 @@ mod tests {
         for bad in ["u", "u+x,", ",u+x", "u+y", "x", "-1", "u+x,,g+w", ""] {
             assert!(!valid_symbolic_mode(bad), "{bad}");
         }
-    }
-
-    #[test]
-    fn chown_specs() {
-        assert_eq!(
-            chown_spec("1000:g"),
-            Chown {
-                user: Some(UserSpec::Id(1000)),
-                group: Some(UserSpec::Name("g".into()))
-            }
-        );
-        assert_eq!(
-            chown_spec("app"),
-            Chown {
-                user: Some(UserSpec::Name("app".into())),
-                group: None
-            }
-        );
     }
 
     #[test]

@@ -100,7 +100,7 @@ impl StageState {
                 if !is_scratch {
                     let name = st.step_name_with(conv, &["FROM ", pinned].concat(), false);
                     let mut md = Metadata::named(name)
-                        .with_location(plan.location.and_then(|l| source_location(conv, l)));
+                        .with_location(stage_source_location(conv, plan.location));
                     md.description.insert(
                         "com.docker.dockerfile.v1.command".into(),
                         plan.source_code.clone(),
@@ -395,7 +395,7 @@ impl StageState {
                 let mut with_layer = false;
                 if wd != "/" {
                     let owner =
-                        (!self.user.is_empty()).then(|| super::copy::chown_spec(&self.user));
+                        (!self.user.is_empty()).then(|| buildkit_llb::Chown::with_user(&self.user));
                     let name = self.step_name(conv, &self.display_text(lex, cmd.original.trim()));
                     // The reference's WORKDIR mkdir ignores --no-cache.
                     let md = self.file_metadata(conv, name, cmd);
@@ -702,12 +702,28 @@ fn format_target_platform(base: &Platform, target: Option<Platform>) -> String {
     String::new()
 }
 
-/// Where in the Dockerfile an op came from, when the Dockerfile is known.
+/// Where in the Dockerfile an op came from, when the Dockerfile is known: one range per line
+/// of the instruction, as the reference's `location(sourceMap, node.Location())`.
 pub(super) fn source_location(conv: &Conversion, loc: Location) -> Option<SourceLocation> {
-    conv.opts
-        .source_file
-        .as_ref()
-        .map(|f| SourceLocation::new(f.clone(), loc.start_line as u32, loc.end_line as u32))
+    stage_source_location(conv, Some(loc))
+}
+
+/// [`source_location`] for a stage's base image op. A stage made up for an image that only a
+/// `RUN --mount=from=` names has no instruction of its own: the reference still gives its op
+/// a location in the Dockerfile, with no ranges (`location(sourceMap, nil)`).
+pub(super) fn stage_source_location(
+    conv: &Conversion,
+    loc: Option<Location>,
+) -> Option<SourceLocation> {
+    let file = conv.opts.source_file.as_ref()?;
+    Some(SourceLocation {
+        file: file.clone(),
+        ranges: loc
+            .into_iter()
+            .flat_map(Location::line_ranges)
+            .map(|(start, end)| (start as u32, end as u32))
+            .collect(),
+    })
 }
 
 #[cfg(test)]

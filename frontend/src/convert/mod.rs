@@ -35,7 +35,7 @@ use buildkit_llb::{Platform, SourceFile, State};
 use crate::image::Image;
 use crate::instructions::Dockerfile;
 use crate::options::NoCache;
-use crate::syntax::Location;
+use crate::syntax::{self, Ast, Location, ParseError};
 
 pub use contexts::{ContextSource, LoadedContext, NamedContext};
 pub use env::{split_key_value, EnvList};
@@ -236,6 +236,20 @@ impl Conversion<'_> {
     }
 }
 
+/// The Dockerfile parsed as every conversion reads it (a build, the outline and lint
+/// subrequests, the offline CLI), as the reference's `toDispatchState` starts: an empty file is
+/// refused before it is parsed. (`frontend.targets` parses without this: an empty file is
+/// "file with no instructions" there, as for a file of only comments here.)
+pub fn parse_source(text: &str) -> Result<Ast, ParseError> {
+    if text.is_empty() {
+        return Err(ParseError {
+            message: "the Dockerfile cannot be empty".into(),
+            location: None,
+        });
+    }
+    syntax::parse(text)
+}
+
 /// Parses nothing and resolves nothing: lowers `df` using `resolve` for base images, for the
 /// CLI, tests and benchmarks. The gateway uses the three steps so it can resolve concurrently.
 pub fn convert_with(
@@ -247,4 +261,21 @@ pub fn convert_with(
     let mut conv = Conversion::new(df, escape, opts)?;
     conv.resolve_with(&mut resolve)?;
     conv.lower()
+}
+
+#[cfg(test)]
+mod parse_source_tests {
+    use super::parse_source;
+
+    #[test]
+    fn an_empty_dockerfile_is_refused_before_parsing() {
+        let e = parse_source("").unwrap_err();
+        assert_eq!(e.message, "the Dockerfile cannot be empty");
+        assert_eq!(e.location, None);
+        // Only comments (or blank lines): the parser's error, at the last line.
+        let e = parse_source("# just a comment\n\n").unwrap_err();
+        assert_eq!(e.message, "file with no instructions");
+        assert_eq!(e.location.map(|l| l.start_line), Some(2));
+        assert!(parse_source("FROM scratch").is_ok());
+    }
 }

@@ -14,6 +14,7 @@ use crate::options::{HostIp, Ulimit};
 struct Lowered {
     ops: Vec<(String, pb::Op)>,
     metadata: BTreeMap<String, pb::OpMetadata>,
+    source: Option<pb::Source>,
     image: Image,
 }
 
@@ -93,6 +94,7 @@ fn lower_with(df: &str, opts: ConvertOptions) -> Result<Lowered, ConvertError> {
     Ok(Lowered {
         ops,
         metadata: def.metadata,
+        source: def.source,
         image: converted.image,
     })
 }
@@ -566,4 +568,55 @@ fn exec_ops_are_deterministic() {
     let a: Vec<String> = lower(df).ops.into_iter().map(|(d, _)| d).collect();
     let b: Vec<String> = lower(df).ops.into_iter().map(|(d, _)| d).collect();
     assert_eq!(a, b);
+}
+
+/// The source map as the reference's `location(sourceMap, node.Location())` writes it: one
+/// range per line of a continued RUN (comment and empty lines inside it included), and for the
+/// image only a `--mount=from=` names, a location with no ranges (its made-up stage has none).
+#[test]
+fn source_map_ranges_per_line_and_none_for_a_mount_image() {
+    let df = "FROM alpine\nRUN --mount=from=busybox,target=/b echo a \\\n# note\n\n    b\n";
+    let file = std::sync::Arc::new(buildkit_llb::SourceFile {
+        filename: "Dockerfile".into(),
+        data: df.as_bytes().to_vec(),
+        language: "Dockerfile".into(),
+        ..Default::default()
+    });
+    let l = lower_with(
+        df,
+        ConvertOptions {
+            source_file: Some(file),
+            ..Default::default()
+        },
+    )
+    .expect("converts");
+    let source = l.source.as_ref().expect("a source map");
+    let ranges = |digest: &str| -> Vec<Vec<(i32, i32)>> {
+        source.locations[digest]
+            .locations
+            .iter()
+            .map(|loc| {
+                assert_eq!(loc.source_index, 0);
+                loc.ranges
+                    .iter()
+                    .map(|r| {
+                        let (s, e) = (r.start.as_ref().unwrap(), r.end.as_ref().unwrap());
+                        assert_eq!((s.character, e.character), (0, 0));
+                        (s.line, e.line)
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let (run, _, _) = l.execs().pop().expect("the RUN");
+    assert_eq!(ranges(run), vec![vec![(2, 2), (3, 3), (4, 4), (5, 5)]]);
+    let image = |name: &str| {
+        l.ops
+            .iter()
+            .find(|(_, op)| matches!(&op.op, Some(pb::op::Op::Source(s)) if s.identifier.contains(name)))
+            .map(|(d, _)| d.as_str())
+            .expect("the image op")
+    };
+    assert_eq!(ranges(image("alpine")), vec![vec![(1, 1)]]);
+    assert_eq!(ranges(image("busybox")), vec![Vec::<(i32, i32)>::new()]);
 }

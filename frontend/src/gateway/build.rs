@@ -81,7 +81,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
     let check_config =
         lint::Config::for_build(check_arg.as_ref(), &text).map_err(Failure::Plain)?;
-    let ast = syntax::parse(&text)
+    let ast = crate::convert::parse_source(&text)
         .map_err(|e| dockerfile.locate(LocatedError::new(e.message, e.location)))?;
     let mut checks = Checks::new(
         &ast,

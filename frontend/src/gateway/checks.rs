@@ -11,7 +11,7 @@ use super::source::BuildSource;
 use crate::convert::{ImageKey, ResolvedImages};
 use crate::lint::{self, Checker, Config, IgnoreMatcher, Warning};
 use crate::options::BuildOptions;
-use crate::syntax::{Ast, Location};
+use crate::syntax::Ast;
 
 pub struct Checks<'a> {
     checker: Checker<'a>,
@@ -101,7 +101,7 @@ impl<'a> Checks<'a> {
             detail: vec![w.rule.description.as_bytes().to_vec()],
             url: w.rule.url.to_string(),
             info: Some(self.source.clone()),
-            ranges: w.location.map(line_ranges).unwrap_or_default(),
+            ranges: w.location.map(crate::error::pb_ranges).unwrap_or_default(),
         }
     }
 
@@ -117,22 +117,6 @@ impl<'a> Checks<'a> {
     pub fn source(&self) -> &pb::SourceInfo {
         &self.source
     }
-}
-
-/// One range per line, as BuildKit's parser locates an instruction.
-fn line_ranges(loc: Location) -> Vec<pb::Range> {
-    let pos = |line: usize| {
-        Some(pb::Position {
-            line: i32::try_from(line).unwrap_or(i32::MAX),
-            character: 0,
-        })
-    };
-    (loc.start_line..=loc.end_line.max(loc.start_line))
-        .map(|l| pb::Range {
-            start: pos(l),
-            end: pos(l),
-        })
-        .collect()
 }
 
 /// The vertex a definition ends in (Go's `Definition.Head`), as BuildKit names it.

@@ -71,7 +71,8 @@ async fn outline(
 ) -> Result<Metadata, Failure> {
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
     let cfg = Config::for_build(check_arg, &text).map_err(Failure::Plain)?;
-    let ast = syntax::parse(&text).map_err(|e| located(dockerfile, e.message, e.location))?;
+    let ast = crate::convert::parse_source(&text)
+        .map_err(|e| located(dockerfile, e.message, e.location))?;
     let mut checks = Checks::new(
         &ast,
         checks::options(opts, build_platforms(bridge), false),
@@ -107,7 +108,7 @@ async fn lint(
         Ok(c) => c,
         Err(e) => return early((e, None)),
     };
-    let ast = match syntax::parse(&text) {
+    let ast = match crate::convert::parse_source(&text) {
         Ok(a) => a,
         Err(e) => return early((e.message, e.location)),
     };

@@ -223,9 +223,6 @@ async fn read_dockerfile(
             }
         },
     };
-    if data.is_empty() {
-        return Err(Failure::Plain("the Dockerfile cannot be empty".into()));
-    }
     let ignore = bridge
         .read_file(&ref_id, &format!("{filename}.dockerignore"))
         .await

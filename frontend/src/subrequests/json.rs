@@ -170,8 +170,7 @@ fn position(line: usize) -> Json {
 
 /// BuildKit's `parser.Range` list for a node: one range per line.
 pub fn line_ranges(loc: Location) -> Vec<(usize, usize)> {
-    let end = loc.end_line.max(loc.start_line);
-    (loc.start_line..=end).map(|l| (l, l)).collect()
+    loc.line_ranges().collect()
 }
 
 /// A `pb.SourceInfo` as encoding/json writes the protobuf struct.

@@ -10,6 +10,16 @@ pub struct Location {
     pub end_line: usize,
 }
 
+impl Location {
+    /// The lines as BuildKit's parser gives an instruction's place (`Node.Location`, its
+    /// `toRanges`): one range per line from the first to the last, each starting and ending on
+    /// that line (column 0), comment and empty lines inside a continuation and heredoc bodies
+    /// included. The source map in the LLB, errors, warnings and subrequests all carry these.
+    pub fn line_ranges(self) -> impl Iterator<Item = (usize, usize)> {
+        (self.start_line..=self.end_line.max(self.start_line)).map(|l| (l, l))
+    }
+}
+
 /// One parser directive (`# syntax=…`, `# escape=…`, `# check=…`) at the top of the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directive {
@@ -84,4 +94,25 @@ pub struct Ast {
     pub escape: char,
     pub nodes: Vec<Node>,
     pub warnings: Vec<Warning>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Location;
+
+    #[test]
+    fn a_range_per_line() {
+        let ranges = |start_line, end_line| {
+            Location {
+                start_line,
+                end_line,
+            }
+            .line_ranges()
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(ranges(2, 4), vec![(2, 2), (3, 3), (4, 4)]);
+        assert_eq!(ranges(3, 3), vec![(3, 3)]);
+        // Go's toRanges: an end before the start is the start (`withLocation(err, line, 0)`).
+        assert_eq!(ranges(5, 0), vec![(5, 5)]);
+    }
 }
