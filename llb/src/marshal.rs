@@ -116,7 +116,7 @@ impl State {
             prost::encoding::bytes::encode(1, bytes, &mut buf);
             w.write_all(&buf)?;
         }
-        // Map entries in key order, each encoded as a one-entry map is (prost skips defaults).
+        // Map entries in key order, each encoded as a one-entry map is (key and value always).
         let mut entries: Vec<(&str, Option<&[&OpNode]>)> =
             plan.by_digest().map(|(d, n)| (d, Some(n))).collect();
         // (by_digest is sorted: the terminal op goes where its digest sorts.)
@@ -335,22 +335,16 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// One entry of a `map<string, Message>` field whose value is `value` encoded: prost's
-/// encoding, which leaves out an empty value.
+/// One entry of a `map<string, Message>` field whose value is `value` encoded, as Go writes
+/// it: key and value always, also an empty one (see `buildkit_proto::pb::Definition`).
 fn put_map_entry(tag: u32, key: &str, value: &[u8], buf: &mut Vec<u8>) {
     use prost::encoding::encoded_len_varint;
     let key_len = 1 + encoded_len_varint(key.len() as u64) + key.len();
-    let value_len = if value.is_empty() {
-        0
-    } else {
-        1 + encoded_len_varint(value.len() as u64) + value.len()
-    };
+    let value_len = 1 + encoded_len_varint(value.len() as u64) + value.len();
     prost::encoding::encode_key(tag, WireType::LengthDelimited, buf);
     prost::encoding::encode_varint((key_len + value_len) as u64, buf);
     put_bytes(1, key.as_bytes(), buf);
-    if !value.is_empty() {
-        put_bytes(2, value, buf);
-    }
+    put_bytes(2, value, buf);
 }
 
 /// A length-delimited field (string, bytes or message body).
@@ -360,8 +354,8 @@ fn put_bytes(tag: u32, bytes: &[u8], buf: &mut Vec<u8>) {
     buf.extend_from_slice(bytes);
 }
 
-/// `pb::OpMetadata` of one op, encoded as prost encodes [`merged_metadata`]`(&[node])`: fields by
-/// number, map entries sorted by key (both lists are kept sorted) without empty keys or values.
+/// `pb::OpMetadata` of one op, encoded as [`merged_metadata`]`(&[node])` is: fields by number,
+/// map entries sorted by key (both lists are kept sorted), each with its key and value.
 fn encode_op_metadata(md: &OpMetadata, entry: &mut Vec<u8>, buf: &mut Vec<u8>) {
     let description = md.description.iter().map(|(k, v)| (k.as_ref(), v.as_str()));
     encode_metadata_fields(
@@ -387,7 +381,8 @@ fn encode_merged_metadata(nodes: &[&OpNode], entry: &mut Vec<u8>, buf: &mut Vec<
     );
 }
 
-/// `pb::OpMetadata` as prost encodes it (the description and caps sorted by key, as given).
+/// `pb::OpMetadata` as it encodes (the description and caps sorted by key, as given; every
+/// entry with its key and value, also empty ones, as Go writes them).
 fn encode_metadata_fields<'a>(
     ignore_cache: bool,
     description: impl Iterator<Item = (&'a str, &'a str)>,
@@ -401,19 +396,13 @@ fn encode_metadata_fields<'a>(
     }
     for (k, v) in description {
         entry.clear();
-        if !k.is_empty() {
-            put_bytes(1, k.as_bytes(), entry);
-        }
-        if !v.is_empty() {
-            put_bytes(2, v.as_bytes(), entry);
-        }
+        put_bytes(1, k.as_bytes(), entry);
+        put_bytes(2, v.as_bytes(), entry);
         put_bytes(2, entry, buf);
     }
     for c in caps {
         entry.clear();
-        if !c.is_empty() {
-            put_bytes(1, c.as_bytes(), entry);
-        }
+        put_bytes(1, c.as_bytes(), entry);
         prost::encoding::bool::encode(2, &true, entry);
         put_bytes(5, entry, buf);
     }
@@ -579,6 +568,40 @@ mod tests {
             .find(|m| m.caps.contains_key("constraints"))
             .unwrap();
         assert!(terminal.caps.contains_key("meta.description"));
+    }
+
+    /// An empty description value (`com.docker.dockerfile.v1.command` of an image op only
+    /// `COPY --from` uses) keeps both fields of its map entry, as Go writes it, in both ways of
+    /// marshalling.
+    #[test]
+    fn empty_map_values_are_written_as_go_writes_them() {
+        use prost::Message;
+        let mut md = Metadata::default();
+        md.description
+            .insert("com.docker.dockerfile.v1.command".into(), String::new());
+        let image = State::image(
+            "docker.io/library/busybox:latest",
+            ImageOptions {
+                metadata: md,
+                ..Default::default()
+            },
+        );
+        let plain = State::image("docker.io/library/alpine:latest", ImageOptions::default());
+        let run = crate::Exec {
+            mounts: vec![crate::Mount::bind("/i", image)],
+            ..crate::Exec::new(plain, vec!["true".into()])
+        }
+        .run()
+        .root();
+        let mut written = Vec::new();
+        run.write_definition(&mut written).unwrap();
+        assert_eq!(written, run.marshal().unwrap().encode_to_vec());
+        let key = b"com.docker.dockerfile.v1.command";
+        let entry = [&[0x0a, key.len() as u8][..], key, &[0x12, 0x00]].concat();
+        assert!(
+            written.windows(entry.len()).any(|w| w == entry),
+            "the description entry keeps its empty value"
+        );
     }
 
     /// The streamed definition (the command line's) is the encoded `marshal()`, also where
