@@ -88,18 +88,17 @@ impl State {
         }
         def.metadata
             .insert(plan.terminal_digest.clone(), plan.terminal_metadata());
-        let mut locations = BTreeMap::new();
-        for (digest, nodes) in plan.by_digest() {
-            if let Some(l) = plan.locations(nodes) {
-                locations.insert(digest.to_string(), l);
-            }
-        }
-        if !locations.is_empty() {
-            def.source = Some(pb::Source {
-                locations,
-                infos: plan.infos(),
-            });
-        }
+        // Like Go's `sourceMapCollector`: every op has an entry, empty for an op without a
+        // location, and there is a source map whenever there is an op (without infos when no
+        // op has a location).
+        let locations = plan
+            .by_digest()
+            .map(|(digest, nodes)| (digest.to_string(), plan.locations(nodes)))
+            .collect();
+        def.source = Some(pb::Source {
+            locations,
+            infos: plan.infos(),
+        });
         Ok(def)
     }
 
@@ -138,23 +137,19 @@ impl State {
         }
         let mut source = Vec::new();
         for (digest, nodes) in plan.by_digest() {
-            if nodes.iter().any(|n| !n.metadata.locations.is_empty()) {
-                body.clear();
-                plan.encode_locations(nodes, (&mut inner, &mut innermost), &mut body);
-                put_map_entry(1, digest, &body, &mut source);
-            }
+            body.clear();
+            plan.encode_locations(nodes, (&mut inner, &mut innermost), &mut body);
+            put_map_entry(1, digest, &body, &mut source);
         }
-        if !source.is_empty() {
-            pb::Source {
-                locations: BTreeMap::new(),
-                infos: plan.infos(),
-            }
-            .encode(&mut source)
-            .map_err(|e| MarshalError::Io(std::io::Error::other(e)))?;
-            buf.clear();
-            prost::encoding::bytes::encode(3, &source, &mut buf);
-            w.write_all(&buf)?;
+        pb::Source {
+            locations: BTreeMap::new(),
+            infos: plan.infos(),
         }
+        .encode(&mut source)
+        .map_err(|e| MarshalError::Io(std::io::Error::other(e)))?;
+        buf.clear();
+        prost::encoding::bytes::encode(3, &source, &mut buf);
+        w.write_all(&buf)?;
         Ok(())
     }
 }
@@ -260,8 +255,9 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// The source locations of every op object with one digest, in visiting order.
-    fn locations(&self, nodes: &[&OpNode]) -> Option<pb::Locations> {
+    /// The source locations of every op object with one digest, in visiting order (none for
+    /// an op without a location: an empty entry, as Go's).
+    fn locations(&self, nodes: &[&OpNode]) -> pb::Locations {
         let locations: Vec<pb::Location> = nodes
             .iter()
             .flat_map(|n| n.metadata.locations.iter())
@@ -283,7 +279,7 @@ impl<'a> Plan<'a> {
                     .collect(),
             })
             .collect();
-        (!locations.is_empty()).then_some(pb::Locations { locations })
+        pb::Locations { locations }
     }
 
     /// [`Plan::locations`] encoded as a `pb::Locations` message body, without building it.
@@ -602,6 +598,49 @@ mod tests {
             written.windows(entry.len()).any(|w| w == entry),
             "the description entry keeps its empty value"
         );
+    }
+
+    /// Like Go's marshal (`sourceMapCollector.Add(dgst, nil)`): every op has a source-map
+    /// entry, an empty one for an op without a location (the build context of `COPY . /`), and
+    /// a definition with ops has a source map even without any source file; scratch has none.
+    #[test]
+    fn every_op_has_a_source_map_entry() {
+        use prost::Message;
+        let file = std::sync::Arc::new(crate::SourceFile {
+            filename: "Dockerfile".into(),
+            data: b"FROM busybox\nCOPY . /\n".to_vec(),
+            language: "Dockerfile".into(),
+            ..Default::default()
+        });
+        let context = State::local("context", crate::LocalOptions::default());
+        let image = State::image(
+            "docker.io/library/busybox:latest",
+            ImageOptions {
+                metadata: Metadata::named("FROM busybox")
+                    .with_location(Some(crate::SourceLocation::new(file, 1, 1))),
+                ..Default::default()
+            },
+        );
+        let run = crate::Exec {
+            mounts: vec![crate::Mount::bind("/c", context.clone())],
+            ..crate::Exec::new(image.clone(), vec!["true".into()])
+        }
+        .run()
+        .root();
+        for (st, infos) in [(run, 1), (context.clone(), 0)] {
+            let def = st.marshal().unwrap();
+            let source = def.source.as_ref().expect("a source map");
+            assert_eq!(source.infos.len(), infos);
+            // Every op but the terminal one.
+            assert_eq!(source.locations.len(), def.def.len() - 1);
+            assert!(source.locations[context.digest().unwrap()]
+                .locations
+                .is_empty());
+            let mut written = Vec::new();
+            st.write_definition(&mut written).unwrap();
+            assert_eq!(written, def.encode_to_vec());
+        }
+        assert!(State::scratch().marshal().unwrap().source.is_none());
     }
 
     /// The streamed definition (the command line's) is the encoded `marshal()`, also where
