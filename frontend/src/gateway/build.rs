@@ -27,8 +27,9 @@ use crate::{dockerignore, instructions, syntax};
 pub enum Failure {
     Located {
         error: LocatedError,
-        /// The Dockerfile it points into.
-        info: pb::SourceInfo,
+        /// The Dockerfile it points into (boxed: it holds the definition the Dockerfile was
+        /// loaded with, and every `Result` with a `Failure` would carry its size).
+        info: Box<pb::SourceInfo>,
     },
     Plain(String),
     /// A status as is: a daemon error with its details, or another frontend's error.
