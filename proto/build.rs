@@ -18,6 +18,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_server(false)
         // BTreeMap keeps map fields in key order, so encoding (and so digests) is deterministic.
         .btree_map(".")
+        // The definition's messages with maps encode as Go's client encodes them (every map
+        // entry with its key and value, also empty ones): written by hand in `go_maps.rs`.
+        .extern_path(".pb.Definition", "crate::pb::Definition")
+        .extern_path(".pb.OpMetadata", "crate::pb::OpMetadata")
+        .extern_path(".pb.Source", "crate::pb::Source")
         .compile_fds(descriptors)?;
     Ok(())
 }

@@ -88,18 +88,17 @@ impl State {
         }
         def.metadata
             .insert(plan.terminal_digest.clone(), plan.terminal_metadata());
-        let mut locations = BTreeMap::new();
-        for (digest, nodes) in plan.by_digest() {
-            if let Some(l) = plan.locations(nodes) {
-                locations.insert(digest.to_string(), l);
-            }
-        }
-        if !locations.is_empty() {
-            def.source = Some(pb::Source {
-                locations,
-                infos: plan.infos(),
-            });
-        }
+        // Like Go's `sourceMapCollector`: every op has an entry, empty for an op without a
+        // location, and there is a source map whenever there is an op (without infos when no
+        // op has a location).
+        let locations = plan
+            .by_digest()
+            .map(|(digest, nodes)| (digest.to_string(), plan.locations(nodes)))
+            .collect();
+        def.source = Some(pb::Source {
+            locations,
+            infos: plan.infos(),
+        });
         Ok(def)
     }
 
@@ -116,7 +115,7 @@ impl State {
             prost::encoding::bytes::encode(1, bytes, &mut buf);
             w.write_all(&buf)?;
         }
-        // Map entries in key order, each encoded as a one-entry map is (prost skips defaults).
+        // Map entries in key order, each encoded as a one-entry map is (key and value always).
         let mut entries: Vec<(&str, Option<&[&OpNode]>)> =
             plan.by_digest().map(|(d, n)| (d, Some(n))).collect();
         // (by_digest is sorted: the terminal op goes where its digest sorts.)
@@ -138,23 +137,19 @@ impl State {
         }
         let mut source = Vec::new();
         for (digest, nodes) in plan.by_digest() {
-            if nodes.iter().any(|n| !n.metadata.locations.is_empty()) {
-                body.clear();
-                plan.encode_locations(nodes, (&mut inner, &mut innermost), &mut body);
-                put_map_entry(1, digest, &body, &mut source);
-            }
+            body.clear();
+            plan.encode_locations(nodes, (&mut inner, &mut innermost), &mut body);
+            put_map_entry(1, digest, &body, &mut source);
         }
-        if !source.is_empty() {
-            pb::Source {
-                locations: BTreeMap::new(),
-                infos: plan.infos(),
-            }
-            .encode(&mut source)
-            .map_err(|e| MarshalError::Io(std::io::Error::other(e)))?;
-            buf.clear();
-            prost::encoding::bytes::encode(3, &source, &mut buf);
-            w.write_all(&buf)?;
+        pb::Source {
+            locations: BTreeMap::new(),
+            infos: plan.infos(),
         }
+        .encode(&mut source)
+        .map_err(|e| MarshalError::Io(std::io::Error::other(e)))?;
+        buf.clear();
+        prost::encoding::bytes::encode(3, &source, &mut buf);
+        w.write_all(&buf)?;
         Ok(())
     }
 }
@@ -260,8 +255,9 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// The source locations of every op object with one digest, in visiting order.
-    fn locations(&self, nodes: &[&OpNode]) -> Option<pb::Locations> {
+    /// The source locations of every op object with one digest, in visiting order (none for
+    /// an op without a location: an empty entry, as Go's).
+    fn locations(&self, nodes: &[&OpNode]) -> pb::Locations {
         let locations: Vec<pb::Location> = nodes
             .iter()
             .flat_map(|n| n.metadata.locations.iter())
@@ -283,7 +279,7 @@ impl<'a> Plan<'a> {
                     .collect(),
             })
             .collect();
-        (!locations.is_empty()).then_some(pb::Locations { locations })
+        pb::Locations { locations }
     }
 
     /// [`Plan::locations`] encoded as a `pb::Locations` message body, without building it.
@@ -335,22 +331,16 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// One entry of a `map<string, Message>` field whose value is `value` encoded: prost's
-/// encoding, which leaves out an empty value.
+/// One entry of a `map<string, Message>` field whose value is `value` encoded, as Go writes
+/// it: key and value always, also an empty one (see `buildkit_proto::pb::Definition`).
 fn put_map_entry(tag: u32, key: &str, value: &[u8], buf: &mut Vec<u8>) {
     use prost::encoding::encoded_len_varint;
     let key_len = 1 + encoded_len_varint(key.len() as u64) + key.len();
-    let value_len = if value.is_empty() {
-        0
-    } else {
-        1 + encoded_len_varint(value.len() as u64) + value.len()
-    };
+    let value_len = 1 + encoded_len_varint(value.len() as u64) + value.len();
     prost::encoding::encode_key(tag, WireType::LengthDelimited, buf);
     prost::encoding::encode_varint((key_len + value_len) as u64, buf);
     put_bytes(1, key.as_bytes(), buf);
-    if !value.is_empty() {
-        put_bytes(2, value, buf);
-    }
+    put_bytes(2, value, buf);
 }
 
 /// A length-delimited field (string, bytes or message body).
@@ -360,8 +350,8 @@ fn put_bytes(tag: u32, bytes: &[u8], buf: &mut Vec<u8>) {
     buf.extend_from_slice(bytes);
 }
 
-/// `pb::OpMetadata` of one op, encoded as prost encodes [`merged_metadata`]`(&[node])`: fields by
-/// number, map entries sorted by key (both lists are kept sorted) without empty keys or values.
+/// `pb::OpMetadata` of one op, encoded as [`merged_metadata`]`(&[node])` is: fields by number,
+/// map entries sorted by key (both lists are kept sorted), each with its key and value.
 fn encode_op_metadata(md: &OpMetadata, entry: &mut Vec<u8>, buf: &mut Vec<u8>) {
     let description = md.description.iter().map(|(k, v)| (k.as_ref(), v.as_str()));
     encode_metadata_fields(
@@ -389,7 +379,8 @@ fn encode_merged_metadata(nodes: &[&OpNode], entry: &mut Vec<u8>, buf: &mut Vec<
     );
 }
 
-/// `pb::OpMetadata` as prost encodes it (the description and caps sorted by key, as given).
+/// `pb::OpMetadata` as it encodes (the description and caps sorted by key, as given; every
+/// entry with its key and value, also empty ones, as Go writes them).
 fn encode_metadata_fields<'a>(
     ignore_cache: bool,
     description: impl Iterator<Item = (&'a str, &'a str)>,
@@ -404,19 +395,13 @@ fn encode_metadata_fields<'a>(
     }
     for (k, v) in description {
         entry.clear();
-        if !k.is_empty() {
-            put_bytes(1, k.as_bytes(), entry);
-        }
-        if !v.is_empty() {
-            put_bytes(2, v.as_bytes(), entry);
-        }
+        put_bytes(1, k.as_bytes(), entry);
+        put_bytes(2, v.as_bytes(), entry);
         put_bytes(2, entry, buf);
     }
     for c in caps {
         entry.clear();
-        if !c.is_empty() {
-            put_bytes(1, c.as_bytes(), entry);
-        }
+        put_bytes(1, c.as_bytes(), entry);
         prost::encoding::bool::encode(2, &true, entry);
         put_bytes(5, entry, buf);
     }
@@ -590,6 +575,83 @@ mod tests {
             .find(|m| m.caps.contains_key("constraints"))
             .unwrap();
         assert!(terminal.caps.contains_key("meta.description"));
+    }
+
+    /// An empty description value (`com.docker.dockerfile.v1.command` of an image op only
+    /// `COPY --from` uses) keeps both fields of its map entry, as Go writes it, in both ways of
+    /// marshalling.
+    #[test]
+    fn empty_map_values_are_written_as_go_writes_them() {
+        use prost::Message;
+        let mut md = Metadata::default();
+        md.description
+            .insert("com.docker.dockerfile.v1.command".into(), String::new());
+        let image = State::image(
+            "docker.io/library/busybox:latest",
+            ImageOptions {
+                metadata: md,
+                ..Default::default()
+            },
+        );
+        let plain = State::image("docker.io/library/alpine:latest", ImageOptions::default());
+        let run = crate::Exec {
+            mounts: vec![crate::Mount::bind("/i", image)],
+            ..crate::Exec::new(plain, vec!["true".into()])
+        }
+        .run()
+        .root();
+        let mut written = Vec::new();
+        run.write_definition(&mut written).unwrap();
+        assert_eq!(written, run.marshal().unwrap().encode_to_vec());
+        let key = b"com.docker.dockerfile.v1.command";
+        let entry = [&[0x0a, key.len() as u8][..], key, &[0x12, 0x00]].concat();
+        assert!(
+            written.windows(entry.len()).any(|w| w == entry),
+            "the description entry keeps its empty value"
+        );
+    }
+
+    /// Like Go's marshal (`sourceMapCollector.Add(dgst, nil)`): every op has a source-map
+    /// entry, an empty one for an op without a location (the build context of `COPY . /`), and
+    /// a definition with ops has a source map even without any source file; scratch has none.
+    #[test]
+    fn every_op_has_a_source_map_entry() {
+        use prost::Message;
+        let file = std::sync::Arc::new(crate::SourceFile {
+            filename: "Dockerfile".into(),
+            data: b"FROM busybox\nCOPY . /\n".to_vec(),
+            language: "Dockerfile".into(),
+            ..Default::default()
+        });
+        let context = State::local("context", crate::LocalOptions::default());
+        let image = State::image(
+            "docker.io/library/busybox:latest",
+            ImageOptions {
+                metadata: Metadata::named("FROM busybox")
+                    .with_location(Some(crate::SourceLocation::new(file, 1, 1))),
+                ..Default::default()
+            },
+        );
+        let run = crate::Exec {
+            mounts: vec![crate::Mount::bind("/c", context.clone())],
+            ..crate::Exec::new(image.clone(), vec!["true".into()])
+        }
+        .run()
+        .root();
+        for (st, infos) in [(run, 1), (context.clone(), 0)] {
+            let def = st.marshal().unwrap();
+            let source = def.source.as_ref().expect("a source map");
+            assert_eq!(source.infos.len(), infos);
+            // Every op but the terminal one.
+            assert_eq!(source.locations.len(), def.def.len() - 1);
+            assert!(source.locations[context.digest().unwrap()]
+                .locations
+                .is_empty());
+            let mut written = Vec::new();
+            st.write_definition(&mut written).unwrap();
+            assert_eq!(written, def.encode_to_vec());
+        }
+        assert!(State::scratch().marshal().unwrap().source.is_none());
     }
 
     /// The streamed definition (the command line's) is the encoded `marshal()`, also where

@@ -6,7 +6,11 @@
 
 pub mod pb {
     include!(concat!(env!("OUT_DIR"), "/pb.rs"));
+
+    pub use crate::go_maps::{Definition, OpMetadata, Source};
 }
+
+mod go_maps;
 
 pub mod errdefs {
     include!(concat!(env!("OUT_DIR"), "/errdefs.rs"));

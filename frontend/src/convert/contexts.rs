@@ -81,12 +81,8 @@ pub fn lookup(
         return Ok(None);
     }
     let platform = platform.cloned().or_else(|| opts.target_platform.clone());
-    let named = Reference::parse_normalized(name).map_err(|e| {
-        ConvertError::new(format!(
-            "invalid context name {name}: {}",
-            super::stages::reference_error(name, &e)
-        ))
-    })?;
+    let named = Reference::parse_normalized(name)
+        .map_err(|e| ConvertError::new(format!("invalid context name {name}: {}", e)))?;
     let familiar = named.familiar();
     let name = familiar
         .strip_suffix(":latest")
@@ -128,7 +124,7 @@ impl NamedContext {
                     return Ok(ContextSource::Scratch);
                 }
                 let reference = Reference::parse_normalized(&written)
-                    .map_err(|e| ConvertError::new(super::stages::reference_error(&written, &e)))?;
+                    .map_err(|e| ConvertError::new(e.message))?;
                 Ok(ContextSource::Image {
                     written,
                     reference: reference.to_string(),
@@ -191,8 +187,7 @@ impl NamedContext {
         let named = Reference::parse_normalized(&self.name).map_err(|e| {
             ConvertError::new(format!(
                 "could not parse oci-layout reference {:?}: {}",
-                self.name,
-                super::stages::reference_error(&self.name, &e)
+                self.name, e
             ))
         })?;
         Ok(Reference { tag: None, ..named }

@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use buildkit_llb::reference::{Reference, ReferenceError};
+use buildkit_llb::reference::Reference;
 use buildkit_llb::{ImageOptions, Metadata, Platform, State};
 
 use super::contexts::{self, ContextSource, LoadedContext, NamedContext};
@@ -1288,51 +1288,7 @@ fn auto_detect_platform(img: &Image, target: &Platform, supported: &[Platform]) 
 
 /// distribution's `ParseNormalizedNamed`, with its error messages.
 pub(super) fn parse_reference(name: &str) -> Result<Reference, String> {
-    if name.len() == 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        return Err(format!(
-            "invalid repository name ({name}), cannot specify 64-byte hexadecimal strings"
-        ));
-    }
-    Reference::parse_normalized(name).map_err(|e| reference_error(name, &e))
-}
-
-/// The message distribution's `ParseNormalizedNamed` gives for a name it rejects.
-pub(super) fn reference_error(name: &str, e: &ReferenceError) -> String {
-    let (domain, remainder) = match name.find('/') {
-        Some(i)
-            if name[..i].contains(['.', ':'])
-                || &name[..i] == "localhost"
-                || name[..i].to_lowercase() != name[..i] =>
-        {
-            (&name[..i], name[i + 1..].to_string())
-        }
-        _ => ("docker.io", name.to_string()),
-    };
-    let domain = if domain == "index.docker.io" {
-        "docker.io"
-    } else {
-        domain
-    };
-    let remainder = if domain == "docker.io" && !remainder.contains('/') {
-        format!("library/{remainder}")
-    } else {
-        remainder
-    };
-    let remote = remainder.split(':').next().unwrap_or_default();
-    if remote.to_lowercase() != remote {
-        return format!("invalid reference format: repository name ({remote}) must be lowercase");
-    }
-    match e.reason {
-        "empty" => "repository name must have at least one component".into(),
-        r if r.contains("more than 255") => {
-            "repository name must not be more than 255 characters".into()
-        }
-        _ => "invalid reference format".into(),
-    }
+    Reference::parse_normalized(name).map_err(|e| e.message)
 }
 
 /// The names the reference suggests from when an image cannot be resolved (with its

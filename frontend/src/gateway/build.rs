@@ -27,7 +27,8 @@ use crate::{dockerignore, instructions, syntax};
 pub enum Failure {
     Located {
         error: LocatedError,
-        /// The Dockerfile it points into.
+        /// The Dockerfile it points into (boxed: it holds the definition the Dockerfile was
+        /// loaded with, and every `Result` with a `Failure` would carry its size).
         info: Box<pb::SourceInfo>,
     },
     Plain(String),
