@@ -14,6 +14,7 @@ mod contexts;
 mod copy;
 mod dispatch;
 mod env;
+pub mod epoch;
 mod expose;
 pub mod gitref;
 mod mounts;
@@ -81,6 +82,10 @@ pub struct ConvertOptions {
     pub llb_caps: Option<BTreeSet<String>>,
     /// `SOURCE_DATE_EPOCH` in seconds: the time of directories WORKDIR creates.
     pub epoch: Option<i64>,
+    /// `epoch` is what a `SOURCE_DATE_EPOCH` build arg or global ARG resolved to (a number, a
+    /// context's or a stage's time, or nothing): a global `SOURCE_DATE_EPOCH` ARG takes it
+    /// (or is unset), as the reference's `setBuildArgValue`. The caller replaces the build arg.
+    pub epoch_replaces_arg: bool,
 }
 
 impl ConvertOptions {
@@ -191,7 +196,7 @@ pub struct Converted {
     pub base_image: Option<std::sync::Arc<Image>>,
 }
 
-pub use stages::{default_args, Conversion, Lowered};
+pub use stages::{default_args, global_args, Conversion, Lowered};
 
 impl Conversion<'_> {
     /// Answers every need without a daemon: images through `resolve`; named contexts fail.

@@ -12,12 +12,12 @@ pub fn assemble(
     converted: &[Converted],
     refs: Vec<String>,
     multi_platform: bool,
-    epoch: Option<i64>,
+    epochs: &[Option<i64>],
 ) -> gw::Result {
     let mut result = gw::Result::default();
     let mut platforms_meta = Vec::new();
     let mut refmap = Vec::new();
-    for ((tp, conv), ref_id) in targets.iter().zip(converted).zip(refs) {
+    for (((tp, conv), ref_id), epoch) in targets.iter().zip(converted).zip(refs).zip(epochs) {
         let p = tp.clone().unwrap_or_else(Platform::host);
         let id = p.to_string();
         let config = conv.image.to_json();
@@ -38,7 +38,7 @@ pub fn assemble(
                     .metadata
                     .insert(format!("containerimage.base.config/{id}"), b);
             }
-            if let Some(t) = epoch {
+            if let Some(t) = *epoch {
                 result.metadata.insert(
                     format!("{}/{id}", super::epoch::EXPORTER_EPOCH_KEY),
                     t.to_string().into_bytes(),
@@ -57,7 +57,7 @@ pub fn assemble(
                     .metadata
                     .insert("containerimage.base.config".into(), b);
             }
-            if let Some(t) = epoch {
+            if let Some(t) = *epoch {
                 result.metadata.insert(
                     super::epoch::EXPORTER_EPOCH_KEY.into(),
                     t.to_string().into_bytes(),
@@ -135,8 +135,20 @@ mod tests {
             &[scratch(), scratch()],
             vec![String::new(), String::new()],
             true,
-            None,
+            &[Some(1_700_000_000), None],
         );
+        // The epoch under BuildKit's `source.date.epoch/<platform>`, as dockerui writes it.
+        assert_eq!(
+            result
+                .metadata
+                .get("source.date.epoch/linux/amd64")
+                .map(Vec::as_slice),
+            Some(&b"1700000000"[..])
+        );
+        assert!(!result
+            .metadata
+            .keys()
+            .any(|k| k.starts_with("source.date.epoch/linux/arm64")));
         let Some(gw::result::Result::Refs(refs)) = &result.result else {
             panic!("no ref map: {result:?}")
         };
