@@ -26,8 +26,8 @@ use crate::{dockerignore, instructions, syntax};
 pub enum Failure {
     Located {
         error: LocatedError,
-        /// The Dockerfile it points into.
-        info: pb::SourceInfo,
+        /// The Dockerfile it points into (boxed: it carries the Dockerfile and its definition).
+        info: Box<pb::SourceInfo>,
     },
     Plain(String),
     /// A status as is: a daemon error with its details, or another frontend's error.

@@ -41,7 +41,7 @@ impl BuildSource {
     pub fn locate(&self, error: LocatedError) -> Failure {
         Failure::Located {
             error,
-            info: self.info(),
+            info: Box::new(self.info()),
         }
     }
 }
