@@ -167,7 +167,10 @@ fn oci_output(ctx: &Context, attrs: &str) -> (Oci, Vec<String>) {
 fn build_arg_number_stamps_the_image_and_its_history() {
     let ctx = Context::with_dockerfile(
         "epoch-number",
-        &format!("FROM scratch\nENTRYPOINT foo bar\nCOPY Dockerfile .\n# {}\n", nonce()),
+        &format!(
+            "FROM scratch\nENTRYPOINT foo bar\nCOPY Dockerfile .\n# {}\n",
+            nonce()
+        ),
     );
     // The exporter's own epoch is cleared: the frontend's metadata must carry it.
     let (oci, args) = oci_output(&ctx, "source-date-epoch=");
@@ -277,7 +280,10 @@ fn http_context_last_modified() {
     write_tar(
         &dir,
         "context.tar",
-        &[("Dockerfile", &df, 1_700_000_202 - 3600), ("foo", "bar", 1_700_000_202)],
+        &[
+            ("Dockerfile", &df, 1_700_000_202 - 3600),
+            ("foo", "bar", 1_700_000_202),
+        ],
         1_700_000_201,
     );
     let server = HttpServer::serve(&dir, true);
@@ -307,7 +313,10 @@ fn http_context_archive_newest_file() {
     write_tar(
         &dir,
         "context.tar",
-        &[("Dockerfile", &df, 1_700_000_302 - 3600), ("foo", "bar", 1_700_000_302)],
+        &[
+            ("Dockerfile", &df, 1_700_000_302 - 3600),
+            ("foo", "bar", 1_700_000_302),
+        ],
         1_800_000_000,
     );
     let server = HttpServer::serve(&dir, false);
@@ -334,7 +343,12 @@ fn http_context_archive_newest_file() {
 #[test]
 fn stage_and_named_context_sources() {
     let dir = served_dir("stage");
-    write_tar(&dir, "src.tar", &[("foo", "bar", 1_700_000_402)], 1_700_000_601);
+    write_tar(
+        &dir,
+        "src.tar",
+        &[("foo", "bar", 1_700_000_402)],
+        1_700_000_601,
+    );
     let no_lm = HttpServer::serve(&dir, false);
     let with_lm = HttpServer::serve(&dir, true);
 
