@@ -384,3 +384,43 @@ fn stage_and_named_context_sources() {
         assert_eq!(res.read_output("epoch"), want);
     }
 }
+
+/// A git context: the commit's committer time (asked from the daemon with the commit object).
+#[test]
+fn git_context_committer_time() {
+    let root = served_dir("git");
+    let work = root.join("work");
+    fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
+    fs::write(work.join("Dockerfile"), recording_dockerfile()).unwrap_or_else(|e| panic!("{e}"));
+    let git = |dir: &Path| {
+        let mut c = Command::new("git");
+        c.current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "e2e")
+            .env("GIT_AUTHOR_EMAIL", "e2e@example.com")
+            .env("GIT_COMMITTER_NAME", "e2e")
+            .env("GIT_COMMITTER_EMAIL", "e2e@example.com")
+            .env("GIT_AUTHOR_DATE", "2020-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2023-11-14T22:15:01+01:00");
+        c
+    };
+    sh(git(&work).args(["init", "-q", "-b", "main"]));
+    sh(git(&work).args(["add", "-A"]));
+    sh(git(&work).args(["commit", "-q", "-m", "e2e"]));
+    let bare = root.join("srv/repo.git");
+    sh(git(&root)
+        .args(["clone", "-q", "--bare"])
+        .arg(&work)
+        .arg(&bare));
+    sh(git(&bare).args(["update-server-info"]));
+    let server = HttpServer::serve(&root.join("srv"), true);
+    let ctx = Context::new("epoch-git");
+    let res = ctx
+        .build()
+        .opt("context", &server.url("repo.git#main"))
+        .build_arg("SOURCE_DATE_EPOCH", "context")
+        .output_local()
+        .run();
+    res.assert_ok();
+    // 22:15:01 at +01:00 is 21:15:01Z: 1700000101 - 3600.
+    assert_eq!(res.read_output("epoch"), "1699996501");
+}
