@@ -430,7 +430,7 @@ pub(super) fn dispatch_copy(
 
 /// The file name an ADD of a URL gets: Go's `path.Base` of the URL's (unescaped) path, or
 /// `__unnamed__` when that is `.` or `/`.
-fn url_filename(url: &str) -> String {
+pub(super) fn url_filename(url: &str) -> String {
     let unnamed = || "__unnamed__".to_string();
     let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
     let without_fragment = after_scheme.split('#').next().unwrap_or_default();
@@ -463,7 +463,7 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// go-digest's `Parse` for `--checksum` of a URL, with its errors.
-fn parse_digest(d: &str) -> Result<String, ConvertError> {
+pub(super) fn parse_digest(d: &str) -> Result<String, ConvertError> {
     let format = || ConvertError::new("invalid checksum digest format");
     let i = d
         .find(':')

@@ -14,6 +14,7 @@ mod contexts;
 mod copy;
 mod dispatch;
 mod env;
+pub mod epoch;
 mod expose;
 pub mod gitref;
 mod mounts;
@@ -89,6 +90,10 @@ pub struct ConvertOptions {
     /// Resolve and lower every stage, not only those the target needs (dockerfile2llb's
     /// `AllStages`: lint without a target reports any stage's error).
     pub all_stages: bool,
+    /// `epoch` is what a `SOURCE_DATE_EPOCH` build arg or global ARG resolved to (a number, a
+    /// context's or a stage's time, or nothing): a global `SOURCE_DATE_EPOCH` ARG takes it
+    /// (or is unset), as the reference's `setBuildArgValue`. The caller replaces the build arg.
+    pub epoch_replaces_arg: bool,
 }
 
 impl ConvertOptions {
@@ -202,7 +207,7 @@ pub struct Converted {
     pub sbom: sbom::SbomTargets,
 }
 
-pub use stages::{default_args, Conversion, Lowered};
+pub use stages::{default_args, global_args, Conversion, Lowered};
 
 impl Conversion<'_> {
     /// Answers every need without a daemon: images through `resolve`; named contexts fail.

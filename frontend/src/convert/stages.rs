@@ -173,6 +173,59 @@ impl StagePlan<'_> {
     }
 }
 
+/// dockerfile2llb's `buildMetaArgs`: the global ARGs (before the first FROM) on top of `args`,
+/// a build arg winning over the default, defaults expanded with what is set so far.
+fn meta_args(
+    df: &Dockerfile,
+    lex: &Lex,
+    mut global_args: EnvList,
+    opts: &ConvertOptions,
+) -> Result<EnvList, ConvertError> {
+    for cmd in &df.meta_args {
+        for arg in &cmd.args {
+            let value = match opts.build_args.get(&arg.key) {
+                Some(v) => Some(v.clone()),
+                None => match &arg.value {
+                    Some(v) => Some(
+                        lex.process_word(v, &global_args)
+                            .map_err(|e| ConvertError::at(e.to_string(), cmd.location))?,
+                    ),
+                    None => None,
+                },
+            };
+            if let Some(v) = value {
+                global_args.set(&arg.key, &v);
+            }
+        }
+    }
+    Ok(global_args)
+}
+
+/// The global ARGs as [`Conversion::new`] computes them (platform ARGs, `BUILDKIT_*`, the
+/// Dockerfile's global ARGs with build args), before `SOURCE_DATE_EPOCH` is resolved.
+pub fn global_args(
+    df: &Dockerfile,
+    escape: char,
+    opts: &ConvertOptions,
+) -> Result<EnvList, ConvertError> {
+    let (target_platform, build_platforms, _) = platform_opt(opts);
+    let target_name = opts
+        .target
+        .clone()
+        .or_else(|| df.stages.last().and_then(|s| s.name.clone()));
+    meta_args(
+        df,
+        &Lex::new(escape),
+        default_args(
+            &build_platforms[0],
+            &target_platform,
+            &opts.build_args,
+            target_name.as_deref(),
+        ),
+        opts,
+    )
+}
+
 pub struct Conversion<'a> {
     pub(super) opts: &'a ConvertOptions,
     pub(super) lex: Lex,
@@ -208,27 +261,22 @@ impl<'a> Conversion<'a> {
             .target
             .clone()
             .or_else(|| df.stages.last().and_then(|s| s.name.clone()));
-        let mut global_args = default_args(
-            &build_platforms[0],
-            &target_platform,
-            &opts.build_args,
-            target_name.as_deref(),
-        );
-        for cmd in &df.meta_args {
-            for arg in &cmd.args {
-                let value = match opts.build_args.get(&arg.key) {
-                    Some(v) => Some(v.clone()),
-                    None => match &arg.value {
-                        Some(v) => Some(
-                            lex.process_word(v, &global_args)
-                                .map_err(|e| ConvertError::at(e.to_string(), cmd.location))?,
-                        ),
-                        None => None,
-                    },
-                };
-                if let Some(v) = value {
-                    global_args.set(&arg.key, &v);
-                }
+        let mut global_args = meta_args(
+            df,
+            &lex,
+            default_args(
+                &build_platforms[0],
+                &target_platform,
+                &opts.build_args,
+                target_name.as_deref(),
+            ),
+            opts,
+        )?;
+        if opts.epoch_replaces_arg && global_args.get(super::epoch::SOURCE_DATE_EPOCH).is_some() {
+            // The reference's `setBuildArgValue`: the resolved epoch (seconds), or unset.
+            match opts.epoch {
+                Some(t) => global_args.set(super::epoch::SOURCE_DATE_EPOCH, &t.to_string()),
+                None => global_args.remove(super::epoch::SOURCE_DATE_EPOCH),
             }
         }
 

@@ -273,6 +273,37 @@ impl Bridge {
         Ok((resolved, image.digest, image.config))
     }
 
+    /// `ResolveSourceMeta` for a source op, as Go's gateway client calls it: without the
+    /// daemon capability, an empty answer (only images would be resolved another way). With
+    /// `git_object`, the commit object is asked for (`ReturnObject`).
+    pub async fn resolve_source_meta(
+        &self,
+        source: pb::SourceOp,
+        log_name: &str,
+        git_object: bool,
+    ) -> Result<gw::ResolveSourceMetaResponse> {
+        if !self.has_frontend_cap(caps::SOURCE_META_RESOLVER) {
+            return Ok(gw::ResolveSourceMetaResponse {
+                source: Some(source),
+                ..Default::default()
+            });
+        }
+        let req = gw::ResolveSourceMetaRequest {
+            source: Some(source),
+            log_name: log_name.to_string(),
+            git: git_object.then_some(gw::ResolveSourceGitRequest {
+                return_object: true,
+            }),
+            ..Default::default()
+        };
+        Ok(self
+            .client()
+            .resolve_source_meta(req)
+            .await
+            .map_err(status_error)?
+            .into_inner())
+    }
+
     pub async fn warn(&self, req: gw::WarnRequest) -> Result<()> {
         self.client().warn(req).await.map_err(status_error)?;
         Ok(())

@@ -97,7 +97,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     } else {
         opts.target_platforms.iter().cloned().map(Some).collect()
     };
-    let (converted, epoch) =
+    let (converted, epochs) =
         convert(bridge, &opts, &dockerfile, &ast, &targets, &mut checks).await?;
     let scanner = match &opts.sbom {
         Some(s) => {
@@ -141,13 +141,13 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
         refs,
         attestations,
         opts.multi_platform,
-        epoch,
+        &epochs,
     ))
 }
 
 /// Converts the Dockerfile for each target platform, running the build checks alongside
 /// (their warnings are sent before lowering; with `error=true` a violation fails here).
-/// Also returns `SOURCE_DATE_EPOCH` (seconds) when the build sets it.
+/// Also returns each target's `SOURCE_DATE_EPOCH` (seconds) when the build sets it.
 pub(super) async fn convert(
     bridge: &Bridge,
     opts: &BuildOptions,
@@ -155,7 +155,7 @@ pub(super) async fn convert(
     ast: &syntax::Ast,
     targets: &[Option<Platform>],
     checks: &mut Checks<'_>,
-) -> Result<(Vec<Converted>, Option<i64>), Failure> {
+) -> Result<(Vec<Converted>, Vec<Option<i64>>), Failure> {
     checks.flush(bridge).await;
     let locate = |e: LocatedError| dockerfile.locate(e);
     let df = instructions::parse_dockerfile(ast)
@@ -179,8 +179,7 @@ pub(super) async fn convert(
         .get(&opts.context_local)
         .cloned()
         .unwrap_or_else(|| bridge.session_id.clone());
-    let epoch = super::epoch::source_date_epoch(&opts.build_args, &df).map_err(Failure::Plain)?;
-    let convert_opts: Vec<ConvertOptions> = targets
+    let mut convert_opts: Vec<ConvertOptions> = targets
         .iter()
         .map(|tp| ConvertOptions {
             target: opts.target.clone(),
@@ -207,11 +206,16 @@ pub(super) async fn convert(
             named_contexts: opts.named_contexts.clone(),
             main_context: dockerfile.main_context.clone(),
             llb_caps: Some(bridge.llb_caps().clone()),
-            epoch,
+            epoch: None,
+            epoch_replaces_arg: false,
             sbom_targets: opts.sbom.is_some(),
             all_stages: checks.checker().all_stages(),
         })
         .collect();
+    // SOURCE_DATE_EPOCH is resolved (possibly through the daemon) before the stages are
+    // dispatched, and the resolved seconds replace the build arg and the global ARG.
+    super::epoch::resolve_all(bridge, opts, dockerfile, &df, ast.escape, &mut convert_opts).await?;
+    let epochs: Vec<Option<i64>> = convert_opts.iter().map(|o| o.epoch).collect();
     let located = |e: ConvertError| locate(LocatedError::new(e.message, e.location));
     let mut conversions = convert_opts
         .iter()
@@ -260,12 +264,12 @@ pub(super) async fn convert(
     if let Some(e) = checks.violation_error() {
         return Err(Failure::Plain(e));
     }
-    if let Some(t) = epoch {
-        converted
-            .iter_mut()
-            .for_each(|c| super::epoch::apply(&mut c.image, t));
+    for (c, epoch) in converted.iter_mut().zip(&epochs) {
+        if let Some(t) = epoch {
+            super::epoch::apply(&mut c.image, *t);
+        }
     }
-    Ok((converted, epoch))
+    Ok((converted, epochs))
 }
 
 /// dockerui: the build platform is the first worker's first platform.

@@ -1,6 +1,7 @@
 //! The gateway program: talk to BuildKit over stdio, build, and return the result (or a
 //! located error) with `Return`.
 
+mod archive;
 mod bridge;
 mod build;
 mod checks;

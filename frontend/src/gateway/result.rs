@@ -20,13 +20,13 @@ pub fn assemble(
     refs: Vec<String>,
     attestations: Vec<gw::Attestation>,
     multi_platform: bool,
-    epoch: Option<i64>,
+    epochs: &[Option<i64>],
 ) -> gw::Result {
     let mut result = gw::Result::default();
     let mut platforms_meta = Vec::new();
     let mut refmap = Vec::new();
     let mut attestations = attestations.into_iter();
-    for ((tp, conv), ref_id) in targets.iter().zip(converted).zip(refs) {
+    for (((tp, conv), ref_id), epoch) in targets.iter().zip(converted).zip(refs).zip(epochs) {
         let p = tp.clone().unwrap_or_else(Platform::host);
         let id = platform_id(Some(&p));
         if let Some(a) = attestations.next() {
@@ -55,7 +55,7 @@ pub fn assemble(
                     .metadata
                     .insert(format!("containerimage.base.config/{id}"), b);
             }
-            if let Some(t) = epoch {
+            if let Some(t) = *epoch {
                 result.metadata.insert(
                     format!("{}/{id}", super::epoch::EXPORTER_EPOCH_KEY),
                     t.to_string().into_bytes(),
@@ -74,7 +74,7 @@ pub fn assemble(
                     .metadata
                     .insert("containerimage.base.config".into(), b);
             }
-            if let Some(t) = epoch {
+            if let Some(t) = *epoch {
                 result.metadata.insert(
                     super::epoch::EXPORTER_EPOCH_KEY.into(),
                     t.to_string().into_bytes(),
@@ -154,8 +154,20 @@ mod tests {
             vec![String::new(), String::new()],
             Vec::new(),
             true,
-            None,
+            &[Some(1_700_000_000), None],
         );
+        // The epoch under BuildKit's `source.date.epoch/<platform>`, as dockerui writes it.
+        assert_eq!(
+            result
+                .metadata
+                .get("source.date.epoch/linux/amd64")
+                .map(Vec::as_slice),
+            Some(&b"1700000000"[..])
+        );
+        assert!(!result
+            .metadata
+            .keys()
+            .any(|k| k.starts_with("source.date.epoch/linux/arm64")));
         let Some(gw::result::Result::Refs(refs)) = &result.result else {
             panic!("no ref map: {result:?}")
         };

@@ -1,0 +1,487 @@
+//! `SOURCE_DATE_EPOCH` as the reference's `dockerfile2llb/epoch.go` reads it, the part that
+//! needs no I/O: which value the build sets (the build arg, else the global ARG's expanded
+//! default), and what it names: a number of seconds, the main build context (`context`), a
+//! named context, or a source-only stage (`FROM scratch`, ARGs and one remote ADD), whose
+//! source the gateway then asks the daemon the time of.
+
+use buildkit_llb::reference::Reference;
+use buildkit_llb::{HttpOptions, Metadata, Platform, State};
+
+use super::contexts::{self, NamedContext};
+use super::env::EnvList;
+use super::gitref::{git_source, parse_git_ref, GitRefParse, GitSourceOptions};
+use super::{ConvertError, ConvertOptions};
+use crate::instructions::{AddCommand, ArgPair, CommandKind, Dockerfile, Stage};
+use crate::shell::Lex;
+
+pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+
+/// What a `SOURCE_DATE_EPOCH` value names.
+#[derive(Debug, Clone)]
+pub enum EpochSource {
+    Seconds(i64),
+    /// `context`: the main build context's time.
+    MainContext,
+    /// A named context (`context:NAME`): its source's time.
+    Named(NamedContext),
+    /// A source-only stage: the time of its one remote ADD source.
+    Stage {
+        state: State,
+        name: String,
+    },
+}
+
+/// The reference's `getBuildArgValue`: the build arg when given (even empty), else the global
+/// ARG when it has a non-empty value. None: the build does not set it.
+pub fn value(
+    build_args: &std::collections::BTreeMap<String, String>,
+    global_args: &EnvList,
+) -> Option<String> {
+    if let Some(v) = build_args.get(SOURCE_DATE_EPOCH) {
+        return Some(v.clone());
+    }
+    global_args
+        .get(SOURCE_DATE_EPOCH)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// The reference's `resolveSourceDateEpochValue` up to its I/O: None for an empty value.
+/// Errors read as the reference's (a stage's are located at its FROM).
+pub fn source(
+    value: &str,
+    df: &Dockerfile,
+    escape: char,
+    opts: &ConvertOptions,
+    global_args: &EnvList,
+) -> Result<Option<EpochSource>, ConvertError> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(secs) = parse_seconds(value) {
+        return Ok(Some(EpochSource::Seconds(secs)));
+    }
+    if value == "context" {
+        return Ok(Some(EpochSource::MainContext));
+    }
+    if let Some(nc) = named_context(opts, value)? {
+        return Ok(Some(EpochSource::Named(nc)));
+    }
+    let lex = Lex::new(escape);
+    for st in &df.stages {
+        if !st
+            .name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(value))
+        {
+            continue;
+        }
+        let mut args = global_args.clone();
+        args.remove(SOURCE_DATE_EPOCH);
+        let state = stage_source(st, opts, args, &lex).map_err(|e| e.or_at(st.location))?;
+        return Ok(Some(EpochSource::Stage {
+            state,
+            name: st.name.clone().unwrap_or_default(),
+        }));
+    }
+    Err(ConvertError::new(format!(
+        "invalid SOURCE_DATE_EPOCH: {value}"
+    )))
+}
+
+/// Go's `strconv.ParseInt(v, 10, 64)`: an optional sign and decimal digits, in range.
+fn parse_seconds(v: &str) -> Result<i64, ()> {
+    let digits = v.strip_prefix(['+', '-']).unwrap_or(v);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(());
+    }
+    v.parse::<i64>().map_err(|_| ())
+}
+
+/// dockerui's `Client.NamedContext(value, ContextOpt{})`: the name must be a valid reference
+/// (else an error, even with no named contexts set); no platform means the frontend's own.
+fn named_context(opts: &ConvertOptions, name: &str) -> Result<Option<NamedContext>, ConvertError> {
+    Reference::parse_normalized(name)
+        .map_err(|e| ConvertError::new(format!("invalid context name {name}: {e}")))?;
+    contexts::lookup(opts, name, Some(&Platform::host()))
+}
+
+/// The reference's `sourceDateEpochStageSource`: a stage that only fetches one remote source.
+fn stage_source(
+    st: &Stage,
+    opts: &ConvertOptions,
+    global_args: EnvList,
+    lex: &Lex,
+) -> Result<State, ConvertError> {
+    let base = lex.process_word(&st.base_name, &global_args).map_err(|e| {
+        ConvertError::new(format!(
+            "failed to process source stage base name {:?}: {e}",
+            st.base_name
+        ))
+    })?;
+    if base != "scratch" {
+        return Err(ConvertError::new(
+            "SOURCE_DATE_EPOCH stage must use FROM scratch",
+        ));
+    }
+    let one_add =
+        || ConvertError::new("SOURCE_DATE_EPOCH stage must contain exactly one remote ADD");
+    let mut env = global_args;
+    let mut source = None;
+    for cmd in &st.commands {
+        match &cmd.kind {
+            CommandKind::Arg(a) => apply_args(&a.args, &mut env, opts, lex)?,
+            CommandKind::Add(add) => {
+                if source.is_some() {
+                    return Err(one_add());
+                }
+                source = Some(add_source(add, &env, lex, opts.git_advice)?);
+            }
+            _ => {
+                return Err(ConvertError::new(format!(
+                    "SOURCE_DATE_EPOCH stage does not meet source-only requirements: unsupported {} instruction",
+                    cmd.name()
+                )))
+            }
+        }
+    }
+    source.ok_or_else(one_add)
+}
+
+/// `applySourceDateEpochStageArgs`: a build arg wins; a default is expanded with what is set.
+fn apply_args(
+    args: &[ArgPair],
+    env: &mut EnvList,
+    opts: &ConvertOptions,
+    lex: &Lex,
+) -> Result<(), ConvertError> {
+    for arg in args {
+        if let Some(v) = opts.build_args.get(&arg.key) {
+            env.set(&arg.key, v);
+            continue;
+        }
+        let Some(default) = &arg.value else {
+            continue;
+        };
+        let v = lex
+            .process_word(default, &*env)
+            .map_err(|e| ConvertError::new(e.to_string()))?;
+        env.set(&arg.key, &v);
+    }
+    Ok(())
+}
+
+/// `sourceDateEpochAddSource`: the ADD's one source, an http(s) download or a git repository.
+fn add_source(
+    add: &AddCommand,
+    env: &EnvList,
+    lex: &Lex,
+    git_advice: bool,
+) -> Result<State, ConvertError> {
+    let sd = &add.sources_and_dest;
+    if !sd.source_contents.is_empty() || sd.source_paths.len() != 1 {
+        return Err(ConvertError::new(
+            "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source",
+        ));
+    }
+    let expand = |w: &str| {
+        lex.process_word(w, env)
+            .map_err(|e| ConvertError::new(e.to_string()))
+    };
+    let src = expand(&sd.source_paths[0])?;
+    let checksum = add.checksum.as_deref().filter(|c| !c.is_empty());
+    let git = parse_git_ref(&src);
+    let is_git = matches!(git, GitRefParse::Git(_));
+    if (src.starts_with("http://") || src.starts_with("https://")) && !is_git {
+        let checksum = match checksum {
+            Some(c) => Some(super::copy::parse_digest(&expand(c)?)?),
+            None => None,
+        };
+        return Ok(State::http(
+            &src,
+            HttpOptions {
+                checksum,
+                filename: Some(super::copy::url_filename(&src)),
+                ..Default::default()
+            },
+        ));
+    }
+    match git {
+        GitRefParse::Invalid(e) => Err(ConvertError::new(e)),
+        GitRefParse::Git(g) if !g.indistinguishable_from_local => {
+            let checksum = match checksum {
+                Some(c) => expand(c)?,
+                None => g.checksum.clone(),
+            };
+            let opts = GitSourceOptions {
+                reference: g.reference.clone(),
+                sub_dir: g.sub_dir.clone(),
+                keep_git_dir: add.keep_git_dir == Some(true) || g.keep_git_dir == Some(true),
+                checksum,
+                skip_submodules: g.submodules == Some(false),
+                fetch_by_commit: false,
+                advice: git_advice,
+                mtime: String::new(),
+            };
+            Ok(git_source(&g.remote, &opts, Metadata::default()))
+        }
+        _ => Err(ConvertError::new(
+            "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD",
+        )),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use buildkit_proto::pb;
+    use prost::Message;
+
+    use super::*;
+
+    fn parse(src: &str) -> (Dockerfile, char) {
+        let ast = crate::syntax::parse(src).unwrap_or_else(|e| panic!("{e:?}"));
+        let df = crate::instructions::parse_dockerfile(&ast).unwrap_or_else(|e| panic!("{e:?}"));
+        (df, ast.escape)
+    }
+
+    /// The value and what it names, with `args` as build args.
+    fn resolve(src: &str, args: &[(&str, &str)]) -> Result<Option<EpochSource>, ConvertError> {
+        resolve_with(src, args, &[])
+    }
+
+    fn resolve_with(
+        src: &str,
+        args: &[(&str, &str)],
+        contexts: &[(&str, &str)],
+    ) -> Result<Option<EpochSource>, ConvertError> {
+        let (df, escape) = parse(src);
+        let opts = ConvertOptions {
+            build_args: args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            named_contexts: contexts
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        };
+        let globals = crate::convert::global_args(&df, escape, &opts)?;
+        match value(&opts.build_args, &globals) {
+            None => Ok(None),
+            Some(v) => source(&v, &df, escape, &opts, &globals),
+        }
+    }
+
+    fn seconds(r: Result<Option<EpochSource>, ConvertError>) -> Option<i64> {
+        match r {
+            Ok(Some(EpochSource::Seconds(s))) => Some(s),
+            Ok(None) => None,
+            other => panic!("not seconds: {other:?}"),
+        }
+    }
+
+    fn err(r: Result<Option<EpochSource>, ConvertError>) -> ConvertError {
+        match r {
+            Err(e) => e,
+            Ok(o) => panic!("no error: {o:?}"),
+        }
+    }
+
+    /// The stage's one source op.
+    fn stage_op(r: Result<Option<EpochSource>, ConvertError>) -> pb::SourceOp {
+        let Ok(Some(EpochSource::Stage { state, .. })) = r else {
+            panic!("not a stage: {r:?}")
+        };
+        let def = state.marshal().unwrap();
+        let ops: Vec<pb::SourceOp> = def
+            .def
+            .iter()
+            .filter_map(|b| match pb::Op::decode(b.as_slice()).unwrap().op {
+                Some(pb::op::Op::Source(s)) => Some(s),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ops.len(), 1, "{ops:?}");
+        ops.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn numbers_from_build_arg_or_expanded_global_default() {
+        let df = "ARG SOURCE_DATE_EPOCH=42\nFROM scratch\n";
+        assert_eq!(seconds(resolve(df, &[])), Some(42));
+        assert_eq!(seconds(resolve(df, &[("SOURCE_DATE_EPOCH", "7")])), Some(7));
+        // An empty build arg wins and unsets it.
+        assert_eq!(seconds(resolve(df, &[("SOURCE_DATE_EPOCH", "")])), None);
+        // The default is expanded, with build args for the ARGs before it.
+        let df = "ARG T=100\nARG SOURCE_DATE_EPOCH=${T}0\nFROM scratch\n";
+        assert_eq!(seconds(resolve(df, &[])), Some(1000));
+        assert_eq!(seconds(resolve(df, &[("T", "5")])), Some(50));
+        // The last global ARG wins; one without a value keeps the previous.
+        let df = "ARG SOURCE_DATE_EPOCH=1\nARG SOURCE_DATE_EPOCH=2\nARG SOURCE_DATE_EPOCH\nFROM scratch\n";
+        assert_eq!(seconds(resolve(df, &[])), Some(2));
+        // A stage's ARG is not a global one; none set means none.
+        assert_eq!(
+            seconds(resolve("FROM scratch\nARG SOURCE_DATE_EPOCH=3\n", &[])),
+            None
+        );
+        assert_eq!(
+            seconds(resolve("ARG SOURCE_DATE_EPOCH=\nFROM scratch\n", &[])),
+            None
+        );
+        assert_eq!(
+            seconds(resolve("FROM scratch\n", &[("SOURCE_DATE_EPOCH", "-5")])),
+            Some(-5)
+        );
+        assert_eq!(
+            seconds(resolve("FROM scratch\n", &[("SOURCE_DATE_EPOCH", "+5")])),
+            Some(5)
+        );
+    }
+
+    #[test]
+    fn invalid_values_read_like_the_reference() {
+        let e = err(resolve(
+            "ARG SOURCE_DATE_EPOCH=not-a-timestamp\nFROM scratch\nCOPY Dockerfile .\n",
+            &[],
+        ));
+        assert_eq!(e.message, "invalid SOURCE_DATE_EPOCH: not-a-timestamp");
+        assert_eq!(e.location, None);
+        // Out of int64's range is not a number.
+        let e = err(resolve(
+            "FROM scratch\n",
+            &[("SOURCE_DATE_EPOCH", "99999999999999999999")],
+        ));
+        assert_eq!(e.message, "invalid SOURCE_DATE_EPOCH: 99999999999999999999");
+        // Named contexts are looked up first: the value must be a valid name.
+        let e = err(resolve("FROM scratch\n", &[("SOURCE_DATE_EPOCH", "Foo")]));
+        assert_eq!(
+            e.message,
+            "invalid context name Foo: invalid reference format: repository name (library/Foo) must be lowercase"
+        );
+    }
+
+    #[test]
+    fn context_and_named_contexts() {
+        assert!(matches!(
+            resolve("FROM scratch\n", &[("SOURCE_DATE_EPOCH", "context")]),
+            Ok(Some(EpochSource::MainContext))
+        ));
+        let r = resolve_with(
+            "ARG SOURCE_DATE_EPOCH=mysource\nFROM scratch\n",
+            &[],
+            &[("mysource", "https://example.com/src.tar")],
+        );
+        let Ok(Some(EpochSource::Named(nc))) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(nc.input, "https://example.com/src.tar");
+        // A named context wins over a stage of that name.
+        let r = resolve_with(
+            "ARG SOURCE_DATE_EPOCH=mysource\nFROM busybox AS mysource\n",
+            &[],
+            &[("mysource", "docker-image://busybox")],
+        );
+        assert!(matches!(r, Ok(Some(EpochSource::Named(_)))), "{r:?}");
+    }
+
+    #[test]
+    fn source_stage_http() {
+        let df = "ARG SOURCE_DATE_EPOCH=mysource\nFROM scratch AS MySource\nARG V=1\nADD https://example.com/v${V}/src.tar /\nFROM busybox\n";
+        let op = stage_op(resolve(df, &[]));
+        assert_eq!(op.identifier, "https://example.com/v1/src.tar");
+        assert_eq!(
+            op.attrs.get("http.filename").map(String::as_str),
+            Some("src.tar")
+        );
+        // A build arg wins over the stage ARG's default.
+        let op = stage_op(resolve(df, &[("V", "2")]));
+        assert_eq!(op.identifier, "https://example.com/v2/src.tar");
+        let sum = format!("sha256:{}", "a".repeat(64));
+        let df = format!("ARG SOURCE_DATE_EPOCH=s\nFROM scratch AS s\nADD --checksum={sum} https://example.com/ /\nFROM scratch\n");
+        let op = stage_op(resolve(&df, &[]));
+        assert_eq!(
+            op.attrs.get("http.filename").map(String::as_str),
+            Some("__unnamed__")
+        );
+        assert_eq!(op.attrs.get("http.checksum"), Some(&sum));
+        let df = "ARG SOURCE_DATE_EPOCH=s\nFROM scratch AS s\nADD --checksum=nope https://example.com/a /\nFROM scratch\n";
+        assert_eq!(
+            err(resolve(df, &[])).message,
+            "invalid checksum digest format"
+        );
+    }
+
+    #[test]
+    fn source_stage_git() {
+        let df = "ARG SOURCE_DATE_EPOCH=s\nFROM scratch AS s\nADD https://example.com/repo.git#v1:sub /\nFROM scratch\n";
+        let op = stage_op(resolve(df, &[]));
+        assert_eq!(op.identifier, "git://example.com/repo.git#v1:sub");
+        assert_eq!(
+            op.attrs.get("git.fullurl").map(String::as_str),
+            Some("https://example.com/repo.git")
+        );
+        assert!(!op.attrs.contains_key("git.mtime"));
+    }
+
+    #[test]
+    fn source_stage_errors_at_the_stage() {
+        let cases = [
+            (
+                "FROM busybox AS s\nADD https://example.com/a /\n",
+                "SOURCE_DATE_EPOCH stage must use FROM scratch",
+            ),
+            (
+                "FROM scratch AS s\nCOPY Dockerfile /Dockerfile\n",
+                "SOURCE_DATE_EPOCH stage does not meet source-only requirements: unsupported COPY instruction",
+            ),
+            (
+                "FROM scratch AS s\nadd https://example.com/a /\nrun true\n",
+                "SOURCE_DATE_EPOCH stage does not meet source-only requirements: unsupported run instruction",
+            ),
+            (
+                "FROM scratch AS s\nARG X=1\n",
+                "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD",
+            ),
+            (
+                "FROM scratch AS s\nADD https://example.com/a /\nADD https://example.com/b /\n",
+                "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD",
+            ),
+            (
+                "FROM scratch AS s\nADD https://example.com/a https://example.com/b /\n",
+                "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source",
+            ),
+            (
+                "FROM scratch AS s\nADD <<EOF /x\nhi\nEOF\n",
+                "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source",
+            ),
+            (
+                "FROM scratch AS s\nADD src.tar /\n",
+                "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD",
+            ),
+            (
+                "FROM scratch AS s\nADD github.com/foo/bar /\n",
+                "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD",
+            ),
+        ];
+        for (stage, msg) in cases {
+            let df = format!("ARG SOURCE_DATE_EPOCH=s\nFROM scratch\n{stage}");
+            let e = err(resolve(&df, &[]));
+            assert_eq!(e.message, msg, "{stage}");
+            // Located at the stage's FROM (line 3).
+            assert_eq!(e.location.map(|l| l.start_line), Some(3), "{stage}");
+        }
+        // The base name is expanded with the global ARGs (without SOURCE_DATE_EPOCH itself).
+        let df = "ARG BASE=scratch\nARG SOURCE_DATE_EPOCH=s\nFROM ${BASE} AS s\nADD https://example.com/a /\n";
+        assert!(matches!(
+            resolve(df, &[]),
+            Ok(Some(EpochSource::Stage { .. }))
+        ));
+        let df = "ARG SOURCE_DATE_EPOCH=s\nFROM ${SOURCE_DATE_EPOCH:-scratch} AS s\nADD https://example.com/a /\n";
+        assert!(matches!(
+            resolve(df, &[]),
+            Ok(Some(EpochSource::Stage { .. }))
+        ));
+    }
+}
