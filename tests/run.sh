@@ -62,7 +62,16 @@ log "end-to-end tests (DFRS_FRONTEND=$DFRS_FRONTEND): cargo test -p e2e"
 rc=0
 cargo test -p e2e --no-fail-fast -- --test-threads="${DFRS_TEST_THREADS:-4}" "${e2e_args[@]}" || rc=$?
 t_e2e=$((SECONDS - t2))
-log "times: unit ${t_unit}s, fuzz ${t_fuzz}s, environment ${t_env}s, e2e ${t_e2e}s (DFRS_FRONTEND=$DFRS_FRONTEND)"
+
+# BuildKit's own Dockerfile integration suite, its stable subset (tests/suite/ci.txt), against
+# our image; the whole suite is `tests/suite/run.sh` (see docs/testing.md).
+t3=$SECONDS
+if [ "$DFRS_FRONTEND" = ours ] && [ "${DFRS_SUITE:-1}" = 1 ]; then
+    log "BuildKit's Dockerfile suite, CI subset: tests/suite/run.sh --ci"
+    "$(dirname "${BASH_SOURCE[0]}")/suite/run.sh" --ci --out "$RUN_DIR/suite" || rc=1
+fi
+t_suite=$((SECONDS - t3))
+log "times: unit ${t_unit}s, fuzz ${t_fuzz}s, environment ${t_env}s, e2e ${t_e2e}s, suite ${t_suite}s (DFRS_FRONTEND=$DFRS_FRONTEND)"
 if [ "$rc" != 0 ] && [ "$DFRS_FRONTEND" = ours ]; then
     log "end-to-end tests failed with OUR frontend ($DFRS_FRONTEND_IMAGE); each failure above shows the"
     log "buildctl command and the daemon log. DFRS_FRONTEND=reference tests/run.sh runs the same tests"
