@@ -152,11 +152,19 @@ fn offline_image(reference: &str, p: &Platform, with_digest: bool) -> ResolvedIm
 /// `--error-json`: the message and the source ranges as the gateway sends them
 /// (`LocatedError::to_status`), in bench/ref-dockerfile2llb's `-error-json` shape.
 fn error_to_json(e: &LocatedError) -> String {
+    // The ranges the gateway sends in the error's errdefs.Source (one per line).
+    let line = |p: &Option<buildkit_llb::pb::Position>| p.as_ref().map_or(0, |p| p.line);
     let sources: Vec<serde_json::Value> = e
         .location
         .iter()
-        .map(|l| {
-            serde_json::json!([{"start": [l.start_line, 0], "end": [l.end_line.max(l.start_line), 0]}])
+        .map(|&l| {
+            let ranges: Vec<serde_json::Value> = dockerfile_frontend::error::pb_ranges(l)
+                .iter()
+                .map(
+                    |r| serde_json::json!({"start": [line(&r.start), 0], "end": [line(&r.end), 0]}),
+                )
+                .collect();
+            serde_json::Value::from(ranges)
         })
         .collect();
     serde_json::json!({"message": e.message, "sources": sources}).to_string()
