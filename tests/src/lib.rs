@@ -1214,6 +1214,55 @@ pub fn fetch_image(name: &str) -> Image {
     }
 }
 
+/// A bare git repository at `ROOT/srv/repo.git` (serve `ROOT/srv` over plain HTTP: git's "dumb"
+/// protocol) whose `main` holds `files`, committed (and authored) at `date` (RFC 3339).
+#[track_caller]
+pub fn git_bare_repo(root: &Path, files: &[(&str, &str)], date: &str) -> PathBuf {
+    let work = root.join("work");
+    fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
+    for (path, text) in files {
+        let p = work.join(path);
+        fs::create_dir_all(p.parent().unwrap_or(&work)).unwrap_or_else(|e| panic!("{e}"));
+        fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let git = |dir: &Path| {
+        let mut c = Command::new("git");
+        c.current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "e2e")
+            .env("GIT_AUTHOR_EMAIL", "e2e@example.com")
+            .env("GIT_COMMITTER_NAME", "e2e")
+            .env("GIT_COMMITTER_EMAIL", "e2e@example.com")
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date);
+        c
+    };
+    run_ok(git(&work).args(["init", "-q", "-b", "main"]));
+    run_ok(git(&work).args(["add", "-A"]));
+    run_ok(git(&work).args(["commit", "-q", "-m", "e2e"]));
+    let bare = root.join("srv/repo.git");
+    run_ok(
+        git(root)
+            .args(["clone", "-q", "--bare"])
+            .arg(&work)
+            .arg(&bare),
+    );
+    run_ok(git(&bare).args(["update-server-info"]));
+    bare
+}
+
+/// Runs a command that must succeed.
+#[track_caller]
+pub fn run_ok(cmd: &mut Command) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Output of a command run by [`run_with_timeout`].
 #[derive(Debug)]
 pub struct CmdOutput {

@@ -68,18 +68,6 @@ impl Drop for HttpServer {
     }
 }
 
-#[track_caller]
-fn sh(cmd: &mut Command) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Writes `name` (a tar of `files`, each `(name, contents, mtime)`) into `dir`, with the tar
 /// file's own time `file_mtime` (what the server sends as Last-Modified).
 fn write_tar(dir: &Path, name: &str, files: &[(&str, &str, i64)], file_mtime: i64) {
@@ -87,19 +75,23 @@ fn write_tar(dir: &Path, name: &str, files: &[(&str, &str, i64)], file_mtime: i6
     fs::create_dir_all(&src).unwrap_or_else(|e| panic!("{e}"));
     for (f, data, mtime) in files {
         fs::write(src.join(f), data).unwrap_or_else(|e| panic!("{e}"));
-        sh(Command::new("touch")
-            .arg("-d")
-            .arg(format!("@{mtime}"))
-            .arg(src.join(f)));
+        e2e::run_ok(
+            Command::new("touch")
+                .arg("-d")
+                .arg(format!("@{mtime}"))
+                .arg(src.join(f)),
+        );
     }
     let mut tar = Command::new("tar");
     tar.arg("-cf").arg(dir.join(name)).arg("-C").arg(&src);
     tar.args(files.iter().map(|(f, _, _)| *f));
-    sh(&mut tar);
-    sh(Command::new("touch")
-        .arg("-d")
-        .arg(format!("@{file_mtime}"))
-        .arg(dir.join(name)));
+    e2e::run_ok(&mut tar);
+    e2e::run_ok(
+        Command::new("touch")
+            .arg("-d")
+            .arg(format!("@{file_mtime}"))
+            .arg(dir.join(name)),
+    );
 }
 
 /// A directory served over http.
@@ -389,29 +381,12 @@ fn stage_and_named_context_sources() {
 #[test]
 fn git_context_committer_time() {
     let root = served_dir("git");
-    let work = root.join("work");
-    fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
-    fs::write(work.join("Dockerfile"), recording_dockerfile()).unwrap_or_else(|e| panic!("{e}"));
-    let git = |dir: &Path| {
-        let mut c = Command::new("git");
-        c.current_dir(dir)
-            .env("GIT_AUTHOR_NAME", "e2e")
-            .env("GIT_AUTHOR_EMAIL", "e2e@example.com")
-            .env("GIT_COMMITTER_NAME", "e2e")
-            .env("GIT_COMMITTER_EMAIL", "e2e@example.com")
-            .env("GIT_AUTHOR_DATE", "2020-01-01T00:00:00Z")
-            .env("GIT_COMMITTER_DATE", "2023-11-14T22:15:01+01:00");
-        c
-    };
-    sh(git(&work).args(["init", "-q", "-b", "main"]));
-    sh(git(&work).args(["add", "-A"]));
-    sh(git(&work).args(["commit", "-q", "-m", "e2e"]));
-    let bare = root.join("srv/repo.git");
-    sh(git(&root)
-        .args(["clone", "-q", "--bare"])
-        .arg(&work)
-        .arg(&bare));
-    sh(git(&bare).args(["update-server-info"]));
+    // Committed at 22:15:01+01:00, 21:15:01Z.
+    e2e::git_bare_repo(
+        &root,
+        &[("Dockerfile", &recording_dockerfile())],
+        "2023-11-14T22:15:01+01:00",
+    );
     let server = HttpServer::serve(&root.join("srv"), true);
     let ctx = Context::new("epoch-git");
     let res = ctx

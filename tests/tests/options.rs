@@ -6,7 +6,7 @@
 
 use std::fs;
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -185,49 +185,8 @@ fn wait_for_port(port: u16) {
     }
 }
 
-#[track_caller]
-fn sh(cmd: &mut Command) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A bare git repository (served over git's "dumb" HTTP protocol) holding `files` on `main`.
-fn git_repo(root: &Path, files: &[(&str, &str)]) -> PathBuf {
-    let work = root.join("work");
-    fs::create_dir_all(&work).unwrap_or_else(|e| panic!("{e}"));
-    for (path, text) in files {
-        let p = work.join(path);
-        fs::create_dir_all(p.parent().unwrap_or(&work)).unwrap_or_else(|e| panic!("{e}"));
-        fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let git = |dir: &Path| {
-        let mut c = Command::new("git");
-        c.current_dir(dir)
-            .env("GIT_AUTHOR_NAME", "e2e")
-            .env("GIT_AUTHOR_EMAIL", "e2e@example.com")
-            .env("GIT_COMMITTER_NAME", "e2e")
-            .env("GIT_COMMITTER_EMAIL", "e2e@example.com")
-            .env("GIT_AUTHOR_DATE", "2023-11-14T22:13:20Z")
-            .env("GIT_COMMITTER_DATE", "2023-11-14T22:13:20Z");
-        c
-    };
-    sh(git(&work).args(["init", "-q", "-b", "main"]));
-    sh(git(&work).args(["add", "-A"]));
-    sh(git(&work).args(["commit", "-q", "-m", "e2e"]));
-    let bare = root.join("srv/repo.git");
-    sh(git(root)
-        .args(["clone", "-q", "--bare"])
-        .arg(&work)
-        .arg(&bare));
-    sh(git(&bare).args(["update-server-info"]));
-    bare
-}
+/// When the test repositories' commits are made.
+const GIT_DATE: &str = "2023-11-14T22:13:20Z";
 
 /// A git URL as the context: the Dockerfile and COPY both read the repository at that ref;
 /// `contextsubdir` narrows the context (not the Dockerfile's path).
@@ -235,13 +194,14 @@ fn git_repo(root: &Path, files: &[(&str, &str)]) -> PathBuf {
 fn git_context_and_contextsubdir() {
     let n = nonce();
     let tmp = Context::new("opt-git-context");
-    git_repo(
+    e2e::git_bare_repo(
         &tmp.new_output_dir(),
         &[
             ("Dockerfile", "FROM scratch\nCOPY . /ctx/\n"),
             ("app/main.txt", &format!("main {n}\n")),
             ("top.txt", "top\n"),
         ],
+        GIT_DATE,
     );
     let root = tmp
         .path()
@@ -284,12 +244,14 @@ fn http_context() {
     fs::write(src.join("Dockerfile"), "FROM scratch\nCOPY . /ctx/\n")
         .unwrap_or_else(|e| panic!("{e}"));
     fs::write(src.join("sub/file.txt"), format!("tar {n}\n")).unwrap_or_else(|e| panic!("{e}"));
-    sh(Command::new("tar")
-        .arg("-czf")
-        .arg(srv.join("ctx.tar.gz"))
-        .arg("-C")
-        .arg(&src)
-        .arg("."));
+    e2e::run_ok(
+        Command::new("tar")
+            .arg("-czf")
+            .arg(srv.join("ctx.tar.gz"))
+            .arg("-C")
+            .arg(&src)
+            .arg("."),
+    );
     fs::write(
         srv.join("Dockerfile.alone"),
         format!("FROM {}\nRUN echo alone-{n} > /alone\n", base()),
@@ -557,7 +519,11 @@ fn git_named_context() {
         "FROM scratch\nCOPY --from=src /file.txt /got.txt\n",
     );
     let root = ctx.new_output_dir();
-    git_repo(&root, &[("sub/file.txt", &format!("from git {n}\n"))]);
+    e2e::git_bare_repo(
+        &root,
+        &[("sub/file.txt", &format!("from git {n}\n"))],
+        GIT_DATE,
+    );
     let server = HttpServer::serve(&root.join("srv"));
     let res = ctx
         .build()
