@@ -206,7 +206,7 @@ impl Bridge {
             req.session_id = self.session_id.clone();
         }
         if self.has_frontend_cap(caps::SOURCE_META_RESOLVER) {
-            return self.resolve_image_config_via_source_meta(req).await;
+            return self.resolve_image_config_via_source_meta(req, false).await;
         }
         let reference = req.r#ref.clone();
         let res = self
@@ -223,11 +223,39 @@ impl Bridge {
         Ok((resolved, res.digest, res.config))
     }
 
+    /// A base image's (or the SBOM scanner's) config, as the reference resolves it: through
+    /// sourceresolver's image meta resolver, which also passes the resolve mode and names the
+    /// image in its errors.
+    pub async fn resolve_image_meta(
+        &self,
+        mut req: gw::ResolveImageConfigRequest,
+    ) -> Result<(String, String, Vec<u8>)> {
+        let reference = req.r#ref.clone();
+        let res = if self.has_frontend_cap(caps::SOURCE_META_RESOLVER) {
+            if req.session_id.is_empty() {
+                req.session_id = self.session_id.clone();
+            }
+            self.resolve_image_config_via_source_meta(req, true).await
+        } else {
+            self.resolve_image_config_with(req).await
+        };
+        res.map_err(|e| {
+            if e.is::<ResolvedToNonImage>() {
+                e
+            } else {
+                e.context(format!("failed to resolve source metadata for {reference}"))
+            }
+        })
+    }
+
     /// Go's `resolveImageConfigViaSourceMetadata` (which passes neither the resolve mode nor
-    /// the resolver type beyond the source's scheme).
+    /// the resolver type beyond the source's scheme), or with `image_meta` what
+    /// `ResolveSourceMetadata` sends for an image meta resolver (the resolve mode, an image
+    /// request).
     async fn resolve_image_config_via_source_meta(
         &self,
         req: gw::ResolveImageConfigRequest,
+        image_meta: bool,
     ) -> Result<(String, String, Vec<u8>)> {
         const OCI_LAYOUT: i32 = 1;
         let source = if req.resolver_type == OCI_LAYOUT {
@@ -249,6 +277,12 @@ impl Bridge {
             source: Some(source),
             platform: req.platform,
             log_name: req.log_name,
+            resolve_mode: if image_meta {
+                req.resolve_mode
+            } else {
+                String::new()
+            },
+            image: image_meta.then(gw::ResolveSourceImageRequest::default),
             ..Default::default()
         };
         let res = self

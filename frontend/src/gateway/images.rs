@@ -59,7 +59,7 @@ async fn resolve_image(
         ..Default::default()
     };
     let (_, digest, config) = bridge
-        .resolve_image_config_with(req)
+        .resolve_image_meta(req)
         .await
         .map_err(|e| format!("{e:#}"))?;
     Ok(ResolvedImage {

@@ -43,7 +43,7 @@ impl Scanner {
             resolve_mode: opts.image_resolve_mode.clone(),
             ..Default::default()
         };
-        let (image, _, config) = bridge.resolve_image_config_with(req).await?;
+        let (image, _, config) = bridge.resolve_image_meta(req).await?;
         let config = Image::from_json(&config).map_err(|e| {
             Failure::Plain(format!(
                 "failed to parse the config of scanner {image}: {e}"
