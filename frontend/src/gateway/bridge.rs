@@ -169,30 +169,6 @@ impl Bridge {
         })
     }
 
-    pub async fn resolve_image_config(
-        &self,
-        reference: &str,
-        platform: &pb::Platform,
-        resolve_mode: &str,
-        log_name: String,
-    ) -> Result<(String, Vec<u8>)> {
-        let req = gw::ResolveImageConfigRequest {
-            r#ref: reference.to_string(),
-            platform: Some(platform.clone()),
-            resolve_mode: resolve_mode.to_string(),
-            log_name,
-            session_id: self.session_id.clone(),
-            ..Default::default()
-        };
-        let res = self
-            .client()
-            .resolve_image_config(req)
-            .await
-            .map_err(status_error)?
-            .into_inner();
-        Ok((res.digest, res.config))
-    }
-
     /// An image's config, with every field the caller sets (optional platform, OCI layout
     /// stores); returns the (possibly rewritten) reference, the digest and the config. As Go's
     /// gateway client, through `ResolveSourceMeta` where the daemon has it (the source policy
