@@ -12,12 +12,14 @@ use dockerfile_frontend::error::LocatedError;
 use dockerfile_frontend::instructions;
 use dockerfile_frontend::options::BuildOptions;
 
-const USAGE: &str = "usage: dockerfile-frontend llb [--target STAGE] [--platform P] [--build-arg K=V]... [--opt K=V]... [--config] [--error-json] [--image-digest] FILE\n  --opt: a RUN option of the build (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, memswap, cpushares, cpuperiod, cpuquota, cpusetcpus, cpusetmems)";
+const USAGE: &str = "usage: dockerfile-frontend check [--target STAGE] [--platform P] [--build-arg K=V]... FILE\n       dockerfile-frontend llb [--target STAGE] [--platform P] [--build-arg K=V]... [--opt K=V]... [--config] [--error-json] [--image-digest] FILE\n  --opt: a RUN option of the build (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, memswap, cpushares, cpuperiod, cpuquota, cpusetcpus, cpusetmems)";
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let (cmd, rest) = args.split_first().ok_or(USAGE)?;
-    if cmd != "llb" {
-        return Err(USAGE.into());
+    match cmd.as_str() {
+        "llb" => {}
+        "check" => return check(rest),
+        _ => return Err(USAGE.into()),
     }
     let mut opts = ConvertOptions {
         context_local: "context".into(),
@@ -168,4 +170,57 @@ fn error_to_json(e: &LocatedError) -> String {
         })
         .collect();
     serde_json::json!({"message": e.message, "sources": sources}).to_string()
+}
+
+/// `check`: the build checks of every stage (or the target's), offline: one line per warning
+/// as progress output shows it (`Rule: message (line N)`), then the error the checks stop with.
+/// Base images are the offline stand-ins, so the rules that read an image's config see none.
+fn check(args: &[String]) -> Result<(), String> {
+    let mut opts = dockerfile_frontend::lint::Options::default();
+    let mut file = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{a} needs a value\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--target" => opts.target = Some(value()?),
+            "--platform" => {
+                opts.target_platform = Some(Platform::parse(&value()?).map_err(|e| e.to_string())?)
+            }
+            "--build-arg" => {
+                let v = value()?;
+                let (k, val) = v.split_once('=').unwrap_or((&v, ""));
+                opts.build_args.insert(k.to_string(), val.to_string());
+            }
+            f if file.is_none() && !f.starts_with("--") => file = Some(f.to_string()),
+            _ => return Err(USAGE.into()),
+        }
+    }
+    let file = file.ok_or(USAGE)?;
+    opts.all_stages = opts.target.is_none();
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
+    let cfg = dockerfile_frontend::lint::Config::for_build(None, &text)?;
+    let ast = parse_source(&text)
+        .map_err(|e| LocatedError::new(e.message, e.location).render(&file, &text))?;
+    let mut checker = dockerfile_frontend::lint::Checker::new(&ast, opts, cfg);
+    let images = checker
+        .images_needed()
+        .into_iter()
+        .map(|key| {
+            let image = offline_image(&key.0, &key.1, false);
+            (key, image)
+        })
+        .collect();
+    checker.dispatch(&images, None);
+    let mut out = std::io::stdout().lock();
+    for w in checker.warnings() {
+        writeln!(out, "{}", w.short()).map_err(|e| e.to_string())?;
+    }
+    if let Some(e) = checker.error() {
+        return Err(LocatedError::new(e.message.clone(), e.location).render(&file, &text));
+    }
+    Ok(())
 }
