@@ -8,7 +8,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: snapshot.sh OUT_DIR [BINARY]}
-bin=${2:-$root/target/debug/dockerfile-frontend}
+bin=$(realpath "${2:-$root/target/debug/dockerfile-frontend}")
 cases=${SNAPSHOT_CASES:-1000}
 mkdir -p "$out/in"
 find "$root/examples" -name Dockerfile | while read -r f; do
@@ -19,11 +19,14 @@ python3 "$root/bench/gen.py" "$out/in" >/dev/null
 for ((s = 1; s <= cases; s++)); do
   python3 "$root/tests/differential/gen.py" "$s" >"$out/in/case-$s.Dockerfile"
 done
-for f in "$out"/in/*.Dockerfile; do
-  name=$(basename "$f" .Dockerfile)
-  "$bin" llb --error-json "$f" >"$out/$name.llb" 2>"$out/$name.llb.err" || true
-  "$bin" llb --error-json --config "$f" >"$out/$name.config" 2>/dev/null || true
-  "$bin" check "$f" >"$out/$name.check" 2>&1 || true
+# Relative names: the file name is part of the LLB (source map) and of the messages.
+cd "$out/in"
+for f in *.Dockerfile; do
+  name=${f%.Dockerfile}
+  "$bin" llb --error-json "$f" >"../$name.llb" 2>"../$name.llb.err" || true
+  "$bin" llb --error-json --config "$f" >"../$name.config" 2>/dev/null || true
+  "$bin" check "$f" >"../$name.check" 2>&1 || true
 done
+cd - >/dev/null
 rm -r "$out/in"
 echo "$(find "$out" -type f | wc -l) files in $out"

@@ -5,9 +5,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use buildkit_llb::{Platform, SourceFile};
-use dockerfile_frontend::convert::{
-    parse_source, Conversion, ConvertError, ConvertOptions, ResolvedImage,
-};
+use dockerfile_frontend::convert::{parse_source, Conversion, ConvertOptions, ResolvedImage};
 use dockerfile_frontend::error::LocatedError;
 use dockerfile_frontend::instructions;
 use dockerfile_frontend::options::BuildOptions;
@@ -92,18 +90,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
             e.render(&file, text)
         }
     };
-    let ast = parse_source(text).map_err(|e| render(LocatedError::new(e.message, e.location)))?;
+    let ast = parse_source(text).map_err(render)?;
     let escape = ast.escape;
     // The typed instructions take the AST's strings instead of copying them: less peak memory.
-    let df = instructions::parse_nodes(ast.nodes)
-        .map_err(|e| render(LocatedError::new(e.message, e.location)))?;
+    let df = instructions::parse_nodes(ast.nodes).map_err(render)?;
     opts.source_file = Some(Arc::clone(&source));
-    let located = |e: ConvertError| render(LocatedError::new(e.message, e.location));
     let lowered = {
-        let mut conv = Conversion::new(&df, escape, &opts).map_err(located)?;
+        let mut conv = Conversion::new(&df, escape, &opts).map_err(render)?;
         conv.resolve_with(|(r, p)| Ok(offline_image(r, p, image_digest)))
-            .map_err(located)?;
-        conv.lower_deferred().map_err(located)?
+            .map_err(render)?;
+        conv.lower_deferred().map_err(render)?
     };
     // The Dockerfile is freed before the build context is swapped in and the definition
     // written, when the graph is at its largest (peak memory of a large conversion).
@@ -203,8 +199,7 @@ fn check(args: &[String]) -> Result<(), String> {
     opts.all_stages = opts.target.is_none();
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
     let cfg = dockerfile_frontend::lint::Config::for_build(None, &text)?;
-    let ast = parse_source(&text)
-        .map_err(|e| LocatedError::new(e.message, e.location).render(&file, &text))?;
+    let ast = parse_source(&text).map_err(|e| e.render(&file, &text))?;
     let mut checker = dockerfile_frontend::lint::Checker::new(&ast, opts, cfg);
     let images = checker
         .images_needed()
@@ -220,7 +215,7 @@ fn check(args: &[String]) -> Result<(), String> {
         writeln!(out, "{}", w.short()).map_err(|e| e.to_string())?;
     }
     if let Some(e) = checker.error() {
-        return Err(LocatedError::new(e.message.clone(), e.location).render(&file, &text));
+        return Err(e.render(&file, &text));
     }
     Ok(())
 }

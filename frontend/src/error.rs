@@ -14,21 +14,10 @@ const CODE_UNKNOWN: i32 = 2;
 const CODE_UNIMPLEMENTED: i32 = 12;
 const SOURCE_TYPE_URL: &str = "type.googleapis.com/errdefs.Source";
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct LocatedError {
-    pub message: String,
-    pub location: Option<Location>,
-}
+pub use crate::syntax::LocatedError;
 
+/// How a located error leaves the frontend: to BuildKit, or printed by the command line.
 impl LocatedError {
-    pub fn new(message: impl Into<String>, location: Option<Location>) -> Self {
-        LocatedError {
-            message: message.into(),
-            location,
-        }
-    }
-
     /// The status returned to BuildKit, carrying the Dockerfile (`info`: its name, text and
     /// the definition it was loaded with) and the lines when known.
     pub fn to_status(&self, info: &pb::SourceInfo) -> Status {
@@ -157,12 +146,12 @@ mod tests {
 
     #[test]
     fn status_carries_the_source() {
-        let e = LocatedError::new(
+        let e = LocatedError::at(
             "unknown instruction: FOO",
-            Some(Location {
+            Location {
                 start_line: 2,
                 end_line: 2,
-            }),
+            },
         );
         let loaded_with = pb::Definition {
             def: vec![b"op".to_vec()],
@@ -185,12 +174,12 @@ mod tests {
     #[test]
     fn a_multi_line_instruction_is_a_range_per_line() {
         // The reference's wrapSource of `node.Location()`: `RUN a \` + `b` is lines 2 and 3.
-        let e = LocatedError::new(
+        let e = LocatedError::at(
             "bad",
-            Some(Location {
+            Location {
                 start_line: 2,
                 end_line: 3,
-            }),
+            },
         );
         let s = e.to_status(&dockerfile_info(
             "Dockerfile",
@@ -208,12 +197,12 @@ mod tests {
 
     #[test]
     fn grpc_details_are_kept() {
-        let inner = LocatedError::new(
+        let inner = LocatedError::at(
             "process did not complete",
-            Some(Location {
+            Location {
                 start_line: 3,
                 end_line: 3,
-            }),
+            },
         )
         .to_status(&dockerfile_info("Dockerfile", b"a\nb\nRUN false\n", None));
         let grpc = tonic::Status::with_details(
@@ -238,12 +227,12 @@ mod tests {
 
     #[test]
     fn render_marks_the_lines() {
-        let e = LocatedError::new(
+        let e = LocatedError::at(
             "bad",
-            Some(Location {
+            Location {
                 start_line: 2,
                 end_line: 2,
-            }),
+            },
         );
         let r = e.render("Dockerfile", "FROM x\nFOO bar\nRUN y\n");
         assert!(r.starts_with("Dockerfile:2\n"));

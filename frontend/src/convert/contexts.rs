@@ -6,7 +6,7 @@ use buildkit_llb::reference::Reference;
 use buildkit_llb::{pb, ImageOptions, LocalOptions, Metadata, Platform, State};
 
 use super::gitref::GitRefParse;
-use super::{ConvertError, ConvertOptions};
+use super::{ConvertOptions, LocatedError};
 use crate::image::Image;
 
 /// What a name resolves to when `context:NAME` (or `context:NAME::PLATFORM`) is set.
@@ -73,7 +73,7 @@ pub fn lookup(
     opts: &ConvertOptions,
     name: &str,
     platform: Option<&Platform>,
-) -> Result<Option<NamedContext>, ConvertError> {
+) -> Result<Option<NamedContext>, LocatedError> {
     if name.eq_ignore_ascii_case("scratch") || name.eq_ignore_ascii_case("context") {
         return Ok(None);
     }
@@ -82,7 +82,7 @@ pub fn lookup(
     }
     let platform = platform.cloned().or_else(|| opts.target_platform.clone());
     let named = Reference::parse_normalized(name)
-        .map_err(|e| ConvertError::new(format!("invalid context name {name}: {}", e)))?;
+        .map_err(|e| LocatedError::new(format!("invalid context name {name}: {}", e)))?;
     let familiar = named.familiar();
     let name = familiar
         .strip_suffix(":latest")
@@ -105,9 +105,9 @@ pub fn lookup(
 
 impl NamedContext {
     /// The source kind of the context's value, with the reference's errors for bad values.
-    pub fn source(&self) -> Result<ContextSource, ConvertError> {
+    pub fn source(&self) -> Result<ContextSource, LocatedError> {
         let Some((scheme, rest)) = self.input.split_once(':') else {
-            return Err(ConvertError::new(format!(
+            return Err(LocatedError::new(format!(
                 "invalid context specifier {} for {}",
                 self.input, self.name_with_platform
             )));
@@ -124,7 +124,7 @@ impl NamedContext {
                     return Ok(ContextSource::Scratch);
                 }
                 let reference = Reference::parse_normalized(&written)
-                    .map_err(|e| ConvertError::new(e.message))?;
+                    .map_err(|e| LocatedError::new(e.message))?;
                 Ok(ContextSource::Image {
                     written,
                     reference: reference.to_string(),
@@ -139,8 +139,8 @@ impl NamedContext {
             // dockerui's `DetectGitContext` first: a git URL (with a valid query) is a repository.
             "git" | "http" | "https" => match super::gitref::parse_git_ref(&self.input) {
                 GitRefParse::Git(git) => Ok(ContextSource::Git(Box::new(git))),
-                GitRefParse::Invalid(e) => Err(ConvertError::new(e)),
-                GitRefParse::NotGit if scheme == "git" => Err(ConvertError::new(format!(
+                GitRefParse::Invalid(e) => Err(LocatedError::new(e)),
+                GitRefParse::NotGit if scheme == "git" => Err(LocatedError::new(format!(
                     "invalid git context {}",
                     self.input
                 ))),
@@ -151,7 +151,7 @@ impl NamedContext {
             "oci-layout" => {
                 let spec = rest.strip_prefix("//").unwrap_or(rest);
                 let Some((store, digest)) = spec.rsplit_once('@') else {
-                    return Err(ConvertError::new(format!(
+                    return Err(LocatedError::new(format!(
                         "oci-layout reference {spec:?} has no digest"
                     )));
                 };
@@ -160,7 +160,7 @@ impl NamedContext {
                     .filter(|(_, tag)| !tag.contains('/'))
                     .map_or(store, |(s, _)| s);
                 if store.is_empty() {
-                    return Err(ConvertError::new(format!(
+                    return Err(LocatedError::new(format!(
                         "could not parse oci-layout reference {spec:?}"
                     )));
                 }
@@ -169,7 +169,7 @@ impl NamedContext {
                     digest: digest.to_string(),
                 })
             }
-            other => Err(ConvertError::new(format!(
+            other => Err(LocatedError::new(format!(
                 "unsupported context source {other} for {}",
                 self.name_with_platform
             ))),
@@ -183,9 +183,9 @@ impl NamedContext {
 
     /// The reference the gateway resolves for an `oci-layout://` context: the context's own
     /// name with the layout's digest (only used in log lines; the store is what is read).
-    pub fn oci_reference(&self, digest: &str) -> Result<String, ConvertError> {
+    pub fn oci_reference(&self, digest: &str) -> Result<String, LocatedError> {
         let named = Reference::parse_normalized(&self.name).map_err(|e| {
-            ConvertError::new(format!(
+            LocatedError::new(format!(
                 "could not parse oci-layout reference {:?}: {}",
                 self.name, e
             ))
@@ -214,14 +214,14 @@ pub fn context_state(
     follow_paths: Vec<String>,
     default_platform: &Platform,
     git_advice: bool,
-) -> Result<(State, Option<Image>), ConvertError> {
+) -> Result<(State, Option<Image>), LocatedError> {
     let platform = nc
         .platform
         .clone()
         .unwrap_or_else(|| default_platform.clone());
     let prefix = nc.log_prefix();
     let missing = || {
-        ConvertError::new(format!(
+        LocatedError::new(format!(
             "named context {} was not loaded",
             nc.name_with_platform
         ))
@@ -311,7 +311,7 @@ pub fn context_state(
                 return Err(missing());
             };
             let st = State::from_definition(definition).map_err(|e| {
-                ConvertError::new(format!(
+                LocatedError::new(format!(
                     "invalid input {name} for {}: {e}",
                     nc.name_with_platform
                 ))
@@ -321,7 +321,7 @@ pub fn context_state(
                 .map(parse_config)
                 .transpose()
                 .map_err(|e| {
-                    ConvertError::new(format!(
+                    LocatedError::new(format!(
                         "failed to parse image config for {}: {}",
                         nc.name_with_platform, e.message
                     ))
@@ -331,9 +331,9 @@ pub fn context_state(
     }
 }
 
-fn parse_config(config: &[u8]) -> Result<Image, ConvertError> {
+fn parse_config(config: &[u8]) -> Result<Image, LocatedError> {
     let mut image = Image::from_json(config)
-        .map_err(|e| ConvertError::new(format!("failed to parse image config: {e}")))?;
+        .map_err(|e| LocatedError::new(format!("failed to parse image config: {e}")))?;
     image.created = None;
     Ok(image)
 }

@@ -11,7 +11,7 @@ use buildkit_llb::{
 use super::dispatch::{source_location, StageState};
 use super::gitref::{git_source, parse_git_ref, GitRefParse, GitSourceOptions};
 use super::stages::Conversion;
-use super::{ConvertError, ConvertOptions};
+use super::{ConvertOptions, LocatedError};
 use crate::instructions::{AddCommand, Command, CopyCommand, SourceContent};
 
 /// What COPY and ADD have in common, with ADD's extras.
@@ -89,9 +89,9 @@ pub(super) fn build_context(opts: &ConvertOptions, follow_paths: Option<Vec<Stri
 }
 
 /// `--chmod`: octal (≤ 07777) or symbolic (`u+x,g-w`), with the reference's errors.
-fn parse_chmod(v: &str) -> Result<(Option<u32>, Option<String>), ConvertError> {
+fn parse_chmod(v: &str) -> Result<(Option<u32>, Option<String>), LocatedError> {
     let non_octal = || {
-        ConvertError::new(format!(
+        LocatedError::new(format!(
             "invalid chmod parameter: '{v}'. it should be octal string and between 0 and 07777"
         ))
     };
@@ -112,7 +112,7 @@ fn parse_chmod(v: &str) -> Result<(Option<u32>, Option<String>), ConvertError> {
     if valid_symbolic_mode(v) {
         Ok((None, Some(v.to_string())))
     } else {
-        Err(ConvertError::new("invalid syntax"))
+        Err(LocatedError::new("invalid syntax"))
     }
 }
 
@@ -188,9 +188,9 @@ pub(super) fn dispatch_copy(
     from: Option<&StageState>,
     context: &State,
     context_paths: &mut BTreeSet<String>,
-) -> Result<(), ConvertError> {
+) -> Result<(), LocatedError> {
     let lex = &conv.lex;
-    let expand_opt = |v: Option<&str>| -> Result<Option<String>, ConvertError> {
+    let expand_opt = |v: Option<&str>| -> Result<Option<String>, LocatedError> {
         v.map(|v| st.expand(lex, v)).transpose()
     };
     let chown = expand_opt(spec.chown)?.filter(|c| !c.is_empty());
@@ -207,7 +207,7 @@ pub(super) fn dispatch_copy(
     let owner = chown.as_deref().map(Chown::with_user);
     if let (true, Some(o), Some(c)) = (spec.link, &owner, &chown) {
         if o.by_name() {
-            return Err(ConvertError::new(format!("--chown={c}: user and group names can't be resolved when used with --link, use numeric uid[:gid] instead")));
+            return Err(LocatedError::new(format!("--chown={c}: user and group names can't be resolved when used with --link, use numeric uid[:gid] instead")));
         }
     }
     let (mode, mode_str) = match &chmod {
@@ -216,15 +216,15 @@ pub(super) fn dispatch_copy(
     };
     if checksum.is_some() {
         if !spec.is_add {
-            return Err(ConvertError::new("checksum can't be specified for COPY"));
+            return Err(LocatedError::new("checksum can't be specified for COPY"));
         }
         if sources.len() != 1 {
-            return Err(ConvertError::new(
+            return Err(LocatedError::new(
                 "checksum can't be specified for multiple sources",
             ));
         }
         if !is_http(&sources[0]) && !is_git(&sources[0]) {
-            return Err(ConvertError::new(
+            return Err(LocatedError::new(
                 "checksum requires HTTP(S) or Git sources",
             ));
         }
@@ -258,23 +258,23 @@ pub(super) fn dispatch_copy(
         history.push(' ');
         history.push_str(src);
         let git = match parse_git_ref(src) {
-            GitRefParse::Invalid(e) => return Err(ConvertError::new(e)),
+            GitRefParse::Invalid(e) => return Err(LocatedError::new(e)),
             GitRefParse::Git(g) if !g.indistinguishable_from_local => Some(g),
             _ => None,
         };
         if let Some(g) = git {
             if !spec.is_add {
-                return Err(ConvertError::new("source can't be a git ref for COPY"));
+                return Err(LocatedError::new("source can't be a git ref for COPY"));
             }
             let keep = match (spec.keep_git_dir, g.keep_git_dir) {
                 (Some(a), Some(b)) if a != b => {
-                    return Err(ConvertError::new("inconsistent keep-git-dir configuration"))
+                    return Err(LocatedError::new("inconsistent keep-git-dir configuration"))
                 }
                 (a, b) => b.or(a).unwrap_or(false),
             };
             let mut sum = checksum.clone().unwrap_or_default();
             if !sum.is_empty() && !g.checksum.is_empty() && sum != g.checksum {
-                return Err(ConvertError::new(format!(
+                return Err(LocatedError::new(format!(
                     "checksum mismatch \"{sum}\" != \"{}\"",
                     g.checksum
                 )));
@@ -310,7 +310,7 @@ pub(super) fn dispatch_copy(
         }
         if is_http(src) {
             if !spec.is_add {
-                return Err(ConvertError::new("source can't be a URL for COPY"));
+                return Err(LocatedError::new("source can't be a URL for COPY"));
             }
             let filename = url_filename(src);
             let checksum = checksum.as_deref().map(parse_digest).transpose()?;
@@ -463,8 +463,8 @@ fn percent_decode(s: &str) -> Option<String> {
 }
 
 /// go-digest's `Parse` for `--checksum` of a URL, with its errors.
-pub(super) fn parse_digest(d: &str) -> Result<String, ConvertError> {
-    let format = || ConvertError::new("invalid checksum digest format");
+pub(super) fn parse_digest(d: &str) -> Result<String, LocatedError> {
+    let format = || LocatedError::new("invalid checksum digest format");
     let i = d
         .find(':')
         .filter(|&i| i > 0 && i + 1 < d.len())
@@ -484,14 +484,14 @@ pub(super) fn parse_digest(d: &str) -> Result<String, ConvertError> {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"=_-".contains(&b));
             return Err(if alg_ok && enc_ok {
-                ConvertError::new("unsupported digest algorithm")
+                LocatedError::new("unsupported digest algorithm")
             } else {
                 format()
             });
         }
     };
     if enc.len() != len {
-        return Err(ConvertError::new("invalid checksum digest length"));
+        return Err(LocatedError::new("invalid checksum digest length"));
     }
     if !enc
         .bytes()

@@ -9,7 +9,7 @@ use buildkit_llb::{FileActions, Metadata, MkdirOptions, NetMode, Platform, Sourc
 use super::contexts;
 use super::names::{go_duration, go_list, go_quote_list, push_step_prefix, uppercase_keyword};
 use super::stages::{Base, Conversion, Resolved};
-use super::{env::push_key_value, env::split_key_value, env::EnvList, ConvertError, Converted};
+use super::{env::push_key_value, env::split_key_value, env::EnvList, Converted, LocatedError};
 use crate::image::{Healthcheck, Image};
 use crate::instructions::{Command, CommandKind};
 use crate::shell::Lex;
@@ -47,14 +47,14 @@ impl StageState {
         i: usize,
         states: &[Option<Box<StageState>>],
         follow_paths: Vec<String>,
-    ) -> Result<Self, ConvertError> {
+    ) -> Result<Self, LocatedError> {
         let plan = &conv.plans[i];
-        let at = |e: ConvertError| match plan.location {
+        let at = |e: LocatedError| match plan.location {
             Some(l) => e.or_at(l),
             None => e,
         };
         let unresolved = || {
-            at(ConvertError::new(format!(
+            at(LocatedError::new(format!(
                 "{} was not resolved",
                 plan.base_name
             )))
@@ -64,7 +64,7 @@ impl StageState {
                 let mut base = states[*j]
                     .as_deref()
                     .cloned()
-                    .ok_or_else(|| at(ConvertError::new("base stage was not built")))?;
+                    .ok_or_else(|| at(LocatedError::new("base stage was not built")))?;
                 // ONBUILD triggers do not carry over from a base stage.
                 base.image.config.on_build = None;
                 base.cmd_set = false;
@@ -186,7 +186,7 @@ impl StageState {
     }
 
     /// PATH, the image's env, working directory and user become the defaults of the stage's steps.
-    fn apply_image_defaults(&mut self, conv: &Conversion) -> Result<(), ConvertError> {
+    fn apply_image_defaults(&mut self, conv: &Conversion) -> Result<(), LocatedError> {
         if self
             .image
             .env()
@@ -282,17 +282,17 @@ impl StageState {
     }
 
     /// Expands one word with the stage's environment (ENV and ARG values).
-    pub fn expand(&self, lex: &Lex, word: &str) -> Result<String, ConvertError> {
+    pub fn expand(&self, lex: &Lex, word: &str) -> Result<String, LocatedError> {
         lex.process_word(word, &self.env)
-            .map_err(|e| ConvertError::new(e.to_string()))
+            .map_err(|e| LocatedError::new(e.to_string()))
     }
 
     /// Expands heredoc content: variables only, quotes and escapes kept as written.
-    pub fn expand_raw(&self, text: &str) -> Result<String, ConvertError> {
+    pub fn expand_raw(&self, text: &str) -> Result<String, LocatedError> {
         let mut lex = Lex::new('\\');
         lex.skip_process_quotes = true;
         lex.process_word(text, &self.env)
-            .map_err(|e| ConvertError::new(e.to_string()))
+            .map_err(|e| LocatedError::new(e.to_string()))
     }
 
     /// The instruction text with variables expanded, for progress names; unexpandable text is shown as written.
@@ -345,7 +345,7 @@ impl StageState {
         mounts: &[Option<&StageState>],
         context: &State,
         context_paths: &mut BTreeSet<String>,
-    ) -> Result<(), ConvertError> {
+    ) -> Result<(), LocatedError> {
         let lex = &conv.lex;
         match &cmd.kind {
             CommandKind::Env(c) => {
@@ -432,10 +432,10 @@ impl StageState {
                 for kv in &c.labels {
                     let k = lex
                         .process_word(&kv.key, &self.env)
-                        .map_err(|e| ConvertError::new(e.to_string()))?;
+                        .map_err(|e| LocatedError::new(e.to_string()))?;
                     let v = lex
                         .process_word(&kv.value, &self.env)
-                        .map_err(|e| ConvertError::new(e.to_string()))?;
+                        .map_err(|e| LocatedError::new(e.to_string()))?;
                     expanded.push((k, v));
                 }
                 for (k, v) in expanded {
@@ -450,7 +450,7 @@ impl StageState {
                 for p in &c.ports {
                     words.extend(
                         lex.process_words(p, &self.env)
-                            .map_err(|e| ConvertError::new(e.to_string()))?,
+                            .map_err(|e| LocatedError::new(e.to_string()))?,
                     );
                 }
                 let parsed = super::expose::parse_ports(&words)?;
@@ -492,7 +492,7 @@ impl StageState {
                 for v in &c.volumes {
                     let v = self.expand(lex, v)?;
                     if v.is_empty() {
-                        return Err(ConvertError::new(
+                        return Err(LocatedError::new(
                             "VOLUME specified can not be an empty string",
                         ));
                     }
@@ -560,7 +560,7 @@ impl StageState {
         &mut self,
         conv: &Conversion,
         args: &[crate::instructions::ArgPair],
-    ) -> Result<(), ConvertError> {
+    ) -> Result<(), LocatedError> {
         let mut commit = Vec::new();
         for arg in args {
             let mut value = arg.value.clone();

@@ -10,7 +10,7 @@ use buildkit_llb::{HttpOptions, Metadata, Platform, State};
 use super::contexts::{self, NamedContext};
 use super::env::EnvList;
 use super::gitref::{git_source, parse_git_ref, GitRefParse, GitSourceOptions};
-use super::{ConvertError, ConvertOptions};
+use super::{ConvertOptions, LocatedError};
 use crate::instructions::{AddCommand, ArgPair, CommandKind, Dockerfile, Stage};
 use crate::shell::Lex;
 
@@ -54,7 +54,7 @@ pub fn source(
     escape: char,
     opts: &ConvertOptions,
     global_args: &EnvList,
-) -> Result<Option<EpochSource>, ConvertError> {
+) -> Result<Option<EpochSource>, LocatedError> {
     if value.is_empty() {
         return Ok(None);
     }
@@ -84,7 +84,7 @@ pub fn source(
             name: st.name.clone().unwrap_or_default(),
         }));
     }
-    Err(ConvertError::new(format!(
+    Err(LocatedError::new(format!(
         "invalid SOURCE_DATE_EPOCH: {value}"
     )))
 }
@@ -100,9 +100,9 @@ fn parse_seconds(v: &str) -> Result<i64, ()> {
 
 /// dockerui's `Client.NamedContext(value, ContextOpt{})`: the name must be a valid reference
 /// (else an error, even with no named contexts set); no platform means the frontend's own.
-fn named_context(opts: &ConvertOptions, name: &str) -> Result<Option<NamedContext>, ConvertError> {
+fn named_context(opts: &ConvertOptions, name: &str) -> Result<Option<NamedContext>, LocatedError> {
     Reference::parse_normalized(name)
-        .map_err(|e| ConvertError::new(format!("invalid context name {name}: {e}")))?;
+        .map_err(|e| LocatedError::new(format!("invalid context name {name}: {e}")))?;
     contexts::lookup(opts, name, Some(&Platform::host()))
 }
 
@@ -112,20 +112,20 @@ fn stage_source(
     opts: &ConvertOptions,
     global_args: EnvList,
     lex: &Lex,
-) -> Result<State, ConvertError> {
+) -> Result<State, LocatedError> {
     let base = lex.process_word(&st.base_name, &global_args).map_err(|e| {
-        ConvertError::new(format!(
+        LocatedError::new(format!(
             "failed to process source stage base name {:?}: {e}",
             st.base_name
         ))
     })?;
     if base != "scratch" {
-        return Err(ConvertError::new(
+        return Err(LocatedError::new(
             "SOURCE_DATE_EPOCH stage must use FROM scratch",
         ));
     }
     let one_add =
-        || ConvertError::new("SOURCE_DATE_EPOCH stage must contain exactly one remote ADD");
+        || LocatedError::new("SOURCE_DATE_EPOCH stage must contain exactly one remote ADD");
     let mut env = global_args;
     let mut source = None;
     for cmd in &st.commands {
@@ -138,7 +138,7 @@ fn stage_source(
                 source = Some(add_source(add, &env, lex, opts.git_advice)?);
             }
             _ => {
-                return Err(ConvertError::new(format!(
+                return Err(LocatedError::new(format!(
                     "SOURCE_DATE_EPOCH stage does not meet source-only requirements: unsupported {} instruction",
                     cmd.name()
                 )))
@@ -154,7 +154,7 @@ fn apply_args(
     env: &mut EnvList,
     opts: &ConvertOptions,
     lex: &Lex,
-) -> Result<(), ConvertError> {
+) -> Result<(), LocatedError> {
     for arg in args {
         if let Some(v) = opts.build_args.get(&arg.key) {
             env.set(&arg.key, v);
@@ -165,7 +165,7 @@ fn apply_args(
         };
         let v = lex
             .process_word(default, &*env)
-            .map_err(|e| ConvertError::new(e.to_string()))?;
+            .map_err(|e| LocatedError::new(e.to_string()))?;
         env.set(&arg.key, &v);
     }
     Ok(())
@@ -177,16 +177,16 @@ fn add_source(
     env: &EnvList,
     lex: &Lex,
     git_advice: bool,
-) -> Result<State, ConvertError> {
+) -> Result<State, LocatedError> {
     let sd = &add.sources_and_dest;
     if !sd.source_contents.is_empty() || sd.source_paths.len() != 1 {
-        return Err(ConvertError::new(
+        return Err(LocatedError::new(
             "SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source",
         ));
     }
     let expand = |w: &str| {
         lex.process_word(w, env)
-            .map_err(|e| ConvertError::new(e.to_string()))
+            .map_err(|e| LocatedError::new(e.to_string()))
     };
     let src = expand(&sd.source_paths[0])?;
     let checksum = add.checksum.as_deref().filter(|c| !c.is_empty());
@@ -207,7 +207,7 @@ fn add_source(
         ));
     }
     match git {
-        GitRefParse::Invalid(e) => Err(ConvertError::new(e)),
+        GitRefParse::Invalid(e) => Err(LocatedError::new(e)),
         GitRefParse::Git(g) if !g.indistinguishable_from_local => {
             let checksum = match checksum {
                 Some(c) => expand(c)?,
@@ -225,7 +225,7 @@ fn add_source(
             };
             Ok(git_source(&g.remote, &opts, Metadata::default()))
         }
-        _ => Err(ConvertError::new(
+        _ => Err(LocatedError::new(
             "SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD",
         )),
     }
@@ -246,7 +246,7 @@ mod tests {
     }
 
     /// The value and what it names, with `args` as build args.
-    fn resolve(src: &str, args: &[(&str, &str)]) -> Result<Option<EpochSource>, ConvertError> {
+    fn resolve(src: &str, args: &[(&str, &str)]) -> Result<Option<EpochSource>, LocatedError> {
         resolve_with(src, args, &[])
     }
 
@@ -254,7 +254,7 @@ mod tests {
         src: &str,
         args: &[(&str, &str)],
         contexts: &[(&str, &str)],
-    ) -> Result<Option<EpochSource>, ConvertError> {
+    ) -> Result<Option<EpochSource>, LocatedError> {
         let (df, escape) = parse(src);
         let opts = ConvertOptions {
             build_args: args
@@ -274,7 +274,7 @@ mod tests {
         }
     }
 
-    fn seconds(r: Result<Option<EpochSource>, ConvertError>) -> Option<i64> {
+    fn seconds(r: Result<Option<EpochSource>, LocatedError>) -> Option<i64> {
         match r {
             Ok(Some(EpochSource::Seconds(s))) => Some(s),
             Ok(None) => None,
@@ -282,7 +282,7 @@ mod tests {
         }
     }
 
-    fn err(r: Result<Option<EpochSource>, ConvertError>) -> ConvertError {
+    fn err(r: Result<Option<EpochSource>, LocatedError>) -> LocatedError {
         match r {
             Err(e) => e,
             Ok(o) => panic!("no error: {o:?}"),
@@ -290,7 +290,7 @@ mod tests {
     }
 
     /// The stage's one source op.
-    fn stage_op(r: Result<Option<EpochSource>, ConvertError>) -> pb::SourceOp {
+    fn stage_op(r: Result<Option<EpochSource>, LocatedError>) -> pb::SourceOp {
         let Ok(Some(EpochSource::Stage { state, .. })) = r else {
             panic!("not a stage: {r:?}")
         };

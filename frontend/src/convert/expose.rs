@@ -1,9 +1,9 @@
 //! EXPOSE port specs (`80`, `80/udp`, `8000-8002/tcp`, and the legacy `ip:host:container`
 //! forms), parsed into the `port/proto` keys of the image config as the reference does.
 
-use super::ConvertError;
+use super::LocatedError;
 
-pub(super) fn parse_ports(ports: &[String]) -> Result<Vec<String>, ConvertError> {
+pub(super) fn parse_ports(ports: &[String]) -> Result<Vec<String>, LocatedError> {
     let mut out = Vec::new();
     for p in ports {
         out.extend(parse_port(p)?);
@@ -11,26 +11,26 @@ pub(super) fn parse_ports(ports: &[String]) -> Result<Vec<String>, ConvertError>
     Ok(out)
 }
 
-fn parse_port(raw: &str) -> Result<Vec<String>, ConvertError> {
+fn parse_port(raw: &str) -> Result<Vec<String>, LocatedError> {
     let (ip, host_port, container) = split_parts(raw);
     let (proto, container) = split_proto_port(container)
-        .map_err(|e| ConvertError::new(format!("invalid port: {raw:?}: {e}")))?;
+        .map_err(|e| LocatedError::new(format!("invalid port: {raw:?}: {e}")))?;
     let ip = match ip.strip_prefix('[') {
         Some(inner) => inner
             .strip_suffix(']')
-            .ok_or_else(|| ConvertError::new(format!("invalid IP address {ip}")))?,
+            .ok_or_else(|| LocatedError::new(format!("invalid IP address {ip}")))?,
         None => ip,
     };
     if !ip.is_empty() && ip.parse::<std::net::IpAddr>().is_err() {
-        return Err(ConvertError::new(format!("invalid IP address: {ip}")));
+        return Err(LocatedError::new(format!("invalid IP address: {ip}")));
     }
     let (start, end) = parse_range(container)
-        .map_err(|_| ConvertError::new(format!("invalid containerPort: {container}")))?;
+        .map_err(|_| LocatedError::new(format!("invalid containerPort: {container}")))?;
     if !host_port.is_empty() {
         let (hs, he) = parse_range(host_port)
-            .map_err(|_| ConvertError::new(format!("invalid hostPort: {host_port}")))?;
+            .map_err(|_| LocatedError::new(format!("invalid hostPort: {host_port}")))?;
         if end - start != he - hs && end != start {
-            return Err(ConvertError::new(format!("invalid ranges specified for container and host Ports: {container} and {host_port}")));
+            return Err(LocatedError::new(format!("invalid ranges specified for container and host Ports: {container} and {host_port}")));
         }
     }
     Ok((start..=end)

@@ -36,7 +36,7 @@ use buildkit_llb::{Platform, SourceFile, State};
 use crate::image::Image;
 use crate::instructions::Dockerfile;
 use crate::options::NoCache;
-use crate::syntax::{self, Ast, Location, ParseError};
+use crate::syntax::{self, Ast, LocatedError};
 
 pub use contexts::{ContextSource, LoadedContext, NamedContext};
 pub use env::{split_key_value, EnvList};
@@ -112,11 +112,11 @@ impl ConvertOptions {
 
     /// For a feature the reference would silently drop on an old daemon: an error naming it
     /// and the missing capability instead.
-    pub fn require_cap(&self, cap: &str, feature: &str) -> Result<(), ConvertError> {
+    pub fn require_cap(&self, cap: &str, feature: &str) -> Result<(), LocatedError> {
         if self.supports_cap(cap) {
             Ok(())
         } else {
-            Err(ConvertError::new(format!("{feature} is not supported by this BuildKit daemon (it lacks the LLB capability {cap:?})")))
+            Err(LocatedError::new(format!("{feature} is not supported by this BuildKit daemon (it lacks the LLB capability {cap:?})")))
         }
     }
 
@@ -136,36 +136,6 @@ pub mod caps {
     pub const EXEC_META_CDI: &str = "exec.meta.cdi";
     pub const EXEC_MOUNT_TMPFS_SIZE: &str = "exec.mount.tmpfs.size";
     pub const EXEC_MOUNT_BIND_RW_NO_OUTPUT: &str = "exec.mount.bind.readwrite-nooutput";
-}
-
-/// A conversion error, located in the Dockerfile where it has a place there.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ConvertError {
-    pub message: String,
-    pub location: Option<Location>,
-}
-
-impl ConvertError {
-    pub fn new(message: impl Into<String>) -> Self {
-        ConvertError {
-            message: message.into(),
-            location: None,
-        }
-    }
-
-    pub fn at(message: impl Into<String>, location: Location) -> Self {
-        ConvertError {
-            message: message.into(),
-            location: Some(location),
-        }
-    }
-
-    /// Adds a location unless the error already has one.
-    pub fn or_at(mut self, location: Location) -> Self {
-        self.location.get_or_insert(location);
-        self
-    }
 }
 
 /// A base image as the daemon resolved it.
@@ -213,8 +183,8 @@ impl Conversion<'_> {
     /// Answers every need without a daemon: images through `resolve`; named contexts fail.
     pub fn resolve_with(
         &mut self,
-        mut resolve: impl FnMut(&ImageKey) -> Result<ResolvedImage, ConvertError>,
-    ) -> Result<(), ConvertError> {
+        mut resolve: impl FnMut(&ImageKey) -> Result<ResolvedImage, LocatedError>,
+    ) -> Result<(), LocatedError> {
         loop {
             let needs = self.needs()?;
             if needs.is_empty() {
@@ -245,9 +215,9 @@ impl Conversion<'_> {
 /// subrequests, the offline CLI), as the reference's `toDispatchState` starts: an empty file is
 /// refused before it is parsed. (`frontend.targets` parses without this: an empty file is
 /// "file with no instructions" there, as for a file of only comments here.)
-pub fn parse_source(text: &str) -> Result<Ast, ParseError> {
+pub fn parse_source(text: &str) -> Result<Ast, LocatedError> {
     if text.is_empty() {
-        return Err(ParseError {
+        return Err(LocatedError {
             message: "the Dockerfile cannot be empty".into(),
             location: None,
         });
@@ -261,8 +231,8 @@ pub fn convert_with(
     df: &Dockerfile,
     escape: char,
     opts: &ConvertOptions,
-    mut resolve: impl FnMut(&ImageKey) -> Result<ResolvedImage, ConvertError>,
-) -> Result<Converted, ConvertError> {
+    mut resolve: impl FnMut(&ImageKey) -> Result<ResolvedImage, LocatedError>,
+) -> Result<Converted, LocatedError> {
     let mut conv = Conversion::new(df, escape, opts)?;
     conv.resolve_with(&mut resolve)?;
     conv.lower()

@@ -11,7 +11,7 @@ use buildkit_llb::{
 
 use super::dispatch::StageState;
 use super::env::EnvList;
-use super::ConvertError;
+use super::LocatedError;
 use crate::instructions::{csv_fields, Mount, MountType, ShareMode};
 use crate::syntax::go_quote;
 
@@ -38,13 +38,13 @@ pub(super) fn expand_mounts(
     st: &StageState,
     lex: &crate::shell::Lex,
     raw_mounts: &[String],
-) -> Result<Vec<Mount>, ConvertError> {
+) -> Result<Vec<Mount>, LocatedError> {
     raw_mounts
         .iter()
         .map(|raw| {
             let mut expand = |w: &str| st.expand(lex, w).map_err(|e| e.message);
             crate::instructions::parse_mount_with(raw, &mut expand)
-                .map_err(|e| ConvertError::new(e.message))
+                .map_err(|e| LocatedError::new(e.message))
         })
         .collect()
 }
@@ -73,7 +73,7 @@ pub(super) fn lower_mounts(
     mounts: &[Mount],
     inputs: &MountInputs,
     context_paths: &mut BTreeSet<String>,
-) -> Result<ExecMounts, ConvertError> {
+) -> Result<ExecMounts, LocatedError> {
     let mut out = ExecMounts::default();
     for (i, m) in mounts.iter().enumerate() {
         let mut from = m.from.clone();
@@ -84,7 +84,7 @@ pub(super) fn lower_mounts(
         if !from.is_empty() {
             match inputs.sources.get(i).copied().flatten() {
                 Some(s) => source = s.fs.clone(),
-                None => return Err(ConvertError::new(format!("cannot mount from stage {} to {}, stage needs to be defined before current command", go_quote(&from), go_quote(&m.target)))),
+                None => return Err(LocatedError::new(format!("cannot mount from stage {} to {}, stage needs to be defined before current command", go_quote(&from), go_quote(&m.target)))),
             }
         }
         let kind = match m.mount_type {
@@ -126,7 +126,7 @@ pub(super) fn lower_mounts(
             buildkit_llb::clean_path(&format!("/{}/{}", st.dir, m.target))
         };
         if target == "/" {
-            return Err(ConvertError::new(format!(
+            return Err(LocatedError::new(format!(
                 "invalid mount target {}",
                 go_quote(&target)
             )));
@@ -177,7 +177,7 @@ fn cache_dir_with_owner(m: &Mount, source: State) -> State {
 }
 
 /// `dispatchSecret`: a file under /run/secrets (or `target`), and/or an environment variable.
-fn lower_secret(st: &StageState, m: &Mount, out: &mut ExecMounts) -> Result<(), ConvertError> {
+fn lower_secret(st: &StageState, m: &Mount, out: &mut ExecMounts) -> Result<(), LocatedError> {
     let windows = st.platform.os == "windows";
     let target = if windows {
         m.target.replace('\\', "/")
@@ -191,12 +191,12 @@ fn lower_secret(st: &StageState, m: &Mount, out: &mut ExecMounts) -> Result<(), 
     };
     if id.is_empty() {
         if target.is_empty() {
-            return Err(ConvertError::new("one of source, target required"));
+            return Err(LocatedError::new("one of source, target required"));
         }
         id = go_path_base(&target);
     }
     if windows && !target.is_empty() && !is_windows_abs(&target) {
-        return Err(ConvertError::new(format!(
+        return Err(LocatedError::new(format!(
             "secret target {} must be an absolute path with forward slashes on Windows, e.g. --mount=type=secret,id={id},target=C:/path/to/secret",
             go_quote(&target)
         )));
@@ -204,7 +204,7 @@ fn lower_secret(st: &StageState, m: &Mount, out: &mut ExecMounts) -> Result<(), 
     let mut dest = (!target.is_empty()).then(|| target.clone());
     if m.env.is_none() && dest.is_none() {
         if windows {
-            return Err(ConvertError::new(format!("secret target is required on Windows, e.g. --mount=type=secret,id={id},target=C:/path/to/secret")));
+            return Err(LocatedError::new(format!("secret target is required on Windows, e.g. --mount=type=secret,id={id},target=C:/path/to/secret")));
         }
         dest = Some(format!("/run/secrets/{}", go_path_base(&id)));
     }
@@ -231,9 +231,9 @@ fn lower_secret(st: &StageState, m: &Mount, out: &mut ExecMounts) -> Result<(), 
 }
 
 /// `dispatchSSH`: an ssh-agent socket (BuildKit picks the path when no target is given).
-fn lower_ssh(m: &Mount) -> Result<FileSecret, ConvertError> {
+fn lower_ssh(m: &Mount) -> Result<FileSecret, LocatedError> {
     if !m.source.is_empty() {
-        return Err(ConvertError::new("ssh does not support source"));
+        return Err(LocatedError::new("ssh does not support source"));
     }
     let (uid, gid, mode) = file_opts(m, 0o600);
     // The id stays empty for the default agent: the daemon reads "" as "default".

@@ -13,7 +13,7 @@ use super::dispatch::StageState;
 use super::mounts::{expand_mounts, lower_mounts, mask_secret_env, MountInputs};
 use super::names::uppercase_keyword;
 use super::stages::Conversion;
-use super::ConvertError;
+use super::LocatedError;
 use crate::instructions::{Command, NetworkMode, RunCommand, SecurityMode as InsSecurity};
 use crate::syntax::{chomp_heredoc_content, must_parse_heredoc};
 
@@ -25,7 +25,7 @@ pub(super) fn dispatch_run(
     mount_sources: &[Option<&StageState>],
     context: &State,
     context_paths: &mut BTreeSet<String>,
-) -> Result<(), ConvertError> {
+) -> Result<(), LocatedError> {
     // The mounts are expanded before anything else, as BuildKit expands commands before dispatching them.
     let mounts = expand_mounts(st, &conv.lex, &run.mounts)?;
 
@@ -159,12 +159,12 @@ fn command_args(
     st: &StageState,
     run: &RunCommand,
     custom_name: &mut String,
-) -> Result<(Vec<String>, Option<Mount>), ConvertError> {
+) -> Result<(Vec<String>, Option<Mount>), LocatedError> {
     let mut args = run.cmd.args.clone();
     let mut mount = None;
     if !run.cmd.files.is_empty() {
         if args.len() != 1 || !run.cmd.prepend_shell {
-            return Err(ConvertError::new(format!(
+            return Err(LocatedError::new(format!(
                 "parsing produced an invalid run command: {}",
                 go_string_list(&args)
             )));

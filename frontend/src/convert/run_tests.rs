@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use buildkit_llb::pb;
 use prost::Message;
 
-use super::super::{convert_with, ConvertError, ConvertOptions, ResolvedImage};
+use super::super::{convert_with, ConvertOptions, LocatedError, ResolvedImage};
 use crate::image::Image;
 use crate::options::{HostIp, Ulimit};
 
@@ -64,10 +64,10 @@ impl Lowered {
     }
 }
 
-fn lower_with(df: &str, opts: ConvertOptions) -> Result<Lowered, ConvertError> {
-    let ast = crate::syntax::parse(df).map_err(|e| ConvertError::new(e.message))?;
+fn lower_with(df: &str, opts: ConvertOptions) -> Result<Lowered, LocatedError> {
+    let ast = crate::syntax::parse(df).map_err(|e| LocatedError::new(e.message))?;
     let parsed =
-        crate::instructions::parse_dockerfile(&ast).map_err(|e| ConvertError::new(e.message))?;
+        crate::instructions::parse_dockerfile(&ast).map_err(|e| LocatedError::new(e.message))?;
     let opts = ConvertOptions {
         context_local: "context".into(),
         session_id: Some("s".into()),

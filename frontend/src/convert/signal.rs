@@ -1,6 +1,6 @@
 //! STOPSIGNAL values, validated as moby's `signal.ParseSignal` does.
 
-use super::ConvertError;
+use super::LocatedError;
 
 /// moby/sys/signal v0.7.1's `SignalMap` on Linux (what BuildKit v0.34.2 validates against).
 const SIGNALS: &[&str] = &[
@@ -15,7 +15,7 @@ const SIGNALS: &[&str] = &[
 
 /// `signal.ParseSignal`: a non-zero integer (Go's `Atoi`, sign allowed), or a name from the
 /// map, upper-cased and with one `SIG` prefix removed.
-pub(super) fn validate(sig: &str) -> Result<(), ConvertError> {
+pub(super) fn validate(sig: &str) -> Result<(), LocatedError> {
     let digits = sig.strip_prefix(['+', '-']).unwrap_or(sig);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(n) = sig.parse::<i64>() {
@@ -31,8 +31,8 @@ pub(super) fn validate(sig: &str) -> Result<(), ConvertError> {
     }
 }
 
-fn invalid(sig: &str) -> ConvertError {
-    ConvertError::new(format!("invalid signal: {sig}"))
+fn invalid(sig: &str) -> LocatedError {
+    LocatedError::new(format!("invalid signal: {sig}"))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use buildkit_llb::{ImageOptions, Metadata, Platform, State};
 use super::contexts::{self, ContextSource, LoadedContext, NamedContext};
 use super::dispatch::StageState;
 use super::env::EnvList;
-use super::{ConvertError, ConvertOptions, Converted, Need, Resolutions};
+use super::{ConvertOptions, Converted, LocatedError, Need, Resolutions};
 use crate::image::Image;
 use crate::instructions::{suggest, Command, CommandKind, Dockerfile, Stage};
 use crate::shell::{EnvGetter, Lex};
@@ -180,7 +180,7 @@ fn meta_args(
     lex: &Lex,
     mut global_args: EnvList,
     opts: &ConvertOptions,
-) -> Result<EnvList, ConvertError> {
+) -> Result<EnvList, LocatedError> {
     for cmd in &df.meta_args {
         for arg in &cmd.args {
             let value = match opts.build_args.get(&arg.key) {
@@ -188,7 +188,7 @@ fn meta_args(
                 None => match &arg.value {
                     Some(v) => Some(
                         lex.process_word(v, &global_args)
-                            .map_err(|e| ConvertError::at(e.to_string(), cmd.location))?,
+                            .map_err(|e| LocatedError::at(e.to_string(), cmd.location))?,
                     ),
                     None => None,
                 },
@@ -207,7 +207,7 @@ pub fn global_args(
     df: &Dockerfile,
     escape: char,
     opts: &ConvertOptions,
-) -> Result<EnvList, ConvertError> {
+) -> Result<EnvList, LocatedError> {
     let (target_platform, build_platforms, _) = platform_opt(opts);
     let target_name = opts
         .target
@@ -251,9 +251,9 @@ impl<'a> Conversion<'a> {
         df: &'a Dockerfile,
         escape: char,
         opts: &'a ConvertOptions,
-    ) -> Result<Self, ConvertError> {
+    ) -> Result<Self, LocatedError> {
         if df.stages.is_empty() {
-            return Err(ConvertError::new("dockerfile contains no stages to build"));
+            return Err(LocatedError::new("dockerfile contains no stages to build"));
         }
         let lex = Lex::new(escape);
         let (target_platform, build_platforms, implicit_target) = platform_opt(opts);
@@ -318,13 +318,13 @@ impl<'a> Conversion<'a> {
     }
 
     /// dockerfile2llb's `buildDispatchStates` for one stage.
-    fn add_stage(&mut self, i: usize, st: &'a Stage) -> Result<(), ConvertError> {
+    fn add_stage(&mut self, i: usize, st: &'a Stage) -> Result<(), LocatedError> {
         let base_name = self
             .lex
             .process_word(&st.base_name, &self.global_args)
-            .map_err(|e| ConvertError::at(e.to_string(), st.location))?;
+            .map_err(|e| LocatedError::at(e.to_string(), st.location))?;
         if base_name.is_empty() {
-            return Err(ConvertError::at(
+            return Err(LocatedError::at(
                 format!("base name ({}) should not be blank", st.base_name),
                 st.location,
             ));
@@ -379,19 +379,19 @@ impl<'a> Conversion<'a> {
     }
 
     /// `FROM --platform=…` expanded with the global ARGs and parsed.
-    fn expand_platform(&self, spec: &str, loc: Location) -> Result<Platform, ConvertError> {
+    fn expand_platform(&self, spec: &str, loc: Location) -> Result<Platform, LocatedError> {
         let res = self
             .lex
             .process_word_with_matches(spec, &self.global_args)
             .map_err(|e| {
-                ConvertError::at(
+                LocatedError::at(
                     format!("failed to process arguments for platform {spec}: {e}"),
                     loc,
                 )
             })?;
         if res.result.is_empty() {
             let msg = format!("empty platform value from expression {spec}");
-            return Err(ConvertError::at(
+            return Err(LocatedError::at(
                 suggest_any(msg, &res.unmatched, &self.global_args.keys()),
                 loc,
             ));
@@ -402,12 +402,12 @@ impl<'a> Conversion<'a> {
                 &res.unmatched,
                 &self.global_args.keys(),
             );
-            ConvertError::at(msg, loc)
+            LocatedError::at(msg, loc)
         })
     }
 
     /// `--target`, or the last stage.
-    fn resolve_target(&self) -> Result<usize, ConvertError> {
+    fn resolve_target(&self) -> Result<usize, LocatedError> {
         let Some(t) = &self.opts.target else {
             return Ok(self.plans.len() - 1);
         };
@@ -418,7 +418,7 @@ impl<'a> Conversion<'a> {
                 .map(|p| p.display_name.as_str())
                 .filter(|n| !n.is_empty())
                 .collect();
-            ConvertError::new(suggest::wrap(
+            LocatedError::new(suggest::wrap(
                 format!("target stage {} could not be found", go_quote(t)),
                 t,
                 &names,
@@ -437,7 +437,7 @@ impl<'a> Conversion<'a> {
         &mut self,
         cmd: CommandRef<'a>,
         on_build: bool,
-    ) -> Result<PlannedCommand<'a>, ConvertError> {
+    ) -> Result<PlannedCommand<'a>, LocatedError> {
         let mut sources = Vec::new();
         match &cmd.kind {
             CommandKind::Copy(c) => {
@@ -445,9 +445,9 @@ impl<'a> Conversion<'a> {
                     let expanded = self
                         .lex
                         .process_word(from, &EnvList::new())
-                        .map_err(|e| ConvertError::at(e.to_string(), cmd.location))?;
+                        .map_err(|e| LocatedError::at(e.to_string(), cmd.location))?;
                     if &expanded != from {
-                        return Err(ConvertError::at(
+                        return Err(LocatedError::at(
                             "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
                             cmd.location,
                         ));
@@ -457,7 +457,7 @@ impl<'a> Conversion<'a> {
                             .ok()
                             .filter(|&i| i < self.plans.len())
                             .ok_or_else(|| {
-                                ConvertError::at(
+                                LocatedError::at(
                                     format!("invalid stage index {index}"),
                                     cmd.location,
                                 )
@@ -517,7 +517,7 @@ impl<'a> Conversion<'a> {
     /// What the gateway must look up before the graph is complete: base images and named
     /// contexts of the stages the target needs. Empty when done. ONBUILD triggers run between
     /// rounds, as the reference's `resolveStages` loop does, and may add stages to the graph.
-    pub fn needs(&mut self) -> Result<Vec<Need>, ConvertError> {
+    pub fn needs(&mut self) -> Result<Vec<Need>, LocatedError> {
         loop {
             let reachable = self.reachable_plans();
             // Asked afresh each time: a plan's pending need points into this round's list.
@@ -549,7 +549,7 @@ impl<'a> Conversion<'a> {
             self.round += 1;
             // Images whose triggers copy from each other would add stages forever.
             if self.round > MAX_ONBUILD_ROUNDS {
-                return Err(ConvertError::new(format!("ONBUILD triggers kept adding stages to the graph after {MAX_ONBUILD_ROUNDS} rounds")));
+                return Err(LocatedError::new(format!("ONBUILD triggers kept adding stages to the graph after {MAX_ONBUILD_ROUNDS} rounds")));
             }
         }
     }
@@ -561,13 +561,13 @@ impl<'a> Conversion<'a> {
         i: usize,
         reachable: bool,
         names: &mut HashMap<String, String>,
-    ) -> Result<Option<Need>, ConvertError> {
+    ) -> Result<Option<Need>, LocatedError> {
         let plan = &self.plans[i];
         if plan.resolved.is_some() || plan.pending.is_some() {
             return Ok(None);
         }
         let location = plan.location;
-        let at = |e: ConvertError| match location {
+        let at = |e: LocatedError| match location {
             Some(l) => e.or_at(l),
             None => e,
         };
@@ -584,7 +584,7 @@ impl<'a> Conversion<'a> {
                     Some(name) => name.clone(),
                     None => {
                         let reference = parse_reference(&plan.base_name).map_err(|e| {
-                            at(ConvertError::new(format!(
+                            at(LocatedError::new(format!(
                                 "failed to parse stage name {}: {e}",
                                 go_quote(&plan.base_name)
                             )))
@@ -621,7 +621,7 @@ impl<'a> Conversion<'a> {
     }
 
     /// Takes the gateway's answers for what `needs` asked.
-    pub fn provide(&mut self, res: &Resolutions) -> Result<(), ConvertError> {
+    pub fn provide(&mut self, res: &Resolutions) -> Result<(), LocatedError> {
         // Stages on one base image share its parsed config: by need (each asked once) and
         // whether the stage named its platform.
         let mut images: HashMap<(usize, bool), Arc<Resolved>> = HashMap::new();
@@ -631,7 +631,7 @@ impl<'a> Conversion<'a> {
                 continue;
             };
             let location = self.plans[i].location;
-            let at = |e: ConvertError| match location {
+            let at = |e: LocatedError| match location {
                 Some(l) => e.or_at(l),
                 None => e,
             };
@@ -645,7 +645,7 @@ impl<'a> Conversion<'a> {
                         Some(r) => Arc::clone(r),
                         None => {
                             let found = res.images.get(key).ok_or_else(|| {
-                                at(ConvertError::new(format!(
+                                at(LocatedError::new(format!(
                                     "image {} was not resolved",
                                     key.0
                                 )))
@@ -662,7 +662,7 @@ impl<'a> Conversion<'a> {
                                         .collect();
                                     let common = common_image_names();
                                     names.extend(common.iter().map(String::as_str));
-                                    return Err(at(ConvertError::new(suggest::wrap(
+                                    return Err(at(LocatedError::new(suggest::wrap(
                                         format!("{orig}: {e}"),
                                         orig,
                                         &names,
@@ -684,9 +684,9 @@ impl<'a> Conversion<'a> {
                                 .map_err(at)?,
                         )
                     }
-                    Some(Err(e)) => return Err(at(ConvertError::new(e.clone()))),
+                    Some(Err(e)) => return Err(at(LocatedError::new(e.clone()))),
                     None => {
-                        return Err(at(ConvertError::new(format!(
+                        return Err(at(LocatedError::new(format!(
                             "named context {} was not loaded",
                             nc.name_with_platform
                         ))))
@@ -704,10 +704,10 @@ impl<'a> Conversion<'a> {
         i: usize,
         key: &ImageKey,
         img: &super::ResolvedImage,
-    ) -> Result<Resolved, ConvertError> {
+    ) -> Result<Resolved, LocatedError> {
         let base_image = Arc::new(
             Image::from_json(&img.config)
-                .map_err(|e| ConvertError::new(format!("failed to parse image config: {e}")))?,
+                .map_err(|e| LocatedError::new(format!("failed to parse image config: {e}")))?,
         );
         let mut image = Image::clone(&base_image);
         image.created = None;
@@ -754,7 +754,7 @@ impl<'a> Conversion<'a> {
         context: NamedContext,
         source: ContextSource,
         loaded: Option<LoadedContext>,
-    ) -> Result<Resolved, ConvertError> {
+    ) -> Result<Resolved, LocatedError> {
         let (context, source, loaded) = match loaded {
             Some(LoadedContext::Redirected { input, loaded }) => {
                 let context = NamedContext { input, ..context };
@@ -791,7 +791,7 @@ impl<'a> Conversion<'a> {
     /// dockerfile2llb's `initOnBuildTriggers` for every reachable plan not yet done: the
     /// triggers of its base image's config, or the ONBUILD commands of its base stage, run
     /// first in the stage. True when they read from plans not read before.
-    fn init_onbuild_triggers(&mut self, reachable: &[bool]) -> Result<bool, ConvertError> {
+    fn init_onbuild_triggers(&mut self, reachable: &[bool]) -> Result<bool, LocatedError> {
         let mut new_deps = false;
         for (i, &is_reachable) in reachable.iter().enumerate() {
             if !is_reachable || self.plans[i].onbuild_done {
@@ -831,10 +831,10 @@ impl<'a> Conversion<'a> {
             let mut planned = Vec::with_capacity(triggers.len());
             for trigger in &triggers {
                 let cmd = super::onbuild::parse_trigger(trigger, location)
-                    .map_err(|e| ConvertError::at(e.message, location))?;
+                    .map_err(|e| LocatedError::at(e.message, location))?;
                 let pc = self
                     .plan_command(CommandRef::Owned(Box::new(cmd)), true)
-                    .map_err(|e| ConvertError::at(e.message, location))?;
+                    .map_err(|e| LocatedError::at(e.message, location))?;
                 new_deps |= !pc.sources.is_empty();
                 planned.push(pc);
             }
@@ -848,12 +848,12 @@ impl<'a> Conversion<'a> {
     }
 
     /// Lowers every needed stage, in order, and returns the target's state and image config.
-    pub fn lower(&self) -> Result<Converted, ConvertError> {
+    pub fn lower(&self) -> Result<Converted, LocatedError> {
         Ok(self.lower_deferred()?.finish())
     }
 
     /// `lower`, with the real build contexts not swapped in yet (see [`Lowered::finish`]).
-    pub fn lower_deferred(&self) -> Result<Lowered, ConvertError> {
+    pub fn lower_deferred(&self) -> Result<Lowered, LocatedError> {
         // The build context's followpaths (and a local named context's) depend on what every
         // COPY and RUN mount reads, known only once every stage is lowered: the stages are
         // lowered once against unique placeholders, which are then swapped for the real ones.
@@ -897,7 +897,7 @@ impl<'a> Conversion<'a> {
         })
     }
 
-    fn lower_pass(&self) -> Result<LoweredPass, ConvertError> {
+    fn lower_pass(&self) -> Result<LoweredPass, LocatedError> {
         let context = super::copy::build_context(self.opts, None);
         let context_placeholder = self.opts.main_context.is_none().then(|| context.clone());
         let mut local_placeholders = Vec::new();
@@ -963,7 +963,7 @@ impl<'a> Conversion<'a> {
                         .map(|&j| if j == i { None } else { states[j].as_deref() })
                         .collect();
                     if let (CommandKind::Copy(c), Some(None)) = (&cmd.kind, sources.first()) {
-                        return Err(ConvertError::at(
+                        return Err(LocatedError::at(
                             format!(
                                 "cannot copy from stage {}, it needs to be defined before current stage {}",
                                 go_quote(c.from.as_deref().unwrap_or_default()),
@@ -998,7 +998,7 @@ impl<'a> Conversion<'a> {
         paths.stages[root].insert("/".into());
         let target = states[self.target]
             .take()
-            .ok_or_else(|| ConvertError::new("target stage was not built"))?;
+            .ok_or_else(|| LocatedError::new("target stage was not built"))?;
         let mut converted = (*target).finish(self);
         converted.sbom = sbom;
         Ok(LoweredPass {
@@ -1397,7 +1397,7 @@ fn reachable(plans: &[StagePlan], target: usize) -> Vec<bool> {
 /// dockerfile2llb's `validateCircularDependency`: a stage that (through the sources of its
 /// commands) needs itself. The error names the first stage from which a cycle is reachable
 /// and points at the first command on the path.
-fn check_cycles(plans: &[StagePlan]) -> Result<(), ConvertError> {
+fn check_cycles(plans: &[StagePlan]) -> Result<(), LocatedError> {
     let mut visited = vec![false; plans.len()];
     for start in 0..plans.len() {
         let mut on_path = vec![false; plans.len()];
@@ -1406,7 +1406,7 @@ fn check_cycles(plans: &[StagePlan]) -> Result<(), ConvertError> {
                 "circular dependency detected on stage: {}",
                 plans[start].display_name
             );
-            return Err(ConvertError::at(msg, first));
+            return Err(LocatedError::at(msg, first));
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use buildkit_llb::{pb, Platform};
 use prost::Message;
 
-use super::{convert_with, ConvertError, ConvertOptions, Converted, ResolvedImage};
+use super::{convert_with, ConvertOptions, Converted, LocatedError, ResolvedImage};
 use crate::{instructions, syntax};
 
 /// An image with a layer, for `platform`, with `on_build` triggers.
@@ -26,9 +26,9 @@ fn convert(
     df: &str,
     opts: ConvertOptions,
     triggers: &BTreeMap<&str, Vec<&str>>,
-) -> Result<Converted, ConvertError> {
-    let ast = syntax::parse(df).map_err(|e| ConvertError::new(e.message))?;
-    let parsed = instructions::parse_dockerfile(&ast).map_err(|e| ConvertError::new(e.message))?;
+) -> Result<Converted, LocatedError> {
+    let ast = syntax::parse(df).map_err(|e| LocatedError::new(e.message))?;
+    let parsed = instructions::parse_dockerfile(&ast).map_err(|e| LocatedError::new(e.message))?;
     convert_with(&parsed, ast.escape, &opts, |(r, p)| {
         let name = r
             .trim_start_matches("docker.io/library/")

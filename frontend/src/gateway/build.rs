@@ -17,7 +17,7 @@ use super::checks::{self, Checks};
 use super::images::resolve_needs;
 use super::sbom::{self, Scanner};
 use super::source::{self, BuildSource, Entry};
-use crate::convert::{Conversion, ConvertError, ConvertOptions, Converted, Need, ResolvedImages};
+use crate::convert::{Conversion, ConvertOptions, Converted, Need, ResolvedImages};
 use crate::error::{plain_status, status_from_grpc, LocatedError};
 use crate::lint;
 use crate::options::BuildOptions;
@@ -46,11 +46,11 @@ impl Failure {
     }
 
     /// The message and lines, as `frontend.lint` reports a build error.
-    pub fn message_and_location(&self) -> (String, Option<syntax::Location>) {
+    pub fn into_located(self) -> LocatedError {
         match self {
-            Failure::Located { error, .. } => (error.message.clone(), error.location),
-            Failure::Plain(m) => (m.clone(), None),
-            Failure::Status(s) => (s.message.clone(), None),
+            Failure::Located { error, .. } => error,
+            Failure::Plain(m) => LocatedError::new(m),
+            Failure::Status(s) => LocatedError::new(s.message),
         }
     }
 }
@@ -82,8 +82,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
     let check_config =
         lint::Config::for_build(check_arg.as_ref(), &text).map_err(Failure::Plain)?;
-    let ast = crate::convert::parse_source(&text)
-        .map_err(|e| dockerfile.locate(LocatedError::new(e.message, e.location)))?;
+    let ast = crate::convert::parse_source(&text).map_err(|e| dockerfile.locate(e))?;
     let mut checks = Checks::new(
         &ast,
         checks::options(&opts, build_platforms(bridge), false),
@@ -158,8 +157,7 @@ pub(super) async fn convert(
 ) -> Result<(Vec<Converted>, Vec<Option<i64>>), Failure> {
     checks.flush(bridge).await;
     let locate = |e: LocatedError| dockerfile.locate(e);
-    let df = instructions::parse_dockerfile(ast)
-        .map_err(|e| locate(LocatedError::new(e.message, e.location)))?;
+    let df = instructions::parse_dockerfile(ast).map_err(locate)?;
 
     let excludes = dockerfile
         .ignore
@@ -216,12 +214,11 @@ pub(super) async fn convert(
     // dispatched, and the resolved seconds replace the build arg and the global ARG.
     super::epoch::resolve_all(bridge, opts, dockerfile, &df, ast.escape, &mut convert_opts).await?;
     let epochs: Vec<Option<i64>> = convert_opts.iter().map(|o| o.epoch).collect();
-    let located = |e: ConvertError| locate(LocatedError::new(e.message, e.location));
     let mut conversions = convert_opts
         .iter()
         .map(|o| Conversion::new(&df, ast.escape, o))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(located)?;
+        .map_err(locate)?;
 
     // Base images and named contexts, in rounds (ONBUILD triggers can need more), every
     // platform's and the checks' at once, so each distinct one is looked up once.
@@ -234,7 +231,7 @@ pub(super) async fn convert(
     loop {
         let mut needs: Vec<Vec<Need>> = Vec::with_capacity(conversions.len());
         for c in &mut conversions {
-            needs.push(c.needs().map_err(located)?);
+            needs.push(c.needs().map_err(locate)?);
         }
         let mut all: BTreeSet<Need> = needs.iter().flatten().cloned().collect();
         all.append(&mut for_checks);
@@ -249,7 +246,7 @@ pub(super) async fn convert(
         );
         for (c, asked) in conversions.iter_mut().zip(&needs) {
             if !asked.is_empty() {
-                c.provide(&res).map_err(located)?;
+                c.provide(&res).map_err(locate)?;
             }
         }
     }
@@ -260,7 +257,7 @@ pub(super) async fn convert(
         .iter()
         .map(|c| c.lower())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(located)?;
+        .map_err(locate)?;
     if let Some(e) = checks.violation_error() {
         return Err(Failure::Plain(e));
     }

@@ -40,9 +40,7 @@ pub async fn resolve_all(
     escape: char,
     convert_opts: &mut [ConvertOptions],
 ) -> Result<(), Failure> {
-    let located = |e: crate::convert::ConvertError| {
-        dockerfile.locate(LocatedError::new(e.message, e.location))
-    };
+    let located = |e: LocatedError| dockerfile.locate(e);
     let mut resolved: HashMap<String, Option<i64>> = HashMap::new();
     for o in convert_opts.iter_mut() {
         let globals = crate::convert::global_args(df, escape, o).map_err(located)?;

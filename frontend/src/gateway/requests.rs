@@ -44,20 +44,11 @@ pub async fn handle(
     })
 }
 
-fn located(
-    dockerfile: &BuildSource,
-    message: String,
-    location: Option<syntax::Location>,
-) -> Failure {
-    dockerfile.locate(LocatedError::new(message, location))
-}
-
 /// `frontend.targets`: the stages, from the parsed Dockerfile alone.
 fn targets(dockerfile: &BuildSource) -> Result<Metadata, Failure> {
     let text = String::from_utf8_lossy(&dockerfile.data);
-    let ast = syntax::parse(&text).map_err(|e| located(dockerfile, e.message, e.location))?;
-    let df = instructions::parse_dockerfile(&ast)
-        .map_err(|e| located(dockerfile, e.message, e.location))?;
+    let ast = syntax::parse(&text).map_err(|e| dockerfile.locate(e))?;
+    let df = instructions::parse_dockerfile(&ast).map_err(|e| dockerfile.locate(e))?;
     Ok(subrequests::targets(&df, &dockerfile.data))
 }
 
@@ -71,8 +62,7 @@ async fn outline(
 ) -> Result<Metadata, Failure> {
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
     let cfg = Config::for_build(check_arg, &text).map_err(Failure::Plain)?;
-    let ast = crate::convert::parse_source(&text)
-        .map_err(|e| located(dockerfile, e.message, e.location))?;
+    let ast = crate::convert::parse_source(&text).map_err(|e| dockerfile.locate(e))?;
     let mut checks = Checks::new(
         &ast,
         checks::options(opts, build_platforms(bridge), false),
@@ -97,7 +87,7 @@ async fn lint(
 ) -> Metadata {
     let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
     let source = dockerfile.info();
-    let early = |error: (String, Option<syntax::Location>)| {
+    let early = |error: LocatedError| {
         subrequests::lint(&LintReport {
             warnings: &[],
             source: source.clone(),
@@ -106,11 +96,11 @@ async fn lint(
     };
     let cfg = match Config::for_build(check_arg, &text) {
         Ok(c) => c,
-        Err(e) => return early((e, None)),
+        Err(e) => return early(LocatedError::new(e)),
     };
     let ast = match crate::convert::parse_source(&text) {
         Ok(a) => a,
-        Err(e) => return early((e.message, e.location)),
+        Err(e) => return early(e),
     };
     let mut checks = Checks::new(
         &ast,
@@ -123,11 +113,8 @@ async fn lint(
     // The conversion's error is the build's; else the checks may have stopped in a stage the
     // target doesn't need.
     let error = match converted {
-        Err(f) => Some(f.message_and_location()),
-        Ok(_) => checks
-            .checker()
-            .error()
-            .map(|e| (e.message.clone(), e.location)),
+        Err(f) => Some(f.into_located()),
+        Ok(_) => checks.checker().error().cloned(),
     };
     subrequests::lint(&LintReport {
         warnings: checks.checker().warnings(),

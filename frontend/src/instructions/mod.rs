@@ -3,7 +3,6 @@
 //! errors are worded as BuildKit words them.
 
 mod commands;
-mod error;
 mod flags;
 mod goparse;
 mod mount;
@@ -16,7 +15,6 @@ pub(crate) mod suggest;
 mod tests;
 
 pub use commands::*;
-pub use error::InstructionError;
 pub use mount::{parse_mount, parse_mount_with, Mount, MountType, ShareMode};
 pub use parse::{
     parse_dockerfile, parse_instruction, parse_instruction_owned, parse_nodes, Instruction,

@@ -6,9 +6,9 @@
 
 use std::borrow::Cow;
 
-use super::error::InstructionError;
 use super::goparse::{parse_bool, parse_uint};
 use super::suggest;
+use crate::syntax::LocatedError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MountType {
@@ -228,7 +228,7 @@ pub(crate) fn ram_in_bytes(s: &str) -> Option<i64> {
 }
 
 /// The check BuildKit makes at parse time, before variables are expanded.
-pub(crate) fn check_unexpanded_mount(value: &str) -> Result<(), InstructionError> {
+pub(crate) fn check_unexpanded_mount(value: &str) -> Result<(), LocatedError> {
     let fields = csv_fields(value).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
     for field in &fields {
         // Only `from` is looked at before expansion ("FROM" lowercases to it only in ASCII).
@@ -249,7 +249,7 @@ pub(crate) fn check_unexpanded_mount(value: &str) -> Result<(), InstructionError
 }
 
 /// Parses an already expanded `--mount` value.
-pub fn parse_mount(value: &str) -> Result<Mount, InstructionError> {
+pub fn parse_mount(value: &str) -> Result<Mount, LocatedError> {
     let mut identity = |s: &str| Ok(s.to_string());
     parse_mount_with(value, &mut identity)
 }
@@ -259,7 +259,7 @@ pub fn parse_mount(value: &str) -> Result<Mount, InstructionError> {
 pub fn parse_mount_with(
     value: &str,
     expand: &mut dyn FnMut(&str) -> Result<String, String>,
-) -> Result<Mount, InstructionError> {
+) -> Result<Mount, LocatedError> {
     let fields = csv_fields(value).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
     let mut m = Mount::default();
     let mut ro_auto = true;
@@ -297,7 +297,7 @@ pub fn parse_mount_with(
             }
         }
         let value = expand(&value)?;
-        let bad_value = || InstructionError::new(format!("invalid value for {key}: {value}"));
+        let bad_value = || LocatedError::new(format!("invalid value for {key}: {value}"));
         match key.as_str() {
             "type" => {
                 m.mount_type = match crate::syntax::go_lower(&value).as_str() {

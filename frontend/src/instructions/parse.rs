@@ -11,12 +11,12 @@ use crate::syntax::{
 };
 
 use super::commands::*;
-use super::error::InstructionError;
 use super::flags::BFlags;
 use super::goparse::{format_duration, parse_duration, parse_int};
 use super::mount::check_unexpanded_mount;
 use super::run::{parse_device, NetworkMode, SecurityMode};
 use super::suggest;
+use crate::syntax::LocatedError;
 
 /// What one node becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,17 +46,17 @@ const ALL_INSTRUCTIONS: [&str; 18] = [
     "WORKDIR",
 ];
 
-type Result<T> = std::result::Result<T, InstructionError>;
+type Result<T> = std::result::Result<T, LocatedError>;
 
-fn at_least_one(cmd: &str) -> InstructionError {
+fn at_least_one(cmd: &str) -> LocatedError {
     format!("{cmd} requires at least one argument").into()
 }
 
-fn exactly_one(cmd: &str) -> InstructionError {
+fn exactly_one(cmd: &str) -> LocatedError {
     format!("{cmd} requires exactly one argument").into()
 }
 
-fn no_destination(cmd: &str) -> InstructionError {
+fn no_destination(cmd: &str) -> LocatedError {
     format!("{cmd} requires at least two arguments, but only one was provided. Destination could not be determined")
         .into()
 }
@@ -148,7 +148,7 @@ impl<'a> Req<'a> {
     }
 
     fn parse_flags(&mut self) -> Result<()> {
-        self.flags.parse().map_err(InstructionError::from)
+        self.flags.parse().map_err(LocatedError::from)
     }
 
     fn is_json(&self) -> bool {
@@ -233,7 +233,7 @@ fn dispatch(keyword: &str, req: Req<'_>) -> Result<Instruction> {
             Err(suggest::wrap(msg, name, &ALL_INSTRUCTIONS, false).into())
         }
     };
-    r.map_err(|e| e.at(location))
+    r.map_err(|e| e.with_location(location))
 }
 
 /// Converts a whole AST into stages (BuildKit's `instructions.Parse`).
@@ -283,7 +283,7 @@ fn build_sized(
 ) -> Result<Dockerfile> {
     let mut df = Dockerfile::default();
     for (location, inst) in items {
-        let inst = inst.map_err(|e| InstructionError {
+        let inst = inst.map_err(|e| LocatedError {
             message: format!(
                 "dockerfile parse error on line {}: {}",
                 location.start_line, e.message
@@ -301,9 +301,10 @@ fn build_sized(
                 None => match c.kind {
                     CommandKind::Arg(a) => df.meta_args.push(a),
                     _ => {
-                        return Err(
-                            InstructionError::new("no build stage in current context").at(location)
-                        )
+                        return Err(LocatedError::at(
+                            "no build stage in current context",
+                            location,
+                        ))
                     }
                 },
             },

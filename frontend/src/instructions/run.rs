@@ -1,10 +1,10 @@
 //! The other RUN flags: `--network`, `--security` and `--device` (commands_runnetwork.go,
 //! commands_runsecurity.go, commands_rundevice.go).
 
-use super::error::InstructionError;
 use super::goparse::parse_bool;
 use super::mount::csv_fields;
 use super::suggest;
+use crate::syntax::LocatedError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum NetworkMode {
@@ -15,7 +15,7 @@ pub enum NetworkMode {
 }
 
 impl NetworkMode {
-    pub(crate) fn parse(value: &str) -> Result<Self, InstructionError> {
+    pub(crate) fn parse(value: &str) -> Result<Self, LocatedError> {
         match value {
             "default" => Ok(NetworkMode::Default),
             "none" => Ok(NetworkMode::None),
@@ -33,7 +33,7 @@ pub enum SecurityMode {
 }
 
 impl SecurityMode {
-    pub(crate) fn parse(value: &str) -> Result<Self, InstructionError> {
+    pub(crate) fn parse(value: &str) -> Result<Self, LocatedError> {
         match value {
             "sandbox" => Ok(SecurityMode::Sandbox),
             "insecure" => Ok(SecurityMode::Insecure),
@@ -50,7 +50,7 @@ pub struct Device {
 }
 
 /// BuildKit's `ParseDevice`.
-pub fn parse_device(val: &str) -> Result<Device, InstructionError> {
+pub fn parse_device(val: &str) -> Result<Device, LocatedError> {
     let fields = csv_fields(val).map_err(|e| format!("failed to parse csv devices: {e}"))?;
     let mut d = Device::default();
     for field in &fields {

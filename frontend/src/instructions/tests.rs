@@ -2,9 +2,9 @@
 //! every typed instruction.
 
 use super::*;
-use crate::syntax::{self, Location};
+use crate::syntax::{self, LocatedError, Location};
 
-fn first(src: &str) -> Result<Instruction, InstructionError> {
+fn first(src: &str) -> Result<Instruction, LocatedError> {
     let ast = syntax::parse(src).expect("parse");
     parse_instruction(&ast.nodes[0])
 }

@@ -10,12 +10,13 @@ use regex::Regex;
 use super::capture::{ArgInfo, Capture, MountInfo};
 use super::ignore::IgnoreMatcher;
 use super::walk::NON_ENV_ARGS;
-use super::{ports, rules, CheckError, Config, Sink};
+use super::{ports, rules, Config, Sink};
 use crate::convert::EnvList;
 use crate::instructions::{
     parse_mount_with, ArgCommand, Command, CommandKind, MountType, SourcesAndDest,
 };
 use crate::shell::{EnvGetter, Lex};
+use crate::syntax::LocatedError;
 use crate::syntax::Location;
 
 /// What a stage has built up so far, as far as the checks need it.
@@ -59,14 +60,7 @@ pub(super) struct Ctx<'c> {
     pub ignore: Option<&'c IgnoreMatcher>,
 }
 
-type Result<T> = std::result::Result<T, CheckError>;
-
-fn at(message: impl Into<String>, location: Location) -> CheckError {
-    CheckError {
-        message: message.into(),
-        location: Some(location),
-    }
-}
+type Result<T> = std::result::Result<T, LocatedError>;
 
 /// Runs one instruction of a stage.
 pub(super) fn dispatch(
@@ -158,7 +152,8 @@ pub(super) fn dispatch(
             for m in &c.mounts {
                 let mut field =
                     |w: &str| expand(ctx, cfg, run, w, loc, false).map_err(|e| e.message);
-                let mount = parse_mount_with(m, &mut field).map_err(|e| at(e.message, loc))?;
+                let mount = parse_mount_with(m, &mut field)
+                    .map_err(|e| LocatedError::at(e.message, loc))?;
                 let info = MountInfo {
                     required: mount.required,
                     location: Some(loc),
@@ -172,7 +167,10 @@ pub(super) fn dispatch(
                         };
                         if id.is_empty() {
                             if mount.target.is_empty() {
-                                return Err(at("one of source, target required", loc));
+                                return Err(LocatedError::at(
+                                    "one of source, target required",
+                                    loc,
+                                ));
                             }
                             id = path_base(&mount.target);
                         }
@@ -180,7 +178,7 @@ pub(super) fn dispatch(
                     }
                     MountType::Ssh => {
                         if !mount.source.is_empty() {
-                            return Err(at("ssh does not support source", loc));
+                            return Err(LocatedError::at("ssh does not support source", loc));
                         }
                         let id = if mount.cache_id.is_empty() {
                             "default".to_string()
@@ -207,9 +205,9 @@ pub(super) fn dispatch(
                 let words = ctx
                     .lex
                     .process_words(p, &run.env)
-                    .map_err(|e| at(e.message, loc))?;
+                    .map_err(|e| LocatedError::at(e.message, loc))?;
                 for raw in words {
-                    let spec = ports::split(&raw).map_err(|e| at(e, loc))?;
+                    let spec = ports::split(&raw).map_err(|e| LocatedError::at(e, loc))?;
                     if spec.proto != spec.proto.to_lowercase() {
                         ctx.sink.run(
                             cfg,
@@ -302,7 +300,7 @@ fn expand(
     };
     let res = lex
         .process_word_with_matches(word, &run.env)
-        .map_err(|e| at(e.message, loc))?;
+        .map_err(|e| LocatedError::at(e.message, loc))?;
     if res.unmatched.is_empty() {
         return Ok(res.result);
     }

@@ -52,13 +52,6 @@ impl Warning {
     }
 }
 
-/// Where the reference's conversion would have stopped, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckError {
-    pub message: String,
-    pub location: Option<Location>,
-}
-
 /// Collects violations, honouring the configuration each one runs under.
 #[derive(Debug, Default)]
 pub(crate) struct Sink {

@@ -9,19 +9,20 @@ use buildkit_llb::Platform;
 
 use super::capture::{ArgInfo, Capture};
 use super::walk::{Checker, StageNode};
-use super::{rules, CheckError, Config};
+use super::{rules, Config};
 use crate::convert::EnvList;
 use crate::instructions::{parse_dockerfile, parse_instruction, Command, CommandKind, Instruction};
 use crate::shell::{EnvGetter, Lex};
+use crate::syntax::LocatedError;
 use crate::syntax::{self, Location, Node};
 
 /// Stage names BuildKit reserves.
 const RESERVED_STAGE_NAMES: [&str; 2] = ["context", "scratch"];
 
-type Result<T> = std::result::Result<T, CheckError>;
+type Result<T> = std::result::Result<T, LocatedError>;
 
-fn at(message: impl Into<String>, location: Option<Location>) -> CheckError {
-    CheckError {
+fn at(message: impl Into<String>, location: Option<Location>) -> LocatedError {
+    LocatedError {
         message: message.into(),
         location,
     }

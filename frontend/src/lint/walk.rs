@@ -9,11 +9,12 @@ use buildkit_llb::Platform;
 use super::capture::{self, Capture, Outline};
 use super::commands::{self, Ctx, StageRun};
 use super::ignore::IgnoreMatcher;
-use super::{rules, CheckError, Config, Sink, Warning};
+use super::{rules, Config, Sink, Warning};
 use crate::convert::{EnvList, ImageKey, ResolvedImages};
 use crate::image::{Image, DEFAULT_PATH};
 use crate::instructions::{Command, Dockerfile};
 use crate::shell::Lex;
+use crate::syntax::LocatedError;
 use crate::syntax::{Ast, Location};
 
 /// What the build asks for, as far as the checks are concerned.
@@ -59,7 +60,7 @@ pub struct Checker<'a> {
     pub(super) cfg: Config,
     pub(super) lex: Lex,
     pub(super) sink: Sink,
-    pub(super) error: Option<CheckError>,
+    pub(super) error: Option<LocatedError>,
     pub(super) df: Option<Dockerfile>,
     pub(super) global_args: EnvList,
     pub(super) nodes: Vec<StageNode>,
@@ -236,7 +237,7 @@ impl<'a> Checker<'a> {
         mut run: StageRun,
         img: Option<&Image>,
         ignore: Option<&IgnoreMatcher>,
-    ) -> Result<(), CheckError> {
+    ) -> Result<(), LocatedError> {
         let location = self.nodes[i].location;
         let mut triggers = std::mem::take(&mut self.nodes[i].triggers);
         if self.nodes[i].base.is_none() {
@@ -280,7 +281,7 @@ impl<'a> Checker<'a> {
         self.opts.all_stages
     }
 
-    pub fn error(&self) -> Option<&CheckError> {
+    pub fn error(&self) -> Option<&LocatedError> {
         self.error.as_ref()
     }
 

@@ -7,7 +7,7 @@ use buildkit_proto::pb;
 use super::json::{self, Json};
 use super::{gosort, result, Metadata};
 use crate::lint::Warning;
-use crate::syntax::Location;
+use crate::syntax::LocatedError;
 
 /// What `frontend.lint` reports.
 pub struct LintReport<'a> {
@@ -15,7 +15,7 @@ pub struct LintReport<'a> {
     /// The Dockerfile: file name, contents, language and the definition it was read with.
     pub source: pb::SourceInfo,
     /// The error the build would fail with, with the lines it points at.
-    pub error: Option<(String, Option<Location>)>,
+    pub error: Option<LocatedError>,
 }
 
 pub fn lint(report: &LintReport<'_>) -> Metadata {
@@ -46,7 +46,11 @@ pub fn lint(report: &LintReport<'_>) -> Metadata {
             "sources",
             Json::Arr(vec![json::source_info(&report.source)]),
         );
-    if let Some((message, loc)) = &report.error {
+    if let Some(LocatedError {
+        message,
+        location: loc,
+    }) = &report.error
+    {
         let ranges = loc.map(json::line_ranges).unwrap_or_default();
         doc = doc.field(
             "buildError",

@@ -163,7 +163,7 @@ fn lint_report() {
     let md = lint(&LintReport {
         warnings: &[],
         source,
-        error: Some(("lint violation found for rules: X".into(), None)),
+        error: Some(crate::syntax::LocatedError::new("lint violation found for rules: X")),
     });
     assert_eq!(get(&md, "result.statuscode"), "1");
     assert_eq!(get(&md, "result.txt"), "");

@@ -12,6 +12,7 @@ mod dump;
 mod heredoc;
 mod json;
 mod lines;
+mod located;
 mod parse;
 mod words;
 
@@ -24,7 +25,8 @@ pub use case::{go_lower, go_upper};
 pub use directives::{detect_syntax, parse_directive, DetectedDirective};
 pub use dump::{dump_node_string, go_quote};
 pub use heredoc::chomp_heredoc_content;
-pub use parse::{parse, ParseError};
+pub use located::LocatedError;
+pub use parse::parse;
 
 pub(crate) use heredoc::must_parse_heredoc;
 pub(crate) use parse::written_command;

@@ -11,30 +11,22 @@ use super::lines::{
     discard_bom, is_comment, is_empty_continuation_line, trim_continuation, trim_newline, Lines,
     MAX_SCAN_TOKEN,
 };
+use super::located::LocatedError;
 use super::words::{split_command, split_ws2};
 
 /// ONBUILD ONBUILD … chains deeper than this keep only their first levels in the AST (they are
 /// still parsed in full, so errors deeper down are reported).
 const MAX_SUB_DEPTH: usize = 8;
 
-/// A syntax error, with the lines it concerns.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct ParseError {
-    pub message: String,
-    pub location: Option<Location>,
-}
-
-impl ParseError {
-    fn at(message: impl Into<String>, start: usize, end: usize) -> Self {
-        let location = (start > 0).then(|| Location {
-            start_line: start,
-            end_line: end.max(start),
-        });
-        ParseError {
-            message: message.into(),
-            location,
-        }
+/// A syntax error at lines `start..=end` (none when `start` is 0).
+fn error_at(message: impl Into<String>, start: usize, end: usize) -> LocatedError {
+    let location = (start > 0).then(|| Location {
+        start_line: start,
+        end_line: end.max(start),
+    });
+    LocatedError {
+        message: message.into(),
+        location,
     }
 }
 
@@ -129,7 +121,7 @@ fn node_from_line(line: &str, escape: char) -> Result<Node, String> {
 }
 
 /// Parses a Dockerfile into its instruction nodes, as BuildKit's `parser.Parse`.
-pub fn parse(source: &str) -> Result<Ast, ParseError> {
+pub fn parse(source: &str) -> Result<Ast, LocatedError> {
     let mut lines = Lines::new(source);
     let mut escape = '\\';
     let mut dp = DirectiveParser::new("#", 0);
@@ -160,11 +152,11 @@ pub fn parse(source: &str) -> Result<Ast, ParseError> {
         }
         let token = trim_newline(raw).trim_start();
         match dp.parse_line(token) {
-            Err(e) => return Err(ParseError::at(e, current_line + 1, current_line + 1)),
+            Err(e) => return Err(error_at(e, current_line + 1, current_line + 1)),
             Ok(Some(d)) => {
                 if d.name == KEY_ESCAPE {
                     escape = set_escape(&d.value)
-                        .map_err(|e| ParseError::at(e, current_line + 1, current_line + 1))?;
+                        .map_err(|e| error_at(e, current_line + 1, current_line + 1))?;
                 }
                 // A directive is not a comment of the next instruction.
                 comments.pop();
@@ -218,13 +210,13 @@ pub fn parse(source: &str) -> Result<Ast, ParseError> {
             });
         }
 
-        let mut node = node_from_line(line, escape)
-            .map_err(|e| ParseError::at(e, start_line, current_line))?;
+        let mut node =
+            node_from_line(line, escape).map_err(|e| error_at(e, start_line, current_line))?;
         node.original = line.to_string();
 
         if can_contain_heredoc(&node) && line.contains("<<") {
-            let starts = heredocs_from_line(line)
-                .map_err(|e| ParseError::at(e, start_line, current_line))?;
+            let starts =
+                heredocs_from_line(line).map_err(|e| error_at(e, start_line, current_line))?;
             for h in starts {
                 let mut content = String::new();
                 let mut terminated = false;
@@ -241,11 +233,7 @@ pub fn parse(source: &str) -> Result<Ast, ParseError> {
                     content.push_str(body);
                 }
                 if !terminated {
-                    return Err(ParseError::at(
-                        "unterminated heredoc",
-                        start_line,
-                        current_line,
-                    ));
+                    return Err(error_at("unterminated heredoc", start_line, current_line));
                 }
                 node.heredocs.push(Heredoc {
                     name: h.name,
@@ -273,14 +261,14 @@ pub fn parse(source: &str) -> Result<Ast, ParseError> {
     }
 
     if nodes.is_empty() {
-        return Err(ParseError::at(
+        return Err(error_at(
             "file with no instructions",
             current_line,
             current_line,
         ));
     }
     if lines.too_long {
-        return Err(ParseError::at(
+        return Err(error_at(
             format!(
                 "dockerfile line greater than max allowed size of {}",
                 MAX_SCAN_TOKEN - 1
