@@ -22,6 +22,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
+# shellcheck source=../tests/env/common.sh
 . "$repo/tests/env/common.sh"
 
 env_dir="" builds=1 own_env=0 work="" extra=()

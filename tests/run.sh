@@ -36,6 +36,7 @@ else
     runs="${DFRS_RUNS:-${TMPDIR:-/tmp}/dfrs-runs}"
     mkdir -p "$runs"
     RUN_DIR="$(mktemp -d "$runs/run-XXXXXX")"
+    # shellcheck disable=SC2317  # run by the EXIT trap; shellcheck 0.9 misses that when the script ends with `exit`
     cleanup() {
         local rc=$?
         if [ "${DFRS_KEEP_ENV:-0}" = 1 ]; then

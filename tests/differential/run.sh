@@ -7,6 +7,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+# shellcheck source=../env/common.sh
 . "$root/tests/env/common.sh"
 target="${CARGO_TARGET_DIR:-$root/target}"
 ref="$target/differential/ref-dockerfile2llb"

@@ -7,6 +7,7 @@ BUILDKIT_MODULE="github.com/moby/buildkit"
 
 DFRS_CACHE="${DFRS_CACHE:-$HOME/.cache/dfrs}"
 BUILDKIT_CACHE="$DFRS_CACHE/buildkit-$BUILDKIT_VERSION"
+# shellcheck disable=SC2034  # used by the scripts that source this file
 BUILDKIT_BIN="$BUILDKIT_CACHE/bin"
 
 ENV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -144,7 +145,8 @@ go_build_buildkit() {
 # in RUN_DIR/env as VAR. The environment (RUN_DIR/env) must be sourced.
 push_gateway_image() {
     local run_dir="$1" ctx="$2" image="$3" var="$4"
-    local build_log="$run_dir/$(basename "$ctx")-image.log"
+    local build_log
+    build_log="$run_dir/$(basename "$ctx")-image.log"
     log "building and pushing $image"
     timeout 600 "$DFRS_BUILDCTL" --addr "$BUILDKIT_HOST" build --progress=plain \
         --frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
