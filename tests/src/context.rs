@@ -29,6 +29,15 @@ fn temp_root() -> PathBuf {
     env().run_dir.join("tmp")
 }
 
+/// A fresh directory `RUN_DIR/tmp/NAME-NONCE` (e.g. to serve over HTTP); it goes with the run
+/// directory.
+#[track_caller]
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = temp_root().join(format!("{name}-{}", nonce()));
+    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    dir
+}
+
 /// A build context in a fresh temp directory (removed on drop unless `DFRS_KEEP=1`), with
 /// room beside it for output directories.
 #[derive(Debug)]
@@ -42,7 +51,7 @@ impl Context {
     /// An empty context named after the test.
     #[track_caller]
     pub fn new(name: &str) -> Context {
-        let root = temp_root().join(format!("{name}-{}", nonce()));
+        let root = temp_dir(name);
         let dir = root.join("context");
         fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
         Context {

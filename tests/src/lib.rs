@@ -36,11 +36,11 @@ mod result;
 mod serve;
 
 pub use build::{Build, BuildxBuild, BUILD_TIMEOUT};
-pub use context::{image_name, nonce, read, repo_root, Context};
+pub use context::{image_name, nonce, read, repo_root, temp_dir, Context};
 pub use env::{assert_daemon_answers, buildx, env, require_multiarch, Buildx, Env};
 pub use frontend::{gateway_image_under_test, mode, syntax_line, Frontend, Mode};
 pub use process::{run_ok, run_with_timeout, CmdOutput};
 pub use registry::{fetch_image, registry_document, Image};
 pub use result::{parse_progress, BuildResult, Step};
 pub use serde_json::Value;
-pub use serve::git_bare_repo;
+pub use serve::{git_bare_repo, HttpServer};
