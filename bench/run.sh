@@ -22,6 +22,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
+# shellcheck source=../tests/env/common.sh
 . "$repo/tests/env/common.sh"
 
 env_dir="" builds=1 own_env=0 work="" extra=()
@@ -78,9 +79,7 @@ else
 fi
 [ -x "$ours" ] || die "no binary at $ours"
 
-log "building bench/ref-dockerfile2llb (the reference's converter, offline)"
-(cd "$here/ref-dockerfile2llb" && GOFLAGS=-mod=mod CGO_ENABLED=0 timeout 1800 go build -o "$work/ref-dockerfile2llb" .) \
-    || die "go build of bench/ref-dockerfile2llb failed"
+build_ref_dockerfile2llb "$work/ref-dockerfile2llb"
 
 args=(--ours "$ours" --ref "$work/ref-dockerfile2llb" --ref-frontend "$BUILDKIT_BIN/dockerfile-frontend"
       --repo "$repo" --work "$work" --json "$work/results.json")

@@ -45,16 +45,14 @@ dir="$(cd "$dir" && pwd)"
 # --- the environment ---
 if [ -n "${DFRS_ENV:-}" ]; then
     "$ENV_DIR/up.sh" "$DFRS_ENV" >&2
-    # shellcheck disable=SC1091
-    . "$DFRS_ENV/env"
+    load_run_env "$DFRS_ENV"
 elif [ -n "${DFRS_RUN_DIR:-}" ] && [ -n "${BUILDKIT_HOST:-}" ] && [ -n "${DFRS_FRONTEND_IMAGE:-}" ]; then
     log "using the loaded environment $DFRS_RUN_DIR ($BUILDKIT_HOST)"
     "$ENV_DIR/build-frontend-image.sh" "$DFRS_RUN_DIR" >&2
 else
     log "using the local environment in $LOCAL_ENV (stop it with scripts/build.sh --stop)"
     "$ENV_DIR/up.sh" "$LOCAL_ENV" >&2
-    # shellcheck disable=SC1091
-    . "$LOCAL_ENV/env"
+    load_run_env "$LOCAL_ENV"
 fi
 
 # --- the build ---

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# THE test command: unit tests, then the end-to-end tests against a real BuildKit.
+# THE test command: the style checks (tests/style.sh: rustfmt, clippy, shellcheck), unit tests,
+# then the end-to-end tests against a real BuildKit.
 #
 #   tests/run.sh                          # everything, with our frontend (DFRS_FRONTEND=ours)
 #   DFRS_FRONTEND=reference tests/run.sh  # the e2e tests against BuildKit's own frontend
@@ -16,6 +17,11 @@ cd "$REPO_ROOT"
 
 e2e_args=()
 if [ "${1:-}" = -- ]; then shift; e2e_args=("$@"); fi
+
+t_s=$SECONDS
+log "style: tests/style.sh (cargo fmt --check, cargo clippy -D warnings, shellcheck)"
+"$(dirname "${BASH_SOURCE[0]}")/style.sh"
+t_style=$((SECONDS - t_s))
 
 t0=$SECONDS
 log "unit tests: cargo test --workspace --exclude e2e"
@@ -36,6 +42,7 @@ else
     runs="${DFRS_RUNS:-${TMPDIR:-/tmp}/dfrs-runs}"
     mkdir -p "$runs"
     RUN_DIR="$(mktemp -d "$runs/run-XXXXXX")"
+    # shellcheck disable=SC2317  # run by the EXIT trap; shellcheck 0.9 misses that when the script ends with `exit`
     cleanup() {
         local rc=$?
         if [ "${DFRS_KEEP_ENV:-0}" = 1 ]; then
@@ -71,7 +78,7 @@ if [ "$DFRS_FRONTEND" = ours ] && [ "${DFRS_SUITE:-1}" = 1 ]; then
     "$(dirname "${BASH_SOURCE[0]}")/suite/run.sh" --ci --out "$RUN_DIR/suite" || rc=1
 fi
 t_suite=$((SECONDS - t3))
-log "times: unit ${t_unit}s, fuzz ${t_fuzz}s, environment ${t_env}s, e2e ${t_e2e}s, suite ${t_suite}s (DFRS_FRONTEND=$DFRS_FRONTEND)"
+log "times: style ${t_style}s, unit ${t_unit}s, fuzz ${t_fuzz}s, environment ${t_env}s, e2e ${t_e2e}s, suite ${t_suite}s (DFRS_FRONTEND=$DFRS_FRONTEND)"
 if [ "$rc" != 0 ] && [ "$DFRS_FRONTEND" = ours ]; then
     log "end-to-end tests failed with OUR frontend ($DFRS_FRONTEND_IMAGE); each failure above shows the"
     log "buildctl command and the daemon log. DFRS_FRONTEND=reference tests/run.sh runs the same tests"

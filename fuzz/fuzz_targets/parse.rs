@@ -14,14 +14,19 @@ fuzz_target!(|data: &[u8]| {
     let Ok(ast) = syntax::parse(&src) else { return };
     let _ = ast.dump();
     let lex = Lex::new(ast.escape);
-    let env = vec![("A".to_string(), "x y".to_string()), ("EMPTY".to_string(), String::new())];
+    let env = vec![
+        ("A".to_string(), "x y".to_string()),
+        ("EMPTY".to_string(), String::new()),
+    ];
     for node in &ast.nodes {
         for arg in &node.args {
             let _ = lex.process_word(arg, &env);
             let _ = lex.process_words(arg, &env);
         }
     }
-    let Ok(df) = instructions::parse_dockerfile(&ast) else { return };
+    let Ok(df) = instructions::parse_dockerfile(&ast) else {
+        return;
+    };
     for stage in &df.stages {
         for cmd in &stage.commands {
             if let instructions::CommandKind::Run(run) = &cmd.kind {
@@ -31,9 +36,17 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    let opts = ConvertOptions { context_local: "context".into(), ..Default::default() };
+    let opts = ConvertOptions {
+        context_local: "context".into(),
+        ..Default::default()
+    };
     let image = br#"{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:00"]}}"#;
-    if let Ok(out) = convert_with(&df, ast.escape, &opts, |_| Ok(ResolvedImage { digest: None, config: image.to_vec() })) {
+    if let Ok(out) = convert_with(&df, ast.escape, &opts, |_| {
+        Ok(ResolvedImage {
+            digest: None,
+            config: image.to_vec(),
+        })
+    }) {
         let _ = out.state.marshal();
     }
 });

@@ -7,15 +7,13 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
+# shellcheck source=../env/common.sh
 . "$root/tests/env/common.sh"
 target="${CARGO_TARGET_DIR:-$root/target}"
 ref="$target/differential/ref-dockerfile2llb"
 # Both converters are rebuilt only when their sources changed (cargo's and a timestamp check).
 if [ ! -x "$ref" ] || [ -n "$(find "$root/bench/ref-dockerfile2llb" -newer "$ref" -name '*.go' -o -newer "$ref" -name 'go.*' | head -1)" ]; then
-    log "building bench/ref-dockerfile2llb (the reference's converter)"
-    mkdir -p "$(dirname "$ref")"
-    (cd "$root/bench/ref-dockerfile2llb" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -o "$ref" .) \
-        || die "go build of bench/ref-dockerfile2llb failed"
+    build_ref_dockerfile2llb "$ref"
 fi
 (cd "$root" && cargo build -q -p dockerfile-frontend) || die "cargo build -p dockerfile-frontend failed"
 exec python3 "$here/compare.py" --ours "$target/debug/dockerfile-frontend" --ref "$ref" "$@"

@@ -10,27 +10,10 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-have_bins() { [ -x "$BUILDKIT_BIN/dockerfile-frontend" ] && [ -x "$BUILDKIT_BIN/dockerfile2llb" ]; }
-
-build() {
-    have_bins && return 0
-    local tmp="$BUILDKIT_CACHE/ref.tmp"
-    rm -rf "$tmp"
-    go_build_buildkit "$tmp" ./frontend/dockerfile/cmd/dockerfile-frontend ./examples/dockerfile2llb
-    mkdir -p "$BUILDKIT_BIN"
-    mv "$tmp/dockerfile-frontend" "$tmp/dockerfile2llb" "$BUILDKIT_BIN/"
-    rm -rf "$tmp"
-}
-
-if ! have_bins; then
-    with_lock buildkit build
-fi
+buildkit_commands ./frontend/dockerfile/cmd/dockerfile-frontend ./examples/dockerfile2llb
 
 if [ $# -ge 1 ]; then
-    RUN_DIR="$(cd "$1" && pwd)"
-    [ -f "$RUN_DIR/env" ] || die "$RUN_DIR/env not found: start the environment with tests/env/up.sh $RUN_DIR"
-    # shellcheck disable=SC1091
-    . "$RUN_DIR/env"
+    load_run_env "$1"
     image="$DFRS_REGISTRY/dockerfile-ref:$BUILDKIT_VERSION"
     ctx="$RUN_DIR/ctx/reference-frontend"
     rm -rf "$ctx" && mkdir -p "$ctx"

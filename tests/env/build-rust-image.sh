@@ -10,9 +10,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 [ $# -eq 1 ] || die "usage: $0 RUN_DIR"
-RUN_DIR="$(cd "$1" && pwd)"
-# shellcheck disable=SC1091
-. "$RUN_DIR/env"
+load_run_env "$1"
 IMAGE="$DFRS_REGISTRY/dfrs-rust:local"
 
 if curl -fs -o /dev/null -m 10 -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json' \
@@ -74,12 +72,6 @@ ENV PATH=/usr/local/cargo/bin:/usr/local/rust/bin:/usr/local/sbin:/usr/local/bin
     CARGO_HOME=/usr/local/cargo
 EOF
 log "building and pushing $IMAGE ($(du -sh "$ctx/root" | cut -f1), uncompressed layers)"
-if ! timeout 1200 "$DFRS_BUILDCTL" --addr "$BUILDKIT_HOST" build --progress=plain \
-    --frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
-    --output "type=image,name=$IMAGE,push=true,registry.insecure=true,compression=uncompressed" \
-    >"$RUN_DIR/rust-image.log" 2>&1; then
-    tail -30 "$RUN_DIR/rust-image.log" >&2
-    die "building the Rust builder image failed (see $RUN_DIR/rust-image.log)"
-fi
+buildctl_push "the Rust builder image" "$RUN_DIR/rust-image.log" 1200 "$ctx" "$IMAGE,compression=uncompressed"
 rm -rf "$ctx/root"
 printf '%s\n' "$IMAGE"

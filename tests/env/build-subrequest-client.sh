@@ -9,15 +9,12 @@ set -euo pipefail
 bin="$BUILDKIT_BIN/dfrs-subrequest"
 build() {
     [ -x "$bin" ] && [ "$bin" -nt "$ENV_DIR/subrequest-client/main.go" ] && return 0
-    local src tmp="$BUILDKIT_CACHE/subrequest.tmp"
+    local src
     src="$(buildkit_src)"
     mkdir -p "$src/cmd/dfrs-subrequest"
     cp "$ENV_DIR/subrequest-client/main.go" "$src/cmd/dfrs-subrequest/main.go"
-    rm -rf "$tmp"
-    go_build_buildkit "$tmp" ./cmd/dfrs-subrequest
-    mkdir -p "$BUILDKIT_BIN"
-    mv "$tmp/dfrs-subrequest" "$bin"
-    rm -rf "$tmp"
+    rm -f "$bin"
+    build_buildkit_commands ./cmd/dfrs-subrequest
 }
 with_lock buildkit build
 printf '%s\n' "$bin"

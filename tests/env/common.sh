@@ -7,6 +7,7 @@ BUILDKIT_MODULE="github.com/moby/buildkit"
 
 DFRS_CACHE="${DFRS_CACHE:-$HOME/.cache/dfrs}"
 BUILDKIT_CACHE="$DFRS_CACHE/buildkit-$BUILDKIT_VERSION"
+# shellcheck disable=SC2034  # used by the scripts that source this file
 BUILDKIT_BIN="$BUILDKIT_CACHE/bin"
 
 ENV_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -139,17 +140,71 @@ go_build_buildkit() {
         -o "$out/" "$@") >&2 || die "go build $* failed"
 }
 
+# buildctl_push WHAT LOG TIMEOUT CTX IMAGE [BUILDCTL_ARG...]: builds the image in directory CTX
+# (its Dockerfile) with the built-in frontend and pushes it as IMAGE (more type=image attributes
+# may follow the name: `NAME,compression=uncompressed`) to the environment's registry, with
+# buildctl's output in LOG; dies saying WHAT failed. Uses $DFRS_BUILDCTL and $BUILDKIT_HOST.
+buildctl_push() {
+    local what="$1" build_log="$2" timeout="$3" ctx="$4" image="$5"; shift 5
+    if ! timeout "$timeout" "$DFRS_BUILDCTL" --addr "$BUILDKIT_HOST" build --progress=plain \
+        --frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" "$@" \
+        --output "type=image,name=$image,push=true,registry.insecure=true" >"$build_log" 2>&1; then
+        tail -30 "$build_log" >&2
+        die "building $what failed (see $build_log)"
+    fi
+}
+
 # push_gateway_image RUN_DIR CTX IMAGE VAR: builds the image in directory CTX (its Dockerfile)
 # with the built-in frontend, pushes it as IMAGE to the environment's registry and records it
 # in RUN_DIR/env as VAR. The environment (RUN_DIR/env) must be sourced.
 push_gateway_image() {
     local run_dir="$1" ctx="$2" image="$3" var="$4"
-    local build_log="$run_dir/$(basename "$ctx")-image.log"
     log "building and pushing $image"
-    timeout 600 "$DFRS_BUILDCTL" --addr "$BUILDKIT_HOST" build --progress=plain \
-        --frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
-        --output "type=image,name=$image,push=true,registry.insecure=true" >"$build_log" 2>&1 \
-        || { tail -30 "$build_log" >&2; die "building $image failed (see $build_log)"; }
+    buildctl_push "$image" "$run_dir/$(basename "$ctx")-image.log" 600 "$ctx" "$image"
     log "pushed $image"
     grep -q "^export $var=" "$run_dir/env" || printf 'export %s=%q\n' "$var" "$image" >>"$run_dir/env"
+}
+
+# load_run_env RUN_DIR: sets RUN_DIR (absolute) and sources RUN_DIR/env, which a running
+# environment (tests/env/up.sh RUN_DIR) has written.
+load_run_env() {
+    RUN_DIR="$(cd "$1" && pwd)" || die "no directory $1"
+    [ -f "$RUN_DIR/env" ] || die "$RUN_DIR/env not found: start the environment with tests/env/up.sh $RUN_DIR"
+    # shellcheck disable=SC1091
+    . "$RUN_DIR/env"
+}
+
+# have_buildkit_commands PKG...: every BuildKit command PKG... (./cmd/buildctl, ...) is built
+# in BUILDKIT_BIN.
+have_buildkit_commands() {
+    local p
+    for p in "$@"; do [ -x "$BUILDKIT_BIN/$(basename "$p")" ] || return 1; done
+}
+
+# build_buildkit_commands PKG...: builds the BuildKit commands PKG... from the pinned source into
+# BUILDKIT_BIN unless they are there. Call it holding the buildkit lock (with_lock buildkit).
+build_buildkit_commands() {
+    have_buildkit_commands "$@" && return 0
+    local tmp="$BUILDKIT_CACHE/bin.tmp" p
+    rm -rf "$tmp"
+    go_build_buildkit "$tmp" "$@"
+    mkdir -p "$BUILDKIT_BIN"
+    for p in "$@"; do mv "$tmp/$(basename "$p")" "$BUILDKIT_BIN/"; done
+    rm -rf "$tmp"
+}
+
+# buildkit_commands PKG...: the BuildKit commands PKG... in BUILDKIT_BIN, built once (a warm
+# cache is reused as is).
+buildkit_commands() {
+    have_buildkit_commands "$@" || with_lock buildkit build_buildkit_commands "$@"
+    have_buildkit_commands "$@" || die "$* missing in $BUILDKIT_BIN after the build"
+}
+
+# build_ref_dockerfile2llb OUT: the reference's offline converter (bench/ref-dockerfile2llb:
+# BuildKit's dockerfile2llb with a stub image resolver) built into OUT.
+build_ref_dockerfile2llb() {
+    log "building bench/ref-dockerfile2llb (the reference's converter)"
+    mkdir -p "$(dirname "$1")"
+    (cd "$REPO_ROOT/bench/ref-dockerfile2llb" && GOFLAGS=-mod=mod CGO_ENABLED=0 timeout 1800 go build -o "$1" .) \
+        || die "go build of bench/ref-dockerfile2llb failed"
 }

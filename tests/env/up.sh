@@ -159,14 +159,9 @@ if [ "$DFRS_MULTIARCH" = 1 ]; then
 fi
 cp "$ENV_DIR/images/busybox.Dockerfile" "$ctx/Dockerfile"
 log "building $BASE_IMAGE for $platforms (built-in dockerfile.v0 frontend)"
-if ! timeout 600 "$BUILDCTL" --addr "unix://$SOCK" build --progress=plain \
-    --frontend dockerfile.v0 --local context="$ctx" --local dockerfile="$ctx" \
-    --opt platform="$platforms" \
-    --output "type=image,name=$BASE_IMAGE,push=true,registry.insecure=true" \
-    >"$RUN_DIR/base-image.log" 2>&1; then
-    tail -30 "$RUN_DIR/base-image.log" >&2
-    die "building the base image $BASE_IMAGE failed (see $RUN_DIR/base-image.log)"
-fi
+DFRS_BUILDCTL="$BUILDCTL" BUILDKIT_HOST="unix://$SOCK" \
+    buildctl_push "the base image $BASE_IMAGE" "$RUN_DIR/base-image.log" 600 "$ctx" "$BASE_IMAGE" \
+    --opt platform="$platforms"
 
 # --- the env file ---
 {

@@ -5,13 +5,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
-use e2e::{env, nonce, Build, BuildResult, Context, Frontend};
+use e2e::{env, nonce, temp_dir, Build, BuildResult, Context, Frontend, HttpServer};
 
 /// One entry of an exported tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -477,55 +476,6 @@ fn copy_and_add_reject_what_the_reference_rejects() {
     same_error(&ctx, "unexpected query \"foo\"");
 }
 
-/// A throwaway HTTP server on a free loopback port serving `dir`, stopped when dropped.
-struct HttpServer {
-    child: Child,
-    port: u16,
-}
-
-impl HttpServer {
-    fn start(dir: &Path) -> HttpServer {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("no free port: {e}"));
-        let mut child = Command::new("python3")
-            .args([
-                "-u",
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-            ])
-            .current_dir(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start python3 -m http.server: {e}"));
-        // It prints "Serving HTTP on …" once listening.
-        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        assert!(
-            line.contains("Serving"),
-            "http.server did not start: {line:?}"
-        );
-        HttpServer { child, port }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}/{path}", self.port)
-    }
-}
-
-impl Drop for HttpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn sha256_hex(path: &Path) -> String {
     let out = Command::new("sha256sum")
         .arg(path)
@@ -538,18 +488,9 @@ fn sha256_hex(path: &Path) -> String {
         .to_string()
 }
 
-fn served_dir(name: &str) -> PathBuf {
-    let dir = env()
-        .run_dir
-        .join("tmp")
-        .join(format!("{name}-{}", nonce()));
-    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    dir
-}
-
 #[test]
 fn add_downloads_urls_with_checksums() {
-    let dir = served_dir("http");
+    let dir = temp_dir("http");
     let n = nonce();
     fs::write(dir.join("file.txt"), format!("downloaded {n}\n")).unwrap_or_else(|e| panic!("{e}"));
     let staging = dir.join("inside");
@@ -564,7 +505,7 @@ fn add_downloads_urls_with_checksums() {
         .status()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(status.success());
-    let server = HttpServer::start(&dir);
+    let server = HttpServer::serve(&dir);
     let sum = sha256_hex(&dir.join("file.txt"));
     let df = format!(
         "FROM scratch\n\
@@ -655,9 +596,9 @@ fn git_repo(dir: &Path) -> String {
 
 #[test]
 fn add_clones_git_repositories() {
-    let dir = served_dir("git");
+    let dir = temp_dir("git");
     let commit = git_repo(&dir);
-    let server = HttpServer::start(&dir);
+    let server = HttpServer::serve(&dir);
     let repo = server.url("repo.git");
     let df = format!(
         "FROM scratch\n\

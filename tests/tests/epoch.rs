@@ -6,67 +6,11 @@
 #![allow(clippy::panic)]
 
 use std::fs;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use e2e::{env, nonce, Context};
+use e2e::{env, nonce, temp_dir, Context, HttpServer};
 use serde_json::Value;
-
-/// A python http server on 127.0.0.1 for `dir`, stopped when dropped. Without
-/// `last_modified` the responses carry no Last-Modified header.
-struct HttpServer {
-    child: Child,
-    port: u16,
-}
-
-const SERVER: &str = r#"
-import functools, http.server, sys
-port, root, lm = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
-class H(http.server.SimpleHTTPRequestHandler):
-    def send_header(self, k, v):
-        if k.lower() == "last-modified" and not lm:
-            return
-        super().send_header(k, v)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(H, directory=root)).serve_forever()
-"#;
-
-impl HttpServer {
-    fn serve(dir: &Path, last_modified: bool) -> HttpServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or_else(|e| panic!("no free port: {e}"));
-        let child = Command::new("python3")
-            .args(["-c", SERVER, &port.to_string()])
-            .arg(dir)
-            .arg(if last_modified { "1" } else { "0" })
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start python3: {e}"));
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "http server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        HttpServer { child, port }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}/{path}", self.port)
-    }
-}
-
-impl Drop for HttpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Writes `name` (a tar of `files`, each `(name, contents, mtime)`) into `dir`, with the tar
 /// file's own time `file_mtime` (what the server sends as Last-Modified).
@@ -92,16 +36,6 @@ fn write_tar(dir: &Path, name: &str, files: &[(&str, &str, i64)], file_mtime: i6
             .arg(format!("@{file_mtime}"))
             .arg(dir.join(name)),
     );
-}
-
-/// A directory served over http.
-fn served_dir(name: &str) -> PathBuf {
-    let dir = env()
-        .run_dir
-        .join("tmp")
-        .join(format!("epoch-{name}-{}", nonce()));
-    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    dir
 }
 
 /// An OCI layout directory written by a build.
@@ -267,7 +201,7 @@ fn recording_dockerfile() -> String {
 
 #[test]
 fn http_context_last_modified() {
-    let dir = served_dir("lm");
+    let dir = temp_dir("epoch-lm");
     let df = recording_dockerfile();
     write_tar(
         &dir,
@@ -278,7 +212,7 @@ fn http_context_last_modified() {
         ],
         1_700_000_201,
     );
-    let server = HttpServer::serve(&dir, true);
+    let server = HttpServer::serve(&dir);
     let ctx = Context::new("epoch-http-lm");
     let res = ctx
         .build()
@@ -300,7 +234,7 @@ fn http_context_last_modified() {
 
 #[test]
 fn http_context_archive_newest_file() {
-    let dir = served_dir("archive");
+    let dir = temp_dir("epoch-archive");
     let df = recording_dockerfile();
     write_tar(
         &dir,
@@ -311,7 +245,7 @@ fn http_context_archive_newest_file() {
         ],
         1_800_000_000,
     );
-    let server = HttpServer::serve(&dir, false);
+    let server = HttpServer::serve_without_last_modified(&dir);
     let ctx = Context::new("epoch-http-archive");
     let (oci, args) = oci_output(&ctx, "rewrite-timestamp=true");
     ctx.build()
@@ -334,15 +268,15 @@ fn http_context_archive_newest_file() {
 
 #[test]
 fn stage_and_named_context_sources() {
-    let dir = served_dir("stage");
+    let dir = temp_dir("epoch-stage");
     write_tar(
         &dir,
         "src.tar",
         &[("foo", "bar", 1_700_000_402)],
         1_700_000_601,
     );
-    let no_lm = HttpServer::serve(&dir, false);
-    let with_lm = HttpServer::serve(&dir, true);
+    let no_lm = HttpServer::serve_without_last_modified(&dir);
+    let with_lm = HttpServer::serve(&dir);
 
     // A source-only stage: the newest file of its download.
     let df = format!(
@@ -380,14 +314,14 @@ fn stage_and_named_context_sources() {
 /// A git context: the commit's committer time (asked from the daemon with the commit object).
 #[test]
 fn git_context_committer_time() {
-    let root = served_dir("git");
+    let root = temp_dir("epoch-git");
     // Committed at 22:15:01+01:00, 21:15:01Z.
     e2e::git_bare_repo(
         &root,
         &[("Dockerfile", &recording_dockerfile())],
         "2023-11-14T22:15:01+01:00",
     );
-    let server = HttpServer::serve(&root.join("srv"), true);
+    let server = HttpServer::serve(&root.join("srv"));
     let ctx = Context::new("epoch-git");
     let res = ctx
         .build()

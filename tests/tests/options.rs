@@ -5,12 +5,9 @@
 #![allow(clippy::panic)]
 
 use std::fs;
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-use e2e::{env, mode, nonce, BuildResult, Context, Mode};
+use e2e::{env, mode, nonce, BuildResult, Context, HttpServer, Mode};
 
 fn base() -> &'static str {
     &env().base_image
@@ -126,63 +123,6 @@ fn dockerfile_from_another_local() {
         .run();
     res.assert_ok();
     assert_eq!(res.read_output("copied.txt"), "from context\n");
-}
-
-/// A local HTTP server (python3) for a test, stopped when dropped.
-struct HttpServer {
-    child: Child,
-    port: u16,
-}
-
-impl HttpServer {
-    fn serve(dir: &Path) -> HttpServer {
-        let port = free_port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-                "--directory",
-            ])
-            .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start python3 -m http.server: {e}"));
-        wait_for_port(port);
-        HttpServer { child, port }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}/{path}", self.port)
-    }
-}
-
-impl Drop for HttpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "nothing listens on 127.0.0.1:{port} after 20s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// When the test repositories' commits are made.

@@ -7,6 +7,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
+# shellcheck source=../../../tests/env/common.sh
 . "$root/tests/env/common.sh"
 src="$(buildkit_src)"
 out="${DFRS_CACHE:-$HOME/.cache/dfrs}/refllb"

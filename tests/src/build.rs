@@ -1,0 +1,387 @@
+//! Running a build: `buildctl build` ([`Build`]) and `buildx build` ([`BuildxBuild`]).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::context::Context;
+use crate::env::{buildx, env};
+use crate::frontend::{gateway_image_under_test, Frontend};
+use crate::process::{read_from, run_with_timeout};
+use crate::result::BuildResult;
+
+/// How long one `buildctl build` may take before the harness kills it and fails the test.
+pub const BUILD_TIMEOUT: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone)]
+enum Output {
+    None,
+    Local(PathBuf),
+    Image(String),
+    OciDir(PathBuf),
+}
+
+/// One `buildctl build` to run: set options, then [`Build::run`].
+#[derive(Debug)]
+pub struct Build<'a> {
+    ctx: &'a Context,
+    frontend: Frontend,
+    opts: Vec<String>,
+    /// Other `buildctl build` arguments (`--secret`, `--ssh`, `--allow`, `--local`,
+    /// `--import-cache`, …).
+    extra_args: Vec<String>,
+    /// Replace the default `--local dockerfile=<context>`.
+    dockerfile_dir: Option<PathBuf>,
+    /// Replace the default `--local context=<context>`.
+    context_dir: Option<PathBuf>,
+    output: Output,
+    timeout: Duration,
+}
+
+impl<'a> Build<'a> {
+    pub fn new(ctx: &'a Context) -> Build<'a> {
+        Build {
+            ctx,
+            frontend: Frontend::under_test(),
+            opts: Vec::new(),
+            extra_args: Vec::new(),
+            dockerfile_dir: None,
+            context_dir: None,
+            output: Output::None,
+            timeout: BUILD_TIMEOUT,
+        }
+    }
+
+    /// Use this frontend instead of the one under test.
+    pub fn frontend(mut self, frontend: Frontend) -> Self {
+        self.frontend = frontend;
+        self
+    }
+
+    /// `--opt KEY=VALUE` (e.g. `target=builder`, `build-arg:X=1`, `platform=linux/arm64`).
+    pub fn opt(mut self, key: &str, value: &str) -> Self {
+        self.opts.push(format!("{key}={value}"));
+        self
+    }
+
+    /// `--local NAME=DIR`: another local directory the build may read (e.g. for a
+    /// `context:X=local:NAME` named context).
+    pub fn local(mut self, name: &str, dir: &Path) -> Self {
+        self.extra_args
+            .extend(["--local".into(), format!("{name}={}", dir.display())]);
+        self
+    }
+
+    /// `--oci-layout NAME=DIR`: an OCI layout directory the build may read.
+    pub fn oci_layout(mut self, name: &str, dir: &Path) -> Self {
+        self.extra_args
+            .extend(["--oci-layout".into(), format!("{name}={}", dir.display())]);
+        self
+    }
+
+    /// Export the result as an OCI layout directory (`type=oci,tar=false`) at `dir`.
+    pub fn output_oci_dir(mut self, dir: &Path) -> Self {
+        self.output = Output::OciDir(dir.to_path_buf());
+        self
+    }
+
+    pub fn target(self, target: &str) -> Self {
+        self.opt("target", target)
+    }
+
+    pub fn build_arg(self, name: &str, value: &str) -> Self {
+        self.opt(&format!("build-arg:{name}"), value)
+    }
+
+    /// Raw `buildctl build` arguments, e.g. `.args(["--import-cache", "type=local,src=DIR"])`.
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+        self.extra_args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// The `dockerfile` local is this directory instead of the context.
+    pub fn dockerfile_dir(mut self, dir: &Path) -> Self {
+        self.dockerfile_dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// The `context` local (and, unless set otherwise, `dockerfile`) is this directory, e.g.
+    /// the repository itself, instead of the test's temp context.
+    pub fn context_dir(mut self, dir: &Path) -> Self {
+        self.context_dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// `--secret SPEC` (e.g. `id=mysecret,src=FILE`): a secret the build may mount.
+    pub fn secret(mut self, spec: &str) -> Self {
+        self.extra_args.extend(["--secret".into(), spec.into()]);
+        self
+    }
+
+    /// `--ssh SPEC` (e.g. `default=SOCKET`): an ssh agent socket the build may mount.
+    pub fn ssh(mut self, spec: &str) -> Self {
+        self.extra_args.extend(["--ssh".into(), spec.into()]);
+        self
+    }
+
+    /// `--allow ENTITLEMENT` (`network.host`, `security.insecure`).
+    pub fn allow(mut self, entitlement: &str) -> Self {
+        self.extra_args
+            .extend(["--allow".into(), entitlement.into()]);
+        self
+    }
+
+    /// Export the result to a fresh local directory (`BuildResult::out_dir`).
+    pub fn output_local(mut self) -> Self {
+        self.output = Output::Local(self.ctx.new_output_dir());
+        self
+    }
+
+    /// Export the result as an image pushed to the local registry under `name`.
+    pub fn output_image(mut self, name: &str) -> Self {
+        self.output = Output::Image(name.to_string());
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs `buildctl build --progress=plain ...` and returns what happened (never panics on a
+    /// failed build: see [`BuildResult::assert_ok`] and [`BuildResult::assert_failed`]).
+    #[track_caller]
+    pub fn run(self) -> BuildResult {
+        let env = env();
+        let ctx_dir = self
+            .context_dir
+            .as_deref()
+            .unwrap_or(self.ctx.path())
+            .display()
+            .to_string();
+        let mut args: Vec<String> = vec![
+            "--addr".into(),
+            env.buildkit_host.clone(),
+            "build".into(),
+            "--progress=plain".into(),
+        ];
+        match &self.frontend {
+            Frontend::Gateway(image) => {
+                args.extend(["--frontend".into(), "gateway.v0".into()]);
+                args.extend(["--opt".into(), format!("source={image}")]);
+            }
+            Frontend::Builtin => args.extend(["--frontend".into(), "dockerfile.v0".into()]),
+        }
+        args.extend(["--local".into(), format!("context={ctx_dir}")]);
+        let dockerfile_dir = self
+            .dockerfile_dir
+            .as_ref()
+            .map_or(ctx_dir.clone(), |d| d.display().to_string());
+        args.extend(["--local".into(), format!("dockerfile={dockerfile_dir}")]);
+        for o in &self.opts {
+            args.extend(["--opt".into(), o.clone()]);
+        }
+        args.extend(self.extra_args.iter().cloned());
+        match &self.output {
+            Output::None => {}
+            Output::Local(dir) => args.extend([
+                "--output".into(),
+                format!("type=local,dest={}", dir.display()),
+            ]),
+            Output::Image(name) => args.extend([
+                "--output".into(),
+                format!("type=image,name={name},push=true,registry.insecure=true"),
+            ]),
+            Output::OciDir(dir) => args.extend([
+                "--output".into(),
+                format!("type=oci,tar=false,dest={}", dir.display()),
+            ]),
+        }
+
+        let command = format!("{} {}", env.buildctl.display(), shell_join(&args));
+        let out_dir = match &self.output {
+            Output::Local(d) => Some(d.clone()),
+            _ => None,
+        };
+        let image = match &self.output {
+            Output::Image(n) => Some(n.clone()),
+            _ => None,
+        };
+        run_client(
+            Command::new(&env.buildctl).args(&args),
+            self.timeout,
+            command,
+            self.frontend,
+            out_dir,
+            image,
+        )
+    }
+}
+
+/// One `buildx build` to run. buildx always starts BuildKit's built-in Dockerfile frontend;
+/// to reach a gateway image under test it passes `--build-arg BUILDKIT_SYNTAX=IMAGE`, which
+/// the built-in frontend forwards (like a `# syntax=` line; see [`BuildxBuild::no_syntax_arg`]).
+#[derive(Debug)]
+pub struct BuildxBuild<'a> {
+    ctx: &'a Context,
+    args: Vec<String>,
+    syntax_arg: bool,
+    out_dir: Option<PathBuf>,
+    image: Option<String>,
+    timeout: Duration,
+}
+
+impl<'a> BuildxBuild<'a> {
+    pub fn new(ctx: &'a Context) -> BuildxBuild<'a> {
+        BuildxBuild {
+            ctx,
+            args: Vec::new(),
+            syntax_arg: true,
+            out_dir: None,
+            image: None,
+            timeout: BUILD_TIMEOUT,
+        }
+    }
+
+    /// Any `buildx build` argument(s), e.g. `.arg("--no-cache")`, `.args(["--call", "outline"])`.
+    pub fn arg(mut self, a: impl Into<String>) -> Self {
+        self.args.push(a.into());
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn build_arg(self, name: &str, value: &str) -> Self {
+        self.args(["--build-arg".to_string(), format!("{name}={value}")])
+    }
+
+    pub fn target(self, target: &str) -> Self {
+        self.args(["--target", target])
+    }
+
+    /// Don't pass `BUILDKIT_SYNTAX`: the Dockerfile's own `# syntax=` line (or none) decides.
+    pub fn no_syntax_arg(mut self) -> Self {
+        self.syntax_arg = false;
+        self
+    }
+
+    /// `--output type=local,dest=<fresh dir>` (`BuildResult::out_dir`).
+    pub fn output_local(mut self) -> Self {
+        let dir = self.ctx.new_output_dir();
+        self.args.extend([
+            "--output".to_string(),
+            format!("type=local,dest={}", dir.display()),
+        ]);
+        self.out_dir = Some(dir);
+        self
+    }
+
+    /// `--output type=image,name=NAME,push=true` to the local registry.
+    pub fn output_image(mut self, name: &str) -> Self {
+        self.args.extend([
+            "--output".to_string(),
+            format!("type=image,name={name},push=true,registry.insecure=true"),
+        ]);
+        self.image = Some(name.to_string());
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs `buildx --builder dfrs build --progress=plain ARGS CONTEXT`.
+    #[track_caller]
+    pub fn run(self) -> BuildResult {
+        let bx = buildx();
+        let mut args: Vec<String> = vec![
+            "--builder".into(),
+            bx.builder.clone(),
+            "build".into(),
+            "--progress=plain".into(),
+        ];
+        if self.syntax_arg {
+            if let Some(image) = gateway_image_under_test() {
+                args.extend(["--build-arg".into(), format!("BUILDKIT_SYNTAX={image}")]);
+            }
+        }
+        args.extend(self.args.iter().cloned());
+        args.push(self.ctx.path().display().to_string());
+
+        let command = format!(
+            "DOCKER_CONFIG={} {} {}",
+            bx.docker_config.display(),
+            bx.binary.display(),
+            shell_join(&args)
+        );
+        run_client(
+            Command::new(&bx.binary)
+                .args(&args)
+                .env("DOCKER_CONFIG", &bx.docker_config)
+                .env_remove("BUILDX_BUILDER"),
+            self.timeout,
+            command,
+            Frontend::under_test(),
+            self.out_dir,
+            self.image,
+        )
+    }
+}
+
+/// Runs a build client (`buildctl` or `buildx`, shown as `command` in reports) and gathers what
+/// the build did; for a failed build through a gateway image, also what buildkitd logged
+/// meanwhile (our frontend's own stderr only shows in the daemon's log).
+#[track_caller]
+fn run_client(
+    cmd: &mut Command,
+    timeout: Duration,
+    command: String,
+    frontend: Frontend,
+    out_dir: Option<PathBuf>,
+    image: Option<String>,
+) -> BuildResult {
+    let daemon_log = env().run_dir.join("buildkitd.log");
+    let log_start = fs::metadata(&daemon_log).map(|m| m.len()).unwrap_or(0);
+    let program = Path::new(cmd.get_program()).display().to_string();
+    let started = Instant::now();
+    let out =
+        run_with_timeout(cmd, timeout).unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let elapsed = started.elapsed();
+    let daemon_log_tail = if out.status.success() || gateway_image_under_test().is_none() {
+        String::new()
+    } else {
+        read_from(&daemon_log, log_start, 8 * 1024)
+    };
+    BuildResult {
+        command,
+        frontend,
+        status: out.status,
+        timed_out: out.timed_out,
+        stdout: out.stdout,
+        stderr: out.stderr,
+        elapsed,
+        out_dir,
+        image,
+        daemon_log_tail,
+    }
+}
+
+fn shell_join(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            if a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@+".contains(c))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
