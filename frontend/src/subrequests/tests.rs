@@ -163,7 +163,9 @@ fn lint_report() {
     let md = lint(&LintReport {
         warnings: &[],
         source,
-        error: Some(crate::syntax::LocatedError::new("lint violation found for rules: X")),
+        error: Some(crate::syntax::LocatedError::new(
+            "lint violation found for rules: X",
+        )),
     });
     assert_eq!(get(&md, "result.statuscode"), "1");
     assert_eq!(get(&md, "result.txt"), "");
