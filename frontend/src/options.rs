@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use buildkit_llb::{pb, Platform};
+use buildkit_llb::{LinuxResources, Platform};
 use buildkit_proto::gateway::CacheOptionsEntry;
 use serde::Deserialize;
 
@@ -59,7 +59,7 @@ pub struct BuildOptions {
     pub ulimits: Vec<Ulimit>,
     /// `memory`, `memswap`, `cpushares`, `cpuperiod`, `cpuquota`, `cpusetcpus`, `cpusetmems`:
     /// cgroup limits of every RUN (None when none is set).
-    pub linux_resources: Option<pb::LinuxResources>,
+    pub linux_resources: Option<LinuxResources>,
     pub force_network_mode: Option<String>,
     pub cache_imports: Vec<CacheOptionsEntry>,
     /// `context:NAME=…` named contexts.
@@ -293,7 +293,7 @@ fn parse_shm_size(v: &str) -> Result<i64, String> {
 /// number; `memswap` may be -1 for unlimited; a cpuset list) and kept as given.
 fn parse_linux_resources(
     opts: &BTreeMap<String, String>,
-) -> Result<Option<pb::LinuxResources>, String> {
+) -> Result<Option<LinuxResources>, String> {
     let get = |k: &str| opts.get(k).filter(|v| !v.is_empty());
     let invalid = |k: &str, v: &str, e: &str| format!("invalid {k} value: {v}: {e}");
     let int = |k: &str| -> Result<i64, String> {
@@ -315,7 +315,7 @@ fn parse_linux_resources(
         Some(v) if n => Err(invalid(k, v, "must be > 0")),
         _ => Ok(()),
     };
-    let mut res = pb::LinuxResources {
+    let mut res = LinuxResources {
         memory: int("memory")?,
         ..Default::default()
     };
@@ -339,7 +339,7 @@ fn parse_linux_resources(
             field.clone_from(v);
         }
     }
-    Ok((res != pb::LinuxResources::default()).then_some(res))
+    Ok((res != LinuxResources::default()).then_some(res))
 }
 
 /// BuildKit's `cpuset.Validate`: comma-separated CPU (or memory node) numbers and `lo-hi`
@@ -650,7 +650,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             o.linux_resources,
-            Some(pb::LinuxResources {
+            Some(LinuxResources {
                 memory: 7,
                 memory_swap: -1,
                 cpu_shares: u64::MAX,

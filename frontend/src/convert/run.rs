@@ -6,7 +6,8 @@
 use std::collections::BTreeSet;
 
 use buildkit_llb::{
-    pb, Exec, FileActions, Metadata, MkfileOptions, Mount, MountKind, NetMode, SecurityMode, State,
+    CdiDevice, Exec, FileActions, HostIp, Metadata, MkfileOptions, Mount, MountKind, NetMode,
+    ProxyEnv, SecurityMode, State, Ulimit,
 };
 
 use super::dispatch::StageState;
@@ -85,7 +86,7 @@ pub(super) fn dispatch_run(
         .opts
         .extra_hosts
         .iter()
-        .map(|h| pb::HostIp {
+        .map(|h| HostIp {
             host: h.host.clone(),
             ip: h.ip.clone(),
         })
@@ -98,7 +99,7 @@ pub(super) fn dispatch_run(
         .opts
         .ulimits
         .iter()
-        .map(|u| pb::Ulimit {
+        .map(|u| Ulimit {
             name: u.name.clone(),
             soft: u.soft,
             hard: u.hard,
@@ -131,7 +132,7 @@ pub(super) fn dispatch_run(
     exec.cdi_devices = run
         .devices
         .iter()
-        .map(|d| pb::CdiDevice {
+        .map(|d| CdiDevice {
             name: d.name.clone(),
             optional: !d.required,
         })
@@ -222,8 +223,8 @@ fn go_string_list(v: &[String]) -> String {
 
 /// `proxyEnvFromBuildArgs`: build args named like the proxy variables (any case; in key
 /// order, so a lowercase name wins over its uppercase twin) become the exec's proxy settings.
-fn proxy_env(build_args: &std::collections::BTreeMap<String, String>) -> Option<pb::ProxyEnv> {
-    let mut pe = pb::ProxyEnv::default();
+fn proxy_env(build_args: &std::collections::BTreeMap<String, String>) -> Option<ProxyEnv> {
+    let mut pe = ProxyEnv::default();
     let mut any = false;
     for (k, v) in build_args {
         let slot = match k {
