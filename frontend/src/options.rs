@@ -7,7 +7,8 @@ use buildkit_llb::{LinuxResources, Platform};
 use buildkit_proto::gateway::CacheOptionsEntry;
 use serde::Deserialize;
 
-use crate::syntax::go_quote;
+use crate::gocompat::go_quote;
+use crate::gocompat::parse::parse_bool;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -286,7 +287,7 @@ fn parse_shm_size(v: &str) -> Result<i64, String> {
     if v.is_empty() {
         return Ok(0);
     }
-    crate::instructions::parse_int(v, 64)
+    crate::gocompat::parse::parse_int(v, 64)
 }
 
 /// dockerui's `parseLinuxResources`: each option given with a value is checked (a positive
@@ -299,13 +300,13 @@ fn parse_linux_resources(
     let int = |k: &str| -> Result<i64, String> {
         match get(k) {
             None => Ok(0),
-            Some(v) => crate::instructions::parse_int(v, 64).map_err(|e| invalid(k, v, &e)),
+            Some(v) => crate::gocompat::parse::parse_int(v, 64).map_err(|e| invalid(k, v, &e)),
         }
     };
     let uint = |k: &str| -> Result<u64, String> {
         match get(k) {
             None => Ok(0),
-            Some(v) => crate::instructions::parse_uint(v, 10, 64).map_err(|e| {
+            Some(v) => crate::gocompat::parse::parse_uint(v, 10, 64).map_err(|e| {
                 let e = format!("strconv.ParseUint: parsing {}: {e}", go_quote(v));
                 invalid(k, v, &e)
             }),
@@ -347,7 +348,7 @@ fn parse_linux_resources(
 fn validate_cpuset(s: &str) -> Result<(), String> {
     const MAX_CPU: i64 = 8192;
     // Go's strconv.Atoi (a sign is accepted).
-    let atoi = |s: &str| crate::instructions::parse_int(s, 64).ok();
+    let atoi = |s: &str| crate::gocompat::parse::parse_int(s, 64).ok();
     for part in s.split(',') {
         let part = part.trim();
         if part.is_empty() {
@@ -419,13 +420,13 @@ fn parse_ulimit(val: &str) -> Result<Ulimit, String> {
     let parts: Vec<&str> = limits.split(':').collect();
     let (soft, hard) = match parts.as_slice() {
         [soft] => {
-            let soft = crate::instructions::parse_int(soft, 64)?;
+            let soft = crate::gocompat::parse::parse_int(soft, 64)?;
             (soft, soft)
         }
         [soft, hard] => {
             // Go parses the hard limit first.
-            let hard = crate::instructions::parse_int(hard, 64)?;
-            (crate::instructions::parse_int(soft, 64)?, hard)
+            let hard = crate::gocompat::parse::parse_int(hard, 64)?;
+            (crate::gocompat::parse::parse_int(soft, 64)?, hard)
         }
         _ => {
             return Err(format!(
@@ -514,15 +515,6 @@ fn parse_attestations(opts: &BTreeMap<String, String>) -> Result<Option<SbomScan
         .map_err(|e| OptionError(format!("failed to parse sbom scanner {generator}: {e}")))?
         .to_string();
     Ok(Some(SbomScanner { generator, params }))
-}
-
-/// Go's `strconv.ParseBool`.
-pub fn parse_bool(v: &str) -> Option<bool> {
-    match v {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -167,7 +167,7 @@ fn command_args(
         if args.len() != 1 || !run.cmd.prepend_shell {
             return Err(ConvertError::new(format!(
                 "parsing produced an invalid run command: {}",
-                go_string_list(&args)
+                crate::gocompat::go_list(&args)
             )));
         }
         let first = &run.cmd.files[0];
@@ -214,11 +214,6 @@ fn command_args(
         args = st.with_shell(&args);
     }
     Ok((args, mount))
-}
-
-/// `%v` of a Go string slice: `[a b]`.
-fn go_string_list(v: &[String]) -> String {
-    format!("[{}]", v.join(" "))
 }
 
 /// `proxyEnvFromBuildArgs`: build args named like the proxy variables (any case; in key

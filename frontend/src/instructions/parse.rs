@@ -5,18 +5,19 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::gocompat::{go_lower, go_quote, go_upper};
 use crate::syntax::{
-    chomp_heredoc_content, go_lower, go_quote, go_upper, must_parse_heredoc, written_command, Ast,
-    Heredoc, Location, Node,
+    chomp_heredoc_content, must_parse_heredoc, written_command, Ast, Heredoc, Location, Node,
 };
 
 use super::commands::*;
 use super::error::InstructionError;
 use super::flags::BFlags;
-use super::goparse::{format_duration, parse_duration, parse_int};
 use super::mount::check_unexpanded_mount;
 use super::run::{parse_device, NetworkMode, SecurityMode};
 use super::suggest;
+use crate::gocompat::go_duration;
+use crate::gocompat::parse::{parse_duration, parse_int};
 
 /// What one node becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -618,7 +619,7 @@ fn opt_interval(name: &str, value: &str) -> Result<Duration> {
         return Err(format!(
             "Interval {} cannot be less than {}",
             go_quote(name),
-            format_duration(MIN)
+            go_duration(MIN)
         )
         .into());
     }

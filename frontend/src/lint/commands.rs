@@ -174,7 +174,7 @@ pub(super) fn dispatch(
                             if mount.target.is_empty() {
                                 return Err(at("one of source, target required", loc));
                             }
-                            id = path_base(&mount.target);
+                            id = crate::gocompat::go_path_base(&mount.target);
                         }
                         capture.add_secret(id, info);
                     }
@@ -435,15 +435,6 @@ fn is_abs(path: &str, os: &str) -> bool {
         || (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && sep(b[2]))
 }
 
-/// Go's `path.Base`.
-fn path_base(p: &str) -> String {
-    let trimmed = p.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return if p.is_empty() { ".".into() } else { "/".into() };
-    }
-    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
@@ -451,10 +442,6 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(path_base("/etc/passwd"), "passwd");
-        assert_eq!(path_base("/run/secrets/x/"), "x");
-        assert_eq!(path_base("/"), "/");
-        assert_eq!(path_base(""), ".");
         assert!(is_abs("/app", "linux"));
         assert!(!is_abs("app/", "linux"));
         assert!(is_abs("C:\\app", "windows"));

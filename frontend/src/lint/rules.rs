@@ -1,7 +1,7 @@
 //! The build check rules: names, descriptions and documentation URLs exactly as BuildKit's
 //! `frontend/dockerfile/linter/ruleset.go` (v0.34.2) has them, and the message of each.
 
-use crate::syntax::go_quote;
+use crate::gocompat::go_quote;
 
 /// One rule. Messages are built by the functions below, worded as the reference words them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
