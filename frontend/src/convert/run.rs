@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::gocompat::go_equal_fold_lower;
+
 use buildkit_llb::{
     CdiDevice, Exec, FileActions, HostIp, Metadata, MkfileOptions, Mount, MountKind, NetMode,
     ProxyEnv, SecurityMode, State, Ulimit,
@@ -223,28 +225,17 @@ fn proxy_env(build_args: &std::collections::BTreeMap<String, String>) -> Option<
     let mut any = false;
     for (k, v) in build_args {
         let slot = match k {
-            k if fold_eq(k, "http_proxy") => &mut pe.http_proxy,
-            k if fold_eq(k, "https_proxy") => &mut pe.https_proxy,
-            k if fold_eq(k, "ftp_proxy") => &mut pe.ftp_proxy,
-            k if fold_eq(k, "no_proxy") => &mut pe.no_proxy,
-            k if fold_eq(k, "all_proxy") => &mut pe.all_proxy,
+            k if go_equal_fold_lower(k, "http_proxy") => &mut pe.http_proxy,
+            k if go_equal_fold_lower(k, "https_proxy") => &mut pe.https_proxy,
+            k if go_equal_fold_lower(k, "ftp_proxy") => &mut pe.ftp_proxy,
+            k if go_equal_fold_lower(k, "no_proxy") => &mut pe.no_proxy,
+            k if go_equal_fold_lower(k, "all_proxy") => &mut pe.all_proxy,
             _ => continue,
         };
         *slot = v.clone();
         any = true;
     }
     any.then_some(pe)
-}
-
-/// `name` equals the lowercase ASCII `lower` under Go's `strings.EqualFold` (`ſ` is an `s`,
-/// `K` a `k`).
-fn fold_eq(name: &str, lower: &str) -> bool {
-    let fold = |c: char| match c {
-        '\u{17f}' => 's',
-        '\u{212a}' => 'k',
-        c => c.to_ascii_lowercase(),
-    };
-    name.chars().map(fold).eq(lower.chars())
 }
 
 /// The history text of a RUN, `RUN [|N K=v … ]command # buildkit`: the ARGs the stage

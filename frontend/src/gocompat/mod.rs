@@ -19,4 +19,4 @@ mod unicode_tables;
 pub use fmt::{go_duration, go_list};
 pub use path::go_path_base;
 pub use quote::{go_quote, go_quote_list};
-pub use strings::{go_lower, go_upper};
+pub use strings::{go_equal_fold_lower, go_lower, go_upper};

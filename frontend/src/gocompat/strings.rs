@@ -34,6 +34,17 @@ pub fn go_upper(s: &str) -> String {
         .collect()
 }
 
+/// Go's `strings.EqualFold(s, lower)` for a `lower` in lowercase ASCII: besides ASCII case, the
+/// only characters that fold onto ASCII letters are `ſ` (`s`) and the Kelvin sign `K` (`k`).
+pub fn go_equal_fold_lower(s: &str, lower: &str) -> bool {
+    let fold = |c: char| match c {
+        '\u{17f}' => 's',
+        '\u{212a}' => 'k',
+        c => c.to_ascii_lowercase(),
+    };
+    s.chars().map(fold).eq(lower.chars())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +56,8 @@ mod tests {
         assert_eq!(go_lower("\u{212a}"), "k");
         assert_eq!(go_upper("straße"), "STRAßE");
         assert_eq!(go_upper("copy"), "COPY");
+        assert!(go_equal_fold_lower("HTTP_Proxy", "http_proxy"));
+        assert!(go_equal_fold_lower("\u{17f}", "s") && go_equal_fold_lower("\u{212a}", "k"));
+        assert!(!go_equal_fold_lower("a", "as") && !go_equal_fold_lower("\u{130}", "i"));
     }
 }

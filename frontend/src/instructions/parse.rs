@@ -457,11 +457,7 @@ fn valid_stage_name(s: &str) -> bool {
 
 /// `strings.EqualFold(s, "as")`, with Go's folding (`ſ` folds to `s`).
 fn is_as(s: &str) -> bool {
-    let mut c = s.chars();
-    matches!(
-        (c.next(), c.next(), c.next()),
-        (Some('a' | 'A'), Some('s' | 'S' | '\u{17f}'), None)
-    )
+    crate::gocompat::go_equal_fold_lower(s, "as")
 }
 
 fn parse_from(mut req: Req<'_>) -> Result<Stage> {
