@@ -91,7 +91,7 @@ pub(super) fn dispatch(
                         cfg,
                         &rules::LEGACY_KEY_VALUE_FORMAT,
                         Some(loc),
-                        rules::legacy_key_value_format(cmd.name()),
+                        rules::LEGACY_KEY_VALUE_FORMAT.message(cmd.name()),
                     );
                 }
                 check_secret_key(ctx, cfg, "ENV", &k, loc);
@@ -109,7 +109,7 @@ pub(super) fn dispatch(
                         cfg,
                         &rules::LEGACY_KEY_VALUE_FORMAT,
                         Some(loc),
-                        rules::legacy_key_value_format(cmd.name()),
+                        rules::LEGACY_KEY_VALUE_FORMAT.message(cmd.name()),
                     );
                 }
             }
@@ -138,7 +138,7 @@ pub(super) fn dispatch(
                     cfg,
                     &rules::WORKDIR_RELATIVE_PATH,
                     Some(loc),
-                    rules::workdir_relative_path(&path),
+                    rules::WORKDIR_RELATIVE_PATH.message(&path),
                 );
             }
             run.workdir_set = true;
@@ -215,7 +215,7 @@ pub(super) fn dispatch(
                             cfg,
                             &rules::EXPOSE_PROTO_CASING,
                             Some(loc),
-                            rules::expose_proto_casing(&raw),
+                            rules::EXPOSE_PROTO_CASING.message(&raw),
                         );
                     }
                     if !spec.ip.is_empty() || !spec.host_port.is_empty() {
@@ -223,7 +223,7 @@ pub(super) fn dispatch(
                             cfg,
                             &rules::EXPOSE_INVALID_FORMAT,
                             Some(loc),
-                            rules::expose_invalid_format(&raw),
+                            rules::EXPOSE_INVALID_FORMAT.message(&raw),
                         );
                     }
                 }
@@ -317,7 +317,7 @@ fn expand(
             cfg,
             &rules::UNDEFINED_VAR,
             Some(loc),
-            rules::undefined_var(var, suggestion.as_deref()),
+            rules::UNDEFINED_VAR.message(var, suggestion.as_deref()),
         );
     }
     Ok(res.result)
@@ -365,7 +365,7 @@ fn check_ignored(
                 cfg,
                 &rules::COPY_IGNORED_FILE,
                 Some(loc),
-                rules::copy_ignored_file(command, &src),
+                rules::COPY_IGNORED_FILE.message(command, &src),
             );
         }
     }
@@ -385,7 +385,7 @@ fn used_once(ctx: &mut Ctx<'_>, cfg: &Config, prev: &mut Option<Location>, cmd: 
             cfg,
             &rules::MULTIPLE_INSTRUCTIONS_DISALLOWED,
             Some(p),
-            rules::multiple_instructions_disallowed(cmd.name()),
+            rules::MULTIPLE_INSTRUCTIONS_DISALLOWED.message(cmd.name()),
         );
     }
     *prev = Some(cmd.location);
@@ -398,7 +398,7 @@ fn json_args(ctx: &mut Ctx<'_>, cfg: &Config, run: &StageRun, is_json: bool, cmd
             cfg,
             &rules::JSON_ARGS_RECOMMENDED,
             Some(cmd.location),
-            rules::json_args_recommended(cmd.name()),
+            rules::JSON_ARGS_RECOMMENDED.message(cmd.name()),
         );
     }
 }
@@ -418,7 +418,7 @@ fn check_secret_key(ctx: &mut Ctx<'_>, cfg: &Config, instruction: &str, key: &st
                 cfg,
                 &rules::SECRETS_USED_IN_ARG_OR_ENV,
                 Some(loc),
-                rules::secrets_used_in_arg_or_env(instruction, key),
+                rules::SECRETS_USED_IN_ARG_OR_ENV.message(instruction, key),
             );
         }
     }

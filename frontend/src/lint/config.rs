@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::rules::Rule;
+use super::rules::RuleInfo;
 use crate::gocompat::go_quote;
 use crate::syntax::parse_directive;
 
@@ -108,7 +108,7 @@ impl Config {
     }
 
     /// Whether `rule` runs under this configuration.
-    pub fn enabled(&self, rule: &Rule) -> bool {
+    pub fn enabled(&self, rule: &RuleInfo) -> bool {
         if rule.experimental {
             self.experimental_all || self.experimental.contains(rule.name)
         } else {

@@ -79,7 +79,7 @@ impl Checker<'_> {
                 &self.cfg,
                 &rules::NO_EMPTY_CONTINUATION,
                 Some(w.location),
-                rules::no_empty_continuation(),
+                rules::NO_EMPTY_CONTINUATION.message(),
             );
         }
     }
@@ -129,7 +129,7 @@ impl Checker<'_> {
                 cfg,
                 &rules::MAINTAINER_DEPRECATED,
                 Some(node.location),
-                rules::maintainer_deprecated(),
+                rules::MAINTAINER_DEPRECATED.message(),
             ),
             "from" => {
                 let args = &node.args;
@@ -138,7 +138,7 @@ impl Checker<'_> {
                         cfg,
                         &rules::STAGE_NAME_CASING,
                         Some(node.location),
-                        rules::stage_name_casing(&args[2]),
+                        rules::STAGE_NAME_CASING.message(&args[2]),
                     );
                 }
                 let command = syntax::written_command(&node.original);
@@ -147,7 +147,7 @@ impl Checker<'_> {
                         cfg,
                         &rules::FROM_AS_CASING,
                         Some(node.location),
-                        rules::from_as_casing(command, &args[1]),
+                        rules::FROM_AS_CASING.message(command, &args[1]),
                     );
                 }
             }
@@ -180,7 +180,7 @@ impl Checker<'_> {
             cfg,
             &rules::INVALID_DEFINITION_DESCRIPTION,
             Some(node.location),
-            rules::invalid_definition_description(instruction, example),
+            rules::INVALID_DEFINITION_DESCRIPTION.message(instruction, example),
         );
     }
 
@@ -194,7 +194,7 @@ impl Checker<'_> {
                     &self.cfg,
                     &rules::RESERVED_STAGE_NAME,
                     Some(st.location),
-                    rules::reserved_stage_name(name),
+                    rules::RESERVED_STAGE_NAME.message(name),
                 );
             }
             if !seen.insert(name.clone()) {
@@ -202,7 +202,7 @@ impl Checker<'_> {
                     &self.cfg,
                     &rules::DUPLICATE_STAGE_NAME,
                     Some(st.location),
-                    rules::duplicate_stage_name(name),
+                    rules::DUPLICATE_STAGE_NAME.message(name),
                 );
             }
         }
@@ -238,7 +238,7 @@ impl Checker<'_> {
                 &self.cfg,
                 &rules::CONSISTENT_INSTRUCTION_CASING,
                 Some(loc),
-                rules::consistent_instruction_casing(n, correct),
+                rules::CONSISTENT_INSTRUCTION_CASING.message(n, correct),
             );
         }
     }
@@ -262,7 +262,7 @@ impl Checker<'_> {
                     &self.cfg,
                     &rules::INVALID_DEFAULT_ARG_IN_FROM,
                     Some(st.location),
-                    rules::invalid_default_arg_in_from(&st.base_name),
+                    rules::INVALID_DEFAULT_ARG_IN_FROM.message(&st.base_name),
                 );
             }
         }
@@ -324,7 +324,7 @@ impl Checker<'_> {
                         &cfg,
                         &rules::REDUNDANT_TARGET_PLATFORM,
                         loc,
-                        rules::redundant_target_platform(spec),
+                        rules::REDUNDANT_TARGET_PLATFORM.message(spec),
                     );
                 }
                 if res.matched.is_empty() && res.unmatched.is_empty() {
@@ -337,7 +337,7 @@ impl Checker<'_> {
                                 &cfg,
                                 &rules::FROM_PLATFORM_FLAG_CONST_DISALLOWED,
                                 loc,
-                                rules::from_platform_flag_const_disallowed(&res.result),
+                                rules::FROM_PLATFORM_FLAG_CONST_DISALLOWED.message(&res.result),
                             );
                         }
                     }
@@ -391,7 +391,7 @@ impl Checker<'_> {
                 cfg,
                 &rules::UNDEFINED_ARG_IN_FROM,
                 Some(loc),
-                rules::undefined_arg_in_from(arg, s.as_deref()),
+                rules::UNDEFINED_ARG_IN_FROM.message(arg, s.as_deref()),
             );
         }
     }
