@@ -21,6 +21,9 @@ mod walk;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
+mod docs_tests;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests;
 
 pub use capture::{Outline, OutlineArg, OutlineMount};
