@@ -197,7 +197,7 @@ impl Image {
 
     /// The config as Go's `json.Marshal` writes it (the reference's `containerimage.config`).
     pub fn to_json(&self) -> Vec<u8> {
-        crate::gojson::to_vec(self)
+        crate::gocompat::json::to_vec(self)
     }
 
     pub fn env(&self) -> &[String] {

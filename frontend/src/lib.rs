@@ -4,7 +4,7 @@ pub mod convert;
 pub mod dockerignore;
 pub mod error;
 pub mod gateway;
-pub mod gojson;
+pub mod gocompat;
 pub mod image;
 pub mod instructions;
 pub mod lint;

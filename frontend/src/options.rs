@@ -3,11 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use buildkit_llb::{pb, Platform};
+use buildkit_llb::{LinuxResources, Platform};
 use buildkit_proto::gateway::CacheOptionsEntry;
 use serde::Deserialize;
 
-use crate::syntax::go_quote;
+use crate::gocompat::go_quote;
+use crate::gocompat::parse::parse_bool;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -59,7 +60,7 @@ pub struct BuildOptions {
     pub ulimits: Vec<Ulimit>,
     /// `memory`, `memswap`, `cpushares`, `cpuperiod`, `cpuquota`, `cpusetcpus`, `cpusetmems`:
     /// cgroup limits of every RUN (None when none is set).
-    pub linux_resources: Option<pb::LinuxResources>,
+    pub linux_resources: Option<LinuxResources>,
     pub force_network_mode: Option<String>,
     pub cache_imports: Vec<CacheOptionsEntry>,
     /// `context:NAME=…` named contexts.
@@ -286,26 +287,26 @@ fn parse_shm_size(v: &str) -> Result<i64, String> {
     if v.is_empty() {
         return Ok(0);
     }
-    crate::instructions::parse_int(v, 64)
+    crate::gocompat::parse::parse_int(v, 64)
 }
 
 /// dockerui's `parseLinuxResources`: each option given with a value is checked (a positive
 /// number; `memswap` may be -1 for unlimited; a cpuset list) and kept as given.
 fn parse_linux_resources(
     opts: &BTreeMap<String, String>,
-) -> Result<Option<pb::LinuxResources>, String> {
+) -> Result<Option<LinuxResources>, String> {
     let get = |k: &str| opts.get(k).filter(|v| !v.is_empty());
     let invalid = |k: &str, v: &str, e: &str| format!("invalid {k} value: {v}: {e}");
     let int = |k: &str| -> Result<i64, String> {
         match get(k) {
             None => Ok(0),
-            Some(v) => crate::instructions::parse_int(v, 64).map_err(|e| invalid(k, v, &e)),
+            Some(v) => crate::gocompat::parse::parse_int(v, 64).map_err(|e| invalid(k, v, &e)),
         }
     };
     let uint = |k: &str| -> Result<u64, String> {
         match get(k) {
             None => Ok(0),
-            Some(v) => crate::instructions::parse_uint(v, 10, 64).map_err(|e| {
+            Some(v) => crate::gocompat::parse::parse_uint(v, 10, 64).map_err(|e| {
                 let e = format!("strconv.ParseUint: parsing {}: {e}", go_quote(v));
                 invalid(k, v, &e)
             }),
@@ -315,7 +316,7 @@ fn parse_linux_resources(
         Some(v) if n => Err(invalid(k, v, "must be > 0")),
         _ => Ok(()),
     };
-    let mut res = pb::LinuxResources {
+    let mut res = LinuxResources {
         memory: int("memory")?,
         ..Default::default()
     };
@@ -339,7 +340,7 @@ fn parse_linux_resources(
             field.clone_from(v);
         }
     }
-    Ok((res != pb::LinuxResources::default()).then_some(res))
+    Ok((res != LinuxResources::default()).then_some(res))
 }
 
 /// BuildKit's `cpuset.Validate`: comma-separated CPU (or memory node) numbers and `lo-hi`
@@ -347,7 +348,7 @@ fn parse_linux_resources(
 fn validate_cpuset(s: &str) -> Result<(), String> {
     const MAX_CPU: i64 = 8192;
     // Go's strconv.Atoi (a sign is accepted).
-    let atoi = |s: &str| crate::instructions::parse_int(s, 64).ok();
+    let atoi = |s: &str| crate::gocompat::parse::parse_int(s, 64).ok();
     for part in s.split(',') {
         let part = part.trim();
         if part.is_empty() {
@@ -419,13 +420,13 @@ fn parse_ulimit(val: &str) -> Result<Ulimit, String> {
     let parts: Vec<&str> = limits.split(':').collect();
     let (soft, hard) = match parts.as_slice() {
         [soft] => {
-            let soft = crate::instructions::parse_int(soft, 64)?;
+            let soft = crate::gocompat::parse::parse_int(soft, 64)?;
             (soft, soft)
         }
         [soft, hard] => {
             // Go parses the hard limit first.
-            let hard = crate::instructions::parse_int(hard, 64)?;
-            (crate::instructions::parse_int(soft, 64)?, hard)
+            let hard = crate::gocompat::parse::parse_int(hard, 64)?;
+            (crate::gocompat::parse::parse_int(soft, 64)?, hard)
         }
         _ => {
             return Err(format!(
@@ -514,15 +515,6 @@ fn parse_attestations(opts: &BTreeMap<String, String>) -> Result<Option<SbomScan
         .map_err(|e| OptionError(format!("failed to parse sbom scanner {generator}: {e}")))?
         .to_string();
     Ok(Some(SbomScanner { generator, params }))
-}
-
-/// Go's `strconv.ParseBool`.
-pub fn parse_bool(v: &str) -> Option<bool> {
-    match v {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -650,7 +642,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             o.linux_resources,
-            Some(pb::LinuxResources {
+            Some(LinuxResources {
                 memory: 7,
                 memory_swap: -1,
                 cpu_shares: u64::MAX,

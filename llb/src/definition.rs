@@ -7,7 +7,7 @@ use std::sync::Arc;
 use buildkit_proto::pb;
 use prost::Message;
 
-use crate::marshal::{digest_of, OpDigest};
+use crate::digest::{digest_of, OpDigest};
 use crate::metadata::Metadata;
 use crate::state::{OpNode, Output, State};
 
@@ -116,8 +116,8 @@ fn metadata_from_pb(md: &pb::OpMetadata) -> Metadata {
             .map(|(k, v)| (k.clone().into(), v.clone()))
             .collect(),
         ignore_cache: md.ignore_cache,
-        progress_group: md.progress_group.clone(),
-        linux_resources: md.linux_resources.clone(),
+        progress_group: md.progress_group.clone().map(Into::into),
+        linux_resources: md.linux_resources.clone().map(Into::into),
         caps: md
             .caps
             .iter()

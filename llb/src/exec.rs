@@ -61,10 +61,97 @@ pub struct SecretEnv {
     pub optional: bool,
 }
 
+/// The process an exec runs and its environment (`pb.Meta`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecMeta {
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    pub user: String,
+    pub proxy_env: Option<ProxyEnv>,
+    pub extra_hosts: Vec<HostIp>,
+    pub hostname: String,
+    pub ulimit: Vec<Ulimit>,
+    pub cgroup_parent: String,
+    pub remove_mount_stubs_recursive: bool,
+    pub valid_exit_codes: Vec<i32>,
+}
+
+/// Proxy settings of an exec (`pb.ProxyEnv`); empty fields are unset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProxyEnv {
+    pub http_proxy: String,
+    pub https_proxy: String,
+    pub ftp_proxy: String,
+    pub no_proxy: String,
+    pub all_proxy: String,
+}
+
+/// An `/etc/hosts` entry of an exec (`pb.HostIP`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostIp {
+    pub host: String,
+    pub ip: String,
+}
+
+/// A resource limit of an exec (`pb.Ulimit`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ulimit {
+    pub name: String,
+    pub soft: i64,
+    pub hard: i64,
+}
+
+/// A CDI device an exec asks for (`pb.CDIDevice`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CdiDevice {
+    pub name: String,
+    pub optional: bool,
+}
+
+impl From<ExecMeta> for pb::Meta {
+    fn from(m: ExecMeta) -> Self {
+        pb::Meta {
+            args: m.args,
+            env: m.env,
+            cwd: m.cwd,
+            user: m.user,
+            proxy_env: m.proxy_env.map(|p| pb::ProxyEnv {
+                http_proxy: p.http_proxy,
+                https_proxy: p.https_proxy,
+                ftp_proxy: p.ftp_proxy,
+                no_proxy: p.no_proxy,
+                all_proxy: p.all_proxy,
+            }),
+            extra_hosts: m
+                .extra_hosts
+                .into_iter()
+                .map(|h| pb::HostIp {
+                    host: h.host,
+                    ip: h.ip,
+                })
+                .collect(),
+            hostname: m.hostname,
+            ulimit: m
+                .ulimit
+                .into_iter()
+                .map(|u| pb::Ulimit {
+                    name: u.name,
+                    soft: u.soft,
+                    hard: u.hard,
+                })
+                .collect(),
+            cgroup_parent: m.cgroup_parent,
+            remove_mount_stubs_recursive: m.remove_mount_stubs_recursive,
+            valid_exit_codes: m.valid_exit_codes,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Exec {
     pub root: State,
-    pub meta: pb::Meta,
+    pub meta: ExecMeta,
     pub mounts: Vec<Mount>,
     pub secrets: Vec<FileSecret>,
     pub ssh: Vec<FileSecret>,
@@ -72,7 +159,7 @@ pub struct Exec {
     pub network: NetMode,
     pub security: SecurityMode,
     /// CDI devices (`RUN --device`).
-    pub cdi_devices: Vec<pb::CdiDevice>,
+    pub cdi_devices: Vec<CdiDevice>,
     pub platform: Option<Platform>,
     pub metadata: Metadata,
 }
@@ -101,7 +188,7 @@ impl Exec {
     pub fn new(root: State, args: Vec<String>) -> Self {
         Exec {
             root,
-            meta: pb::Meta {
+            meta: ExecMeta {
                 args,
                 cwd: "/".into(),
                 remove_mount_stubs_recursive: true,
@@ -267,7 +354,7 @@ impl Exec {
 
         let mut op = base_op(Some(platform.as_ref().unwrap_or(Platform::host_ref())));
         op.op = Some(pb::op::Op::Exec(pb::ExecOp {
-            meta: Some(meta),
+            meta: Some(meta.into()),
             mounts: pb_mounts,
             network: network as i32,
             security: security as i32,
@@ -279,7 +366,13 @@ impl Exec {
                     optional: s.optional,
                 })
                 .collect(),
-            cdi_devices,
+            cdi_devices: cdi_devices
+                .into_iter()
+                .map(|d| pb::CdiDevice {
+                    name: d.name,
+                    optional: d.optional,
+                })
+                .collect(),
         }));
         let node = OpNode::with_visit(op, inputs.inputs, inputs.objects, metadata);
         let root = outputs

@@ -6,6 +6,7 @@
 //! The crate knows nothing about Dockerfiles.
 
 mod definition;
+mod digest;
 mod exec;
 mod file;
 mod marshal;
@@ -18,18 +19,24 @@ mod source;
 mod state;
 
 pub use definition::DefinitionError;
+pub use digest::digest_of;
 pub use exec::{
-    CacheSharing, Exec, ExecOutputs, FileSecret, Mount, MountKind, NetMode, SecretEnv, SecurityMode,
+    CacheSharing, CdiDevice, Exec, ExecMeta, ExecOutputs, FileSecret, HostIp, Mount, MountKind,
+    NetMode, ProxyEnv, SecretEnv, SecurityMode, Ulimit,
 };
 pub use file::{
     clean as clean_path, normalize_path_in, Chown, CopyOptions, FileActions, MkdirOptions,
     MkfileOptions, RmOptions, UserSpec,
 };
-pub use marshal::{digest_of, MarshalError};
+pub use marshal::MarshalError;
 pub use merge::{diff, merge};
-pub use metadata::{Metadata, SourceFile, SourceLocation};
+pub use metadata::{LinuxResources, Metadata, ProgressGroup, SourceFile, SourceLocation};
 pub use platform::{Platform, PlatformError};
 pub use source::{GitOptions, HttpOptions, ImageOptions, LocalOptions};
 pub use state::State;
+
+/// A marshalled graph (`pb.Definition`), as [`State::marshal`] gives it and
+/// [`State::from_definition`] reads it.
+pub use buildkit_proto::pb::Definition;
 
 pub use buildkit_proto::pb;

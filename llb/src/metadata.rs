@@ -42,9 +42,9 @@ pub struct Metadata {
     /// (Keys and caps are usually literals: `"key".into()` borrows them, no allocation.)
     pub description: BTreeMap<Text, String>,
     pub ignore_cache: bool,
-    pub progress_group: Option<pb::ProgressGroup>,
+    pub progress_group: Option<ProgressGroup>,
     /// cgroup limits of an exec; an exec op with them declares `exec.meta.linux.resources`.
-    pub linux_resources: Option<pb::LinuxResources>,
+    pub linux_resources: Option<LinuxResources>,
     pub caps: BTreeSet<Text>,
     pub locations: Vec<SourceLocation>,
 }
@@ -63,6 +63,75 @@ impl Metadata {
 
     pub(crate) fn add_cap(&mut self, cap: &'static str) {
         self.caps.insert(Text::Borrowed(cap));
+    }
+}
+
+/// The progress group an op's progress is shown in (`pb.ProgressGroup`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProgressGroup {
+    pub id: String,
+    pub name: String,
+    /// A weak member does not open the group on its own.
+    pub weak: bool,
+}
+
+impl From<ProgressGroup> for pb::ProgressGroup {
+    fn from(g: ProgressGroup) -> Self {
+        pb::ProgressGroup {
+            id: g.id,
+            name: g.name,
+            weak: g.weak,
+        }
+    }
+}
+
+impl From<pb::ProgressGroup> for ProgressGroup {
+    fn from(g: pb::ProgressGroup) -> Self {
+        ProgressGroup {
+            id: g.id,
+            name: g.name,
+            weak: g.weak,
+        }
+    }
+}
+
+/// cgroup limits of an exec (`pb.LinuxResources`); zero fields are unset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinuxResources {
+    pub memory: i64,
+    pub memory_swap: i64,
+    pub cpu_shares: u64,
+    pub cpu_period: u64,
+    pub cpu_quota: i64,
+    pub cpuset_cpus: String,
+    pub cpuset_mems: String,
+}
+
+impl From<LinuxResources> for pb::LinuxResources {
+    fn from(r: LinuxResources) -> Self {
+        pb::LinuxResources {
+            memory: r.memory,
+            memory_swap: r.memory_swap,
+            cpu_shares: r.cpu_shares,
+            cpu_period: r.cpu_period,
+            cpu_quota: r.cpu_quota,
+            cpuset_cpus: r.cpuset_cpus,
+            cpuset_mems: r.cpuset_mems,
+        }
+    }
+}
+
+impl From<pb::LinuxResources> for LinuxResources {
+    fn from(r: pb::LinuxResources) -> Self {
+        LinuxResources {
+            memory: r.memory,
+            memory_swap: r.memory_swap,
+            cpu_shares: r.cpu_shares,
+            cpu_period: r.cpu_period,
+            cpu_quota: r.cpu_quota,
+            cpuset_cpus: r.cpuset_cpus,
+            cpuset_mems: r.cpuset_mems,
+        }
     }
 }
 
@@ -89,8 +158,8 @@ impl From<Metadata> for OpMetadata {
         OpMetadata {
             description: m.description.into_iter().collect(),
             ignore_cache: m.ignore_cache,
-            progress_group: m.progress_group.map(Box::new),
-            linux_resources: m.linux_resources.map(Box::new),
+            progress_group: m.progress_group.map(|g| Box::new(g.into())),
+            linux_resources: m.linux_resources.map(|r| Box::new(r.into())),
             caps: m.caps.into_iter().collect(),
             locations: m
                 .locations

@@ -9,7 +9,7 @@
 use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
-use crate::marshal::OpDigest;
+use crate::digest::OpDigest;
 use crate::state::{encode_inputs, OpNode, Output, State};
 
 impl State {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use buildkit_proto::pb;
 use prost::Message;
 
-use crate::marshal::OpDigest;
+use crate::digest::OpDigest;
 use crate::metadata::{Metadata, OpMetadata};
 
 #[derive(Debug)]

@@ -326,7 +326,7 @@ fn a_written_definition_is_the_marshalled_one_encoded() {
     };
     let mut md = Metadata::named("one").with_location(at(&f1, 1));
     md.ignore_cache = true;
-    md.progress_group = Some(pb::ProgressGroup {
+    md.progress_group = Some(buildkit_llb::ProgressGroup {
         id: "g".into(),
         name: "group".into(),
         weak: true,

@@ -74,7 +74,7 @@ fn features_needing_a_missing_cap_are_errors() {
         "{err}"
     );
     let mut opts = all_caps_but(caps::EXEC_META_LINUX_RESOURCES);
-    opts.linux_resources = Some(pb::LinuxResources {
+    opts.linux_resources = Some(buildkit_llb::LinuxResources {
         memory: 1,
         ..Default::default()
     });

@@ -3,7 +3,7 @@
 //! the gateway, and the LLB state a loaded context becomes.
 
 use buildkit_llb::reference::Reference;
-use buildkit_llb::{pb, ImageOptions, LocalOptions, Metadata, Platform, State};
+use buildkit_llb::{Definition, ImageOptions, LocalOptions, Metadata, Platform, State};
 
 use super::gitref::GitRefParse;
 use super::{ConvertOptions, LocatedError};
@@ -54,7 +54,7 @@ pub enum LoadedContext {
     },
     /// `input:`: the input's definition and, from `input-metadata:NAME`, its image config.
     Input {
-        definition: pb::Definition,
+        definition: Definition,
         config: Option<Vec<u8>>,
     },
     /// `oci-layout://`: the session holding the layout, and the image config.
@@ -353,6 +353,7 @@ pub fn image_platform(image: &Image) -> Option<Platform> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use buildkit_llb::pb;
 
     fn opts(pairs: &[(&str, &str)]) -> ConvertOptions {
         ConvertOptions {

@@ -403,7 +403,7 @@ pub(super) fn dispatch_copy(
     // Without merge ops the reference falls back to a plain copy onto the stage.
     if spec.link && chmod.is_none() && conv.opts.supports_cap(super::caps::MERGE_OP) {
         // --link: the copy is its own layer on scratch, merged on top, so it survives base changes.
-        let group = buildkit_proto::pb::ProgressGroup {
+        let group = buildkit_llb::ProgressGroup {
             id: digest_of(format!("{pg_name}{:?}", cmd.location).as_bytes()),
             name: pg_name.clone(),
             weak: true,
@@ -415,7 +415,7 @@ pub(super) fn dispatch_copy(
         let mut merge_md =
             Metadata::named(link_name).with_location(source_location(conv, cmd.location));
         merge_md.ignore_cache = st.ignore_cache;
-        merge_md.progress_group = Some(buildkit_proto::pb::ProgressGroup {
+        merge_md.progress_group = Some(buildkit_llb::ProgressGroup {
             weak: false,
             ..group
         });

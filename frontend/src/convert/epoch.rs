@@ -91,11 +91,7 @@ pub fn source(
 
 /// Go's `strconv.ParseInt(v, 10, 64)`: an optional sign and decimal digits, in range.
 fn parse_seconds(v: &str) -> Result<i64, ()> {
-    let digits = v.strip_prefix(['+', '-']).unwrap_or(v);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(());
-    }
-    v.parse::<i64>().map_err(|_| ())
+    crate::gocompat::parse::parse_int(v, 64).map_err(|_| ())
 }
 
 /// dockerui's `Client.NamedContext(value, ContextOpt{})`: the name must be a valid reference

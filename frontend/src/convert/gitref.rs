@@ -236,15 +236,6 @@ fn unescape(s: &str, query: bool) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Go's `strconv.ParseBool`.
-fn parse_bool(v: &str) -> Option<bool> {
-    match v {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
-
 fn load_query(gf: &mut GitRef, query: &[(String, String)]) -> Result<(), String> {
     let mut values: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (k, v) in query {
@@ -260,7 +251,8 @@ fn load_query(gf: &mut GitRef, query: &[(String, String)]) -> Result<(), String>
             if v.is_empty() {
                 return Ok(true);
             }
-            parse_bool(v).ok_or_else(|| format!("invalid {name} value: \"{v}\""))
+            crate::gocompat::parse::parse_bool(v)
+                .ok_or_else(|| format!("invalid {name} value: \"{v}\""))
         };
         if v.is_empty() && !matches!(k, "submodules" | "keep-git-dir" | "fetch-by-commit") {
             return Err(format!("query \"{k}\" has no value"));

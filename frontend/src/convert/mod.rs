@@ -67,7 +67,7 @@ pub struct ConvertOptions {
     pub shm_size: i64,
     pub ulimits: Vec<crate::options::Ulimit>,
     /// `memory`, `memswap`, `cpu*`: cgroup limits of every RUN, in its op metadata.
-    pub linux_resources: Option<buildkit_llb::pb::LinuxResources>,
+    pub linux_resources: Option<buildkit_llb::LinuxResources>,
     /// The client session that holds the build context.
     pub session_id: Option<String>,
     pub context_local: String,

@@ -12,8 +12,8 @@ use buildkit_llb::{
 use super::dispatch::StageState;
 use super::env::EnvList;
 use super::LocatedError;
+use crate::gocompat::{go_path_base, go_quote};
 use crate::instructions::{csv_fields, Mount, MountType, ShareMode};
-use crate::syntax::go_quote;
 
 /// The `from=` of each `--mount` of a RUN as written, before expansion ("" when absent): what
 /// BuildKit builds the stage graph from (only the `from` key is read at that point).
@@ -268,18 +268,6 @@ pub(super) fn mask_secret_env<'a>(
     masked
 }
 
-/// Go's `path.Base`.
-fn go_path_base(p: &str) -> String {
-    if p.is_empty() {
-        return ".".into();
-    }
-    let trimmed = p.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return "/".into();
-    }
-    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
-}
-
 /// BuildKit's `system.IsAbs(p, "windows")`: rooted, with no drive or the system drive `C:`
 /// (other drives and UNC paths are not absolute there).
 fn is_windows_abs(p: &str) -> bool {
@@ -296,13 +284,6 @@ fn is_windows_abs(p: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_paths() {
-        assert_eq!(go_path_base("/run/x/"), "x");
-        assert_eq!(go_path_base("///"), "/");
-        assert_eq!(go_path_base("tok"), "tok");
-    }
 
     #[test]
     fn windows_absolute_paths() {

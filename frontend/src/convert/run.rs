@@ -5,8 +5,11 @@
 
 use std::collections::BTreeSet;
 
+use crate::gocompat::go_equal_fold_lower;
+
 use buildkit_llb::{
-    pb, Exec, FileActions, Metadata, MkfileOptions, Mount, MountKind, NetMode, SecurityMode, State,
+    CdiDevice, Exec, FileActions, HostIp, Metadata, MkfileOptions, Mount, MountKind, NetMode,
+    ProxyEnv, SecurityMode, State, Ulimit,
 };
 
 use super::dispatch::StageState;
@@ -85,7 +88,7 @@ pub(super) fn dispatch_run(
         .opts
         .extra_hosts
         .iter()
-        .map(|h| pb::HostIp {
+        .map(|h| HostIp {
             host: h.host.clone(),
             ip: h.ip.clone(),
         })
@@ -98,7 +101,7 @@ pub(super) fn dispatch_run(
         .opts
         .ulimits
         .iter()
-        .map(|u| pb::Ulimit {
+        .map(|u| Ulimit {
             name: u.name.clone(),
             soft: u.soft,
             hard: u.hard,
@@ -131,7 +134,7 @@ pub(super) fn dispatch_run(
     exec.cdi_devices = run
         .devices
         .iter()
-        .map(|d| pb::CdiDevice {
+        .map(|d| CdiDevice {
             name: d.name.clone(),
             optional: !d.required,
         })
@@ -166,7 +169,7 @@ fn command_args(
         if args.len() != 1 || !run.cmd.prepend_shell {
             return Err(LocatedError::new(format!(
                 "parsing produced an invalid run command: {}",
-                go_string_list(&args)
+                crate::gocompat::go_list(&args)
             )));
         }
         let first = &run.cmd.files[0];
@@ -215,40 +218,24 @@ fn command_args(
     Ok((args, mount))
 }
 
-/// `%v` of a Go string slice: `[a b]`.
-fn go_string_list(v: &[String]) -> String {
-    format!("[{}]", v.join(" "))
-}
-
 /// `proxyEnvFromBuildArgs`: build args named like the proxy variables (any case; in key
 /// order, so a lowercase name wins over its uppercase twin) become the exec's proxy settings.
-fn proxy_env(build_args: &std::collections::BTreeMap<String, String>) -> Option<pb::ProxyEnv> {
-    let mut pe = pb::ProxyEnv::default();
+fn proxy_env(build_args: &std::collections::BTreeMap<String, String>) -> Option<ProxyEnv> {
+    let mut pe = ProxyEnv::default();
     let mut any = false;
     for (k, v) in build_args {
         let slot = match k {
-            k if fold_eq(k, "http_proxy") => &mut pe.http_proxy,
-            k if fold_eq(k, "https_proxy") => &mut pe.https_proxy,
-            k if fold_eq(k, "ftp_proxy") => &mut pe.ftp_proxy,
-            k if fold_eq(k, "no_proxy") => &mut pe.no_proxy,
-            k if fold_eq(k, "all_proxy") => &mut pe.all_proxy,
+            k if go_equal_fold_lower(k, "http_proxy") => &mut pe.http_proxy,
+            k if go_equal_fold_lower(k, "https_proxy") => &mut pe.https_proxy,
+            k if go_equal_fold_lower(k, "ftp_proxy") => &mut pe.ftp_proxy,
+            k if go_equal_fold_lower(k, "no_proxy") => &mut pe.no_proxy,
+            k if go_equal_fold_lower(k, "all_proxy") => &mut pe.all_proxy,
             _ => continue,
         };
         *slot = v.clone();
         any = true;
     }
     any.then_some(pe)
-}
-
-/// `name` equals the lowercase ASCII `lower` under Go's `strings.EqualFold` (`ſ` is an `s`,
-/// `K` a `k`).
-fn fold_eq(name: &str, lower: &str) -> bool {
-    let fold = |c: char| match c {
-        '\u{17f}' => 's',
-        '\u{212a}' => 'k',
-        c => c.to_ascii_lowercase(),
-    };
-    name.chars().map(fold).eq(lower.chars())
 }
 
 /// The history text of a RUN, `RUN [|N K=v … ]command # buildkit`: the ARGs the stage

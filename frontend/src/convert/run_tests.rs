@@ -422,7 +422,7 @@ fn build_options_for_run() {
 fn resource_limits_go_in_every_run_metadata() {
     // As dockerfile2llb v0.34.2 with `--opt memory=… --opt cpusetcpus=…`: the limits are op
     // metadata with the `exec.meta.linux.resources` cap; the ops (and digests) are unchanged.
-    let limits = pb::LinuxResources {
+    let limits = buildkit_llb::LinuxResources {
         memory: 1 << 30,
         memory_swap: -1,
         cpu_shares: 512,
@@ -445,7 +445,10 @@ fn resource_limits_go_in_every_run_metadata() {
     assert_eq!(execs.len(), 2);
     for (d, _, _) in &execs {
         let md = &l.metadata[*d];
-        assert_eq!(md.linux_resources.as_ref(), Some(&limits));
+        assert_eq!(
+            md.linux_resources.as_ref(),
+            Some(&pb::LinuxResources::from(limits.clone()))
+        );
         assert!(md.caps.contains_key("exec.meta.linux.resources"));
     }
     let digests = |l: &Lowered| l.ops.iter().map(|(d, _)| d.clone()).collect::<Vec<_>>();

@@ -40,7 +40,7 @@ pub fn enabled(
 
 /// dockerfile2llb's `isEnabledForStage`: a boolean, or a comma-separated list of stage names.
 fn enabled_for_stage(stage: &str, value: &str) -> bool {
-    match crate::options::parse_bool(value) {
+    match crate::gocompat::parse::parse_bool(value) {
         Some(b) => b,
         None => value.split(',').any(|s| s == stage),
     }

@@ -313,21 +313,12 @@ fn actor_time(s: &str) -> Option<i64> {
     let mut parts = s[end + 1..].split_whitespace();
     let secs = parts.next()?;
     let tz = parts.next()?;
-    let secs = go_parse_int(secs)?;
+    let secs = crate::gocompat::parse::parse_int(secs, 64).ok()?;
     let tz = tz.as_bytes();
     if tz.len() != 5 || (tz[0] != b'+' && tz[0] != b'-') {
         return None;
     }
     Some(secs)
-}
-
-/// Go's `strconv.ParseInt(s, 10, 64)`.
-fn go_parse_int(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
 }
 
 /// Stamps the history entries this build added (those without a time) with the epoch.

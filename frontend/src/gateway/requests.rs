@@ -127,7 +127,7 @@ async fn lint(
 pub fn unsupported_status(request: &str) -> Status {
     let detail = prost_types::Any {
         type_url: "github.com/moby/buildkit/errdefs.Subrequest+json".into(),
-        value: crate::gojson::to_vec(&serde_json::json!({ "name": request })),
+        value: crate::gocompat::json::to_vec(&serde_json::json!({ "name": request })),
     };
     Status {
         code: CODE_UNKNOWN,

@@ -101,7 +101,7 @@ pub fn assemble(
     }
     result.metadata.insert(
         "refs.platforms".into(),
-        crate::gojson::to_vec(&json!({ "Platforms": platforms_meta })),
+        crate::gocompat::json::to_vec(&json!({ "Platforms": platforms_meta })),
     );
     result
 }

@@ -147,7 +147,7 @@ impl<'a> BFlags<'a> {
                     if has_value && value.is_empty() {
                         return Err(format!("missing a value on flag: {flag_name}"));
                     }
-                    match crate::syntax::go_lower(value).as_str() {
+                    match crate::gocompat::go_lower(value).as_str() {
                         "true" | "" => flag.value = Cow::Borrowed("true"),
                         "false" => flag.value = Cow::Borrowed("false"),
                         _ => {

@@ -4,7 +4,6 @@
 
 mod commands;
 mod flags;
-mod goparse;
 mod mount;
 mod parse;
 mod run;
@@ -22,5 +21,4 @@ pub use parse::{
 pub use run::{parse_device, Device, NetworkMode, SecurityMode};
 
 // Go's CSV fields and ParseInt, for build options parsed like the reference (options.rs).
-pub(crate) use goparse::{parse_int, parse_uint};
 pub(crate) use mount::csv_fields;

@@ -6,8 +6,8 @@
 
 use std::borrow::Cow;
 
-use super::goparse::{parse_bool, parse_uint};
 use super::suggest;
+use crate::gocompat::parse::{parse_bool, parse_uint};
 use crate::syntax::LocatedError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,7 +208,7 @@ pub(crate) fn ram_in_bytes(s: &str) -> Option<i64> {
     if sfx.len() > 3 {
         return None;
     }
-    let sfx = crate::syntax::go_lower(sfx);
+    let sfx = crate::gocompat::go_lower(sfx);
     let b = sfx.as_bytes();
     if b[0] == b'b' {
         return (b.len() == 1).then_some(size as i64);
@@ -267,8 +267,8 @@ pub fn parse_mount_with(
 
     for field in &fields {
         let (key, value, has_value) = match field.split_once('=') {
-            Some((k, v)) => (crate::syntax::go_lower(k), v.to_string(), true),
-            None => (crate::syntax::go_lower(field), String::new(), false),
+            Some((k, v)) => (crate::gocompat::go_lower(k), v.to_string(), true),
+            None => (crate::gocompat::go_lower(field), String::new(), false),
         };
         if !has_value {
             match key.as_str() {
@@ -300,15 +300,17 @@ pub fn parse_mount_with(
         let bad_value = || LocatedError::new(format!("invalid value for {key}: {value}"));
         match key.as_str() {
             "type" => {
-                m.mount_type = match crate::syntax::go_lower(&value).as_str() {
+                m.mount_type = match crate::gocompat::go_lower(&value).as_str() {
                     "bind" => MountType::Bind,
                     "cache" => MountType::Cache,
                     "tmpfs" => MountType::Tmpfs,
                     "secret" => MountType::Secret,
                     "ssh" => MountType::Ssh,
                     _ => {
-                        let msg =
-                            format!("unsupported mount type {}", crate::syntax::go_quote(&value));
+                        let msg = format!(
+                            "unsupported mount type {}",
+                            crate::gocompat::go_quote(&value)
+                        );
                         return Err(suggest::wrap(msg, &value, &MOUNT_TYPES, true).into());
                     }
                 }
@@ -346,14 +348,14 @@ pub fn parse_mount_with(
             }
             "id" => m.cache_id = value,
             "sharing" => {
-                m.cache_sharing = Some(match crate::syntax::go_lower(&value).as_str() {
+                m.cache_sharing = Some(match crate::gocompat::go_lower(&value).as_str() {
                     "shared" => ShareMode::Shared,
                     "private" => ShareMode::Private,
                     "locked" => ShareMode::Locked,
                     _ => {
                         let msg = format!(
                             "unsupported sharing value {}",
-                            crate::syntax::go_quote(&value)
+                            crate::gocompat::go_quote(&value)
                         );
                         return Err(suggest::wrap(msg, &value, &SHARE_MODES, true).into());
                     }

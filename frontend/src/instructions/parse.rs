@@ -5,17 +5,18 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use crate::gocompat::{go_lower, go_quote, go_upper};
 use crate::syntax::{
-    chomp_heredoc_content, go_lower, go_quote, go_upper, must_parse_heredoc, written_command, Ast,
-    Heredoc, Location, Node,
+    chomp_heredoc_content, must_parse_heredoc, written_command, Ast, Heredoc, Location, Node,
 };
 
 use super::commands::*;
 use super::flags::BFlags;
-use super::goparse::{format_duration, parse_duration, parse_int};
 use super::mount::check_unexpanded_mount;
 use super::run::{parse_device, NetworkMode, SecurityMode};
 use super::suggest;
+use crate::gocompat::go_duration;
+use crate::gocompat::parse::{parse_duration, parse_int};
 use crate::syntax::LocatedError;
 
 /// What one node becomes.
@@ -457,11 +458,7 @@ fn valid_stage_name(s: &str) -> bool {
 
 /// `strings.EqualFold(s, "as")`, with Go's folding (`ſ` folds to `s`).
 fn is_as(s: &str) -> bool {
-    let mut c = s.chars();
-    matches!(
-        (c.next(), c.next(), c.next()),
-        (Some('a' | 'A'), Some('s' | 'S' | '\u{17f}'), None)
-    )
+    crate::gocompat::go_equal_fold_lower(s, "as")
 }
 
 fn parse_from(mut req: Req<'_>) -> Result<Stage> {
@@ -619,7 +616,7 @@ fn opt_interval(name: &str, value: &str) -> Result<Duration> {
         return Err(format!(
             "Interval {} cannot be less than {}",
             go_quote(name),
-            format_duration(MIN)
+            go_duration(MIN)
         )
         .into());
     }

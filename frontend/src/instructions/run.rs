@@ -1,9 +1,9 @@
 //! The other RUN flags: `--network`, `--security` and `--device` (commands_runnetwork.go,
 //! commands_runsecurity.go, commands_rundevice.go).
 
-use super::goparse::parse_bool;
 use super::mount::csv_fields;
 use super::suggest;
+use crate::gocompat::parse::parse_bool;
 use crate::syntax::LocatedError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -20,7 +20,7 @@ impl NetworkMode {
             "default" => Ok(NetworkMode::Default),
             "none" => Ok(NetworkMode::None),
             "host" => Ok(NetworkMode::Host),
-            _ => Err(format!("invalid network mode {}", crate::syntax::go_quote(value)).into()),
+            _ => Err(format!("invalid network mode {}", crate::gocompat::go_quote(value)).into()),
         }
     }
 }
@@ -37,7 +37,7 @@ impl SecurityMode {
         match value {
             "sandbox" => Ok(SecurityMode::Sandbox),
             "insecure" => Ok(SecurityMode::Insecure),
-            _ => Err(format!("security {} is not valid", crate::syntax::go_quote(value)).into()),
+            _ => Err(format!("security {} is not valid", crate::gocompat::go_quote(value)).into()),
         }
     }
 }
@@ -55,7 +55,7 @@ pub fn parse_device(val: &str) -> Result<Device, LocatedError> {
     let mut d = Device::default();
     for field in &fields {
         let Some((key, value)) = field.split_once('=') else {
-            if crate::syntax::go_lower(field) == "required" {
+            if crate::gocompat::go_lower(field) == "required" {
                 d.required = true;
                 continue;
             }
@@ -65,7 +65,7 @@ pub fn parse_device(val: &str) -> Result<Device, LocatedError> {
             }
             return Err(format!("invalid field '{field}' must be a key=value pair").into());
         };
-        let key = crate::syntax::go_lower(key);
+        let key = crate::gocompat::go_lower(key);
         match key.as_str() {
             "name" => {
                 if !d.name.is_empty() {

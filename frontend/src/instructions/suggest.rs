@@ -1,6 +1,6 @@
 //! BuildKit's `util/suggest`: "(did you mean X?)" hints from Levenshtein distance.
 
-use crate::syntax::{go_lower, go_upper};
+use crate::gocompat::{go_lower, go_upper};
 
 /// Levenshtein distance over characters (agext/levenshtein with default costs).
 pub fn levenshtein(a: &str, b: &str) -> usize {

@@ -85,7 +85,7 @@ pub(super) fn dispatch(
                         cfg,
                         &rules::LEGACY_KEY_VALUE_FORMAT,
                         Some(loc),
-                        rules::legacy_key_value_format(cmd.name()),
+                        rules::LEGACY_KEY_VALUE_FORMAT.message(cmd.name()),
                     );
                 }
                 check_secret_key(ctx, cfg, "ENV", &k, loc);
@@ -103,7 +103,7 @@ pub(super) fn dispatch(
                         cfg,
                         &rules::LEGACY_KEY_VALUE_FORMAT,
                         Some(loc),
-                        rules::legacy_key_value_format(cmd.name()),
+                        rules::LEGACY_KEY_VALUE_FORMAT.message(cmd.name()),
                     );
                 }
             }
@@ -132,7 +132,7 @@ pub(super) fn dispatch(
                     cfg,
                     &rules::WORKDIR_RELATIVE_PATH,
                     Some(loc),
-                    rules::workdir_relative_path(&path),
+                    rules::WORKDIR_RELATIVE_PATH.message(&path),
                 );
             }
             run.workdir_set = true;
@@ -172,7 +172,7 @@ pub(super) fn dispatch(
                                     loc,
                                 ));
                             }
-                            id = path_base(&mount.target);
+                            id = crate::gocompat::go_path_base(&mount.target);
                         }
                         capture.add_secret(id, info);
                     }
@@ -213,7 +213,7 @@ pub(super) fn dispatch(
                             cfg,
                             &rules::EXPOSE_PROTO_CASING,
                             Some(loc),
-                            rules::expose_proto_casing(&raw),
+                            rules::EXPOSE_PROTO_CASING.message(&raw),
                         );
                     }
                     if !spec.ip.is_empty() || !spec.host_port.is_empty() {
@@ -221,7 +221,7 @@ pub(super) fn dispatch(
                             cfg,
                             &rules::EXPOSE_INVALID_FORMAT,
                             Some(loc),
-                            rules::expose_invalid_format(&raw),
+                            rules::EXPOSE_INVALID_FORMAT.message(&raw),
                         );
                     }
                 }
@@ -315,7 +315,7 @@ fn expand(
             cfg,
             &rules::UNDEFINED_VAR,
             Some(loc),
-            rules::undefined_var(var, suggestion.as_deref()),
+            rules::UNDEFINED_VAR.message(var, suggestion.as_deref()),
         );
     }
     Ok(res.result)
@@ -363,7 +363,7 @@ fn check_ignored(
                 cfg,
                 &rules::COPY_IGNORED_FILE,
                 Some(loc),
-                rules::copy_ignored_file(command, &src),
+                rules::COPY_IGNORED_FILE.message(command, &src),
             );
         }
     }
@@ -383,7 +383,7 @@ fn used_once(ctx: &mut Ctx<'_>, cfg: &Config, prev: &mut Option<Location>, cmd: 
             cfg,
             &rules::MULTIPLE_INSTRUCTIONS_DISALLOWED,
             Some(p),
-            rules::multiple_instructions_disallowed(cmd.name()),
+            rules::MULTIPLE_INSTRUCTIONS_DISALLOWED.message(cmd.name()),
         );
     }
     *prev = Some(cmd.location);
@@ -396,7 +396,7 @@ fn json_args(ctx: &mut Ctx<'_>, cfg: &Config, run: &StageRun, is_json: bool, cmd
             cfg,
             &rules::JSON_ARGS_RECOMMENDED,
             Some(cmd.location),
-            rules::json_args_recommended(cmd.name()),
+            rules::JSON_ARGS_RECOMMENDED.message(cmd.name()),
         );
     }
 }
@@ -416,7 +416,7 @@ fn check_secret_key(ctx: &mut Ctx<'_>, cfg: &Config, instruction: &str, key: &st
                 cfg,
                 &rules::SECRETS_USED_IN_ARG_OR_ENV,
                 Some(loc),
-                rules::secrets_used_in_arg_or_env(instruction, key),
+                rules::SECRETS_USED_IN_ARG_OR_ENV.message(instruction, key),
             );
         }
     }
@@ -433,15 +433,6 @@ fn is_abs(path: &str, os: &str) -> bool {
         || (b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && sep(b[2]))
 }
 
-/// Go's `path.Base`.
-fn path_base(p: &str) -> String {
-    let trimmed = p.trim_end_matches('/');
-    if trimmed.is_empty() {
-        return if p.is_empty() { ".".into() } else { "/".into() };
-    }
-    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
@@ -449,10 +440,6 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(path_base("/etc/passwd"), "passwd");
-        assert_eq!(path_base("/run/secrets/x/"), "x");
-        assert_eq!(path_base("/"), "/");
-        assert_eq!(path_base(""), ".");
         assert!(is_abs("/app", "linux"));
         assert!(!is_abs("app/", "linux"));
         assert!(is_abs("C:\\app", "windows"));

@@ -4,8 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use super::rules::Rule;
-use crate::syntax::{go_quote, parse_directive};
+use super::rules::RuleInfo;
+use crate::gocompat::go_quote;
+use crate::syntax::parse_directive;
 
 /// The build argument that overrides the Dockerfile's `# check=` directive.
 pub const CHECK_BUILD_ARG: &str = "build-arg:BUILDKIT_DOCKERFILE_CHECK";
@@ -48,7 +49,7 @@ impl Config {
                 },
                 "error" => {
                     let v = v.trim();
-                    cfg.error = crate::options::parse_bool(v).ok_or_else(|| format!("failed to parse check option {}: strconv.ParseBool: parsing {}: invalid syntax", go_quote(part), go_quote(v)))?;
+                    cfg.error = crate::gocompat::parse::parse_bool(v).ok_or_else(|| format!("failed to parse check option {}: strconv.ParseBool: parsing {}: invalid syntax", go_quote(part), go_quote(v)))?;
                 }
                 k => return Err(format!("invalid check option {}", go_quote(k))),
             }
@@ -107,7 +108,7 @@ impl Config {
     }
 
     /// Whether `rule` runs under this configuration.
-    pub fn enabled(&self, rule: &Rule) -> bool {
+    pub fn enabled(&self, rule: &RuleInfo) -> bool {
         if rule.experimental {
             self.experimental_all || self.experimental.contains(rule.name)
         } else {

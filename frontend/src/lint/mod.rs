@@ -21,12 +21,15 @@ mod walk;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
+mod docs_tests;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests;
 
 pub use capture::{Outline, OutlineArg, OutlineMount};
 pub use config::{Config, CHECK_BUILD_ARG};
 pub use ignore::IgnoreMatcher;
-pub use rules::Rule;
+pub use rules::{Rule, RuleInfo};
 pub use walk::{Checker, Options};
 
 use crate::syntax::Location;
@@ -34,7 +37,7 @@ use crate::syntax::Location;
 /// One violation, as the reference reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
-    pub rule: Rule,
+    pub rule: RuleInfo,
     /// The message for this occurrence (the reference's "detail" in the lint result).
     pub detail: String,
     /// The instruction's lines; `None` where the reference has no place for it.
@@ -64,7 +67,7 @@ impl Sink {
     pub(crate) fn run(
         &mut self,
         cfg: &Config,
-        rule: &Rule,
+        rule: &RuleInfo,
         location: Option<Location>,
         detail: String,
     ) {

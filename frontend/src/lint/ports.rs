@@ -1,7 +1,7 @@
 //! How BuildKit splits an `EXPOSE` port spec (`[ip:][hostPort:]containerPort[/proto]`) before
 //! its checks look at the parts (`splitParts`, `splitProtoPort` of convert_expose.go).
 
-use crate::syntax::go_quote;
+use crate::gocompat::go_quote;
 
 /// The parts of one spec the checks look at.
 #[derive(Debug, PartialEq, Eq)]

@@ -80,7 +80,7 @@ impl Checker<'_> {
                 &self.cfg,
                 &rules::NO_EMPTY_CONTINUATION,
                 Some(w.location),
-                rules::no_empty_continuation(),
+                rules::NO_EMPTY_CONTINUATION.message(),
             );
         }
     }
@@ -130,7 +130,7 @@ impl Checker<'_> {
                 cfg,
                 &rules::MAINTAINER_DEPRECATED,
                 Some(node.location),
-                rules::maintainer_deprecated(),
+                rules::MAINTAINER_DEPRECATED.message(),
             ),
             "from" => {
                 let args = &node.args;
@@ -139,7 +139,7 @@ impl Checker<'_> {
                         cfg,
                         &rules::STAGE_NAME_CASING,
                         Some(node.location),
-                        rules::stage_name_casing(&args[2]),
+                        rules::STAGE_NAME_CASING.message(&args[2]),
                     );
                 }
                 let command = syntax::written_command(&node.original);
@@ -148,7 +148,7 @@ impl Checker<'_> {
                         cfg,
                         &rules::FROM_AS_CASING,
                         Some(node.location),
-                        rules::from_as_casing(command, &args[1]),
+                        rules::FROM_AS_CASING.message(command, &args[1]),
                     );
                 }
             }
@@ -181,7 +181,7 @@ impl Checker<'_> {
             cfg,
             &rules::INVALID_DEFINITION_DESCRIPTION,
             Some(node.location),
-            rules::invalid_definition_description(instruction, example),
+            rules::INVALID_DEFINITION_DESCRIPTION.message(instruction, example),
         );
     }
 
@@ -195,7 +195,7 @@ impl Checker<'_> {
                     &self.cfg,
                     &rules::RESERVED_STAGE_NAME,
                     Some(st.location),
-                    rules::reserved_stage_name(name),
+                    rules::RESERVED_STAGE_NAME.message(name),
                 );
             }
             if !seen.insert(name.clone()) {
@@ -203,7 +203,7 @@ impl Checker<'_> {
                     &self.cfg,
                     &rules::DUPLICATE_STAGE_NAME,
                     Some(st.location),
-                    rules::duplicate_stage_name(name),
+                    rules::DUPLICATE_STAGE_NAME.message(name),
                 );
             }
         }
@@ -239,7 +239,7 @@ impl Checker<'_> {
                 &self.cfg,
                 &rules::CONSISTENT_INSTRUCTION_CASING,
                 Some(loc),
-                rules::consistent_instruction_casing(n, correct),
+                rules::CONSISTENT_INSTRUCTION_CASING.message(n, correct),
             );
         }
     }
@@ -263,7 +263,7 @@ impl Checker<'_> {
                     &self.cfg,
                     &rules::INVALID_DEFAULT_ARG_IN_FROM,
                     Some(st.location),
-                    rules::invalid_default_arg_in_from(&st.base_name),
+                    rules::INVALID_DEFAULT_ARG_IN_FROM.message(&st.base_name),
                 );
             }
         }
@@ -325,7 +325,7 @@ impl Checker<'_> {
                         &cfg,
                         &rules::REDUNDANT_TARGET_PLATFORM,
                         loc,
-                        rules::redundant_target_platform(spec),
+                        rules::REDUNDANT_TARGET_PLATFORM.message(spec),
                     );
                 }
                 if res.matched.is_empty() && res.unmatched.is_empty() {
@@ -338,7 +338,7 @@ impl Checker<'_> {
                                 &cfg,
                                 &rules::FROM_PLATFORM_FLAG_CONST_DISALLOWED,
                                 loc,
-                                rules::from_platform_flag_const_disallowed(&res.result),
+                                rules::FROM_PLATFORM_FLAG_CONST_DISALLOWED.message(&res.result),
                             );
                         }
                     }
@@ -392,7 +392,7 @@ impl Checker<'_> {
                 cfg,
                 &rules::UNDEFINED_ARG_IN_FROM,
                 Some(loc),
-                rules::undefined_arg_in_from(arg, s.as_deref()),
+                rules::UNDEFINED_ARG_IN_FROM.message(arg, s.as_deref()),
             );
         }
     }

@@ -23,23 +23,26 @@ fn image_config(platform: &Platform, extra_config: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-struct Case<'a> {
-    dockerfile: &'a str,
-    build_args: &'a [(&'a str, &'a str)],
-    dockerignore: Option<&'a str>,
-    all_stages: bool,
+pub(super) struct Case<'a> {
+    pub(super) dockerfile: &'a str,
+    pub(super) build_args: &'a [(&'a str, &'a str)],
+    pub(super) dockerignore: Option<&'a str>,
+    pub(super) all_stages: bool,
     /// Config JSON fields for every base image (e.g. `"Shell":["/bin/bash"]`).
-    image_extra: &'a str,
+    pub(super) image_extra: &'a str,
+    /// The platform every base image is resolved as (by default, the one asked for).
+    pub(super) image_platform: Option<Platform>,
 }
 
 impl<'a> Case<'a> {
-    fn new(dockerfile: &'a str) -> Self {
+    pub(super) fn new(dockerfile: &'a str) -> Self {
         Case {
             dockerfile,
             build_args: &[],
             dockerignore: None,
             all_stages: false,
             image_extra: "",
+            image_platform: None,
         }
     }
 
@@ -60,7 +63,10 @@ impl<'a> Case<'a> {
         let mut c = Checker::new(ast, opts, cfg);
         let mut images = ResolvedImages::new();
         for key in c.images_needed() {
-            let config = image_config(&key.1, self.image_extra);
+            let config = image_config(
+                self.image_platform.as_ref().unwrap_or(&key.1),
+                self.image_extra,
+            );
             images.insert(
                 key,
                 ResolvedImage {
@@ -77,7 +83,7 @@ impl<'a> Case<'a> {
     }
 
     /// (rule, line, detail), sorted by line then detail as the reference's tests sort them.
-    fn run(&self) -> Vec<(String, usize, String)> {
+    pub(super) fn run(&self) -> Vec<(String, usize, String)> {
         let ast = syntax::parse(self.dockerfile).unwrap();
         let c = self.checker(&ast);
         let mut out: Vec<_> = c

@@ -196,7 +196,7 @@ impl<'a> Checker<'a> {
         let implicit = self.nodes[i].platform.is_none() && self.opts.target_platform.is_none();
         if !(same(&expected) || implicit && self.opts.build_platforms.iter().any(same)) {
             let n = &self.nodes[i];
-            let msg = rules::invalid_base_image_platform(
+            let msg = rules::INVALID_BASE_IMAGE_PLATFORM.message(
                 &n.base_name,
                 &expected.to_string(),
                 &actual.to_string(),

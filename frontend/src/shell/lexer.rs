@@ -5,9 +5,9 @@
 use super::env::EnvGetter;
 use super::pattern::{replace, trim_prefix, trim_suffix};
 use super::scanner::{rune_string, Scanner};
-use super::unicode::{is_digit, is_letter};
 use super::words::Words;
 use super::Lex;
+use crate::gocompat::unicode::{is_digit, is_letter};
 use std::collections::BTreeSet;
 
 /// How deeply `${…}` may nest. BuildKit has no limit (Go stacks grow to 1 GiB); we recurse once

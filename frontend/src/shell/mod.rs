@@ -15,11 +15,8 @@ mod env;
 mod lexer;
 mod matcher;
 mod pattern;
-mod quote;
 mod regex_limits;
 mod scanner;
-mod unicode;
-mod unicode_tables;
 mod words;
 
 #[cfg(test)]
@@ -27,7 +24,6 @@ mod words;
 mod tests;
 
 pub use env::{envs_from_slice, EnvGetter};
-pub use quote::go_quote;
 
 use std::collections::BTreeSet;
 
@@ -148,7 +144,10 @@ impl Lex {
                 unmatched: sw.unmatched,
             }),
             Err(reason) => Err(ShellError {
-                message: format!("failed to process {}: {reason}", quote::go_quote(word)),
+                message: format!(
+                    "failed to process {}: {reason}",
+                    crate::gocompat::go_quote(word)
+                ),
             }),
         }
     }
@@ -156,7 +155,7 @@ impl Lex {
 
 /// The words of a word with nothing to expand: split at whitespace, empty words dropped.
 fn literal_words(word: &str) -> Vec<String> {
-    word.split(unicode::is_space)
+    word.split(crate::gocompat::unicode::is_space)
         .filter(|w| !w.is_empty())
         .map(str::to_owned)
         .collect()

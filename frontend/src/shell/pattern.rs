@@ -7,7 +7,7 @@
 use super::matcher::{Atom, Pattern};
 use super::regex_limits::GoParseCost;
 use super::scanner::{rune_string, Scanner};
-use super::unicode::{is_digit, is_letter};
+use crate::gocompat::unicode::{is_digit, is_letter};
 
 /// BuildKit's `convertShellPatternToRegex`; the error is its message (before the
 /// "invalid pattern" prefix its callers add).

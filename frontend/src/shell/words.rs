@@ -1,6 +1,6 @@
 //! Splitting the expanded text into words, as BuildKit's `wordsStruct` does.
 
-use super::unicode::is_space;
+use crate::gocompat::unicode::is_space;
 
 /// Words finished so far; the word in progress lives in a buffer owned by the caller, because
 /// BuildKit shares that buffer between nesting levels (see `lexer::ShellWord::words_buffer`).

@@ -2,8 +2,8 @@
 //! lists them (outline, targets and describe itself — lint is not listed there).
 
 use super::json::Json;
-use super::tabwriter;
 use super::{result, Metadata, DESCRIBE, OUTLINE, TARGETS};
+use crate::gocompat::tabwriter;
 
 struct Request {
     name: &'static str,

@@ -89,7 +89,7 @@ fn newline(out: &mut String, depth: usize) {
 
 /// Go's `encodeState.string` with HTML escaping on.
 fn write_string(out: &mut String, s: &str) {
-    crate::gojson::push_str(out, s);
+    crate::gocompat::json::push_str(out, s);
 }
 
 /// Builds an object field by field; `omitempty` fields are left out when empty.

@@ -5,7 +5,8 @@
 use buildkit_proto::pb;
 
 use super::json::{self, Json};
-use super::{gosort, result, Metadata};
+use super::{result, Metadata};
+use crate::gocompat::sort as gosort;
 use crate::lint::Warning;
 use crate::syntax::LocatedError;
 

@@ -9,11 +9,9 @@
 //! runs the checks and returns them.
 
 mod describe;
-pub mod gosort;
 pub mod json;
 mod lint;
 mod outline;
-pub mod tabwriter;
 mod targets;
 
 pub use describe::describe;

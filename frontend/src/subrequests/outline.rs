@@ -2,7 +2,8 @@
 //! and SSH ids it uses (BuildKit's `outline.Outline` and `PrintOutline`).
 
 use super::json::{self, Json};
-use super::{result, tabwriter, Metadata};
+use super::{result, Metadata};
+use crate::gocompat::tabwriter;
 use crate::lint::{Outline, OutlineMount};
 
 pub fn outline(o: &Outline, source: &[u8]) -> Metadata {

@@ -2,7 +2,8 @@
 //! one marked as the default (BuildKit's `ListTargets` and `targets.PrintTargets`).
 
 use super::json::{self, Json};
-use super::{result, tabwriter, Metadata};
+use super::{result, Metadata};
+use crate::gocompat::tabwriter;
 use crate::instructions::Dockerfile;
 
 pub fn targets(df: &Dockerfile, source: &[u8]) -> Metadata {

@@ -129,8 +129,8 @@ fn outline_text_and_json() {
 fn lint_report() {
     let data = b"FROM scratch as base\nCOPY a b\n".to_vec();
     let warnings = vec![Warning {
-        rule: rules::FROM_AS_CASING,
-        detail: rules::from_as_casing("FROM", "as"),
+        rule: rules::FROM_AS_CASING.info,
+        detail: rules::FROM_AS_CASING.message("FROM", "as"),
         location: Some(Location {
             start_line: 1,
             end_line: 1,

@@ -148,7 +148,7 @@ fn name_val(rest: &str, key: &str, escape: char) -> Result<Args, String> {
         let Some((k, v)) = word.split_once('=') else {
             return Err(format!(
                 "Syntax error - can't find = in {}. Must be of the form: name=value",
-                super::dump::go_quote(&word)
+                crate::gocompat::go_quote(&word)
             ));
         };
         args.push(k.to_string());

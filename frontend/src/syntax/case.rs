@@ -1,7 +1,7 @@
-//! Go's `strings.ToLower` / `strings.ToUpper`, which use simple (one-to-one) case mapping:
-//! `İ` lowercases to `i`, `ß` stays `ß` in uppercase. ASCII takes a fast path.
+//! Instruction keywords lowercased as Go's `strings.ToLower` does (`crate::gocompat::go_lower`).
 
-/// Go's `strings.ToLower`.
+use crate::gocompat::go_lower;
+
 /// An instruction name lowercased (`go_lower`), borrowed when it is a known instruction.
 pub fn lower_keyword(s: &str) -> std::borrow::Cow<'static, str> {
     const KNOWN: [&str; 18] = [
@@ -30,38 +30,6 @@ pub fn lower_keyword(s: &str) -> std::borrow::Cow<'static, str> {
     }
 }
 
-pub fn go_lower(s: &str) -> String {
-    if s.is_ascii() {
-        return s.to_ascii_lowercase();
-    }
-    s.chars()
-        .map(|c| {
-            let mut l = c.to_lowercase();
-            match (l.next(), l.next()) {
-                (Some(x), None) => x,
-                _ if c == '\u{130}' => 'i',
-                _ => c,
-            }
-        })
-        .collect()
-}
-
-/// Go's `strings.ToUpper`.
-pub fn go_upper(s: &str) -> String {
-    if s.is_ascii() {
-        return s.to_ascii_uppercase();
-    }
-    s.chars()
-        .map(|c| {
-            let mut u = c.to_uppercase();
-            match (u.next(), u.next()) {
-                (Some(x), None) => x,
-                _ => c,
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,14 +46,5 @@ mod tests {
         for s in ["WOR\u{212A}DIR", "Frobnicate", "", "ÉTAPE"] {
             assert_eq!(lower_keyword(s), go_lower(s), "{s}");
         }
-    }
-
-    #[test]
-    fn go_case() {
-        assert_eq!(go_lower("RUN"), "run");
-        assert_eq!(go_lower("ONBUİLD"), "onbuild");
-        assert_eq!(go_lower("\u{212a}"), "k");
-        assert_eq!(go_upper("straße"), "STRAßE");
-        assert_eq!(go_upper("copy"), "COPY");
     }
 }

@@ -3,11 +3,11 @@
 
 use super::ast::{Ast, Node};
 
-pub use crate::shell::go_quote;
+use crate::gocompat::{go_lower, go_quote};
 
 fn dump_node(node: &Node, out: &mut String) {
     let start = out.len();
-    out.push_str(&super::case::go_lower(&node.keyword));
+    out.push_str(&go_lower(&node.keyword));
     if !node.flags.is_empty() {
         out.push_str(" [");
         for (i, f) in node.flags.iter().enumerate() {

@@ -406,7 +406,7 @@ pub(crate) fn parse_heredoc(src: &str) -> Result<Option<HeredocStart>, String> {
     if rest.is_empty() {
         return Ok(None);
     }
-    let wrap = |e: String| format!("failed to process {}: {e}", super::dump::go_quote(rest));
+    let wrap = |e: String| format!("failed to process {}: {e}", crate::gocompat::go_quote(rest));
     // Lex with and without quote removal: if they differ, part of the word was quoted and the
     // body must not be expanded.
     let words = Lexer::new(rest, false, false)

@@ -1,10 +1,10 @@
-//! Go standard-library parsing the instructions rely on, with Go's error texts:
+//! Go standard-library parsing the instructions and options rely on, with Go's error texts:
 //! `strconv.ParseInt/ParseUint/ParseBool` and `time.ParseDuration`.
 
-use crate::syntax::go_quote;
+use super::quote::go_quote;
 
 /// `strconv.ParseUint(s, base, bits)`; the error is `"invalid syntax"` or `"value out of range"`.
-pub(crate) fn parse_uint(s: &str, base: u32, bits: u32) -> Result<u64, &'static str> {
+pub fn parse_uint(s: &str, base: u32, bits: u32) -> Result<u64, &'static str> {
     if s.is_empty() {
         return Err("invalid syntax");
     }
@@ -34,7 +34,7 @@ pub(crate) fn parse_uint(s: &str, base: u32, bits: u32) -> Result<u64, &'static 
 }
 
 /// `strconv.ParseInt(s, 10, bits)` with Go's full error message.
-pub(crate) fn parse_int(s: &str, bits: u32) -> Result<i64, String> {
+pub fn parse_int(s: &str, bits: u32) -> Result<i64, String> {
     let err = |e: &str| format!("strconv.ParseInt: parsing {}: {e}", go_quote(s));
     let (neg, digits) = match s.as_bytes().first() {
         Some(b'+') => (false, &s[1..]),
@@ -55,7 +55,7 @@ pub(crate) fn parse_int(s: &str, bits: u32) -> Result<i64, String> {
 }
 
 /// `strconv.ParseBool`.
-pub(crate) fn parse_bool(s: &str) -> Option<bool> {
+pub fn parse_bool(s: &str) -> Option<bool> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
@@ -101,7 +101,7 @@ fn unit(u: &str) -> Option<u64> {
 }
 
 /// `time.ParseDuration`, in nanoseconds.
-pub(crate) fn parse_duration(orig: &str) -> Result<i64, String> {
+pub fn parse_duration(orig: &str) -> Result<i64, String> {
     let invalid = || format!("time: invalid duration {}", time_quote(orig));
     let mut s = orig;
     let mut neg = false;
@@ -211,17 +211,6 @@ pub(crate) fn parse_duration(orig: &str) -> Result<i64, String> {
     Ok(d as i64)
 }
 
-/// Go's `Duration.String()` for the few values we print (whole units).
-pub(crate) fn format_duration(ns: i64) -> String {
-    match ns {
-        0 => "0s".to_string(),
-        n if n % 1_000_000_000 == 0 => format!("{}s", n / 1_000_000_000),
-        n if n % 1_000_000 == 0 => format!("{}ms", n / 1_000_000),
-        n if n % 1_000 == 0 => format!("{}µs", n / 1_000),
-        n => format!("{n}ns"),
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
@@ -291,6 +280,5 @@ mod tests {
         assert_eq!(parse_uint("777", 8, 32), Ok(0o777));
         assert_eq!(parse_uint("8", 8, 32), Err("invalid syntax"));
         assert_eq!(parse_uint("4294967296", 10, 32), Err("value out of range"));
-        assert_eq!(format_duration(1_000_000), "1ms");
     }
 }

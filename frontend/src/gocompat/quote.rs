@@ -1,4 +1,5 @@
-//! Go's `strconv.Quote`, which BuildKit's `%q` uses to show the word in error messages.
+//! Go's `strconv.Quote` (what `%q` prints), which BuildKit uses to show words in error messages
+//! and exec forms in history entries.
 
 use super::unicode::is_print;
 use std::fmt::Write;
@@ -45,6 +46,12 @@ pub fn go_quote(s: &str) -> String {
     out
 }
 
+/// Go's `fmt.Sprintf("%q", []string{…})`: `["a" "b"]`.
+pub fn go_quote_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| go_quote(s)).collect();
+    format!("[{}]", quoted.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +64,14 @@ mod tests {
         assert_eq!(
             go_quote("안녕\u{A0}\u{E0001}é"),
             "\"안녕\\u00a0\\U000e0001é\""
+        );
+    }
+
+    #[test]
+    fn quotes_lists_like_go() {
+        assert_eq!(
+            go_quote_list(&["/bin/sh".into(), "-c".into(), "echo \"hi\"\n".into()]),
+            r#"["/bin/sh" "-c" "echo \"hi\"\n"]"#
         );
     }
 }

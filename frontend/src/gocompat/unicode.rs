@@ -1,4 +1,5 @@
-//! The character classes of Go's `unicode` package that the lexer depends on.
+//! The character classes of Go's `unicode` package that the shell lexer and `strconv.Quote`
+//! depend on.
 //!
 //! Rust's `char::is_alphabetic`/`is_numeric` are broader than Go's `IsLetter`/`IsDigit` (they take
 //! in marks, letter numbers, …), which would end `$name` at different places than BuildKit does.
@@ -17,7 +18,7 @@ fn flags(ch: char) -> u8 {
 }
 
 /// Go's `unicode.IsLetter`: general category L.
-pub(super) fn is_letter(ch: char) -> bool {
+pub fn is_letter(ch: char) -> bool {
     if ch.is_ascii() {
         return ch.is_ascii_alphabetic();
     }
@@ -25,7 +26,7 @@ pub(super) fn is_letter(ch: char) -> bool {
 }
 
 /// Go's `unicode.IsDigit`: general category Nd (not only ASCII digits).
-pub(super) fn is_digit(ch: char) -> bool {
+pub fn is_digit(ch: char) -> bool {
     if ch.is_ascii() {
         return ch.is_ascii_digit();
     }
@@ -33,7 +34,7 @@ pub(super) fn is_digit(ch: char) -> bool {
 }
 
 /// Go's `unicode.IsPrint` (and `strconv.IsPrint`): L, M, N, P, S and the ASCII space.
-pub(super) fn is_print(ch: char) -> bool {
+pub fn is_print(ch: char) -> bool {
     if ch.is_ascii() {
         return (' '..='~').contains(&ch);
     }
@@ -42,7 +43,7 @@ pub(super) fn is_print(ch: char) -> bool {
 
 /// Go's `unicode.IsSpace`: the Unicode White_Space property, spelled out to not depend on
 /// which Unicode version Rust's `char::is_whitespace` follows.
-pub(super) fn is_space(ch: char) -> bool {
+pub fn is_space(ch: char) -> bool {
     matches!(
         ch,
         '\t'..='\r'
