@@ -657,7 +657,7 @@ fn platform_from_env(env: &EnvList) -> Option<Platform> {
     for (k, v) in env.iter() {
         match k {
             "TARGETPLATFORM" => {
-                if let Ok(p) = super::stages::parse_platform(v) {
+                if let Ok(p) = super::platform::parse_platform(v) {
                     return Some(p);
                 }
             }

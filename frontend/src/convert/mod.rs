@@ -20,6 +20,7 @@ pub mod gitref;
 mod mounts;
 mod names;
 mod onbuild;
+pub mod platform;
 mod run;
 pub mod sbom;
 mod signal;
@@ -207,7 +208,8 @@ pub struct Converted {
     pub sbom: sbom::SbomTargets,
 }
 
-pub use stages::{default_args, global_args, Conversion, Lowered};
+pub use platform::default_args;
+pub use stages::{global_args, Conversion, Lowered};
 
 impl Conversion<'_> {
     /// Answers every need without a daemon: images through `resolve`; named contexts fail.
