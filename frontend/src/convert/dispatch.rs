@@ -8,7 +8,8 @@ use buildkit_llb::{FileActions, Metadata, MkdirOptions, NetMode, Platform, Sourc
 
 use super::contexts;
 use super::names::{go_duration, go_list, go_quote_list, push_step_prefix, uppercase_keyword};
-use super::stages::{Base, Conversion, Resolved};
+use super::plan::Base;
+use super::stages::{Conversion, Resolved};
 use super::{env::push_key_value, env::split_key_value, env::EnvList, ConvertError, Converted};
 use crate::image::{Healthcheck, Image};
 use crate::instructions::{Command, CommandKind};
@@ -48,7 +49,7 @@ impl StageState {
         states: &[Option<Box<StageState>>],
         follow_paths: Vec<String>,
     ) -> Result<Self, ConvertError> {
-        let plan = &conv.plans[i];
+        let plan = &conv.graph.nodes[i];
         let at = |e: ConvertError| match plan.location {
             Some(l) => e.or_at(l),
             None => e,
@@ -60,7 +61,7 @@ impl StageState {
             )))
         };
         let mut st = match (&plan.base, plan.resolved.as_deref()) {
-            (Base::Stage(j), _) if plan.replaced_by.is_none() => {
+            (Base::Stage(j), _) => {
                 let mut base = states[*j]
                     .as_deref()
                     .cloned()
@@ -575,10 +576,7 @@ impl StageState {
             };
             if let Some(v) = &value {
                 // These configure the frontend's SBOM scan; they never reach the steps' env.
-                if !matches!(
-                    arg.key.as_str(),
-                    "BUILDKIT_SBOM_SCAN_CONTEXT" | "BUILDKIT_SBOM_SCAN_STAGE"
-                ) {
+                if !super::sbom::NON_ENV_ARGS.contains(&arg.key.as_str()) {
                     self.env.set(&arg.key, v);
                 }
                 commit.push([&arg.key, "=", v].concat());

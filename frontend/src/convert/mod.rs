@@ -19,7 +19,7 @@ mod expose;
 pub mod gitref;
 mod mounts;
 mod names;
-mod onbuild;
+pub mod plan;
 pub mod platform;
 mod run;
 pub mod sbom;

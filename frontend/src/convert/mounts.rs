@@ -1,6 +1,5 @@
 //! `RUN --mount`: bind, cache, tmpfs, secret and ssh mounts, as BuildKit's
-//! convert_runmount.go, convert_secrets.go and convert_ssh.go lower them, and the stage-graph
-//! edges their `from=` adds.
+//! convert_runmount.go, convert_secrets.go and convert_ssh.go lower them.
 
 use std::collections::BTreeSet;
 
@@ -12,25 +11,8 @@ use buildkit_llb::{
 use super::dispatch::StageState;
 use super::env::EnvList;
 use super::ConvertError;
-use crate::instructions::{csv_fields, Mount, MountType, ShareMode};
+use crate::instructions::{Mount, MountType, ShareMode};
 use crate::syntax::go_quote;
-
-/// The `from=` of each `--mount` of a RUN as written, before expansion ("" when absent): what
-/// BuildKit builds the stage graph from (only the `from` key is read at that point).
-pub(super) fn written_froms(raw_mounts: &[String]) -> Vec<String> {
-    raw_mounts
-        .iter()
-        .map(|raw| {
-            let fields = csv_fields(raw).unwrap_or_default();
-            let from = fields
-                .iter()
-                .rev()
-                .filter_map(|f| f.split_once('='))
-                .find(|(k, _)| k.eq_ignore_ascii_case("from"));
-            from.map(|(_, v)| v.to_string()).unwrap_or_default()
-        })
-        .collect()
-}
 
 /// Parses the RUN's mounts with variables expanded from the stage's environment, each field's
 /// value on its own (BuildKit's `RunCommand.Expand`).
@@ -318,15 +300,5 @@ mod tests {
         ] {
             assert_eq!(is_windows_abs(p), abs, "{p}");
         }
-    }
-
-    #[test]
-    fn froms_as_written() {
-        let raw = [
-            "type=bind,from=Build,target=/x".to_string(),
-            "type=cache,target=/c".to_string(),
-            "FROM=img,from=other".to_string(),
-        ];
-        assert_eq!(written_froms(&raw), ["Build", "", "other"]);
     }
 }

@@ -12,28 +12,18 @@ use buildkit_llb::{ImageOptions, Metadata, Platform, State};
 use super::contexts::{self, ContextSource, LoadedContext, NamedContext};
 use super::dispatch::StageState;
 use super::env::EnvList;
+use super::plan::{self, Base};
 use super::platform::{auto_detect_platform, default_args, expand_platform, platform_opt};
 use super::{ConvertError, ConvertOptions, Converted, Need, Resolutions};
 use crate::image::Image;
 use crate::instructions::{suggest, Command, CommandKind, Dockerfile, Stage};
 use crate::shell::Lex;
-use crate::syntax::Location;
 
 /// Resolve rounds after which ONBUILD triggers adding stages are taken for a loop.
 const MAX_ONBUILD_ROUNDS: usize = 100;
 
 /// An image to resolve: its normalised reference and the platform wanted.
 pub type ImageKey = (String, Platform);
-
-/// Where a stage starts from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Base {
-    Scratch,
-    /// An earlier stage, by index.
-    Stage(usize),
-    /// An image (or a named context standing for one), by the plan's `base_name`.
-    Image,
-}
 
 /// A command of a stage with what it reads from other plans (dockerfile2llb's `command`).
 #[derive(Debug, Clone)]
@@ -103,22 +93,10 @@ pub(super) enum Resolved {
     },
 }
 
-/// One node of the graph: a Dockerfile stage, or an image (or context) that only a
-/// `COPY --from` or a RUN mount names (the reference's "unregistered" states).
-#[derive(Debug)]
+/// What the converter keeps for each node of the stage graph (see [`plan::Node`]).
+#[derive(Debug, Default)]
 pub(super) struct StagePlan<'a> {
-    pub stage: Option<&'a Stage>,
-    /// Lowercased `AS` name.
-    pub name: Option<String>,
-    /// The name progress lines show: the stage name, `stage-N`, or nothing for a one-state graph.
-    pub display_name: String,
-    /// FROM's name after expansion (a pseudo-stage's `--from`/`from=` value as written).
-    pub base_name: String,
-    pub base: Base,
-    /// `FROM --platform`, expanded and parsed.
-    pub platform: Option<Platform>,
-    /// The FROM line (a `COPY --from` pseudo-stage: the COPY; a mount's: none).
-    pub location: Option<Location>,
+    pub df_stage: Option<&'a Stage>,
     /// The FROM instruction as written, for the image source's description.
     pub source_code: String,
     pub commands: Vec<PlannedCommand<'a>>,
@@ -130,47 +108,23 @@ pub(super) struct StagePlan<'a> {
     /// Shared by the plans on one base image.
     pub resolved: Option<Arc<Resolved>>,
     /// What `needs` asked the gateway for (an index into `Conversion::asked`), until `provide` answers.
-    pending: Option<usize>,
-    onbuild_done: bool,
+    pub pending: Option<usize>,
     /// Steps already counted before FROM: the reference names the FROM of an image stage in
     /// every resolve round the stage is not yet needed in, counting a step each time (so a
     /// stage only an ONBUILD trigger needs shows `[tools 2/2] FROM`, then `3/2`).
     pub from_rounds: usize,
-    counted_round: Option<usize>,
+    pub counted_round: Option<usize>,
     /// Commands ONBUILD triggers added; the FROM step, named before they were, counts without them.
     pub triggers: usize,
 }
 
-impl StagePlan<'_> {
-    /// A plan for `base_name` with nothing planned yet: no Dockerfile stage, no commands, not resolved.
-    fn unplanned(base_name: String, base: Base, location: Option<Location>) -> Self {
-        StagePlan {
-            stage: None,
-            name: None,
-            display_name: String::new(),
-            base_name,
-            base,
-            platform: None,
-            location,
-            source_code: String::new(),
-            commands: Vec::new(),
-            cmd_total: 0,
-            ignore_cache: false,
-            replaced_by: None,
-            resolved: None,
-            pending: None,
-            onbuild_done: false,
-            from_rounds: 0,
-            counted_round: None,
-            triggers: 0,
-        }
-    }
-}
+/// A node of the converter's stage graph.
+pub(super) type PlanNode<'a> = plan::Node<StagePlan<'a>>;
 
 impl StagePlan<'_> {
     /// Pseudo-stages and replaced stages are complete once resolved; they run no commands.
     pub fn dispatched_at_resolve(&self) -> bool {
-        self.stage.is_none() || self.replaced_by.is_some()
+        self.df_stage.is_none() || self.replaced_by.is_some()
     }
 }
 
@@ -231,11 +185,7 @@ pub struct Conversion<'a> {
     pub(super) opts: &'a ConvertOptions,
     pub(super) lex: Lex,
     pub(super) global_args: EnvList,
-    pub(super) plans: Vec<StagePlan<'a>>,
-    /// The last stage plan registered under each (lowercased) name, so lookups by name do
-    /// not scan every plan.
-    stage_names: HashMap<String, usize>,
-    pub(super) target: usize,
+    pub(super) graph: plan::Graph<StagePlan<'a>>,
     pub(super) target_platform: Platform,
     /// No platform was asked for: the image keeps its base image's platform.
     pub(super) implicit_target: bool,
@@ -285,35 +235,37 @@ impl<'a> Conversion<'a> {
             opts,
             lex,
             global_args,
-            plans: Vec::with_capacity(df.stages.len()),
-            stage_names: HashMap::new(),
-            target: 0,
+            graph: plan::Graph::default(),
             target_platform,
             implicit_target,
             build_platforms,
             round: 0,
             asked: Vec::new(),
         };
+        conv.graph.nodes.reserve(df.stages.len());
         for (i, st) in df.stages.iter().enumerate() {
             conv.add_stage(i, st)?;
         }
-        conv.target = conv.resolve_target()?;
-        let n_stages = conv.plans.len();
+        conv.graph.resolve_target(opts.target.as_deref())?;
+        let n_stages = conv.graph.nodes.len();
         for i in 0..n_stages {
             // A stage a named context replaces never runs, but what it reads is still needed.
-            let Some(stage) = conv.plans[i].stage else {
+            let Some(stage) = conv.graph.nodes[i].df_stage else {
                 continue;
             };
             let cmds = stage
                 .commands
                 .iter()
-                .map(|c| conv.plan_command(CommandRef::Borrowed(c), false))
+                .map(|c| conv.plan_command(c))
                 .collect::<Result<Vec<_>, _>>()?;
-            conv.plans[i].commands = cmds;
+            for pc in &cmds {
+                conv.graph.add_deps(i, &pc.sources, pc.cmd.location, false);
+            }
+            conv.graph.nodes[i].commands = cmds;
         }
-        check_cycles(&conv.plans)?;
-        if conv.plans.len() == 1 {
-            conv.plans[0].display_name.clear();
+        conv.graph.check_cycles()?;
+        if conv.graph.nodes.len() == 1 {
+            conv.graph.nodes[0].display_name.clear();
         }
         Ok(conv)
     }
@@ -339,30 +291,32 @@ impl<'a> Conversion<'a> {
             )?),
             None => None,
         };
-        let mut plan = StagePlan {
-            stage: Some(st),
+        let mut plan = PlanNode {
+            stage: Some(i),
             name: st.name.clone(),
             display_name: st.name.clone().unwrap_or_else(|| format!("stage-{i}")),
+            base_name,
             platform,
-            source_code: st.original.trim().to_string(),
-            ..StagePlan::unplanned(base_name.clone(), Base::Image, Some(st.location))
+            location: Some(st.location),
+            data: StagePlan {
+                df_stage: Some(st),
+                source_code: st.original.trim().to_string(),
+                ..StagePlan::default()
+            },
+            ..PlanNode::default()
         };
         if let Some(name) = &st.name {
             if let Some(nc) = contexts::lookup(self.opts, name, plan.platform.as_ref())
                 .map_err(|e| e.or_at(st.location))?
             {
+                // Starts from the context, not from a stage of its FROM's name.
                 plan.replaced_by = Some(Box::new(nc));
-                self.push_stage(plan);
+                self.graph.push_stage(plan);
                 return Ok(());
             }
         }
-        // The latest stage of that name defined so far; names are matched as written.
-        plan.base = match self.stage_names.get(&base_name).copied() {
-            Some(j) => Base::Stage(j),
-            None if base_name == "scratch" => Base::Scratch,
-            None => Base::Image,
-        };
-        let from_counts = base_name != "scratch" && !matches!(plan.base, Base::Stage(_));
+        plan.base = self.graph.base_for(&plan.base_name);
+        let from_counts = plan.base_name != "scratch" && plan.base_stage().is_none();
         let steps = st.commands.iter().filter(|c| counts_as_step(c)).count();
         plan.cmd_total = steps + usize::from(from_counts);
         plan.ignore_cache = match &self.opts.no_cache {
@@ -373,120 +327,23 @@ impl<'a> Conversion<'a> {
                 .as_ref()
                 .is_some_and(|s| names.iter().any(|n| n.eq_ignore_ascii_case(s))),
         };
-        self.push_stage(plan);
+        self.graph.push_stage(plan);
         Ok(())
     }
 
-    fn push_stage(&mut self, plan: StagePlan<'a>) {
-        if let Some(name) = &plan.name {
-            self.stage_names.insert(name.clone(), self.plans.len());
-        }
-        self.plans.push(plan);
-    }
-
-    /// `--target`, or the last stage.
-    fn resolve_target(&self) -> Result<usize, ConvertError> {
-        let Some(t) = &self.opts.target else {
-            return Ok(self.plans.len() - 1);
-        };
-        self.find_by_name(t).ok_or_else(|| {
-            let names: Vec<&str> = self
-                .plans
-                .iter()
-                .map(|p| p.display_name.as_str())
-                .filter(|n| !n.is_empty())
-                .collect();
-            ConvertError::new(suggest::wrap(
-                format!("target stage {} could not be found", go_quote(t)),
-                t,
-                &names,
-                true,
-            ))
-        })
-    }
-
-    /// The stage registered last under this name (names compare lowercased).
-    fn find_by_name(&self, name: &str) -> Option<usize> {
-        self.stage_names.get(&name.to_ascii_lowercase()).copied()
-    }
-
-    /// dockerfile2llb's `toCommand`: the plans a command reads, adding pseudo-stages for images.
-    pub(super) fn plan_command(
-        &mut self,
-        cmd: CommandRef<'a>,
-        on_build: bool,
-    ) -> Result<PlannedCommand<'a>, ConvertError> {
-        let mut sources = Vec::new();
-        match &cmd.kind {
-            CommandKind::Copy(c) => {
-                if let Some(from) = &c.from {
-                    let expanded = self
-                        .lex
-                        .process_word(from, &EnvList::new())
-                        .map_err(|e| ConvertError::at(e.to_string(), cmd.location))?;
-                    if &expanded != from {
-                        return Err(ConvertError::at(
-                            "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
-                            cmd.location,
-                        ));
-                    }
-                    let j = match from.parse::<i64>() {
-                        Ok(index) => usize::try_from(index)
-                            .ok()
-                            .filter(|&i| i < self.plans.len())
-                            .ok_or_else(|| {
-                                ConvertError::at(
-                                    format!("invalid stage index {index}"),
-                                    cmd.location,
-                                )
-                            })?,
-                        Err(_) => match self.find_by_name(from) {
-                            Some(j) => j,
-                            None => self.add_pseudo(from, Some(cmd.location)),
-                        },
-                    };
-                    sources.push(j);
-                }
-            }
-            CommandKind::Run(r) => {
-                // By name only (`from=0` is an image); no `from=` looks for a stage named scratch.
-                for from in super::mounts::written_froms(&r.mounts) {
-                    let from = if from.is_empty() {
-                        "scratch".to_string()
-                    } else {
-                        from
-                    };
-                    let j = match self.find_by_name(&from) {
-                        Some(j) => j,
-                        None => self.add_pseudo(&from, None),
-                    };
-                    sources.push(j);
-                }
-            }
-            _ => {}
-        }
+    /// dockerfile2llb's `toCommand`: the plans a command reads, adding nodes for images.
+    fn plan_command(&mut self, cmd: &'a Command) -> Result<PlannedCommand<'a>, ConvertError> {
+        let sources = self.graph.command_sources(&self.lex, cmd)?;
         Ok(PlannedCommand {
-            cmd,
+            cmd: CommandRef::Borrowed(cmd),
             sources,
-            on_build,
+            on_build: false,
         })
-    }
-
-    /// A plan for an image (or context) named only by `--from`/`from=`.
-    fn add_pseudo(&mut self, name: &str, location: Option<Location>) -> usize {
-        let base = if name == "scratch" {
-            Base::Scratch
-        } else {
-            Base::Image
-        };
-        self.plans
-            .push(StagePlan::unplanned(name.to_string(), base, location));
-        self.plans.len() - 1
     }
 
     /// The platform a plan asks for: its `FROM --platform`, else the target platform.
     pub(super) fn requested_platform(&self, i: usize) -> Platform {
-        self.plans[i]
+        self.graph.nodes[i]
             .platform
             .clone()
             .unwrap_or_else(|| self.target_platform.clone())
@@ -500,7 +357,7 @@ impl<'a> Conversion<'a> {
             let reachable = self.reachable_plans();
             // Asked afresh each time: a plan's pending need points into this round's list.
             self.asked.clear();
-            for plan in &mut self.plans {
+            for plan in &mut self.graph.nodes {
                 plan.pending = None;
             }
             let mut index: HashMap<Need, usize> = HashMap::new();
@@ -515,7 +372,7 @@ impl<'a> Conversion<'a> {
                             self.asked.len() - 1
                         }),
                     };
-                    self.plans[i].pending = Some(at);
+                    self.graph.nodes[i].pending = Some(at);
                 }
             }
             if !self.asked.is_empty() {
@@ -540,7 +397,7 @@ impl<'a> Conversion<'a> {
         reachable: bool,
         names: &mut HashMap<String, String>,
     ) -> Result<Option<Need>, ConvertError> {
-        let plan = &self.plans[i];
+        let plan = &self.graph.nodes[i];
         if plan.resolved.is_some() || plan.pending.is_some() {
             return Ok(None);
         }
@@ -574,7 +431,7 @@ impl<'a> Conversion<'a> {
                 };
                 if !reachable {
                     let round = Some(self.round);
-                    let plan = &mut self.plans[i];
+                    let plan = &mut self.graph.nodes[i];
                     if plan.stage.is_some() && plan.counted_round != round {
                         plan.counted_round = round;
                         plan.from_rounds += 1;
@@ -594,7 +451,7 @@ impl<'a> Conversion<'a> {
             return Ok(Some(Need::Context(nc)));
         }
         let resolved = self.resolved_context(i, nc, source, None).map_err(at)?;
-        self.plans[i].resolved = Some(Arc::new(resolved));
+        self.graph.nodes[i].resolved = Some(Arc::new(resolved));
         Ok(None)
     }
 
@@ -604,11 +461,11 @@ impl<'a> Conversion<'a> {
         // whether the stage named its platform.
         let mut images: HashMap<(usize, bool), Arc<Resolved>> = HashMap::new();
         let asked = std::mem::take(&mut self.asked);
-        for i in 0..self.plans.len() {
-            let Some(need_index) = self.plans[i].pending.take() else {
+        for i in 0..self.graph.nodes.len() {
+            let Some(need_index) = self.graph.nodes[i].pending.take() else {
                 continue;
             };
-            let location = self.plans[i].location;
+            let location = self.graph.nodes[i].location;
             let at = |e: ConvertError| match location {
                 Some(l) => e.or_at(l),
                 None => e,
@@ -618,7 +475,7 @@ impl<'a> Conversion<'a> {
             };
             let resolved = match need {
                 Need::Image(key) => {
-                    let shared = (need_index, self.plans[i].platform.is_none());
+                    let shared = (need_index, self.graph.nodes[i].platform.is_none());
                     match images.get(&shared) {
                         Some(r) => Arc::clone(r),
                         None => {
@@ -631,13 +488,8 @@ impl<'a> Conversion<'a> {
                             let img = match found {
                                 Ok(img) => img,
                                 Err(e) => {
-                                    let orig = &self.plans[i].base_name;
-                                    let mut names: Vec<&str> = self
-                                        .plans
-                                        .iter()
-                                        .map(|p| p.display_name.as_str())
-                                        .filter(|n| !n.is_empty())
-                                        .collect();
+                                    let orig = &self.graph.nodes[i].base_name;
+                                    let mut names = self.graph.names();
                                     let common = common_image_names();
                                     names.extend(common.iter().map(String::as_str));
                                     return Err(at(ConvertError::new(suggest::wrap(
@@ -671,7 +523,7 @@ impl<'a> Conversion<'a> {
                     }
                 },
             };
-            self.plans[i].resolved = Some(resolved);
+            self.graph.nodes[i].resolved = Some(resolved);
         }
         Ok(())
     }
@@ -690,7 +542,7 @@ impl<'a> Conversion<'a> {
         let mut image = Image::clone(&base_image);
         image.created = None;
         let mut platform = key.1.clone();
-        if self.plans[i].platform.is_none() && self.implicit_target {
+        if self.graph.nodes[i].platform.is_none() && self.implicit_target {
             platform = auto_detect_platform(&image, &platform, &self.build_platforms);
         }
         let pinned = match &img.digest {
@@ -750,7 +602,7 @@ impl<'a> Conversion<'a> {
             self.opts.git_advice,
         )?;
         let platform = match (
-            &self.plans[i].replaced_by,
+            &self.graph.nodes[i].replaced_by,
             image.as_ref().and_then(contexts::image_platform),
         ) {
             // A stage replaced by a context takes the platform its image states.
@@ -772,12 +624,12 @@ impl<'a> Conversion<'a> {
     fn init_onbuild_triggers(&mut self, reachable: &[bool]) -> Result<bool, ConvertError> {
         let mut new_deps = false;
         for (i, &is_reachable) in reachable.iter().enumerate() {
-            if !is_reachable || self.plans[i].onbuild_done {
+            if !is_reachable || self.graph.nodes[i].triggers_added {
                 continue;
             }
-            self.plans[i].onbuild_done = true;
+            self.graph.nodes[i].triggers_added = true;
             // (Copied first when other plans share the base.)
-            let mut triggers: Vec<String> = match self.plans[i].resolved.as_mut() {
+            let mut triggers: Vec<String> = match self.graph.nodes[i].resolved.as_mut() {
                 Some(r) if r.on_build().is_some() => match Arc::make_mut(r) {
                     Resolved::Image { image, .. } => Arc::make_mut(image)
                         .config
@@ -791,32 +643,25 @@ impl<'a> Conversion<'a> {
                 },
                 _ => Vec::new(),
             };
-            if let Base::Stage(j) = self.plans[i].base {
-                if self.plans[i].replaced_by.is_none() {
-                    triggers.extend(self.plans[j].commands.iter().filter_map(
-                        |c| match &c.cmd.kind {
-                            CommandKind::Onbuild(o) => Some(o.expression.clone()),
-                            _ => None,
-                        },
-                    ));
-                }
+            if let Some(j) = self.graph.nodes[i].base_stage() {
+                let base = &self.graph.nodes[j].commands;
+                triggers.extend(plan::onbuild_expressions(base.iter().map(|c| &*c.cmd)));
             }
             if triggers.is_empty() {
                 continue;
             }
-            // Errors point at the FROM line, where the triggers run.
-            let location = self.plans[i].location.unwrap_or_default();
-            let mut planned = Vec::with_capacity(triggers.len());
-            for trigger in &triggers {
-                let cmd = super::onbuild::parse_trigger(trigger, location)
-                    .map_err(|e| ConvertError::at(e.message, location))?;
-                let pc = self
-                    .plan_command(CommandRef::Owned(Box::new(cmd)), true)
-                    .map_err(|e| ConvertError::at(e.message, location))?;
-                new_deps |= !pc.sources.is_empty();
-                planned.push(pc);
-            }
-            let plan = &mut self.plans[i];
+            let mut planned: Vec<PlannedCommand> = self
+                .graph
+                .add_triggers(i, &self.lex, &triggers)?
+                .into_iter()
+                .map(|(cmd, sources)| PlannedCommand {
+                    cmd: CommandRef::Owned(Box::new(cmd)),
+                    sources,
+                    on_build: true,
+                })
+                .collect();
+            new_deps |= planned.iter().any(|pc| !pc.sources.is_empty());
+            let plan = &mut self.graph.nodes[i];
             plan.cmd_total += planned.len();
             plan.triggers += planned.len();
             planned.append(&mut plan.commands);
@@ -854,7 +699,7 @@ impl<'a> Conversion<'a> {
                 source,
                 loaded,
                 ..
-            }) = self.plans[i].resolved.as_deref()
+            }) = self.graph.nodes[i].resolved.as_deref()
             else {
                 continue;
             };
@@ -879,7 +724,7 @@ impl<'a> Conversion<'a> {
         let context = super::copy::build_context(self.opts, None);
         let context_placeholder = self.opts.main_context.is_none().then(|| context.clone());
         let mut local_placeholders = Vec::new();
-        let n = self.plans.len();
+        let n = self.graph.nodes.len();
         let reachable = self.reachable_plans();
         let mut states: Vec<Option<Box<StageState>>> = (0..n).map(|_| None).collect();
         let mut paths = UsedPaths {
@@ -887,7 +732,7 @@ impl<'a> Conversion<'a> {
             stages: vec![BTreeSet::new(); n],
         };
         // What stages read from each other matters only to a local named context's followpaths.
-        let track_stage_paths = self.plans.iter().any(|p| {
+        let track_stage_paths = self.graph.nodes.iter().any(|p| {
             matches!(
                 p.resolved.as_deref(),
                 Some(Resolved::Context {
@@ -898,15 +743,15 @@ impl<'a> Conversion<'a> {
         });
         // Pseudo-stages and replaced stages are complete once resolved, before any stage runs.
         let order: Vec<usize> = (0..n)
-            .filter(|&i| reachable[i] && self.plans[i].dispatched_at_resolve())
-            .chain((0..n).filter(|&i| reachable[i] && !self.plans[i].dispatched_at_resolve()))
+            .filter(|&i| reachable[i] && self.graph.nodes[i].dispatched_at_resolve())
+            .chain((0..n).filter(|&i| reachable[i] && !self.graph.nodes[i].dispatched_at_resolve()))
             .collect();
         // A stage's state is dropped once the last stage reading it is done (peak memory).
         let mut last_reader = vec![None; n];
         for (step, &i) in order.iter().enumerate() {
-            let plan = &self.plans[i];
-            if let (Base::Stage(j), None) = (&plan.base, &plan.replaced_by) {
-                last_reader[*j] = Some(step);
+            let plan = &self.graph.nodes[i];
+            if let Some(j) = plan.base_stage() {
+                last_reader[j] = Some(step);
             }
             for &j in plan.commands.iter().flat_map(|c| &c.sources) {
                 last_reader[j] = Some(step);
@@ -916,7 +761,7 @@ impl<'a> Conversion<'a> {
         let mut done_reading: Vec<Vec<usize>> = vec![Vec::new(); order.len()];
         for (j, step) in last_reader.iter().enumerate() {
             if let Some(step) = *step {
-                if j != self.target {
+                if j != self.graph.target {
                     done_reading[step].push(j);
                 }
             }
@@ -926,14 +771,14 @@ impl<'a> Conversion<'a> {
             if let Some(Resolved::Context {
                 source: ContextSource::Local { .. },
                 ..
-            }) = self.plans[i].resolved.as_deref()
+            }) = self.graph.nodes[i].resolved.as_deref()
             {
                 local_placeholders.push((i, st.fs.clone()));
             }
-            if !self.plans[i].dispatched_at_resolve() {
+            if !self.graph.nodes[i].dispatched_at_resolve() {
                 // At most one history entry per command: sized once (peak memory of long stages).
-                st.image.history.reserve(self.plans[i].commands.len());
-                for pc in &self.plans[i].commands {
+                st.image.history.reserve(self.graph.nodes[i].commands.len());
+                for pc in &self.graph.nodes[i].commands {
                     let cmd: &Command = &pc.cmd;
                     let sources: Vec<Option<&StageState>> = pc
                         .sources
@@ -945,7 +790,7 @@ impl<'a> Conversion<'a> {
                             format!(
                                 "cannot copy from stage {}, it needs to be defined before current stage {}",
                                 go_quote(c.from.as_deref().unwrap_or_default()),
-                                go_quote(&self.plans[i].display_name)
+                                go_quote(&self.graph.nodes[i].display_name)
                             ),
                             cmd.location,
                         ));
@@ -972,9 +817,9 @@ impl<'a> Conversion<'a> {
             }
         }
         // The whole target is used.
-        let root = self.paths_root(self.target);
+        let root = self.paths_root(self.graph.target);
         paths.stages[root].insert("/".into());
-        let target = states[self.target]
+        let target = states[self.graph.target]
             .take()
             .ok_or_else(|| ConvertError::new("target stage was not built"))?;
         let mut converted = (*target).finish(self);
@@ -998,13 +843,13 @@ impl<'a> Conversion<'a> {
         sbom: &mut super::sbom::SbomTargets,
     ) {
         use super::sbom::{enabled, SCAN_CONTEXT, SCAN_STAGE};
-        let plan = &self.plans[i];
+        let plan = &self.graph.nodes[i];
         if plan.replaced_by.is_some() {
             return;
         }
         let name = plan.name.as_deref().unwrap_or_default();
         let on = |flag| enabled(flag, name, &self.global_args, &st.build_args);
-        if i == self.target {
+        if i == self.graph.target {
             if on(SCAN_CONTEXT) {
                 sbom.extras.insert("context".into(), context.clone());
             }
@@ -1017,19 +862,12 @@ impl<'a> Conversion<'a> {
 
     /// Which plans are resolved and lowered: those the target needs, or all of them.
     fn reachable_plans(&self) -> Vec<bool> {
-        if self.opts.all_stages {
-            vec![true; self.plans.len()]
-        } else {
-            reachable(&self.plans, self.target)
-        }
+        self.graph.wanted(self.opts.all_stages)
     }
 
     /// The plan whose used paths a stage shares: stages share them with their base stage.
     fn paths_root(&self, mut i: usize) -> usize {
-        while let Base::Stage(j) = self.plans[i].base {
-            if self.plans[i].replaced_by.is_some() {
-                break;
-            }
+        while let Some(j) = self.graph.nodes[i].base_stage() {
             i = j;
         }
         i
@@ -1151,73 +989,6 @@ fn common_image_names() -> Vec<String> {
 
 fn go_quote(s: &str) -> String {
     super::names::go_quote(s)
-}
-
-/// The plans the target needs: bases and command sources, transitively.
-fn reachable(plans: &[StagePlan], target: usize) -> Vec<bool> {
-    let mut seen = vec![false; plans.len()];
-    let mut stack = vec![target];
-    while let Some(i) = stack.pop() {
-        if std::mem::replace(&mut seen[i], true) {
-            continue;
-        }
-        if let (Base::Stage(j), None) = (&plans[i].base, &plans[i].replaced_by) {
-            stack.push(*j);
-        }
-        stack.extend(
-            plans[i]
-                .commands
-                .iter()
-                .flat_map(|c| c.sources.iter().copied())
-                .filter(|&j| !seen[j]),
-        );
-    }
-    seen
-}
-
-/// dockerfile2llb's `validateCircularDependency`: a stage that (through the sources of its
-/// commands) needs itself. The error names the first stage from which a cycle is reachable
-/// and points at the first command on the path.
-fn check_cycles(plans: &[StagePlan]) -> Result<(), ConvertError> {
-    let mut visited = vec![false; plans.len()];
-    for start in 0..plans.len() {
-        let mut on_path = vec![false; plans.len()];
-        if let Some(first) = visit(plans, start, &mut visited, &mut on_path, None) {
-            let msg = format!(
-                "circular dependency detected on stage: {}",
-                plans[start].display_name
-            );
-            return Err(ConvertError::at(msg, first));
-        }
-    }
-    Ok(())
-}
-
-/// Depth-first search; returns the location of the first command on the path to a cycle.
-fn visit(
-    plans: &[StagePlan],
-    node: usize,
-    visited: &mut [bool],
-    on_path: &mut [bool],
-    first: Option<Location>,
-) -> Option<Location> {
-    if std::mem::replace(&mut visited[node], true) {
-        return None;
-    }
-    on_path[node] = true;
-    for pc in &plans[node].commands {
-        for &dep in &pc.sources {
-            let first = first.or(Some(pc.cmd.location));
-            if on_path[dep] {
-                return first;
-            }
-            if let Some(l) = visit(plans, dep, visited, on_path, first) {
-                return Some(l);
-            }
-        }
-    }
-    on_path[node] = false;
-    None
 }
 
 #[cfg(test)]

@@ -59,6 +59,15 @@ pub struct CheckError {
     pub location: Option<Location>,
 }
 
+impl From<crate::convert::ConvertError> for CheckError {
+    fn from(e: crate::convert::ConvertError) -> Self {
+        CheckError {
+            message: e.message,
+            location: e.location,
+        }
+    }
+}
+
 /// Collects violations, honouring the configuration each one runs under.
 #[derive(Debug, Default)]
 pub(crate) struct Sink {
