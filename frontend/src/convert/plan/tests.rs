@@ -55,3 +55,47 @@ fn the_last_from_of_a_mount_wins() {
         ["a,b"]
     );
 }
+
+/// A chain of `n` stages, each reading the next at line `i + 1`; the last reads the first.
+fn ring(n: usize) -> Graph<()> {
+    let mut g = Graph::default();
+    for i in 0..n {
+        g.push_stage(Node {
+            stage: Some(i),
+            display_name: format!("stage-{i}"),
+            ..Node::default()
+        });
+    }
+    for i in 0..n {
+        let at = Location {
+            start_line: i + 1,
+            end_line: i + 1,
+        };
+        g.add_deps(i, &[(i + 1) % n], at, false);
+    }
+    g
+}
+
+#[test]
+fn cycles_are_found_without_recursion() {
+    // Deep enough that a recursive search would overflow a test thread's stack.
+    let e = ring(200_000).check_cycles().unwrap_err();
+    assert_eq!(e.message, "circular dependency detected on stage: stage-0");
+    // The first command on the path, as the reference's first location.
+    assert_eq!(e.location.map(|l| l.start_line), Some(1));
+    assert!(ring(1).check_cycles().is_err());
+    let mut chain = ring(3);
+    chain.nodes[2].deps.clear();
+    assert!(chain.check_cycles().is_ok());
+    assert_eq!(chain.reachable(0), [true, true, true]);
+    assert_eq!(chain.reachable(1), [false, true, true]);
+}
+
+#[test]
+fn trigger_sources_come_first_each_node_once() {
+    let mut g = ring(3);
+    g.add_deps(0, &[2, 1, 2], AT, true);
+    let deps: Vec<usize> = g.nodes[0].deps.iter().map(|d| d.node).collect();
+    assert_eq!(deps, [2, 1]);
+    assert_eq!(g.nodes[0].deps[1].location.start_line, 1);
+}
