@@ -9,7 +9,8 @@ use buildkit_llb::{FileActions, Metadata, MkdirOptions, NetMode, Platform, Sourc
 use super::contexts;
 use super::names::{go_duration, go_list, go_quote_list, push_step_prefix, uppercase_keyword};
 use super::plan::Base;
-use super::stages::{Conversion, Resolved};
+use super::resolve::Resolved;
+use super::stages::Conversion;
 use super::{env::push_key_value, env::split_key_value, env::EnvList, ConvertError, Converted};
 use crate::image::{Healthcheck, Image};
 use crate::instructions::{Command, CommandKind};

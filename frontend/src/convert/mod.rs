@@ -17,10 +17,12 @@ mod env;
 pub mod epoch;
 mod expose;
 pub mod gitref;
+mod lower;
 mod mounts;
 mod names;
 pub mod plan;
 pub mod platform;
+mod resolve;
 mod run;
 pub mod sbom;
 mod signal;
@@ -208,8 +210,9 @@ pub struct Converted {
     pub sbom: sbom::SbomTargets,
 }
 
+pub use lower::Lowered;
 pub use platform::default_args;
-pub use stages::{global_args, Conversion, Lowered};
+pub use stages::{global_args, Conversion};
 
 impl Conversion<'_> {
     /// Answers every need without a daemon: images through `resolve`; named contexts fail.
