@@ -4,9 +4,10 @@
 use std::collections::BTreeSet;
 
 use super::contexts::{self, ContextSource};
-use super::dispatch::StageState;
+use super::dispatch::{dispatch, DispatchCtx};
 use super::resolve::Resolved;
 use super::stages::{Conversion, PlannedCommand};
+use super::state::StageState;
 use super::{ConvertError, Converted};
 use crate::instructions::{Command, CommandKind};
 use crate::syntax::go_quote;
@@ -142,7 +143,12 @@ impl Conversion<'_> {
                         CommandKind::Copy(_) => (sources.first().copied().flatten(), &[][..]),
                         _ => (None, &sources[..]),
                     };
-                    st.dispatch(self, cmd, from, mounts, &context, &mut paths.context)
+                    let mut ctx = DispatchCtx {
+                        conv: self,
+                        context: &context,
+                        context_paths: &mut paths.context,
+                    };
+                    dispatch(&mut st, &mut ctx, cmd, from, mounts)
                         .map_err(|e| e.or_at(cmd.location))?;
                     if track_stage_paths {
                         self.record_paths(i, pc, &st, &mut paths);

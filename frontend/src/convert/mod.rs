@@ -30,6 +30,7 @@ mod stages;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod stages_tests;
+mod state;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;

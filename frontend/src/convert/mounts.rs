@@ -8,8 +8,8 @@ use buildkit_llb::{
     MountKind, SecretEnv, State, UserSpec,
 };
 
-use super::dispatch::StageState;
 use super::env::EnvList;
+use super::state::StageState;
 use super::ConvertError;
 use crate::instructions::{Mount, MountType, ShareMode};
 use crate::syntax::go_quote;
