@@ -6,10 +6,11 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use dockerfile_frontend::gocompat::go_quote as q;
 use dockerfile_frontend::instructions::{
     self, ArgCommand, Command, CommandKind, NetworkMode, SecurityMode,
 };
-use dockerfile_frontend::syntax::{self, go_quote as q};
+use dockerfile_frontend::syntax;
 
 fn qs(v: &[String]) -> String {
     let parts: Vec<String> = v.iter().map(|s| q(s)).collect();

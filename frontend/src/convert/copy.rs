@@ -1,16 +1,14 @@
 //! COPY and ADD: file ops copying from the build context, another stage, an image, a URL
 //! or an inline heredoc into the stage, with the reference's path, wildcard and owner rules.
 
-use std::collections::BTreeSet;
-
 use buildkit_llb::{
     digest_of, Chown, CopyOptions, FileActions, HttpOptions, LocalOptions, Metadata, MkfileOptions,
     State,
 };
 
-use super::dispatch::{source_location, StageState};
+use super::dispatch::DispatchCtx;
 use super::gitref::{git_source, parse_git_ref, GitRefParse, GitSourceOptions};
-use super::stages::Conversion;
+use super::state::{source_location, StageState};
 use super::{ConvertOptions, LocatedError};
 use crate::instructions::{AddCommand, Command, CopyCommand, SourceContent};
 
@@ -182,13 +180,13 @@ fn contains_wildcards(s: &str) -> bool {
 
 pub(super) fn dispatch_copy(
     st: &mut StageState,
-    conv: &Conversion,
+    ctx: &mut DispatchCtx,
     cmd: &Command,
     spec: CopySpec,
     from: Option<&StageState>,
-    context: &State,
-    context_paths: &mut BTreeSet<String>,
 ) -> Result<(), LocatedError> {
+    let (conv, context) = (ctx.conv, ctx.context);
+    let context_paths = &mut *ctx.context_paths;
     let lex = &conv.lex;
     let expand_opt = |v: Option<&str>| -> Result<Option<String>, LocatedError> {
         v.map(|v| st.expand(lex, v)).transpose()

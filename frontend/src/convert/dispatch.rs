@@ -1,566 +1,325 @@
-//! One stage being lowered: its filesystem state, the environment, working directory and
-//! user its steps run with, and the image config it builds up; one method per instruction.
+//! Lowering one instruction of a stage: one function per instruction, as dockerfile2llb's
+//! `dispatchX` functions (RUN in `run.rs`, COPY and ADD in `copy.rs`).
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
-use buildkit_llb::{FileActions, Metadata, MkdirOptions, NetMode, Platform, SourceLocation, State};
+use buildkit_llb::{FileActions, MkdirOptions, State};
 
-use super::contexts;
-use super::names::{go_duration, go_list, go_quote_list, push_step_prefix, uppercase_keyword};
-use super::stages::{Base, Conversion, Resolved};
-use super::{env::push_key_value, env::split_key_value, env::EnvList, Converted, LocatedError};
-use crate::image::{Healthcheck, Image};
-use crate::instructions::{Command, CommandKind};
-use crate::shell::Lex;
-use crate::syntax::Location;
+use super::stages::Conversion;
+use super::state::StageState;
+use super::{env::push_key_value, LocatedError};
+use crate::gocompat::{go_duration, go_list, go_quote_list};
+use crate::image::Healthcheck;
+use crate::instructions::{
+    ArgPair, CmdCommand, Command, CommandKind, EntrypointCommand, EnvCommand, ExposeCommand,
+    HealthcheckCommand, LabelCommand, MaintainerCommand, OnbuildCommand, ShellCommand,
+    StopSignalCommand, UserCommand, VolumeCommand, WorkdirCommand,
+};
 
-#[derive(Debug, Clone)]
-pub(super) struct StageState {
-    pub fs: State,
-    pub env: EnvList,
-    pub dir: String,
-    pub user: String,
-    pub network: NetMode,
-    pub image: Image,
-    pub base_image: Option<Arc<Image>>,
-    pub platform: Platform,
-    /// ARGs declared in this stage (and inherited from its base stage), for RUN's history.
-    pub build_args: Vec<(String, Option<String>)>,
-    pub display_name: String,
-    pub cmd_index: usize,
-    pub cmd_total: usize,
-    pub ignore_cache: bool,
-    /// CMD was set in this stage: a later ENTRYPOINT keeps it.
-    pub cmd_set: bool,
-    pub workdir_set: bool,
-    /// The command being dispatched came from an ONBUILD trigger (progress names say so).
-    pub cmd_is_onbuild: bool,
+/// What each instruction of a stage is lowered with besides the stage itself.
+pub(super) struct DispatchCtx<'c, 'a> {
+    pub conv: &'c Conversion<'a>,
+    /// The build context (a placeholder until lowering ends: see `lower.rs`).
+    pub context: &'c State,
+    /// Paths COPY, ADD and bind mounts read from the build context.
+    pub context_paths: &'c mut BTreeSet<String>,
+}
+
+/// Runs one instruction (dockerfile2llb's `dispatch`). `from` is the stage `COPY --from`
+/// names; `mounts` the states RUN mounts read, in mount order (None for one not built yet).
+pub(super) fn dispatch(
+    st: &mut StageState,
+    ctx: &mut DispatchCtx,
+    cmd: &Command,
+    from: Option<&StageState>,
+    mounts: &[Option<&StageState>],
+) -> Result<(), LocatedError> {
+    match &cmd.kind {
+        CommandKind::Arg(c) => st.dispatch_arg(ctx.conv, &c.args),
+        CommandKind::Run(run) => super::run::dispatch_run(st, ctx, cmd, run, mounts),
+        CommandKind::Copy(c) => {
+            let spec = super::copy::CopySpec::from_copy(c);
+            super::copy::dispatch_copy(st, ctx, cmd, spec, from)
+        }
+        CommandKind::Add(a) => {
+            let spec = super::copy::CopySpec::from_add(a);
+            super::copy::dispatch_copy(st, ctx, cmd, spec, None)
+        }
+        CommandKind::Env(c) => st.dispatch_env(ctx.conv, c),
+        CommandKind::Workdir(c) => st.dispatch_workdir(ctx.conv, cmd, c),
+        CommandKind::User(c) => st.dispatch_user(ctx.conv, c),
+        CommandKind::Label(c) => st.dispatch_label(ctx.conv, c),
+        CommandKind::Expose(c) => st.dispatch_expose(ctx.conv, c),
+        CommandKind::Cmd(c) => {
+            st.dispatch_cmd(c);
+            Ok(())
+        }
+        CommandKind::Entrypoint(c) => {
+            st.dispatch_entrypoint(c);
+            Ok(())
+        }
+        CommandKind::Volume(c) => st.dispatch_volume(ctx.conv, c),
+        CommandKind::StopSignal(c) => st.dispatch_stop_signal(ctx.conv, c),
+        CommandKind::Shell(c) => {
+            st.dispatch_shell(c);
+            Ok(())
+        }
+        CommandKind::Maintainer(c) => {
+            st.dispatch_maintainer(c);
+            Ok(())
+        }
+        CommandKind::Onbuild(c) => {
+            st.dispatch_onbuild(c);
+            Ok(())
+        }
+        CommandKind::Healthcheck(c) => {
+            st.dispatch_healthcheck(c);
+            Ok(())
+        }
+    }
 }
 
 impl StageState {
-    /// The state a plan starts in (dockerfile2llb's `init` and the start of `dispatchStages`):
-    /// its base (earlier stage, image, named context or scratch) and the image config defaults.
-    /// `follow_paths` narrows a local named context to the paths the build reads from it.
-    pub fn init(
-        conv: &Conversion,
-        i: usize,
-        states: &[Option<Box<StageState>>],
-        follow_paths: Vec<String>,
-    ) -> Result<Self, LocatedError> {
-        let plan = &conv.plans[i];
-        let at = |e: LocatedError| match plan.location {
-            Some(l) => e.or_at(l),
-            None => e,
-        };
-        let unresolved = || {
-            at(LocatedError::new(format!(
-                "{} was not resolved",
-                plan.base_name
-            )))
-        };
-        let mut st = match (&plan.base, plan.resolved.as_deref()) {
-            (Base::Stage(j), _) if plan.replaced_by.is_none() => {
-                let mut base = states[*j]
-                    .as_deref()
-                    .cloned()
-                    .ok_or_else(|| at(LocatedError::new("base stage was not built")))?;
-                // ONBUILD triggers do not carry over from a base stage.
-                base.image.config.on_build = None;
-                base.cmd_set = false;
-                base.cmd_index = 0;
-                base
-            }
-            (Base::Scratch, _) => {
-                let platform = conv.target_platform.clone();
-                StageState::new(State::scratch(), Image::empty(&platform), None, platform)
-            }
-            (
-                _,
-                Some(Resolved::Image {
-                    pinned,
-                    image,
-                    base_image,
-                    platform,
-                    is_scratch,
-                    source,
-                }),
-            ) => {
-                let mut image = Image::clone(image);
-                image.config.on_build = None;
-                let mut st = StageState::new(
-                    State::scratch(),
-                    image,
-                    Some(Arc::clone(base_image)),
-                    platform.clone(),
-                );
-                st.display_name = plan.display_name.clone();
-                st.cmd_total = plan.cmd_total - plan.triggers;
-                st.cmd_index = plan.from_rounds;
-                if !is_scratch {
-                    let name = st.step_name_with(conv, &["FROM ", pinned].concat(), false);
-                    let mut md = Metadata::named(name)
-                        .with_location(stage_source_location(conv, plan.location));
-                    md.description.insert(
-                        "com.docker.dockerfile.v1.command".into(),
-                        plan.source_code.clone(),
-                    );
-                    st.fs = source.rebuilt(md);
-                }
-                st
-            }
-            (
-                _,
-                Some(Resolved::Context {
-                    context,
-                    source,
-                    loaded,
-                    image,
-                    platform,
-                }),
-            ) => {
-                let (fs, _) = contexts::context_state(
-                    context,
-                    source,
-                    loaded.as_ref(),
-                    follow_paths,
-                    &conv.target_platform,
-                    conv.opts.git_advice,
-                )
-                .map_err(at)?;
-                match (&plan.replaced_by, image) {
-                    // The whole stage is the context: its image (if any) as it comes.
-                    (Some(_), img) => {
-                        let mut st = StageState::new(
-                            fs,
-                            img.clone().unwrap_or_default(),
-                            None,
-                            platform.clone(),
-                        );
-                        for e in st.image.env() {
-                            let (k, v) = split_key_value(e);
-                            st.env.set(k, v);
-                        }
-                        st
-                    }
-                    (None, img) => {
-                        let base_image = img.clone().unwrap_or_else(|| Image::empty(platform));
-                        let mut image = base_image.clone();
-                        image.created = None;
-                        image.config.on_build = None;
-                        StageState::new(fs, image, Some(Arc::new(base_image)), platform.clone())
-                    }
-                }
-            }
-            (_, None) => return Err(unresolved()),
-        };
-        st.display_name = plan.display_name.clone();
-        st.cmd_total = plan.cmd_total;
-        st.ignore_cache = plan.ignore_cache;
-        st.cmd_is_onbuild = false;
-        if !plan.dispatched_at_resolve() {
-            st.apply_image_defaults(conv)?;
+    /// ENV (`dispatchEnv`).
+    fn dispatch_env(&mut self, conv: &Conversion, c: &EnvCommand) -> Result<(), LocatedError> {
+        let lex = &conv.lex;
+        // Every pair is expanded against the environment as it was before the
+        // instruction (the reference expands the whole command, then applies it):
+        // `ENV abc=bye def=$abc` sets def to the earlier abc.
+        let mut pairs = Vec::with_capacity(c.env.len());
+        for kv in &c.env {
+            pairs.push((self.expand(lex, &kv.key)?, self.expand(lex, &kv.value)?));
         }
-        Ok(st)
-    }
-
-    fn new(fs: State, image: Image, base_image: Option<Arc<Image>>, platform: Platform) -> Self {
-        StageState {
-            fs,
-            env: EnvList::new(),
-            dir: "/".into(),
-            user: String::new(),
-            network: NetMode::Unset,
-            image,
-            base_image,
-            platform,
-            build_args: Vec::new(),
-            display_name: String::new(),
-            cmd_index: 0,
-            cmd_total: 0,
-            ignore_cache: false,
-            cmd_set: false,
-            workdir_set: false,
-            cmd_is_onbuild: false,
+        let mut msg = String::from("ENV");
+        for (k, v) in pairs {
+            msg.push(' ');
+            push_key_value(&mut msg, &k, &v);
+            self.env.set(&k, &v);
+            self.image.set_env(&k, &v);
         }
-    }
-
-    /// PATH, the image's env, working directory and user become the defaults of the stage's steps.
-    fn apply_image_defaults(&mut self, conv: &Conversion) -> Result<(), LocatedError> {
-        if self
-            .image
-            .env()
-            .iter()
-            .all(|e| split_key_value(e).0 != "PATH")
-            && self.platform.os != "windows"
-        {
-            self.image
-                .config
-                .env
-                .get_or_insert_with(Vec::new)
-                .push(format!("PATH={}", crate::image::DEFAULT_PATH));
-        }
-        for e in self.image.env() {
-            let (k, v) = split_key_value(e);
-            self.env.set(k, v);
-        }
-        if let Some(wd) = self
-            .image
-            .config
-            .working_dir
-            .clone()
-            .filter(|w| !w.is_empty())
-        {
-            self.set_workdir(&wd);
-        }
-        if let Some(u) = self.image.config.user.clone().filter(|u| !u.is_empty()) {
-            self.user = u;
-        }
-        self.network = match conv.opts.force_network_mode.as_deref() {
-            Some("host") => NetMode::Host,
-            Some("none") => NetMode::None,
-            _ => NetMode::Unset,
-        };
+        self.add_history(msg, false);
         Ok(())
     }
 
-    /// The progress name of the next counted step (dockerfile2llb's `prefixCommand`):
-    /// `[linux/amd64->arm64 builder 2/5] ONBUILD RUN …` — the platform (and the one the
-    /// stage's TARGET* variables name, when it differs) only when several are built.
-    pub fn step_name(&mut self, conv: &Conversion, text: &str) -> String {
-        self.step_name_with(conv, text, true)
-    }
-
-    /// `step_name`; `with_env` false for FROM, whose name ignores the stage's variables.
-    pub fn step_name_with(&mut self, conv: &Conversion, text: &str, with_env: bool) -> String {
-        if self.cmd_total == 0 {
-            return text.to_string();
-        }
-        self.cmd_index += 1;
-        let platform = conv.opts.multi_platform.then(|| {
-            let target = if with_env {
-                platform_from_env(&self.env)
-            } else {
-                None
-            };
-            format!(
-                "{}{}",
-                self.platform,
-                format_target_platform(&self.platform, target)
-            )
-        });
-        let mut name = String::with_capacity(self.display_name.len() + text.len() + 24);
-        push_step_prefix(
-            &mut name,
-            platform.as_deref(),
-            &self.display_name,
-            self.cmd_index,
-            self.cmd_total,
-        );
-        if self.cmd_is_onbuild {
-            name.push_str("ONBUILD ");
-        }
-        name.push_str(text);
-        name
-    }
-
-    /// Metadata for an op made by `cmd`: progress name, the instruction text, its lines, cache control.
-    pub fn op_metadata(&self, conv: &Conversion, name: String, cmd: &Command) -> Metadata {
-        let mut md = Metadata::named(name).with_location(source_location(conv, cmd.location));
-        md.description.insert(
-            "com.docker.dockerfile.v1.command".into(),
-            cmd.original.trim().to_string(),
-        );
-        md.ignore_cache = self.ignore_cache;
-        md
-    }
-
-    /// Metadata for a file op (COPY, ADD, WORKDIR): the reference names and locates it but,
-    /// unlike RUN, does not record the instruction text.
-    pub fn file_metadata(&self, conv: &Conversion, name: String, cmd: &Command) -> Metadata {
-        Metadata::named(name).with_location(source_location(conv, cmd.location))
-    }
-
-    /// Expands one word with the stage's environment (ENV and ARG values).
-    pub fn expand(&self, lex: &Lex, word: &str) -> Result<String, LocatedError> {
-        lex.process_word(word, &self.env)
-            .map_err(|e| LocatedError::new(e.to_string()))
-    }
-
-    /// Expands heredoc content: variables only, quotes and escapes kept as written.
-    pub fn expand_raw(&self, text: &str) -> Result<String, LocatedError> {
-        let mut lex = Lex::new('\\');
-        lex.skip_process_quotes = true;
-        lex.process_word(text, &self.env)
-            .map_err(|e| LocatedError::new(e.to_string()))
-    }
-
-    /// The instruction text with variables expanded, for progress names; unexpandable text is shown as written.
-    pub fn display_text(&self, lex: &Lex, text: &str) -> String {
-        uppercase_keyword(
-            lex.process_word(text, &self.env)
-                .unwrap_or_else(|_| text.to_string()),
-        )
-    }
-
-    pub fn add_history(&mut self, created_by: String, with_layer: bool) {
-        self.image.add_history(created_by, !with_layer, None);
-    }
-
-    /// BuildKit's `NormalizeWorkdir` (Linux paths): an absolute path is kept as written (`/a/b/`
-    /// stays so in the config, history and the RUN working directory); an empty one keeps the
-    /// current directory as written (a relative one from the base image joined to `/`); a
-    /// relative one is joined to the current directory and cleaned.
-    fn set_workdir(&mut self, path: &str) {
-        let current = self
-            .image
-            .config
-            .working_dir
-            .as_deref()
-            .filter(|p| !p.is_empty())
-            .unwrap_or("/");
-        let parent = if current.starts_with('/') {
-            current.to_string()
-        } else {
-            buildkit_llb::clean_path(&["/", current].concat())
-        };
-        let wd = if path.starts_with('/') {
-            path.to_string()
-        } else if path.is_empty() {
-            parent
-        } else {
-            buildkit_llb::clean_path(&[&parent, "/", path].concat())
-        };
-        self.image.config.working_dir = Some(wd.clone());
-        self.dir = wd;
-    }
-
-    /// Runs one instruction. `from` is the stage `COPY --from` names; `mounts` the states RUN
-    /// mounts read, in mount order (None for one not built yet).
-    pub fn dispatch(
+    /// WORKDIR (`dispatchWorkdir`).
+    fn dispatch_workdir(
         &mut self,
         conv: &Conversion,
         cmd: &Command,
-        from: Option<&StageState>,
-        mounts: &[Option<&StageState>],
-        context: &State,
-        context_paths: &mut BTreeSet<String>,
+        c: &WorkdirCommand,
     ) -> Result<(), LocatedError> {
         let lex = &conv.lex;
-        match &cmd.kind {
-            CommandKind::Env(c) => {
-                // Every pair is expanded against the environment as it was before the
-                // instruction (the reference expands the whole command, then applies it):
-                // `ENV abc=bye def=$abc` sets def to the earlier abc.
-                let mut pairs = Vec::with_capacity(c.env.len());
-                for kv in &c.env {
-                    pairs.push((self.expand(lex, &kv.key)?, self.expand(lex, &kv.value)?));
-                }
-                let mut msg = String::from("ENV");
-                for (k, v) in pairs {
-                    msg.push(' ');
-                    push_key_value(&mut msg, &k, &v);
-                    self.env.set(&k, &v);
-                    self.image.set_env(&k, &v);
-                }
-                self.add_history(msg, false);
-            }
-            CommandKind::Arg(c) => self.dispatch_arg(conv, &c.args)?,
-            CommandKind::Run(run) => {
-                super::run::dispatch_run(self, conv, cmd, run, mounts, context, context_paths)?
-            }
-            CommandKind::Copy(c) => super::copy::dispatch_copy(
-                self,
-                conv,
-                cmd,
-                super::copy::CopySpec::from_copy(c),
-                from,
-                context,
-                context_paths,
-            )?,
-            CommandKind::Add(a) => super::copy::dispatch_copy(
-                self,
-                conv,
-                cmd,
-                super::copy::CopySpec::from_add(a),
-                None,
-                context,
-                context_paths,
-            )?,
-            CommandKind::Workdir(c) => {
-                let path = self.expand(lex, &c.path)?;
-                self.set_workdir(&path);
-                self.workdir_set = true;
-                let wd = self.dir.clone();
-                let mut with_layer = false;
-                if wd != "/" {
-                    let owner =
-                        (!self.user.is_empty()).then(|| buildkit_llb::Chown::with_user(&self.user));
-                    let name = self.step_name(conv, &self.display_text(lex, cmd.original.trim()));
-                    // The reference's WORKDIR mkdir ignores --no-cache.
-                    let md = self.file_metadata(conv, name, cmd);
-                    self.fs = self.fs.file(
-                        FileActions::new().mkdir(
-                            wd.clone(),
-                            0o755,
-                            MkdirOptions {
-                                make_parents: true,
-                                owner,
-                                timestamp: conv.opts.epoch.map(|t| t.saturating_mul(1_000_000_000)),
-                            },
-                        ),
-                        md,
-                    );
-                    with_layer = true;
-                }
-                self.add_history(format!("WORKDIR {wd}"), with_layer);
-            }
-            CommandKind::User(c) => {
-                let user = self.expand(lex, &c.user)?;
-                self.user = user.clone();
-                self.image.config.user = Some(user.clone());
-                self.add_history(format!("USER {user}"), false);
-            }
-            CommandKind::Label(c) => {
-                let mut msg = String::from("LABEL");
-                let labels = self
-                    .image
-                    .config
-                    .labels
-                    .get_or_insert_with(Default::default);
-                let mut expanded = Vec::new();
-                for kv in &c.labels {
-                    let k = lex
-                        .process_word(&kv.key, &self.env)
-                        .map_err(|e| LocatedError::new(e.to_string()))?;
-                    let v = lex
-                        .process_word(&kv.value, &self.env)
-                        .map_err(|e| LocatedError::new(e.to_string()))?;
-                    expanded.push((k, v));
-                }
-                for (k, v) in expanded {
-                    msg.push(' ');
-                    push_key_value(&mut msg, &k, &v);
-                    labels.insert(k, v);
-                }
-                self.add_history(msg, false);
-            }
-            CommandKind::Expose(c) => {
-                let mut words = Vec::new();
-                for p in &c.ports {
-                    words.extend(
-                        lex.process_words(p, &self.env)
-                            .map_err(|e| LocatedError::new(e.to_string()))?,
-                    );
-                }
-                let parsed = super::expose::parse_ports(&words)?;
-                let exposed = self
-                    .image
-                    .config
-                    .exposed_ports
-                    .get_or_insert_with(Default::default);
-                for p in &parsed {
-                    exposed.insert(p.clone(), Default::default());
-                }
-                self.add_history(format!("EXPOSE {}", go_list(&parsed)), false);
-            }
-            CommandKind::Cmd(c) => {
-                let args = if c.cmd.prepend_shell {
-                    self.with_shell(&c.cmd.args)
-                } else {
-                    c.cmd.args.clone()
-                };
-                self.image.config.cmd = Some(args.clone());
-                self.image.config.args_escaped = true;
-                self.cmd_set = true;
-                self.add_history(format!("CMD {}", go_quote_list(&args)), false);
-            }
-            CommandKind::Entrypoint(c) => {
-                let args = if c.cmd.prepend_shell {
-                    self.with_shell(&c.cmd.args)
-                } else {
-                    c.cmd.args.clone()
-                };
-                self.image.config.entrypoint = Some(args.clone());
-                if !self.cmd_set {
-                    self.image.config.cmd = None;
-                }
-                self.add_history(format!("ENTRYPOINT {}", go_quote_list(&args)), false);
-            }
-            CommandKind::Volume(c) => {
-                let mut expanded = Vec::new();
-                for v in &c.volumes {
-                    let v = self.expand(lex, v)?;
-                    if v.is_empty() {
-                        return Err(LocatedError::new(
-                            "VOLUME specified can not be an empty string",
-                        ));
-                    }
-                    expanded.push(v);
-                }
-                let volumes = self
-                    .image
-                    .config
-                    .volumes
-                    .get_or_insert_with(Default::default);
-                for v in &expanded {
-                    volumes.insert(v.clone(), Default::default());
-                }
-                self.add_history(format!("VOLUME {}", go_list(&expanded)), false);
-            }
-            CommandKind::StopSignal(c) => {
-                let sig = self.expand(lex, &c.signal)?;
-                super::signal::validate(&sig)?;
-                self.image.config.stop_signal = Some(sig.clone());
-                self.add_history(format!("STOPSIGNAL {sig}"), false);
-            }
-            CommandKind::Shell(c) => {
-                self.image.config.shell = Some(c.shell.clone());
-                self.add_history(format!("SHELL {}", go_list(&c.shell)), false);
-            }
-            CommandKind::Maintainer(c) => {
-                self.image.author = Some(c.maintainer.clone());
-                self.add_history(format!("MAINTAINER {}", c.maintainer), false);
-            }
-            CommandKind::Onbuild(c) => {
-                self.image
-                    .config
-                    .on_build
-                    .get_or_insert_with(Vec::new)
-                    .push(c.expression.clone());
-            }
-            CommandKind::Healthcheck(c) => {
-                let h = &c.health;
-                let ns = |d: std::time::Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
-                let hc = Healthcheck {
-                    test: Some(h.test.clone()),
-                    interval: ns(h.interval),
-                    timeout: ns(h.timeout),
-                    start_period: ns(h.start_period),
-                    start_interval: ns(h.start_interval),
-                    retries: i64::from(h.retries),
-                };
-                let msg = format!(
-                    "HEALTHCHECK {{Test:{} Interval:{} Timeout:{} StartPeriod:{} StartInterval:{} Retries:{}}}",
-                    go_list(hc.test.as_deref().unwrap_or_default()),
-                    go_duration(hc.interval),
-                    go_duration(hc.timeout),
-                    go_duration(hc.start_period),
-                    go_duration(hc.start_interval),
-                    hc.retries
-                );
-                self.image.config.healthcheck = Some(hc);
-                self.add_history(msg, false);
-            }
+        let path = self.expand(lex, &c.path)?;
+        self.set_workdir(&path);
+        self.workdir_set = true;
+        let wd = self.dir.clone();
+        let mut with_layer = false;
+        if wd != "/" {
+            let owner = (!self.user.is_empty()).then(|| buildkit_llb::Chown::with_user(&self.user));
+            let name = self.step_name(conv, &self.display_text(lex, cmd.original.trim()));
+            // The reference's WORKDIR mkdir ignores --no-cache.
+            let md = self.file_metadata(conv, name, cmd);
+            self.fs = self.fs.file(
+                FileActions::new().mkdir(
+                    wd.clone(),
+                    0o755,
+                    MkdirOptions {
+                        make_parents: true,
+                        owner,
+                        timestamp: conv.opts.epoch.map(|t| t.saturating_mul(1_000_000_000)),
+                    },
+                ),
+                md,
+            );
+            with_layer = true;
         }
+        self.add_history(format!("WORKDIR {wd}"), with_layer);
         Ok(())
     }
 
-    fn dispatch_arg(
+    /// USER (`dispatchUser`).
+    fn dispatch_user(&mut self, conv: &Conversion, c: &UserCommand) -> Result<(), LocatedError> {
+        let lex = &conv.lex;
+        let user = self.expand(lex, &c.user)?;
+        self.user = user.clone();
+        self.image.config.user = Some(user.clone());
+        self.add_history(format!("USER {user}"), false);
+        Ok(())
+    }
+
+    /// LABEL (`dispatchLabel`).
+    fn dispatch_label(&mut self, conv: &Conversion, c: &LabelCommand) -> Result<(), LocatedError> {
+        let lex = &conv.lex;
+        let mut msg = String::from("LABEL");
+        let labels = self
+            .image
+            .config
+            .labels
+            .get_or_insert_with(Default::default);
+        let mut expanded = Vec::new();
+        for kv in &c.labels {
+            let k = lex
+                .process_word(&kv.key, &self.env)
+                .map_err(|e| LocatedError::new(e.to_string()))?;
+            let v = lex
+                .process_word(&kv.value, &self.env)
+                .map_err(|e| LocatedError::new(e.to_string()))?;
+            expanded.push((k, v));
+        }
+        for (k, v) in expanded {
+            msg.push(' ');
+            push_key_value(&mut msg, &k, &v);
+            labels.insert(k, v);
+        }
+        self.add_history(msg, false);
+        Ok(())
+    }
+
+    /// EXPOSE (`dispatchExpose`).
+    fn dispatch_expose(
         &mut self,
         conv: &Conversion,
-        args: &[crate::instructions::ArgPair],
+        c: &ExposeCommand,
     ) -> Result<(), LocatedError> {
+        let lex = &conv.lex;
+        let mut words = Vec::new();
+        for p in &c.ports {
+            words.extend(
+                lex.process_words(p, &self.env)
+                    .map_err(|e| LocatedError::new(e.to_string()))?,
+            );
+        }
+        let parsed = super::expose::parse_ports(&words)?;
+        let exposed = self
+            .image
+            .config
+            .exposed_ports
+            .get_or_insert_with(Default::default);
+        for p in &parsed {
+            exposed.insert(p.clone(), Default::default());
+        }
+        self.add_history(format!("EXPOSE {}", go_list(&parsed)), false);
+        Ok(())
+    }
+
+    /// CMD (`dispatchCmd`).
+    fn dispatch_cmd(&mut self, c: &CmdCommand) {
+        let args = if c.cmd.prepend_shell {
+            self.with_shell(&c.cmd.args)
+        } else {
+            c.cmd.args.clone()
+        };
+        self.image.config.cmd = Some(args.clone());
+        self.image.config.args_escaped = true;
+        self.cmd_set = true;
+        self.add_history(format!("CMD {}", go_quote_list(&args)), false);
+    }
+
+    /// ENTRYPOINT (`dispatchEntrypoint`).
+    fn dispatch_entrypoint(&mut self, c: &EntrypointCommand) {
+        let args = if c.cmd.prepend_shell {
+            self.with_shell(&c.cmd.args)
+        } else {
+            c.cmd.args.clone()
+        };
+        self.image.config.entrypoint = Some(args.clone());
+        if !self.cmd_set {
+            self.image.config.cmd = None;
+        }
+        self.add_history(format!("ENTRYPOINT {}", go_quote_list(&args)), false);
+    }
+
+    /// VOLUME (`dispatchVolume`).
+    fn dispatch_volume(
+        &mut self,
+        conv: &Conversion,
+        c: &VolumeCommand,
+    ) -> Result<(), LocatedError> {
+        let lex = &conv.lex;
+        let mut expanded = Vec::new();
+        for v in &c.volumes {
+            let v = self.expand(lex, v)?;
+            if v.is_empty() {
+                return Err(LocatedError::new(
+                    "VOLUME specified can not be an empty string",
+                ));
+            }
+            expanded.push(v);
+        }
+        let volumes = self
+            .image
+            .config
+            .volumes
+            .get_or_insert_with(Default::default);
+        for v in &expanded {
+            volumes.insert(v.clone(), Default::default());
+        }
+        self.add_history(format!("VOLUME {}", go_list(&expanded)), false);
+        Ok(())
+    }
+
+    /// STOPSIGNAL (`dispatchStopSignal`).
+    fn dispatch_stop_signal(
+        &mut self,
+        conv: &Conversion,
+        c: &StopSignalCommand,
+    ) -> Result<(), LocatedError> {
+        let lex = &conv.lex;
+        let sig = self.expand(lex, &c.signal)?;
+        super::signal::validate(&sig)?;
+        self.image.config.stop_signal = Some(sig.clone());
+        self.add_history(format!("STOPSIGNAL {sig}"), false);
+        Ok(())
+    }
+
+    /// SHELL (`dispatchShell`).
+    fn dispatch_shell(&mut self, c: &ShellCommand) {
+        self.image.config.shell = Some(c.shell.clone());
+        self.add_history(format!("SHELL {}", go_list(&c.shell)), false);
+    }
+
+    /// MAINTAINER (`dispatchMaintainer`).
+    fn dispatch_maintainer(&mut self, c: &MaintainerCommand) {
+        self.image.author = Some(c.maintainer.clone());
+        self.add_history(format!("MAINTAINER {}", c.maintainer), false);
+    }
+
+    /// ONBUILD (`dispatchOnbuild`).
+    fn dispatch_onbuild(&mut self, c: &OnbuildCommand) {
+        self.image
+            .config
+            .on_build
+            .get_or_insert_with(Vec::new)
+            .push(c.expression.clone());
+    }
+
+    /// HEALTHCHECK (`dispatchHealthcheck`).
+    fn dispatch_healthcheck(&mut self, c: &HealthcheckCommand) {
+        let h = &c.health;
+        let ns = |d: std::time::Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
+        let hc = Healthcheck {
+            test: Some(h.test.clone()),
+            interval: ns(h.interval),
+            timeout: ns(h.timeout),
+            start_period: ns(h.start_period),
+            start_interval: ns(h.start_interval),
+            retries: i64::from(h.retries),
+        };
+        let msg = format!(
+            "HEALTHCHECK {{Test:{} Interval:{} Timeout:{} StartPeriod:{} StartInterval:{} Retries:{}}}",
+            go_list(hc.test.as_deref().unwrap_or_default()),
+            go_duration(hc.interval),
+            go_duration(hc.timeout),
+            go_duration(hc.start_period),
+            go_duration(hc.start_interval),
+            hc.retries
+        );
+        self.image.config.healthcheck = Some(hc);
+        self.add_history(msg, false);
+    }
+
+    /// ARG (`dispatchArg`).
+    fn dispatch_arg(&mut self, conv: &Conversion, args: &[ArgPair]) -> Result<(), LocatedError> {
         let mut commit = Vec::new();
         for arg in args {
             let mut value = arg.value.clone();
@@ -575,10 +334,7 @@ impl StageState {
             };
             if let Some(v) = &value {
                 // These configure the frontend's SBOM scan; they never reach the steps' env.
-                if !matches!(
-                    arg.key.as_str(),
-                    "BUILDKIT_SBOM_SCAN_CONTEXT" | "BUILDKIT_SBOM_SCAN_STAGE"
-                ) {
+                if !super::sbom::NON_ENV_ARGS.contains(&arg.key.as_str()) {
                     self.env.set(&arg.key, v);
                 }
                 commit.push([&arg.key, "=", v].concat());
@@ -595,137 +351,4 @@ impl StageState {
         self.add_history(["ARG ", &commit.join(" ")].concat(), false);
         Ok(())
     }
-
-    /// `SHELL` (or `/bin/sh -c`) followed by the command line joined into one string.
-    pub fn with_shell(&self, args: &[String]) -> Vec<String> {
-        let mut shell = match &self.image.config.shell {
-            Some(s) if !s.is_empty() => s.clone(),
-            _ if self.image.os == "windows" => vec!["cmd".into(), "/S".into(), "/C".into()],
-            _ => vec!["/bin/sh".into(), "-c".into()],
-        };
-        shell.push(args.join(" "));
-        shell
-    }
-
-    /// The target stage's result (dockerfile2llb's `finalizeResultImage`): labels from the
-    /// build options; an explicit target platform recorded; the image's platform normalised.
-    pub fn finish(mut self, conv: &Conversion) -> Converted {
-        if !conv.opts.labels.is_empty() {
-            let labels = self
-                .image
-                .config
-                .labels
-                .get_or_insert_with(Default::default);
-            labels.extend(conv.opts.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        if !conv.implicit_target {
-            let tp = &conv.target_platform;
-            let same = tp.os == self.image.os && tp.architecture == self.image.architecture;
-            self.image.os = tp.os.clone();
-            self.image.architecture = tp.architecture.clone();
-            if !tp.variant.is_empty() || !same {
-                self.image.variant = (!tp.variant.is_empty()).then(|| tp.variant.clone());
-            }
-            if !tp.os_version.is_empty() || !same {
-                self.image.os_version = (!tp.os_version.is_empty()).then(|| tp.os_version.clone());
-            }
-        }
-        if !self.image.architecture.is_empty() {
-            let p = Platform::new(
-                &self.image.os,
-                &self.image.architecture,
-                self.image.variant.as_deref().unwrap_or_default(),
-            );
-            self.image.os = p.os;
-            self.image.architecture = p.architecture;
-            self.image.variant = (!p.variant.is_empty()).then_some(p.variant);
-        }
-        Converted {
-            state: self.fs,
-            image: self.image,
-            base_image: self.base_image,
-            sbom: Default::default(),
-        }
-    }
 }
-
-/// dockerfile2llb's `platformFromEnv`: the platform the stage's TARGETPLATFORM (or
-/// TARGETOS/TARGETARCH/TARGETVARIANT) variables name, if it declared any.
-fn platform_from_env(env: &EnvList) -> Option<Platform> {
-    let (mut os, mut arch, mut variant, mut set) =
-        (String::new(), String::new(), String::new(), false);
-    for (k, v) in env.iter() {
-        match k {
-            "TARGETPLATFORM" => {
-                if let Ok(p) = super::stages::parse_platform(v) {
-                    return Some(p);
-                }
-            }
-            "TARGETOS" => (os, set) = (v.to_string(), true),
-            "TARGETARCH" => (arch, set) = (v.to_string(), true),
-            "TARGETVARIANT" => (variant, set) = (v.to_string(), true),
-            _ => {}
-        }
-    }
-    set.then_some(Platform {
-        os,
-        architecture: arch,
-        variant,
-        ..Default::default()
-    })
-}
-
-/// dockerfile2llb's `formatTargetPlatform`: `->arm64` (or `->os/arch`) when a stage running on
-/// one platform builds for another.
-fn format_target_platform(base: &Platform, target: Option<Platform>) -> String {
-    let Some(mut t) = target else {
-        return String::new();
-    };
-    if t.os.is_empty() {
-        t.os = base.os.clone();
-    }
-    if t.architecture.is_empty() {
-        t.architecture = base.architecture.clone();
-    }
-    let t = Platform::new(&t.os, &t.architecture, &t.variant);
-    if t.os == base.os && t.architecture != base.architecture {
-        let mut s = format!("->{}", t.architecture);
-        if !t.variant.is_empty() {
-            s.push('/');
-            s.push_str(&t.variant);
-        }
-        return s;
-    }
-    if t.os != base.os {
-        return format!("->{t}");
-    }
-    String::new()
-}
-
-/// Where in the Dockerfile an op came from, when the Dockerfile is known: one range per line
-/// of the instruction, as the reference's `location(sourceMap, node.Location())`.
-pub(super) fn source_location(conv: &Conversion, loc: Location) -> Option<SourceLocation> {
-    stage_source_location(conv, Some(loc))
-}
-
-/// [`source_location`] for a stage's base image op. A stage made up for an image that only a
-/// `RUN --mount=from=` names has no instruction of its own: the reference still gives its op
-/// a location in the Dockerfile, with no ranges (`location(sourceMap, nil)`).
-pub(super) fn stage_source_location(
-    conv: &Conversion,
-    loc: Option<Location>,
-) -> Option<SourceLocation> {
-    let file = conv.opts.source_file.as_ref()?;
-    Some(SourceLocation {
-        file: file.clone(),
-        ranges: loc
-            .into_iter()
-            .flat_map(Location::line_ranges)
-            .map(|(start, end)| (start as u32, end as u32))
-            .collect(),
-    })
-}
-
-#[cfg(test)]
-#[path = "dispatch_tests.rs"]
-mod tests;

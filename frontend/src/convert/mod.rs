@@ -17,9 +17,12 @@ mod env;
 pub mod epoch;
 mod expose;
 pub mod gitref;
+mod lower;
 mod mounts;
 mod names;
-mod onbuild;
+pub mod plan;
+pub mod platform;
+mod resolve;
 mod run;
 pub mod sbom;
 mod signal;
@@ -27,6 +30,7 @@ mod stages;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod stages_tests;
+mod state;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -177,7 +181,9 @@ pub struct Converted {
     pub sbom: sbom::SbomTargets,
 }
 
-pub use stages::{default_args, global_args, Conversion, Lowered};
+pub use lower::Lowered;
+pub use platform::default_args;
+pub use stages::{global_args, Conversion};
 
 impl Conversion<'_> {
     /// Answers every need without a daemon: images through `resolve`; named contexts fail.

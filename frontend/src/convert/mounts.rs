@@ -1,6 +1,5 @@
 //! `RUN --mount`: bind, cache, tmpfs, secret and ssh mounts, as BuildKit's
-//! convert_runmount.go, convert_secrets.go and convert_ssh.go lower them, and the stage-graph
-//! edges their `from=` adds.
+//! convert_runmount.go, convert_secrets.go and convert_ssh.go lower them.
 
 use std::collections::BTreeSet;
 
@@ -9,28 +8,11 @@ use buildkit_llb::{
     MountKind, SecretEnv, State, UserSpec,
 };
 
-use super::dispatch::StageState;
 use super::env::EnvList;
+use super::state::StageState;
 use super::LocatedError;
 use crate::gocompat::{go_path_base, go_quote};
-use crate::instructions::{csv_fields, Mount, MountType, ShareMode};
-
-/// The `from=` of each `--mount` of a RUN as written, before expansion ("" when absent): what
-/// BuildKit builds the stage graph from (only the `from` key is read at that point).
-pub(super) fn written_froms(raw_mounts: &[String]) -> Vec<String> {
-    raw_mounts
-        .iter()
-        .map(|raw| {
-            let fields = csv_fields(raw).unwrap_or_default();
-            let from = fields
-                .iter()
-                .rev()
-                .filter_map(|f| f.split_once('='))
-                .find(|(k, _)| k.eq_ignore_ascii_case("from"));
-            from.map(|(_, v)| v.to_string()).unwrap_or_default()
-        })
-        .collect()
-}
+use crate::instructions::{Mount, MountType, ShareMode};
 
 /// Parses the RUN's mounts with variables expanded from the stage's environment, each field's
 /// value on its own (BuildKit's `RunCommand.Expand`).
@@ -299,15 +281,5 @@ mod tests {
         ] {
             assert_eq!(is_windows_abs(p), abs, "{p}");
         }
-    }
-
-    #[test]
-    fn froms_as_written() {
-        let raw = [
-            "type=bind,from=Build,target=/x".to_string(),
-            "type=cache,target=/c".to_string(),
-            "FROM=img,from=other".to_string(),
-        ];
-        assert_eq!(written_froms(&raw), ["Build", "", "other"]);
     }
 }

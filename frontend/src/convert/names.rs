@@ -36,9 +36,6 @@ pub fn uppercase_keyword(mut s: String) -> String {
     s
 }
 
-// Kept for `convert/stages.rs` and `convert/dispatch.rs` until they import `crate::gocompat`.
-pub use crate::gocompat::{go_duration, go_list, go_quote, go_quote_list};
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,32 +3,29 @@
 //! (proxy, extra hosts, shm size, ulimits, resource limits, cgroup parent), and the history entry the
 //! reference writes (`dispatchRun` in BuildKit's convert.go).
 
-use std::collections::BTreeSet;
-
-use crate::gocompat::go_equal_fold_lower;
-
 use buildkit_llb::{
     CdiDevice, Exec, FileActions, HostIp, Metadata, MkfileOptions, Mount, MountKind, NetMode,
     ProxyEnv, SecurityMode, State, Ulimit,
 };
 
-use super::dispatch::StageState;
+use super::dispatch::DispatchCtx;
 use super::mounts::{expand_mounts, lower_mounts, mask_secret_env, MountInputs};
 use super::names::uppercase_keyword;
-use super::stages::Conversion;
+use super::state::StageState;
 use super::LocatedError;
+use crate::gocompat::go_equal_fold_lower;
 use crate::instructions::{Command, NetworkMode, RunCommand, SecurityMode as InsSecurity};
 use crate::syntax::{chomp_heredoc_content, must_parse_heredoc};
 
 pub(super) fn dispatch_run(
     st: &mut StageState,
-    conv: &Conversion,
+    ctx: &mut DispatchCtx,
     cmd: &Command,
     run: &RunCommand,
     mount_sources: &[Option<&StageState>],
-    context: &State,
-    context_paths: &mut BTreeSet<String>,
 ) -> Result<(), LocatedError> {
+    let (conv, context) = (ctx.conv, ctx.context);
+    let context_paths = &mut *ctx.context_paths;
     // The mounts are expanded before anything else, as BuildKit expands commands before dispatching them.
     let mounts = expand_mounts(st, &conv.lex, &run.mounts)?;
 

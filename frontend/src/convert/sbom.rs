@@ -11,6 +11,10 @@ use super::env::EnvList;
 pub const SCAN_CONTEXT: &str = "BUILDKIT_SBOM_SCAN_CONTEXT";
 pub const SCAN_STAGE: &str = "BUILDKIT_SBOM_SCAN_STAGE";
 
+/// ARGs that configure the scan and never become environment variables (the reference's
+/// `nonEnvArgs`).
+pub const NON_ENV_ARGS: [&str; 2] = [SCAN_CONTEXT, SCAN_STAGE];
+
 /// The extra states, by name (`context` or the stage's name), and whether any of them (or the
 /// target) ignores the cache, so the scan does too.
 #[derive(Debug, Clone, Default)]

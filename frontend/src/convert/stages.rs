@@ -1,38 +1,23 @@
-//! The stage graph, as dockerfile2llb's `toDispatchState`: global ARGs, FROM lines expanded,
-//! stage names, the target, the stages and images each command reads (`COPY --from`, RUN
-//! mounts), cycles; then base images and named contexts resolved in rounds (ONBUILD triggers
-//! can add dependencies), and the needed stages lowered in order.
+//! A conversion's start, as dockerfile2llb's `toDispatchState`: global ARGs, FROM lines
+//! expanded, the stage graph (`plan`) with what the converter keeps per stage. Then base
+//! images and named contexts are resolved in rounds (`resolve.rs`) and the needed stages
+//! lowered in order (`lower.rs`).
 
-use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use buildkit_llb::reference::Reference;
-use buildkit_llb::{ImageOptions, Metadata, Platform, State};
+use buildkit_llb::Platform;
 
-use super::contexts::{self, ContextSource, LoadedContext, NamedContext};
-use super::dispatch::StageState;
+use super::contexts::{self, NamedContext};
 use super::env::EnvList;
-use super::{ConvertOptions, Converted, LocatedError, Need, Resolutions};
-use crate::image::Image;
-use crate::instructions::{suggest, Command, CommandKind, Dockerfile, Stage};
-use crate::shell::{EnvGetter, Lex};
-use crate::syntax::Location;
-
-/// Resolve rounds after which ONBUILD triggers adding stages are taken for a loop.
-const MAX_ONBUILD_ROUNDS: usize = 100;
+use super::plan;
+use super::platform::{default_args, expand_platform, platform_opt};
+use super::resolve::Resolved;
+use super::{ConvertOptions, LocatedError, Need};
+use crate::instructions::{Command, CommandKind, Dockerfile, Stage};
+use crate::shell::Lex;
 
 /// An image to resolve: its normalised reference and the platform wanted.
 pub type ImageKey = (String, Platform);
-
-/// Where a stage starts from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Base {
-    Scratch,
-    /// An earlier stage, by index.
-    Stage(usize),
-    /// An image (or a named context standing for one), by the plan's `base_name`.
-    Image,
-}
 
 /// A command of a stage with what it reads from other plans (dockerfile2llb's `command`).
 #[derive(Debug, Clone)]
@@ -43,18 +28,6 @@ pub(super) struct PlannedCommand<'a> {
     pub sources: Vec<usize>,
     /// Came from an ONBUILD trigger of the base image or stage.
     pub on_build: bool,
-}
-
-impl Resolved {
-    /// The ONBUILD triggers of the base's image config.
-    fn on_build(&self) -> Option<&Vec<String>> {
-        match self {
-            Resolved::Image { image, .. } => image.config.on_build.as_ref(),
-            Resolved::Context { image, .. } => {
-                image.as_ref().and_then(|i| i.config.on_build.as_ref())
-            }
-        }
-    }
 }
 
 /// A command of the Dockerfile, or one an ONBUILD trigger added (a pointer either way: plans
@@ -75,49 +48,10 @@ impl std::ops::Deref for CommandRef<'_> {
     }
 }
 
-/// A base image or named context, once the gateway has looked it up.
-#[derive(Debug, Clone)]
-#[allow(clippy::large_enum_variant)] // one per plan, built once
-pub(super) enum Resolved {
-    Image {
-        /// The reference with the resolved digest, as the image source names it.
-        pinned: String,
-        image: Arc<Image>,
-        /// The config as the registry served it (`containerimage.base.config`).
-        base_image: Arc<Image>,
-        platform: Platform,
-        /// No layers: the stage starts from scratch and the FROM step is not shown.
-        is_scratch: bool,
-        /// The image's source op (scratch when `is_scratch`), built once: each stage on the
-        /// image gets a copy with its own metadata (`State::rebuilt`).
-        source: State,
-    },
-    Context {
-        context: NamedContext,
-        source: ContextSource,
-        loaded: Option<LoadedContext>,
-        /// The config the context brings, if any.
-        image: Option<Image>,
-        platform: Platform,
-    },
-}
-
-/// One node of the graph: a Dockerfile stage, or an image (or context) that only a
-/// `COPY --from` or a RUN mount names (the reference's "unregistered" states).
-#[derive(Debug)]
+/// What the converter keeps for each node of the stage graph (see [`plan::Node`]).
+#[derive(Debug, Default)]
 pub(super) struct StagePlan<'a> {
-    pub stage: Option<&'a Stage>,
-    /// Lowercased `AS` name.
-    pub name: Option<String>,
-    /// The name progress lines show: the stage name, `stage-N`, or nothing for a one-state graph.
-    pub display_name: String,
-    /// FROM's name after expansion (a pseudo-stage's `--from`/`from=` value as written).
-    pub base_name: String,
-    pub base: Base,
-    /// `FROM --platform`, expanded and parsed.
-    pub platform: Option<Platform>,
-    /// The FROM line (a `COPY --from` pseudo-stage: the COPY; a mount's: none).
-    pub location: Option<Location>,
+    pub df_stage: Option<&'a Stage>,
     /// The FROM instruction as written, for the image source's description.
     pub source_code: String,
     pub commands: Vec<PlannedCommand<'a>>,
@@ -129,47 +63,23 @@ pub(super) struct StagePlan<'a> {
     /// Shared by the plans on one base image.
     pub resolved: Option<Arc<Resolved>>,
     /// What `needs` asked the gateway for (an index into `Conversion::asked`), until `provide` answers.
-    pending: Option<usize>,
-    onbuild_done: bool,
+    pub pending: Option<usize>,
     /// Steps already counted before FROM: the reference names the FROM of an image stage in
     /// every resolve round the stage is not yet needed in, counting a step each time (so a
     /// stage only an ONBUILD trigger needs shows `[tools 2/2] FROM`, then `3/2`).
     pub from_rounds: usize,
-    counted_round: Option<usize>,
+    pub counted_round: Option<usize>,
     /// Commands ONBUILD triggers added; the FROM step, named before they were, counts without them.
     pub triggers: usize,
 }
 
-impl StagePlan<'_> {
-    /// A plan for `base_name` with nothing planned yet: no Dockerfile stage, no commands, not resolved.
-    fn unplanned(base_name: String, base: Base, location: Option<Location>) -> Self {
-        StagePlan {
-            stage: None,
-            name: None,
-            display_name: String::new(),
-            base_name,
-            base,
-            platform: None,
-            location,
-            source_code: String::new(),
-            commands: Vec::new(),
-            cmd_total: 0,
-            ignore_cache: false,
-            replaced_by: None,
-            resolved: None,
-            pending: None,
-            onbuild_done: false,
-            from_rounds: 0,
-            counted_round: None,
-            triggers: 0,
-        }
-    }
-}
+/// A node of the converter's stage graph.
+pub(super) type PlanNode<'a> = plan::Node<StagePlan<'a>>;
 
 impl StagePlan<'_> {
     /// Pseudo-stages and replaced stages are complete once resolved; they run no commands.
     pub fn dispatched_at_resolve(&self) -> bool {
-        self.stage.is_none() || self.replaced_by.is_some()
+        self.df_stage.is_none() || self.replaced_by.is_some()
     }
 }
 
@@ -230,19 +140,15 @@ pub struct Conversion<'a> {
     pub(super) opts: &'a ConvertOptions,
     pub(super) lex: Lex,
     pub(super) global_args: EnvList,
-    pub(super) plans: Vec<StagePlan<'a>>,
-    /// The last stage plan registered under each (lowercased) name, so lookups by name do
-    /// not scan every plan.
-    stage_names: HashMap<String, usize>,
-    pub(super) target: usize,
+    pub(super) graph: plan::Graph<StagePlan<'a>>,
     pub(super) target_platform: Platform,
     /// No platform was asked for: the image keeps its base image's platform.
     pub(super) implicit_target: bool,
     pub(super) build_platforms: Vec<Platform>,
     /// Resolve rounds so far (a new one when ONBUILD triggers add dependencies).
-    round: usize,
+    pub(super) round: usize,
     /// What the last `needs` asked for, each once; plans point into it.
-    asked: Vec<Need>,
+    pub(super) asked: Vec<Need>,
 }
 
 impl<'a> Conversion<'a> {
@@ -284,35 +190,37 @@ impl<'a> Conversion<'a> {
             opts,
             lex,
             global_args,
-            plans: Vec::with_capacity(df.stages.len()),
-            stage_names: HashMap::new(),
-            target: 0,
+            graph: plan::Graph::default(),
             target_platform,
             implicit_target,
             build_platforms,
             round: 0,
             asked: Vec::new(),
         };
+        conv.graph.nodes.reserve(df.stages.len());
         for (i, st) in df.stages.iter().enumerate() {
             conv.add_stage(i, st)?;
         }
-        conv.target = conv.resolve_target()?;
-        let n_stages = conv.plans.len();
+        conv.graph.resolve_target(opts.target.as_deref())?;
+        let n_stages = conv.graph.nodes.len();
         for i in 0..n_stages {
             // A stage a named context replaces never runs, but what it reads is still needed.
-            let Some(stage) = conv.plans[i].stage else {
+            let Some(stage) = conv.graph.nodes[i].df_stage else {
                 continue;
             };
             let cmds = stage
                 .commands
                 .iter()
-                .map(|c| conv.plan_command(CommandRef::Borrowed(c), false))
+                .map(|c| conv.plan_command(c))
                 .collect::<Result<Vec<_>, _>>()?;
-            conv.plans[i].commands = cmds;
+            for pc in &cmds {
+                conv.graph.add_deps(i, &pc.sources, pc.cmd.location, false);
+            }
+            conv.graph.nodes[i].commands = cmds;
         }
-        check_cycles(&conv.plans)?;
-        if conv.plans.len() == 1 {
-            conv.plans[0].display_name.clear();
+        conv.graph.check_cycles()?;
+        if conv.graph.nodes.len() == 1 {
+            conv.graph.nodes[0].display_name.clear();
         }
         Ok(conv)
     }
@@ -330,33 +238,40 @@ impl<'a> Conversion<'a> {
             ));
         }
         let platform = match &st.platform {
-            Some(p) => Some(self.expand_platform(p, st.location)?),
+            Some(p) => Some(expand_platform(
+                &self.lex,
+                &self.global_args,
+                p,
+                st.location,
+            )?),
             None => None,
         };
-        let mut plan = StagePlan {
-            stage: Some(st),
+        let mut plan = PlanNode {
+            stage: Some(i),
             name: st.name.clone(),
             display_name: st.name.clone().unwrap_or_else(|| format!("stage-{i}")),
+            base_name,
             platform,
-            source_code: st.original.trim().to_string(),
-            ..StagePlan::unplanned(base_name.clone(), Base::Image, Some(st.location))
+            location: Some(st.location),
+            data: StagePlan {
+                df_stage: Some(st),
+                source_code: st.original.trim().to_string(),
+                ..StagePlan::default()
+            },
+            ..PlanNode::default()
         };
         if let Some(name) = &st.name {
             if let Some(nc) = contexts::lookup(self.opts, name, plan.platform.as_ref())
                 .map_err(|e| e.or_at(st.location))?
             {
+                // Starts from the context, not from a stage of its FROM's name.
                 plan.replaced_by = Some(Box::new(nc));
-                self.push_stage(plan);
+                self.graph.push_stage(plan);
                 return Ok(());
             }
         }
-        // The latest stage of that name defined so far; names are matched as written.
-        plan.base = match self.stage_names.get(&base_name).copied() {
-            Some(j) => Base::Stage(j),
-            None if base_name == "scratch" => Base::Scratch,
-            None => Base::Image,
-        };
-        let from_counts = base_name != "scratch" && !matches!(plan.base, Base::Stage(_));
+        plan.base = self.graph.base_for(&plan.base_name);
+        let from_counts = plan.base_name != "scratch" && plan.base_stage().is_none();
         let steps = st.commands.iter().filter(|c| counts_as_step(c)).count();
         plan.cmd_total = steps + usize::from(from_counts);
         plan.ignore_cache = match &self.opts.no_cache {
@@ -367,777 +282,32 @@ impl<'a> Conversion<'a> {
                 .as_ref()
                 .is_some_and(|s| names.iter().any(|n| n.eq_ignore_ascii_case(s))),
         };
-        self.push_stage(plan);
+        self.graph.push_stage(plan);
         Ok(())
     }
 
-    fn push_stage(&mut self, plan: StagePlan<'a>) {
-        if let Some(name) = &plan.name {
-            self.stage_names.insert(name.clone(), self.plans.len());
-        }
-        self.plans.push(plan);
-    }
-
-    /// `FROM --platform=…` expanded with the global ARGs and parsed.
-    fn expand_platform(&self, spec: &str, loc: Location) -> Result<Platform, LocatedError> {
-        let res = self
-            .lex
-            .process_word_with_matches(spec, &self.global_args)
-            .map_err(|e| {
-                LocatedError::at(
-                    format!("failed to process arguments for platform {spec}: {e}"),
-                    loc,
-                )
-            })?;
-        if res.result.is_empty() {
-            let msg = format!("empty platform value from expression {spec}");
-            return Err(LocatedError::at(
-                suggest_any(msg, &res.unmatched, &self.global_args.keys()),
-                loc,
-            ));
-        }
-        parse_platform(&res.result).map_err(|e| {
-            let msg = suggest_any(
-                format!("failed to parse platform {spec}: {e}"),
-                &res.unmatched,
-                &self.global_args.keys(),
-            );
-            LocatedError::at(msg, loc)
-        })
-    }
-
-    /// `--target`, or the last stage.
-    fn resolve_target(&self) -> Result<usize, LocatedError> {
-        let Some(t) = &self.opts.target else {
-            return Ok(self.plans.len() - 1);
-        };
-        self.find_by_name(t).ok_or_else(|| {
-            let names: Vec<&str> = self
-                .plans
-                .iter()
-                .map(|p| p.display_name.as_str())
-                .filter(|n| !n.is_empty())
-                .collect();
-            LocatedError::new(suggest::wrap(
-                format!("target stage {} could not be found", go_quote(t)),
-                t,
-                &names,
-                true,
-            ))
-        })
-    }
-
-    /// The stage registered last under this name (names compare lowercased).
-    fn find_by_name(&self, name: &str) -> Option<usize> {
-        self.stage_names.get(&name.to_ascii_lowercase()).copied()
-    }
-
-    /// dockerfile2llb's `toCommand`: the plans a command reads, adding pseudo-stages for images.
-    pub(super) fn plan_command(
-        &mut self,
-        cmd: CommandRef<'a>,
-        on_build: bool,
-    ) -> Result<PlannedCommand<'a>, LocatedError> {
-        let mut sources = Vec::new();
-        match &cmd.kind {
-            CommandKind::Copy(c) => {
-                if let Some(from) = &c.from {
-                    let expanded = self
-                        .lex
-                        .process_word(from, &EnvList::new())
-                        .map_err(|e| LocatedError::at(e.to_string(), cmd.location))?;
-                    if &expanded != from {
-                        return Err(LocatedError::at(
-                            "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
-                            cmd.location,
-                        ));
-                    }
-                    let j = match from.parse::<i64>() {
-                        Ok(index) => usize::try_from(index)
-                            .ok()
-                            .filter(|&i| i < self.plans.len())
-                            .ok_or_else(|| {
-                                LocatedError::at(
-                                    format!("invalid stage index {index}"),
-                                    cmd.location,
-                                )
-                            })?,
-                        Err(_) => match self.find_by_name(from) {
-                            Some(j) => j,
-                            None => self.add_pseudo(from, Some(cmd.location)),
-                        },
-                    };
-                    sources.push(j);
-                }
-            }
-            CommandKind::Run(r) => {
-                // By name only (`from=0` is an image); no `from=` looks for a stage named scratch.
-                for from in super::mounts::written_froms(&r.mounts) {
-                    let from = if from.is_empty() {
-                        "scratch".to_string()
-                    } else {
-                        from
-                    };
-                    let j = match self.find_by_name(&from) {
-                        Some(j) => j,
-                        None => self.add_pseudo(&from, None),
-                    };
-                    sources.push(j);
-                }
-            }
-            _ => {}
-        }
+    /// dockerfile2llb's `toCommand`: the plans a command reads, adding nodes for images.
+    fn plan_command(&mut self, cmd: &'a Command) -> Result<PlannedCommand<'a>, LocatedError> {
+        let sources = self.graph.command_sources(&self.lex, cmd)?;
         Ok(PlannedCommand {
-            cmd,
+            cmd: CommandRef::Borrowed(cmd),
             sources,
-            on_build,
+            on_build: false,
         })
-    }
-
-    /// A plan for an image (or context) named only by `--from`/`from=`.
-    fn add_pseudo(&mut self, name: &str, location: Option<Location>) -> usize {
-        let base = if name == "scratch" {
-            Base::Scratch
-        } else {
-            Base::Image
-        };
-        self.plans
-            .push(StagePlan::unplanned(name.to_string(), base, location));
-        self.plans.len() - 1
     }
 
     /// The platform a plan asks for: its `FROM --platform`, else the target platform.
     pub(super) fn requested_platform(&self, i: usize) -> Platform {
-        self.plans[i]
+        self.graph.nodes[i]
             .platform
             .clone()
             .unwrap_or_else(|| self.target_platform.clone())
     }
 
-    /// What the gateway must look up before the graph is complete: base images and named
-    /// contexts of the stages the target needs. Empty when done. ONBUILD triggers run between
-    /// rounds, as the reference's `resolveStages` loop does, and may add stages to the graph.
-    pub fn needs(&mut self) -> Result<Vec<Need>, LocatedError> {
-        loop {
-            let reachable = self.reachable_plans();
-            // Asked afresh each time: a plan's pending need points into this round's list.
-            self.asked.clear();
-            for plan in &mut self.plans {
-                plan.pending = None;
-            }
-            let mut index: HashMap<Need, usize> = HashMap::new();
-            let mut names = HashMap::new();
-            for (i, &is_reachable) in reachable.iter().enumerate() {
-                if let Some(n) = self.plan_need(i, is_reachable, &mut names)? {
-                    // Consecutive stages usually need the same: compare before hashing.
-                    let at = match self.asked.last() {
-                        Some(last) if *last == n => self.asked.len() - 1,
-                        _ => *index.entry(n).or_insert_with_key(|n| {
-                            self.asked.push(n.clone());
-                            self.asked.len() - 1
-                        }),
-                    };
-                    self.plans[i].pending = Some(at);
-                }
-            }
-            if !self.asked.is_empty() {
-                return Ok(self.asked.clone());
-            }
-            if !self.init_onbuild_triggers(&reachable)? {
-                return Ok(Vec::new());
-            }
-            self.round += 1;
-            // Images whose triggers copy from each other would add stages forever.
-            if self.round > MAX_ONBUILD_ROUNDS {
-                return Err(LocatedError::new(format!("ONBUILD triggers kept adding stages to the graph after {MAX_ONBUILD_ROUNDS} rounds")));
-            }
-        }
-    }
-
-    /// The lookup plan `i` waits for; contexts that need no I/O are resolved on the spot.
-    /// `names` keeps each base name's normalized reference: stages often share a base.
-    fn plan_need(
-        &mut self,
-        i: usize,
-        reachable: bool,
-        names: &mut HashMap<String, String>,
-    ) -> Result<Option<Need>, LocatedError> {
-        let plan = &self.plans[i];
-        if plan.resolved.is_some() || plan.pending.is_some() {
-            return Ok(None);
-        }
-        let location = plan.location;
-        let at = |e: LocatedError| match location {
-            Some(l) => e.or_at(l),
-            None => e,
-        };
-        let nc = match (&plan.replaced_by, &plan.base) {
-            (Some(nc), _) => {
-                if !reachable {
-                    return Ok(None);
-                }
-                NamedContext::clone(nc)
-            }
-            (None, Base::Image) => {
-                // Parsed even when unreachable, as the reference does.
-                let name = match names.get(&plan.base_name) {
-                    Some(name) => name.clone(),
-                    None => {
-                        let reference = parse_reference(&plan.base_name).map_err(|e| {
-                            at(LocatedError::new(format!(
-                                "failed to parse stage name {}: {e}",
-                                go_quote(&plan.base_name)
-                            )))
-                        })?;
-                        let name = reference.to_string();
-                        names.insert(plan.base_name.clone(), name.clone());
-                        name
-                    }
-                };
-                if !reachable {
-                    let round = Some(self.round);
-                    let plan = &mut self.plans[i];
-                    if plan.stage.is_some() && plan.counted_round != round {
-                        plan.counted_round = round;
-                        plan.from_rounds += 1;
-                    }
-                    return Ok(None);
-                }
-                let platform = self.requested_platform(i);
-                match contexts::lookup(self.opts, &name, Some(&platform)).map_err(at)? {
-                    Some(nc) => nc,
-                    None => return Ok(Some(Need::Image((name, platform)))),
-                }
-            }
-            (None, _) => return Ok(None),
-        };
-        let source = nc.source().map_err(at)?;
-        if contexts::needs_loading(&source) {
-            return Ok(Some(Need::Context(nc)));
-        }
-        let resolved = self.resolved_context(i, nc, source, None).map_err(at)?;
-        self.plans[i].resolved = Some(Arc::new(resolved));
-        Ok(None)
-    }
-
-    /// Takes the gateway's answers for what `needs` asked.
-    pub fn provide(&mut self, res: &Resolutions) -> Result<(), LocatedError> {
-        // Stages on one base image share its parsed config: by need (each asked once) and
-        // whether the stage named its platform.
-        let mut images: HashMap<(usize, bool), Arc<Resolved>> = HashMap::new();
-        let asked = std::mem::take(&mut self.asked);
-        for i in 0..self.plans.len() {
-            let Some(need_index) = self.plans[i].pending.take() else {
-                continue;
-            };
-            let location = self.plans[i].location;
-            let at = |e: LocatedError| match location {
-                Some(l) => e.or_at(l),
-                None => e,
-            };
-            let Some(need) = asked.get(need_index) else {
-                continue;
-            };
-            let resolved = match need {
-                Need::Image(key) => {
-                    let shared = (need_index, self.plans[i].platform.is_none());
-                    match images.get(&shared) {
-                        Some(r) => Arc::clone(r),
-                        None => {
-                            let found = res.images.get(key).ok_or_else(|| {
-                                at(LocatedError::new(format!(
-                                    "image {} was not resolved",
-                                    key.0
-                                )))
-                            })?;
-                            let img = match found {
-                                Ok(img) => img,
-                                Err(e) => {
-                                    let orig = &self.plans[i].base_name;
-                                    let mut names: Vec<&str> = self
-                                        .plans
-                                        .iter()
-                                        .map(|p| p.display_name.as_str())
-                                        .filter(|n| !n.is_empty())
-                                        .collect();
-                                    let common = common_image_names();
-                                    names.extend(common.iter().map(String::as_str));
-                                    return Err(at(LocatedError::new(suggest::wrap(
-                                        format!("{orig}: {e}"),
-                                        orig,
-                                        &names,
-                                        true,
-                                    ))));
-                                }
-                            };
-                            let r = Arc::new(self.resolved_image(i, key, img).map_err(at)?);
-                            images.insert(shared, Arc::clone(&r));
-                            r
-                        }
-                    }
-                }
-                Need::Context(nc) => match res.contexts.get(nc) {
-                    Some(Ok(loaded)) => {
-                        let source = nc.source().map_err(at)?;
-                        Arc::new(
-                            self.resolved_context(i, nc.clone(), source, Some(loaded.clone()))
-                                .map_err(at)?,
-                        )
-                    }
-                    Some(Err(e)) => return Err(at(LocatedError::new(e.clone()))),
-                    None => {
-                        return Err(at(LocatedError::new(format!(
-                            "named context {} was not loaded",
-                            nc.name_with_platform
-                        ))))
-                    }
-                },
-            };
-            self.plans[i].resolved = Some(resolved);
-        }
-        Ok(())
-    }
-
-    /// dockerfile2llb's `resolveBaseImage` after `ResolveImageConfig`.
-    fn resolved_image(
-        &self,
-        i: usize,
-        key: &ImageKey,
-        img: &super::ResolvedImage,
-    ) -> Result<Resolved, LocatedError> {
-        let base_image = Arc::new(
-            Image::from_json(&img.config)
-                .map_err(|e| LocatedError::new(format!("failed to parse image config: {e}")))?,
-        );
-        let mut image = Image::clone(&base_image);
-        image.created = None;
-        let mut platform = key.1.clone();
-        if self.plans[i].platform.is_none() && self.implicit_target {
-            platform = auto_detect_platform(&image, &platform, &self.build_platforms);
-        }
-        let pinned = match &img.digest {
-            Some(d) if !key.0.contains('@') => format!("{}@{d}", key.0),
-            _ => key.0.clone(),
-        };
-        let is_scratch = image
-            .rootfs
-            .diff_ids
-            .as_deref()
-            .unwrap_or_default()
-            .is_empty()
-            && image.history.iter().all(|h| h.empty_layer);
-        let source = if is_scratch {
-            State::scratch()
-        } else {
-            State::image(
-                &pinned,
-                ImageOptions {
-                    platform: Some(platform.clone()),
-                    resolve_mode: self.opts.image_resolve_mode.clone(),
-                    metadata: Metadata::default(),
-                },
-            )
-        };
-        Ok(Resolved::Image {
-            pinned,
-            image: Arc::new(image),
-            base_image,
-            platform,
-            is_scratch,
-            source,
-        })
-    }
-
-    fn resolved_context(
-        &self,
-        i: usize,
-        context: NamedContext,
-        source: ContextSource,
-        loaded: Option<LoadedContext>,
-    ) -> Result<Resolved, LocatedError> {
-        let (context, source, loaded) = match loaded {
-            Some(LoadedContext::Redirected { input, loaded }) => {
-                let context = NamedContext { input, ..context };
-                let source = context.source()?;
-                (context, source, Some(*loaded))
-            }
-            other => (context, source, other),
-        };
-        let (_, image) = contexts::context_state(
-            &context,
-            &source,
-            loaded.as_ref(),
-            Vec::new(),
-            &self.target_platform,
-            self.opts.git_advice,
-        )?;
-        let platform = match (
-            &self.plans[i].replaced_by,
-            image.as_ref().and_then(contexts::image_platform),
-        ) {
-            // A stage replaced by a context takes the platform its image states.
-            (Some(_), Some(p)) => p,
-            _ => self.requested_platform(i),
-        };
-        Ok(Resolved::Context {
-            context,
-            source,
-            loaded,
-            image,
-            platform,
-        })
-    }
-
-    /// dockerfile2llb's `initOnBuildTriggers` for every reachable plan not yet done: the
-    /// triggers of its base image's config, or the ONBUILD commands of its base stage, run
-    /// first in the stage. True when they read from plans not read before.
-    fn init_onbuild_triggers(&mut self, reachable: &[bool]) -> Result<bool, LocatedError> {
-        let mut new_deps = false;
-        for (i, &is_reachable) in reachable.iter().enumerate() {
-            if !is_reachable || self.plans[i].onbuild_done {
-                continue;
-            }
-            self.plans[i].onbuild_done = true;
-            // (Copied first when other plans share the base.)
-            let mut triggers: Vec<String> = match self.plans[i].resolved.as_mut() {
-                Some(r) if r.on_build().is_some() => match Arc::make_mut(r) {
-                    Resolved::Image { image, .. } => Arc::make_mut(image)
-                        .config
-                        .on_build
-                        .take()
-                        .unwrap_or_default(),
-                    Resolved::Context { image, .. } => image
-                        .as_mut()
-                        .and_then(|i| i.config.on_build.take())
-                        .unwrap_or_default(),
-                },
-                _ => Vec::new(),
-            };
-            if let Base::Stage(j) = self.plans[i].base {
-                if self.plans[i].replaced_by.is_none() {
-                    triggers.extend(self.plans[j].commands.iter().filter_map(
-                        |c| match &c.cmd.kind {
-                            CommandKind::Onbuild(o) => Some(o.expression.clone()),
-                            _ => None,
-                        },
-                    ));
-                }
-            }
-            if triggers.is_empty() {
-                continue;
-            }
-            // Errors point at the FROM line, where the triggers run.
-            let location = self.plans[i].location.unwrap_or_default();
-            let mut planned = Vec::with_capacity(triggers.len());
-            for trigger in &triggers {
-                let cmd = super::onbuild::parse_trigger(trigger, location)
-                    .map_err(|e| LocatedError::at(e.message, location))?;
-                let pc = self
-                    .plan_command(CommandRef::Owned(Box::new(cmd)), true)
-                    .map_err(|e| LocatedError::at(e.message, location))?;
-                new_deps |= !pc.sources.is_empty();
-                planned.push(pc);
-            }
-            let plan = &mut self.plans[i];
-            plan.cmd_total += planned.len();
-            plan.triggers += planned.len();
-            planned.append(&mut plan.commands);
-            plan.commands = planned;
-        }
-        Ok(new_deps)
-    }
-
-    /// Lowers every needed stage, in order, and returns the target's state and image config.
-    pub fn lower(&self) -> Result<Converted, LocatedError> {
-        Ok(self.lower_deferred()?.finish())
-    }
-
-    /// `lower`, with the real build contexts not swapped in yet (see [`Lowered::finish`]).
-    pub fn lower_deferred(&self) -> Result<Lowered, LocatedError> {
-        // The build context's followpaths (and a local named context's) depend on what every
-        // COPY and RUN mount reads, known only once every stage is lowered: the stages are
-        // lowered once against unique placeholders, which are then swapped for the real ones.
-        let pass = self.lower_pass()?;
-        let mut swaps = Vec::new();
-        // (A placeholder nothing was built on needs no swap.)
-        if let Some(placeholder) = pass.context_placeholder.filter(|p| !p.is_unique()) {
-            swaps.push((
-                placeholder,
-                super::copy::build_context(self.opts, Some(follow_paths(&pass.paths.context))),
-            ));
-        }
-        for (i, placeholder) in pass
-            .local_placeholders
-            .into_iter()
-            .filter(|(_, p)| !p.is_unique())
-        {
-            let Some(Resolved::Context {
-                context,
-                source,
-                loaded,
-                ..
-            }) = self.plans[i].resolved.as_deref()
-            else {
-                continue;
-            };
-            let follow = follow_paths(&pass.paths.stages[self.paths_root(i)]);
-            let (real, _) = contexts::context_state(
-                context,
-                source,
-                loaded.as_ref(),
-                follow,
-                &self.target_platform,
-                self.opts.git_advice,
-            )?;
-            swaps.push((placeholder, real));
-        }
-        Ok(Lowered {
-            converted: pass.converted,
-            swaps,
-        })
-    }
-
-    fn lower_pass(&self) -> Result<LoweredPass, LocatedError> {
-        let context = super::copy::build_context(self.opts, None);
-        let context_placeholder = self.opts.main_context.is_none().then(|| context.clone());
-        let mut local_placeholders = Vec::new();
-        let n = self.plans.len();
-        let reachable = self.reachable_plans();
-        let mut states: Vec<Option<Box<StageState>>> = (0..n).map(|_| None).collect();
-        let mut paths = UsedPaths {
-            context: BTreeSet::new(),
-            stages: vec![BTreeSet::new(); n],
-        };
-        // What stages read from each other matters only to a local named context's followpaths.
-        let track_stage_paths = self.plans.iter().any(|p| {
-            matches!(
-                p.resolved.as_deref(),
-                Some(Resolved::Context {
-                    source: ContextSource::Local { .. },
-                    ..
-                })
-            )
-        });
-        // Pseudo-stages and replaced stages are complete once resolved, before any stage runs.
-        let order: Vec<usize> = (0..n)
-            .filter(|&i| reachable[i] && self.plans[i].dispatched_at_resolve())
-            .chain((0..n).filter(|&i| reachable[i] && !self.plans[i].dispatched_at_resolve()))
-            .collect();
-        // A stage's state is dropped once the last stage reading it is done (peak memory).
-        let mut last_reader = vec![None; n];
-        for (step, &i) in order.iter().enumerate() {
-            let plan = &self.plans[i];
-            if let (Base::Stage(j), None) = (&plan.base, &plan.replaced_by) {
-                last_reader[*j] = Some(step);
-            }
-            for &j in plan.commands.iter().flat_map(|c| &c.sources) {
-                last_reader[j] = Some(step);
-            }
-        }
-        let mut sbom = super::sbom::SbomTargets::default();
-        let mut done_reading: Vec<Vec<usize>> = vec![Vec::new(); order.len()];
-        for (j, step) in last_reader.iter().enumerate() {
-            if let Some(step) = *step {
-                if j != self.target {
-                    done_reading[step].push(j);
-                }
-            }
-        }
-        for (step, &i) in order.iter().enumerate() {
-            let mut st = StageState::init(self, i, &states, vec![placeholder_path(i)])?;
-            if let Some(Resolved::Context {
-                source: ContextSource::Local { .. },
-                ..
-            }) = self.plans[i].resolved.as_deref()
-            {
-                local_placeholders.push((i, st.fs.clone()));
-            }
-            if !self.plans[i].dispatched_at_resolve() {
-                // At most one history entry per command: sized once (peak memory of long stages).
-                st.image.history.reserve(self.plans[i].commands.len());
-                for pc in &self.plans[i].commands {
-                    let cmd: &Command = &pc.cmd;
-                    let sources: Vec<Option<&StageState>> = pc
-                        .sources
-                        .iter()
-                        .map(|&j| if j == i { None } else { states[j].as_deref() })
-                        .collect();
-                    if let (CommandKind::Copy(c), Some(None)) = (&cmd.kind, sources.first()) {
-                        return Err(LocatedError::at(
-                            format!(
-                                "cannot copy from stage {}, it needs to be defined before current stage {}",
-                                go_quote(c.from.as_deref().unwrap_or_default()),
-                                go_quote(&self.plans[i].display_name)
-                            ),
-                            cmd.location,
-                        ));
-                    }
-                    st.cmd_is_onbuild = pc.on_build;
-                    let (from, mounts) = match &cmd.kind {
-                        CommandKind::Copy(_) => (sources.first().copied().flatten(), &[][..]),
-                        _ => (None, &sources[..]),
-                    };
-                    st.dispatch(self, cmd, from, mounts, &context, &mut paths.context)
-                        .map_err(|e| e.or_at(cmd.location))?;
-                    if track_stage_paths {
-                        self.record_paths(i, pc, &st, &mut paths);
-                    }
-                }
-                st.cmd_is_onbuild = false;
-            }
-            if self.opts.sbom_targets {
-                self.add_sbom_targets(i, &st, &context, &mut sbom);
-            }
-            states[i] = Some(Box::new(st));
-            for &j in &done_reading[step] {
-                states[j] = None;
-            }
-        }
-        // The whole target is used.
-        let root = self.paths_root(self.target);
-        paths.stages[root].insert("/".into());
-        let target = states[self.target]
-            .take()
-            .ok_or_else(|| LocatedError::new("target stage was not built"))?;
-        let mut converted = (*target).finish(self);
-        converted.sbom = sbom;
-        Ok(LoweredPass {
-            converted,
-            paths,
-            context_placeholder,
-            local_placeholders,
-        })
-    }
-
-    /// dockerfile2llb's SBOM targets: the build context if the target scans it, and each other
-    /// stage that scans itself. Stages a named context replaces are not dispatched there, so
-    /// never scanned.
-    fn add_sbom_targets(
-        &self,
-        i: usize,
-        st: &StageState,
-        context: &buildkit_llb::State,
-        sbom: &mut super::sbom::SbomTargets,
-    ) {
-        use super::sbom::{enabled, SCAN_CONTEXT, SCAN_STAGE};
-        let plan = &self.plans[i];
-        if plan.replaced_by.is_some() {
-            return;
-        }
-        let name = plan.name.as_deref().unwrap_or_default();
-        let on = |flag| enabled(flag, name, &self.global_args, &st.build_args);
-        if i == self.target {
-            if on(SCAN_CONTEXT) {
-                sbom.extras.insert("context".into(), context.clone());
-            }
-            sbom.ignore_cache |= st.ignore_cache;
-        } else if on(SCAN_STAGE) {
-            sbom.extras.insert(name.to_string(), st.fs.clone());
-            sbom.ignore_cache |= st.ignore_cache;
-        }
-    }
-
     /// Which plans are resolved and lowered: those the target needs, or all of them.
-    fn reachable_plans(&self) -> Vec<bool> {
-        if self.opts.all_stages {
-            vec![true; self.plans.len()]
-        } else {
-            reachable(&self.plans, self.target)
-        }
+    pub(super) fn reachable_plans(&self) -> Vec<bool> {
+        self.graph.wanted(self.opts.all_stages)
     }
-
-    /// The plan whose used paths a stage shares: stages share them with their base stage.
-    fn paths_root(&self, mut i: usize) -> usize {
-        while let Base::Stage(j) = self.plans[i].base {
-            if self.plans[i].replaced_by.is_some() {
-                break;
-            }
-            i = j;
-        }
-        i
-    }
-
-    /// What a command read from other plans, so a local named context sends only that.
-    fn record_paths(&self, i: usize, pc: &PlannedCommand, st: &StageState, paths: &mut UsedPaths) {
-        match &pc.cmd.kind {
-            CommandKind::Run(run) => {
-                paths.stages[self.paths_root(i)].insert("/".into());
-                for (m, &j) in run.mounts.iter().zip(&pc.sources) {
-                    let mut expand =
-                        |w: &str| self.lex.process_word(w, &st.env).map_err(|e| e.to_string());
-                    if let Ok(mount) = crate::instructions::parse_mount_with(m, &mut expand) {
-                        paths.stages[self.paths_root(j)]
-                            .insert(buildkit_llb::clean_path(&format!("/{}", mount.source)));
-                    }
-                }
-            }
-            CommandKind::Copy(c) => {
-                if let Some(&j) = pc.sources.first() {
-                    let root = self.paths_root(j);
-                    for src in &c.sources_and_dest.source_paths {
-                        let src = st.expand(&self.lex, src).unwrap_or_else(|_| src.clone());
-                        paths.stages[root].insert(buildkit_llb::clean_path(&format!("/{src}")));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Paths read from the build context and from each plan (by the plan sharing them).
-#[derive(Debug, Default)]
-struct UsedPaths {
-    context: BTreeSet<String>,
-    stages: Vec<BTreeSet<String>>,
-}
-
-struct LoweredPass {
-    converted: Converted,
-    paths: UsedPaths,
-    /// The build context the stages were lowered against (None for a remote context).
-    context_placeholder: Option<buildkit_llb::State>,
-    /// The local named contexts plans start from, lowered without their followpaths.
-    local_placeholders: Vec<(usize, buildkit_llb::State)>,
-}
-
-/// The lowered target with its build contexts still placeholders: it holds nothing of the
-/// Dockerfile, which the caller can free before [`Lowered::finish`] re-encodes the ops that
-/// read a context (the graph is at its largest then).
-pub struct Lowered {
-    converted: Converted,
-    swaps: Vec<(buildkit_llb::State, buildkit_llb::State)>,
-}
-
-impl Lowered {
-    /// Swaps the real build contexts in for their placeholders.
-    pub fn finish(self) -> Converted {
-        let mut converted = self.converted;
-        if !self.swaps.is_empty() {
-            converted.state = converted.state.with_replaced(&self.swaps);
-            for extra in converted.sbom.extras.values_mut() {
-                *extra = extra.with_replaced(&self.swaps);
-            }
-        }
-        converted
-    }
-}
-
-/// A followpath no real context has, which makes each plan's placeholder a distinct op.
-fn placeholder_path(plan: usize) -> String {
-    format!("\u{0}placeholder-{plan}")
-}
-
-/// dockerfile2llb's `normalizeContextPaths`: relative, sorted; none when `/` is used.
-fn follow_paths(paths: &BTreeSet<String>) -> Vec<String> {
-    if paths.contains("/") {
-        return Vec::new();
-    }
-    paths
-        .iter()
-        .map(|p| p.trim_start_matches('/').to_string())
-        .filter(|p| !p.is_empty())
-        .collect()
 }
 
 /// RUN, COPY, ADD and WORKDIR are the steps progress names count.
@@ -1146,369 +316,4 @@ fn counts_as_step(c: &Command) -> bool {
         c.kind,
         CommandKind::Run(_) | CommandKind::Copy(_) | CommandKind::Add(_) | CommandKind::Workdir(_)
     )
-}
-
-/// dockerfile2llb's `buildPlatformOpt`: the target platform, the build platforms (the
-/// first is where build steps run) and whether the target was implicit. Without build
-/// platforms (offline) this machine is the build platform, as the gateway's worker would be.
-fn platform_opt(opts: &ConvertOptions) -> (Platform, Vec<Platform>, bool) {
-    let mut build = opts.build_platforms.clone();
-    if build.is_empty() {
-        build.push(Platform::host());
-    }
-    match &opts.target_platform {
-        Some(t) => (t.clone(), build, false),
-        None => (build[0].clone(), build, true),
-    }
-}
-
-/// containerd's `platforms.Parse`, with its error messages, normalised.
-/// containerd's `osRe`: `os` or `os(version[+feature]...)`.
-fn is_os_component(part: &str) -> bool {
-    let word = |s: &str, extra: &[char]| {
-        s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || extra.contains(&c))
-    };
-    let (os, options) = match part.split_once('(') {
-        Some((os, rest)) => match rest.strip_suffix(')') {
-            Some(options) => (os, Some(options)),
-            None => return false,
-        },
-        None => (part, None),
-    };
-    let options_ok = options.is_none_or(|o| {
-        let mut it = o.split('+');
-        let version_ok = it.next().is_some_and(|v| word(v, &['.', '%']));
-        version_ok && it.all(|f| !f.is_empty() && word(f, &['.', '%']))
-    });
-    !os.is_empty() && word(os, &[]) && options_ok
-}
-
-pub(super) fn parse_platform(spec: &str) -> Result<Platform, String> {
-    let invalid = |m: String| format!("{m}: invalid argument");
-    if spec.contains('*') {
-        return Err(invalid(format!(
-            "{}: wildcards not yet supported",
-            go_quote(spec)
-        )));
-    }
-    let parts: Vec<&str> = spec.splitn(4, '/').collect();
-    let component = |c: &str, extra: &[char]| {
-        !c.is_empty()
-            && c.chars().all(|ch| {
-                ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' || extra.contains(&ch)
-            })
-    };
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 && !is_os_component(part) {
-            let re = r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$";
-            return Err(invalid(format!("{} is an invalid OS component of {}: OSAndVersion specifier component must match {}", go_quote(part), go_quote(spec), go_quote(re))));
-        }
-        if i > 0 && !component(part, &['.']) {
-            return Err(invalid(format!(
-                "{} is an invalid component of {}: platform specifier component must match {}",
-                go_quote(part),
-                go_quote(spec),
-                go_quote("^[A-Za-z0-9_.-]+$")
-            )));
-        }
-    }
-    match parts.len() {
-        1 => {
-            let p = parts[0].to_ascii_lowercase();
-            const OSES: [&str; 18] = [
-                "aix",
-                "android",
-                "darwin",
-                "dragonfly",
-                "freebsd",
-                "hurd",
-                "illumos",
-                "ios",
-                "js",
-                "linux",
-                "nacl",
-                "netbsd",
-                "openbsd",
-                "plan9",
-                "solaris",
-                "wasip1",
-                "windows",
-                "zos",
-            ];
-            const ARCHES: [&str; 28] = [
-                "386",
-                "amd64",
-                "amd64p32",
-                "arm",
-                "armbe",
-                "arm64",
-                "arm64be",
-                "ppc64",
-                "ppc64le",
-                "loong64",
-                "mips",
-                "mipsle",
-                "mips64",
-                "mips64le",
-                "mips64p32",
-                "mips64p32le",
-                "ppc",
-                "riscv",
-                "riscv64",
-                "s390",
-                "s390x",
-                "sparc",
-                "sparc64",
-                "wasm",
-                "x86_64",
-                "x86-64",
-                "aarch64",
-                "i386",
-            ];
-            if !OSES.contains(&p.as_str())
-                && !ARCHES.contains(&p.as_str())
-                && p != "armhf"
-                && p != "armel"
-            {
-                return Err(invalid(format!(
-                    "{}: unknown operating system or architecture",
-                    go_quote(spec)
-                )));
-            }
-        }
-        2 | 3 => {}
-        _ => {
-            return Err(invalid(format!(
-                "{}: cannot parse platform specifier",
-                go_quote(spec)
-            )))
-        }
-    }
-    Platform::parse(spec).map_err(|e| e.to_string())
-}
-
-/// dockerfile2llb's `defaultArgs`: the build and target platforms and the target stage.
-pub fn default_args(
-    build: &Platform,
-    target: &Platform,
-    overrides: &std::collections::BTreeMap<String, String>,
-    target_stage: Option<&str>,
-) -> EnvList {
-    let mut env = EnvList::new();
-    let pairs = [
-        ("BUILDPLATFORM", build.format_without_os_version()),
-        ("BUILDOS", build.os.clone()),
-        ("BUILDOSVERSION", build.os_version.clone()),
-        ("BUILDARCH", build.architecture.clone()),
-        ("BUILDVARIANT", build.variant.clone()),
-        ("TARGETPLATFORM", target.to_string()),
-        ("TARGETOS", target.os.clone()),
-        ("TARGETOSVERSION", target.os_version.clone()),
-        ("TARGETARCH", target.architecture.clone()),
-        ("TARGETVARIANT", target.variant.clone()),
-        (
-            "TARGETSTAGE",
-            target_stage
-                .filter(|s| !s.is_empty())
-                .unwrap_or("default")
-                .to_string(),
-        ),
-    ];
-    for (k, v) in pairs {
-        env.set(k, overrides.get(k).map_or(v.as_str(), String::as_str));
-    }
-    env
-}
-
-/// dockerfile2llb's `autoDetectPlatform`: keep the target if the image is for it, else the
-/// build platform the image is for, else the target.
-fn auto_detect_platform(img: &Image, target: &Platform, supported: &[Platform]) -> Platform {
-    if target.os == img.os && target.architecture == img.architecture {
-        return target.clone();
-    }
-    supported
-        .iter()
-        .find(|p| p.os == img.os && p.architecture == img.architecture)
-        .cloned()
-        .unwrap_or_else(|| target.clone())
-}
-
-/// distribution's `ParseNormalizedNamed`, with its error messages.
-pub(super) fn parse_reference(name: &str) -> Result<Reference, String> {
-    Reference::parse_normalized(name).map_err(|e| e.message)
-}
-
-/// The names the reference suggests from when an image cannot be resolved (with its
-/// missing `/` after `docker.io/library`, kept so the hints match).
-fn common_image_names() -> Vec<String> {
-    [
-        "alpine", "busybox", "centos", "debian", "golang", "ubuntu", "fedora",
-    ]
-    .iter()
-    .flat_map(|n| {
-        [
-            n.to_string(),
-            format!("docker.io/library{n}"),
-            format!("{n}:latest"),
-            format!("docker.io/library{n}:latest"),
-        ]
-    })
-    .collect()
-}
-
-/// dockerfile2llb's `wrapSuggestAny`: a hint for the first unmatched name close to an ARG.
-fn suggest_any(msg: String, unmatched: &BTreeSet<String>, options: &[String]) -> String {
-    let opts: Vec<&str> = options.iter().map(String::as_str).collect();
-    for k in unmatched {
-        if let Some(m) = suggest::search(k, &opts, true) {
-            return format!("{msg} (did you mean {m}?)");
-        }
-    }
-    msg
-}
-
-fn go_quote(s: &str) -> String {
-    super::names::go_quote(s)
-}
-
-/// The plans the target needs: bases and command sources, transitively.
-fn reachable(plans: &[StagePlan], target: usize) -> Vec<bool> {
-    let mut seen = vec![false; plans.len()];
-    let mut stack = vec![target];
-    while let Some(i) = stack.pop() {
-        if std::mem::replace(&mut seen[i], true) {
-            continue;
-        }
-        if let (Base::Stage(j), None) = (&plans[i].base, &plans[i].replaced_by) {
-            stack.push(*j);
-        }
-        stack.extend(
-            plans[i]
-                .commands
-                .iter()
-                .flat_map(|c| c.sources.iter().copied())
-                .filter(|&j| !seen[j]),
-        );
-    }
-    seen
-}
-
-/// dockerfile2llb's `validateCircularDependency`: a stage that (through the sources of its
-/// commands) needs itself. The error names the first stage from which a cycle is reachable
-/// and points at the first command on the path.
-fn check_cycles(plans: &[StagePlan]) -> Result<(), LocatedError> {
-    let mut visited = vec![false; plans.len()];
-    for start in 0..plans.len() {
-        let mut on_path = vec![false; plans.len()];
-        if let Some(first) = visit(plans, start, &mut visited, &mut on_path, None) {
-            let msg = format!(
-                "circular dependency detected on stage: {}",
-                plans[start].display_name
-            );
-            return Err(LocatedError::at(msg, first));
-        }
-    }
-    Ok(())
-}
-
-/// Depth-first search; returns the location of the first command on the path to a cycle.
-fn visit(
-    plans: &[StagePlan],
-    node: usize,
-    visited: &mut [bool],
-    on_path: &mut [bool],
-    first: Option<Location>,
-) -> Option<Location> {
-    if std::mem::replace(&mut visited[node], true) {
-        return None;
-    }
-    on_path[node] = true;
-    for pc in &plans[node].commands {
-        for &dep in &pc.sources {
-            let first = first.or(Some(pc.cmd.location));
-            if on_path[dep] {
-                return first;
-            }
-            if let Some(l) = visit(plans, dep, visited, on_path, first) {
-                return Some(l);
-            }
-        }
-    }
-    on_path[node] = false;
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reference_errors_read_like_go() {
-        assert_eq!(
-            parse_reference("Foo").unwrap_err(),
-            "invalid reference format: repository name (library/Foo) must be lowercase"
-        );
-        assert_eq!(
-            parse_reference("foo:bad tag").unwrap_err(),
-            "invalid reference format"
-        );
-        assert!(parse_reference(&"a".repeat(64))
-            .unwrap_err()
-            .contains("64-byte hexadecimal"));
-        assert_eq!(
-            parse_reference("busybox").unwrap().to_string(),
-            "docker.io/library/busybox:latest"
-        );
-    }
-
-    #[test]
-    fn platforms_parse_like_containerd() {
-        assert_eq!(
-            parse_platform("linux/arm64").unwrap().to_string(),
-            "linux/arm64"
-        );
-        assert_eq!(parse_platform("arm64").unwrap().to_string(), "linux/arm64");
-        assert_eq!(
-            parse_platform("foo").unwrap_err(),
-            r#""foo": unknown operating system or architecture: invalid argument"#
-        );
-        assert!(parse_platform("linux/a b")
-            .unwrap_err()
-            .starts_with(r#""a b" is an invalid component of "linux/a b""#));
-        assert_eq!(
-            parse_platform("a/b/c/d").unwrap_err(),
-            r#""a/b/c/d": cannot parse platform specifier: invalid argument"#
-        );
-        assert!(parse_platform("linux/*").unwrap_err().contains("wildcards"));
-    }
-
-    #[test]
-    fn platform_opt_defaults() {
-        let arm = Platform::parse("linux/arm64").unwrap();
-        let o = ConvertOptions {
-            target_platform: Some(arm.clone()),
-            ..Default::default()
-        };
-        assert_eq!(
-            platform_opt(&o),
-            (arm.clone(), vec![Platform::host()], false)
-        );
-        let amd = Platform::parse("linux/amd64").unwrap();
-        let o = ConvertOptions {
-            build_platforms: vec![amd.clone()],
-            ..Default::default()
-        };
-        assert_eq!(platform_opt(&o), (amd.clone(), vec![amd], true));
-    }
-
-    #[test]
-    fn follow_paths_are_relative_or_none() {
-        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
-        assert_eq!(
-            follow_paths(&set(&["/b", "/a/x"])),
-            vec!["a/x".to_string(), "b".to_string()]
-        );
-        assert!(follow_paths(&set(&["/a", "/"])).is_empty());
-    }
 }

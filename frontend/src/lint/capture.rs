@@ -96,7 +96,7 @@ impl Capture {
 pub(crate) struct Node<'a> {
     pub capture: &'a Capture,
     pub base: Option<usize>,
-    pub deps: &'a [usize],
+    pub deps: Vec<usize>,
 }
 
 /// Collects over `target`, its base chain and dependencies, each name once, sorted by line.

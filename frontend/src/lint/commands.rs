@@ -9,8 +9,8 @@ use regex::Regex;
 
 use super::capture::{ArgInfo, Capture, MountInfo};
 use super::ignore::IgnoreMatcher;
-use super::walk::NON_ENV_ARGS;
 use super::{ports, rules, Config, Sink};
+use crate::convert::sbom::NON_ENV_ARGS;
 use crate::convert::EnvList;
 use crate::instructions::{
     parse_mount_with, ArgCommand, Command, CommandKind, MountType, SourcesAndDest,
@@ -310,7 +310,7 @@ fn expand(
         if run.build_args.contains(var) || NON_ENV_ARGS.contains(&var.as_str()) {
             continue;
         }
-        let suggestion = super::stages::suggest(var, &options, true);
+        let suggestion = crate::instructions::suggest::search(var, &options, true);
         ctx.sink.run(
             cfg,
             &rules::UNDEFINED_VAR,

@@ -26,6 +26,10 @@ mod docs_tests;
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests;
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod graph_tests;
+
 pub use capture::{Outline, OutlineArg, OutlineMount};
 pub use config::{Config, CHECK_BUILD_ARG};
 pub use ignore::IgnoreMatcher;

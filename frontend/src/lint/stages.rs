@@ -5,13 +5,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use buildkit_llb::reference::Reference;
-use buildkit_llb::Platform;
 
 use super::capture::{ArgInfo, Capture};
 use super::walk::{Checker, StageNode};
 use super::{rules, Config};
+use crate::convert::plan::{self, onbuild_expressions};
+use crate::convert::platform::{expansion_error, parse_platform, platform_from_expansion};
 use crate::convert::EnvList;
-use crate::instructions::{parse_dockerfile, parse_instruction, Command, CommandKind, Instruction};
+use crate::instructions::{
+    parse_dockerfile, parse_instruction, suggest, Command, CommandKind, Instruction,
+};
 use crate::shell::{EnvGetter, Lex};
 use crate::syntax::LocatedError;
 use crate::syntax::{self, Location, Node};
@@ -20,13 +23,6 @@ use crate::syntax::{self, Location, Node};
 const RESERVED_STAGE_NAMES: [&str; 2] = ["context", "scratch"];
 
 type Result<T> = std::result::Result<T, LocatedError>;
-
-fn at(message: impl Into<String>, location: Option<Location>) -> LocatedError {
-    LocatedError {
-        message: message.into(),
-        location,
-    }
-}
 
 impl Checker<'_> {
     pub(super) fn prepare(&mut self) -> Result<()> {
@@ -42,7 +38,7 @@ impl Checker<'_> {
 
     fn prepare_stages(&mut self, df: &crate::instructions::Dockerfile) -> Result<()> {
         if df.stages.is_empty() {
-            return Err(at("dockerfile contains no stages to build", None));
+            return Err(LocatedError::new("dockerfile contains no stages to build"));
         }
         self.check_stage_names(df);
         self.check_casing(df);
@@ -61,10 +57,14 @@ impl Checker<'_> {
         let (global_args, meta) = meta_args(&self.lex, defaults, df, Some(&self.opts.build_args))?;
         self.global_args = global_args;
         self.add_stages(df, &meta)?;
-        self.resolve_target()?;
+        self.graph.resolve_target(self.opts.target.as_deref())?;
         self.add_dependencies(df)?;
-        self.check_cycles()?;
-        self.reachable = self.reachable_from(self.target);
+        self.graph.check_cycles()?;
+        if self.graph.nodes.len() == 1 {
+            self.graph.nodes[0].display_name.clear();
+        }
+        self.add_triggers(df)?;
+        self.reachable = self.graph.reachable(self.graph.target);
         Ok(())
     }
 
@@ -94,12 +94,12 @@ impl Checker<'_> {
             self.node_checks(&cfg, node);
             match parse_instruction(node) {
                 Err(e) => {
-                    return Err(at(
+                    return Err(LocatedError::at(
                         format!(
                             "dockerfile parse error on line {}: {}",
                             node.location.start_line, e.message
                         ),
-                        Some(node.location),
+                        node.location,
                     ))
                 }
                 Ok(Instruction::Stage(s)) => {
@@ -117,7 +117,7 @@ impl Checker<'_> {
                 Ok(_) => {}
             }
         }
-        let df = parse_dockerfile(ast).map_err(|e| at(e.message, e.location))?;
+        let df = parse_dockerfile(ast)?;
         self.df = Some(df);
         Ok(())
     }
@@ -291,12 +291,12 @@ impl Checker<'_> {
             let name = self
                 .lex
                 .process_word_with_matches(&st.base_name, &self.global_args)
-                .map_err(|e| at(e.message, loc))?;
+                .map_err(|e| LocatedError::at(e.message, st.location))?;
             self.undeclared_from_args(&cfg, &declared, &name.unmatched, st.location);
             if name.result.is_empty() {
-                return Err(at(
+                return Err(LocatedError::at(
                     format!("base name ({}) should not be blank", st.base_name),
-                    loc,
+                    st.location,
                 ));
             }
             let mut used = name.matched.clone();
@@ -305,15 +305,7 @@ impl Checker<'_> {
                 let res = self
                     .lex
                     .process_word_with_matches(spec, &self.global_args)
-                    .map_err(|e| {
-                        at(
-                            format!(
-                                "failed to process arguments for platform {spec}: {}",
-                                e.message
-                            ),
-                            loc,
-                        )
-                    })?;
+                    .map_err(|e| expansion_error(spec, &e.message, st.location))?;
                 self.undeclared_from_args(&cfg, &declared, &res.unmatched, st.location);
                 let target_platform = self.global_args.get("TARGETPLATFORM");
                 if res.matched.len() == 1
@@ -329,7 +321,7 @@ impl Checker<'_> {
                     );
                 }
                 if res.matched.is_empty() && res.unmatched.is_empty() {
-                    if let Ok(p) = Platform::parse(&res.result) {
+                    if let Ok(p) = parse_platform(&res.result) {
                         let stage_name = st.name.as_deref().unwrap_or("");
                         if !stage_name.contains(p.os.as_str())
                             && !stage_name.contains(p.architecture.as_str())
@@ -343,36 +335,26 @@ impl Checker<'_> {
                         }
                     }
                 }
-                if res.result.is_empty() {
-                    return Err(at(
-                        format!("empty platform value from expression {spec}"),
-                        loc,
-                    ));
-                }
-                let p = Platform::parse(&res.result)
-                    .map_err(|e| at(format!("failed to parse platform {spec}: {e}"), loc))?;
+                let p = platform_from_expansion(spec, &res, &self.global_args.keys(), st.location)?;
                 used.extend(res.matched);
                 platform = Some(p);
             }
-            // A stage named like the expanded FROM, among the stages before this one.
-            let base = self.nodes.iter().rposition(|n| {
-                n.stage.is_some() && n.name.as_deref() == Some(name.result.as_str())
-            });
-            let mut capture = match base {
-                Some(b) => self.nodes[b].capture.clone(),
-                None => global_capture.clone(),
-            };
-            capture.used_args.extend(used);
-            self.nodes.push(StageNode {
+            let mut node: plan::Node<StageNode> = plan::Node {
                 stage: Some(i),
                 name: st.name.clone(),
+                display_name: st.name.clone().unwrap_or_else(|| format!("stage-{i}")),
+                base: self.graph.base_for(&name.result),
                 base_name: name.result,
-                base,
                 platform,
                 location: loc,
-                capture,
-                ..StageNode::default()
-            });
+                ..plan::Node::default()
+            };
+            node.capture = match node.base_stage() {
+                Some(b) => self.graph.nodes[b].capture.clone(),
+                None => global_capture.clone(),
+            };
+            node.capture.used_args.extend(used);
+            self.graph.push_stage(node);
         }
         Ok(())
     }
@@ -387,7 +369,7 @@ impl Checker<'_> {
     ) {
         let options: Vec<&str> = declared.iter().map(String::as_str).collect();
         for arg in unmatched.iter().filter(|a| !declared.contains(*a)) {
-            let s = suggest(arg, &options, true);
+            let s = suggest::search(arg, &options, true);
             self.sink.run(
                 cfg,
                 &rules::UNDEFINED_ARG_IN_FROM,
@@ -397,196 +379,47 @@ impl Checker<'_> {
         }
     }
 
-    fn find_stage(&self, name: &str) -> Option<usize> {
-        let name = name.to_lowercase();
-        self.nodes
-            .iter()
-            .rposition(|n| n.stage.is_some() && n.name.as_deref() == Some(name.as_str()))
-    }
-
-    fn resolve_target(&mut self) -> Result<()> {
-        self.target = match &self.opts.target {
-            None => self.nodes.len().saturating_sub(1),
-            Some(t) => self.find_stage(t).ok_or_else(|| {
-                at(
-                    format!("target stage {} could not be found", syntax::go_quote(t)),
-                    None,
-                )
-            })?,
-        };
-        Ok(())
-    }
-
-    /// Edges from `COPY --from` and `RUN --mount from=` (images become nodes of their own), and
-    /// the base stage's ONBUILD triggers, which run first in a stage built on it.
+    /// The graph's edges: what `COPY --from` and `RUN --mount from=` read (images become
+    /// nodes of their own).
     fn add_dependencies(&mut self, df: &crate::instructions::Dockerfile) -> Result<()> {
-        let registered = self.nodes.len();
-        for i in 0..registered {
-            let Some(stage) = self.nodes[i].stage.and_then(|s| df.stages.get(s)) else {
+        for i in 0..self.graph.nodes.len() {
+            let Some(stage) = self.graph.nodes[i].stage.and_then(|s| df.stages.get(s)) else {
                 continue;
             };
-            let mut triggers = Vec::new();
-            if let Some(base_stage) = self.nodes[i]
-                .base
-                .and_then(|b| self.nodes[b].stage)
-                .and_then(|s| df.stages.get(s))
-            {
-                for c in &base_stage.commands {
-                    if let CommandKind::Onbuild(o) = &c.kind {
-                        triggers.push(parse_trigger(&o.expression, Some(stage.location))?);
-                    }
-                }
-            }
-            for cmd in triggers.iter().chain(&stage.commands) {
-                for from in command_sources(cmd) {
-                    let dep = self.source_node(&from, cmd)?;
-                    if !self.nodes[i].deps.contains(&dep) {
-                        self.nodes[i].deps.push(dep);
-                    }
-                }
-            }
-            self.nodes[i].triggers = triggers;
-        }
-        Ok(())
-    }
-
-    /// The node a `--from` names: a stage by name or index, else an image.
-    fn source_node(&mut self, from: &Source, cmd: &Command) -> Result<usize> {
-        let loc = Some(cmd.location);
-        let name = match from {
-            Source::Copy(f) => {
-                let expanded = self
-                    .lex
-                    .process_word(f, &EnvList::new())
-                    .map_err(|e| at(e.message, loc))?;
-                if &expanded != f {
-                    return Err(at("variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround", loc));
-                }
-                if let Ok(index) = f.parse::<i64>() {
-                    return usize::try_from(index)
-                        .ok()
-                        .filter(|&i| i < self.nodes.len())
-                        .ok_or_else(|| at(format!("invalid stage index {index}"), loc));
-                }
-                f.as_str()
-            }
-            Source::Mount(f) => f.as_str(),
-        };
-        if let Some(i) = self.find_stage(name) {
-            return Ok(i);
-        }
-        let location = matches!(from, Source::Copy(_)).then_some(cmd.location);
-        self.nodes.push(StageNode {
-            base_name: name.to_string(),
-            location,
-            ..StageNode::default()
-        });
-        Ok(self.nodes.len() - 1)
-    }
-
-    /// A stage that (through `--from`) needs itself can never build.
-    fn check_cycles(&self) -> Result<()> {
-        #[derive(Clone, Copy, PartialEq)]
-        enum Mark {
-            New,
-            OnPath,
-            Done,
-        }
-        let mut marks = vec![Mark::New; self.nodes.len()];
-        for start in 0..self.nodes.len() {
-            if marks[start] != Mark::New {
-                continue;
-            }
-            marks[start] = Mark::OnPath;
-            let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
-            while let Some((node, next)) = stack.last_mut() {
-                let n = *node;
-                match self.nodes[n].deps.get(*next).copied() {
-                    Some(d) => {
-                        *next += 1;
-                        match marks[d] {
-                            Mark::OnPath => {
-                                let name = self.nodes[start]
-                                    .name
-                                    .clone()
-                                    .unwrap_or_else(|| format!("stage-{start}"));
-                                return Err(at(
-                                    format!("circular dependency detected on stage: {name}"),
-                                    self.nodes[n].location,
-                                ));
-                            }
-                            Mark::New => {
-                                marks[d] = Mark::OnPath;
-                                stack.push((d, 0));
-                            }
-                            Mark::Done => {}
-                        }
-                    }
-                    None => {
-                        marks[n] = Mark::Done;
-                        stack.pop();
-                    }
-                }
+            for cmd in &stage.commands {
+                let sources = self.graph.command_sources(&self.lex, cmd)?;
+                self.graph.add_deps(i, &sources, cmd.location, false);
             }
         }
         Ok(())
     }
 
-    pub(super) fn reachable_from(&self, target: usize) -> Vec<bool> {
-        let mut seen = vec![false; self.nodes.len()];
-        let mut stack = vec![target];
-        while let Some(i) = stack.pop() {
-            if i >= seen.len() || std::mem::replace(&mut seen[i], true) {
-                continue;
+    /// The base stage's ONBUILD triggers, which run first in each stage checked that is built
+    /// on it, in rounds as the converter adds them (they can make more stages needed).
+    fn add_triggers(&mut self, df: &crate::instructions::Dockerfile) -> Result<()> {
+        loop {
+            let wanted = self.graph.wanted(self.opts.all_stages);
+            let mut new_deps = false;
+            for (i, wanted) in wanted.into_iter().enumerate() {
+                if !wanted || std::mem::replace(&mut self.graph.nodes[i].triggers_added, true) {
+                    continue;
+                }
+                let Some(base) = self.graph.nodes[i]
+                    .base_stage()
+                    .and_then(|b| self.graph.nodes[b].stage)
+                    .and_then(|s| df.stages.get(s))
+                else {
+                    continue;
+                };
+                let triggers = onbuild_expressions(&base.commands);
+                let parsed = self.graph.add_triggers(i, &self.lex, &triggers)?;
+                new_deps |= parsed.iter().any(|(_, sources)| !sources.is_empty());
+                self.graph.nodes[i].triggers = parsed.into_iter().map(|(c, _)| c).collect();
             }
-            stack.extend(self.nodes[i].base);
-            stack.extend(self.nodes[i].deps.iter().copied());
+            if !new_deps {
+                return Ok(());
+            }
         }
-        seen
-    }
-}
-
-/// Where a command reads another stage or image from.
-enum Source {
-    Copy(String),
-    /// `RUN --mount` without `from=` reads `scratch`.
-    Mount(String),
-}
-
-fn command_sources(cmd: &Command) -> Vec<Source> {
-    match &cmd.kind {
-        CommandKind::Copy(c) => c.from.iter().map(|f| Source::Copy(f.clone())).collect(),
-        CommandKind::Run(r) => r
-            .mounts
-            .iter()
-            .map(|m| Source::Mount(mount_from(m).unwrap_or_else(|| "scratch".to_string())))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// The `from=` field of a `--mount` value as written (it can't hold variables).
-fn mount_from(value: &str) -> Option<String> {
-    value.split(',').find_map(|f| {
-        let (k, v) = f.split_once('=')?;
-        (k.eq_ignore_ascii_case("from") && !v.is_empty()).then(|| v.to_string())
-    })
-}
-
-/// An ONBUILD trigger, parsed as an instruction of the stage that runs it (at its FROM line).
-pub(super) fn parse_trigger(expression: &str, location: Option<Location>) -> Result<Command> {
-    let err = |m: String| at(m, location);
-    let ast = syntax::parse(expression).map_err(|e| err(e.message))?;
-    let [node] = ast.nodes.as_slice() else {
-        return Err(err("onbuild trigger should be a single expression".into()));
-    };
-    match parse_instruction(node).map_err(|e| err(e.message))? {
-        Instruction::Command(mut c) => {
-            c.location = location.unwrap_or_default();
-            c.comments.clear();
-            Ok(c)
-        }
-        Instruction::Stage(_) => Err(err("FROM isn't allowed as an ONBUILD trigger".into())),
     }
 }
 
@@ -630,7 +463,7 @@ fn meta_args(
                     Some(default) => {
                         let res = lex
                             .process_word_with_matches(default, &args)
-                            .map_err(|e| at(e.message, Some(cmd.location)))?;
+                            .map_err(|e| LocatedError::at(e.message, cmd.location))?;
                         info.deps = res.matched;
                         if info.deps.remove(&kp.key) {
                             if let Some(old) = all.get(&kp.key) {
@@ -650,30 +483,4 @@ fn meta_args(
         }
     }
     Ok((args, all))
-}
-
-/// BuildKit's `suggest.Search`: the closest option within edit distance 2, none on an exact match.
-pub(super) fn suggest(val: &str, options: &[&str], case_sensitive: bool) -> Option<String> {
-    let fold = |s: &str| {
-        if case_sensitive {
-            s.to_string()
-        } else {
-            s.to_lowercase()
-        }
-    };
-    let v = fold(val);
-    let mut best = None;
-    let mut min = 3;
-    for opt in options {
-        let o = fold(opt);
-        if v == o {
-            return None;
-        }
-        let d = crate::instructions::suggest::levenshtein(&v, &o);
-        if d < min {
-            min = d;
-            best = Some(if case_sensitive { o } else { opt.to_string() });
-        }
-    }
-    best
 }

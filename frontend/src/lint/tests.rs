@@ -472,9 +472,10 @@ fn undefined_arg_in_from() {
         )],
     );
     let ast = syntax::parse(df).unwrap();
+    // The reference's BuildErr for this case hints too (the converter's message, one copy).
     assert_eq!(
         Case::new(df).checker(&ast).error().unwrap().message,
-        "empty platform value from expression $BULIDPLATFORM"
+        "empty platform value from expression $BULIDPLATFORM (did you mean BUILDPLATFORM?)"
     );
     expect("\nARG MY_OS=linux\nARG MY_ARCH=amd64\nFROM --platform=linux/${MYARCH} busybox\nCOPY Dockerfile .\n\t", &[("UndefinedArgInFrom", 4, "FROM argument 'MYARCH' is not declared (did you mean MY_ARCH?)")]);
     expect(

@@ -10,12 +10,13 @@ use super::capture::{self, Capture, Outline};
 use super::commands::{self, Ctx, StageRun};
 use super::ignore::IgnoreMatcher;
 use super::{rules, Config, Sink, Warning};
+use crate::convert::plan::{self, Base, Graph};
 use crate::convert::{EnvList, ImageKey, ResolvedImages};
 use crate::image::{Image, DEFAULT_PATH};
 use crate::instructions::{Command, Dockerfile};
 use crate::shell::Lex;
+use crate::syntax::Ast;
 use crate::syntax::LocatedError;
-use crate::syntax::{Ast, Location};
 
 /// What the build asks for, as far as the checks are concerned.
 #[derive(Debug, Clone, Default)]
@@ -30,23 +31,9 @@ pub struct Options {
     pub all_stages: bool,
 }
 
-/// A stage, or an image used by `COPY --from`/`RUN --mount from=` (BuildKit's
-/// "unregistered" dispatch states), in the order BuildKit lists them.
+/// What the checks keep for each node of the stage graph (see [`plan::Node`]).
 #[derive(Debug, Default)]
 pub(super) struct StageNode {
-    /// Index into the Dockerfile's stages; None for an image named by `--from`.
-    pub stage: Option<usize>,
-    /// Lowercased `AS` name.
-    pub name: Option<String>,
-    /// `FROM` expanded (or the `--from` value).
-    pub base_name: String,
-    /// The earlier stage this one starts from.
-    pub base: Option<usize>,
-    /// `FROM --platform`, expanded and parsed.
-    pub platform: Option<Platform>,
-    pub location: Option<Location>,
-    /// Stages and images its commands read from, each once.
-    pub deps: Vec<usize>,
     pub capture: Capture,
     /// ONBUILD triggers of the base stage, run before the stage's own commands.
     pub triggers: Vec<Command>,
@@ -63,15 +50,10 @@ pub struct Checker<'a> {
     pub(super) error: Option<LocatedError>,
     pub(super) df: Option<Dockerfile>,
     pub(super) global_args: EnvList,
-    pub(super) nodes: Vec<StageNode>,
-    pub(super) target: usize,
+    pub(super) graph: Graph<StageNode>,
     pub(super) reachable: Vec<bool>,
     dispatched: bool,
 }
-
-/// ARGs that never become environment variables (BuildKit's `nonEnvArgs`).
-pub(super) const NON_ENV_ARGS: [&str; 2] =
-    ["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"];
 
 impl<'a> Checker<'a> {
     /// Phase one: everything up to base image resolution. Stops where the reference's
@@ -86,8 +68,7 @@ impl<'a> Checker<'a> {
             error: None,
             df: None,
             global_args: EnvList::new(),
-            nodes: Vec::new(),
-            target: 0,
+            graph: Graph::default(),
             reachable: Vec::new(),
             dispatched: false,
         };
@@ -120,7 +101,7 @@ impl<'a> Checker<'a> {
 
     /// The platform stage `i` is built for.
     fn node_platform(&self, i: usize) -> Platform {
-        self.nodes[i]
+        self.graph.nodes[i]
             .platform
             .clone()
             .unwrap_or_else(|| self.target_platform())
@@ -132,7 +113,7 @@ impl<'a> Checker<'a> {
         if self.error.is_some() {
             return out;
         }
-        for i in 0..self.nodes.len() {
+        for i in 0..self.graph.nodes.len() {
             if let Some(key) = self.image_key(i) {
                 if self.wanted(i) && !out.contains(&key) {
                     out.push(key);
@@ -143,8 +124,8 @@ impl<'a> Checker<'a> {
     }
 
     fn image_key(&self, i: usize) -> Option<ImageKey> {
-        let n = &self.nodes[i];
-        if n.base.is_some() || n.base_name == "scratch" {
+        let n = &self.graph.nodes[i];
+        if n.base != Base::Image {
             return None;
         }
         let reference = buildkit_llb::reference::Reference::parse_normalized(&n.base_name).ok()?;
@@ -157,7 +138,7 @@ impl<'a> Checker<'a> {
         if self.error.is_some() || std::mem::replace(&mut self.dispatched, true) {
             return;
         }
-        let configs: Vec<Option<Image>> = (0..self.nodes.len())
+        let configs: Vec<Option<Image>> = (0..self.graph.nodes.len())
             .map(|i| {
                 self.image_key(i)
                     .and_then(|k| images.get(&k))
@@ -170,7 +151,7 @@ impl<'a> Checker<'a> {
             }
         }
         for (i, config) in configs.iter().enumerate() {
-            if !self.wanted(i) || self.nodes[i].stage.is_none() {
+            if !self.wanted(i) || self.graph.nodes[i].stage.is_none() {
                 continue;
             }
             let Some(run) = self.init_stage(i, config.as_ref()) else {
@@ -193,9 +174,10 @@ impl<'a> Checker<'a> {
         let expected = self.node_platform(i);
         let same = |p: &Platform| p.os == actual.os && p.architecture == actual.architecture;
         // With no platform asked for, an image for any of the worker's platforms is used as is.
-        let implicit = self.nodes[i].platform.is_none() && self.opts.target_platform.is_none();
+        let implicit =
+            self.graph.nodes[i].platform.is_none() && self.opts.target_platform.is_none();
         if !(same(&expected) || implicit && self.opts.build_platforms.iter().any(same)) {
-            let n = &self.nodes[i];
+            let n = &self.graph.nodes[i];
             let msg = rules::INVALID_BASE_IMAGE_PLATFORM.message(
                 &n.base_name,
                 &expected.to_string(),
@@ -209,9 +191,9 @@ impl<'a> Checker<'a> {
 
     /// The state a stage starts in: its base stage's, the base image's, or scratch.
     fn init_stage(&self, i: usize, img: Option<&Image>) -> Option<StageRun> {
-        let n = &self.nodes[i];
-        if let Some(b) = n.base {
-            return self.nodes[b].run.as_ref().map(StageRun::inherit);
+        let n = &self.graph.nodes[i];
+        if let Some(b) = n.base_stage() {
+            return self.graph.nodes[b].run.as_ref().map(StageRun::inherit);
         }
         let platform = self.node_platform(i);
         let mut run = StageRun::new(platform.os.clone());
@@ -238,17 +220,18 @@ impl<'a> Checker<'a> {
         img: Option<&Image>,
         ignore: Option<&IgnoreMatcher>,
     ) -> Result<(), LocatedError> {
-        let location = self.nodes[i].location;
-        let mut triggers = std::mem::take(&mut self.nodes[i].triggers);
-        if self.nodes[i].base.is_none() {
+        let location = self.graph.nodes[i].location;
+        let mut triggers = std::mem::take(&mut self.graph.nodes[i].triggers);
+        if self.graph.nodes[i].base_stage().is_none() {
             for t in img
                 .and_then(|m| m.config.on_build.clone())
                 .unwrap_or_default()
             {
-                triggers.push(super::stages::parse_trigger(&t, location)?);
+                let t = plan::parse_trigger(&t, location.unwrap_or_default());
+                triggers.push(t?);
             }
         }
-        let Some(stage) = self.nodes[i]
+        let Some(stage) = self.graph.nodes[i]
             .stage
             .and_then(|s| self.df.as_ref().and_then(|df| df.stages.get(s)))
         else {
@@ -258,7 +241,7 @@ impl<'a> Checker<'a> {
             .into_iter()
             .chain(stage.commands.iter().cloned())
             .collect();
-        let mut capture = std::mem::take(&mut self.nodes[i].capture);
+        let mut capture = std::mem::take(&mut self.graph.nodes[i].capture);
         let mut ctx = Ctx {
             lex: &self.lex,
             sink: &mut self.sink,
@@ -270,8 +253,8 @@ impl<'a> Checker<'a> {
             let cfg = self.cfg.with_comments(&cmd.comments);
             commands::dispatch(&mut ctx, &cfg, &mut run, &mut capture, cmd)
         });
-        self.nodes[i].capture = capture;
-        self.nodes[i].run = Some(run);
+        self.graph.nodes[i].capture = capture;
+        self.graph.nodes[i].run = Some(run);
         result
     }
 
@@ -303,22 +286,24 @@ impl<'a> Checker<'a> {
     /// The outline of the target (after [`Checker::dispatch`]).
     pub fn outline(&self) -> Outline {
         let nodes: Vec<capture::Node> = self
+            .graph
             .nodes
             .iter()
             .map(|n| capture::Node {
                 capture: &n.capture,
-                base: n.base,
-                deps: &n.deps,
+                base: n.base_stage(),
+                deps: n.deps.iter().map(|d| d.node).collect(),
             })
             .collect();
         let stage = self
+            .graph
             .nodes
-            .get(self.target)
+            .get(self.graph.target)
             .and_then(|n| n.stage)
             .and_then(|s| self.df.as_ref()?.stages.get(s));
         let name = stage.and_then(|s| s.name.clone()).unwrap_or_default();
         let description = stage.and_then(|s| s.comment.clone()).unwrap_or_default();
-        capture::outline(&nodes, self.target, name, description)
+        capture::outline(&nodes, self.graph.target, name, description)
     }
 }
 

@@ -23,8 +23,6 @@ mod tests;
 pub use ast::{Ast, Directive, Heredoc, Location, Node, Warning};
 pub use directives::{detect_syntax, parse_directive, DetectedDirective};
 pub use dump::dump_node_string;
-// Kept for `lint/stages.rs` until it imports `crate::gocompat`.
-pub use crate::gocompat::go_quote;
 pub use heredoc::chomp_heredoc_content;
 pub use located::LocatedError;
 pub use parse::parse;
