@@ -70,8 +70,7 @@ fn offline_image(p: &Platform) -> ResolvedImage {
 }
 
 fn options(text: &str) -> ConvertOptions {
-    ConvertOptions {
-        context_local: "context".into(),
+    let mut opts = ConvertOptions {
         source_file: Some(Arc::new(SourceFile {
             filename: "Dockerfile".into(),
             data: text.as_bytes().to_vec(),
@@ -79,7 +78,9 @@ fn options(text: &str) -> ConvertOptions {
             ..Default::default()
         })),
         ..Default::default()
-    }
+    };
+    opts.context_local = "context".into();
+    opts
 }
 
 fn parse(text: &str) -> (Dockerfile, char) {

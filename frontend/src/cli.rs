@@ -10,7 +10,67 @@ use dockerfile_frontend::error::LocatedError;
 use dockerfile_frontend::instructions;
 use dockerfile_frontend::options::BuildOptions;
 
-const USAGE: &str = "usage: dockerfile-frontend check [--target STAGE] [--platform P] [--build-arg K=V]... FILE\n       dockerfile-frontend llb [--target STAGE] [--platform P] [--build-arg K=V]... [--opt K=V]... [--config] [--error-json] [--image-digest] FILE\n  --opt: a RUN option of the build (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, memswap, cpushares, cpuperiod, cpuquota, cpusetcpus, cpusetmems)";
+const USAGE: &str = "usage: dockerfile-frontend check [OPTIONS] FILE\n       dockerfile-frontend llb [OPTIONS] [--config] [--error-json] [--image-digest] FILE\n  OPTIONS: [--target STAGE] [--platform P] [--build-arg K=V]... [--opt K=V]...\n  --opt: a build option as the daemon passes it to the frontend (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, cpushares, …)";
+
+/// The command line of both subcommands: the build options, parsed by the same code as a
+/// build through the daemon, the Dockerfile, and the flags only `llb` takes.
+#[derive(Default)]
+struct Args {
+    build: BuildOptions,
+    file: String,
+    print_config: bool,
+    /// For the differential test (tests/differential): a failure as one JSON line.
+    error_json: bool,
+    /// Base images pinned by a digest, as a registry would answer.
+    image_digest: bool,
+}
+
+impl Args {
+    fn parse(args: &[String], llb_flags: bool) -> Result<Self, String> {
+        let mut parsed = Args::default();
+        let mut file = None;
+        let mut opts = std::collections::BTreeMap::new();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let mut value = || {
+                it.next()
+                    .cloned()
+                    .ok_or_else(|| format!("{a} needs a value\n{USAGE}"))
+            };
+            let key_value = |v: String| match v.split_once('=') {
+                Some((k, val)) => (k.to_string(), val.to_string()),
+                None => (v, String::new()),
+            };
+            match a.as_str() {
+                "--target" => {
+                    opts.insert("target".to_string(), value()?);
+                }
+                "--platform" => {
+                    opts.insert("platform".to_string(), value()?);
+                }
+                "--build-arg" => {
+                    let (k, v) = key_value(value()?);
+                    opts.insert(format!("build-arg:{k}"), v);
+                }
+                "--opt" => {
+                    let (k, v) = key_value(value()?);
+                    opts.insert(k, v);
+                }
+                "--config" if llb_flags => parsed.print_config = true,
+                "--error-json" if llb_flags => parsed.error_json = true,
+                "--image-digest" if llb_flags => parsed.image_digest = true,
+                f if file.is_none() && !f.starts_with("--") => file = Some(f.to_string()),
+                _ => return Err(USAGE.into()),
+            }
+        }
+        parsed.file = file.ok_or(USAGE)?;
+        parsed.build = BuildOptions::parse(&opts).map_err(|e| e.0)?;
+        if parsed.build.target_platforms.len() > 1 {
+            return Err("the offline command converts one platform at a time".into());
+        }
+        Ok(parsed)
+    }
+}
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let (cmd, rest) = args.split_first().ok_or(USAGE)?;
@@ -19,57 +79,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "check" => return check(rest),
         _ => return Err(USAGE.into()),
     }
+    let Args {
+        build,
+        file,
+        print_config,
+        error_json,
+        image_digest,
+    } = Args::parse(rest, true)?;
     let mut opts = ConvertOptions {
-        context_local: "context".into(),
+        target_platform: build.target_platforms.first().cloned(),
+        build,
         ..Default::default()
     };
-    let mut file = None;
-    let mut print_config = false;
-    // For the differential test (tests/differential): a failure as one JSON line, and base
-    // images pinned by a digest as a registry would answer.
-    let mut error_json = false;
-    let mut image_digest = false;
-    let mut build_opts = std::collections::BTreeMap::new();
-    let mut it = rest.iter();
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{a} needs a value\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--target" => opts.target = Some(value()?),
-            "--platform" => {
-                opts.target_platform = Some(Platform::parse(&value()?).map_err(|e| e.to_string())?)
-            }
-            "--build-arg" => {
-                let v = value()?;
-                let (k, val) = v.split_once('=').unwrap_or((&v, ""));
-                opts.build_args.insert(k.to_string(), val.to_string());
-            }
-            "--opt" => {
-                let v = value()?;
-                let (k, val) = v.split_once('=').unwrap_or((&v, ""));
-                build_opts.insert(k.to_string(), val.to_string());
-            }
-            "--config" => print_config = true,
-            "--error-json" => error_json = true,
-            "--image-digest" => image_digest = true,
-            f if file.is_none() && !f.starts_with("--") => file = Some(f.to_string()),
-            _ => return Err(USAGE.into()),
-        }
-    }
-    let file = file.ok_or(USAGE)?;
-    if !build_opts.is_empty() {
-        let o = BuildOptions::parse(&build_opts).map_err(|e| e.0)?;
-        opts.extra_hosts = o.extra_hosts;
-        opts.shm_size = o.shm_size;
-        opts.ulimits = o.ulimits;
-        opts.cgroup_parent = o.cgroup_parent;
-        opts.hostname = o.hostname;
-        opts.force_network_mode = o.force_network_mode;
-        opts.linux_resources = o.linux_resources;
-    }
     // Restarting with the allocator tuned pays off only on large files.
     if std::fs::metadata(&file).is_ok_and(|m| m.len() >= crate::heap::WORTH_TUNING) {
         crate::heap::tune();
@@ -172,31 +193,9 @@ fn error_to_json(e: &LocatedError) -> String {
 /// as progress output shows it (`Rule: message (line N)`), then the error the checks stop with.
 /// Base images are the offline stand-ins, so the rules that read an image's config see none.
 fn check(args: &[String]) -> Result<(), String> {
-    let mut opts = dockerfile_frontend::lint::Options::default();
-    let mut file = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{a} needs a value\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--target" => opts.target = Some(value()?),
-            "--platform" => {
-                opts.target_platform = Some(Platform::parse(&value()?).map_err(|e| e.to_string())?)
-            }
-            "--build-arg" => {
-                let v = value()?;
-                let (k, val) = v.split_once('=').unwrap_or((&v, ""));
-                opts.build_args.insert(k.to_string(), val.to_string());
-            }
-            f if file.is_none() && !f.starts_with("--") => file = Some(f.to_string()),
-            _ => return Err(USAGE.into()),
-        }
-    }
-    let file = file.ok_or(USAGE)?;
-    opts.all_stages = opts.target.is_none();
+    let args = Args::parse(args, false)?;
+    let opts = dockerfile_frontend::lint::Options::for_build(&args.build, Vec::new(), true);
+    let file = args.file;
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
     let cfg = dockerfile_frontend::lint::Config::for_build(None, &text)?;
     let ast = parse_source(&text).map_err(|e| e.render(&file, &text))?;

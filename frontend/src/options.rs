@@ -84,6 +84,14 @@ pub struct SbomScanner {
 const DEFAULT_SBOM_GENERATOR: &str = "docker/buildkit-syft-scanner:stable-1";
 
 impl BuildOptions {
+    /// The resolve mode an image source carries: none for the daemon's default.
+    pub fn image_source_resolve_mode(&self) -> Option<String> {
+        match self.image_resolve_mode.as_str() {
+            "" | "default" => None,
+            mode => Some(mode.to_string()),
+        }
+    }
+
     pub fn parse(opts: &BTreeMap<String, String>) -> Result<Self, OptionError> {
         check_removed(opts)?;
         let sbom = parse_attestations(opts)?;

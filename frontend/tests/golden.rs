@@ -34,7 +34,10 @@ fn cases() -> Vec<PathBuf> {
 /// The options of a `# args:` first line.
 fn options(text: &str, file: &Path) -> ConvertOptions {
     let mut opts = ConvertOptions {
-        context_local: "context".into(),
+        build: dockerfile_frontend::options::BuildOptions {
+            context_local: "context".into(),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let args: Vec<&str> = text

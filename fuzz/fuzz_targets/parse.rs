@@ -4,6 +4,7 @@
 #![no_main]
 
 use dockerfile_frontend::convert::{convert_with, ConvertOptions, ResolvedImage};
+use dockerfile_frontend::options::BuildOptions;
 use dockerfile_frontend::shell::Lex;
 use dockerfile_frontend::{instructions, syntax};
 use libfuzzer_sys::fuzz_target;
@@ -37,7 +38,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let opts = ConvertOptions {
-        context_local: "context".into(),
+        build: BuildOptions {
+            context_local: "context".into(),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let image = br#"{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:00"]}}"#;

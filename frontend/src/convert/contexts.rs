@@ -357,10 +357,13 @@ mod tests {
 
     fn opts(pairs: &[(&str, &str)]) -> ConvertOptions {
         ConvertOptions {
-            named_contexts: pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            build: crate::options::BuildOptions {
+                named_contexts: pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..Default::default()
+            },
             ..Default::default()
         }
     }

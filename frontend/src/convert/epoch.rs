@@ -234,6 +234,7 @@ mod tests {
     use prost::Message;
 
     use super::*;
+    use crate::options::BuildOptions;
 
     fn parse(src: &str) -> (Dockerfile, char) {
         let ast = crate::syntax::parse(src).unwrap_or_else(|e| panic!("{e:?}"));
@@ -253,14 +254,17 @@ mod tests {
     ) -> Result<Option<EpochSource>, LocatedError> {
         let (df, escape) = parse(src);
         let opts = ConvertOptions {
-            build_args: args
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            named_contexts: contexts
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            build: BuildOptions {
+                build_args: args
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                named_contexts: contexts
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let globals = crate::convert::global_args(&df, escape, &opts)?;

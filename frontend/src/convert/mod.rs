@@ -32,55 +32,37 @@ mod stages;
 mod stages_tests;
 mod state;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use buildkit_llb::{Platform, SourceFile, State};
 
 use crate::image::Image;
 use crate::instructions::Dockerfile;
-use crate::options::NoCache;
+use crate::options::BuildOptions;
 use crate::syntax::{self, Ast, LocatedError};
 
 pub use contexts::{ContextSource, LoadedContext, NamedContext};
 pub use env::{split_key_value, EnvList};
 pub use stages::ImageKey;
 
-/// What the build asks for, independent of how the Dockerfile was obtained.
+/// What one conversion asks for: the build-wide options as parsed from the frontend options
+/// (embedded, as BuildKit's `ConvertOpt` embeds `dockerui.Config`; readable as fields of this
+/// type through `Deref`), and what is particular to this conversion (its target platform, the
+/// daemon's answers, the Dockerfile it reads).
 #[derive(Debug, Clone, Default)]
 pub struct ConvertOptions {
-    pub target: Option<String>,
-    pub build_args: BTreeMap<String, String>,
-    pub labels: BTreeMap<String, String>,
+    pub build: BuildOptions,
     /// None: the build platform, and the image keeps its base image's platform.
     pub target_platform: Option<Platform>,
     /// The platforms of the worker; the first is the build platform.
     pub build_platforms: Vec<Platform>,
-    /// Progress names carry the platform when several are built.
-    pub multi_platform: bool,
-    /// `pull` or `local`; None for the daemon's default.
-    pub image_resolve_mode: Option<String>,
-    pub no_cache: Option<NoCache>,
-    pub hostname: Option<String>,
-    pub force_network_mode: Option<String>,
-    pub cgroup_parent: Option<String>,
-    /// `BUILDKIT_GIT_ADVICE`: git sources print git's advice messages.
-    pub git_advice: bool,
-    /// `add-hosts`, `shm-size` and `ulimit`: applied to every RUN.
-    pub extra_hosts: Vec<crate::options::HostIp>,
-    pub shm_size: i64,
-    pub ulimits: Vec<crate::options::Ulimit>,
-    /// `memory`, `memswap`, `cpu*`: cgroup limits of every RUN, in its op metadata.
-    pub linux_resources: Option<buildkit_llb::LinuxResources>,
     /// The client session that holds the build context.
     pub session_id: Option<String>,
-    pub context_local: String,
     /// `.dockerignore` patterns applied to the build context.
     pub context_excludes: Vec<String>,
     /// The Dockerfile itself, so each op can point at the lines it came from.
     pub source_file: Option<Arc<SourceFile>>,
-    /// `context:NAME` (and `context:NAME::PLATFORM`) options: name → source.
-    pub named_contexts: BTreeMap<String, String>,
     /// The main build context when it is not the client's local directory (a git
     /// repository or a download: `docker build <url>`).
     pub main_context: Option<State>,
@@ -98,6 +80,19 @@ pub struct ConvertOptions {
     /// context's or a stage's time, or nothing): a global `SOURCE_DATE_EPOCH` ARG takes it
     /// (or is unset), as the reference's `setBuildArgValue`. The caller replaces the build arg.
     pub epoch_replaces_arg: bool,
+}
+
+impl std::ops::Deref for ConvertOptions {
+    type Target = BuildOptions;
+    fn deref(&self) -> &BuildOptions {
+        &self.build
+    }
+}
+
+impl std::ops::DerefMut for ConvertOptions {
+    fn deref_mut(&mut self) -> &mut BuildOptions {
+        &mut self.build
+    }
 }
 
 impl ConvertOptions {

@@ -274,7 +274,7 @@ impl Conversion<'_> {
                 &pinned,
                 ImageOptions {
                     platform: Some(platform.clone()),
-                    resolve_mode: self.opts.image_resolve_mode.clone(),
+                    resolve_mode: self.opts.image_source_resolve_mode(),
                     metadata: Metadata::default(),
                 },
             )

@@ -2,6 +2,7 @@
 //! inputs and outputs, caps and meta, checked against what BuildKit's dockerfile2llb
 //! produces for the same Dockerfiles (v0.34.2).
 
+use crate::options::BuildOptions;
 use std::collections::BTreeMap;
 
 use buildkit_llb::pb;
@@ -68,11 +69,11 @@ fn lower_with(df: &str, opts: ConvertOptions) -> Result<Lowered, LocatedError> {
     let ast = crate::syntax::parse(df).map_err(|e| LocatedError::new(e.message))?;
     let parsed =
         crate::instructions::parse_dockerfile(&ast).map_err(|e| LocatedError::new(e.message))?;
-    let opts = ConvertOptions {
-        context_local: "context".into(),
+    let mut opts = ConvertOptions {
         session_id: Some("s".into()),
         ..opts
     };
+    opts.context_local = "context".into();
     let converted = convert_with(&parsed, ast.escape, &opts, |(_, p)| {
         let config = serde_json::json!({"architecture": p.architecture, "os": p.os, "config": {}, "rootfs": {"type": "layers", "diff_ids": ["sha256:00"]}});
         Ok(ResolvedImage {
@@ -327,7 +328,10 @@ fn network_and_security() {
 
     // `--network=default` keeps the build's forced mode.
     let opts = ConvertOptions {
-        force_network_mode: Some("none".into()),
+        build: BuildOptions {
+            force_network_mode: Some("none".into()),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let l = lower_with("FROM scratch\nRUN --network=default ls\n", opts).expect("converts");
@@ -337,17 +341,20 @@ fn network_and_security() {
 #[test]
 fn build_options_for_run() {
     let mut opts = ConvertOptions {
-        extra_hosts: vec![HostIp {
-            host: "db".into(),
-            ip: "10.0.0.2".into(),
-        }],
-        shm_size: 1 << 20,
-        ulimits: vec![Ulimit {
-            name: "nofile".into(),
-            soft: 10,
-            hard: 20,
-        }],
-        cgroup_parent: Some("cg".into()),
+        build: BuildOptions {
+            extra_hosts: vec![HostIp {
+                host: "db".into(),
+                ip: "10.0.0.2".into(),
+            }],
+            shm_size: 1 << 20,
+            ulimits: vec![Ulimit {
+                name: "nofile".into(),
+                soft: 10,
+                hard: 20,
+            }],
+            cgroup_parent: Some("cg".into()),
+            ..Default::default()
+        },
         ..Default::default()
     };
     opts.build_args
@@ -436,7 +443,10 @@ fn resource_limits_go_in_every_run_metadata() {
     let l = lower_with(
         df,
         ConvertOptions {
-            linux_resources: Some(limits.clone()),
+            build: BuildOptions {
+                linux_resources: Some(limits.clone()),
+                ..Default::default()
+            },
             ..Default::default()
         },
     )
@@ -553,7 +563,10 @@ fn mount_errors() {
         "circular dependency detected on stage: a"
     );
     let opts = ConvertOptions {
-        target: Some("first".into()),
+        build: BuildOptions {
+            target: Some("first".into()),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let err = lower_with(

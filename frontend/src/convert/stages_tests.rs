@@ -1,6 +1,7 @@
 //! The stage graph end to end, without a daemon: Dockerfile in, LLB progress names, sources
 //! and image configs out, checked against what the reference produces.
 
+use crate::options::BuildOptions;
 use std::collections::BTreeMap;
 
 use buildkit_llb::{pb, Platform};
@@ -41,11 +42,12 @@ fn convert(
 }
 
 fn amd64() -> ConvertOptions {
-    ConvertOptions {
+    let mut opts = ConvertOptions {
         build_platforms: vec![Platform::new("linux", "amd64", "")],
-        context_local: "context".into(),
         ..Default::default()
-    }
+    };
+    opts.context_local = "context".into();
+    opts
 }
 
 /// The progress names of every op, and the source identifiers.
@@ -165,7 +167,10 @@ fn from_names_the_latest_stage_defined_before_it() {
 fn graph_errors() {
     let e = |df: &str, opts: ConvertOptions| convert(df, opts, &BTreeMap::new()).unwrap_err();
     let target = ConvertOptions {
-        target: Some("buidler".into()),
+        build: BuildOptions {
+            target: Some("buidler".into()),
+            ..Default::default()
+        },
         ..amd64()
     };
     assert_eq!(
@@ -206,8 +211,11 @@ fn graph_errors() {
 fn platform_names_and_args_per_target() {
     let arm = Platform::new("linux", "arm64", "");
     let opts = ConvertOptions {
+        build: BuildOptions {
+            multi_platform: true,
+            ..Default::default()
+        },
         target_platform: Some(arm.clone()),
-        multi_platform: true,
         ..amd64()
     };
     let df = "FROM --platform=$BUILDPLATFORM busybox AS build\nARG TARGETARCH\nRUN echo $TARGETARCH\nFROM busybox\nARG TARGETPLATFORM\nCOPY --from=build /a /a\nRUN echo $TARGETPLATFORM\n";
@@ -242,7 +250,10 @@ fn named_contexts_replace_from_and_stages() {
         ),
     ]);
     let opts = ConvertOptions {
-        named_contexts: contexts,
+        build: BuildOptions {
+            named_contexts: contexts,
+            ..Default::default()
+        },
         ..amd64()
     };
     let df =
@@ -278,8 +289,11 @@ fn onbuild_loops_are_cut_off() {
 fn os_version_of_the_target_platform_reaches_args_names_and_config() {
     let win = Platform::parse("windows(10.0.20348.1006)/amd64").unwrap_or_else(|e| panic!("{e}"));
     let opts = ConvertOptions {
+        build: BuildOptions {
+            multi_platform: true,
+            ..Default::default()
+        },
         target_platform: Some(win),
-        multi_platform: true,
         ..amd64()
     };
     let df = "FROM scratch\nARG TARGETOSVERSION\nARG TARGETPLATFORM\nARG BUILDPLATFORM\nENV V=$TARGETOSVERSION P=$TARGETPLATFORM B=$BUILDPLATFORM\n";

@@ -1,6 +1,7 @@
 //! Image-config instructions lowered end to end (Dockerfile → config, history and the exec
 //! op's meta), checked against what BuildKit's dockerfile2llb v0.34.2 produces.
 
+use crate::options::BuildOptions;
 use buildkit_llb::pb;
 use prost::Message;
 
@@ -10,7 +11,10 @@ fn convert(df: &str) -> Converted {
     let ast = crate::syntax::parse(df).expect("parses");
     let parsed = crate::instructions::parse_dockerfile(&ast).expect("instructions");
     let opts = ConvertOptions {
-        context_local: "context".into(),
+        build: BuildOptions {
+            context_local: "context".into(),
+            ..Default::default()
+        },
         ..Default::default()
     };
     convert_with(&parsed, ast.escape, &opts, |(_, p)| {

@@ -10,7 +10,6 @@ use super::bridge::Bridge;
 use super::source::BuildSource;
 use crate::convert::{ImageKey, ResolvedImages};
 use crate::lint::{self, Checker, Config, IgnoreMatcher, Warning};
-use crate::options::BuildOptions;
 use crate::syntax::Ast;
 
 pub struct Checks<'a> {
@@ -22,27 +21,6 @@ pub struct Checks<'a> {
     source: pb::SourceInfo,
     /// The vertex the warnings are attached to.
     vertex: String,
-}
-
-/// Which options the checks follow: the build's, checking only what the target needs, or (for
-/// `frontend.lint`) every stage when no target is given.
-pub fn options(
-    opts: &BuildOptions,
-    build_platforms: Vec<buildkit_llb::Platform>,
-    lint_request: bool,
-) -> lint::Options {
-    lint::Options {
-        target: opts.target.clone(),
-        build_args: opts.build_args.clone(),
-        // Subrequests convert for the default platform; a build's warnings come from its first platform.
-        target_platform: if opts.request_id.is_some() {
-            None
-        } else {
-            opts.target_platforms.first().cloned()
-        },
-        build_platforms,
-        all_stages: lint_request && opts.target.is_none(),
-    }
 }
 
 impl<'a> Checks<'a> {

@@ -12,7 +12,7 @@ use buildkit_proto::pb;
 use prost::Message;
 
 use super::bridge::Bridge;
-use super::build::Failure;
+use super::failure::Failure;
 use super::source::BuildSource;
 use crate::convert::epoch::{self as sde, EpochSource, SOURCE_DATE_EPOCH};
 use crate::convert::{ContextSource, ConvertOptions, NamedContext};

@@ -7,11 +7,12 @@ use buildkit_proto::gateway as gw;
 use buildkit_proto::google::rpc::Status;
 
 use super::bridge::Bridge;
-use super::build::{build_platforms, convert, Failure};
-use super::checks::{self, Checks};
+use super::checks::Checks;
+use super::conversion::{build_platforms, convert};
+use super::failure::Failure;
 use super::source::BuildSource;
 use crate::error::LocatedError;
-use crate::lint::Config;
+use crate::lint::{self, Config};
 use crate::options::BuildOptions;
 use crate::subrequests::{self, LintReport, Metadata};
 use crate::{instructions, syntax};
@@ -65,7 +66,7 @@ async fn outline(
     let ast = crate::convert::parse_source(&text).map_err(|e| dockerfile.locate(e))?;
     let mut checks = Checks::new(
         &ast,
-        checks::options(opts, build_platforms(bridge), false),
+        lint::Options::for_build(opts, build_platforms(bridge), false),
         cfg,
         dockerfile,
         true,
@@ -104,7 +105,7 @@ async fn lint(
     };
     let mut checks = Checks::new(
         &ast,
-        checks::options(opts, build_platforms(bridge), true),
+        lint::Options::for_build(opts, build_platforms(bridge), true),
         cfg,
         dockerfile,
         false,

@@ -9,7 +9,7 @@ use buildkit_llb::{Exec, ImageOptions, Metadata, Mount, MountKind, Platform, Sta
 use buildkit_proto::gateway as gw;
 
 use super::bridge::Bridge;
-use super::build::Failure;
+use super::failure::Failure;
 use crate::convert::{Converted, EnvList};
 use crate::image::Image;
 use crate::options::{BuildOptions, SbomScanner};

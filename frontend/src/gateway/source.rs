@@ -9,7 +9,7 @@ use buildkit_llb::{pb, CopyOptions, FileActions, LocalOptions, Metadata, State};
 use buildkit_proto::gateway as gw;
 
 use super::bridge::{validate_frontend_caps, Bridge};
-use super::build::Failure;
+use super::failure::Failure;
 use super::remote::{self, GitContextOptions, HTTP_CONTEXT_FILENAME};
 use crate::error::{
     dockerfile_info, has_source, status_from_grpc, unimplemented_status, with_source, LocatedError,

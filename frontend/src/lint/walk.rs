@@ -31,6 +31,29 @@ pub struct Options {
     pub all_stages: bool,
 }
 
+impl Options {
+    /// The checks' view of a build's options. A subrequest converts for the default
+    /// platform; a build's warnings come from its first platform. `lint_request`: the
+    /// `frontend.lint` subrequest, which checks every stage when no target is given.
+    pub fn for_build(
+        opts: &crate::options::BuildOptions,
+        build_platforms: Vec<Platform>,
+        lint_request: bool,
+    ) -> Self {
+        Options {
+            target: opts.target.clone(),
+            build_args: opts.build_args.clone(),
+            target_platform: if opts.request_id.is_some() {
+                None
+            } else {
+                opts.target_platforms.first().cloned()
+            },
+            build_platforms,
+            all_stages: lint_request && opts.target.is_none(),
+        }
+    }
+}
+
 /// What the checks keep for each node of the stage graph (see [`plan::Node`]).
 #[derive(Debug, Default)]
 pub(super) struct StageNode {

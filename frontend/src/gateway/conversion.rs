@@ -1,0 +1,138 @@
+//! The conversion step a build and the subrequests share: parse the instructions, convert for
+//! each target platform with the build checks alongside, and resolve base images and named
+//! contexts through the daemon in rounds.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use buildkit_llb::{Platform, SourceFile};
+
+use super::bridge::Bridge;
+use super::checks::Checks;
+use super::failure::Failure;
+use super::images::resolve_needs;
+use super::source::BuildSource;
+use crate::convert::{Conversion, ConvertOptions, Converted, Need, ResolvedImages};
+use crate::error::LocatedError;
+use crate::options::BuildOptions;
+use crate::{dockerignore, instructions, syntax};
+
+/// Converts the Dockerfile for each target platform, running the build checks alongside
+/// (their warnings are sent before lowering; with `error=true` a violation fails here).
+/// Also returns each target's `SOURCE_DATE_EPOCH` (seconds) when the build sets it.
+pub async fn convert(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    dockerfile: &BuildSource,
+    ast: &syntax::Ast,
+    targets: &[Option<Platform>],
+    checks: &mut Checks<'_>,
+) -> Result<(Vec<Converted>, Vec<Option<i64>>), Failure> {
+    checks.flush(bridge).await;
+    let locate = |e: LocatedError| dockerfile.locate(e);
+    let df = instructions::parse_dockerfile(ast).map_err(locate)?;
+
+    let excludes = dockerfile
+        .ignore
+        .clone()
+        .map(|b| dockerignore::parse(&String::from_utf8_lossy(&b)))
+        .unwrap_or_default();
+
+    let source_file = Arc::new(SourceFile {
+        filename: dockerfile.filename.clone(),
+        data: dockerfile.data.clone(),
+        language: "Dockerfile".into(),
+        definition: Some(dockerfile.definition.clone()),
+    });
+    let build_platforms = build_platforms(bridge);
+    let session_id = opts
+        .local_session_ids
+        .get(&opts.context_local)
+        .cloned()
+        .unwrap_or_else(|| bridge.session_id.clone());
+    let mut convert_opts: Vec<ConvertOptions> = targets
+        .iter()
+        .map(|tp| ConvertOptions {
+            build: opts.clone(),
+            target_platform: tp.clone(),
+            build_platforms: build_platforms.clone(),
+            session_id: Some(session_id.clone()),
+            context_excludes: excludes.clone(),
+            source_file: Some(source_file.clone()),
+            main_context: dockerfile.main_context.clone(),
+            llb_caps: Some(bridge.llb_caps().clone()),
+            epoch: None,
+            epoch_replaces_arg: false,
+            sbom_targets: opts.sbom.is_some(),
+            all_stages: checks.checker().all_stages(),
+        })
+        .collect();
+    // SOURCE_DATE_EPOCH is resolved (possibly through the daemon) before the stages are
+    // dispatched, and the resolved seconds replace the build arg and the global ARG.
+    super::epoch::resolve_all(bridge, opts, dockerfile, &df, ast.escape, &mut convert_opts).await?;
+    let epochs: Vec<Option<i64>> = convert_opts.iter().map(|o| o.epoch).collect();
+    let mut conversions = convert_opts
+        .iter()
+        .map(|o| Conversion::new(&df, ast.escape, o))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(locate)?;
+
+    // Base images and named contexts, in rounds (ONBUILD triggers can need more), every
+    // platform's and the checks' at once, so each distinct one is looked up once.
+    let mut images = ResolvedImages::new();
+    let mut for_checks: BTreeSet<Need> = checks
+        .images_needed()
+        .into_iter()
+        .map(Need::Image)
+        .collect();
+    loop {
+        let mut needs: Vec<Vec<Need>> = Vec::with_capacity(conversions.len());
+        for c in &mut conversions {
+            needs.push(c.needs().map_err(locate)?);
+        }
+        let mut all: BTreeSet<Need> = needs.iter().flatten().cloned().collect();
+        all.append(&mut for_checks);
+        if all.is_empty() {
+            break;
+        }
+        let res = resolve_needs(bridge, opts, all).await;
+        images.extend(
+            res.images
+                .iter()
+                .filter_map(|(k, v)| v.as_ref().ok().map(|r| (k.clone(), r.clone()))),
+        );
+        for (c, asked) in conversions.iter_mut().zip(&needs) {
+            if !asked.is_empty() {
+                c.provide(&res).map_err(locate)?;
+            }
+        }
+    }
+    checks.dispatch(&images, &excludes);
+    checks.flush(bridge).await;
+
+    let mut converted = conversions
+        .iter()
+        .map(|c| c.lower())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(locate)?;
+    if let Some(e) = checks.violation_error() {
+        return Err(Failure::Plain(e));
+    }
+    for (c, epoch) in converted.iter_mut().zip(&epochs) {
+        if let Some(t) = epoch {
+            super::epoch::apply(&mut c.image, *t);
+        }
+    }
+    Ok((converted, epochs))
+}
+
+/// dockerui: the build platform is the first worker's first platform.
+pub fn build_platforms(bridge: &Bridge) -> Vec<Platform> {
+    bridge
+        .workers
+        .first()
+        .and_then(|w| w.platforms.first())
+        .map(Platform::from_pb)
+        .into_iter()
+        .collect()
+}
