@@ -3,6 +3,7 @@
 #   cargo fmt --all --check                                 (rustfmt.toml; the fuzz crate too)
 #   cargo clippy --workspace --all-targets -- -D warnings   (the fuzz crate too)
 #   every shell script in the repository through ShellCheck (.shellcheckrc)
+#   scripts/modgraph.py: no cycles between source files, the module layering of docs/architecture.md
 # Installs what is missing: rustfmt and clippy with rustup, shellcheck from Debian.
 set -euo pipefail
 # shellcheck source=env/common.sh
@@ -53,3 +54,6 @@ mapfile -t scripts < <(shell_scripts)
 [ "${#scripts[@]}" -gt 0 ] || die "found no shell scripts to check"
 log "shellcheck: ${#scripts[@]} scripts"
 shellcheck "${scripts[@]}"
+
+log "scripts/modgraph.py: file cycles and module layering"
+python3 scripts/modgraph.py --cycles --through-reexports --modules

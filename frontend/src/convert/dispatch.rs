@@ -1,12 +1,10 @@
 //! Lowering one instruction of a stage: one function per instruction, as dockerfile2llb's
 //! `dispatchX` functions (RUN in `run.rs`, COPY and ADD in `copy.rs`).
 
-use std::collections::BTreeSet;
-
-use buildkit_llb::{FileActions, MkdirOptions, State};
+use buildkit_llb::{FileActions, MkdirOptions};
 
 use super::stages::Conversion;
-use super::state::StageState;
+use super::state::{DispatchCtx, StageState};
 use super::{env::push_key_value, LocatedError};
 use crate::gocompat::{go_duration, go_list, go_quote_list};
 use crate::image::Healthcheck;
@@ -15,15 +13,6 @@ use crate::instructions::{
     HealthcheckCommand, LabelCommand, MaintainerCommand, OnbuildCommand, ShellCommand,
     StopSignalCommand, UserCommand, VolumeCommand, WorkdirCommand,
 };
-
-/// What each instruction of a stage is lowered with besides the stage itself.
-pub(super) struct DispatchCtx<'c, 'a> {
-    pub conv: &'c Conversion<'a>,
-    /// The build context (a placeholder until lowering ends: see `lower.rs`).
-    pub context: &'c State,
-    /// Paths COPY, ADD and bind mounts read from the build context.
-    pub context_paths: &'c mut BTreeSet<String>,
-}
 
 /// Runs one instruction (dockerfile2llb's `dispatch`). `from` is the stage `COPY --from`
 /// names; `mounts` the states RUN mounts read, in mount order (None for one not built yet).

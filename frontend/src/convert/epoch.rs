@@ -190,14 +190,14 @@ fn add_source(
     let is_git = matches!(git, GitRefParse::Git(_));
     if (src.starts_with("http://") || src.starts_with("https://")) && !is_git {
         let checksum = match checksum {
-            Some(c) => Some(super::copy::parse_digest(&expand(c)?)?),
+            Some(c) => Some(super::url::parse_digest(&expand(c)?)?),
             None => None,
         };
         return Ok(State::http(
             &src,
             HttpOptions {
                 checksum,
-                filename: Some(super::copy::url_filename(&src)),
+                filename: Some(super::url::url_filename(&src)),
                 ..Default::default()
             },
         ));

@@ -4,9 +4,10 @@
 use std::collections::BTreeSet;
 
 use super::contexts::{self, ContextSource};
-use super::dispatch::{dispatch, DispatchCtx};
-use super::resolve::Resolved;
+use super::dispatch::dispatch;
+use super::stages::Resolved;
 use super::stages::{Conversion, PlannedCommand};
+use super::state::DispatchCtx;
 use super::state::StageState;
 use super::{Converted, LocatedError};
 use crate::gocompat::go_quote;

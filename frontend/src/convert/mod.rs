@@ -31,6 +31,7 @@ mod stages;
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod stages_tests;
 mod state;
+mod url;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;

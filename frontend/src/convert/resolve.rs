@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use buildkit_llb::reference::Reference;
-use buildkit_llb::{ImageOptions, Metadata, Platform, State};
+use buildkit_llb::{ImageOptions, Metadata, State};
 
 use super::contexts::{self, ContextSource, LoadedContext, NamedContext};
 use super::plan::{self, Base};
 use super::platform::auto_detect_platform;
-use super::stages::{CommandRef, Conversion, ImageKey, PlannedCommand};
+use super::stages::{CommandRef, Conversion, ImageKey, PlannedCommand, Resolved};
 use super::{LocatedError, Need, Resolutions};
 use crate::gocompat::go_quote;
 use crate::image::Image;
@@ -19,33 +19,6 @@ use crate::instructions::suggest;
 
 /// Resolve rounds after which ONBUILD triggers adding stages are taken for a loop.
 const MAX_ONBUILD_ROUNDS: usize = 100;
-
-/// A base image or named context, once the gateway has looked it up.
-#[derive(Debug, Clone)]
-#[allow(clippy::large_enum_variant)] // one per plan, built once
-pub(super) enum Resolved {
-    Image {
-        /// The reference with the resolved digest, as the image source names it.
-        pinned: String,
-        image: Arc<Image>,
-        /// The config as the registry served it (`containerimage.base.config`).
-        base_image: Arc<Image>,
-        platform: Platform,
-        /// No layers: the stage starts from scratch and the FROM step is not shown.
-        is_scratch: bool,
-        /// The image's source op (scratch when `is_scratch`), built once: each stage on the
-        /// image gets a copy with its own metadata (`State::rebuilt`).
-        source: State,
-    },
-    Context {
-        context: NamedContext,
-        source: ContextSource,
-        loaded: Option<LoadedContext>,
-        /// The config the context brings, if any.
-        image: Option<Image>,
-        platform: Platform,
-    },
-}
 
 impl Resolved {
     /// The ONBUILD triggers of the base's image config.

@@ -8,10 +8,9 @@ use buildkit_llb::{
     ProxyEnv, SecurityMode, State, Ulimit,
 };
 
-use super::dispatch::DispatchCtx;
 use super::mounts::{expand_mounts, lower_mounts, mask_secret_env, MountInputs};
 use super::names::uppercase_keyword;
-use super::state::StageState;
+use super::state::{DispatchCtx, StageState};
 use super::LocatedError;
 use crate::gocompat::go_equal_fold_lower;
 use crate::instructions::{Command, NetworkMode, RunCommand, SecurityMode as InsSecurity};

@@ -5,14 +5,14 @@
 
 use std::sync::Arc;
 
-use buildkit_llb::Platform;
+use buildkit_llb::{Platform, State};
 
-use super::contexts::{self, NamedContext};
+use super::contexts::{self, ContextSource, LoadedContext, NamedContext};
 use super::env::EnvList;
 use super::plan;
 use super::platform::{default_args, expand_platform, platform_opt};
-use super::resolve::Resolved;
 use super::{ConvertOptions, LocatedError, Need};
+use crate::image::Image;
 use crate::instructions::{Command, CommandKind, Dockerfile, Stage};
 use crate::shell::Lex;
 
@@ -316,4 +316,31 @@ fn counts_as_step(c: &Command) -> bool {
         c.kind,
         CommandKind::Run(_) | CommandKind::Copy(_) | CommandKind::Add(_) | CommandKind::Workdir(_)
     )
+}
+
+/// A base image or named context, once the gateway has looked it up.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one per plan, built once
+pub(super) enum Resolved {
+    Image {
+        /// The reference with the resolved digest, as the image source names it.
+        pinned: String,
+        image: Arc<Image>,
+        /// The config as the registry served it (`containerimage.base.config`).
+        base_image: Arc<Image>,
+        platform: Platform,
+        /// No layers: the stage starts from scratch and the FROM step is not shown.
+        is_scratch: bool,
+        /// The image's source op (scratch when `is_scratch`), built once: each stage on the
+        /// image gets a copy with its own metadata (`State::rebuilt`).
+        source: State,
+    },
+    Context {
+        context: NamedContext,
+        source: ContextSource,
+        loaded: Option<LoadedContext>,
+        /// The config the context brings, if any.
+        image: Option<Image>,
+        platform: Platform,
+    },
 }

@@ -1,6 +1,7 @@
 //! One stage being lowered: its filesystem state, the environment, working directory and
 //! user its steps run with, and the image config it builds up (the reference's `dispatchState`).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use buildkit_llb::{Metadata, NetMode, Platform, SourceLocation, State};
@@ -8,8 +9,8 @@ use buildkit_llb::{Metadata, NetMode, Platform, SourceLocation, State};
 use super::contexts;
 use super::names::{push_step_prefix, uppercase_keyword};
 use super::plan::Base;
-use super::resolve::Resolved;
 use super::stages::Conversion;
+use super::stages::Resolved;
 use super::{env::split_key_value, env::EnvList, Converted, LocatedError};
 use crate::image::Image;
 use crate::instructions::Command;
@@ -469,3 +470,12 @@ pub(super) fn stage_source_location(
 #[cfg(test)]
 #[path = "state_tests.rs"]
 mod tests;
+
+/// What each instruction of a stage is lowered with besides the stage itself.
+pub(super) struct DispatchCtx<'c, 'a> {
+    pub conv: &'c Conversion<'a>,
+    /// The build context (a placeholder until lowering ends: see `lower.rs`).
+    pub context: &'c State,
+    /// Paths COPY, ADD and bind mounts read from the build context.
+    pub context_paths: &'c mut BTreeSet<String>,
+}

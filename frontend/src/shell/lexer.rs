@@ -3,10 +3,10 @@
 //! Errors are BuildKit's messages as plain strings; `Lex` adds the "failed to process" prefix.
 
 use super::env::EnvGetter;
+use super::lex::Lex;
 use super::pattern::{replace, trim_prefix, trim_suffix};
 use super::scanner::{rune_string, Scanner};
 use super::words::Words;
-use super::Lex;
 use crate::gocompat::unicode::{is_digit, is_letter};
 use std::collections::BTreeSet;
 

@@ -12,6 +12,7 @@
 //! ```
 
 mod env;
+mod lex;
 mod lexer;
 mod matcher;
 mod pattern;
@@ -24,24 +25,9 @@ mod words;
 mod tests;
 
 pub use env::{envs_from_slice, EnvGetter};
+pub use lex::Lex;
 
 use std::collections::BTreeSet;
-
-/// Options of one expansion, like BuildKit's `shell.Lex`. Cheap to clone; holds no state
-/// between calls, so one `Lex` may be used from several threads.
-#[derive(Clone, Debug)]
-pub struct Lex {
-    /// The escape character: `\` by default, `` ` `` with `# escape=``.
-    pub escape: char,
-    /// Keep the quote characters in the result (quoting still groups words).
-    pub raw_quotes: bool,
-    /// Keep escape characters in the result.
-    pub raw_escapes: bool,
-    /// Treat `'` and `"` as ordinary characters.
-    pub skip_process_quotes: bool,
-    /// Leave references to unset variables as written instead of expanding them to nothing.
-    pub skip_unset_env: bool,
-}
 
 /// The outcome of an expansion.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -1,0 +1,18 @@
+//! The options of an expansion, apart from the code that expands (`mod.rs`, `lexer.rs`), so
+//! the lexer reads them without depending back on the module that drives it.
+
+/// Options of one expansion, like BuildKit's `shell.Lex`. Cheap to clone; holds no state
+/// between calls, so one `Lex` may be used from several threads.
+#[derive(Clone, Debug)]
+pub struct Lex {
+    /// The escape character: `\` by default, `` ` `` with `# escape=``.
+    pub escape: char,
+    /// Keep the quote characters in the result (quoting still groups words).
+    pub raw_quotes: bool,
+    /// Keep escape characters in the result.
+    pub raw_escapes: bool,
+    /// Treat `'` and `"` as ordinary characters.
+    pub skip_process_quotes: bool,
+    /// Leave references to unset variables as written instead of expanding them to nothing.
+    pub skip_unset_env: bool,
+}
