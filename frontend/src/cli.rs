@@ -194,7 +194,7 @@ fn error_to_json(e: &LocatedError) -> String {
             serde_json::Value::from(ranges)
         })
         .collect();
-    serde_json::json!({"message": e.message, "sources": sources}).to_string()
+    serde_json::json!({"message": e.shown_message(), "sources": sources}).to_string()
 }
 
 /// `check`: the build checks of every stage (or the target's), offline: one line per warning
