@@ -5,7 +5,9 @@ use std::io::Write;
 use std::sync::Arc;
 
 use buildkit_llb::{Platform, SourceFile};
-use dockerfile_frontend::convert::{parse_source, Conversion, ConvertOptions, ResolvedImage};
+use dockerfile_frontend::convert::{
+    dockerfile_text, parse_source, Conversion, ConvertOptions, ResolvedImage,
+};
 use dockerfile_frontend::error::LocatedError;
 use dockerfile_frontend::instructions;
 use dockerfile_frontend::options::BuildOptions;
@@ -95,15 +97,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if std::fs::metadata(&file).is_ok_and(|m| m.len() >= crate::heap::WORTH_TUNING) {
         crate::heap::tune();
     }
-    let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
-    // The definition's copy of the Dockerfile is the one parsed (one copy of a large file).
+    // The definition's copy of the Dockerfile is the one parsed (one copy of a large file),
+    // read as a build through the daemon reads it.
     let source = Arc::new(SourceFile {
         filename: file.clone(),
-        data: text.into_bytes(),
+        data: read(&file)?,
         language: "Dockerfile".into(),
         definition: None,
     });
-    let text = std::str::from_utf8(&source.data).map_err(|e| format!("{file}: {e}"))?;
+    let text = dockerfile_text(&source.data);
+    let text = text.as_ref();
     let render = |e: LocatedError| {
         if error_json {
             error_to_json(&e)
@@ -141,6 +144,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     out.flush().map_err(|e| e.to_string())?;
     std::mem::forget(converted);
     Ok(())
+}
+
+/// The Dockerfile's bytes (text or not: [`dockerfile_text`] reads them as the gateway does).
+fn read(file: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(file).map_err(|e| format!("{file}: {e}"))
 }
 
 /// An image with one layer and no config, standing in for a registry when offline; with
@@ -186,7 +194,7 @@ fn error_to_json(e: &LocatedError) -> String {
             serde_json::Value::from(ranges)
         })
         .collect();
-    serde_json::json!({"message": e.message, "sources": sources}).to_string()
+    serde_json::json!({"message": e.shown_message(), "sources": sources}).to_string()
 }
 
 /// `check`: the build checks of every stage (or the target's), offline: one line per warning
@@ -196,7 +204,8 @@ fn check(args: &[String]) -> Result<(), String> {
     let args = Args::parse(args, false)?;
     let opts = dockerfile_frontend::lint::Options::for_build(&args.build, Vec::new(), true);
     let file = args.file;
-    let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
+    let data = read(&file)?;
+    let text = dockerfile_text(&data);
     let cfg = dockerfile_frontend::lint::Config::for_build(None, &text)?;
     let ast = parse_source(&text).map_err(|e| e.render(&file, &text))?;
     let mut checker = dockerfile_frontend::lint::Checker::new(&ast, opts, cfg);

@@ -2,6 +2,8 @@
 //! with an `errdefs.Source` detail, which buildctl and buildx print as the surrounding lines)
 //! and how the command-line tool prints them.
 
+use std::borrow::Cow;
+
 use buildkit_proto::google::rpc::Status;
 use buildkit_proto::{errdefs, pb};
 use prost::Message;
@@ -16,22 +18,41 @@ const SOURCE_TYPE_URL: &str = "type.googleapis.com/errdefs.Source";
 
 pub use crate::syntax::LocatedError;
 
+/// Messages longer than this (bytes) are cut in the middle when they leave the frontend. The
+/// reference quotes an instruction's words whole ("unknown instruction: …", "failed to parse
+/// platform …"): up to 64 KiB from one line (the parser's limit) and more through continuation
+/// lines, twice in some messages. Shorter messages are the reference's, byte for byte.
+pub const MESSAGE_LIMIT: usize = 1024;
+
+/// The widest Dockerfile line the command line prints around an error (characters), the rest
+/// replaced by `…`. (The gateway sends the whole file: buildctl prints the lines itself.)
+pub const SNIPPET_WIDTH: usize = 200;
+
 /// How a located error leaves the frontend: to BuildKit, or printed by the command line.
 impl LocatedError {
     /// The status returned to BuildKit, carrying the Dockerfile (`info`: its name, text and
     /// the definition it was loaded with) and the lines when known.
     pub fn to_status(&self, info: &pb::SourceInfo) -> Status {
-        let status = plain_status(&self.message);
+        let status = plain_status(&self.shown_message());
         match self.location {
             Some(loc) => with_source(status, info, loc),
             None => status,
         }
     }
 
-    /// `Dockerfile:3` followed by the lines around the error, as buildctl shows it.
+    /// The message as it leaves the frontend (sent to BuildKit, printed, reported by
+    /// `frontend.lint`): the message itself up to [`MESSAGE_LIMIT`] bytes, else its first and
+    /// last half of that with `…` between.
+    pub fn shown_message(&self) -> Cow<'_, str> {
+        shown(&self.message)
+    }
+
+    /// `Dockerfile:3` followed by the lines around the error, as buildctl shows it, each cut
+    /// to [`SNIPPET_WIDTH`] characters.
     pub fn render(&self, filename: &str, source: &str) -> String {
+        let message = self.shown_message();
         let Some(loc) = self.location else {
-            return format!("error: {}", self.message);
+            return format!("error: {message}");
         };
         let lines: Vec<&str> = source.lines().collect();
         let first = loc.start_line.saturating_sub(3).max(1);
@@ -45,12 +66,43 @@ impl LocatedError {
             };
             out.push_str(&format!(
                 " {marker} {n:>3} | {}\n",
-                lines.get(n - 1).copied().unwrap_or_default()
+                cut_end(lines.get(n - 1).copied().unwrap_or_default(), SNIPPET_WIDTH)
             ));
         }
         out.push_str("--------------------\n");
-        out.push_str(&format!("error: {}", self.message));
+        out.push_str(&format!("error: {message}"));
         out
+    }
+}
+
+/// A located error's message as it leaves the frontend ([`LocatedError::shown_message`]).
+pub fn shown(message: &str) -> Cow<'_, str> {
+    cut_middle(message, MESSAGE_LIMIT)
+}
+
+/// `s` if it has at most `limit` bytes, else its first and last `limit / 2` bytes (at
+/// character boundaries) joined by `…`.
+fn cut_middle(s: &str, limit: usize) -> Cow<'_, str> {
+    if s.len() <= limit {
+        return Cow::Borrowed(s);
+    }
+    let half = limit / 2;
+    let mut head = half;
+    while !s.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = s.len() - half;
+    while !s.is_char_boundary(tail) {
+        tail += 1;
+    }
+    Cow::Owned(format!("{}…{}", &s[..head], &s[tail..]))
+}
+
+/// `line` if it has at most `width` characters, else its first `width` and `…`.
+fn cut_end(line: &str, width: usize) -> Cow<'_, str> {
+    match line.char_indices().nth(width) {
+        Some((end, _)) => Cow::Owned(format!("{}…", &line[..end])),
+        None => Cow::Borrowed(line),
     }
 }
 
@@ -223,6 +275,66 @@ mod tests {
             },
         );
         assert!(has_source(&added));
+    }
+
+    #[test]
+    fn long_messages_are_cut_in_the_middle() {
+        let short = "unknown instruction: FOO";
+        assert!(matches!(
+            LocatedError::new(short).shown_message(),
+            Cow::Borrowed(m) if m == short
+        ));
+        let exact = "x".repeat(MESSAGE_LIMIT);
+        assert_eq!(LocatedError::new(exact.clone()).shown_message(), exact);
+        // A quoted 60 KB word: the start and the reason at the end are kept.
+        let long = format!(
+            "failed to parse platform {}: \"{}\": unknown operating system or architecture: invalid argument",
+            "A".repeat(60_000),
+            "A".repeat(60_000)
+        );
+        let e = LocatedError::at(
+            long.clone(),
+            Location {
+                start_line: 1,
+                end_line: 1,
+            },
+        );
+        let shown = e.shown_message();
+        assert!(shown.len() <= MESSAGE_LIMIT + '…'.len_utf8());
+        assert!(shown.starts_with("failed to parse platform AAAA"));
+        assert!(shown.ends_with("\": unknown operating system or architecture: invalid argument"));
+        assert!(shown.contains("A…A"));
+        // Sent cut (the Dockerfile itself travels whole in the errdefs.Source).
+        let s = e.to_status(&dockerfile_info("Dockerfile", b"FROM x\n", None));
+        assert_eq!(s.message, shown);
+        assert!(e
+            .render("Dockerfile", "FROM x\n")
+            .ends_with(&format!("error: {shown}")));
+        // Cut at character boundaries.
+        let wide = "é".repeat(MESSAGE_LIMIT);
+        let shown = LocatedError::new(wide).shown_message().into_owned();
+        assert!(shown.starts_with('é') && shown.ends_with('é') && shown.contains('…'));
+    }
+
+    #[test]
+    fn long_lines_are_cut_where_the_command_line_prints_them() {
+        let e = LocatedError::at(
+            "bad",
+            Location {
+                start_line: 2,
+                end_line: 2,
+            },
+        );
+        let long = format!("RUN {}", "ü".repeat(1 << 20));
+        let r = e.render("Dockerfile", &format!("FROM x\n{long}\nRUN y\n"));
+        let shown = r.lines().find(|l| l.contains(">>>")).unwrap();
+        let expected = format!(" >>>   2 | RUN {}…", "ü".repeat(SNIPPET_WIDTH - 4));
+        assert_eq!(shown, expected);
+        // Lines up to the width are printed whole.
+        let fits = "R".repeat(SNIPPET_WIDTH);
+        assert!(e
+            .render("Dockerfile", &format!("FROM x\n{fits}\n"))
+            .contains(&format!(">>>   2 | {fits}\n")));
     }
 
     #[test]

@@ -234,8 +234,13 @@ impl BuildOptions {
 fn parse_platforms(v: &str) -> Result<Vec<Platform>, OptionError> {
     let mut out: Vec<Platform> = Vec::new();
     for spec in v.split(',') {
-        let p = Platform::parse(spec)
-            .map_err(|e| OptionError(format!("failed to parse target platform {spec}: {e}")))?;
+        // dockerui's `parsePlatforms`: containerd's parser and messages, as `FROM --platform`.
+        let p = Platform::parse(spec).map_err(|e| {
+            OptionError(format!(
+                "failed to parse target platform {spec}: {}",
+                e.message(go_quote)
+            ))
+        })?;
         if !out.contains(&p) {
             out.push(p);
         }
@@ -575,6 +580,34 @@ mod tests {
                 && !o.ignore_cache(Some("other"))
                 && !o.ignore_cache(None)
         );
+    }
+
+    /// dockerui's `parsePlatforms` wraps containerd's `platforms.Parse` error.
+    #[test]
+    fn platforms_are_refused_as_the_reference_refuses_them() {
+        let msg = |v: &str| parse(&[("platform", v)]).err().map(|e| e.0);
+        assert_eq!(
+            msg("garbage").as_deref(),
+            Some(
+                r#"failed to parse target platform garbage: "garbage": unknown operating system or architecture: invalid argument"#
+            )
+        );
+        assert_eq!(
+            msg("linux/amd64,a/b/c/d").as_deref(),
+            Some(
+                r#"failed to parse target platform a/b/c/d: "a/b/c/d": cannot parse platform specifier: invalid argument"#
+            )
+        );
+        assert_eq!(
+            msg("linux/amd64, linux/arm64").as_deref(),
+            Some(
+                r#"failed to parse target platform  linux/arm64: " linux" is an invalid OS component of " linux/arm64": OSAndVersion specifier component must match "^([A-Za-z0-9_-]+)(?:\\(([A-Za-z0-9_.%-]*)((?:\\+[A-Za-z0-9_.%-]+)*)\\))?$": invalid argument"#
+            )
+        );
+        // One known architecture is this machine's OS with it; one known OS, its architecture.
+        let o = parse(&[("platform", "arm64,linux")]).unwrap();
+        assert_eq!(o.target_platforms[0].architecture, "arm64");
+        assert_eq!(o.target_platforms[1].os, "linux");
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub use file::{
 pub use marshal::MarshalError;
 pub use merge::{diff, merge};
 pub use metadata::{LinuxResources, Metadata, ProgressGroup, SourceFile, SourceLocation};
-pub use platform::{Platform, PlatformError};
+pub use platform::{Platform, PlatformError, PlatformErrorKind};
 pub use source::{GitOptions, HttpOptions, ImageOptions, LocalOptions};
 pub use state::State;
 

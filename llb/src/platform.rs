@@ -14,12 +14,87 @@ pub struct Platform {
     pub os_version: String,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid platform {spec:?}: {reason}")]
+/// Why a platform specifier does not parse: containerd's `platforms.Parse` errors. The message
+/// quotes the specifier as Go's `%q` does; [`PlatformError::message`] takes the quoting
+/// function (the frontend's port of `strconv.Quote`), `Display` uses Rust's `{:?}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlatformError {
     pub spec: String,
-    pub reason: &'static str,
+    pub kind: PlatformErrorKind,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlatformErrorKind {
+    /// `*` anywhere.
+    Wildcard,
+    /// The first component does not match containerd's `osRe`.
+    InvalidOs(String),
+    /// A later component does not match containerd's `specifierRe`.
+    InvalidComponent(String),
+    /// The OS version has a bad `%XX` escape (the escape as Go's `url.EscapeError` holds it).
+    InvalidOsVersion { version: String, escape: String },
+    /// One component that is neither a known OS nor a known architecture.
+    UnknownOsOrArch,
+    /// More than three components.
+    TooManyComponents,
+    /// OS features (`os(version+feature)`): containerd accepts them, nothing here carries them.
+    OsFeatures,
+}
+
+/// containerd's `osRe` and `specifierRe`, as they print with `%q`.
+const OS_RE: &str = r"^([A-Za-z0-9_-]+)(?:\(([A-Za-z0-9_.%-]*)((?:\+[A-Za-z0-9_.%-]+)*)\))?$";
+const SPECIFIER_RE: &str = "^[A-Za-z0-9_.-]+$";
+
+impl PlatformError {
+    fn new(spec: &str, kind: PlatformErrorKind) -> Self {
+        PlatformError {
+            spec: spec.to_string(),
+            kind,
+        }
+    }
+
+    /// containerd's message, strings quoted with `quote` (Go's `%q`).
+    pub fn message(&self, quote: impl Fn(&str) -> String) -> String {
+        let spec = quote(&self.spec);
+        match &self.kind {
+            PlatformErrorKind::Wildcard => {
+                format!("{spec}: wildcards not yet supported: invalid argument")
+            }
+            PlatformErrorKind::InvalidOs(part) => format!(
+                "{} is an invalid OS component of {spec}: OSAndVersion specifier component must match {}: invalid argument",
+                quote(part),
+                quote(OS_RE)
+            ),
+            PlatformErrorKind::InvalidComponent(part) => format!(
+                "{} is an invalid component of {spec}: platform specifier component must match {}: invalid argument",
+                quote(part),
+                quote(SPECIFIER_RE)
+            ),
+            PlatformErrorKind::InvalidOsVersion { version, escape } => format!(
+                "{spec} has an invalid OS version {}: invalid URL escape {}",
+                quote(version),
+                quote(escape)
+            ),
+            PlatformErrorKind::UnknownOsOrArch => {
+                format!("{spec}: unknown operating system or architecture: invalid argument")
+            }
+            PlatformErrorKind::TooManyComponents => {
+                format!("{spec}: cannot parse platform specifier: invalid argument")
+            }
+            PlatformErrorKind::OsFeatures => {
+                format!("{spec}: OS features in a platform are not supported")
+            }
+        }
+    }
+}
+
+impl fmt::Display for PlatformError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(|s| format!("{s:?}")))
+    }
+}
+
+impl std::error::Error for PlatformError {}
 
 impl Platform {
     pub fn new(os: &str, architecture: &str, variant: &str) -> Self {
@@ -37,40 +112,56 @@ impl Platform {
         self
     }
 
-    /// Parses `os[(osversion)][/arch[/variant]]` or a bare architecture, with containerd's
-    /// normalisation (`x86_64` → `amd64`, `aarch64` → `arm64`, `arm64/v8` → `arm64`, `arm` →
-    /// `arm/v7`). The OS version keeps its case; `%XX` escapes in it are decoded.
+    /// containerd's `platforms.Parse` followed by `platforms.Normalize`, as BuildKit reads the
+    /// `platform` option (dockerui's `parsePlatforms`) and `FROM --platform`:
+    /// `os[(osversion)][/arch[/variant]]`, or one component that is a known OS (this machine's
+    /// architecture) or a known architecture (this machine's OS), else an error. Names are
+    /// lowercased and normalised (`x86_64` → `amd64`, `aarch64` → `arm64`, `arm64/v8` →
+    /// `arm64`, `arm` → `arm/v7`); the OS version keeps its case, its `%XX` escapes decoded.
     pub fn parse(spec: &str) -> Result<Self, PlatformError> {
-        let err = |reason| PlatformError {
-            spec: spec.to_string(),
-            reason,
-        };
-        let trimmed = spec.trim();
-        let (first, rest) = match trimmed.split_once('/') {
-            Some((first, rest)) => (first, Some(rest)),
-            None => (trimmed, None),
-        };
-        let (os, os_version) = split_os_version(first).map_err(err)?;
-        let lower = match rest {
-            Some(rest) => format!("{}/{}", os.to_ascii_lowercase(), rest.to_ascii_lowercase()),
-            None => os.to_ascii_lowercase(),
-        };
-        let parts: Vec<&str> = lower.split('/').collect();
-        if parts.iter().any(|p| p.is_empty()) {
-            return Err(err("empty component"));
+        let err = |kind| PlatformError::new(spec, kind);
+        if spec.contains('*') {
+            return Err(err(PlatformErrorKind::Wildcard));
         }
-        if parts.iter().any(|p| {
-            !p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
-        }) {
-            return Err(err("unexpected character"));
+        // At most four parts, as containerd splits (the fourth is refused below).
+        let parts: Vec<&str> = spec.splitn(4, '/').collect();
+        let first = parts.first().copied().unwrap_or_default();
+        let Some((os, version, features)) = split_os_component(first) else {
+            return Err(err(PlatformErrorKind::InvalidOs(first.to_string())));
+        };
+        let os_version = percent_decode(version).map_err(|escape| {
+            err(PlatformErrorKind::InvalidOsVersion {
+                version: version.to_string(),
+                escape,
+            })
+        })?;
+        if let Some(bad) = parts[1..].iter().find(|p| !is_specifier_component(p)) {
+            return Err(err(PlatformErrorKind::InvalidComponent(bad.to_string())));
         }
+        if !features.is_empty() {
+            return Err(err(PlatformErrorKind::OsFeatures));
+        }
+        // containerd's `normalizeOS`.
+        let os = match os.to_ascii_lowercase() {
+            m if m == "macos" => "darwin".to_string(),
+            os => os,
+        };
         let p = match parts.as_slice() {
-            [one] if is_known_os(one) => Platform::new(one, std::env::consts::ARCH, ""),
-            [one] => Platform::new("linux", one, ""),
-            [os, arch] => Platform::new(os, arch, ""),
-            [os, arch, variant] => Platform::new(os, arch, variant),
-            _ => return Err(err("too many components")),
+            [_] if is_known_os(&os) => Platform::new(&os, &Platform::host_ref().architecture, ""),
+            [one] => {
+                let arch = Platform::new("", &one.to_ascii_lowercase(), "");
+                if !is_known_arch(&arch.architecture) {
+                    return Err(err(PlatformErrorKind::UnknownOsOrArch));
+                }
+                Platform::new(&Platform::host_ref().os, &arch.architecture, &arch.variant)
+            }
+            [_, arch] => Platform::new(&os, &arch.to_ascii_lowercase(), ""),
+            [_, arch, variant] => Platform::new(
+                &os,
+                &arch.to_ascii_lowercase(),
+                &variant.to_ascii_lowercase(),
+            ),
+            _ => return Err(err(PlatformErrorKind::TooManyComponents)),
         };
         Ok(p.with_os_version(&os_version))
     }
@@ -96,6 +187,7 @@ impl Platform {
         HOST.get_or_init(|| Platform::new(std::env::consts::OS, std::env::consts::ARCH, ""))
     }
 
+    /// containerd's `Normalize` (`normalizeOS`, `normalizeArch`) of names already lowercase.
     fn normalized(mut self) -> Self {
         if self.os == "macos" {
             self.os = "darwin".into();
@@ -104,13 +196,15 @@ impl Platform {
             ("i386", _) => ("386", ""),
             ("x86_64" | "x86-64" | "amd64", "" | "v1") => ("amd64", ""),
             ("x86_64" | "x86-64" | "amd64", v) => ("amd64", v),
-            ("aarch64" | "arm64", "" | "8" | "v8") => ("arm64", ""),
+            ("aarch64" | "arm64", "" | "8" | "v8" | "v8.0") => ("arm64", ""),
+            ("aarch64" | "arm64", "9" | "9.0" | "v9.0") => ("arm64", "v9"),
             ("aarch64" | "arm64", v) => ("arm64", v),
             ("armhf", _) => ("arm", "v7"),
             ("armel", _) => ("arm", "v6"),
             ("arm", "") | ("arm", "7") => ("arm", "v7"),
             ("arm", "5") => ("arm", "v5"),
             ("arm", "6") => ("arm", "v6"),
+            ("arm", "8") => ("arm", "v8"),
             (a, v) => (a, v),
         };
         // (Reallocated only when normalising changed them.)
@@ -137,46 +231,79 @@ impl Platform {
     }
 }
 
-/// The first component of a platform, `os` or `os(osversion)`, as containerd's `osRe` reads
-/// it. OS features (`os(version+feature)`) are refused: nothing here carries them.
-fn split_os_version(first: &str) -> Result<(&str, String), &'static str> {
-    let Some((os, rest)) = first.split_once('(') else {
-        return Ok((first, String::new()));
+/// The first component of a platform as containerd's `osRe` reads it: the OS, the OS version
+/// (still escaped) and the OS features (`+a+b`, empty when none); `None` when it does not match.
+fn split_os_component(first: &str) -> Option<(&str, &str, &str)> {
+    let word = |s: &str, dot_percent: bool| {
+        s.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || c == '_'
+                || c == '-'
+                || (dot_percent && (c == '.' || c == '%'))
+        })
     };
-    let version = rest
-        .strip_suffix(')')
-        .ok_or("the OS version must be closed with ')'")?;
-    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '%' | '-');
-    if version.contains('+') {
-        return Err("OS features in a platform are not supported");
-    }
-    if !version.chars().all(valid) {
-        return Err("unexpected character in the OS version");
-    }
-    Ok((os, percent_decode(version)?))
+    let (os, version, features) = match first.split_once('(') {
+        None => (first, "", ""),
+        Some((os, rest)) => {
+            let inner = rest.strip_suffix(')')?;
+            match inner.find('+') {
+                Some(i) => (os, &inner[..i], &inner[i..]),
+                None => (os, inner, ""),
+            }
+        }
+    };
+    let features_ok = features.is_empty()
+        || features[1..]
+            .split('+')
+            .all(|f| !f.is_empty() && word(f, true));
+    (!os.is_empty() && word(os, false) && word(version, true) && features_ok)
+        .then_some((os, version, features))
 }
 
-/// Go's `url.PathUnescape` for the characters an OS version may hold.
-fn percent_decode(s: &str) -> Result<String, &'static str> {
+/// containerd's `specifierRe`: a component after the OS.
+fn is_specifier_component(part: &str) -> bool {
+    !part.is_empty()
+        && part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Go's `url.PathUnescape` (containerd's `decodeOSOption`); the error is the bad escape as
+/// Go's `url.EscapeError` holds it (at most three bytes from the `%`). Decoded bytes that are
+/// not UTF-8 become U+FFFD (Go keeps them; its protobuf encoder then refuses the platform).
+fn percent_decode(s: &str) -> Result<String, String> {
     if !s.contains('%') {
         return Ok(s.to_string());
     }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s
-                .get(i + 1..i + 3)
-                .ok_or("invalid escape in the OS version")?;
-            out.push(u8::from_str_radix(hex, 16).map_err(|_| "invalid escape in the OS version")?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
+    while let Some(&b) = bytes.get(i) {
+        if b != b'%' {
+            out.push(b);
             i += 1;
+            continue;
+        }
+        let hex = |j: usize| bytes.get(j).and_then(|c| (*c as char).to_digit(16));
+        match (hex(i + 1), hex(i + 2)) {
+            (Some(h), Some(l)) => {
+                // Two hex digits: at most 0xFF.
+                out.push(u8::try_from(h * 16 + l).unwrap_or(u8::MAX));
+                i += 3;
+            }
+            _ => {
+                let rest = &s[i..];
+                let end = rest
+                    .char_indices()
+                    .map(|(k, c)| k + c.len_utf8())
+                    .take_while(|&e| e <= 3)
+                    .last()
+                    .unwrap_or(0);
+                return Err(rest[..end].to_string());
+            }
         }
     }
-    String::from_utf8(out).map_err(|_| "invalid escape in the OS version")
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// containerd's `encodeOSOption`: the characters that would read as platform syntax, escaped.
@@ -195,24 +322,58 @@ fn encode_os_version(v: &str) -> String {
     s
 }
 
+/// containerd's `isKnownOS`.
 fn is_known_os(s: &str) -> bool {
     matches!(
         s,
-        "linux"
-            | "windows"
-            | "darwin"
-            | "freebsd"
-            | "netbsd"
-            | "openbsd"
-            | "solaris"
-            | "illumos"
+        "aix"
             | "android"
-            | "aix"
-            | "plan9"
+            | "darwin"
             | "dragonfly"
+            | "freebsd"
+            | "hurd"
+            | "illumos"
             | "ios"
             | "js"
-            | "wasip1"
+            | "linux"
+            | "nacl"
+            | "netbsd"
+            | "openbsd"
+            | "plan9"
+            | "solaris"
+            | "windows"
+            | "zos"
+    )
+}
+
+/// containerd's `isKnownArch`.
+fn is_known_arch(s: &str) -> bool {
+    matches!(
+        s,
+        "386"
+            | "amd64"
+            | "amd64p32"
+            | "arm"
+            | "armbe"
+            | "arm64"
+            | "arm64be"
+            | "ppc64"
+            | "ppc64le"
+            | "loong64"
+            | "mips"
+            | "mipsle"
+            | "mips64"
+            | "mips64le"
+            | "mips64p32"
+            | "mips64p32le"
+            | "ppc"
+            | "riscv"
+            | "riscv64"
+            | "s390"
+            | "s390x"
+            | "sparc"
+            | "sparc64"
+            | "wasm"
     )
 }
 
@@ -266,6 +427,106 @@ mod tests {
         assert!(Platform::parse("a/b/c/d").is_err());
         assert!(Platform::parse("linux/am d64").is_err());
         assert!(Platform::parse("").is_err());
+        // containerd does not trim.
+        assert!(Platform::parse(" linux/amd64").is_err());
+    }
+
+    /// containerd's `platforms.Parse` (v1.0.0-rc.5, platforms.go and database.go): one
+    /// component is a known OS (this machine's architecture), else a known architecture (this
+    /// machine's OS), else an error.
+    #[test]
+    fn one_component_is_a_known_os_or_a_known_architecture() {
+        let host = Platform::host();
+        let p = Platform::parse("linux").unwrap();
+        assert_eq!(
+            (p.os.as_str(), &p.architecture),
+            ("linux", &host.architecture)
+        );
+        assert_eq!(Platform::parse("MacOS").unwrap().os, "darwin");
+        assert_eq!(Platform::parse("zos").unwrap().os, "zos");
+        let p = Platform::parse("aarch64").unwrap();
+        assert_eq!((&p.os, p.architecture.as_str()), (&host.os, "arm64"));
+        assert_eq!(Platform::parse("armhf").unwrap().variant, "v7");
+        assert_eq!(Platform::parse("i386").unwrap().architecture, "386");
+        assert_eq!(
+            Platform::parse("windows(10.0.20348)").unwrap().os_version,
+            "10.0.20348"
+        );
+        for unknown in ["garbage", "wasip1", "amd64(1.0)", "arm64be(x)"] {
+            assert_eq!(
+                Platform::parse(unknown).unwrap_err().kind,
+                PlatformErrorKind::UnknownOsOrArch,
+                "{unknown}"
+            );
+        }
+        // Two components are an OS and an architecture, known or not.
+        assert_eq!(
+            Platform::parse("garbage/x").unwrap().to_string(),
+            "garbage/x"
+        );
+    }
+
+    #[test]
+    fn errors_read_as_containerd_writes_them() {
+        let msg = |s: &str| Platform::parse(s).unwrap_err().to_string();
+        assert_eq!(
+            msg("garbage"),
+            r#""garbage": unknown operating system or architecture: invalid argument"#
+        );
+        assert_eq!(
+            msg("linux/*"),
+            r#""linux/*": wildcards not yet supported: invalid argument"#
+        );
+        assert_eq!(
+            msg("a/b/c/d"),
+            r#""a/b/c/d": cannot parse platform specifier: invalid argument"#
+        );
+        assert_eq!(
+            msg("linux/am d64"),
+            r#""am d64" is an invalid component of "linux/am d64": platform specifier component must match "^[A-Za-z0-9_.-]+$": invalid argument"#
+        );
+        assert_eq!(
+            msg("lin.ux/amd64"),
+            r#""lin.ux" is an invalid OS component of "lin.ux/amd64": OSAndVersion specifier component must match "^([A-Za-z0-9_-]+)(?:\\(([A-Za-z0-9_.%-]*)((?:\\+[A-Za-z0-9_.%-]+)*)\\))?$": invalid argument"#
+        );
+        assert_eq!(
+            msg(""),
+            r#""" is an invalid OS component of "": OSAndVersion specifier component must match "^([A-Za-z0-9_-]+)(?:\\(([A-Za-z0-9_.%-]*)((?:\\+[A-Za-z0-9_.%-]+)*)\\))?$": invalid argument"#
+        );
+        assert_eq!(
+            msg("windows(1%zz0)/amd64"),
+            r#""windows(1%zz0)/amd64" has an invalid OS version "1%zz0": invalid URL escape "%zz""#
+        );
+        assert_eq!(
+            msg("windows(1%4)/amd64"),
+            r#""windows(1%4)/amd64" has an invalid OS version "1%4": invalid URL escape "%4""#
+        );
+        // The OS version is decoded before the later components are checked.
+        assert_eq!(
+            Platform::parse("windows(%)/a b").unwrap_err().kind,
+            PlatformErrorKind::InvalidOsVersion {
+                version: "%".into(),
+                escape: "%".into()
+            }
+        );
+        // The quoting is the caller's (Go's %q in the frontend).
+        let e = Platform::parse("x y").unwrap_err();
+        assert_eq!(
+            e.message(|s| format!("<{s}>")),
+            format!("<x y> is an invalid OS component of <x y>: OSAndVersion specifier component must match <{OS_RE}>: invalid argument")
+        );
+    }
+
+    #[test]
+    fn arm_variants_normalise_as_containerd() {
+        let p = |s: &str| Platform::parse(s).unwrap().to_string();
+        assert_eq!(p("linux/arm64/v8.0"), "linux/arm64");
+        assert_eq!(p("linux/arm64/9"), "linux/arm64/v9");
+        assert_eq!(p("linux/arm64/v9.0"), "linux/arm64/v9");
+        assert_eq!(p("linux/arm/8"), "linux/arm/v8");
+        assert_eq!(p("linux/ARM/V6"), "linux/arm/v6");
+        assert_eq!(p("linux/amd64/v1"), "linux/amd64");
+        assert_eq!(p("linux/amd64/v3"), "linux/amd64/v3");
     }
 }
 
@@ -296,7 +557,18 @@ mod os_version_tests {
         );
         assert_eq!(p.to_string(), "windows(Ab%2B1)/bar");
         assert!(Platform::parse("windows(1.0/amd64").is_err());
-        assert!(Platform::parse("windows(1.0+feature)/amd64").is_err());
+        assert_eq!(
+            Platform::parse("windows(1.0+feature)/amd64")
+                .unwrap_err()
+                .kind,
+            PlatformErrorKind::OsFeatures
+        );
+        // An empty feature does not match containerd's osRe.
+        assert!(matches!(
+            Platform::parse("windows(1.0+)/amd64").unwrap_err().kind,
+            PlatformErrorKind::InvalidOs(_)
+        ));
         assert!(Platform::parse("windows(1 0)/amd64").is_err());
+        assert_eq!(Platform::parse("windows()/amd64").unwrap().os_version, "");
     }
 }

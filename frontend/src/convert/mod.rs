@@ -213,6 +213,15 @@ impl Conversion<'_> {
     }
 }
 
+/// The Dockerfile's bytes as text, as every path reads them (a build through the daemon, the
+/// subrequests, the offline CLI's `llb` and `check`): bytes that are not UTF-8 (a Latin-1
+/// `é` in a comment) become U+FFFD instead of failing the build. Borrowed when the file is
+/// UTF-8. The bytes themselves still travel unchanged as the definition's source file and an
+/// error's `errdefs.Source`.
+pub fn dockerfile_text(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(data)
+}
+
 /// The Dockerfile parsed as every conversion reads it (a build, the outline and lint
 /// subrequests, the offline CLI), as the reference's `toDispatchState` starts: an empty file is
 /// refused before it is parsed. (`frontend.targets` parses without this: an empty file is
@@ -254,5 +263,19 @@ mod parse_source_tests {
         assert_eq!(e.message, "file with no instructions");
         assert_eq!(e.location.map(|l| l.start_line), Some(2));
         assert!(parse_source("FROM scratch").is_ok());
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_read_as_replacement_characters() {
+        use super::dockerfile_text;
+        use std::borrow::Cow;
+        assert!(matches!(
+            dockerfile_text(b"FROM scratch\n"),
+            Cow::Borrowed(_)
+        ));
+        let text = dockerfile_text(b"FROM scratch\n# caf\xe9\nRUN echo caf\xe9\n");
+        assert_eq!(text, "FROM scratch\n# caf\u{FFFD}\nRUN echo caf\u{FFFD}\n");
+        let ast = parse_source(&text).unwrap();
+        assert_eq!(ast.nodes.len(), 2);
     }
 }

@@ -27,7 +27,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     if let Some(req) = &opts.request_id {
         return super::requests::handle(bridge, &opts, check_arg.as_ref(), &dockerfile, req).await;
     }
-    let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
+    let text = crate::convert::dockerfile_text(&dockerfile.data);
     let check_config =
         lint::Config::for_build(check_arg.as_ref(), &text).map_err(Failure::Plain)?;
     let ast = crate::convert::parse_source(&text).map_err(|e| dockerfile.locate(e))?;

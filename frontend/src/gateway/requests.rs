@@ -47,7 +47,7 @@ pub async fn handle(
 
 /// `frontend.targets`: the stages, from the parsed Dockerfile alone.
 fn targets(dockerfile: &BuildSource) -> Result<Metadata, Failure> {
-    let text = String::from_utf8_lossy(&dockerfile.data);
+    let text = crate::convert::dockerfile_text(&dockerfile.data);
     let ast = syntax::parse(&text).map_err(|e| dockerfile.locate(e))?;
     let df = instructions::parse_dockerfile(&ast).map_err(|e| dockerfile.locate(e))?;
     Ok(subrequests::targets(&df, &dockerfile.data))
@@ -61,7 +61,7 @@ async fn outline(
     check_arg: Option<&Config>,
     dockerfile: &BuildSource,
 ) -> Result<Metadata, Failure> {
-    let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
+    let text = crate::convert::dockerfile_text(&dockerfile.data);
     let cfg = Config::for_build(check_arg, &text).map_err(Failure::Plain)?;
     let ast = crate::convert::parse_source(&text).map_err(|e| dockerfile.locate(e))?;
     let mut checks = Checks::new(
@@ -86,7 +86,7 @@ async fn lint(
     check_arg: Option<&Config>,
     dockerfile: &BuildSource,
 ) -> Metadata {
-    let text = String::from_utf8_lossy(&dockerfile.data).into_owned();
+    let text = crate::convert::dockerfile_text(&dockerfile.data);
     let source = dockerfile.info();
     let early = |error: LocatedError| {
         subrequests::lint(&LintReport {

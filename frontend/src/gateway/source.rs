@@ -387,7 +387,7 @@ async fn forward(bridge: &Bridge, src: &BuildSource) -> Result<Option<gw::Result
             }
         });
     }
-    let text = String::from_utf8_lossy(&src.data);
+    let text = crate::convert::dockerfile_text(&src.data);
     let Some(directive) = detect_syntax(&text) else {
         return Ok(None);
     };

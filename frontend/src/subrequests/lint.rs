@@ -56,7 +56,7 @@ pub fn lint(report: &LintReport<'_>) -> Metadata {
         doc = doc.field(
             "buildError",
             Json::obj()
-                .field("message", Json::str(message))
+                .field("message", Json::str(crate::error::shown(message)))
                 .field("location", json::location_ranges(0, &ranges))
                 .build(),
         );
