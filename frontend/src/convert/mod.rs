@@ -21,6 +21,10 @@ mod lower;
 mod mounts;
 mod names;
 pub mod plan;
+pub mod plan_model;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+pub(crate) mod plan_model_tests;
 pub mod platform;
 mod resolve;
 mod run;
