@@ -28,6 +28,20 @@ pub async fn convert(
     targets: &[Option<Platform>],
     checks: &mut Checks<'_>,
 ) -> Result<(Vec<Converted>, Vec<Option<i64>>), Failure> {
+    convert_inspecting(bridge, opts, dockerfile, ast, targets, checks, &mut |_| {}).await
+}
+
+/// [`convert`], showing each platform's conversion to `inspect` once its base images and named
+/// contexts are resolved, before it is lowered (`frontend.plan` reads the stage graph there).
+pub async fn convert_inspecting(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    dockerfile: &BuildSource,
+    ast: &syntax::Ast,
+    targets: &[Option<Platform>],
+    checks: &mut Checks<'_>,
+    inspect: &mut (dyn FnMut(&Conversion<'_>) + Send),
+) -> Result<(Vec<Converted>, Vec<Option<i64>>), Failure> {
     checks.flush(bridge).await;
     let locate = |e: LocatedError| dockerfile.locate(e);
     let df = instructions::parse_dockerfile(ast).map_err(locate)?;
@@ -109,6 +123,9 @@ pub async fn convert(
     }
     checks.dispatch(&images, &excludes);
     checks.flush(bridge).await;
+    for c in &conversions {
+        inspect(c);
+    }
 
     let mut converted = conversions
         .iter()

@@ -8,7 +8,7 @@ use buildkit_proto::google::rpc::Status;
 
 use super::bridge::Bridge;
 use super::checks::Checks;
-use super::conversion::{build_platforms, convert};
+use super::conversion::{build_platforms, convert, convert_inspecting};
 use super::failure::Failure;
 use super::source::BuildSource;
 use crate::error::LocatedError;
@@ -32,6 +32,7 @@ pub async fn handle(
         subrequests::TARGETS => targets(dockerfile)?,
         subrequests::OUTLINE => outline(bridge, opts, check_arg, dockerfile).await?,
         subrequests::LINT => lint(bridge, opts, check_arg, dockerfile).await,
+        subrequests::PLAN => plan(bridge, opts, check_arg, dockerfile).await?,
         other => return Err(Failure::Status(unsupported_status(other))),
     };
     // A result with an empty reference and the metadata, as the reference returns it.
@@ -76,6 +77,52 @@ async fn outline(
         &checks.checker().outline(),
         &dockerfile.data,
     ))
+}
+
+/// `frontend.plan`: converts the target as a build would (for the `platform` option's first
+/// platform, else the default one), failing as it would, and reports the stage plan read from
+/// the converter's graph once base images and named contexts are resolved. `result.txt` is in
+/// the format the `plan-format` option (or the `BUILDKIT_PLAN_FORMAT` build arg) names.
+async fn plan(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    check_arg: Option<&Config>,
+    dockerfile: &BuildSource,
+) -> Result<Metadata, Failure> {
+    let format = subrequests::PlanFormat::from_options(
+        bridge
+            .opts
+            .get(subrequests::plan::FORMAT_OPT)
+            .map(String::as_str),
+        opts.build_args
+            .get(subrequests::plan::FORMAT_BUILD_ARG)
+            .map(String::as_str),
+    )
+    .map_err(Failure::Plain)?;
+    let text = crate::convert::dockerfile_text(&dockerfile.data);
+    let cfg = Config::for_build(check_arg, &text).map_err(Failure::Plain)?;
+    let ast = crate::convert::parse_source(&text).map_err(|e| dockerfile.locate(e))?;
+    let mut checks = Checks::new(
+        &ast,
+        lint::Options::for_build(opts, build_platforms(bridge), false),
+        cfg,
+        dockerfile,
+        true,
+    );
+    let platform = [opts.target_platforms.first().cloned()];
+    let mut model = None;
+    convert_inspecting(
+        bridge,
+        opts,
+        dockerfile,
+        &ast,
+        &platform,
+        &mut checks,
+        &mut |c| model = Some(c.plan_model()),
+    )
+    .await?;
+    let model = model.ok_or_else(|| Failure::Plain("no stage plan was made".into()))?;
+    Ok(subrequests::plan::plan(&model, format))
 }
 
 /// `frontend.lint`: every stage's findings (or the target's), and the error a build would stop

@@ -1,8 +1,9 @@
 //! `frontend.subrequests.describe`: the subrequests this frontend answers, as the reference
-//! lists them (outline, targets and describe itself — lint is not listed there).
+//! lists them (outline, targets and describe itself — lint is not listed there), then ours:
+//! `frontend.plan` (the stage plan), after the reference's entries so theirs keep their bytes.
 
 use super::json::Json;
-use super::{result, Metadata, DESCRIBE, OUTLINE, TARGETS};
+use super::{result, Metadata, DESCRIBE, OUTLINE, PLAN, TARGETS};
 use crate::gocompat::tabwriter;
 
 struct Request {
@@ -12,7 +13,7 @@ struct Request {
     opts: Option<&'static [(&'static str, &'static str)]>,
 }
 
-const REQUESTS: [Request; 3] = [
+const REQUESTS: [Request; 4] = [
     Request {
         name: OUTLINE,
         description: "List all parameters current build target supports",
@@ -27,6 +28,19 @@ const REQUESTS: [Request; 3] = [
         name: DESCRIBE,
         description: "List available subrequest types",
         opts: None,
+    },
+    Request {
+        name: PLAN,
+        description:
+            "Show the stage plan: stages, the files between them, parallel levels, critical path",
+        opts: Some(&[
+            ("target", "Target build stage"),
+            ("platform", "Target platform (default: the build platform)"),
+            (
+                "plan-format",
+                "Format of result.txt: text (default), mermaid, dot or json",
+            ),
+        ]),
     },
 ];
 

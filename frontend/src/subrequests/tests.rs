@@ -22,13 +22,16 @@ fn describe_lists_outline_targets_and_itself() {
     );
     assert_eq!(
         get(&md, "result.txt"),
-        "NAME                 VERSION DESCRIPTION\noutline              1.0.0   List all parameters current build target supports\ntargets              1.0.0   List all targets current build supports\nsubrequests.describe 1.0.0   List available subrequest types\n"
+        "NAME                 VERSION DESCRIPTION\noutline              1.0.0   List all parameters current build target supports\ntargets              1.0.0   List all targets current build supports\nsubrequests.describe 1.0.0   List available subrequest types\nplan                 1.0.0   Show the stage plan: stages, the files between them, parallel levels, critical path\n"
     );
     let json = get(&md, "result.json");
     assert!(json.starts_with("[\n  {\n    \"name\": \"frontend.outline\",\n    \"version\": \"1.0.0\",\n    \"type\": \"rpc\",\n"));
     assert!(json.contains("\"opts\": [\n      {\n        \"name\": \"target\",\n        \"description\": \"Target build stage\"\n      }\n    ],\n    \"inputs\": null,"));
     assert!(json.contains("\"name\": \"frontend.targets\",\n    \"version\": \"1.0.0\",\n    \"type\": \"rpc\",\n    \"description\": \"List all targets current build supports\",\n    \"opts\": [],"));
-    assert!(json.ends_with("\"description\": \"List available subrequest types\",\n    \"opts\": null,\n    \"inputs\": null,\n    \"metadata\": [\n      {\n        \"name\": \"result.json\",\n        \"description\": \"\"\n      },\n      {\n        \"name\": \"result.txt\",\n        \"description\": \"\"\n      }\n    ],\n    \"refs\": null\n  }\n]"));
+    // The reference's entries keep their bytes; ours, frontend.plan, comes after them.
+    assert!(json.contains("\"description\": \"List available subrequest types\",\n    \"opts\": null,\n    \"inputs\": null,\n    \"metadata\": [\n      {\n        \"name\": \"result.json\",\n        \"description\": \"\"\n      },\n      {\n        \"name\": \"result.txt\",\n        \"description\": \"\"\n      }\n    ],\n    \"refs\": null\n  },\n  {\n    \"name\": \"frontend.plan\",\n    \"version\": \"1.0.0\",\n    \"type\": \"rpc\",\n"));
+    assert!(json.contains("\"name\": \"plan-format\""));
+    assert!(json.ends_with("\"refs\": null\n  }\n]"));
 }
 
 #[test]
