@@ -1,5 +1,6 @@
 //! The offline command line: convert a Dockerfile to LLB without a daemon, for inspection,
-//! golden tests and benchmarks. Base images are taken as non-empty images with an empty config.
+//! golden tests and benchmarks; run the build checks; show the stage plan. Base images are
+//! taken as non-empty images with an empty config.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -11,14 +12,25 @@ use dockerfile_frontend::convert::{
 use dockerfile_frontend::error::LocatedError;
 use dockerfile_frontend::instructions;
 use dockerfile_frontend::options::BuildOptions;
+use dockerfile_frontend::subrequests::{plan, PlanFormat};
 
-const USAGE: &str = "usage: dockerfile-frontend check [OPTIONS] FILE\n       dockerfile-frontend llb [OPTIONS] [--config] [--error-json] [--image-digest] FILE\n  OPTIONS: [--target STAGE] [--platform P] [--build-arg K=V]... [--opt K=V]...\n  --opt: a build option as the daemon passes it to the frontend (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, cpushares, …)";
+const USAGE: &str = "usage: dockerfile-frontend check [OPTIONS] FILE\n       dockerfile-frontend llb [OPTIONS] [--config] [--error-json] [--image-digest] FILE\n       dockerfile-frontend plan [OPTIONS] [--format text|json|mermaid|dot] FILE\n  OPTIONS: [--target STAGE] [--platform P] [--build-arg K=V]... [--opt K=V]...\n  --opt: a build option as the daemon passes it to the frontend (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, cpushares, …)";
 
-/// The command line of both subcommands: the build options, parsed by the same code as a
-/// build through the daemon, the Dockerfile, and the flags only `llb` takes.
+/// Which subcommand's flags a command line may have besides the build options.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sub {
+    Llb,
+    Check,
+    Plan,
+}
+
+/// The command line of the subcommands: the build options, parsed by the same code as a
+/// build through the daemon, the Dockerfile, and the flags only `llb` or `plan` take.
 #[derive(Default)]
 struct Args {
     build: BuildOptions,
+    /// `plan --format`, else the `plan-format` option, else the `BUILDKIT_PLAN_FORMAT` build arg.
+    plan_format: PlanFormat,
     file: String,
     print_config: bool,
     /// For the differential test (tests/differential): a failure as one JSON line.
@@ -28,9 +40,11 @@ struct Args {
 }
 
 impl Args {
-    fn parse(args: &[String], llb_flags: bool) -> Result<Self, String> {
+    fn parse(args: &[String], sub: Sub) -> Result<Self, String> {
+        let llb_flags = sub == Sub::Llb;
         let mut parsed = Args::default();
         let mut file = None;
+        let mut format = None;
         let mut opts = std::collections::BTreeMap::new();
         let mut it = args.iter();
         while let Some(a) = it.next() {
@@ -61,12 +75,26 @@ impl Args {
                 "--config" if llb_flags => parsed.print_config = true,
                 "--error-json" if llb_flags => parsed.error_json = true,
                 "--image-digest" if llb_flags => parsed.image_digest = true,
+                "--format" if sub == Sub::Plan => format = Some(value()?),
                 f if file.is_none() && !f.starts_with("--") => file = Some(f.to_string()),
                 _ => return Err(USAGE.into()),
             }
         }
         parsed.file = file.ok_or(USAGE)?;
         parsed.build = BuildOptions::parse(&opts).map_err(|e| e.0)?;
+        if sub == Sub::Plan {
+            parsed.plan_format = match format {
+                Some(f) => PlanFormat::parse(&f)?,
+                None => PlanFormat::from_options(
+                    opts.get(plan::FORMAT_OPT).map(String::as_str),
+                    parsed
+                        .build
+                        .build_args
+                        .get(plan::FORMAT_BUILD_ARG)
+                        .map(String::as_str),
+                )?,
+            };
+        }
         if parsed.build.target_platforms.len() > 1 {
             return Err("the offline command converts one platform at a time".into());
         }
@@ -79,6 +107,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     match cmd.as_str() {
         "llb" => {}
         "check" => return check(rest),
+        "plan" => return plan_cmd(rest),
         _ => return Err(USAGE.into()),
     }
     let Args {
@@ -87,7 +116,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         print_config,
         error_json,
         image_digest,
-    } = Args::parse(rest, true)?;
+        ..
+    } = Args::parse(rest, Sub::Llb)?;
     let mut opts = ConvertOptions {
         target_platform: build.target_platforms.first().cloned(),
         build,
@@ -201,7 +231,7 @@ fn error_to_json(e: &LocatedError) -> String {
 /// as progress output shows it (`Rule: message (line N)`), then the error the checks stop with.
 /// Base images are the offline stand-ins, so the rules that read an image's config see none.
 fn check(args: &[String]) -> Result<(), String> {
-    let args = Args::parse(args, false)?;
+    let args = Args::parse(args, Sub::Check)?;
     let opts = dockerfile_frontend::lint::Options::for_build(&args.build, Vec::new(), true);
     let file = args.file;
     let data = read(&file)?;
@@ -226,4 +256,29 @@ fn check(args: &[String]) -> Result<(), String> {
         return Err(e.render(&file, &text));
     }
     Ok(())
+}
+
+/// `plan`: the stage plan (as `frontend.plan` shows it) in the format asked for, converting
+/// as `llb` does with the offline base images, so it fails where a build would.
+fn plan_cmd(args: &[String]) -> Result<(), String> {
+    let args = Args::parse(args, Sub::Plan)?;
+    let file = args.file;
+    let opts = ConvertOptions {
+        target_platform: args.build.target_platforms.first().cloned(),
+        build: args.build,
+        ..Default::default()
+    };
+    let data = read(&file)?;
+    let text = dockerfile_text(&data);
+    let render = |e: LocatedError| e.render(&file, &text);
+    let ast = parse_source(&text).map_err(render)?;
+    let df = instructions::parse_dockerfile(&ast).map_err(render)?;
+    let mut conv = Conversion::new(&df, ast.escape, &opts).map_err(render)?;
+    conv.resolve_with(|(r, p)| Ok(offline_image(r, p, false)))
+        .map_err(render)?;
+    let model = conv.plan_model();
+    conv.lower().map_err(render)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(args.plan_format.render(&model).as_bytes())
+        .map_err(|e| e.to_string())
 }
