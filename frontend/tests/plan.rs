@@ -166,3 +166,27 @@ fn errors_are_the_builds() {
     assert!(!o.status.success());
     assert!(o.stdout.is_empty());
 }
+
+/// docs/plan.md shows this Dockerfile's plan as the program prints it.
+#[test]
+fn the_documented_examples_are_the_output() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/plan.md"))
+        .unwrap_or_else(|e| panic!("docs/plan.md: {e}"));
+    assert!(doc.contains(DOCKERFILE), "docs/plan.md: the Dockerfile");
+    assert!(
+        doc.contains(&format!("```text\n{TEXT}```")),
+        "docs/plan.md: text"
+    );
+    assert!(
+        doc.contains(&format!("```mermaid\n{MERMAID}```")),
+        "docs/plan.md: mermaid"
+    );
+    let f = dockerfile("docs", DOCKERFILE);
+    for format in ["dot", "json"] {
+        let out = stdout(&run(&["--platform", "linux/amd64", "--format", format], &f));
+        assert!(
+            doc.contains(&format!("```{format}\n{out}```")),
+            "docs/plan.md: {format}"
+        );
+    }
+}
