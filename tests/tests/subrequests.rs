@@ -313,12 +313,54 @@ fn lint_matches_the_reference() {
     same_metadata(&ctx, &[("requestid", "frontend.lint")]);
 }
 
+/// The reference's entries byte for byte, then ours: `frontend.plan` (docs/plan.md).
 #[test]
 fn describe_matches_the_reference() {
     let ctx = Context::with_dockerfile("describe", "FROM scratch\n");
-    let m = same_metadata(&ctx, &[("requestid", "frontend.subrequests.describe")]);
-    assert!(text(&m, "result.txt").starts_with("NAME "));
-    same_text(&ctx, &[("requestid", "frontend.subrequests.describe")]);
+    let (ours, reference) = metadata(&ctx, &[("requestid", "frontend.subrequests.describe")]);
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        reference.keys().collect::<Vec<_>>(),
+        "--- ours:\n{}--- reference:\n{}",
+        show(&ours),
+        show(&reference)
+    );
+    assert_eq!(text(&ours, "version"), text(&reference, "version"));
+    let (txt, ref_txt) = (text(&ours, "result.txt"), text(&reference, "result.txt"));
+    assert!(ref_txt.starts_with("NAME "), "{ref_txt}");
+    let ours_plan = txt.strip_prefix(ref_txt.as_str()).unwrap_or_else(|| {
+        panic!("result.txt: not the reference's then ours\n--- ours:\n{txt}\n--- reference:\n{ref_txt}")
+    });
+    assert!(ours_plan.starts_with("plan "), "{ours_plan}");
+    let json = |m: &Metadata| -> Vec<serde_json::Value> {
+        serde_json::from_slice(m.get("result.json").map(Vec::as_slice).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("result.json: {e}\n{}", show(m)))
+    };
+    let (ours_json, ref_json) = (json(&ours), json(&reference));
+    assert_eq!(ours_json.len(), ref_json.len() + 1, "{}", show(&ours));
+    assert_eq!(ours_json[..ref_json.len()], ref_json[..]);
+    assert_eq!(ours_json[ref_json.len()]["name"], "frontend.plan");
+    // buildctl prints result.txt: the reference's lines, then ours.
+    let run = |f: Option<Frontend>| {
+        let mut b = ctx
+            .build()
+            .opt("requestid", "frontend.subrequests.describe");
+        if let Some(f) = f {
+            b = b.frontend(f);
+        }
+        b.run()
+    };
+    let (ours, reference) = (run(None), run(Some(Frontend::Builtin)));
+    ours.assert_ok();
+    reference.assert_ok();
+    for line in reference.stdout.lines() {
+        assert!(
+            ours.stdout.lines().any(|l| l == line),
+            "buildctl output lacks {line:?}\n--- ours:\n{}\n--- reference:\n{}",
+            ours.report(),
+            reference.report()
+        );
+    }
 }
 
 #[test]
