@@ -530,7 +530,7 @@ pub fn mermaid(model: &PlanModel) -> String {
     for (id, label) in &d.externals {
         out.push_str(&format!(
             "    {id}([{}])\n",
-            mermaid_label(&[label.clone()])
+            mermaid_label(std::slice::from_ref(label))
         ));
     }
     for e in &model.edges {
@@ -600,7 +600,7 @@ pub fn dot(model: &PlanModel) -> String {
     for (id, label) in &d.externals {
         out.push_str(&format!(
             "    {id} [label={}, shape=ellipse];\n",
-            dot_label(&[label.clone()])
+            dot_label(std::slice::from_ref(label))
         ));
     }
     for e in &model.edges {
