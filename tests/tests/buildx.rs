@@ -332,6 +332,68 @@ fn call_subrequests() {
     );
 }
 
+/// `--call plan` (ours only): buildx prints the plan's `result.txt`, or `result.json` with
+/// `format=json`; `BUILDKIT_PLAN_FORMAT` picks the text form.
+#[test]
+fn call_plan() {
+    let ctx = Context::with_dockerfile(
+        "buildx-plan",
+        &format!(
+            "FROM {b} AS builder\nRUN mkdir /out && echo hi > /out/app\n\nFROM builder AS test\nRUN test -f /out/app\n\nFROM {b} AS tools\nRUN echo tools > /t\n\nFROM scratch AS final\nCOPY --from=builder /out/app /app\nCOPY --from=tools /t /t\n",
+            b = base()
+        ),
+    );
+    let text = ctx.buildx().args(["--call", "plan"]).run();
+    text.assert_ok();
+    for want in [
+        "Target final",
+        "3 of 4 stages needed",
+        "builder  ->  final",
+        "/out/app",
+        "Critical path",
+        "pruned",
+    ] {
+        assert!(
+            text.stdout.contains(want),
+            "{want:?} missing\n{}\nstdout: {}",
+            text.report(),
+            text.stdout
+        );
+    }
+
+    let json = ctx.buildx().args(["--call", "plan,format=json"]).run();
+    json.assert_ok();
+    let v: serde_json::Value = serde_json::from_str(json.stdout.trim())
+        .unwrap_or_else(|e| panic!("not JSON: {e}\n{}", json.stdout));
+    assert_eq!(v["version"], "1.0.0", "{v}");
+    let stages = v["stages"].as_array().cloned().unwrap_or_default();
+    assert_eq!(stages.len(), 4, "{v}");
+    let needed: Vec<bool> = stages
+        .iter()
+        .map(|s| s["needed"].as_bool().unwrap_or(true))
+        .collect();
+    assert_eq!(needed, [true, false, true, true], "{v}");
+    // builder and tools read no other stage: one level; final the next.
+    assert_eq!(v["levels"], serde_json::json!([[0, 2], [3]]), "{v}");
+
+    let mermaid = ctx
+        .buildx()
+        .args([
+            "--call",
+            "plan",
+            "--build-arg",
+            "BUILDKIT_PLAN_FORMAT=mermaid",
+        ])
+        .run();
+    mermaid.assert_ok();
+    assert!(
+        mermaid.stdout.trim_start().starts_with("flowchart"),
+        "{}\nstdout: {}",
+        mermaid.report(),
+        mermaid.stdout
+    );
+}
+
 /// A `# syntax=` line in the Dockerfile (no BUILDKIT_SYNTAX): buildx's built-in frontend
 /// forwards to the image it names.
 #[test]

@@ -363,6 +363,53 @@ fn describe_matches_the_reference() {
     }
 }
 
+/// `frontend.plan` through buildctl (ours only; the reference refuses it as unknown):
+/// `result.json`, `result.txt` in the format `plan-format` asks for, and `version`.
+#[test]
+fn plan_through_buildctl() {
+    let ctx = Context::with_dockerfile(
+        "plan",
+        &format!(
+            "FROM {} AS builder\nRUN echo hi > /app\nFROM scratch AS final\nCOPY --from=builder /app /app\n",
+            env().base_image
+        ),
+    );
+    let (ours, reference) = metadata(
+        &ctx,
+        &[("requestid", "frontend.plan"), ("plan-format", "dot")],
+    );
+    assert!(
+        text(&reference, "error").contains("unsupported request frontend.plan"),
+        "{}",
+        show(&reference)
+    );
+    assert_eq!(text(&ours, "version"), "1.0.0", "{}", show(&ours));
+    assert!(
+        text(&ours, "result.txt").starts_with("digraph"),
+        "{}",
+        show(&ours)
+    );
+    let json: serde_json::Value = serde_json::from_slice(
+        ours.get("result.json")
+            .map(Vec::as_slice)
+            .unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("result.json: {e}\n{}", show(&ours)));
+    assert_eq!(
+        json["critical_path"]["stages"],
+        serde_json::json!([0, 1]),
+        "{json}"
+    );
+
+    // A Dockerfile a build refuses: the plan fails the same way.
+    let bad = Context::with_dockerfile("plan-bad", "FROM scratch\nCOPY --from=nowhere /a /a\n");
+    let plan = bad.build().opt("requestid", "frontend.plan").run();
+    let build = bad.build().run();
+    plan.assert_failed();
+    build.assert_failed();
+    plan.assert_stderr_contains(&["nowhere"]);
+}
+
 #[test]
 fn unknown_requests_are_refused() {
     let ctx = Context::with_dockerfile("unknown", "FROM scratch\n");
