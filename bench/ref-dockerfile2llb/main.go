@@ -6,7 +6,7 @@
 //
 // Usage: ref-dockerfile2llb [-target STAGE] [-platform P] [-build-arg K=V]... [-n N] [-cpuprofile OUT]
 //
-//	[-config OUT] [-error-json] [-image-digest] FILE > definition.pb
+//	[-config OUT] [-error-json] [-image-digest] [-multi-platform] FILE > definition.pb
 //
 // -n repeats the conversion N times in one process (the last definition is written), for
 // profiling and for warm per-conversion timings. The options are passed as the reference
@@ -19,7 +19,9 @@
 // "end":[line,char]}...]...]}, the sources being the errdefs.Source ranges the frontend
 // attaches (dockerfile/builder.Build's wrapSource of each parser.LocationError location);
 // -image-digest makes the stub resolver return a digest (the reference's own, or else the
-// sha256 of the config bytes), as a registry would, so image sources are pinned.
+// sha256 of the config bytes), as a registry would, so image sources are pinned;
+// -multi-platform sets dockerui's MultiPlatformRequested (the `multi-platform` option, ours
+// `--opt multi-platform=true`): progress names start with the platform.
 package main
 
 import (
@@ -104,6 +106,7 @@ func main() {
 	configOut := flag.String("config", "", "write the image config (JSON) to this file")
 	errorJSON := flag.Bool("error-json", false, "print a conversion error as one JSON line (message, source ranges)")
 	imageDigest := flag.Bool("image-digest", false, "the stub resolver returns a digest")
+	multiPlatform := flag.Bool("multi-platform", false, "as the multi-platform option: progress names carry the platform")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: ref-dockerfile2llb [-target STAGE] [-platform P] [-build-arg K=V]... [-n N] [-cpuprofile OUT] FILE")
@@ -127,6 +130,8 @@ func main() {
 		BuildArgs:       args,
 		BuildPlatforms:  []ocispecs.Platform{platforms.Normalize(platforms.DefaultSpec())},
 		TargetPlatforms: []ocispecs.Platform{},
+		// dockerui.Client.init: more than one target platform, or the option.
+		MultiPlatformRequested: *multiPlatform,
 	}
 	var targetPlatform *ocispecs.Platform
 	if *platform != "" {

@@ -9,6 +9,7 @@ use prost::Message;
 
 use crate::digest::{digest_of, OpDigest};
 use crate::metadata::Metadata;
+use crate::platform::Platform;
 use crate::state::{OpNode, Output, State};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -45,6 +46,17 @@ impl State {
         let mut built: HashMap<String, Arc<OpNode>> = HashMap::new();
         let node = build_node(&root.digest, &ops, &def.metadata, &mut built)?;
         Ok(State::from_node(node, root.index))
+    }
+}
+
+impl State {
+    /// The platform the op this state is an output of states, as written (None for scratch
+    /// or an op without one): what Go's `llb.NewState` of a definition's op
+    /// (`llb.NewDefinitionOp`) takes as the state's platform.
+    pub fn op_platform(&self) -> Option<Platform> {
+        let out = self.output.as_ref()?;
+        let op = pb::Op::decode(out.node.bytes.as_slice()).ok()?;
+        op.platform.as_ref().map(Platform::from_pb)
     }
 }
 
@@ -147,6 +159,26 @@ mod tests {
         let back = State::from_definition(&def).unwrap();
         assert_eq!(back.digest(), exec.digest());
         assert_eq!(back.marshal().unwrap().def, def.def);
+    }
+
+    #[test]
+    fn op_platform_is_the_ops_own() {
+        let arm = Platform::parse_unnormalized("linux/arm64/v8").unwrap();
+        let img = State::image(
+            "docker.io/library/busybox:latest",
+            ImageOptions {
+                platform: Some(arm.clone()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(img.op_platform(), Some(arm));
+        assert_eq!(State::scratch().op_platform(), None);
+        // File ops carry none.
+        let file = State::scratch().file(
+            crate::FileActions::new().mkdir("/a", 0o755, Default::default()),
+            Md::default(),
+        );
+        assert_eq!(file.op_platform(), None);
     }
 
     #[test]

@@ -97,6 +97,7 @@ impl fmt::Display for PlatformError {
 impl std::error::Error for PlatformError {}
 
 impl Platform {
+    /// A platform of these names, as written (see [`Platform::normalize`]).
     pub fn new(os: &str, architecture: &str, variant: &str) -> Self {
         Platform {
             os: os.into(),
@@ -104,7 +105,6 @@ impl Platform {
             variant: variant.into(),
             os_version: String::new(),
         }
-        .normalized()
     }
 
     pub fn with_os_version(mut self, os_version: &str) -> Self {
@@ -113,12 +113,22 @@ impl Platform {
     }
 
     /// containerd's `platforms.Parse` followed by `platforms.Normalize`, as BuildKit reads the
-    /// `platform` option (dockerui's `parsePlatforms`) and `FROM --platform`:
-    /// `os[(osversion)][/arch[/variant]]`, or one component that is a known OS (this machine's
-    /// architecture) or a known architecture (this machine's OS), else an error. Names are
-    /// lowercased and normalised (`x86_64` → `amd64`, `aarch64` → `arm64`, `arm64/v8` →
-    /// `arm64`, `arm` → `arm/v7`); the OS version keeps its case, its `%XX` escapes decoded.
+    /// `platform` option (dockerui's `parsePlatforms`): [`Platform::parse_unnormalized`], then
+    /// [`Platform::normalize`] (`arm64/v8` → `arm64`, `arm` → `arm/v7`).
     pub fn parse(spec: &str) -> Result<Self, PlatformError> {
+        Platform::parse_unnormalized(spec).map(Platform::normalize)
+    }
+
+    /// containerd's `platforms.Parse` alone, as dockerfile2llb reads `FROM --platform` and a
+    /// stage's `TARGETPLATFORM`: `os[(osversion)][/arch[/variant]]`, or one component that is
+    /// a known OS (this machine's architecture) or a known architecture (this machine's OS),
+    /// else an error. Names are lowercased, the OS normalised (`macos` → `darwin`) and the
+    /// architecture too (`x86_64` → `amd64`, `aarch64` → `arm64`, `armhf` → `arm/v7`), but the
+    /// variant only as `Parse` does: `arm` and `arm/v7` keep no variant when none was written
+    /// (`linux/arm` is `arm` with none), `arm64` gets `v8` when one was (`linux/arm64/v8`
+    /// stays `v8`, `linux/arm64` has none). The OS version keeps its case, its `%XX` escapes
+    /// decoded.
+    pub fn parse_unnormalized(spec: &str) -> Result<Self, PlatformError> {
         let err = |kind| PlatformError::new(spec, kind);
         if spec.contains('*') {
             return Err(err(PlatformErrorKind::Wildcard));
@@ -141,26 +151,41 @@ impl Platform {
         if !features.is_empty() {
             return Err(err(PlatformErrorKind::OsFeatures));
         }
-        // containerd's `normalizeOS`.
-        let os = match os.to_ascii_lowercase() {
-            m if m == "macos" => "darwin".to_string(),
-            os => os,
+        let os = normalize_os(os);
+        // `Parse` keeps no `v7` of `arm` named without a variant (`Normalize` puts it back).
+        let without_v7 = |(arch, variant): (String, String)| match (arch.as_str(), variant.as_str())
+        {
+            ("arm", "v7") => (arch, String::new()),
+            _ => (arch, variant),
         };
         let p = match parts.as_slice() {
-            [_] if is_known_os(&os) => Platform::new(&os, &Platform::host_ref().architecture, ""),
+            [_] if is_known_os(&os) => {
+                // `runtime.GOARCH`, and for `arm` the CPU's variant unless it is `v7`.
+                let host = Platform::host_ref();
+                let variant = match (host.architecture.as_str(), host.variant.as_str()) {
+                    ("arm", v) if v != "v7" => v,
+                    _ => "",
+                };
+                Platform::new(&os, &host.architecture, variant)
+            }
             [one] => {
-                let arch = Platform::new("", &one.to_ascii_lowercase(), "");
-                if !is_known_arch(&arch.architecture) {
+                let (arch, variant) = without_v7(normalize_arch(one, ""));
+                if !is_known_arch(&arch) {
                     return Err(err(PlatformErrorKind::UnknownOsOrArch));
                 }
-                Platform::new(&Platform::host_ref().os, &arch.architecture, &arch.variant)
+                Platform::new(&Platform::host_ref().os, &arch, &variant)
             }
-            [_, arch] => Platform::new(&os, &arch.to_ascii_lowercase(), ""),
-            [_, arch, variant] => Platform::new(
-                &os,
-                &arch.to_ascii_lowercase(),
-                &variant.to_ascii_lowercase(),
-            ),
+            [_, arch] => {
+                let (arch, variant) = without_v7(normalize_arch(arch, ""));
+                Platform::new(&os, &arch, &variant)
+            }
+            [_, arch, variant] => {
+                let (arch, mut variant) = normalize_arch(arch, variant);
+                if arch == "arm64" && variant.is_empty() {
+                    variant = "v8".into();
+                }
+                Platform::new(&os, &arch, &variant)
+            }
             _ => return Err(err(PlatformErrorKind::TooManyComponents)),
         };
         Ok(p.with_os_version(&os_version))
@@ -184,35 +209,25 @@ impl Platform {
     /// [`Platform::host`], worked out once.
     pub(crate) fn host_ref() -> &'static Platform {
         static HOST: std::sync::OnceLock<Platform> = std::sync::OnceLock::new();
-        HOST.get_or_init(|| Platform::new(std::env::consts::OS, std::env::consts::ARCH, ""))
+        HOST.get_or_init(|| {
+            let (arch, variant) = normalize_arch(std::env::consts::ARCH, "");
+            Platform::new(&normalize_os(std::env::consts::OS), &arch, &variant)
+        })
     }
 
-    /// containerd's `Normalize` (`normalizeOS`, `normalizeArch`) of names already lowercase.
-    fn normalized(mut self) -> Self {
-        if self.os == "macos" {
-            self.os = "darwin".into();
-        }
-        let (arch, variant) = match (self.architecture.as_str(), self.variant.as_str()) {
-            ("i386", _) => ("386", ""),
-            ("x86_64" | "x86-64" | "amd64", "" | "v1") => ("amd64", ""),
-            ("x86_64" | "x86-64" | "amd64", v) => ("amd64", v),
-            ("aarch64" | "arm64", "" | "8" | "v8" | "v8.0") => ("arm64", ""),
-            ("aarch64" | "arm64", "9" | "9.0" | "v9.0") => ("arm64", "v9"),
-            ("aarch64" | "arm64", v) => ("arm64", v),
-            ("armhf", _) => ("arm", "v7"),
-            ("armel", _) => ("arm", "v6"),
-            ("arm", "") | ("arm", "7") => ("arm", "v7"),
-            ("arm", "5") => ("arm", "v5"),
-            ("arm", "6") => ("arm", "v6"),
-            ("arm", "8") => ("arm", "v8"),
-            (a, v) => (a, v),
+    /// containerd's `platforms.Normalize`: the OS lowercased (`macos` → `darwin`, none →
+    /// this machine's), the architecture and variant lowercased and normalised (`x86_64` →
+    /// `amd64`, `aarch64`/`arm64` with `v8` → `arm64`, `arm` → `arm/v7`, `i386` → `386`).
+    /// The OS version is kept.
+    pub fn normalize(mut self) -> Self {
+        self.os = if self.os.is_empty() {
+            Platform::host_ref().os.clone()
+        } else {
+            normalize_os(&self.os)
         };
-        // (Reallocated only when normalising changed them.)
-        if (arch, variant) != (self.architecture.as_str(), self.variant.as_str()) {
-            let (arch, variant) = (arch.to_string(), variant.to_string());
-            self.architecture = arch;
-            self.variant = variant;
-        }
+        let (arch, variant) = normalize_arch(&self.architecture, &self.variant);
+        self.architecture = arch;
+        self.variant = variant;
         self
     }
 
@@ -226,9 +241,39 @@ impl Platform {
         }
     }
 
+    /// The platform as the message holds it (not normalised).
     pub fn from_pb(p: &pb::Platform) -> Self {
         Platform::new(&p.os, &p.architecture, &p.variant).with_os_version(&p.os_version)
     }
+}
+
+/// containerd's `normalizeOS` of a named OS: lowercased, `macos` → `darwin`.
+fn normalize_os(os: &str) -> String {
+    match os.to_ascii_lowercase() {
+        m if m == "macos" => "darwin".to_string(),
+        os => os,
+    }
+}
+
+/// containerd's `normalizeArch`: lowercased, then the architecture's aliases and variants.
+fn normalize_arch(arch: &str, variant: &str) -> (String, String) {
+    let (arch, variant) = (arch.to_ascii_lowercase(), variant.to_ascii_lowercase());
+    let (a, v) = match (arch.as_str(), variant.as_str()) {
+        ("i386", _) => ("386", ""),
+        ("x86_64" | "x86-64" | "amd64", "v1") => ("amd64", ""),
+        ("x86_64" | "x86-64" | "amd64", v) => ("amd64", v),
+        ("aarch64" | "arm64", "8" | "v8" | "v8.0") => ("arm64", ""),
+        ("aarch64" | "arm64", "9" | "9.0" | "v9.0") => ("arm64", "v9"),
+        ("aarch64" | "arm64", v) => ("arm64", v),
+        ("armhf", _) => ("arm", "v7"),
+        ("armel", _) => ("arm", "v6"),
+        ("arm", "" | "7") => ("arm", "v7"),
+        ("arm", "5") => ("arm", "v5"),
+        ("arm", "6") => ("arm", "v6"),
+        ("arm", "8") => ("arm", "v8"),
+        (a, v) => (a, v),
+    };
+    (a.to_string(), v.to_string())
 }
 
 /// The first component of a platform as containerd's `osRe` reads it: the OS, the OS version
@@ -527,6 +572,88 @@ mod tests {
         assert_eq!(p("linux/ARM/V6"), "linux/arm/v6");
         assert_eq!(p("linux/amd64/v1"), "linux/amd64");
         assert_eq!(p("linux/amd64/v3"), "linux/amd64/v3");
+    }
+}
+
+#[cfg(test)]
+mod unnormalized_tests {
+    use super::*;
+
+    /// containerd's `platforms.Parse` alone (v1.0.0-rc.5 platforms.go), which dockerfile2llb
+    /// uses for `FROM --platform`: architectures normalised, variants only as `Parse` does.
+    #[test]
+    fn parse_alone_leaves_variants_as_containerd_does() {
+        let raw = |s: &str| Platform::parse_unnormalized(s).unwrap().to_string();
+        let host_os = &Platform::host().os;
+        for (spec, parsed, normalised) in [
+            ("linux/arm64/v8", "linux/arm64/v8", "linux/arm64"),
+            ("linux/arm64/8", "linux/arm64/v8", "linux/arm64"),
+            ("linux/arm64/v8.0", "linux/arm64/v8", "linux/arm64"),
+            ("linux/ARM64/V8", "linux/arm64/v8", "linux/arm64"),
+            ("linux/aarch64/v8", "linux/arm64/v8", "linux/arm64"),
+            ("linux/arm64", "linux/arm64", "linux/arm64"),
+            ("linux/arm64/v9.0", "linux/arm64/v9", "linux/arm64/v9"),
+            ("linux/arm", "linux/arm", "linux/arm/v7"),
+            ("linux/armhf", "linux/arm", "linux/arm/v7"),
+            ("linux/armel", "linux/arm/v6", "linux/arm/v6"),
+            ("linux/arm/v7", "linux/arm/v7", "linux/arm/v7"),
+            ("linux/arm/7", "linux/arm/v7", "linux/arm/v7"),
+            ("linux/arm/v6", "linux/arm/v6", "linux/arm/v6"),
+            ("linux/armhf/v6", "linux/arm/v7", "linux/arm/v7"),
+            ("linux/amd64/v1", "linux/amd64", "linux/amd64"),
+            ("linux/x86_64/v3", "linux/amd64/v3", "linux/amd64/v3"),
+            ("linux/i386/x", "linux/386", "linux/386"),
+            ("MacOS/arm64", "darwin/arm64", "darwin/arm64"),
+            (
+                "windows(10.0.1)/amd64",
+                "windows(10.0.1)/amd64",
+                "windows(10.0.1)/amd64",
+            ),
+        ] {
+            assert_eq!(raw(spec), parsed, "{spec}");
+            assert_eq!(
+                Platform::parse(spec).unwrap().to_string(),
+                normalised,
+                "{spec}"
+            );
+        }
+        // One architecture: this machine's OS, `arm`'s v7 dropped (armel keeps v6).
+        assert_eq!(raw("arm"), format!("{host_os}/arm"));
+        assert_eq!(raw("armhf"), format!("{host_os}/arm"));
+        assert_eq!(raw("armel"), format!("{host_os}/arm/v6"));
+        assert_eq!(raw("aarch64"), format!("{host_os}/arm64"));
+        // The same errors as `parse`.
+        for bad in ["garbage", "linux/*", "a/b/c/d", "linux/a b", ""] {
+            assert_eq!(
+                Platform::parse_unnormalized(bad).unwrap_err(),
+                Platform::parse(bad).unwrap_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    /// containerd's `Normalize`: names lowercased, no OS is this machine's, the OS version kept.
+    #[test]
+    fn normalize_is_containerds() {
+        let n = |os: &str, arch: &str, variant: &str| {
+            Platform::new(os, arch, variant).normalize().to_string()
+        };
+        assert_eq!(n("Linux", "X86_64", ""), "linux/amd64");
+        assert_eq!(n("linux", "arm64", "V8"), "linux/arm64");
+        assert_eq!(n("linux", "arm", ""), "linux/arm/v7");
+        assert_eq!(n("linux", "arm", "5"), "linux/arm/v5");
+        assert_eq!(n("linux", "ARMEL", "v7"), "linux/arm/v6");
+        assert_eq!(n("macos", "arm64", ""), "darwin/arm64");
+        assert_eq!(n("", "amd64", ""), format!("{}/amd64", Platform::host().os));
+        assert_eq!(n("linux", "riscv64", "rva22"), "linux/riscv64/rva22");
+        let w = Platform::new("windows", "amd64", "")
+            .with_os_version("10.0.1")
+            .normalize();
+        assert_eq!(w.to_string(), "windows(10.0.1)/amd64");
+        // `new` and `from_pb` keep what they are given.
+        assert_eq!(Platform::new("linux", "arm64", "v8").variant, "v8");
+        let pb = Platform::new("linux", "arm", "").to_pb();
+        assert_eq!(Platform::from_pb(&pb).variant, "");
     }
 }
 

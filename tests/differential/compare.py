@@ -37,6 +37,8 @@ def ours_cmd(bin_, args):
         c += ["--build-arg", "%s=%s" % (k, v)]
     if args.get("image_digest"):
         c.append("--image-digest")
+    if args.get("multi_platform"):
+        c += ["--opt", "multi-platform=true"]
     return c + ["--error-json"]
 
 
@@ -50,6 +52,8 @@ def ref_cmd(bin_, args):
         c += ["-build-arg", "%s=%s" % (k, v)]
     if args.get("image_digest"):
         c.append("-image-digest")
+    if args.get("multi_platform"):
+        c.append("-multi-platform")
     return c + ["-error-json"]
 
 
@@ -164,7 +168,7 @@ def shrink(case, kind, ours, ref, work, budget=200):
     changed = True
     while changed and tries < budget:
         changed = False
-        for opt in ("target", "platform", "build_args", "image_digest"):
+        for opt in ("target", "platform", "build_args", "image_digest", "multi_platform"):
             if opt in args and tries < budget:
                 a2 = dict(args)
                 del a2[opt]

@@ -19,7 +19,15 @@ import sys
 
 IMAGES = ["busybox", "alpine:3.20", "docker.io/library/debian:bookworm", "ghcr.io/o/img:1.0",
           "busybox@sha256:" + "ab" * 32, "localhost:5000/x/y:z"]
-PLATFORMS = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/arm64/v8", "linux/386"]
+PLATFORMS = ["linux/amd64", "linux/arm64", "linux/arm/v7", "linux/arm64/v8", "linux/386", "linux/arm",
+             "linux/arm/v6", "linux/amd64/v2"]
+# FROM --platform values: the reference parses them without normalising (linux/arm64/v8 keeps
+# its variant in the image source and FROM/COPY/WORKDIR progress names, RUN gets the normalised
+# platform), so spellings that normalise differently are drawn too. (Not windows/…: ours does
+# not yet write a Windows stage's WORKDIR and COPY paths with backslashes as the reference does.)
+FROM_PLATFORMS = ["linux/arm64", "linux/amd64", "linux/arm64/v8", "linux/arm", "linux/arm/v6",
+                  "linux/arm/v7", "linux/amd64/v2", "linux/386", "darwin/arm64",
+                  "linux/ARM64/V8", "armhf", "linux/aarch64", "linux/x86_64/v1", "linux/arm64/v9.0"]
 SPECIAL = ["<", ">", "&", "é", "✓", "😀", "\u00a0", "'", '"', "\\", "<&>", "a&&b", "x>y", "\t"]
 SIGNALS = ["SIGTERM", "SIGKILL", "9", "SIGRTMIN+3", "SIGUSR1", "15", "sigint", "$SIG"]
 USERS = ["root", "0", "0:0", "1000", "1000:1000", "65534:65534", "4294967294", "nobody",
@@ -301,8 +309,11 @@ class Gen:
     def from_(self, i):
         parts = ["FROM"]
         if self.chance(0.35):
-            parts.append("--platform=" + self.pick(["$BUILDPLATFORM", "$TARGETPLATFORM", "linux/arm64", "linux/amd64", "${BUILDPLATFORM}"]
-                                                   + (["$P"] if "P" in self.globals or self.chance(0.1) else [])))
+            plat = self.pick(["$BUILDPLATFORM", "$TARGETPLATFORM", "${BUILDPLATFORM}", "const", "const"]
+                             + (["$P"] if "P" in self.globals or self.chance(0.1) else []))
+            if plat == "const":
+                plat = self.pick(FROM_PLATFORMS)
+            parts.append("--platform=" + plat)
         c = self.r.random()
         if self.stages and c < 0.25:
             base = self.pick([s for s in self.stages if s] or ["busybox"])
@@ -337,6 +348,8 @@ class Gen:
         self.globals = set()
         for _ in range(self.r.randint(0, 3)):
             g = self.pick(["ARG BASE=busybox", "ARG V=1.0", "ARG P=linux/arm64", "ARG a", 'ARG a="x y"', "ARG D=/d"])
+            if g == "ARG P=linux/arm64":
+                g = "ARG P=" + self.pick(FROM_PLATFORMS)
             self.globals.add(g.split()[1].split("=")[0])
             blocks.append(g)
         for i in range(self.r.randint(1, 4)):
@@ -355,6 +368,9 @@ class Gen:
         if ba:
             args["build_args"] = ba
         args["image_digest"] = self.seed % 2 == 1
+        if self.chance(0.2):
+            # Progress names carry the platform (the FROM --platform one as written).
+            args["multi_platform"] = True
         return {"seed": self.seed, "blocks": blocks, "args": args}
 
 

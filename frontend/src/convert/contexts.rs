@@ -88,7 +88,9 @@ pub fn lookup(
         .strip_suffix(":latest")
         .unwrap_or(&familiar)
         .to_string();
-    let shown = platform.clone().unwrap_or_else(Platform::host);
+    // The key names the platform normalised (`name::linux/arm64` for `linux/arm64/v8`); the
+    // context's sources get it as asked for.
+    let shown = platform.clone().unwrap_or_else(Platform::host).normalize();
     let with_platform = format!("{name}::{shown}");
     for key in [with_platform, name.clone()] {
         if let Some(input) = opts.named_contexts.get(&key) {
@@ -338,7 +340,8 @@ fn parse_config(config: &[u8]) -> Result<Image, LocatedError> {
     Ok(image)
 }
 
-/// The platform an image config states, when it states both OS and architecture.
+/// The platform an image config states, when it states both OS and architecture, as it
+/// states it (not normalised: dockerfile2llb takes it as the stage's platform).
 pub fn image_platform(image: &Image) -> Option<Platform> {
     (!image.os.is_empty() && !image.architecture.is_empty()).then(|| {
         Platform::new(
@@ -409,6 +412,27 @@ mod tests {
                 .input,
             "docker-image://a"
         );
+    }
+
+    /// dockerui's `NamedContext`: the key names the platform normalised
+    /// (`platforms.FormatAll(platforms.Normalize(pp))`); the context keeps it as asked for.
+    #[test]
+    fn platform_keys_are_normalised_and_the_platform_kept() {
+        let o = opts(&[
+            ("base::linux/arm64", "docker-image://b"),
+            ("base::linux/arm/v7", "docker-image://c"),
+        ]);
+        let v8 = Platform::parse_unnormalized("linux/arm64/v8").unwrap();
+        let nc = lookup(&o, "base", Some(&v8)).unwrap().unwrap();
+        assert_eq!(
+            (nc.name_with_platform.as_str(), nc.input.as_str()),
+            ("base::linux/arm64", "docker-image://b")
+        );
+        assert_eq!(nc.platform, Some(v8));
+        let arm = Platform::parse_unnormalized("linux/arm").unwrap();
+        let nc = lookup(&o, "base", Some(&arm)).unwrap().unwrap();
+        assert_eq!(nc.name_with_platform, "base::linux/arm/v7");
+        assert_eq!(nc.platform.map(|p| p.variant), Some(String::new()));
     }
 
     #[test]

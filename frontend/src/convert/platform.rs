@@ -70,11 +70,13 @@ pub(crate) fn platform_opt(opts: &ConvertOptions) -> (Platform, Vec<Platform>, b
     }
 }
 
-/// containerd's `platforms.Parse` (then `Normalize`) with its error messages, specifiers
-/// quoted as Go's `%q` does: the one parser of the `platform` option (the gateway's and the
-/// command line's) and of `FROM --platform`.
+/// containerd's `platforms.Parse` with its error messages, specifiers quoted as Go's `%q`
+/// does, and no `Normalize`: dockerfile2llb's parser of `FROM --platform` (and of a stage's
+/// `TARGETPLATFORM` in progress names), so `linux/arm64/v8` keeps its `v8` and `linux/arm`
+/// has no variant in the ops, image resolution and named contexts. (The `platform` option is
+/// parsed and normalised by `BuildOptions::parse`, as dockerui's `parsePlatforms`.)
 pub fn parse_platform(spec: &str) -> Result<Platform, String> {
-    Platform::parse(spec).map_err(|e| e.message(go_quote))
+    Platform::parse_unnormalized(spec).map_err(|e| e.message(go_quote))
 }
 
 /// dockerfile2llb's `defaultArgs`: the build and target platforms and the target stage.
@@ -150,6 +152,19 @@ mod tests {
             "linux/arm64"
         );
         assert_eq!(parse_platform("arm64").unwrap().to_string(), "linux/arm64");
+        // `platforms.Parse` without `Normalize`, as dockerfile2llb reads `FROM --platform`.
+        assert_eq!(
+            parse_platform("linux/arm64/v8").unwrap().to_string(),
+            "linux/arm64/v8"
+        );
+        assert_eq!(
+            parse_platform("linux/arm").unwrap().to_string(),
+            "linux/arm"
+        );
+        assert_eq!(
+            parse_platform("linux/aarch64").unwrap().to_string(),
+            "linux/arm64"
+        );
         assert_eq!(
             parse_platform("foo").unwrap_err(),
             r#""foo": unknown operating system or architecture: invalid argument"#

@@ -59,7 +59,7 @@ pub(super) fn dispatch_run(
         lex.process_word(&custom_name, masked.as_ref())
             .unwrap_or(custom_name),
     );
-    let name = st.step_name(conv, &shown);
+    let name = st.run_step_name(conv, &shown);
     let mut metadata = st.op_metadata(conv, name, cmd);
     // The reference leaves the limits out on a daemon without the capability; we say so.
     if let Some(r) = &conv.opts.linux_resources {
@@ -145,7 +145,12 @@ pub(super) fn dispatch_run(
         InsSecurity::Sandbox => SecurityMode::Sandbox,
         InsSecurity::Insecure => SecurityMode::Insecure,
     };
-    exec.platform = Some(st.platform.clone());
+    // Without a platform of its own the state runs on the definition's default, the target.
+    exec.platform = Some(
+        st.state_platform
+            .clone()
+            .unwrap_or_else(|| conv.target_platform.clone()),
+    );
     exec.metadata = metadata;
     st.fs = exec.run().root();
     st.add_history(created_by, true);

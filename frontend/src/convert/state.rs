@@ -26,7 +26,18 @@ pub(super) struct StageState {
     pub network: NetMode,
     pub image: Image,
     pub base_image: Option<Arc<Image>>,
+    /// The stage's platform as dockerfile2llb's `dispatchState.platform` holds it: as
+    /// `FROM --platform` wrote it (`platforms.Parse`, not normalised), else the target's or
+    /// the named context image's. Image sources are asked for it; FROM, COPY, ADD and
+    /// WORKDIR show it in progress names.
     pub platform: Platform,
+    /// The LLB state's platform, which Go's `llb` stores normalised (`State.Platform`,
+    /// `NewState` of a source with one): [`StageState::platform`] normalised for a stage on
+    /// an image, none on scratch (also an image without layers) or on a named context whose
+    /// source has none (local, git, http). RUN's exec op runs on it (without one, on the
+    /// target platform, the definition's default) and its progress name shows it (without
+    /// one, no platform): `linux/arm64` for `FROM --platform=linux/arm64/v8`.
+    pub state_platform: Option<Platform>,
     /// ARGs declared in this stage (and inherited from its base stage), for RUN's history.
     pub build_args: Vec<(String, Option<String>)>,
     pub display_name: String,
@@ -75,7 +86,10 @@ impl StageState {
             }
             (Base::Scratch, _) => {
                 let platform = conv.target_platform.clone();
-                StageState::new(State::scratch(), Image::empty(&platform), None, platform)
+                let mut st =
+                    StageState::new(State::scratch(), Image::empty(&platform), None, platform);
+                st.state_platform = None;
+                st
             }
             (
                 _,
@@ -100,7 +114,7 @@ impl StageState {
                 st.cmd_total = plan.cmd_total - plan.triggers;
                 st.cmd_index = plan.from_rounds;
                 if !is_scratch {
-                    let name = st.step_name_with(conv, &["FROM ", pinned].concat(), false);
+                    let name = st.step_name_with(conv, &["FROM ", pinned].concat(), false, false);
                     let mut md = Metadata::named(name)
                         .with_location(stage_source_location(conv, plan.location));
                     md.description.insert(
@@ -108,6 +122,9 @@ impl StageState {
                         plan.source_code.clone(),
                     );
                     st.fs = source.rebuilt(md);
+                } else {
+                    // `llb.Scratch()`: no platform of its own.
+                    st.state_platform = None;
                 }
                 st
             }
@@ -133,12 +150,15 @@ impl StageState {
                 match (&plan.replaced_by, image) {
                     // The whole stage is the context: its image (if any) as it comes.
                     (Some(_), img) => {
+                        let state_platform =
+                            context_state_platform(context, source, &fs, img.as_ref());
                         let mut st = StageState::new(
                             fs,
                             img.clone().unwrap_or_default(),
                             None,
                             platform.clone(),
                         );
+                        st.state_platform = state_platform;
                         for e in st.image.env() {
                             let (k, v) = split_key_value(e);
                             st.env.set(k, v);
@@ -175,6 +195,7 @@ impl StageState {
             network: NetMode::Unset,
             image,
             base_image,
+            state_platform: Some(platform.clone().normalize()),
             platform,
             build_args: Vec::new(),
             display_name: String::new(),
@@ -229,28 +250,49 @@ impl StageState {
     /// The progress name of the next counted step (dockerfile2llb's `prefixCommand`):
     /// `[linux/amd64->arm64 builder 2/5] ONBUILD RUN …` — the platform (and the one the
     /// stage's TARGET* variables name, when it differs) only when several are built.
+    /// The stage's platform as written ([`StageState::platform`]) is the one shown, as
+    /// dockerfile2llb's COPY, ADD and WORKDIR pass `d.platform`.
     pub fn step_name(&mut self, conv: &Conversion, text: &str) -> String {
-        self.step_name_with(conv, text, true)
+        self.step_name_with(conv, text, true, false)
     }
 
-    /// `step_name`; `with_env` false for FROM, whose name ignores the stage's variables.
-    pub fn step_name_with(&mut self, conv: &Conversion, text: &str, with_env: bool) -> String {
+    /// `step_name` of a RUN, which shows the LLB state's platform (normalised, or none:
+    /// [`StageState::state_platform`]): dockerfile2llb's `dispatchRun` passes
+    /// `d.state.GetPlatform()`.
+    pub fn run_step_name(&mut self, conv: &Conversion, text: &str) -> String {
+        self.step_name_with(conv, text, true, true)
+    }
+
+    /// `step_name`; `with_env` false for FROM, whose name ignores the stage's variables;
+    /// `of_state` for RUN (see [`StageState::run_step_name`]).
+    pub fn step_name_with(
+        &mut self,
+        conv: &Conversion,
+        text: &str,
+        with_env: bool,
+        of_state: bool,
+    ) -> String {
         if self.cmd_total == 0 {
             return text.to_string();
         }
         self.cmd_index += 1;
-        let platform = conv.opts.multi_platform.then(|| {
-            let target = if with_env {
-                platform_from_env(&self.env)
-            } else {
-                None
-            };
-            format!(
-                "{}{}",
-                self.platform,
-                format_target_platform(&self.platform, target)
-            )
-        });
+        let platform = conv
+            .opts
+            .multi_platform
+            .then(|| {
+                let target = if with_env {
+                    platform_from_env(&self.env)
+                } else {
+                    None
+                };
+                let base = if of_state {
+                    self.state_platform.as_ref()?
+                } else {
+                    &self.platform
+                };
+                Some(format!("{base}{}", format_target_platform(base, target)))
+            })
+            .flatten();
         let mut name = String::with_capacity(self.display_name.len() + text.len() + 24);
         push_step_prefix(
             &mut name,
@@ -371,16 +413,15 @@ impl StageState {
                 self.image.os_version = (!tp.os_version.is_empty()).then(|| tp.os_version.clone());
             }
         }
-        if !self.image.architecture.is_empty() {
-            let p = Platform::new(
-                &self.image.os,
-                &self.image.architecture,
-                self.image.variant.as_deref().unwrap_or_default(),
-            );
-            self.image.os = p.os;
-            self.image.architecture = p.architecture;
-            self.image.variant = (!p.variant.is_empty()).then_some(p.variant);
-        }
+        let p = Platform::new(
+            &self.image.os,
+            &self.image.architecture,
+            self.image.variant.as_deref().unwrap_or_default(),
+        )
+        .normalize();
+        self.image.os = p.os;
+        self.image.architecture = p.architecture;
+        self.image.variant = (!p.variant.is_empty()).then_some(p.variant);
         Converted {
             state: self.fs,
             image: self.image,
@@ -390,8 +431,29 @@ impl StageState {
     }
 }
 
+/// The LLB state's platform of a stage that is a named context (dockerui's
+/// `NamedContext.Load`): an image's (its config's, else the one asked for), a frontend
+/// input's (its config's, else its op's), none for scratch, local, git and http sources;
+/// normalised as Go's `llb` stores it.
+fn context_state_platform(
+    nc: &contexts::NamedContext,
+    source: &contexts::ContextSource,
+    fs: &State,
+    image: Option<&Image>,
+) -> Option<Platform> {
+    use contexts::ContextSource as S;
+    let configured = image.and_then(contexts::image_platform);
+    let p = match source {
+        S::Image { .. } | S::OciLayout { .. } => configured.or_else(|| nc.platform.clone()),
+        S::Input { .. } => configured.or_else(|| fs.op_platform()),
+        S::Scratch | S::Local { .. } | S::Git(_) | S::Http { .. } => None,
+    };
+    p.map(Platform::normalize)
+}
+
 /// dockerfile2llb's `platformFromEnv`: the platform the stage's TARGETPLATFORM (or
-/// TARGETOS/TARGETARCH/TARGETVARIANT) variables name, if it declared any.
+/// TARGETOS/TARGETARCH/TARGETVARIANT) variables name, if it declared any, as written
+/// (`platforms.Parse`, not normalised).
 fn platform_from_env(env: &EnvList) -> Option<Platform> {
     let (mut os, mut arch, mut variant, mut set) =
         (String::new(), String::new(), String::new(), false);
@@ -428,7 +490,7 @@ fn format_target_platform(base: &Platform, target: Option<Platform>) -> String {
     if t.architecture.is_empty() {
         t.architecture = base.architecture.clone();
     }
-    let t = Platform::new(&t.os, &t.architecture, &t.variant);
+    let t = t.normalize();
     if t.os == base.os && t.architecture != base.architecture {
         let mut s = format!("->{}", t.architecture);
         if !t.variant.is_empty() {

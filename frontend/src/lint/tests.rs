@@ -706,6 +706,32 @@ fn base_image_platform_mismatch() {
     assert_eq!(w, vec![("InvalidBaseImagePlatform", "Base image busybox was pulled with platform \"linux/arm64\", expected \"linux/amd64\" for current build")]);
 }
 
+/// dockerfile2llb's `validateBaseImagePlatform`: the image is asked for `FROM --platform` as
+/// written (`platforms.Parse`), the OS and architecture compared as they are, the message
+/// shows both platforms normalised.
+#[test]
+fn base_image_platform_as_written_and_shown_normalised() {
+    // (A stage named for the architecture: no FromPlatformFlagConstDisallowed.)
+    let ast = syntax::parse("FROM --platform=linux/arm64/v8 busybox AS arm64-build\n").unwrap();
+    let opts = Options {
+        build_platforms: vec![Platform::new("linux", "amd64", "")],
+        ..Options::default()
+    };
+    let mut c = Checker::new(&ast, opts, Config::default());
+    let key = c.images_needed().remove(0);
+    assert_eq!(key.1, Platform::new("linux", "arm64", "v8"));
+    let images = ResolvedImages::from([(
+        key,
+        ResolvedImage {
+            digest: None,
+            config: image_config(&Platform::new("linux", "arm", ""), ""),
+        },
+    )]);
+    c.dispatch(&images, None);
+    let w: Vec<_> = c.warnings().iter().map(|w| w.detail.clone()).collect();
+    assert_eq!(w, vec!["Base image busybox was pulled with platform \"linux/arm/v7\", expected \"linux/arm64\" for current build".to_string()]);
+}
+
 #[test]
 fn base_image_platform_without_a_platform_asked_for() {
     // No platform asked for: an image for any of the worker's platforms is fine, another is not.

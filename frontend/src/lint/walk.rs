@@ -187,13 +187,16 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// InvalidBaseImagePlatform: the image's OS/architecture against the platform asked for.
+    /// InvalidBaseImagePlatform (dockerfile2llb's `validateBaseImagePlatform`): the image's
+    /// OS/architecture against the platform asked for, as written; the message shows both
+    /// normalised.
     fn check_base_platform(&mut self, i: usize, img: &Image) {
         let actual = Platform::new(
             &img.os,
             &img.architecture,
             img.variant.as_deref().unwrap_or(""),
-        );
+        )
+        .with_os_version(img.os_version.as_deref().unwrap_or(""));
         let expected = self.node_platform(i);
         let same = |p: &Platform| p.os == actual.os && p.architecture == actual.architecture;
         // With no platform asked for, an image for any of the worker's platforms is used as is.
@@ -203,8 +206,8 @@ impl<'a> Checker<'a> {
             let n = &self.graph.nodes[i];
             let msg = rules::INVALID_BASE_IMAGE_PLATFORM.message(
                 &n.base_name,
-                &expected.to_string(),
-                &actual.to_string(),
+                &expected.normalize().to_string(),
+                &actual.normalize().to_string(),
             );
             let loc = n.location;
             self.sink
