@@ -6,11 +6,12 @@ use std::sync::Arc;
 use buildkit_llb::{Metadata, NetMode, Platform, SourceLocation, State};
 
 use super::contexts;
+use super::env::{split_key_value, DeclaredArgs, EnvList, EnvPositions};
 use super::names::{push_step_prefix, uppercase_keyword};
 use super::plan::Base;
 use super::resolve::Resolved;
 use super::stages::Conversion;
-use super::{env::split_key_value, env::EnvList, Converted, LocatedError};
+use super::{Converted, LocatedError};
 use crate::image::Image;
 use crate::instructions::Command;
 use crate::shell::Lex;
@@ -20,6 +21,8 @@ use crate::syntax::Location;
 pub(super) struct StageState {
     pub fs: State,
     pub env: EnvList,
+    /// Where each variable is in the image config's env (ENV replaces them in place).
+    pub image_env: EnvPositions,
     pub dir: String,
     pub user: String,
     pub network: NetMode,
@@ -27,7 +30,7 @@ pub(super) struct StageState {
     pub base_image: Option<Arc<Image>>,
     pub platform: Platform,
     /// ARGs declared in this stage (and inherited from its base stage), for RUN's history.
-    pub build_args: Vec<(String, Option<String>)>,
+    pub build_args: DeclaredArgs,
     pub display_name: String,
     pub cmd_index: usize,
     pub cmd_total: usize,
@@ -169,13 +172,14 @@ impl StageState {
         StageState {
             fs,
             env: EnvList::new(),
+            image_env: EnvPositions::default(),
             dir: "/".into(),
             user: String::new(),
             network: NetMode::Unset,
             image,
             base_image,
             platform,
-            build_args: Vec::new(),
+            build_args: DeclaredArgs::default(),
             display_name: String::new(),
             cmd_index: 0,
             cmd_total: 0,
@@ -302,6 +306,12 @@ impl StageState {
             lex.process_word(text, &self.env)
                 .unwrap_or_else(|_| text.to_string()),
         )
+    }
+
+    /// Sets `key=value` in the image config's env, replacing the key's value in place.
+    pub fn set_image_env(&mut self, key: &str, value: &str) {
+        let env = self.image.config.env.get_or_insert_with(Vec::new);
+        self.image_env.set(env, key, value);
     }
 
     pub fn add_history(&mut self, created_by: String, with_layer: bool) {

@@ -24,7 +24,7 @@ use crate::syntax::Location;
 pub(super) struct StageRun {
     pub env: EnvList,
     /// ARGs declared in the stage (and its base stages): never "undefined", even without a value.
-    pub build_args: Vec<String>,
+    pub build_args: std::collections::HashSet<String>,
     /// The image config has a SHELL (from the base image or a SHELL instruction).
     pub shell: bool,
     /// A WORKDIR instruction ran in this stage or a base stage.
@@ -39,7 +39,7 @@ impl StageRun {
     pub fn new(os: String) -> Self {
         StageRun {
             env: EnvList::new(),
-            build_args: Vec::new(),
+            build_args: Default::default(),
             shell: false,
             workdir_set: false,
             os,
@@ -276,7 +276,7 @@ fn dispatch_arg(
             capture.all_args.insert(arg.key.clone(), info);
         }
         capture.used_args.insert(arg.key.clone());
-        run.build_args.push(arg.key.clone());
+        run.build_args.insert(arg.key.clone());
     }
     Ok(())
 }
@@ -304,12 +304,14 @@ fn expand(
     if res.unmatched.is_empty() {
         return Ok(res.result);
     }
-    let keys = run.env.keys();
-    let options: Vec<&str> = keys.iter().map(String::as_str).collect();
+    // The names to suggest from, listed once for the word, and only if needed.
+    let mut keys: Option<Vec<String>> = None;
     for var in &res.unmatched {
         if run.build_args.contains(var) || NON_ENV_ARGS.contains(&var.as_str()) {
             continue;
         }
+        let keys = keys.get_or_insert_with(|| run.env.keys());
+        let options: Vec<&str> = keys.iter().map(String::as_str).collect();
         let suggestion = crate::instructions::suggest::search(var, &options, true);
         ctx.sink.run(
             cfg,
