@@ -97,6 +97,7 @@ impl StageState {
             self.env.set(&k, &v);
             self.set_image_env(&k, &v);
         }
+        self.check_env_size(conv)?;
         self.add_history(msg, false);
         Ok(())
     }
@@ -345,6 +346,7 @@ impl StageState {
             // each ARG once, and rescanning every declaration per RUN would be quadratic.
             self.build_args.declare(&arg.key, value);
         }
+        self.check_env_size(conv)?;
         self.add_history(["ARG ", &commit.join(" ")].concat(), false);
         Ok(())
     }

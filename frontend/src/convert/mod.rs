@@ -17,6 +17,9 @@ mod env;
 pub mod epoch;
 mod expose;
 pub mod gitref;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod limits_tests;
 mod lower;
 mod mounts;
 mod names;
@@ -45,6 +48,7 @@ use crate::syntax::{self, Ast, LocatedError};
 pub use contexts::{ContextSource, LoadedContext, NamedContext};
 pub use env::{split_key_value, EnvList};
 pub use stages::ImageKey;
+pub(crate) use state::env_size_error;
 
 /// What one conversion asks for: the build-wide options as parsed from the frontend options
 /// (embedded, as BuildKit's `ConvertOpt` embeds `dockerui.Config`; readable as fields of this

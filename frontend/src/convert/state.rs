@@ -292,10 +292,14 @@ impl StageState {
             .map_err(|e| LocatedError::new(e.to_string()))
     }
 
-    /// Expands heredoc content: variables only, quotes and escapes kept as written.
-    pub fn expand_raw(&self, text: &str) -> Result<String, LocatedError> {
-        let mut lex = Lex::new('\\');
-        lex.skip_process_quotes = true;
+    /// Expands heredoc content: variables only, quotes and escapes kept as written (with the
+    /// size limit of `lex`, the conversion's).
+    pub fn expand_raw(&self, lex: &Lex, text: &str) -> Result<String, LocatedError> {
+        let lex = Lex {
+            skip_process_quotes: true,
+            max_len: lex.max_len,
+            ..Lex::new('\\')
+        };
         lex.process_word(text, &self.env)
             .map_err(|e| LocatedError::new(e.to_string()))
     }
@@ -312,6 +316,26 @@ impl StageState {
     pub fn set_image_env(&mut self, key: &str, value: &str) {
         let env = self.image.config.env.get_or_insert_with(Vec::new);
         self.image_env.set(env, key, value);
+    }
+
+    /// Fails when the stage's environment (ENV and ARG values, the base image's env) is over
+    /// the conversion's limit (`crate::limits::STAGE_ENV`).
+    pub fn check_env_size(&self, conv: &Conversion) -> Result<(), LocatedError> {
+        if self.env.bytes() > conv.limits.env {
+            return Err(LocatedError::new(env_size_error(conv.limits.env)));
+        }
+        Ok(())
+    }
+
+    /// About how many bytes of state the stage holds beyond its ops: environment, declared
+    /// ARGs, image history (what a stage built on it copies).
+    pub fn state_bytes(&self) -> usize {
+        let args: usize = self
+            .build_args
+            .iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, String::len))
+            .sum();
+        self.env.bytes() + args + self.image.history_bytes()
     }
 
     pub fn add_history(&mut self, created_by: String, with_layer: bool) {
@@ -397,6 +421,14 @@ impl StageState {
             sbom: Default::default(),
         }
     }
+}
+
+/// The error for a stage environment over `limit` bytes.
+pub(crate) fn env_size_error(limit: usize) -> String {
+    format!(
+        "the stage's environment (ENV and ARG values) exceeds the limit of {}",
+        crate::limits::format_size(limit)
+    )
 }
 
 /// dockerfile2llb's `platformFromEnv`: the platform the stage's TARGETPLATFORM (or

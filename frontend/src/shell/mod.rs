@@ -41,6 +41,10 @@ pub struct Lex {
     pub skip_process_quotes: bool,
     /// Leave references to unset variables as written instead of expanding them to nothing.
     pub skip_unset_env: bool,
+    /// The most bytes an expansion may add to the word's own length: past it the word is an
+    /// error, so that variables doubling each other cannot grow without bound.
+    /// [`crate::limits::EXPANDED_WORD`] by default; see [`Lex::with_limit_for`].
+    pub max_len: usize,
 }
 
 /// The outcome of an expansion.
@@ -72,7 +76,15 @@ impl Lex {
             raw_escapes: false,
             skip_process_quotes: false,
             skip_unset_env: false,
+            max_len: crate::limits::EXPANDED_WORD,
         }
+    }
+
+    /// The expansion limit for a Dockerfile of `source_len` bytes: [`crate::limits::EXPANDED_WORD`]
+    /// or the Dockerfile's size, when larger (so a value spelt out in the file always fits).
+    pub fn with_limit_for(mut self, source_len: usize) -> Self {
+        self.max_len = crate::limits::scaled(crate::limits::EXPANDED_WORD, 1, source_len);
+        self
     }
 
     /// Expands `word` into one string (BuildKit's `ProcessWord`).
