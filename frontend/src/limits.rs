@@ -23,6 +23,40 @@ pub const STAGE_ENV: usize = 4 << 20;
 /// instruction (`convert::lower`).
 pub const CONVERSION: usize = 128 << 20;
 
+/// The limits of one conversion. [`Limits::default`] holds the constants above; tests and the
+/// fuzz target use smaller ones, to reach them with small inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// [`EXPANDED_WORD`].
+    pub word: usize,
+    /// [`STAGE_ENV`].
+    pub env: usize,
+    /// [`CONVERSION`].
+    pub output: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            word: EXPANDED_WORD,
+            env: STAGE_ENV,
+            output: CONVERSION,
+        }
+    }
+}
+
+impl Limits {
+    /// The limits for a Dockerfile of `source_len` bytes: each grows with the file (the word
+    /// limit to its size, the environment's to 4 times, the conversion's to 16 times).
+    pub fn for_source(self, source_len: usize) -> Self {
+        Limits {
+            word: scaled(self.word, 1, source_len),
+            env: scaled(self.env, 4, source_len),
+            output: scaled(self.output, 16, source_len),
+        }
+    }
+}
+
 /// A limit for a Dockerfile of `source_len` bytes: `base`, or `factor × source_len` when larger.
 pub fn scaled(base: usize, factor: usize, source_len: usize) -> usize {
     base.max(source_len.saturating_mul(factor))
@@ -51,5 +85,11 @@ mod tests {
         assert_eq!(scaled(EXPANDED_WORD, 1, 5 << 20), 5 << 20);
         assert_eq!(scaled(CONVERSION, 16, 10 << 20), 160 << 20);
         assert_eq!(scaled(1, 16, usize::MAX), usize::MAX);
+        let big = Limits::default().for_source(10 << 20);
+        assert_eq!(
+            (big.word, big.env, big.output),
+            (10 << 20, 40 << 20, 160 << 20)
+        );
+        assert_eq!(Limits::default().for_source(100), Limits::default());
     }
 }

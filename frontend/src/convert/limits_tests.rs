@@ -20,12 +20,14 @@ fn resolved() -> ResolvedImage {
 
 /// Converts `df`, within a time bound. Ok: the definition's size.
 fn convert(df: &str) -> Result<usize, LocatedError> {
+    convert_opts(df, &ConvertOptions::default())
+}
+
+fn convert_opts(df: &str, opts: &ConvertOptions) -> Result<usize, LocatedError> {
     let start = Instant::now();
     let ast = syntax::parse(df).map_err(|e| LocatedError::new(e.message))?;
     let parsed = instructions::parse_dockerfile(&ast)?;
-    let out = convert_with(&parsed, ast.escape, &ConvertOptions::default(), |_| {
-        Ok(resolved())
-    });
+    let out = convert_with(&parsed, ast.escape, opts, |_| Ok(resolved()));
     let took = start.elapsed();
     assert!(took < Duration::from_secs(30), "conversion took {took:?}");
     let def = out?
@@ -232,4 +234,51 @@ fn large_dockerfiles_spelt_out_still_convert() {
     }
     assert!(convert(&df).is_ok());
     assert_eq!(check(&df), None);
+}
+
+#[test]
+fn the_options_set_the_limits() {
+    let opts = ConvertOptions {
+        limits: crate::limits::Limits {
+            word: 1000,
+            env: 5000,
+            output: 100_000,
+        },
+        ..Default::default()
+    };
+    let message = |df: &str| {
+        let e = convert_opts(df, &opts).unwrap_err();
+        (e.message, e.location.map_or(0, |l| l.start_line))
+    };
+    // v7 is 1 KiB: v8 adds 1,024 bytes to its word.
+    let (m, line) = message(&format!("FROM scratch\n{}", doubling("ARG")));
+    assert!(
+        m.ends_with("exceeds the limit of 1000 bytes per word"),
+        "{m}"
+    );
+    assert_eq!(line, 2 + 7);
+    let df = format!(
+        "FROM scratch\n{}\nENV a=$v6 b=$v6 c=$v6 d=$v6 e=$v6 f=$v6 g=$v6 h=$v6 i=$v6 j=$v6",
+        doubling("ARG")
+            .lines()
+            .take(7)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(message(&df).0.ends_with("exceeds the limit of 5000 bytes"));
+    let df = format!(
+        "FROM alpine\n{}\nENV e=$v6\n{}",
+        doubling("ARG")
+            .lines()
+            .take(7)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        "RUN true\n".repeat(200)
+    );
+    let (m, _) = message(&df);
+    assert!(
+        m.ends_with("exceed the limit of 100000 bytes per build"),
+        "{m}"
+    );
+    assert!(convert(&df).is_ok());
 }

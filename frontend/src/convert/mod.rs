@@ -84,6 +84,8 @@ pub struct ConvertOptions {
     /// context's or a stage's time, or nothing): a global `SOURCE_DATE_EPOCH` ARG takes it
     /// (or is unset), as the reference's `setBuildArgValue`. The caller replaces the build arg.
     pub epoch_replaces_arg: bool,
+    /// The size limits (`crate::limits`, before they are scaled to the Dockerfile).
+    pub limits: crate::limits::Limits,
 }
 
 impl std::ops::Deref for ConvertOptions {

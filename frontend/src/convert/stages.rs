@@ -125,7 +125,7 @@ pub fn global_args(
         .or_else(|| df.stages.last().and_then(|s| s.name.clone()));
     meta_args(
         df,
-        &Lex::new(escape).with_limit_for(df.source_len()),
+        &Lex::new(escape).with_limits(opts.limits.for_source(df.source_len())),
         default_args(
             &build_platforms[0],
             &target_platform,
@@ -136,30 +136,12 @@ pub fn global_args(
     )
 }
 
-/// The size limits of one conversion (`crate::limits`), scaled to the Dockerfile.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Limits {
-    /// Bytes of a stage's environment.
-    pub env: usize,
-    /// Bytes the conversion builds: ops, their metadata, image history, copied stage state.
-    pub output: usize,
-}
-
-impl Limits {
-    fn for_source(source_len: usize) -> Self {
-        use crate::limits::{scaled, CONVERSION, STAGE_ENV};
-        Limits {
-            env: scaled(STAGE_ENV, 4, source_len),
-            output: scaled(CONVERSION, 16, source_len),
-        }
-    }
-}
-
 pub struct Conversion<'a> {
     pub(super) opts: &'a ConvertOptions,
     /// Word expansion, its size limit scaled to the Dockerfile.
     pub(super) lex: Lex,
-    pub(super) limits: Limits,
+    /// Scaled to the Dockerfile.
+    pub(super) limits: crate::limits::Limits,
     pub(super) global_args: EnvList,
     pub(super) graph: plan::Graph<StagePlan<'a>>,
     pub(super) target_platform: Platform,
@@ -182,8 +164,8 @@ impl<'a> Conversion<'a> {
         if df.stages.is_empty() {
             return Err(LocatedError::new("dockerfile contains no stages to build"));
         }
-        let source_len = df.source_len();
-        let lex = Lex::new(escape).with_limit_for(source_len);
+        let limits = opts.limits.for_source(df.source_len());
+        let lex = Lex::new(escape).with_limits(limits);
         let (target_platform, build_platforms, implicit_target) = platform_opt(opts);
         let target_name = opts
             .target
@@ -211,7 +193,7 @@ impl<'a> Conversion<'a> {
         let mut conv = Conversion {
             opts,
             lex,
-            limits: Limits::for_source(source_len),
+            limits,
             global_args,
             graph: plan::Graph::default(),
             target_platform,

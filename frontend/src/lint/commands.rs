@@ -60,11 +60,8 @@ pub(super) struct Budget {
 }
 
 impl Budget {
-    pub fn new(source_len: usize) -> Self {
-        Budget {
-            limit: crate::limits::scaled(crate::limits::CONVERSION, 16, source_len),
-            spent: 0,
-        }
+    pub fn new(limit: usize) -> Self {
+        Budget { limit, spent: 0 }
     }
 
     /// Adds `bytes`; past the limit, the checks stop with an error at `loc`.

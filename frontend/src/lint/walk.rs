@@ -86,12 +86,12 @@ impl<'a> Checker<'a> {
     /// Phase one: everything up to base image resolution. Stops where the reference's
     /// conversion would stop with an error (see [`Checker::error`]).
     pub fn new(ast: &'a Ast, opts: Options, cfg: Config) -> Self {
-        let source_len = ast.source_len();
+        let limits = crate::limits::Limits::default().for_source(ast.source_len());
         let mut c = Checker {
             ast,
-            lex: Lex::new(ast.escape).with_limit_for(source_len),
-            env_limit: crate::limits::scaled(crate::limits::STAGE_ENV, 4, source_len),
-            budget: Budget::new(source_len),
+            lex: Lex::new(ast.escape).with_limits(limits),
+            env_limit: limits.env,
+            budget: Budget::new(limits.output),
             opts,
             cfg,
             sink: Sink::default(),

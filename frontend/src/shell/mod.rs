@@ -82,8 +82,13 @@ impl Lex {
 
     /// The expansion limit for a Dockerfile of `source_len` bytes: [`crate::limits::EXPANDED_WORD`]
     /// or the Dockerfile's size, when larger (so a value spelt out in the file always fits).
-    pub fn with_limit_for(mut self, source_len: usize) -> Self {
-        self.max_len = crate::limits::scaled(crate::limits::EXPANDED_WORD, 1, source_len);
+    pub fn with_limit_for(self, source_len: usize) -> Self {
+        self.with_limits(crate::limits::Limits::default().for_source(source_len))
+    }
+
+    /// The expansion limit of `limits` (already scaled to the Dockerfile).
+    pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
+        self.max_len = limits.word;
         self
     }
 
