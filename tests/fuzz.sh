@@ -16,4 +16,6 @@ fi
 mkdir -p corpus/parse
 for d in ../examples/*/; do [ -f "$d/Dockerfile" ] && cp "$d/Dockerfile" "corpus/parse/example-$(basename "$d")"; done
 for f in ../frontend/tests/golden/*.Dockerfile; do [ -f "$f" ] && cp -n "$f" corpus/parse/; done
-exec cargo "${toolchain[@]}" fuzz run parse -s none corpus/parse -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048
+# Memory: the target converts with size limits of a few MiB (docs/limits.md), so more than
+# 512 MiB, or one allocation over 256 MiB, is a bound missing (a memory bomb).
+exec cargo "${toolchain[@]}" fuzz run parse -s none corpus/parse -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=512 -malloc_limit_mb=256

@@ -217,6 +217,14 @@ impl Image {
         }
     }
 
+    /// Bytes of text in the history (what a conversion's size limit counts).
+    pub fn history_bytes(&self) -> usize {
+        self.history
+            .iter()
+            .map(|h| h.created_by.as_ref().map_or(0, String::len))
+            .sum()
+    }
+
     pub fn add_history(&mut self, created_by: String, empty_layer: bool, created: Option<String>) {
         self.history.push(History {
             created,

@@ -7,6 +7,7 @@ pub mod gateway;
 pub mod gocompat;
 pub mod image;
 pub mod instructions;
+pub mod limits;
 pub mod lint;
 pub mod options;
 pub mod shell;

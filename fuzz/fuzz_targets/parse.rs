@@ -4,6 +4,7 @@
 #![no_main]
 
 use dockerfile_frontend::convert::{convert_with, ConvertOptions, ResolvedImage};
+use dockerfile_frontend::limits::Limits;
 use dockerfile_frontend::options::BuildOptions;
 use dockerfile_frontend::shell::Lex;
 use dockerfile_frontend::{instructions, syntax};
@@ -37,10 +38,17 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    // Small size limits (docs/limits.md), so that small inputs reach them, and a conversion
+    // stays far below the memory a run may use (tests/fuzz.sh): more is a bound missing.
     let opts = ConvertOptions {
         build: BuildOptions {
             context_local: "context".into(),
             ..Default::default()
+        },
+        limits: Limits {
+            word: 64 << 10,
+            env: 256 << 10,
+            output: 8 << 20,
         },
         ..Default::default()
     };

@@ -33,7 +33,7 @@ pub use merge::{diff, merge};
 pub use metadata::{LinuxResources, Metadata, ProgressGroup, SourceFile, SourceLocation};
 pub use platform::{Platform, PlatformError, PlatformErrorKind};
 pub use source::{GitOptions, HttpOptions, ImageOptions, LocalOptions};
-pub use state::State;
+pub use state::{built_bytes, State};
 
 /// A marshalled graph (`pb.Definition`), as [`State::marshal`] gives it and
 /// [`State::from_definition`] reads it.

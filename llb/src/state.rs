@@ -1,6 +1,7 @@
 //! Graph nodes and states. Each op is encoded and digested once, when it is built, so
 //! identical ops built twice share a digest and marshalling is a plain walk.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use buildkit_proto::pb;
@@ -8,6 +9,29 @@ use prost::Message;
 
 use crate::digest::OpDigest;
 use crate::metadata::{Metadata, OpMetadata};
+
+thread_local! {
+    /// See [`built_bytes`].
+    static BUILT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many bytes of ops this thread has built so far: each op's encoding and the text of its
+/// metadata (progress name, descriptions). Every op is built on the thread that calls the
+/// [`State`] method making it, so a caller can bound what a piece of its own code builds by
+/// reading this before and after (a Dockerfile can multiply a large variable into many ops).
+pub fn built_bytes() -> u64 {
+    BUILT.with(Cell::get)
+}
+
+fn count_built(bytes: &[u8], metadata: &OpMetadata) {
+    let text: usize = metadata
+        .description
+        .iter()
+        .map(|(k, v)| k.len() + v.len())
+        .sum();
+    let len = (bytes.len() + text) as u64;
+    BUILT.with(|b| b.set(b.get().saturating_add(len)));
+}
 
 #[derive(Debug)]
 pub(crate) struct OpNode {
@@ -43,12 +67,14 @@ impl OpNode {
         } else {
             visit
         };
+        let metadata = OpMetadata::from(metadata);
+        count_built(&bytes, &metadata);
         Arc::new(OpNode {
             bytes,
             digest,
             inputs,
             visit,
-            metadata: Arc::new(metadata.into()),
+            metadata: Arc::new(metadata),
         })
     }
 
@@ -197,12 +223,14 @@ impl State {
         };
         let node = &out.node;
         metadata.caps.extend(node.metadata.caps.iter().cloned());
+        let metadata = OpMetadata::from(metadata);
+        count_built(&node.bytes, &metadata);
         let copy = OpNode {
             bytes: node.bytes.clone(),
             digest: node.digest,
             inputs: node.inputs.clone(),
             visit: node.visit.clone(),
-            metadata: Arc::new(metadata.into()),
+            metadata: Arc::new(metadata),
         };
         State::from_node(Arc::new(copy), out.index)
     }

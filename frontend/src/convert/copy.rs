@@ -365,7 +365,7 @@ pub(super) fn dispatch_copy(
     for content in spec.contents {
         history.push_str(&format!(" <<{}", content.path));
         let data = if content.expand {
-            st.expand_raw(&content.data)?
+            st.expand_raw(lex, &content.data)?
         } else {
             content.data.clone()
         };

@@ -84,8 +84,9 @@ impl StageState {
             msg.push(' ');
             push_key_value(&mut msg, &k, &v);
             self.env.set(&k, &v);
-            self.image.set_env(&k, &v);
+            self.set_image_env(&k, &v);
         }
+        self.check_env_size(conv)?;
         self.add_history(msg, false);
         Ok(())
     }
@@ -332,11 +333,9 @@ impl StageState {
             }
             // One entry per name (a redeclaration updates it in place): RUN's history lists
             // each ARG once, and rescanning every declaration per RUN would be quadratic.
-            match self.build_args.iter_mut().find(|(k, _)| *k == arg.key) {
-                Some(slot) => slot.1 = value,
-                None => self.build_args.push((arg.key.clone(), value)),
-            }
+            self.build_args.declare(&arg.key, value);
         }
+        self.check_env_size(conv)?;
         self.add_history(["ARG ", &commit.join(" ")].concat(), false);
         Ok(())
     }

@@ -67,7 +67,7 @@ pub fn source(
     if let Some(nc) = named_context(opts, value)? {
         return Ok(Some(EpochSource::Named(nc)));
     }
-    let lex = Lex::new(escape);
+    let lex = Lex::new(escape).with_limits(opts.limits.for_source(df.source_len()));
     for st in &df.stages {
         if !st
             .name

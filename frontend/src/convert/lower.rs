@@ -102,6 +102,7 @@ impl Conversion<'_> {
             }
         }
         let mut sbom = super::sbom::SbomTargets::default();
+        let mut budget = Budget::new(self.limits.output);
         let mut done_reading: Vec<Vec<usize>> = vec![Vec::new(); order.len()];
         for (j, step) in last_reader.iter().enumerate() {
             if let Some(step) = *step {
@@ -112,6 +113,13 @@ impl Conversion<'_> {
         }
         for (step, &i) in order.iter().enumerate() {
             let mut st = StageState::init(self, i, &states, vec![placeholder_path(i)])?;
+            // A stage copies its base stage's environment, ARGs and history.
+            budget
+                .spend(st.state_bytes())
+                .map_err(|e| match self.graph.nodes[i].location {
+                    Some(l) => e.or_at(l),
+                    None => e,
+                })?;
             if let Some(Resolved::Context {
                 source: ContextSource::Local { .. },
                 ..
@@ -149,8 +157,14 @@ impl Conversion<'_> {
                         context: &context,
                         context_paths: &mut paths.context,
                     };
+                    let history = st.image.history.len();
                     dispatch(&mut st, &mut ctx, cmd, from, mounts)
                         .map_err(|e| e.or_at(cmd.location))?;
+                    let added = st.image.history[history.min(st.image.history.len())..]
+                        .iter()
+                        .map(|h| h.created_by.as_ref().map_or(0, String::len))
+                        .sum();
+                    budget.spend(added).map_err(|e| e.or_at(cmd.location))?;
                     if track_stage_paths {
                         self.record_paths(i, pc, &st, &mut paths);
                     }
@@ -242,6 +256,43 @@ impl Conversion<'_> {
             }
             _ => {}
         }
+    }
+}
+
+/// What a conversion may build (`crate::limits::CONVERSION`): the ops made while lowering (as
+/// `buildkit_llb::built_bytes` counts them) and the text added to images (history, which
+/// holds every ENV, ARG and LABEL value) and copied into each stage from its base stage. A
+/// Dockerfile can otherwise repeat a large variable into gigabytes of ops: 1,000 `RUN`s in
+/// an environment of 1 MiB.
+struct Budget {
+    limit: usize,
+    ops_start: u64,
+    other: usize,
+}
+
+impl Budget {
+    fn new(limit: usize) -> Self {
+        Budget {
+            limit,
+            ops_start: buildkit_llb::built_bytes(),
+            other: 0,
+        }
+    }
+
+    /// Adds `bytes` (besides ops), and fails when the total is over the limit.
+    fn spend(&mut self, bytes: usize) -> Result<(), LocatedError> {
+        self.other = self.other.saturating_add(bytes);
+        let ops = buildkit_llb::built_bytes().saturating_sub(self.ops_start);
+        let total = usize::try_from(ops)
+            .unwrap_or(usize::MAX)
+            .saturating_add(self.other);
+        if total > self.limit {
+            return Err(LocatedError::new(format!(
+                "the LLB definition and image history exceed the limit of {} per build",
+                crate::limits::format_size(self.limit)
+            )));
+        }
+        Ok(())
     }
 }
 

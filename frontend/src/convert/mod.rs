@@ -17,6 +17,9 @@ mod env;
 pub mod epoch;
 mod expose;
 pub mod gitref;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod limits_tests;
 mod lower;
 mod mounts;
 mod names;
@@ -50,6 +53,7 @@ use crate::syntax::{self, Ast, LocatedError};
 pub use contexts::{ContextSource, LoadedContext, NamedContext};
 pub use env::{split_key_value, EnvList};
 pub use stages::ImageKey;
+pub(crate) use state::env_size_error;
 
 /// What one conversion asks for: the build-wide options as parsed from the frontend options
 /// (embedded, as BuildKit's `ConvertOpt` embeds `dockerui.Config`; readable as fields of this
@@ -85,6 +89,8 @@ pub struct ConvertOptions {
     /// context's or a stage's time, or nothing): a global `SOURCE_DATE_EPOCH` ARG takes it
     /// (or is unset), as the reference's `setBuildArgValue`. The caller replaces the build arg.
     pub epoch_replaces_arg: bool,
+    /// The size limits (`crate::limits`, before they are scaled to the Dockerfile).
+    pub limits: crate::limits::Limits,
 }
 
 impl std::ops::Deref for ConvertOptions {

@@ -243,21 +243,20 @@ fn proxy_env(build_args: &std::collections::BTreeMap<String, String>) -> Option<
 /// declared (latest value of each, in order of first declaration) before the command.
 fn run_history(
     args: &[String],
-    build_args: &[(String, Option<String>)],
+    build_args: &super::env::DeclaredArgs,
     env: &super::env::EnvList,
 ) -> String {
     use super::env::push_key_value;
     use std::fmt::Write;
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
-    for (k, v) in build_args {
-        let value = env
-            .get(k)
-            .unwrap_or_else(|| v.as_deref().unwrap_or_default());
-        match pairs.iter_mut().find(|(pk, _)| pk == k) {
-            Some(p) => p.1 = value,
-            None => pairs.push((k, value)),
-        }
-    }
+    let pairs: Vec<(&str, &str)> = build_args
+        .iter()
+        .map(|(k, v)| {
+            let value = env
+                .get(k)
+                .unwrap_or_else(|| v.as_deref().unwrap_or_default());
+            (k.as_str(), value)
+        })
+        .collect();
     let len = pairs
         .iter()
         .map(|(k, v)| k.len() + v.len() + 2)
@@ -312,17 +311,17 @@ mod tests {
     fn history_lists_stage_args_first() {
         let mut env = super::super::env::EnvList::new();
         env.set("A", "from-env");
-        let s = run_history(
-            &["/bin/sh".into(), "-c".into(), "make".into()],
-            &[
-                ("A".into(), Some("x".into())),
-                ("B".into(), Some("y".into())),
-                ("A".into(), None),
-            ],
-            &env,
-        );
+        let mut args = super::super::env::DeclaredArgs::default();
+        args.declare("A", Some("x".into()));
+        args.declare("B", Some("y".into()));
+        args.declare("A", None);
+        let s = run_history(&["/bin/sh".into(), "-c".into(), "make".into()], &args, &env);
         assert_eq!(s, "RUN |2 A=from-env B=y /bin/sh -c make # buildkit");
-        assert_eq!(run_history(&["ls".into()], &[], &env), "RUN ls # buildkit");
+        let none = Default::default();
+        assert_eq!(
+            run_history(&["ls".into()], &none, &env),
+            "RUN ls # buildkit"
+        );
     }
 
     #[test]

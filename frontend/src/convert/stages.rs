@@ -125,7 +125,7 @@ pub fn global_args(
         .or_else(|| df.stages.last().and_then(|s| s.name.clone()));
     meta_args(
         df,
-        &Lex::new(escape),
+        &Lex::new(escape).with_limits(opts.limits.for_source(df.source_len())),
         default_args(
             &build_platforms[0],
             &target_platform,
@@ -138,7 +138,10 @@ pub fn global_args(
 
 pub struct Conversion<'a> {
     pub(super) opts: &'a ConvertOptions,
+    /// Word expansion, its size limit scaled to the Dockerfile.
     pub(super) lex: Lex,
+    /// Scaled to the Dockerfile.
+    pub(super) limits: crate::limits::Limits,
     pub(super) global_args: EnvList,
     pub(super) graph: plan::Graph<StagePlan<'a>>,
     pub(super) target_platform: Platform,
@@ -161,7 +164,8 @@ impl<'a> Conversion<'a> {
         if df.stages.is_empty() {
             return Err(LocatedError::new("dockerfile contains no stages to build"));
         }
-        let lex = Lex::new(escape);
+        let limits = opts.limits.for_source(df.source_len());
+        let lex = Lex::new(escape).with_limits(limits);
         let (target_platform, build_platforms, implicit_target) = platform_opt(opts);
         let target_name = opts
             .target
@@ -189,6 +193,7 @@ impl<'a> Conversion<'a> {
         let mut conv = Conversion {
             opts,
             lex,
+            limits,
             global_args,
             graph: plan::Graph::default(),
             target_platform,

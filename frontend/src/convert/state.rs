@@ -7,11 +7,12 @@ use std::sync::Arc;
 use buildkit_llb::{Metadata, NetMode, Platform, SourceLocation, State};
 
 use super::contexts;
+use super::env::{split_key_value, DeclaredArgs, EnvList, EnvPositions};
 use super::names::{push_step_prefix, uppercase_keyword};
 use super::plan::Base;
 use super::stages::Conversion;
 use super::stages::Resolved;
-use super::{env::split_key_value, env::EnvList, Converted, LocatedError};
+use super::{Converted, LocatedError};
 use crate::image::Image;
 use crate::instructions::Command;
 use crate::shell::Lex;
@@ -21,6 +22,8 @@ use crate::syntax::Location;
 pub(super) struct StageState {
     pub fs: State,
     pub env: EnvList,
+    /// Where each variable is in the image config's env (ENV replaces them in place).
+    pub image_env: EnvPositions,
     pub dir: String,
     pub user: String,
     pub network: NetMode,
@@ -39,7 +42,7 @@ pub(super) struct StageState {
     /// one, no platform): `linux/arm64` for `FROM --platform=linux/arm64/v8`.
     pub state_platform: Option<Platform>,
     /// ARGs declared in this stage (and inherited from its base stage), for RUN's history.
-    pub build_args: Vec<(String, Option<String>)>,
+    pub build_args: DeclaredArgs,
     pub display_name: String,
     pub cmd_index: usize,
     pub cmd_total: usize,
@@ -190,6 +193,7 @@ impl StageState {
         StageState {
             fs,
             env: EnvList::new(),
+            image_env: EnvPositions::default(),
             dir: "/".into(),
             user: String::new(),
             network: NetMode::Unset,
@@ -197,7 +201,7 @@ impl StageState {
             base_image,
             state_platform: Some(platform.clone().normalize()),
             platform,
-            build_args: Vec::new(),
+            build_args: DeclaredArgs::default(),
             display_name: String::new(),
             cmd_index: 0,
             cmd_total: 0,
@@ -331,10 +335,14 @@ impl StageState {
             .map_err(|e| LocatedError::new(e.to_string()))
     }
 
-    /// Expands heredoc content: variables only, quotes and escapes kept as written.
-    pub fn expand_raw(&self, text: &str) -> Result<String, LocatedError> {
-        let mut lex = Lex::new('\\');
-        lex.skip_process_quotes = true;
+    /// Expands heredoc content: variables only, quotes and escapes kept as written (with the
+    /// size limit of `lex`, the conversion's).
+    pub fn expand_raw(&self, lex: &Lex, text: &str) -> Result<String, LocatedError> {
+        let lex = Lex {
+            skip_process_quotes: true,
+            max_len: lex.max_len,
+            ..Lex::new('\\')
+        };
         lex.process_word(text, &self.env)
             .map_err(|e| LocatedError::new(e.to_string()))
     }
@@ -345,6 +353,32 @@ impl StageState {
             lex.process_word(text, &self.env)
                 .unwrap_or_else(|_| text.to_string()),
         )
+    }
+
+    /// Sets `key=value` in the image config's env, replacing the key's value in place.
+    pub fn set_image_env(&mut self, key: &str, value: &str) {
+        let env = self.image.config.env.get_or_insert_with(Vec::new);
+        self.image_env.set(env, key, value);
+    }
+
+    /// Fails when the stage's environment (ENV and ARG values, the base image's env) is over
+    /// the conversion's limit (`crate::limits::STAGE_ENV`).
+    pub fn check_env_size(&self, conv: &Conversion) -> Result<(), LocatedError> {
+        if self.env.bytes() > conv.limits.env {
+            return Err(LocatedError::new(env_size_error(conv.limits.env)));
+        }
+        Ok(())
+    }
+
+    /// About how many bytes of state the stage holds beyond its ops: environment, declared
+    /// ARGs, image history (what a stage built on it copies).
+    pub fn state_bytes(&self) -> usize {
+        let args: usize = self
+            .build_args
+            .iter()
+            .map(|(k, v)| k.len() + v.as_ref().map_or(0, String::len))
+            .sum();
+        self.env.bytes() + args + self.image.history_bytes()
     }
 
     pub fn add_history(&mut self, created_by: String, with_layer: bool) {
@@ -449,6 +483,14 @@ fn context_state_platform(
         S::Scratch | S::Local { .. } | S::Git(_) | S::Http { .. } => None,
     };
     p.map(Platform::normalize)
+}
+
+/// The error for a stage environment over `limit` bytes.
+pub(crate) fn env_size_error(limit: usize) -> String {
+    format!(
+        "the stage's environment (ENV and ARG values) exceeds the limit of {}",
+        crate::limits::format_size(limit)
+    )
 }
 
 /// dockerfile2llb's `platformFromEnv`: the platform the stage's TARGETPLATFORM (or

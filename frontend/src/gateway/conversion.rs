@@ -79,6 +79,7 @@ pub async fn convert_inspecting(
             epoch_replaces_arg: false,
             sbom_targets: opts.sbom.is_some(),
             all_stages: checks.checker().all_stages(),
+            limits: Default::default(),
         })
         .collect();
     // SOURCE_DATE_EPOCH is resolved (possibly through the daemon) before the stages are

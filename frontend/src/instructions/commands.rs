@@ -48,6 +48,26 @@ pub struct Command {
     pub kind: CommandKind,
 }
 
+impl Dockerfile {
+    /// About how many bytes of instructions the file holds (their text; heredoc bodies are
+    /// expanded as words of their own): what the limits on expansion and conversion scale
+    /// with (`crate::limits`).
+    pub fn source_len(&self) -> usize {
+        let args = |args: &[ArgPair]| -> usize {
+            args.iter()
+                .map(|a| a.key.len() + a.value.as_ref().map_or(0, |v| v.len() + 1))
+                .sum()
+        };
+        let meta: usize = self.meta_args.iter().map(|c| args(&c.args)).sum();
+        let stages: usize = self
+            .stages
+            .iter()
+            .map(|s| s.original.len() + s.commands.iter().map(|c| c.original.len()).sum::<usize>())
+            .sum();
+        meta + stages
+    }
+}
+
 impl Command {
     /// The instruction name as written (e.g. `RUN` or `run`), BuildKit's `Name()`.
     pub fn name(&self) -> &str {

@@ -64,6 +64,14 @@ pub(crate) struct Capture {
 }
 
 impl Capture {
+    /// About how many bytes of text its ARGs hold (what a copy costs).
+    pub(crate) fn bytes(&self) -> usize {
+        self.all_args
+            .values()
+            .map(|a| a.key.len() + a.value.len() + a.description.len())
+            .sum()
+    }
+
     /// Adds the ARGs used ones depend on, transitively.
     fn mark_all_used(&mut self) {
         let mut stack: Vec<String> = self.used_args.iter().cloned().collect();

@@ -24,7 +24,7 @@ use crate::syntax::Location;
 pub(super) struct StageRun {
     pub env: EnvList,
     /// ARGs declared in the stage (and its base stages): never "undefined", even without a value.
-    pub build_args: Vec<String>,
+    pub build_args: std::collections::HashSet<String>,
     /// The image config has a SHELL (from the base image or a SHELL instruction).
     pub shell: bool,
     /// A WORKDIR instruction ran in this stage or a base stage.
@@ -39,7 +39,7 @@ impl StageRun {
     pub fn new(os: String) -> Self {
         StageRun {
             env: EnvList::new(),
-            build_args: Vec::new(),
+            build_args: Default::default(),
             shell: false,
             workdir_set: false,
             os,
@@ -50,9 +50,44 @@ impl StageRun {
     }
 }
 
+/// What the checks may expand and copy, bounded like a conversion
+/// (`crate::limits::CONVERSION`): a Dockerfile can repeat a large variable many times, and
+/// expanding it each time would take the time and memory the conversion refuses to spend.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Budget {
+    pub limit: usize,
+    pub spent: usize,
+}
+
+impl Budget {
+    pub fn new(limit: usize) -> Self {
+        Budget { limit, spent: 0 }
+    }
+
+    /// Adds `bytes`; past the limit, the checks stop with an error at `loc`.
+    pub fn spend(&mut self, bytes: usize, loc: Option<Location>) -> Result<()> {
+        self.spent = self.spent.saturating_add(bytes);
+        if self.spent > self.limit {
+            let e = LocatedError::new(format!(
+                "the expanded words exceed the limit of {} per build",
+                crate::limits::format_size(self.limit)
+            ));
+            return Err(match loc {
+                Some(l) => e.or_at(l),
+                None => e,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// What every instruction can see.
 pub(super) struct Ctx<'c> {
     pub lex: &'c Lex,
+    /// The most bytes a stage's environment may hold: past it the checks stop, as the
+    /// conversion does.
+    pub env_limit: usize,
+    pub budget: Budget,
     pub sink: &'c mut Sink,
     /// Global ARG values (after build arguments), for ARGs redeclared without a default.
     pub global_args: &'c EnvList,
@@ -91,6 +126,7 @@ pub(super) fn dispatch(
                 check_secret_key(ctx, cfg, "ENV", &k, loc);
                 run.env.set(&k, &v);
             }
+            check_env_size(ctx, run, loc)?;
         }
         CommandKind::Label(c) => {
             for kv in &c.labels {
@@ -251,6 +287,7 @@ fn dispatch_arg(
         let mut inherited = false;
         if arg.value.is_none() && build_arg.is_none() {
             if let Some(v) = ctx.global_args.get(&arg.key) {
+                ctx.budget.spend(v.len(), Some(loc))?;
                 value = Some(v.to_string());
                 inherited = true;
             }
@@ -276,7 +313,18 @@ fn dispatch_arg(
             capture.all_args.insert(arg.key.clone(), info);
         }
         capture.used_args.insert(arg.key.clone());
-        run.build_args.push(arg.key.clone());
+        run.build_args.insert(arg.key.clone());
+    }
+    check_env_size(ctx, run, loc)
+}
+
+/// The conversion's error for a stage environment over the limit.
+fn check_env_size(ctx: &Ctx<'_>, run: &StageRun, loc: Location) -> Result<()> {
+    if run.env.bytes() > ctx.env_limit {
+        return Err(LocatedError::at(
+            crate::convert::env_size_error(ctx.env_limit),
+            loc,
+        ));
     }
     Ok(())
 }
@@ -292,24 +340,29 @@ fn expand(
     raw: bool,
 ) -> Result<String> {
     let lex = if raw {
-        let mut l = Lex::new('\\');
-        l.skip_process_quotes = true;
-        l
+        Lex {
+            skip_process_quotes: true,
+            max_len: ctx.lex.max_len,
+            ..Lex::new('\\')
+        }
     } else {
         ctx.lex.clone()
     };
     let res = lex
         .process_word_with_matches(word, &run.env)
         .map_err(|e| LocatedError::at(e.message, loc))?;
+    ctx.budget.spend(res.result.len(), Some(loc))?;
     if res.unmatched.is_empty() {
         return Ok(res.result);
     }
-    let keys = run.env.keys();
-    let options: Vec<&str> = keys.iter().map(String::as_str).collect();
+    // The names to suggest from, listed once for the word, and only if needed.
+    let mut keys: Option<Vec<String>> = None;
     for var in &res.unmatched {
         if run.build_args.contains(var) || NON_ENV_ARGS.contains(&var.as_str()) {
             continue;
         }
+        let keys = keys.get_or_insert_with(|| run.env.keys());
+        let options: Vec<&str> = keys.iter().map(String::as_str).collect();
         let suggestion = crate::instructions::suggest::search(var, &options, true);
         ctx.sink.run(
             cfg,

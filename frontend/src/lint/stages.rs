@@ -354,6 +354,8 @@ impl Checker<'_> {
                 None => global_capture.clone(),
             };
             node.capture.used_args.extend(used);
+            // Each stage copies the ARGs it can see.
+            self.budget.spend(node.capture.bytes(), loc)?;
             self.graph.push_stage(node);
         }
         Ok(())

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use buildkit_llb::Platform;
 
 use super::capture::{self, Capture, Outline};
-use super::commands::{self, Ctx, StageRun};
+use super::commands::{self, Budget, Ctx, StageRun};
 use super::ignore::IgnoreMatcher;
 use super::{rules, Config, Sink, Warning};
 use crate::convert::plan::{self, Base, Graph};
@@ -69,6 +69,10 @@ pub struct Checker<'a> {
     pub(super) opts: Options,
     pub(super) cfg: Config,
     pub(super) lex: Lex,
+    /// The most bytes a stage's environment may hold (`crate::limits::STAGE_ENV`).
+    pub(super) env_limit: usize,
+    /// What the checks expand and copy, over all stages.
+    pub(super) budget: Budget,
     pub(super) sink: Sink,
     pub(super) error: Option<LocatedError>,
     pub(super) df: Option<Dockerfile>,
@@ -82,9 +86,12 @@ impl<'a> Checker<'a> {
     /// Phase one: everything up to base image resolution. Stops where the reference's
     /// conversion would stop with an error (see [`Checker::error`]).
     pub fn new(ast: &'a Ast, opts: Options, cfg: Config) -> Self {
+        let limits = crate::limits::Limits::default().for_source(ast.source_len());
         let mut c = Checker {
             ast,
-            lex: Lex::new(ast.escape),
+            lex: Lex::new(ast.escape).with_limits(limits),
+            env_limit: limits.env,
+            budget: Budget::new(limits.output),
             opts,
             cfg,
             sink: Sink::default(),
@@ -267,9 +274,13 @@ impl<'a> Checker<'a> {
             .into_iter()
             .chain(stage.commands.iter().cloned())
             .collect();
+        // The stage copies its base stage's environment.
+        self.budget.spend(run.env.bytes(), location)?;
         let mut capture = std::mem::take(&mut self.graph.nodes[i].capture);
         let mut ctx = Ctx {
             lex: &self.lex,
+            env_limit: self.env_limit,
+            budget: self.budget,
             sink: &mut self.sink,
             global_args: &self.global_args,
             build_args: &self.opts.build_args,
@@ -279,6 +290,7 @@ impl<'a> Checker<'a> {
             let cfg = self.cfg.with_comments(&cmd.comments);
             commands::dispatch(&mut ctx, &cfg, &mut run, &mut capture, cmd)
         });
+        self.budget = ctx.budget;
         self.graph.nodes[i].capture = capture;
         self.graph.nodes[i].run = Some(run);
         result

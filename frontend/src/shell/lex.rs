@@ -15,4 +15,8 @@ pub struct Lex {
     pub skip_process_quotes: bool,
     /// Leave references to unset variables as written instead of expanding them to nothing.
     pub skip_unset_env: bool,
+    /// The most bytes an expansion may add to the word's own length: past it the word is an
+    /// error, so that variables doubling each other cannot grow without bound.
+    /// [`crate::limits::EXPANDED_WORD`] by default; see [`Lex::with_limit_for`].
+    pub max_len: usize,
 }

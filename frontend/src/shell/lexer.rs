@@ -34,6 +34,7 @@ pub(super) struct ShellWord<'a> {
     /// `process_words` (`a${x:-b}` splits to `[b]`). Kept shared to give the same words.
     words_buffer: String,
     depth: usize,
+    limit: SizeLimit,
 }
 
 impl<'a> ShellWord<'a> {
@@ -55,7 +56,17 @@ impl<'a> ShellWord<'a> {
             unmatched: BTreeSet::new(),
             words_buffer: String::new(),
             depth: 0,
+            limit: SizeLimit {
+                max: word.len().saturating_add(lex.max_len),
+                added: lex.max_len,
+            },
         }
+    }
+
+    /// Fails when a result would grow to `len` bytes, past the limit: where variable values
+    /// are added, the only way a result can outgrow the word.
+    fn check_len(&self, len: usize) -> Res<()> {
+        self.limit.check(len)
     }
 
     /// The whole word: its expansion and its words.
@@ -103,6 +114,7 @@ impl<'a> ShellWord<'a> {
             match ch {
                 '$' => {
                     let tmp = self.process_dollar()?;
+                    self.check_len(result.len().saturating_add(tmp.len()))?;
                     result.push_str(&tmp);
                     words.add_string(&mut self.words_buffer, &tmp);
                 }
@@ -118,6 +130,7 @@ impl<'a> ShellWord<'a> {
                 }
                 '"' if quotes => {
                     let tmp = self.process_double_quote(preserve_pattern_escapes)?;
+                    self.check_len(result.len().saturating_add(tmp.len()))?;
                     result.push_str(&tmp);
                     words.add_raw_string(&mut self.words_buffer, &tmp);
                 }
@@ -205,6 +218,7 @@ impl<'a> ShellWord<'a> {
                 }
                 Some('$') => {
                     let value = self.process_dollar()?;
+                    self.check_len(result.len().saturating_add(value.len()))?;
                     result.push_str(&value);
                 }
                 Some(mut ch) => {
@@ -381,7 +395,13 @@ impl<'a> ShellWord<'a> {
             // BuildKit writes a single `/` back even for `//`.
             return Ok(format!("${{{name}/{pattern}/{replacement}}}"));
         }
-        replace(&pattern, value.unwrap_or_default(), &replacement, all)
+        replace(
+            &pattern,
+            value.unwrap_or_default(),
+            &replacement,
+            all,
+            self.limit,
+        )
     }
 
     /// A name: letters, digits and `_`; or all the digits of a positional parameter; or one
@@ -445,6 +465,28 @@ impl<'a> ShellWord<'a> {
             }
         }
         value
+    }
+}
+
+/// How long the results of expanding one word may grow.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct SizeLimit {
+    /// The most bytes a result may hold: the word's length and `added`.
+    pub max: usize,
+    /// What expansion may add to the word (`Lex::max_len`), named in the error.
+    pub added: usize,
+}
+
+impl SizeLimit {
+    /// The error for a result of `len` bytes, when it is over the limit.
+    pub(super) fn check(self, len: usize) -> Res<()> {
+        if len > self.max {
+            return Err(format!(
+                "expanded value exceeds the limit of {} per word",
+                crate::limits::format_size(self.added)
+            ));
+        }
+        Ok(())
     }
 }
 

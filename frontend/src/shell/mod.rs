@@ -58,7 +58,20 @@ impl Lex {
             raw_escapes: false,
             skip_process_quotes: false,
             skip_unset_env: false,
+            max_len: crate::limits::EXPANDED_WORD,
         }
+    }
+
+    /// The expansion limit for a Dockerfile of `source_len` bytes: [`crate::limits::EXPANDED_WORD`]
+    /// or the Dockerfile's size, when larger (so a value spelt out in the file always fits).
+    pub fn with_limit_for(self, source_len: usize) -> Self {
+        self.with_limits(crate::limits::Limits::default().for_source(source_len))
+    }
+
+    /// The expansion limit of `limits` (already scaled to the Dockerfile).
+    pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
+        self.max_len = limits.word;
+        self
     }
 
     /// Expands `word` into one string (BuildKit's `ProcessWord`).

@@ -4,6 +4,7 @@
 //! branch of `processDollar`: `*` and `?` are wildcards, `\` escapes `*`, `?` and `\`, and a `\`
 //! before `}` or `/` is dropped. There are no bracket expressions.
 
+use super::lexer::SizeLimit;
 use super::matcher::{Atom, Pattern};
 use super::regex_limits::GoParseCost;
 use super::scanner::{rune_string, Scanner};
@@ -107,26 +108,32 @@ pub(super) fn reverse_string(s: &str) -> String {
 }
 
 /// `${v/pattern/replacement}` and `${v//pattern/replacement}`. Stars are always greedy here.
+/// A result over `limit` bytes is an error (replacing every character of a long value with a
+/// long text multiplies their lengths).
 pub(super) fn replace(
     pattern: &str,
     value: &str,
     replacement: &str,
     all: bool,
+    limit: SizeLimit,
 ) -> Result<String, String> {
     let re = compile_for(pattern, true, false)?;
     if !all {
         // Go's FindStringIndex and a plain splice: the replacement is literal.
         return Ok(match re.find_at(value, 0) {
-            Some((a, b)) => [&value[..a], replacement, &value[b..]].concat(),
+            Some((a, b)) => {
+                limit.check(value.len() - (b - a) + replacement.len())?;
+                [&value[..a], replacement, &value[b..]].concat()
+            }
             None => value.to_owned(),
         });
     }
-    Ok(replace_all(&re, value, replacement))
+    replace_all(&re, value, replacement, limit)
 }
 
 /// Go's `Regexp.ReplaceAllString`: non-overlapping matches, an empty match right after a match
 /// is not replaced, and the replacement is a template where `$0` is the match.
-fn replace_all(re: &Pattern, src: &str, repl: &str) -> String {
+fn replace_all(re: &Pattern, src: &str, repl: &str, limit: SizeLimit) -> Result<String, String> {
     let mut out = String::with_capacity(src.len());
     let mut last_end = 0;
     let mut search = 0;
@@ -135,9 +142,10 @@ fn replace_all(re: &Pattern, src: &str, repl: &str) -> String {
         let Some((a, b)) = searcher.find_at(src, search) else {
             break;
         };
+        limit.check(out.len() + (a - last_end))?;
         out.push_str(&src[last_end..a]);
         if b > last_end || a == 0 {
-            expand(&mut out, repl, &src[a..b]);
+            expand(&mut out, repl, &src[a..b], limit)?;
         }
         last_end = b;
         // Always advance by at least one character.
@@ -150,14 +158,22 @@ fn replace_all(re: &Pattern, src: &str, repl: &str) -> String {
             search = b;
         }
     }
+    limit.check(out.len() + (src.len() - last_end))?;
     out.push_str(&src[last_end..]);
-    out
+    Ok(out)
 }
 
 /// Go's `Regexp.Expand` for an expression without groups: `$$` is `$`, `$0`/`${0}` the match,
-/// any other `$name`/`${name}` nothing, and a `$` not followed by a name is literal.
-fn expand(out: &mut String, mut template: &str, matched: &str) {
+/// any other `$name`/`${name}` nothing, and a `$` not followed by a name is literal. Fails when
+/// `out` would pass `limit` bytes.
+fn expand(
+    out: &mut String,
+    mut template: &str,
+    matched: &str,
+    limit: SizeLimit,
+) -> Result<(), String> {
     while let Some((before, after)) = template.split_once('$') {
+        limit.check(out.len() + before.len() + 1)?;
         out.push_str(before);
         template = after;
         if let Some(rest) = template.strip_prefix('$') {
@@ -168,6 +184,7 @@ fn expand(out: &mut String, mut template: &str, matched: &str) {
         match extract_name(template) {
             Some((name, rest)) => {
                 if name == "0" {
+                    limit.check(out.len() + matched.len())?;
                     out.push_str(matched);
                 }
                 template = rest;
@@ -175,7 +192,9 @@ fn expand(out: &mut String, mut template: &str, matched: &str) {
             None => out.push('$'),
         }
     }
+    limit.check(out.len() + template.len())?;
     out.push_str(template);
+    Ok(())
 }
 
 /// Go's `extract`: a leading `name` or `{name}` of letters, digits and `_`, and what follows.

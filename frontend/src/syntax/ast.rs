@@ -96,6 +96,21 @@ pub struct Ast {
     pub warnings: Vec<Warning>,
 }
 
+impl Ast {
+    /// About how many bytes of instructions the file holds (their text and heredoc bodies):
+    /// what the limits on expansion scale with (`crate::limits`).
+    pub fn source_len(&self) -> usize {
+        self.nodes.iter().map(Node::source_len).sum()
+    }
+}
+
+impl Node {
+    fn source_len(&self) -> usize {
+        let heredocs: usize = self.heredocs.iter().map(|h| h.content.len()).sum();
+        self.original.len() + heredocs
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Location;

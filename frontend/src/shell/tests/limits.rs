@@ -139,3 +139,82 @@ fn patterns_on_long_values_take_linear_time() {
     let out = timed("lines", || lex.process_word("${V//*/x}", &vars).unwrap());
     assert_eq!(out, "x\n".repeat(n / 2) + "x");
 }
+
+const TOO_LONG: &str = "expanded value exceeds the limit of 1 MiB per word";
+
+fn too_long(lex: &Lex, word: &str, vars: &[(String, String)]) {
+    // (Not `unwrap_err`: it would print a megabyte.)
+    let message = |r: Result<usize, crate::shell::ShellError>| match r {
+        Ok(len) => panic!("{word}: {len} bytes"),
+        Err(e) => e.message,
+    };
+    let m = message(timed(word, || {
+        lex.process_word(word, &vars).map(|r| r.len())
+    }));
+    assert!(m.ends_with(TOO_LONG), "{word}: {m}");
+    let m = message(timed(word, || {
+        lex.process_words(word, &vars).map(|w| w.len())
+    }));
+    assert!(m.ends_with(TOO_LONG), "{word}: {m}");
+}
+
+#[test]
+fn expansions_stop_at_the_size_limit() {
+    let half = "x".repeat(512 << 10);
+    // Over 1 MiB with H, by more than the longest word below.
+    let over = "y".repeat((512 << 10) + 64);
+    let short = "0123456789abcdef".repeat(64); // 1 KiB
+    let dollars = "$$".repeat(100_000);
+    let matches = "$0".repeat(2_000);
+    let vars = env(&[
+        ("H", half.as_str()),
+        ("O", over.as_str()),
+        ("S", short.as_str()),
+        ("D", dollars.as_str()),
+        ("M", matches.as_str()),
+        ("E", ""),
+    ]);
+    let lex = lex();
+    // Up to 1 MiB: fine.
+    assert_eq!(lex.process_word("$H$H", &vars).unwrap().len(), 1 << 20);
+    assert_eq!(
+        lex.process_word("\"$H\"${E:-$H}", &vars).unwrap().len(),
+        1 << 20
+    );
+    assert_eq!(
+        lex.process_word("${S//?/$S}", &vars).unwrap().len(),
+        1 << 20
+    );
+    // More: an error, in every place values are joined.
+    for word in [
+        "$H$O",
+        "${H}${O}",
+        "\"$H$O\"",
+        "$H\"$O\"",
+        "${E:-$H$O}",
+        "${E:-\"$H$O\"}",
+        "${U-$H$O}",
+        "${H:+$H$O}",
+        "x${S/0/$O}$H",
+        "${H/x/$O$O}",
+        // Replacing every character of a long value with a long text multiplies lengths.
+        "${S//?/$S$S}",
+        "${H//?/$S}",
+        // Go templates: `$0` is the match (the value of M is expanded first), `$$` a `$`.
+        "${H//?/$M}",
+        "${S//?/$D}",
+    ] {
+        too_long(&lex, word, &vars);
+    }
+    // The limit is on what expansion adds: a long literal may still take values.
+    let long = "z".repeat(3 << 20) + "$H$H";
+    assert_eq!(lex.process_word(&long, &vars).unwrap().len(), 4 << 20);
+    too_long(&lex, &(long + "$S"), &vars);
+    // The limit follows the Dockerfile's size.
+    let roomy = Lex::new('\\').with_limit_for(4 << 20);
+    assert_eq!(
+        roomy.process_word("$H$O$H$O", &vars).unwrap().len(),
+        (2 << 20) + 128
+    );
+    assert!(roomy.process_word("${H//?/$S}", &vars).is_err());
+}
