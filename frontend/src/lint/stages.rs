@@ -152,7 +152,30 @@ impl Checker<'_> {
                     );
                 }
             }
+            "run" => self.package_hygiene(cfg, node),
             _ => {}
+        }
+    }
+
+    /// Our AptInstallRecommends and ApkAddCache (opt-in): package-manager hygiene in a `RUN`.
+    fn package_hygiene(&mut self, cfg: &Config, node: &Node) {
+        let script = node.args.join(" ");
+        let whole = format!("{} {script}", node.flags.join(" "));
+        if super::packages::apt_install_without_no_recommends(&script) {
+            self.sink.run(
+                cfg,
+                &rules::APT_INSTALL_RECOMMENDS,
+                Some(node.location),
+                rules::APT_INSTALL_RECOMMENDS.message(),
+            );
+        }
+        if super::packages::apk_add_with_cache(&whole) {
+            self.sink.run(
+                cfg,
+                &rules::APK_ADD_CACHE,
+                Some(node.location),
+                rules::APK_ADD_CACHE.message(),
+            );
         }
     }
 

@@ -122,6 +122,10 @@ fn no_warnings(dockerfile: &str) {
 #[test]
 fn rule_table_matches_the_reference() {
     assert_eq!(rules::ALL.len(), 22);
+    assert!(rules::ALL.iter().all(|r| !r.ours));
+    assert!(rules::OURS.iter().all(|r| r.ours
+        && r.experimental
+        && r.url == format!("{}{}.md", rules::OURS_URL_PREFIX, r.name)));
     assert!(rules::ALL
         .iter()
         .all(|r| r.experimental == (r.name == "InvalidDefinitionDescription")));
@@ -909,4 +913,44 @@ fn outline_recursive_args() {
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect::<Vec<_>>()
     );
+}
+
+/// Our rules only run when named in `experimental=`; `experimental=all` (the reference's
+/// setting) leaves them off, and `skip=` wins.
+#[test]
+fn ours_are_opt_in_by_name() {
+    let df = "FROM alpine\nRUN apk add curl\nFROM debian\nRUN apt-get update && apt-get install -y curl\n";
+    Case {
+        all_stages: true,
+        ..Case::new(df)
+    }
+    .expect(&[]);
+    let all = format!("# check=experimental=all;error=true\n{df}");
+    Case {
+        all_stages: true,
+        ..Case::new(&all)
+    }
+    .expect(&[]);
+    let on = format!("# check=experimental=ApkAddCache,AptInstallRecommends\n{df}");
+    let got = Case {
+        all_stages: true,
+        ..Case::new(&on)
+    }
+    .run();
+    let got: Vec<_> = got.iter().map(|(r, l, _)| (r.as_str(), *l)).collect();
+    assert_eq!(got, [("ApkAddCache", 3), ("AptInstallRecommends", 5)]);
+    for off in ["skip=all", "skip=ApkAddCache,AptInstallRecommends"] {
+        let df2 = format!("# check=experimental=ApkAddCache,AptInstallRecommends;{off}\n{df}");
+        Case {
+            all_stages: true,
+            ..Case::new(&df2)
+        }
+        .expect(&[]);
+    }
+    let good = "# check=experimental=ApkAddCache,AptInstallRecommends\nFROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add curl\nRUN apk add --no-cache git\nFROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n";
+    Case {
+        all_stages: true,
+        ..Case::new(good)
+    }
+    .expect(&[]);
 }
