@@ -44,9 +44,43 @@ pub(super) fn apk_add_with_cache(instruction: &str) -> bool {
         .any(|c| runs(c, &["apk"], "add"))
 }
 
+/// Why a base image reference is not pinned: `"has no tag"` or `"uses the latest tag"`;
+/// `None` for `scratch`, a digest, a variable or any other tag.
+pub(super) fn unpinned(image: &str) -> Option<&'static str> {
+    if image.eq_ignore_ascii_case("scratch") || image.contains('@') || image.contains('$') {
+        return None;
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once(':') {
+        None => Some("has no tag"),
+        Some((_, "latest")) => Some("uses the latest tag"),
+        Some(_) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base_images() {
+        assert_eq!(unpinned("alpine"), Some("has no tag"));
+        assert_eq!(unpinned("localhost:5000/app"), Some("has no tag"));
+        assert_eq!(
+            unpinned("docker.io/library/debian:latest"),
+            Some("uses the latest tag")
+        );
+        for quiet in [
+            "scratch",
+            "alpine:3.20",
+            "localhost:5000/app:1.2",
+            "alpine@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            "alpine:${VERSION}",
+            "${BASE}",
+        ] {
+            assert_eq!(unpinned(quiet), None, "{quiet}");
+        }
+    }
 
     #[test]
     fn apt() {

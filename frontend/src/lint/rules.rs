@@ -262,8 +262,23 @@ pub const APK_ADD_CACHE: Rule<Format0> = ours(
     apk_add_cache,
 );
 
+pub const BASE_IMAGE_UNPINNED: Rule<Format2> = ours(
+    "BaseImageUnpinned",
+    "Base images should be pinned to a tag other than latest, or a digest",
+    "docs/checks/BaseImageUnpinned.md",
+    base_image_unpinned,
+);
+
 /// Our own rules (not the reference's): opt-in only, see `docs/checks.md`.
-pub const OURS: [RuleInfo; 2] = [APT_INSTALL_RECOMMENDS.info, APK_ADD_CACHE.info];
+pub const OURS: [RuleInfo; 3] = [
+    APT_INSTALL_RECOMMENDS.info,
+    APK_ADD_CACHE.info,
+    BASE_IMAGE_UNPINNED.info,
+];
+
+fn base_image_unpinned(image: &str, why: &str) -> String {
+    format!("Base image '{image}' {why}")
+}
 
 fn apt_install_recommends() -> String {
     "apt-get install without --no-install-recommends".to_string()

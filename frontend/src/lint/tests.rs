@@ -954,3 +954,25 @@ fn ours_are_opt_in_by_name() {
     }
     .expect(&[]);
 }
+
+#[test]
+fn base_image_unpinned_skips_stages_scratch_digests_and_variables() {
+    let df = "# check=experimental=BaseImageUnpinned\nARG V=3.20\nFROM alpine AS Build\nFROM build\nFROM scratch\nFROM alpine:${V}\nFROM debian:latest\nFROM alpine:3.20\n";
+    Case {
+        all_stages: true,
+        ..Case::new(df)
+    }
+    .expect(&[
+        ("BaseImageUnpinned", 3, "Base image 'alpine' has no tag"),
+        (
+            "StageNameCasing",
+            3,
+            "Stage name 'Build' should be lowercase",
+        ),
+        (
+            "BaseImageUnpinned",
+            7,
+            "Base image 'debian:latest' uses the latest tag",
+        ),
+    ]);
+}
