@@ -33,6 +33,18 @@ pub(super) fn apt_install_without_no_recommends(script: &str) -> bool {
         .any(|c| runs(c, &["apt-get", "apt"], "install"))
 }
 
+/// `apt-get install` (or `apt install`) with the package lists left in the layer:
+/// `/var/lib/apt` (an `rm -rf /var/lib/apt/lists/*` or a cache mount) not mentioned anywhere in
+/// the instruction.
+pub(super) fn apt_lists_not_cleaned(instruction: &str) -> bool {
+    if instruction.contains("/var/lib/apt") {
+        return false;
+    }
+    commands(instruction)
+        .iter()
+        .any(|c| runs(c, &["apt-get", "apt"], "install"))
+}
+
 /// `apk add` that keeps its index cache: no `--no-cache`, and `/var/cache/apk` (a cache mount
 /// or a clean-up) not mentioned anywhere in the instruction.
 pub(super) fn apk_add_with_cache(instruction: &str) -> bool {
@@ -103,6 +115,21 @@ mod tests {
             "npm install",
         ] {
             assert!(!apt_install_without_no_recommends(quiet), "{quiet}");
+        }
+    }
+
+    #[test]
+    fn apt_lists() {
+        assert!(apt_lists_not_cleaned(
+            "apt-get update && apt-get install -y curl"
+        ));
+        for quiet in [
+            "apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*",
+            "--mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y curl",
+            "apt-get update",
+            "apk add curl",
+        ] {
+            assert!(!apt_lists_not_cleaned(quiet), "{quiet}");
         }
     }
 

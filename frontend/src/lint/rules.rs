@@ -255,6 +255,12 @@ pub const APT_INSTALL_RECOMMENDS: Rule<Format0> = ours(
     "docs/checks/AptInstallRecommends.md",
     apt_install_recommends,
 );
+pub const APT_LISTS_NOT_CLEANED: Rule<Format0> = ours(
+    "AptListsNotCleaned",
+    "apt-get install should remove /var/lib/apt/lists in the same RUN (or use a cache mount)",
+    "docs/checks/AptListsNotCleaned.md",
+    apt_lists_not_cleaned,
+);
 pub const APK_ADD_CACHE: Rule<Format0> = ours(
     "ApkAddCache",
     "apk add should use --no-cache (or a cache mount on /var/cache/apk) to keep the image small",
@@ -270,8 +276,9 @@ pub const BASE_IMAGE_UNPINNED: Rule<Format2> = ours(
 );
 
 /// Our own rules (not the reference's): opt-in only, see `docs/checks.md`.
-pub const OURS: [RuleInfo; 3] = [
+pub const OURS: [RuleInfo; 4] = [
     APT_INSTALL_RECOMMENDS.info,
+    APT_LISTS_NOT_CLEANED.info,
     APK_ADD_CACHE.info,
     BASE_IMAGE_UNPINNED.info,
 ];
@@ -282,6 +289,10 @@ fn base_image_unpinned(image: &str, why: &str) -> String {
 
 fn apt_install_recommends() -> String {
     "apt-get install without --no-install-recommends".to_string()
+}
+
+fn apt_lists_not_cleaned() -> String {
+    "apt-get install without removing /var/lib/apt/lists in the same RUN".to_string()
 }
 
 fn apk_add_cache() -> String {

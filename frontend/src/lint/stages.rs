@@ -183,7 +183,7 @@ impl Checker<'_> {
         }
     }
 
-    /// Our AptInstallRecommends and ApkAddCache (opt-in): package-manager hygiene in a `RUN`.
+    /// Our AptInstallRecommends, AptListsNotCleaned and ApkAddCache (opt-in): package-manager hygiene in a `RUN`.
     fn package_hygiene(&mut self, cfg: &Config, node: &Node) {
         let script = node.args.join(" ");
         let whole = format!("{} {script}", node.flags.join(" "));
@@ -193,6 +193,14 @@ impl Checker<'_> {
                 &rules::APT_INSTALL_RECOMMENDS,
                 Some(node.location),
                 rules::APT_INSTALL_RECOMMENDS.message(),
+            );
+        }
+        if super::packages::apt_lists_not_cleaned(&whole) {
+            self.sink.run(
+                cfg,
+                &rules::APT_LISTS_NOT_CLEANED,
+                Some(node.location),
+                rules::APT_LISTS_NOT_CLEANED.message(),
             );
         }
         if super::packages::apk_add_with_cache(&whole) {
