@@ -976,3 +976,46 @@ fn base_image_unpinned_skips_stages_scratch_digests_and_variables() {
         ),
     ]);
 }
+
+/// None of our rules fire on the example, and on the golden Dockerfiles only where their
+/// Dockerfile deliberately uses an untagged base image (counted, so a change shows).
+#[test]
+fn ours_on_examples_and_golden_files() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let on: Vec<&str> = rules::OURS.iter().map(|r| r.name).collect();
+    let directive = format!("# check=experimental={}\n", on.join(","));
+    let fired = |path: &std::path::Path| -> Vec<(String, usize, String)> {
+        let text = std::fs::read_to_string(path).unwrap();
+        let df = format!("{directive}{text}");
+        if syntax::parse(&df).is_err() {
+            return vec![];
+        }
+        Case {
+            all_stages: true,
+            ..Case::new(&df)
+        }
+        .run()
+        .into_iter()
+        .filter(|(r, _, _)| on.contains(&r.as_str()))
+        .collect()
+    };
+    let example = root.join("../examples/multistage/Dockerfile");
+    assert_eq!(fired(&example), vec![], "examples/multistage");
+    let mut golden = vec![];
+    for e in std::fs::read_dir(root.join("tests/golden")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "Dockerfile") {
+            for f in fired(&p) {
+                golden.push(format!(
+                    "{}: {f:?}",
+                    p.file_name().unwrap().to_string_lossy()
+                ));
+            }
+        }
+    }
+    eprintln!("{}", golden.join("\n"));
+    assert!(
+        golden.iter().all(|l| l.contains("BaseImageUnpinned")),
+        "{golden:?}"
+    );
+}
