@@ -109,6 +109,11 @@ impl Config {
 
     /// Whether `rule` runs under this configuration.
     pub fn enabled(&self, rule: &RuleInfo) -> bool {
+        if rule.ours {
+            // Ours: only when named in `experimental=`, and `skip=` (by name or `all`) wins.
+            return self.experimental.contains(rule.name)
+                && !(self.skip_all || self.skip.contains(rule.name));
+        }
         if rule.experimental {
             self.experimental_all || self.experimental.contains(rule.name)
         } else {

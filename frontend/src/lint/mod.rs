@@ -14,6 +14,7 @@ mod capture;
 mod commands;
 mod config;
 mod ignore;
+mod packages;
 mod ports;
 pub mod rules;
 mod stages;

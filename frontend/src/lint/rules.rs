@@ -12,6 +12,9 @@ pub struct RuleInfo {
     pub url: &'static str,
     /// Experimental rules only run when named in `experimental=` (or `experimental=all`).
     pub experimental: bool,
+    /// One of this frontend's own rules (not the reference's): it only runs when named in
+    /// `experimental=` (never through `experimental=all`); see `docs/checks.md`.
+    pub ours: bool,
 }
 
 /// One rule, as BuildKit's `linter.LinterRule[F]`: its [`RuleInfo`] and `format`, the function
@@ -80,6 +83,7 @@ const fn rule<F>(
             description,
             url,
             experimental: false,
+            ours: false,
         },
         format,
     }
@@ -206,6 +210,7 @@ pub const INVALID_DEFINITION_DESCRIPTION: Rule<Format2> = Rule {
     description: "Comment for build stage or argument should follow the format: `# <arg/stage name> <description>`. If this is not intended to be a description comment, add an empty line or comment between the instruction and the comment.",
     url: "https://docs.docker.com/go/dockerfile/rule/invalid-definition-description/",
     experimental: true,
+    ours: false,
     },
     format: invalid_definition_description,
 };
@@ -221,6 +226,78 @@ pub const EXPOSE_INVALID_FORMAT: Rule<Format1> = rule(
     "https://docs.docker.com/go/dockerfile/rule/expose-invalid-format/",
     expose_invalid_format,
 );
+
+/// One of our own rules: experimental (opt-in by name), its page in this repository.
+const fn ours<F>(
+    name: &'static str,
+    description: &'static str,
+    url: &'static str,
+    format: F,
+) -> Rule<F> {
+    Rule {
+        info: RuleInfo {
+            name,
+            description,
+            url,
+            experimental: true,
+            ours: true,
+        },
+        format,
+    }
+}
+
+/// Where our rules' pages are: `docs/checks/<Rule>.md` of this repository.
+pub const OURS_URL_PREFIX: &str = "docs/checks/";
+
+pub const APT_INSTALL_RECOMMENDS: Rule<Format0> = ours(
+    "AptInstallRecommends",
+    "apt-get install should use --no-install-recommends to keep the image small",
+    "docs/checks/AptInstallRecommends.md",
+    apt_install_recommends,
+);
+pub const APT_LISTS_NOT_CLEANED: Rule<Format0> = ours(
+    "AptListsNotCleaned",
+    "apt-get install should remove /var/lib/apt/lists in the same RUN (or use a cache mount)",
+    "docs/checks/AptListsNotCleaned.md",
+    apt_lists_not_cleaned,
+);
+pub const APK_ADD_CACHE: Rule<Format0> = ours(
+    "ApkAddCache",
+    "apk add should use --no-cache (or a cache mount on /var/cache/apk) to keep the image small",
+    "docs/checks/ApkAddCache.md",
+    apk_add_cache,
+);
+
+pub const BASE_IMAGE_UNPINNED: Rule<Format2> = ours(
+    "BaseImageUnpinned",
+    "Base images should be pinned to a tag other than latest, or a digest",
+    "docs/checks/BaseImageUnpinned.md",
+    base_image_unpinned,
+);
+
+/// Our own rules (not the reference's): opt-in only, see `docs/checks.md`.
+pub const OURS: [RuleInfo; 4] = [
+    APT_INSTALL_RECOMMENDS.info,
+    APT_LISTS_NOT_CLEANED.info,
+    APK_ADD_CACHE.info,
+    BASE_IMAGE_UNPINNED.info,
+];
+
+fn base_image_unpinned(image: &str, why: &str) -> String {
+    format!("Base image '{image}' {why}")
+}
+
+fn apt_install_recommends() -> String {
+    "apt-get install without --no-install-recommends".to_string()
+}
+
+fn apt_lists_not_cleaned() -> String {
+    "apt-get install without removing /var/lib/apt/lists in the same RUN".to_string()
+}
+
+fn apk_add_cache() -> String {
+    "apk add without --no-cache".to_string()
+}
 
 /// Every rule, in the reference's order (for documentation and tests).
 pub const ALL: [RuleInfo; 22] = [

@@ -142,6 +142,7 @@ impl Checker<'_> {
                         rules::STAGE_NAME_CASING.message(&args[2]),
                     );
                 }
+                self.base_image_unpinned(cfg, node);
                 let command = syntax::written_command(&node.original);
                 if !from_matches_as_case(command, args) {
                     self.sink.run(
@@ -152,7 +153,63 @@ impl Checker<'_> {
                     );
                 }
             }
+            "run" => self.package_hygiene(cfg, node),
             _ => {}
+        }
+    }
+
+    /// Our BaseImageUnpinned (opt-in): `FROM image` or `FROM image:latest`, not for `scratch`,
+    /// an earlier stage's name, a digest or a reference with a variable.
+    fn base_image_unpinned(&mut self, cfg: &Config, node: &Node) {
+        let Some(image) = node.args.first() else {
+            return;
+        };
+        let earlier_stage = self.ast.nodes.iter().any(|n| {
+            n.keyword == "from"
+                && n.location.start_line < node.location.start_line
+                && n.args.len() == 3
+                && n.args[2].eq_ignore_ascii_case(image)
+        });
+        if earlier_stage {
+            return;
+        }
+        if let Some(what) = super::packages::unpinned(image) {
+            self.sink.run(
+                cfg,
+                &rules::BASE_IMAGE_UNPINNED,
+                Some(node.location),
+                rules::BASE_IMAGE_UNPINNED.message(image, what),
+            );
+        }
+    }
+
+    /// Our AptInstallRecommends, AptListsNotCleaned and ApkAddCache (opt-in): package-manager hygiene in a `RUN`.
+    fn package_hygiene(&mut self, cfg: &Config, node: &Node) {
+        let script = node.args.join(" ");
+        let whole = format!("{} {script}", node.flags.join(" "));
+        if super::packages::apt_install_without_no_recommends(&script) {
+            self.sink.run(
+                cfg,
+                &rules::APT_INSTALL_RECOMMENDS,
+                Some(node.location),
+                rules::APT_INSTALL_RECOMMENDS.message(),
+            );
+        }
+        if super::packages::apt_lists_not_cleaned(&whole) {
+            self.sink.run(
+                cfg,
+                &rules::APT_LISTS_NOT_CLEANED,
+                Some(node.location),
+                rules::APT_LISTS_NOT_CLEANED.message(),
+            );
+        }
+        if super::packages::apk_add_with_cache(&whole) {
+            self.sink.run(
+                cfg,
+                &rules::APK_ADD_CACHE,
+                Some(node.location),
+                rules::APK_ADD_CACHE.message(),
+            );
         }
     }
 

@@ -122,6 +122,10 @@ fn no_warnings(dockerfile: &str) {
 #[test]
 fn rule_table_matches_the_reference() {
     assert_eq!(rules::ALL.len(), 22);
+    assert!(rules::ALL.iter().all(|r| !r.ours));
+    assert!(rules::OURS.iter().all(|r| r.ours
+        && r.experimental
+        && r.url == format!("{}{}.md", rules::OURS_URL_PREFIX, r.name)));
     assert!(rules::ALL
         .iter()
         .all(|r| r.experimental == (r.name == "InvalidDefinitionDescription")));
@@ -934,5 +938,110 @@ fn outline_recursive_args() {
         want.iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect::<Vec<_>>()
+    );
+}
+
+/// Our rules only run when named in `experimental=`; `experimental=all` (the reference's
+/// setting) leaves them off, and `skip=` wins.
+#[test]
+fn ours_are_opt_in_by_name() {
+    let df = "FROM alpine\nRUN apk add curl\nFROM debian\nRUN apt-get update && apt-get install -y curl\n";
+    Case {
+        all_stages: true,
+        ..Case::new(df)
+    }
+    .expect(&[]);
+    let all = format!("# check=experimental=all;error=true\n{df}");
+    Case {
+        all_stages: true,
+        ..Case::new(&all)
+    }
+    .expect(&[]);
+    let on = format!("# check=experimental=ApkAddCache,AptInstallRecommends\n{df}");
+    let got = Case {
+        all_stages: true,
+        ..Case::new(&on)
+    }
+    .run();
+    let got: Vec<_> = got.iter().map(|(r, l, _)| (r.as_str(), *l)).collect();
+    assert_eq!(got, [("ApkAddCache", 3), ("AptInstallRecommends", 5)]);
+    for off in ["skip=all", "skip=ApkAddCache,AptInstallRecommends"] {
+        let df2 = format!("# check=experimental=ApkAddCache,AptInstallRecommends;{off}\n{df}");
+        Case {
+            all_stages: true,
+            ..Case::new(&df2)
+        }
+        .expect(&[]);
+    }
+    let good = "# check=experimental=ApkAddCache,AptInstallRecommends\nFROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add curl\nRUN apk add --no-cache git\nFROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n";
+    Case {
+        all_stages: true,
+        ..Case::new(good)
+    }
+    .expect(&[]);
+}
+
+#[test]
+fn base_image_unpinned_skips_stages_scratch_digests_and_variables() {
+    let df = "# check=experimental=BaseImageUnpinned\nARG V=3.20\nFROM alpine AS Build\nFROM build\nFROM scratch\nFROM alpine:${V}\nFROM debian:latest\nFROM alpine:3.20\n";
+    Case {
+        all_stages: true,
+        ..Case::new(df)
+    }
+    .expect(&[
+        ("BaseImageUnpinned", 3, "Base image 'alpine' has no tag"),
+        (
+            "StageNameCasing",
+            3,
+            "Stage name 'Build' should be lowercase",
+        ),
+        (
+            "BaseImageUnpinned",
+            7,
+            "Base image 'debian:latest' uses the latest tag",
+        ),
+    ]);
+}
+
+/// None of our rules fire on the example, and on the golden Dockerfiles only where their
+/// Dockerfile deliberately uses an untagged base image (counted, so a change shows).
+#[test]
+fn ours_on_examples_and_golden_files() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let on: Vec<&str> = rules::OURS.iter().map(|r| r.name).collect();
+    let directive = format!("# check=experimental={}\n", on.join(","));
+    let fired = |path: &std::path::Path| -> Vec<(String, usize, String)> {
+        let text = std::fs::read_to_string(path).unwrap();
+        let df = format!("{directive}{text}");
+        if syntax::parse(&df).is_err() {
+            return vec![];
+        }
+        Case {
+            all_stages: true,
+            ..Case::new(&df)
+        }
+        .run()
+        .into_iter()
+        .filter(|(r, _, _)| on.contains(&r.as_str()))
+        .collect()
+    };
+    let example = root.join("../examples/multistage/Dockerfile");
+    assert_eq!(fired(&example), vec![], "examples/multistage");
+    let mut golden = vec![];
+    for e in std::fs::read_dir(root.join("tests/golden")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "Dockerfile") {
+            for f in fired(&p) {
+                golden.push(format!(
+                    "{}: {f:?}",
+                    p.file_name().unwrap().to_string_lossy()
+                ));
+            }
+        }
+    }
+    eprintln!("{}", golden.join("\n"));
+    assert!(
+        golden.iter().all(|l| l.contains("BaseImageUnpinned")),
+        "{golden:?}"
     );
 }
