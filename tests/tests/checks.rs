@@ -164,38 +164,94 @@ fn warnings_match_the_reference() {
     );
 }
 
+/// Every warning in every build's plain progress, under the "load build definition" step:
+/// BuildKit's plain printer shows a warning only when its step next changes, and the warnings
+/// come after that step is done, so they used to show or not by timing (in 1 to 3 builds of
+/// 10 ours lost some, the reference as many). Repeated builds, cached, uncached, and failing
+/// after the warnings.
 #[test]
-fn warnings_show_in_plain_progress_with_their_line() {
-    // Plain progress prints a warning when its step ("load build definition") prints, so only
-    // warnings that arrive while that step's last update is still pending show — the first
-    // ones, sent right after the Dockerfile is read, usually do (the reference behaves the
-    // same). A busy machine can delay them past that, so a few attempts are allowed.
-    let want = "WARN: FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)";
-    let mut last = String::new();
-    for attempt in 0..3 {
-        let ctx = Context::with_dockerfile(
-            "plain",
-            &format!(
-                "FROM scratch as base\nLABEL attempt={attempt}{}\n",
-                e2e::nonce()
-            ),
-        );
-        let res = ctx.build().run();
+fn plain_progress_shows_every_warning_every_time() {
+    let base = &env().base_image;
+    // Two sent right after the Dockerfile is read, two once the base image is known.
+    let ctx = Context::with_dockerfile(
+        "plain",
+        &format!(
+            "FROM {base} as Builder\nENV a=$nope\nRUN echo {}\nCMD echo hi\n",
+            e2e::nonce()
+        ),
+    );
+    let want = [
+        "WARN: StageNameCasing: Stage name 'Builder' should be lowercase (line 1)",
+        "WARN: FromAsCasing: 'as' and 'FROM' keywords' casing do not match (line 1)",
+        "WARN: UndefinedVar: Usage of undefined variable '$nope' (line 2)",
+        "WARN: JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals (line 4)",
+    ];
+    let failing = Context::with_dockerfile(
+        "plain-error",
+        &format!("# check=error=true\nFROM {base} as Builder\nCMD echo hi\n"),
+    );
+    let want: Vec<String> = want.iter().map(|w| w.to_string()).collect();
+    let want_failing: Vec<String> = [&want[0], &want[1]]
+        .iter()
+        .map(|w| w.replace("line 1", "line 2"))
+        .chain([want[3].replace("line 4", "line 3")])
+        .collect();
+    let mut runs = Vec::new();
+    for i in 0..8 {
+        let build = ctx.build();
+        let res = if i % 2 == 0 {
+            build.run()
+        } else {
+            build.args(["--no-cache"]).run()
+        };
         res.assert_ok();
-        let w = plain_warnings(&res);
-        if w.iter().any(|l| l == want) {
+        runs.push((res, &want));
+    }
+    for _ in 0..2 {
+        let res = failing.build().run();
+        res.assert_failed()
+            .assert_stderr_contains(&["lint violation found for rules"]);
+        runs.push((res, &want_failing));
+    }
+    let ours = e2e::mode() == e2e::Mode::Ours;
+    let mut lost = 0;
+    for (res, want) in &runs {
+        let mut got = plain_warnings(res);
+        got.sort();
+        got.dedup();
+        let mut expected = want.to_vec();
+        expected.sort();
+        // Each under the step that read the Dockerfile.
+        let step = res
+            .steps()
+            .into_iter()
+            .find(|s| s.name == "[internal] load build definition from Dockerfile")
+            .unwrap_or_else(|| panic!("no load build definition step\n{}", res.report()));
+        for l in res.stderr.lines().filter(|l| l.contains(" WARN: ")) {
             assert!(
-                res.stderr
-                    .lines()
-                    .any(|l| l.starts_with('#') && l.ends_with(want)),
-                "{}",
+                l.starts_with(&format!("#{} WARN: ", step.id)),
+                "a warning under another step: {l:?}\n{}",
                 res.report()
             );
-            return;
         }
-        last = res.report();
+        if ours {
+            assert_eq!(got, expected, "warnings missing\n{}", res.report());
+        } else {
+            // BuildKit's own frontend loses some by timing: only what it shows is checked.
+            assert!(
+                got.iter().all(|w| expected.contains(w)),
+                "unexpected warnings {got:?}\n{}",
+                res.report()
+            );
+            lost += usize::from(got != expected);
+        }
     }
-    panic!("no {want:?} in plain progress:\n{last}");
+    if !ours {
+        eprintln!(
+            "the reference lost warnings in {lost} of {} builds",
+            runs.len()
+        );
+    }
 }
 
 #[test]

@@ -112,6 +112,19 @@ impl Bridge {
         }
     }
 
+    /// Solves a definition and waits until its result is computed (`Evaluate`); the result is
+    /// not kept.
+    pub async fn evaluate(&self, def: pb::Definition) -> Result<()> {
+        let req = gw::SolveRequest {
+            definition: Some(def),
+            allow_result_return: true,
+            evaluate: true,
+            ..Default::default()
+        };
+        self.client().solve(req).await.map_err(status_error)?;
+        Ok(())
+    }
+
     pub async fn read_file(&self, ref_id: &str, path: &str) -> Result<Vec<u8>, tonic::Status> {
         let req = gw::ReadFileRequest {
             r#ref: ref_id.to_string(),

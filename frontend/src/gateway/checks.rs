@@ -1,13 +1,21 @@
 //! Build checks during a gateway build: the checker runs beside the conversion, and its
 //! warnings go to the client as BuildKit vertex warnings on the "load build definition"
 //! vertex (`#1 WARN: Rule: message (line N)` in plain progress), as the reference sends them.
+//!
+//! BuildKit's progress printer (`progressui`) keeps a warning with its vertex but prints it
+//! only when that vertex next changes. The warnings come after the vertex is done (the
+//! Dockerfile must be read first), so in plain progress they showed only when the client had
+//! not yet printed the vertex's end (its display is rate-limited): by chance, for ours and for
+//! the reference. The vertex is therefore in a progress group of its own name (`source.rs`);
+//! once the warnings are sent, [`Checks::show`] solves one more, hidden member of the group,
+//! which changes the group's vertex after the warnings, so the client prints them.
 
+use buildkit_llb::{diff, Metadata, ProgressGroup, State};
 use buildkit_proto::gateway as gw;
 use buildkit_proto::pb;
-use prost::Message;
 
 use super::bridge::Bridge;
-use super::source::BuildSource;
+use super::source::{head_digest, BuildSource};
 use crate::convert::{ImageKey, ResolvedImages};
 use crate::lint::{self, Checker, Config, IgnoreMatcher, Warning};
 use crate::syntax::Ast;
@@ -21,6 +29,9 @@ pub struct Checks<'a> {
     source: pb::SourceInfo,
     /// The vertex the warnings are attached to.
     vertex: String,
+    /// A definition that changes the progress group of `vertex` (see [`Checks::show`]), while
+    /// it is not yet solved.
+    show: Option<pb::Definition>,
 }
 
 impl<'a> Checks<'a> {
@@ -39,7 +50,8 @@ impl<'a> Checks<'a> {
             send,
             sent: 0,
             source,
-            vertex: head_digest(&dockerfile.definition),
+            vertex: head_digest(&dockerfile.definition).unwrap_or_default(),
+            show: show_definition(&dockerfile.definition),
         }
     }
 
@@ -71,6 +83,19 @@ impl<'a> Checks<'a> {
         }
     }
 
+    /// Makes the client print the warnings sent (see the module's doc): once, after the last
+    /// [`Checks::flush`], whether the conversion succeeded or not. Needs nothing when no
+    /// warning was sent.
+    pub async fn show(&mut self, bridge: &Bridge) {
+        if self.sent == 0 || !bridge.has_llb_cap("diffop") {
+            return;
+        }
+        if let Some(def) = self.show.take() {
+            // Only the display depends on it: a failure must not fail the build.
+            let _ = bridge.evaluate(def).await;
+        }
+    }
+
     fn warn_request(&self, w: &Warning) -> gw::WarnRequest {
         gw::WarnRequest {
             digest: self.vertex.clone(),
@@ -97,13 +122,19 @@ impl<'a> Checks<'a> {
     }
 }
 
-/// The vertex a definition ends in (Go's `Definition.Head`), as BuildKit names it.
-fn head_digest(def: &pb::Definition) -> String {
-    // Our ops are encoded as BuildKit's Go client encodes them (see llb's OpNode), so the
-    // digest our definition names is the daemon's vertex digest.
-    def.def
-        .last()
-        .and_then(|b| pb::Op::decode(b.as_slice()).ok())
-        .and_then(|op| op.inputs.first().map(|i| i.digest.clone()))
-        .unwrap_or_default()
+/// A definition whose one new vertex is a hidden (weak) member of the progress group of the
+/// definition's head: the diff of the head with itself, which is empty and computed at once,
+/// and whose digest (and cache key) follows the head's, so that builds running at the same
+/// time share it only when they share the group. None when the head is in no group.
+fn show_definition(def: &pb::Definition) -> Option<pb::Definition> {
+    let head = head_digest(def)?;
+    let group = def.metadata.get(&head)?.progress_group.clone()?;
+    let read = State::from_definition(def).ok()?;
+    let mut md = Metadata::named(format!("[internal] show the warnings of {}", group.name));
+    md.progress_group = Some(ProgressGroup {
+        id: group.id,
+        name: group.name,
+        weak: true,
+    });
+    diff(&read, &read, md).marshal().ok()
 }

@@ -18,7 +18,8 @@ use crate::options::BuildOptions;
 use crate::{dockerignore, instructions, syntax};
 
 /// Converts the Dockerfile for each target platform, running the build checks alongside
-/// (their warnings are sent before lowering; with `error=true` a violation fails here).
+/// (their warnings are sent before lowering, and shown once the conversion ends, failed or
+/// not; with `error=true` a violation fails here).
 /// Also returns each target's `SOURCE_DATE_EPOCH` (seconds) when the build sets it.
 pub async fn convert(
     bridge: &Bridge,
@@ -34,6 +35,20 @@ pub async fn convert(
 /// [`convert`], showing each platform's conversion to `inspect` once its base images and named
 /// contexts are resolved, before it is lowered (`frontend.plan` reads the stage graph there).
 pub async fn convert_inspecting(
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    dockerfile: &BuildSource,
+    ast: &syntax::Ast,
+    targets: &[Option<Platform>],
+    checks: &mut Checks<'_>,
+    inspect: &mut (dyn FnMut(&Conversion<'_>) + Send),
+) -> Result<(Vec<Converted>, Vec<Option<i64>>), Failure> {
+    let converted = convert_checked(bridge, opts, dockerfile, ast, targets, checks, inspect).await;
+    checks.show(bridge).await;
+    converted
+}
+
+async fn convert_checked(
     bridge: &Bridge,
     opts: &BuildOptions,
     dockerfile: &BuildSource,

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use buildkit_llb::{pb, CopyOptions, FileActions, LocalOptions, Metadata, State};
 use buildkit_proto::gateway as gw;
+use prost::Message;
 
 use super::bridge::{validate_frontend_caps, Bridge};
 use super::failure::Failure;
@@ -204,7 +205,8 @@ async fn read_dockerfile(
     state: State,
     filename: &str,
 ) -> Result<(Vec<u8>, Option<Vec<u8>>, pb::Definition), Failure> {
-    let def = state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
+    let mut def = state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
+    group_head(&mut def);
     let ref_id = bridge
         .solve(def.clone(), Vec::new())
         .await
@@ -228,6 +230,37 @@ async fn read_dockerfile(
         .await
         .ok();
     Ok((data, ignore, def))
+}
+
+/// The vertex a definition ends in (Go's `Definition.Head`), as BuildKit names it.
+pub fn head_digest(def: &pb::Definition) -> Option<String> {
+    // Our ops are encoded as BuildKit's Go client encodes them (see llb's OpNode), so the
+    // digest our definition names is the daemon's vertex digest.
+    def.def
+        .last()
+        .and_then(|b| pb::Op::decode(b.as_slice()).ok())
+        .and_then(|op| op.inputs.first().map(|i| i.digest.clone()))
+}
+
+/// Puts the vertex the Dockerfile is read with (when it has a name) into a progress group of
+/// that name, the group's id derived from the vertex digest. The build checks' warnings point
+/// at this vertex; once they are sent, another member of the group makes the client print
+/// them (`Checks::show`). The client shows the group as it would show the vertex.
+fn group_head(def: &mut pb::Definition) {
+    let Some(head) = head_digest(def) else {
+        return;
+    };
+    let Some(md) = def.metadata.get_mut(&head) else {
+        return;
+    };
+    let Some(name) = md.description.get("llb.customname").cloned() else {
+        return;
+    };
+    md.progress_group.get_or_insert_with(|| pb::ProgressGroup {
+        id: format!("{head}-definition"),
+        name,
+        weak: false,
+    });
 }
 
 /// `dockerfile` is also accepted where `Dockerfile` is asked for (moby/moby#10858).
