@@ -1,5 +1,5 @@
-//! The options of an expansion, apart from the code that expands (`mod.rs`, `lexer.rs`), so
-//! the lexer reads them without depending back on the module that drives it.
+//! The options of an expansion and its size limit, apart from the code that expands (`mod.rs`,
+//! `lexer.rs`, `pattern.rs`), so each reads them without depending on the others.
 
 /// Options of one expansion, like BuildKit's `shell.Lex`. Cheap to clone; holds no state
 /// between calls, so one `Lex` may be used from several threads.
@@ -19,4 +19,26 @@ pub struct Lex {
     /// error, so that variables doubling each other cannot grow without bound.
     /// [`crate::limits::EXPANDED_WORD`] by default; see [`Lex::with_limit_for`].
     pub max_len: usize,
+}
+
+/// How long the results of expanding one word may grow.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct SizeLimit {
+    /// The most bytes a result may hold: the word's length and `added`.
+    pub max: usize,
+    /// What expansion may add to the word (`Lex::max_len`), named in the error.
+    pub added: usize,
+}
+
+impl SizeLimit {
+    /// The error for a result of `len` bytes, when it is over the limit.
+    pub(super) fn check(self, len: usize) -> Result<(), String> {
+        if len > self.max {
+            return Err(format!(
+                "expanded value exceeds the limit of {} per word",
+                crate::limits::format_size(self.added)
+            ));
+        }
+        Ok(())
+    }
 }

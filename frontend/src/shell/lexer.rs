@@ -3,7 +3,7 @@
 //! Errors are BuildKit's messages as plain strings; `Lex` adds the "failed to process" prefix.
 
 use super::env::EnvGetter;
-use super::lex::Lex;
+use super::lex::{Lex, SizeLimit};
 use super::pattern::{replace, trim_prefix, trim_suffix};
 use super::scanner::{rune_string, Scanner};
 use super::words::Words;
@@ -465,28 +465,6 @@ impl<'a> ShellWord<'a> {
             }
         }
         value
-    }
-}
-
-/// How long the results of expanding one word may grow.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct SizeLimit {
-    /// The most bytes a result may hold: the word's length and `added`.
-    pub max: usize,
-    /// What expansion may add to the word (`Lex::max_len`), named in the error.
-    pub added: usize,
-}
-
-impl SizeLimit {
-    /// The error for a result of `len` bytes, when it is over the limit.
-    pub(super) fn check(self, len: usize) -> Res<()> {
-        if len > self.max {
-            return Err(format!(
-                "expanded value exceeds the limit of {} per word",
-                crate::limits::format_size(self.added)
-            ));
-        }
-        Ok(())
     }
 }
 

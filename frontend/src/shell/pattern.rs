@@ -4,7 +4,7 @@
 //! branch of `processDollar`: `*` and `?` are wildcards, `\` escapes `*`, `?` and `\`, and a `\`
 //! before `}` or `/` is dropped. There are no bracket expressions.
 
-use super::lexer::SizeLimit;
+use super::lex::SizeLimit;
 use super::matcher::{Atom, Pattern};
 use super::regex_limits::GoParseCost;
 use super::scanner::{rune_string, Scanner};
