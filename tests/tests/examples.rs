@@ -63,3 +63,123 @@ fn multistage_example() {
         .assert_failed()
         .assert_stderr_contains(&["expected-15.txt"]);
 }
+
+/// examples/parallel: the three independent stages' artifacts are joined in the final stage.
+#[test]
+fn parallel_example() {
+    let base = &env().base_image;
+    let ctx = Context::from_repo_dir("example-parallel", "examples/parallel");
+    let res = ctx
+        .build()
+        .build_arg("BASE_IMAGE", base)
+        .output_local()
+        .run();
+    res.assert_ok();
+    assert!(res.read_output("index.html").contains("<h1>Welcome</h1>"));
+    assert!(res.read_output("squares.csv").contains("10,100"));
+    assert!(res.read_output("banner.txt").contains("site"));
+}
+
+/// examples/targets: each of dev, test and prod builds and holds what its environment needs.
+#[test]
+fn targets_example() {
+    let base = &env().base_image;
+    let ctx = Context::from_repo_dir("example-targets", "examples/targets");
+    let dev = ctx
+        .build()
+        .build_arg("BASE_IMAGE", base)
+        .target("dev")
+        .output_local()
+        .run();
+    dev.assert_ok();
+    assert_eq!(
+        dev.read_output("app/greeting.txt").trim(),
+        "hello from development"
+    );
+    assert!(dev.read_output("app/debug.conf").contains("debug=true"));
+    let test = ctx
+        .build()
+        .build_arg("BASE_IMAGE", base)
+        .target("test")
+        .output_local()
+        .run();
+    test.assert_ok();
+    assert_eq!(
+        test.read_output("app/test-report.txt").trim(),
+        "tests passed"
+    );
+    let prod = ctx
+        .build()
+        .build_arg("BASE_IMAGE", base)
+        .output_local()
+        .run();
+    prod.assert_ok();
+    assert_eq!(
+        prod.read_output("app/greeting.txt").trim(),
+        "hello from production"
+    );
+    assert!(!prod.out_dir().join("app/debug.conf").exists());
+}
+
+/// examples/cross: the artifact names the target platform (built on the build platform).
+#[test]
+fn cross_example() {
+    let base = &env().base_image;
+    let ctx = Context::from_repo_dir("example-cross", "examples/cross");
+    let res = ctx
+        .build()
+        .build_arg("BASE_IMAGE", base)
+        .opt("platform", "linux/amd64")
+        .output_local()
+        .run();
+    res.assert_ok();
+    assert!(res
+        .read_output("hello")
+        .contains("linux/amd64 (x86_64-linux-gnu)"));
+    assert!(res
+        .read_output("build-info.txt")
+        .contains("for linux/amd64"));
+}
+
+/// examples/cross for linux/amd64 and linux/arm64 at once: each artifact names its arch.
+#[test]
+fn cross_example_multiplatform() {
+    e2e::require_multiarch();
+    let base = &env().base_image;
+    let ctx = Context::from_repo_dir("example-cross-multi", "examples/cross");
+    let res = ctx
+        .build()
+        .build_arg("BASE_IMAGE", base)
+        .opt("platform", "linux/amd64,linux/arm64")
+        .output_local()
+        .run();
+    res.assert_ok();
+    assert!(res
+        .read_output("linux_amd64/hello")
+        .contains("linux/amd64 (x86_64-linux-gnu)"));
+    assert!(res
+        .read_output("linux_arm64/hello")
+        .contains("linux/arm64 (aarch64-linux-gnu)"));
+    assert!(res
+        .read_output("linux_arm64/build-info.txt")
+        .contains("for linux/arm64"));
+}
+
+/// examples/shared-base: deps is the base of both test and app; app holds the test report.
+#[test]
+fn shared_base_example() {
+    let base = &env().base_image;
+    let ctx = Context::from_repo_dir("example-shared-base", "examples/shared-base");
+    let res = ctx
+        .build()
+        .build_arg("BASE_IMAGE", base)
+        .output_local()
+        .run();
+    res.assert_ok();
+    assert_eq!(res.read_output("app/greeting.txt").trim(), "HELLO, APP");
+    assert_eq!(
+        res.read_output("app/test-report.txt").trim(),
+        "tests passed"
+    );
+    assert!(res.read_output("opt/deps/LOCK").contains("strings.sh"));
+}

@@ -1,0 +1,1 @@
+upper() { echo "$1" | tr a-z A-Z; }

@@ -1,0 +1,2 @@
+. /opt/deps/strings.sh
+upper "hello, $1"
