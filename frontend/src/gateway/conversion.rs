@@ -120,7 +120,7 @@ pub async fn convert(
     }
     for (c, epoch) in converted.iter_mut().zip(&epochs) {
         if let Some(t) = epoch {
-            super::epoch::apply(&mut c.image, *t);
+            super::epoch::apply(&mut c.image, *t).map_err(Failure::Plain)?;
         }
     }
     Ok((converted, epochs))
