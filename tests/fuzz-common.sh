@@ -13,7 +13,9 @@ FUZZ_TRIPLE="$(rustc -vV 2>/dev/null | sed -n 's/^host: //p')"
 # shellcheck disable=SC2034  # used by the scripts that source this file
 FUZZ_BIN_DIR="$FUZZ_TARGET_DIR/${FUZZ_TRIPLE:-x86_64-unknown-linux-gnu}/release"
 # Memory bombs are failures: libFuzzer reports an input whose process grows past the RSS
-# limit or that asks for one allocation above the malloc limit (MiB).
+# limit or that asks for one allocation above the malloc limit (MiB). Without a sanitizer
+# libFuzzer cannot see allocations; the targets' own allocator (fuzz/src/limit.rs) enforces
+# the same 256 MiB and aborts, which libFuzzer reports as a crash.
 # shellcheck disable=SC2034  # used by the scripts that source this file
 FUZZ_LIMITS=(-rss_limit_mb=512 -malloc_limit_mb=256 -timeout=10)
 

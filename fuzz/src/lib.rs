@@ -4,6 +4,11 @@
 //! `tests/fuzz-decode.sh` checks with BuildKit's own Go decoders.
 
 pub mod dump;
+mod limit;
+
+/// Every target's allocations, limited: one above [`limit::MALLOC_LIMIT`] is a failure.
+#[global_allocator]
+static ALLOCATOR: limit::Limited = limit::Limited;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
