@@ -329,14 +329,20 @@ fn compile(pattern: &str) -> (Kind, Option<Regex>) {
                 re.push_str("[^/]");
                 kind = Kind::Regexp;
             }
-            '.' | '+' | '(' | ')' | '|' | '{' | '}' | '$' => {
+            // patternmatcher means to escape `.+()|{}$`, but its bitmap (`[8]byte`, indexed by
+            // `1 << (b / 8)`) loses every byte from 64 up: `|`, `{` and `}` reach the regexp
+            // as they are (`a|` matches everything).
+            '.' | '+' | '(' | ')' | '$' => {
                 re.push('\\');
                 re.push(ch);
             }
             '\\' => match chars.get(pos) {
                 Some(&next) => {
                     pos += 1;
-                    re.push('\\');
+                    // Go reads `\<` and `\>` as the characters; Rust as word boundaries.
+                    if !matches!(next, '<' | '>') {
+                        re.push('\\');
+                    }
                     re.push(next);
                     kind = Kind::Regexp;
                 }
@@ -430,6 +436,18 @@ mod tests {
         };
         assert!(pm(&["b\\m", "a"]).matches_or_parent_matches("a").is_err());
         assert_eq!(pm(&["a", "b\\m"]).matches_or_parent_matches("a"), Ok(true));
+    }
+
+    /// Found by the fuzz target `dockerignore` against moby's patternmatcher: `|` is not
+    /// escaped there (so `a|` matches any path), and an escaped `<` or `>` is the character.
+    #[test]
+    fn regexps_are_those_patternmatcher_builds() {
+        assert!(m(&["**?r|"], "Dockerfile"));
+        assert!(!m(&["**?r"], "Dockerfile"));
+        assert!(m(&["x|y*"], "y1"));
+        assert!(m(&["a\\>*"], "a>b"));
+        assert!(m(&["[a\\>]*"], ">"));
+        assert!(!m(&["a\\<*"], "a"));
     }
 
     #[test]
