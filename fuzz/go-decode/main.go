@@ -617,7 +617,8 @@ func deref(s *string) string {
 
 // regexpDialect names the first pattern with a construct patternmatcher passes to Go's regexp
 // that Rust's regex crate parses differently (the matcher compiles the same regexp string with
-// it: docs/testing.md, known differences): an escaped letter or digit (\d, \b, \Q, octal …,
+// it: docs/testing.md, known differences): a brace (patternmatcher passes `{}` unescaped;
+// Go and Rust differ on what repeats), an escaped letter or digit (\d, \b, \Q, octal …,
 // ASCII in Go and Unicode in Rust, or only one of them knows it), or a bracket expression with
 // a construct only Rust's classes have (nested [, &&, --, ~~) or a * or ? inside it (which
 // patternmatcher turns into a nested class).
@@ -633,6 +634,10 @@ func regexpDialect(patterns []string) string {
 					return p
 				}
 				i++
+			case ch == '{' || ch == '}':
+				// Go reads a brace as a repetition only in some forms, a literal otherwise;
+				// Rust refuses what is no repetition.
+				return p
 			case !inClass && ch == '[':
 				inClass = true
 			case inClass && ch == ']':
