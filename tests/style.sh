@@ -11,7 +11,8 @@ set -euo pipefail
 cd "$REPO_ROOT"
 
 # shell_scripts: prints the repository's shell scripts (*.sh, and files whose first line is a
-# sh/bash/dash shebang), the files git tracks or would track: not target/, .git or ignored files.
+# sh/bash/dash shebang), the files git tracks or would track: not target/, .git, ignored files
+# or the fuzz corpus.
 shell_scripts() {
     local f first
     {
@@ -24,6 +25,7 @@ shell_scripts() {
     } | sort -u | while IFS= read -r f; do
         [ -f "$f" ] || continue
         case "$f" in
+            fuzz/corpus/*) continue ;; # fuzz inputs, whatever their first line says
             *.sh) printf '%s\n' "$f"; continue ;;
         esac
         first=""

@@ -12,7 +12,11 @@ use serde_json::{Map, Value};
 /// our config is byte for byte the reference's `json.Marshal` output (`to_json`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Image {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "go_time"
+    )]
     pub created: Option<String>,
     #[serde(skip_serializing_if = "omit_empty")]
     pub author: Option<String>,
@@ -89,6 +93,14 @@ pub struct Healthcheck {
     pub retries: i64,
 }
 
+/// A `created` time (a Go `*time.Time`) as the reference reads and writes it: a time Go
+/// cannot read fails the config, one it reads is kept as Go writes it back.
+fn go_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|t| crate::gocompat::time::json_time(&t).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
 /// Go's `omitempty`: absent, or an empty string, list or map.
 fn omit_empty<T: IsEmpty>(v: &Option<T>) -> bool {
     v.as_ref().is_none_or(IsEmpty::is_empty)
@@ -160,7 +172,11 @@ impl Default for RootFs {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        default,
+        deserialize_with = "go_time"
+    )]
     pub created: Option<String>,
     #[serde(skip_serializing_if = "omit_empty")]
     pub created_by: Option<String>,
@@ -257,6 +273,34 @@ mod tests {
             String::from_utf8(img.to_json()).unwrap(),
             r#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:aa"]},"history":[{"created_by":"x"}],"config":{"ExposedPorts":{"80/tcp":{}},"Env":["PATH=/bin"],"Cmd":["sh"]}}"#
         );
+    }
+
+    /// Found by the fuzz target `contexts` against Go's decoder: a base image's `created`
+    /// times are Go `time.Time`s in the reference, which refuses what is no time and writes
+    /// the others back in its own form.
+    #[test]
+    fn created_times_are_read_and_written_as_go_does() {
+        let img = Image::from_json(
+            br#"{"created":"2024-01-02T03:04:05.500+00:00","history":[{"created":"2024-01-02T3:04:05,000+01:00"},{"created":null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(img.created.as_deref(), Some("2024-01-02T03:04:05.5Z"));
+        assert_eq!(
+            img.history[0].created.as_deref(),
+            Some("2024-01-02T03:04:05+01:00")
+        );
+        assert_eq!(img.history[1].created, None);
+        for bad in [
+            br#"{"created":"x"}"#.as_slice(),
+            br#"{"history":[{"created":"not a time"}]}"#,
+            br#"{"created":1}"#,
+        ] {
+            assert!(
+                Image::from_json(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

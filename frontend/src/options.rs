@@ -80,6 +80,55 @@ pub struct SbomScanner {
     pub params: BTreeMap<String, String>,
 }
 
+/// Every option key [`BuildOptions::parse`] reads by name (`frontend/src/options.rs` is checked
+/// against this list by a test, and the fuzz target `options` draws its keys from it).
+pub const KEYS: [&str; 34] = [
+    "add-hosts",
+    "attest:provenance",
+    "attest:sbom",
+    "build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR",
+    "build-arg:BUILDKIT_DISABLE_FILEOP",
+    "build-arg:BUILDKIT_GIT_ADVICE",
+    "build-arg:BUILDKIT_MULTI_PLATFORM",
+    "build-arg:BUILDKIT_SANDBOX_HOSTNAME",
+    "cache-from",
+    "cache-imports",
+    "cgroup-parent",
+    "context",
+    "contextkey",
+    "contextsubdir",
+    "cpuperiod",
+    "cpuquota",
+    "cpusetcpus",
+    "cpusetmems",
+    "cpushares",
+    "dockerfilekey",
+    "filename",
+    "force-network-mode",
+    "hostname",
+    "image-resolve-mode",
+    "memory",
+    "memswap",
+    "multi-platform",
+    "no-cache",
+    "override-copy-image",
+    "platform",
+    "requestid",
+    "shm-size",
+    "target",
+    "ulimit",
+];
+
+/// The prefixes of the option families [`BuildOptions::parse`] reads (`build-arg:NAME`, …).
+pub const PREFIXES: [&str; 6] = [
+    "build-arg:",
+    "build-arg:BUILDKIT_ATTEST_",
+    "attest:",
+    "context:",
+    "label:",
+    "local-sessionid:",
+];
+
 /// The scanner `attest:sbom` runs when it names none (attestations' `defaultSBOMGenerator`).
 const DEFAULT_SBOM_GENERATOR: &str = "docker/buildkit-syft-scanner:stable-1";
 
@@ -533,6 +582,59 @@ fn parse_attestations(opts: &BTreeMap<String, String>) -> Result<Option<SbomScan
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The string literals of the code above the tests that are looked up as option keys.
+    fn keys_read_by_the_code() -> Vec<String> {
+        let src = include_str!("options.rs");
+        let code = src.split("#[cfg(test)]").next().unwrap_or(src);
+        let calls = regex::Regex::new(
+            r#"(?:\bget|\bint|\buint|\bpositive|\bprefixed|strip_prefix|contains_key)\("([^"]+)"|\("(cpuset[a-z]+)","#,
+        )
+        .unwrap();
+        calls
+            .captures_iter(code)
+            .filter_map(|c| c.get(1).or_else(|| c.get(2)))
+            .map(|m| m.as_str().to_string())
+            // `attest:sbom`'s own `disabled=true` parameter, not an option.
+            .filter(|k| k != "disabled")
+            .collect()
+    }
+
+    #[test]
+    fn keys_list_every_option_the_code_reads() {
+        let read = keys_read_by_the_code();
+        assert!(read.len() > 20, "the scan found too little: {read:?}");
+        for k in &read {
+            assert!(
+                KEYS.contains(&k.as_str()) || PREFIXES.contains(&k.as_str()),
+                "{k:?} is read by BuildOptions::parse but missing from KEYS/PREFIXES"
+            );
+        }
+        let src = include_str!("options.rs");
+        let code = src.split("#[cfg(test)]").next().unwrap_or(src);
+        for k in KEYS {
+            let literal = |s: &str| code.contains(&format!("\"{s}\""));
+            let family = PREFIXES
+                .iter()
+                .any(|p| k.strip_prefix(p).is_some_and(&literal));
+            assert!(
+                literal(k) || family,
+                "KEYS lists {k:?}, which the code never reads"
+            );
+        }
+    }
+
+    /// The fuzz target `options` finds keys through its dictionary.
+    #[test]
+    fn the_fuzz_dictionary_lists_every_key() {
+        let dict = include_str!("../../fuzz/dict/options.dict");
+        for k in KEYS.iter().chain(PREFIXES.iter()) {
+            assert!(
+                dict.lines().any(|l| l.trim() == format!("\"{k}\"")),
+                "fuzz/dict/options.dict lacks \"{k}\""
+            );
+        }
+    }
 
     fn parse(pairs: &[(&str, &str)]) -> Result<BuildOptions, OptionError> {
         BuildOptions::parse(

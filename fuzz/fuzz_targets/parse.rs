@@ -1,19 +1,33 @@
-//! Fuzzes the whole offline pipeline: parser, typed instructions, word expansion and the
-//! converter. Any input must end in a result or an error, never a panic, a stack overflow
-//! or a hang.
+//! The whole offline pipeline on a Dockerfile's bytes: parser, typed instructions, word
+//! expansion, the converter and the checks beside it, and what a build sends BuildKit (the
+//! definition, the result with its image config, warnings, or the error as a status). Any
+//! input must end in a result or an error, never a panic, a stack overflow, a hang or a
+//! memory bomb.
 #![no_main]
 
-use dockerfile_frontend::convert::{convert_with, ConvertOptions, ResolvedImage};
-use dockerfile_frontend::limits::Limits;
+use dfrs_fuzz::{dump, run, Daemon};
+use dockerfile_frontend::convert::{dockerfile_text, parse_source};
 use dockerfile_frontend::options::BuildOptions;
 use dockerfile_frontend::shell::Lex;
 use dockerfile_frontend::{instructions, syntax};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let src = String::from_utf8_lossy(data);
-    let _ = syntax::detect_syntax(&src);
-    let Ok(ast) = syntax::parse(&src) else { return };
+    dump::input(data);
+    let text = dockerfile_text(data);
+    let _ = syntax::detect_syntax(&text);
+    let build = BuildOptions {
+        context_local: "context".into(),
+        ..Default::default()
+    };
+    let daemon = Daemon {
+        digest: true,
+        ..Default::default()
+    };
+    // Everything a build sends BuildKit, through the gateway's steps.
+    run(data, &build, None, &daemon);
+    // The parts on their own, each of which must end without a panic.
+    let Ok(ast) = parse_source(&text) else { return };
     let _ = ast.dump();
     let lex = Lex::new(ast.escape);
     let env = vec![
@@ -31,34 +45,11 @@ fuzz_target!(|data: &[u8]| {
     };
     for stage in &df.stages {
         for cmd in &stage.commands {
-            if let instructions::CommandKind::Run(run) = &cmd.kind {
-                for m in &run.mounts {
+            if let instructions::CommandKind::Run(r) = &cmd.kind {
+                for m in &r.mounts {
                     let _ = instructions::parse_mount(m);
                 }
             }
         }
-    }
-    // Small size limits (docs/limits.md), so that small inputs reach them, and a conversion
-    // stays far below the memory a run may use (tests/fuzz.sh): more is a bound missing.
-    let opts = ConvertOptions {
-        build: BuildOptions {
-            context_local: "context".into(),
-            ..Default::default()
-        },
-        limits: Limits {
-            word: 64 << 10,
-            env: 256 << 10,
-            output: 8 << 20,
-        },
-        ..Default::default()
-    };
-    let image = br#"{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:00"]}}"#;
-    if let Ok(out) = convert_with(&df, ast.escape, &opts, |_| {
-        Ok(ResolvedImage {
-            digest: None,
-            config: image.to_vec(),
-        })
-    }) {
-        let _ = out.state.marshal();
     }
 });

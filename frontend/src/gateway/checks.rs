@@ -97,15 +97,7 @@ impl<'a> Checks<'a> {
     }
 
     fn warn_request(&self, w: &Warning) -> gw::WarnRequest {
-        gw::WarnRequest {
-            digest: self.vertex.clone(),
-            level: 1,
-            short: w.short().into_bytes(),
-            detail: vec![w.rule.description.as_bytes().to_vec()],
-            url: w.rule.url.to_string(),
-            info: Some(self.source.clone()),
-            ranges: w.location.map(crate::error::pb_ranges).unwrap_or_default(),
-        }
+        warn_request(w, &self.source, &self.vertex)
     }
 
     /// With `error=true`, the error the build fails with once converted.
@@ -137,4 +129,18 @@ fn show_definition(def: &pb::Definition) -> Option<pb::Definition> {
         weak: true,
     });
     diff(&read, &read, md).marshal().ok()
+}
+
+/// A warning as the gateway sends it: on `vertex` (the digest of the definition the Dockerfile
+/// was read with), pointing into `source`.
+pub fn warn_request(w: &Warning, source: &pb::SourceInfo, vertex: &str) -> gw::WarnRequest {
+    gw::WarnRequest {
+        digest: vertex.to_string(),
+        level: 1,
+        short: w.short().into_bytes(),
+        detail: vec![w.rule.description.as_bytes().to_vec()],
+        url: w.rule.url.to_string(),
+        info: Some(source.clone()),
+        ranges: w.location.map(crate::error::pb_ranges).unwrap_or_default(),
+    }
 }

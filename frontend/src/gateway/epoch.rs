@@ -321,12 +321,23 @@ fn actor_time(s: &str) -> Option<i64> {
     Some(secs)
 }
 
-/// Stamps the history entries this build added (those without a time) with the epoch.
-pub fn apply(image: &mut Image, epoch: i64) {
+/// The seconds Go can write as a `time.Time` in JSON: years 0 to 9999.
+const JSON_TIMES: std::ops::RangeInclusive<i64> = -62_167_219_200..=253_402_300_799;
+
+/// Stamps the history entries this build added (those without a time) with the epoch. An
+/// epoch outside the years 0 to 9999 in the history fails as the reference fails when it
+/// writes the config (Go's `time.Time` refuses to be written, BuildKit could not read it).
+pub fn apply(image: &mut Image, epoch: i64) -> Result<(), String> {
     let stamp = rfc3339(epoch);
+    let mut stamped = false;
     for h in image.history.iter_mut().filter(|h| h.created.is_none()) {
         h.created = Some(stamp.clone());
+        stamped = true;
     }
+    if stamped && !JSON_TIMES.contains(&epoch) {
+        return Err("failed to marshal image config: json: error calling MarshalJSON for type *time.Time: Time.MarshalJSON: year outside of range [0,9999]".into());
+    }
+    Ok(())
 }
 
 /// `2023-11-14T22:13:20Z` for 1700000000 (UTC, whole seconds, as Go marshals a `time.Time`).
@@ -355,6 +366,32 @@ pub fn rfc3339(secs: i64) -> String {
 #[allow(clippy::panic, clippy::unreachable)]
 mod tests {
     use super::*;
+
+    /// Found by the fuzz target `options` against Go's decoder: a history time beyond the
+    /// year 9999 (or before 0) is no time Go writes or reads; the build fails as the
+    /// reference's does (checked with Go 1.26: the bounds are Go's).
+    #[test]
+    fn an_epoch_go_cannot_write_fails_the_build() {
+        let mut img = Image::default();
+        img.add_history("RUN x".into(), false, None);
+        for ok in [-62_167_219_200, 253_402_300_799, 0] {
+            assert!(apply(&mut img.clone(), ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            -62_167_219_201,
+            253_402_300_800,
+            -99_999_999_999,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            match apply(&mut img.clone(), bad) {
+                Err(e) => assert!(e.ends_with("year outside of range [0,9999]"), "{bad}: {e}"),
+                Ok(()) => panic!("{bad} was applied"),
+            }
+        }
+        // Nothing stamped, nothing written: no error.
+        assert!(apply(&mut Image::default(), i64::MAX).is_ok());
+    }
 
     #[test]
     fn formats_like_go() {

@@ -19,6 +19,16 @@ mod stdio;
 
 pub use bridge::{opts_from_env, Bridge};
 
+/// The parts of what the gateway sends BuildKit that need no daemon, for the fuzz targets
+/// (`fuzz/`), which encode them and check them with BuildKit's Go decoders.
+pub mod pure {
+    pub use super::checks::warn_request;
+    pub use super::epoch::{apply as apply_epoch, rfc3339};
+    pub use super::requests::unsupported_status;
+    pub use super::result::assemble;
+    pub use super::source::head_digest;
+}
+
 /// Runs one build (or subrequest) for the BuildKit that started this process.
 pub async fn run() -> anyhow::Result<()> {
     let bridge = Bridge::connect().await?;

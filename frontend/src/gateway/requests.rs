@@ -173,13 +173,31 @@ async fn lint(
 
 /// BuildKit's `UnsupportedSubrequestError`, with its typed detail so clients can tell it apart.
 pub fn unsupported_status(request: &str) -> Status {
+    // Go's JSON of `errdefs.Subrequest`, whose name is `omitempty`.
+    let name = if request.is_empty() {
+        serde_json::json!({})
+    } else {
+        serde_json::json!({ "name": request })
+    };
     let detail = prost_types::Any {
         type_url: "github.com/moby/buildkit/errdefs.Subrequest+json".into(),
-        value: crate::gocompat::json::to_vec(&serde_json::json!({ "name": request })),
+        value: crate::gocompat::json::to_vec(&name),
     };
     Status {
         code: CODE_UNKNOWN,
         message: subrequests::unsupported(request),
         details: vec![detail],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Found by the fuzz target `errors` against BuildKit's Go types: an empty name is left out.
+    #[test]
+    fn the_unsupported_request_detail_is_gos_json() {
+        let value = |r: &str| super::unsupported_status(r).details[0].value.clone();
+        assert_eq!(value("frontend.x"), br#"{"name":"frontend.x"}"#);
+        assert_eq!(value(""), b"{}");
+        assert_eq!(value("<&>"), br#"{"name":"\u003c\u0026\u003e"}"#);
     }
 }

@@ -1,6 +1,7 @@
 //! Go standard-library behaviour the reference frontend's output depends on, ported so our
 //! bytes match: `strconv.Quote` and `%q`, `%v` and `time.Duration.String()`, `strings.ToLower`/
-//! `ToUpper`, the `unicode` classes, `strconv`/`time` parsing with Go's error texts, `path.Base`,
+//! `ToUpper`, the `unicode` classes, `strconv`/`time` parsing with Go's error texts, a
+//! `time.Time` in JSON, `path.Base`,
 //! `encoding/json`'s escaping, `text/tabwriter` and `sort.Slice`.
 //!
 //! A leaf module: it depends on nothing else in the crate, so any part of it may use it.
@@ -13,6 +14,7 @@ mod quote;
 pub mod sort;
 mod strings;
 pub mod tabwriter;
+pub mod time;
 pub mod unicode;
 mod unicode_tables;
 

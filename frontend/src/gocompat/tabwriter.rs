@@ -2,11 +2,22 @@
 //! tab-terminated cells are aligned in column blocks, each column as wide as its widest cell
 //! (in characters) plus the padding; the last cell of a line is never padded.
 
-/// Formats `text` (lines ending in `\n`, cells ending in `\t`) as the writer prints it.
+/// Formats `text` (lines ending in `\n`, cells ending in `\t`) as the writer prints it. As in
+/// Go, `\v` ends a cell too, and `\f` ends a line (written as `\n`) and the column blocks
+/// (the writer flushes there).
 pub fn format(text: &str, padding: usize) -> String {
-    let cells: Vec<Vec<&str>> = text.split('\n').map(|l| l.split('\t').collect()).collect();
     let mut out = String::new();
-    format_block(&cells, padding, &mut Vec::new(), 0, cells.len(), &mut out);
+    for section in text.split_inclusive('\x0c') {
+        let section = section.strip_suffix('\x0c').map_or_else(
+            || std::borrow::Cow::Borrowed(section),
+            |s| std::borrow::Cow::Owned(format!("{s}\n")),
+        );
+        let cells: Vec<Vec<&str>> = section
+            .split('\n')
+            .map(|l| l.split(['\t', '\x0b']).collect())
+            .collect();
+        format_block(&cells, padding, &mut Vec::new(), 0, cells.len(), &mut out);
+    }
     out
 }
 
@@ -96,6 +107,23 @@ mod tests {
             t,
             format!("BUILD ARG   VALUE   DESCRIPTION\na{}\n", " ".repeat(19))
         );
+    }
+
+    /// Found by the fuzz target `checks` against BuildKit's `PrintOutline` (a build arg's
+    /// value with a vertical tab); expected texts from Go 1.26's text/tabwriter.
+    #[test]
+    fn vertical_tabs_end_cells_and_form_feeds_end_blocks() {
+        let f = |s: &str| format(s, 3);
+        assert_eq!(
+            f("a\x0bb\tc\nxxxx\tyy\tz\n"),
+            "a      b    c\nxxxx   yy   z\n"
+        );
+        assert_eq!(
+            f("a\tb\nccccc\td\x0ce\tf\ngg\th\n"),
+            "a       b\nccccc   d\ne    f\ngg   h\n"
+        );
+        assert_eq!(f("a\tb\x0ccccc\td"), "a   b\ncccc   d");
+        assert_eq!(f("x\x0b\x0by\n\x0bz\n"), "x      y\n    z\n");
     }
 
     #[test]

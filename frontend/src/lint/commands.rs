@@ -411,7 +411,8 @@ fn check_ignored(
         if (src == "." || src == "/") && !m.ignores_root() {
             continue;
         }
-        if m.matches_or_parent_matches(&src) {
+        // The reference ignores a match's error (a pattern that is no valid regexp).
+        if m.matches_or_parent_matches(&src) == Ok(true) {
             ctx.sink.run(
                 cfg,
                 &rules::COPY_IGNORED_FILE,

@@ -17,7 +17,7 @@ struct Pattern {
     cleaned: String,
     exclusion: bool,
     kind: Kind,
-    /// `None` for a pattern that is not a valid regexp: it never matches.
+    /// `None` for a pattern that is not a valid regexp: matching it is an error.
     regexp: Option<Regex>,
 }
 
@@ -76,8 +76,9 @@ impl IgnoreMatcher {
     }
 
     /// `MatchesOrParentMatches`: `file` (slash-separated, cleaned) or a parent directory is
-    /// matched by the last pattern that applies.
-    pub fn matches_or_parent_matches(&self, file: &str) -> bool {
+    /// matched by the last pattern that applies. An error when a pattern that applies is not
+    /// a valid regexp (Go compiles them lazily, when first asked).
+    pub fn matches_or_parent_matches(&self, file: &str) -> Result<bool, String> {
         let parent = dir(file);
         let parent_dirs: Vec<&str> = parent.split('/').collect();
         let mut matched = false;
@@ -85,10 +86,13 @@ impl IgnoreMatcher {
             if p.exclusion != matched {
                 continue;
             }
-            let mut m = p.matches(file);
+            let mut m = p
+                .matches(file)
+                .map_err(|()| "syntax error in pattern".to_string())?;
             if !m && parent != "." {
                 for i in 0..parent_dirs.len() {
-                    if p.matches(&parent_dirs[..=i].join("/")) {
+                    // Go ignores the error here.
+                    if p.matches(&parent_dirs[..=i].join("/")) == Ok(true) {
                         m = true;
                         break;
                     }
@@ -98,21 +102,22 @@ impl IgnoreMatcher {
                 matched = !p.exclusion;
             }
         }
-        matched
+        Ok(matched)
     }
 }
 
 impl Pattern {
-    fn matches(&self, path: &str) -> bool {
-        match self.kind {
+    /// `Pattern.match`: an error for a regexp that does not compile.
+    fn matches(&self, path: &str) -> Result<bool, ()> {
+        Ok(match self.kind {
             Kind::Exact => path == self.cleaned,
             Kind::Prefix => path.starts_with(&self.cleaned[..self.cleaned.len() - 2]),
             Kind::Suffix => {
                 let suffix = &self.cleaned[2..];
                 path.ends_with(suffix) || (suffix.starts_with('/') && path == &suffix[1..])
             }
-            Kind::Regexp => self.regexp.as_ref().is_some_and(|r| r.is_match(path)),
-        }
+            Kind::Regexp => self.regexp.as_ref().ok_or(())?.is_match(path),
+        })
     }
 }
 
@@ -124,36 +129,165 @@ fn dir(p: &str) -> String {
     }
 }
 
-/// The syntax errors `filepath.Match` reports: an unclosed `[`, a trailing `\`.
+/// patternmatcher's syntax check: the error of Go's `filepath.Match(p, ".")`. Go reports a
+/// malformed pattern only where matching `.` reaches it (`x*[` passes, `a[` does not), so this
+/// is a port of `Match` itself.
 fn check_syntax(p: &str) -> Result<(), String> {
-    let bad = || Err("syntax error in pattern".to_string());
-    let mut chars = p.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.next().is_none() => return bad(),
-            '[' => {
-                if chars.peek() == Some(&'^') {
-                    chars.next();
-                }
-                let mut n = 0;
-                loop {
-                    match chars.next() {
-                        None => return bad(),
-                        Some(']') if n > 0 => break,
-                        Some('\\') => {
-                            if chars.next().is_none() {
-                                return bad();
-                            }
-                        }
-                        Some(_) => {}
-                    }
-                    n += 1;
-                }
+    go_match(p.as_bytes(), b".")
+        .map(|_| ())
+        .map_err(|()| "syntax error in pattern".to_string())
+}
+
+/// Go's `filepath.Match` on Unix (`Err(())` is `ErrBadPattern`).
+fn go_match(mut pattern: &[u8], mut name: &[u8]) -> Result<bool, ()> {
+    'pattern: while !pattern.is_empty() {
+        let (star, chunk, rest) = scan_chunk(pattern);
+        pattern = rest;
+        if star && chunk.is_empty() {
+            // A trailing * matches the rest of the name unless it has a /.
+            return Ok(!name.contains(&b'/'));
+        }
+        if let Some(t) = match_chunk(chunk, name)? {
+            if t.is_empty() || !pattern.is_empty() {
+                name = t;
+                continue;
             }
+        }
+        if star {
+            // Skip i+1 bytes of the name (not a /) and try again.
+            let mut i = 0;
+            while i < name.len() && name[i] != b'/' {
+                if let Some(t) = match_chunk(chunk, &name[i + 1..])? {
+                    if !pattern.is_empty() || t.is_empty() {
+                        name = t;
+                        continue 'pattern;
+                    }
+                }
+                i += 1;
+            }
+        }
+        return Ok(false);
+    }
+    Ok(name.is_empty())
+}
+
+/// `scanChunk`: the leading stars, the chunk up to the next star outside `[…]`, the rest.
+fn scan_chunk(mut pattern: &[u8]) -> (bool, &[u8], &[u8]) {
+    let mut star = false;
+    while pattern.first() == Some(&b'*') {
+        pattern = &pattern[1..];
+        star = true;
+    }
+    let mut in_range = false;
+    let mut i = 0;
+    while i < pattern.len() {
+        match pattern[i] {
+            b'\\' if i + 1 < pattern.len() => i += 1,
+            b'[' => in_range = true,
+            b']' => in_range = false,
+            b'*' if !in_range => return (star, &pattern[..i], &pattern[i..]),
             _ => {}
         }
+        i += 1;
     }
-    Ok(())
+    (star, pattern, &[])
+}
+
+/// `matchChunk`: the rest of `s` when the chunk matches its start. A malformation anywhere in
+/// the chunk is an error even after the match failed.
+fn match_chunk<'s>(mut chunk: &[u8], mut s: &'s [u8]) -> Result<Option<&'s [u8]>, ()> {
+    let mut failed = false;
+    while let Some(&c) = chunk.first() {
+        failed = failed || s.is_empty();
+        match c {
+            b'[' => {
+                let mut r = 0;
+                if !failed {
+                    let (ch, n) = decode_rune(s);
+                    r = ch;
+                    s = &s[n..];
+                }
+                chunk = &chunk[1..];
+                let negated = chunk.first() == Some(&b'^');
+                if negated {
+                    chunk = &chunk[1..];
+                }
+                let mut matched = false;
+                let mut nrange = 0;
+                loop {
+                    if chunk.first() == Some(&b']') && nrange > 0 {
+                        chunk = &chunk[1..];
+                        break;
+                    }
+                    let (lo, rest) = get_esc(chunk)?;
+                    chunk = rest;
+                    let mut hi = lo;
+                    if chunk.first() == Some(&b'-') {
+                        let (h, rest) = get_esc(&chunk[1..])?;
+                        hi = h;
+                        chunk = rest;
+                    }
+                    matched = matched || (lo <= r && r <= hi);
+                    nrange += 1;
+                }
+                failed = failed || matched == negated;
+            }
+            b'?' => {
+                if !failed {
+                    failed = s[0] == b'/';
+                    s = &s[decode_rune(s).1..];
+                }
+                chunk = &chunk[1..];
+            }
+            _ => {
+                if c == b'\\' {
+                    chunk = &chunk[1..];
+                    if chunk.is_empty() {
+                        return Err(());
+                    }
+                }
+                if !failed {
+                    failed = chunk[0] != s[0];
+                    s = &s[1..];
+                }
+                chunk = &chunk[1..];
+            }
+        }
+    }
+    Ok((!failed).then_some(s))
+}
+
+/// `getEsc`: one possibly escaped character of a range, and what follows it (never nothing).
+fn get_esc(mut chunk: &[u8]) -> Result<(u32, &[u8]), ()> {
+    if matches!(chunk.first(), None | Some(b'-' | b']')) {
+        return Err(());
+    }
+    if chunk[0] == b'\\' {
+        chunk = &chunk[1..];
+        if chunk.is_empty() {
+            return Err(());
+        }
+    }
+    let (r, n) = decode_rune(chunk);
+    let rest = &chunk[n..];
+    if (r == 0xFFFD && n == 1) || rest.is_empty() {
+        return Err(());
+    }
+    Ok((r, rest))
+}
+
+/// `utf8.DecodeRuneInString` on a non-empty slice: the character and its length, or
+/// U+FFFD and 1 for a byte that starts no valid character.
+fn decode_rune(s: &[u8]) -> (u32, usize) {
+    let prefix = &s[..s.len().min(4)];
+    let valid = match std::str::from_utf8(prefix) {
+        Ok(v) => v,
+        Err(e) => std::str::from_utf8(&prefix[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    match valid.chars().next() {
+        Some(c) => (u32::from(c), c.len_utf8()),
+        None => (0xFFFD, 1),
+    }
 }
 
 /// `Pattern.compile`: the pattern as a regexp, or a cheaper match kind when it allows one.
@@ -195,14 +329,20 @@ fn compile(pattern: &str) -> (Kind, Option<Regex>) {
                 re.push_str("[^/]");
                 kind = Kind::Regexp;
             }
-            '.' | '+' | '(' | ')' | '|' | '{' | '}' | '$' => {
+            // patternmatcher means to escape `.+()|{}$`, but its bitmap (`[8]byte`, indexed by
+            // `1 << (b / 8)`) loses every byte from 64 up: `|`, `{` and `}` reach the regexp
+            // as they are (`a|` matches everything).
+            '.' | '+' | '(' | ')' | '$' => {
                 re.push('\\');
                 re.push(ch);
             }
             '\\' => match chars.get(pos) {
                 Some(&next) => {
                     pos += 1;
-                    re.push('\\');
+                    // Go reads `\<` and `\>` as the characters; Rust as word boundaries.
+                    if !matches!(next, '<' | '>') {
+                        re.push('\\');
+                    }
                     re.push(next);
                     kind = Kind::Regexp;
                 }
@@ -233,6 +373,7 @@ mod tests {
         IgnoreMatcher::new(&p)
             .unwrap()
             .matches_or_parent_matches(file)
+            .unwrap()
     }
 
     // Cases from patternmatcher's TestMatchesOrParentMatches and TestMatches.
@@ -267,6 +408,46 @@ mod tests {
         assert!(m(&["docs", "!docs/keep", "docs/keep"], "docs/keep"));
         let p = IgnoreMatcher::new(&["a".into(), "!b".into()]).unwrap();
         assert!(p.has_exclusions());
+    }
+
+    /// Found by the fuzz target `dockerignore` against moby's own code: Go's syntax check
+    /// is `filepath.Match(p, ".")`, which stops looking once `.` cannot match.
+    #[test]
+    fn syntax_errors_are_those_go_finds_matching_a_dot() {
+        let ok = |p: &str| IgnoreMatcher::new(&[p.to_string()]).is_ok();
+        assert!(ok("**/*. spaced["));
+        assert!(ok("x*["));
+        assert!(ok("\u{0}*.docker[ore"));
+        assert!(!ok("a["));
+        assert!(!ok("*["));
+        assert!(!ok("*.["));
+        assert!(!ok(".["));
+        assert!(!ok("[]"));
+        assert!(!ok("[a-]"));
+        assert!(ok("[a-c]x"));
+    }
+
+    /// A pattern whose regexp does not compile fails the match when it is reached (the
+    /// reference then reports nothing), not before.
+    #[test]
+    fn an_invalid_regexp_fails_the_match_where_it_applies() {
+        let pm = |p: &[&str]| {
+            IgnoreMatcher::new(&p.iter().map(|s| s.to_string()).collect::<Vec<_>>()).unwrap()
+        };
+        assert!(pm(&["b\\m", "a"]).matches_or_parent_matches("a").is_err());
+        assert_eq!(pm(&["a", "b\\m"]).matches_or_parent_matches("a"), Ok(true));
+    }
+
+    /// Found by the fuzz target `dockerignore` against moby's patternmatcher: `|` is not
+    /// escaped there (so `a|` matches any path), and an escaped `<` or `>` is the character.
+    #[test]
+    fn regexps_are_those_patternmatcher_builds() {
+        assert!(m(&["**?r|"], "Dockerfile"));
+        assert!(!m(&["**?r"], "Dockerfile"));
+        assert!(m(&["x|y*"], "y1"));
+        assert!(m(&["a\\>*"], "a>b"));
+        assert!(m(&["[a\\>]*"], ">"));
+        assert!(!m(&["a\\<*"], "a"));
     }
 
     #[test]

@@ -75,7 +75,7 @@ pub fn lint(report: &LintReport<'_>) -> Metadata {
 
 /// `LintResults.PrintTo`: the warnings sorted by line (with Go's unstable sort), each with the
 /// lines it points at.
-fn text(report: &LintReport<'_>) -> String {
+fn text(report: &LintReport<'_>) -> Vec<u8> {
     let mut sorted: Vec<&Warning> = report.warnings.iter().collect();
     gosort::sort_slice(&mut sorted, |a, b| match (a.location, b.location) {
         (None, None) => a.rule.name < b.rule.name,
@@ -83,15 +83,15 @@ fn text(report: &LintReport<'_>) -> String {
         (Some(_), None) => false,
         (Some(x), Some(y)) => x.start_line < y.start_line,
     });
-    let mut out = String::new();
+    let mut out = Vec::new();
     for w in sorted {
-        out.push_str(&format!("\nWARNING: {}", w.rule.name));
+        out.extend_from_slice(format!("\nWARNING: {}", w.rule.name).as_bytes());
         if !w.rule.url.is_empty() {
-            out.push_str(&format!(" - {}", w.rule.url));
+            out.extend_from_slice(format!(" - {}", w.rule.url).as_bytes());
         }
-        out.push_str(&format!("\n{}\n", w.detail));
+        out.extend_from_slice(format!("\n{}\n", w.detail).as_bytes());
         if let Some(loc) = w.location {
-            out.push_str(&print_source(
+            out.extend_from_slice(&print_source(
                 &report.source.filename,
                 &report.source.data,
                 &json::line_ranges(loc),
@@ -102,17 +102,17 @@ fn text(report: &LintReport<'_>) -> String {
 }
 
 /// BuildKit's `errdefs.Source.Print`: the lines around `ranges`, those in a range marked `>>>`.
-pub fn print_source(filename: &str, data: &[u8], ranges: &[(usize, usize)]) -> String {
-    let text = String::from_utf8_lossy(data);
-    let lines: Vec<&str> = text.split('\n').collect();
+/// The lines are the file's bytes as they are (not UTF-8: as Go prints them).
+pub fn print_source(filename: &str, data: &[u8], ranges: &[(usize, usize)]) -> Vec<u8> {
+    let lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
     let (Some(mut start), Some(mut end)) = (
         ranges.iter().map(|r| r.0).min(),
         ranges.iter().map(|r| r.1.max(r.0)).max(),
     ) else {
-        return String::new();
+        return Vec::new();
     };
     if start > lines.len() || start < 1 {
-        return String::new();
+        return Vec::new();
     }
     end = end.min(lines.len());
     let pad = if end == start { 4 } else { 2 };
@@ -129,15 +129,14 @@ pub fn print_source(filename: &str, data: &[u8], ranges: &[(usize, usize)]) -> S
         }
         p += 1;
     }
-    let mut out = format!("{filename}:{first}\n--------------------\n");
+    let mut out = format!("{filename}:{first}\n--------------------\n").into_bytes();
     for i in start..=end {
         let marked = ranges.iter().any(|&(s, e)| s <= i && e.max(s) >= i);
-        out.push_str(&format!(
-            " {i:>3} | {} {}\n",
-            if marked { ">>>" } else { "   " },
-            lines[i - 1]
-        ));
+        let marker = if marked { ">>>" } else { "   " };
+        out.extend_from_slice(format!(" {i:>3} | {marker} ").as_bytes());
+        out.extend_from_slice(lines[i - 1]);
+        out.push(b'\n');
     }
-    out.push_str("--------------------\n");
+    out.extend_from_slice(b"--------------------\n");
     out
 }

@@ -39,10 +39,11 @@ pub fn unsupported(request: &str) -> String {
 }
 
 /// `result.json` and `result.txt` (and `version`), as `ToResult` adds them.
-fn result(json: String, txt: String, extra: &[(&str, Vec<u8>)]) -> Metadata {
+/// The text is bytes: `frontend.lint` prints the Dockerfile's lines as they are.
+fn result(json: String, txt: impl Into<Vec<u8>>, extra: &[(&str, Vec<u8>)]) -> Metadata {
     let mut md = vec![
         ("result.json".to_string(), json.into_bytes()),
-        ("result.txt".to_string(), txt.into_bytes()),
+        ("result.txt".to_string(), txt.into()),
     ];
     md.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
     md.push(("version".to_string(), b"1.0.0".to_vec()));

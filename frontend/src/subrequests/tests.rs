@@ -179,10 +179,45 @@ fn lint_report() {
 #[test]
 fn source_printing_pads_like_buildkit() {
     let data = b"a\nb\nc\nd\ne\nf\ng\n";
-    assert_eq!(print_source("Dockerfile", data, &[(4, 4)]), "Dockerfile:4\n--------------------\n   2 |     b\n   3 |     c\n   4 | >>> d\n   5 |     e\n   6 |     f\n--------------------\n");
-    assert_eq!(print_source("Dockerfile", data, &[(3, 3), (4, 4)]), "Dockerfile:3\n--------------------\n   2 |     b\n   3 | >>> c\n   4 | >>> d\n   5 |     e\n--------------------\n");
-    assert_eq!(print_source("Dockerfile", data, &[(9, 9)]), "");
-    assert_eq!(print_source("Dockerfile", data, &[]), "");
+    assert_eq!(print_source("Dockerfile", data, &[(4, 4)]), b"Dockerfile:4\n--------------------\n   2 |     b\n   3 |     c\n   4 | >>> d\n   5 |     e\n   6 |     f\n--------------------\n");
+    assert_eq!(print_source("Dockerfile", data, &[(3, 3), (4, 4)]), b"Dockerfile:3\n--------------------\n   2 |     b\n   3 | >>> c\n   4 | >>> d\n   5 |     e\n--------------------\n");
+    assert_eq!(print_source("Dockerfile", data, &[(9, 9)]), b"");
+    assert_eq!(print_source("Dockerfile", data, &[]), b"");
+}
+
+/// Found by the fuzz target `checks` against BuildKit's `LintResults.ToResult`: the lines of
+/// a Dockerfile that is not UTF-8 are printed as they are, not as U+FFFD.
+#[test]
+fn lint_text_prints_the_lines_bytes_as_they_are() {
+    let data = b"FROM scratch as base\n# caf\xe9\n".to_vec();
+    let warnings = vec![Warning {
+        rule: rules::FROM_AS_CASING.info,
+        detail: rules::FROM_AS_CASING.message("FROM", "as"),
+        location: Some(Location {
+            start_line: 1,
+            end_line: 1,
+        }),
+    }];
+    let md = lint(&LintReport {
+        warnings: &warnings,
+        source: pb::SourceInfo {
+            filename: "Dockerfile".into(),
+            data,
+            definition: None,
+            language: "Dockerfile".into(),
+        },
+        error: None,
+    });
+    let txt = md
+        .iter()
+        .find(|(k, _)| k == "result.txt")
+        .map(|(_, v)| v.as_slice());
+    let txt = txt.unwrap();
+    assert!(
+        txt.windows(9).any(|w| w == b"  # caf\xe9\n"),
+        "{:?}",
+        String::from_utf8_lossy(txt)
+    );
 }
 
 #[test]
