@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::context::Context;
 use crate::env::{buildx, env};
 use crate::frontend::{gateway_image_under_test, Frontend};
-use crate::process::{read_from, run_with_timeout};
+use crate::process::{read_from, Running};
 use crate::result::BuildResult;
 
 /// How long one `buildctl build` may take before the harness kills it and fails the test.
@@ -153,6 +153,13 @@ impl<'a> Build<'a> {
     /// failed build: see [`BuildResult::assert_ok`] and [`BuildResult::assert_failed`]).
     #[track_caller]
     pub fn run(self) -> BuildResult {
+        self.start().finish()
+    }
+
+    /// Starts `buildctl build` in the background (e.g. to kill it, or something of its build,
+    /// while it runs); [`RunningBuild::finish`] waits for it.
+    #[track_caller]
+    pub fn start(self) -> RunningBuild {
         let env = env();
         let ctx_dir = self
             .context_dir
@@ -208,7 +215,7 @@ impl<'a> Build<'a> {
             Output::Image(n) => Some(n.clone()),
             _ => None,
         };
-        run_client(
+        RunningBuild::start(
             Command::new(&env.buildctl).args(&args),
             self.timeout,
             command,
@@ -319,7 +326,7 @@ impl<'a> BuildxBuild<'a> {
             bx.binary.display(),
             shell_join(&args)
         );
-        run_client(
+        RunningBuild::start(
             Command::new(&bx.binary)
                 .args(&args)
                 .env("DOCKER_CONFIG", &bx.docker_config)
@@ -330,44 +337,95 @@ impl<'a> BuildxBuild<'a> {
             self.out_dir,
             self.image,
         )
+        .finish()
     }
 }
 
-/// Runs a build client (`buildctl` or `buildx`, shown as `command` in reports) and gathers what
-/// the build did; for a failed build through a gateway image, also what buildkitd logged
-/// meanwhile (our frontend's own stderr only shows in the daemon's log).
-#[track_caller]
-fn run_client(
-    cmd: &mut Command,
+/// A build client (`buildctl` or `buildx`) running in the background.
+#[derive(Debug)]
+pub struct RunningBuild {
+    child: Running,
+    started: Instant,
     timeout: Duration,
     command: String,
     frontend: Frontend,
     out_dir: Option<PathBuf>,
     image: Option<String>,
-) -> BuildResult {
-    let daemon_log = env().run_dir.join("buildkitd.log");
-    let log_start = fs::metadata(&daemon_log).map(|m| m.len()).unwrap_or(0);
-    let program = Path::new(cmd.get_program()).display().to_string();
-    let started = Instant::now();
-    let out =
-        run_with_timeout(cmd, timeout).unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    let elapsed = started.elapsed();
-    let daemon_log_tail = if out.status.success() || gateway_image_under_test().is_none() {
-        String::new()
-    } else {
-        read_from(&daemon_log, log_start, 8 * 1024)
-    };
-    BuildResult {
-        command,
-        frontend,
-        status: out.status,
-        timed_out: out.timed_out,
-        stdout: out.stdout,
-        stderr: out.stderr,
-        elapsed,
-        out_dir,
-        image,
-        daemon_log_tail,
+    daemon_log: PathBuf,
+    log_start: u64,
+}
+
+impl RunningBuild {
+    #[track_caller]
+    fn start(
+        cmd: &mut Command,
+        timeout: Duration,
+        command: String,
+        frontend: Frontend,
+        out_dir: Option<PathBuf>,
+        image: Option<String>,
+    ) -> RunningBuild {
+        let daemon_log = env().run_dir.join("buildkitd.log");
+        let log_start = fs::metadata(&daemon_log).map(|m| m.len()).unwrap_or(0);
+        let program = Path::new(cmd.get_program()).display().to_string();
+        let child = Running::spawn(cmd).unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        RunningBuild {
+            child,
+            started: Instant::now(),
+            timeout,
+            command,
+            frontend,
+            out_dir,
+            image,
+            daemon_log,
+            log_start,
+        }
+    }
+
+    /// The client's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the client still runs.
+    pub fn running(&mut self) -> bool {
+        self.child.running()
+    }
+
+    /// Kills the client (SIGKILL), as a user's interrupted or crashed client would leave the
+    /// build; [`RunningBuild::finish`] still gathers what it printed.
+    pub fn kill(&mut self) {
+        self.child.kill();
+    }
+
+    /// Waits for the client (killing it when the build's timeout is up) and gathers what the
+    /// build did; for a failed build through a gateway image, also what buildkitd logged
+    /// meanwhile (our frontend's own stderr only shows in the daemon's log).
+    #[track_caller]
+    pub fn finish(self) -> BuildResult {
+        let left = self.timeout.saturating_sub(self.started.elapsed());
+        let out = self
+            .child
+            .wait(left)
+            .unwrap_or_else(|e| panic!("cannot wait for {}: {e}", self.command));
+        let elapsed = self.started.elapsed();
+        let daemon_log_tail = if out.status.success() || gateway_image_under_test().is_none() {
+            String::new()
+        } else {
+            read_from(&self.daemon_log, self.log_start, 8 * 1024)
+        };
+        BuildResult {
+            command: self.command,
+            frontend: self.frontend,
+            status: out.status,
+            timed_out: out.timed_out,
+            stdout: out.stdout,
+            stderr: out.stderr,
+            elapsed,
+            out_dir: self.out_dir,
+            image: self.image,
+            daemon_log_tail,
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::frontend::{mode, Mode};
-use crate::process::{read_from, run_with_timeout};
+use crate::process::{descendants, mounts_under, poll, read_from, run_with_timeout, Proc};
 use crate::registry::{split_ref, MANIFEST_ACCEPT};
 
 /// The running environment started by `tests/env/up.sh`.
@@ -211,6 +211,75 @@ pub fn assert_daemon_answers() {
         panic!(
             "buildkitd no longer answers after the build (buildctl debug workers: {}):\n{}\ndaemon log tail:\n{log}",
             out.status, out.stderr
+        );
+    }
+}
+
+/// The pid of the environment's buildkitd (`RUN_DIR/buildkitd.pid`).
+#[track_caller]
+pub fn daemon_pid() -> u32 {
+    let file = env().run_dir.join("buildkitd.pid");
+    fs::read_to_string(&file)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {}", file.display()))
+}
+
+/// The daemon's state directory (`root` in `RUN_DIR/buildkitd.toml`): its snapshots, and the
+/// mounts of running steps and frontends.
+pub fn daemon_root() -> PathBuf {
+    let run_dir = &env().run_dir;
+    fs::read_to_string(run_dir.join("buildkitd.toml"))
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                let v = l
+                    .trim()
+                    .strip_prefix("root")?
+                    .trim_start()
+                    .strip_prefix('=')?;
+                Some(PathBuf::from(v.trim().trim_matches('"')))
+            })
+        })
+        .unwrap_or_else(|| run_dir.join("buildkit-root"))
+}
+
+/// What a build can leave behind in the daemon: processes under buildkitd (runc, a frontend,
+/// a step's command) and mounts under its root directory.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Leftovers {
+    pub processes: Vec<Proc>,
+    pub mounts: Vec<String>,
+}
+
+impl Leftovers {
+    pub fn now() -> Leftovers {
+        Leftovers {
+            processes: descendants(daemon_pid()),
+            mounts: mounts_under(&daemon_root()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.processes.is_empty() && self.mounts.is_empty()
+    }
+}
+
+/// Fails the test unless, within `grace`, buildkitd runs no process and holds no mount under
+/// its root: what an idle daemon looks like once every build has ended. Only meaningful while
+/// no other build runs on the daemon.
+#[track_caller]
+pub fn assert_daemon_idle(grace: Duration, after: &str) {
+    let clean = poll(grace, Duration::from_millis(200), || {
+        Leftovers::now().is_empty().then_some(())
+    });
+    if clean.is_none() {
+        let left = Leftovers::now();
+        panic!(
+            "{after}: buildkitd still has, {:.0}s later, processes {:#?} and mounts {:#?}",
+            grace.as_secs_f64(),
+            left.processes,
+            left.mounts
         );
     }
 }

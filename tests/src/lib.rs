@@ -35,11 +35,16 @@ mod registry;
 mod result;
 mod serve;
 
-pub use build::{Build, BuildxBuild, BUILD_TIMEOUT};
+pub use build::{Build, BuildxBuild, RunningBuild, BUILD_TIMEOUT};
 pub use context::{image_name, nonce, read, repo_root, temp_dir, Context};
-pub use env::{assert_daemon_answers, buildx, env, require_multiarch, Buildx, Env};
+pub use env::{
+    assert_daemon_answers, assert_daemon_idle, buildx, daemon_pid, daemon_root, env,
+    require_multiarch, Buildx, Env, Leftovers,
+};
 pub use frontend::{gateway_image_under_test, mode, syntax_line, Frontend, Mode};
-pub use process::{run_ok, run_with_timeout, CmdOutput};
+pub use process::{
+    descendants, mounts_under, poll, processes, run_ok, run_with_timeout, CmdOutput, Proc, Running,
+};
 pub use registry::{fetch_image, registry_document, Image};
 pub use result::{parse_progress, BuildResult, Step};
 pub use serde_json::Value;

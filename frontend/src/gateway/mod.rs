@@ -34,7 +34,17 @@ pub async fn run() -> anyhow::Result<()> {
     let bridge = Bridge::connect().await?;
     let outcome = build::build(&bridge).await;
     match outcome {
-        Ok(result) => bridge.return_result(result).await,
+        Ok(result) => match bridge.return_result(result).await {
+            Ok(()) => Ok(()),
+            // The daemon refused the result (e.g. an image config larger than its 16 MiB
+            // message limit): say so to the client, which would otherwise see only the
+            // frontend's exit code.
+            Err(e) => {
+                let status = failure::Failure::Plain(format!("failed to return the result: {e:#}"))
+                    .to_status();
+                bridge.return_error(status).await.map_err(|_| e)
+            }
+        },
         Err(failure) => {
             let status = failure.to_status();
             bridge.return_error(status).await
