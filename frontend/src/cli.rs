@@ -14,7 +14,7 @@ use dockerfile_frontend::instructions;
 use dockerfile_frontend::options::BuildOptions;
 use dockerfile_frontend::subrequests::{plan, PlanFormat};
 
-const USAGE: &str = "usage: dockerfile-frontend check [OPTIONS] FILE\n       dockerfile-frontend llb [OPTIONS] [--config] [--error-json] [--image-digest] FILE\n       dockerfile-frontend plan [OPTIONS] [--format text|json|mermaid|dot] FILE\n  OPTIONS: [--target STAGE] [--platform P] [--build-arg K=V]... [--opt K=V]...\n  --opt: a build option as the daemon passes it to the frontend (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, cpushares, …)";
+const USAGE: &str = "usage: dockerfile-frontend --version\n       dockerfile-frontend check [OPTIONS] FILE\n       dockerfile-frontend llb [OPTIONS] [--config] [--error-json] [--image-digest] FILE\n       dockerfile-frontend plan [OPTIONS] [--format text|json|mermaid|dot] FILE\n  OPTIONS: [--target STAGE] [--platform P] [--build-arg K=V]... [--opt K=V]...\n  --opt: a build option as the daemon passes it to the frontend (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, cpushares, …)";
 
 /// Which subcommand's flags a command line may have besides the build options.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -108,6 +108,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "llb" => {}
         "check" => return check(rest),
         "plan" => return plan_cmd(rest),
+        "--version" | "version" => {
+            println!("{}", dockerfile_frontend::build_info::version_line());
+            return Ok(());
+        }
         _ => return Err(USAGE.into()),
     }
     let Args {

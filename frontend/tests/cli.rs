@@ -112,3 +112,22 @@ fn a_message_quoting_a_long_word_is_cut() {
     let json = stderr(&o);
     assert!(json.len() < 2048 && json.contains("A…A"), "{json}");
 }
+
+/// `--version` names the crate's version and the commit (`unknown` when the build didn't say).
+#[test]
+fn version_names_the_build() {
+    let o = Command::new(env!("CARGO_BIN_EXE_dockerfile-frontend"))
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| panic!("running dockerfile-frontend: {e}"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let expected = format!(
+        "dockerfile-frontend {} (revision {})\n",
+        env!("CARGO_PKG_VERSION"),
+        option_env!("DFRS_REVISION")
+            .filter(|r| !r.is_empty())
+            .unwrap_or("unknown")
+    );
+    assert_eq!(out, expected);
+}

@@ -36,6 +36,8 @@ pub struct Build<'a> {
     /// Replace the default `--local context=<context>`.
     context_dir: Option<PathBuf>,
     output: Output,
+    /// More attributes of the `--output` (`rewrite-timestamp=true`, …).
+    output_attrs: Vec<String>,
     timeout: Duration,
 }
 
@@ -49,6 +51,7 @@ impl<'a> Build<'a> {
             dockerfile_dir: None,
             context_dir: None,
             output: Output::None,
+            output_attrs: Vec::new(),
             timeout: BUILD_TIMEOUT,
         }
     }
@@ -144,6 +147,12 @@ impl<'a> Build<'a> {
         self
     }
 
+    /// Adds an attribute to the output (`rewrite-timestamp=true`, …).
+    pub fn output_attr(mut self, attr: &str) -> Self {
+        self.output_attrs.push(attr.to_string());
+        self
+    }
+
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -190,20 +199,17 @@ impl<'a> Build<'a> {
             args.extend(["--opt".into(), o.clone()]);
         }
         args.extend(self.extra_args.iter().cloned());
-        match &self.output {
-            Output::None => {}
-            Output::Local(dir) => args.extend([
-                "--output".into(),
-                format!("type=local,dest={}", dir.display()),
-            ]),
-            Output::Image(name) => args.extend([
-                "--output".into(),
-                format!("type=image,name={name},push=true,registry.insecure=true"),
-            ]),
-            Output::OciDir(dir) => args.extend([
-                "--output".into(),
-                format!("type=oci,tar=false,dest={}", dir.display()),
-            ]),
+        let output = match &self.output {
+            Output::None => None,
+            Output::Local(dir) => Some(format!("type=local,dest={}", dir.display())),
+            Output::Image(name) => Some(format!(
+                "type=image,name={name},push=true,registry.insecure=true"
+            )),
+            Output::OciDir(dir) => Some(format!("type=oci,tar=false,dest={}", dir.display())),
+        };
+        if let Some(spec) = output {
+            let attrs = self.output_attrs.iter().map(|a| format!(",{a}"));
+            args.extend(["--output".into(), spec + &attrs.collect::<String>()]);
         }
 
         let command = format!("{} {}", env.buildctl.display(), shell_join(&args));

@@ -45,7 +45,7 @@ pub use frontend::{gateway_image_under_test, mode, syntax_line, Frontend, Mode};
 pub use process::{
     descendants, mounts_under, poll, processes, run_ok, run_with_timeout, CmdOutput, Proc, Running,
 };
-pub use registry::{fetch_image, registry_document, Image};
+pub use registry::{fetch_image, manifest_digest, registry_document, Image};
 pub use result::{parse_progress, BuildResult, Step};
 pub use serde_json::Value;
 pub use serve::{git_bare_repo, HttpServer};

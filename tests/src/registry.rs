@@ -102,6 +102,28 @@ pub fn registry_document(name: &str, what: &str) -> Value {
     )
 }
 
+/// The digest the registry gives the manifest (or index) `name` points at.
+#[track_caller]
+pub fn manifest_digest(name: &str) -> String {
+    let (registry, repo, reference) = split_ref(name);
+    let url = format!("http://{registry}/v2/{repo}/manifests/{reference}");
+    let out = Command::new("curl")
+        .args(["-fsSI", "--max-time", "30", "-H"])
+        .arg(format!("Accept: {MANIFEST_ACCEPT}"))
+        .arg(&url)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run curl: {e}"));
+    let headers = String::from_utf8_lossy(&out.stdout);
+    headers
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("docker-content-digest")
+                .then(|| v.trim().to_string())
+        })
+        .unwrap_or_else(|| panic!("HEAD {url}: no Docker-Content-Digest in {headers}"))
+}
+
 /// Fetches an image's manifest (the linux/amd64 one of an index) and config from the local
 /// registry over HTTP.
 #[track_caller]
