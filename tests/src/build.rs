@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::context::Context;
-use crate::env::{buildx, env};
+use crate::env::{buildx, env, Buildx};
 use crate::frontend::{gateway_image_under_test, Frontend};
 use crate::process::{read_from, Running};
 use crate::result::BuildResult;
@@ -242,6 +242,8 @@ pub struct BuildxBuild<'a> {
     syntax_arg: bool,
     out_dir: Option<PathBuf>,
     image: Option<String>,
+    /// Another builder than the environment's (`daemons::Builder`).
+    builder: Option<Buildx>,
     timeout: Duration,
 }
 
@@ -253,8 +255,15 @@ impl<'a> BuildxBuild<'a> {
             syntax_arg: true,
             out_dir: None,
             image: None,
+            builder: None,
             timeout: BUILD_TIMEOUT,
         }
+    }
+
+    /// Build with this builder instead of the environment's.
+    pub fn on(mut self, builder: &Buildx) -> Self {
+        self.builder = Some(builder.clone());
+        self
     }
 
     /// Any `buildx build` argument(s), e.g. `.arg("--no-cache")`, `.args(["--call", "outline"])`.
@@ -311,7 +320,7 @@ impl<'a> BuildxBuild<'a> {
     /// Runs `buildx --builder dfrs build --progress=plain ARGS CONTEXT`.
     #[track_caller]
     pub fn run(self) -> BuildResult {
-        let bx = buildx();
+        let bx = self.builder.as_ref().unwrap_or_else(|| buildx());
         let mut args: Vec<String> = vec![
             "--builder".into(),
             bx.builder.clone(),

@@ -20,7 +20,7 @@
 //!
 //! The harness by job, its API re-exported here: `env` reads the environment, `frontend` picks
 //! the frontend under test, `context` makes build contexts, `build` runs `buildctl`/`buildx`,
-//! `result` inspects and asserts on what a build did, `registry` reads pushed images, `serve`
+//! `result` inspects and asserts on what a build did, `registry` reads pushed images, `daemons` starts daemons and buildx builders of a test's own, `serve`
 //! serves sources over HTTP and `process` runs commands.
 
 // A test harness reports failures by panicking, with a message saying what went wrong.
@@ -28,6 +28,7 @@
 
 mod build;
 mod context;
+mod daemons;
 mod env;
 mod frontend;
 mod process;
@@ -37,6 +38,7 @@ mod serve;
 
 pub use build::{Build, BuildxBuild, RunningBuild, BUILD_TIMEOUT};
 pub use context::{image_name, nonce, read, repo_root, temp_dir, Context};
+pub use daemons::{Builder, Daemon};
 pub use env::{
     assert_daemon_answers, assert_daemon_idle, buildx, daemon_pid, daemon_root, env,
     require_multiarch, Buildx, Env, Leftovers,

@@ -60,7 +60,10 @@ fn commit() -> &'static (String, String) {
     static COMMIT: OnceLock<(String, String)> = OnceLock::new();
     COMMIT.get_or_init(|| {
         (
-            git(&["rev-parse", "HEAD"], "0000000000000000000000000000000000000000"),
+            git(
+                &["rev-parse", "HEAD"],
+                "0000000000000000000000000000000000000000",
+            ),
             git(&["log", "-1", "--format=%ct"], "1700000000"),
         )
     })
@@ -116,7 +119,9 @@ fn binaries() -> &'static (PathBuf, PathBuf) {
 }
 
 fn label<'a>(config: &'a Value, name: &str) -> &'a str {
-    config["config"]["Labels"][name].as_str().unwrap_or_default()
+    config["config"]["Labels"][name]
+        .as_str()
+        .unwrap_or_default()
 }
 
 #[test]
