@@ -24,14 +24,19 @@ RUN set -e; \
     fi
 
 FROM toolchain AS builder
-ARG TARGETPLATFORM
-ARG REVISION=""
 WORKDIR /src
 COPY . .
+# The crates, fetched once for all platforms: this step comes before TARGETPLATFORM is
+# declared, so it is one and the same step for every platform.
+RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
+    cargo fetch --locked
+ARG TARGETPLATFORM
+ARG REVISION=""
 # A static executable without position-independent code, as Go builds the reference: nothing
-# to relocate at start-up. The target's cache directory is per platform.
+# to relocate at start-up. The platforms build side by side, offline, reading the crates; the
+# target directory is per platform.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
-    --mount=type=cache,target=/src/target,id=dockerfile-frontend-target-$TARGETPLATFORM \
+    --mount=type=cache,target=/src/target,id=dockerfile-frontend-target-$TARGETPLATFORM,sharing=locked \
     set -e; \
     case "$TARGETPLATFORM" in \
         linux/amd64) target=x86_64-unknown-linux-gnu; cc=x86_64-linux-gnu-gcc ;; \
@@ -43,7 +48,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     export "CARGO_TARGET_${env_target}_LINKER=$cc"; \
     DFRS_REVISION="$REVISION" \
     RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
-        cargo build --release --locked --target "$target" -p dockerfile-frontend; \
+        cargo build --release --locked --offline --target "$target" -p dockerfile-frontend; \
     cp "target/$target/release/dockerfile-frontend" /dockerfile-frontend
 
 FROM scratch
