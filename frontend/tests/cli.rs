@@ -131,3 +131,28 @@ fn version_names_the_build() {
     );
     assert_eq!(out, expected);
 }
+
+/// `SOURCE_DATE_EPOCH` stamps the offline conversion as a build through the daemon (the image
+/// history's times); a time only a daemon can tell is refused with a clear message.
+#[test]
+fn source_date_epoch_stamps_the_offline_conversion() {
+    let file = dockerfile("epoch", b"FROM scratch\nWORKDIR /app\n");
+    let o = run(
+        &[
+            "llb",
+            "--config",
+            "--build-arg",
+            "SOURCE_DATE_EPOCH=1700000000",
+        ],
+        &file,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        contains(&o.stdout, b"\"created\":\"2023-11-14T22:13:20Z\""),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = run(&["llb", "--build-arg", "SOURCE_DATE_EPOCH=context"], &file);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("needs a daemon"), "{}", stderr(&o));
+}
