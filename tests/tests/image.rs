@@ -18,8 +18,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use e2e::{
-    env, fetch_image, image_name, manifest_digest, nonce, repo_root, BuildResult, Context,
-    Frontend, Value,
+    env, fetch_image, gateway_image_under_test, image_name, manifest_digest, nonce, repo_root,
+    BuildResult, Context, Frontend, Value,
 };
 
 const PLATFORMS: &str = "linux/amd64,linux/arm64";
@@ -70,12 +70,18 @@ fn commit() -> &'static (String, String) {
 }
 
 /// A build of the root Dockerfile for both platforms, reproducible: the commit's time as
-/// `SOURCE_DATE_EPOCH` and file times rewritten to it when exported.
-fn root_build<'a>(ctx: &'a Context, frontend: Frontend) -> e2e::Build<'a> {
+/// `SOURCE_DATE_EPOCH` and file times rewritten to it when exported. `syntax`: the frontend
+/// image the built-in frontend hands the build to (`BUILDKIT_SYNTAX`, as a user switches);
+/// none: the built-in frontend, BuildKit's own, converts.
+fn root_build<'a>(ctx: &'a Context, syntax: Option<&str>) -> e2e::Build<'a> {
     let root = repo_root();
     let (revision, epoch) = commit();
-    ctx.build()
-        .frontend(frontend)
+    let build = ctx.build().frontend(Frontend::Builtin);
+    let build = match syntax {
+        Some(image) => build.build_arg("BUILDKIT_SYNTAX", image),
+        None => build,
+    };
+    build
         .context_dir(&root)
         .dockerfile_dir(&root)
         .opt("platform", PLATFORMS)
@@ -92,7 +98,7 @@ fn built() -> &'static (String, String) {
     BUILT.get_or_init(|| {
         let ctx = Context::new("image-root");
         let image = image_name("dockerfile-rs-root");
-        root_build(&ctx, Frontend::under_test())
+        root_build(&ctx, gateway_image_under_test())
             .output_image(&image)
             .output_attr("rewrite-timestamp=true")
             .run()
@@ -108,7 +114,7 @@ fn binaries() -> &'static (PathBuf, PathBuf) {
     BINARIES.get_or_init(|| {
         built();
         let ctx = Context::new("image-root-local");
-        let res: BuildResult = root_build(&ctx, Frontend::under_test())
+        let res: BuildResult = root_build(&ctx, gateway_image_under_test())
             .output_local()
             .run();
         res.assert_ok();
@@ -194,7 +200,7 @@ fn the_reference_builds_the_same_image() {
     let (_, ours) = built();
     let ctx = Context::new("image-root-reference");
     let image = image_name("dockerfile-rs-root-reference");
-    root_build(&ctx, Frontend::Builtin)
+    root_build(&ctx, None)
         .output_image(&image)
         .output_attr("rewrite-timestamp=true")
         .run()
@@ -208,7 +214,7 @@ fn rebuilding_the_same_commit_gives_the_same_digest() {
     let (_, first) = built();
     let ctx = Context::new("image-root-again");
     let image = image_name("dockerfile-rs-root-again");
-    root_build(&ctx, Frontend::under_test())
+    root_build(&ctx, gateway_image_under_test())
         .args(["--no-cache"])
         .output_image(&image)
         .output_attr("rewrite-timestamp=true")
