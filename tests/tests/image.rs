@@ -108,10 +108,11 @@ fn built() -> &'static (String, String) {
     })
 }
 
-/// The two binaries of the built image, exported to a local directory: (amd64, arm64).
-fn binaries() -> &'static (PathBuf, PathBuf) {
-    static BINARIES: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
-    BINARIES.get_or_init(|| {
+/// The two binaries of the built image, exported to a local directory: (amd64, arm64). The
+/// build's context keeps the directory for the tests' lifetime.
+fn binaries() -> (&'static Path, &'static Path) {
+    static BINARIES: OnceLock<(Context, PathBuf, PathBuf)> = OnceLock::new();
+    let (_, amd64, arm64) = BINARIES.get_or_init(|| {
         built();
         let ctx = Context::new("image-root-local");
         let res: BuildResult = root_build(&ctx, gateway_image_under_test())
@@ -120,8 +121,10 @@ fn binaries() -> &'static (PathBuf, PathBuf) {
         res.assert_ok();
         let dir = res.out_dir().to_path_buf();
         let bin = |p: &str| dir.join(p).join("bin/dockerfile-frontend");
-        (bin("linux_amd64"), bin("linux_arm64"))
-    })
+        let (amd64, arm64) = (bin("linux_amd64"), bin("linux_arm64"));
+        (ctx, amd64, arm64)
+    });
+    (amd64, arm64)
 }
 
 fn label<'a>(config: &'a Value, name: &str) -> &'a str {
