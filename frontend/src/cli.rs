@@ -15,7 +15,7 @@ use dockerfile_frontend::instructions;
 use dockerfile_frontend::options::BuildOptions;
 use dockerfile_frontend::subrequests::{plan, PlanFormat};
 
-const USAGE: &str = "usage: dockerfile-frontend --version\n       dockerfile-frontend check [OPTIONS] FILE\n       dockerfile-frontend llb [OPTIONS] [--config] [--error-json] [--image-digest] FILE\n       dockerfile-frontend plan [OPTIONS] [--format text|json|mermaid|dot] FILE\n  OPTIONS: [--target STAGE] [--platform P] [--build-arg K=V]... [--opt K=V]...\n  --opt: a build option as the daemon passes it to the frontend (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, cpushares, …)";
+const USAGE: &str = "usage: dockerfile-frontend --version\n       dockerfile-frontend check [OPTIONS] FILE\n       dockerfile-frontend llb [OPTIONS] [--config] [--error-json] [--image-digest] FILE\n       dockerfile-frontend plan [OPTIONS] [--format text|json|mermaid|dot] FILE\n  OPTIONS: [--target STAGE] [--platform P] [--build-platform P] [--build-arg K=V]... [--opt K=V]...\n  --opt: a build option as the daemon passes it to the frontend (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, cpushares, …)";
 
 /// Which subcommand's flags a command line may have besides the build options.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,9 @@ enum Sub {
 #[derive(Default)]
 struct Args {
     build: BuildOptions,
+    /// `--build-platform`: the daemon's platform to convert for (`BUILDPLATFORM`); this
+    /// machine's when not given.
+    build_platforms: Vec<Platform>,
     /// `plan --format`, else the `plan-format` option, else the `BUILDKIT_PLAN_FORMAT` build arg.
     plan_format: PlanFormat,
     file: String,
@@ -64,6 +67,12 @@ impl Args {
                 }
                 "--platform" => {
                     opts.insert("platform".to_string(), value()?);
+                }
+                "--build-platform" => {
+                    let v = value()?;
+                    let p =
+                        Platform::parse(&v).map_err(|e| format!("--build-platform {v}: {e}"))?;
+                    parsed.build_platforms.push(p);
                 }
                 "--build-arg" => {
                     let (k, v) = key_value(value()?);
@@ -117,6 +126,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let Args {
         build,
+        build_platforms,
         file,
         print_config,
         error_json,
@@ -126,6 +136,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut opts = ConvertOptions {
         target_platform: build.target_platforms.first().cloned(),
         build,
+        build_platforms,
         ..Default::default()
     };
     // Restarting with the allocator tuned pays off only on large files.
@@ -241,7 +252,11 @@ fn error_to_json(e: &LocatedError) -> String {
 /// Base images are the offline stand-ins, so the rules that read an image's config see none.
 fn check(args: &[String]) -> Result<(), String> {
     let args = Args::parse(args, Sub::Check)?;
-    let opts = dockerfile_frontend::lint::Options::for_build(&args.build, Vec::new(), true);
+    let opts = dockerfile_frontend::lint::Options::for_build(
+        &args.build,
+        args.build_platforms.clone(),
+        true,
+    );
     let file = args.file;
     let data = read(&file)?;
     let text = dockerfile_text(&data);
@@ -275,6 +290,7 @@ fn plan_cmd(args: &[String]) -> Result<(), String> {
     let mut opts = ConvertOptions {
         target_platform: args.build.target_platforms.first().cloned(),
         build: args.build,
+        build_platforms: args.build_platforms,
         ..Default::default()
     };
     let data = read(&file)?;

@@ -156,3 +156,30 @@ fn source_date_epoch_stamps_the_offline_conversion() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("needs a daemon"), "{}", stderr(&o));
 }
+
+/// `--build-platform` sets `BUILDPLATFORM` (and the default target platform) as a daemon of
+/// that platform would, whatever machine converts.
+#[test]
+fn build_platform_is_the_daemons() {
+    let file = dockerfile(
+        "build-platform",
+        b"FROM --platform=$BUILDPLATFORM scratch AS b\nARG BUILDPLATFORM TARGETPLATFORM\nLABEL b=$BUILDPLATFORM t=$TARGETPLATFORM\n",
+    );
+    let o = run(
+        &["llb", "--config", "--build-platform", "linux/s390x"],
+        &file,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("\"b\":\"linux/s390x\"") && out.contains("\"t\":\"linux/s390x\""),
+        "{out}"
+    );
+    let o = run(&["llb", "--build-platform", "bogus"], &file);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--build-platform bogus"),
+        "{}",
+        stderr(&o)
+    );
+}
