@@ -21,6 +21,24 @@ impl Image {
         &self.config["config"]
     }
 
+    /// The sorted `os/architecture` of the index's images (or of the one image).
+    #[track_caller]
+    pub fn platforms(&self) -> Vec<String> {
+        let mut platforms: Vec<String> = self
+            .platform_configs()
+            .iter()
+            .map(|(p, _)| {
+                format!(
+                    "{}/{}",
+                    p["os"].as_str().unwrap_or_default(),
+                    p["architecture"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        platforms.sort();
+        platforms
+    }
+
     /// The `(platform, image config)` of every manifest of the index (just the one manifest
     /// when the tag is not an index; its platform then comes from the config).
     #[track_caller]

@@ -92,20 +92,25 @@ fn root_build<'a>(ctx: &'a Context, syntax: Option<&str>) -> e2e::Build<'a> {
         .timeout(Duration::from_secs(60 * 60))
 }
 
+/// Builds the root Dockerfile as `name` in the registry, reproducibly (`root_build`) with
+/// `extra` buildctl arguments: (image, index digest).
+fn push_root(name: &str, syntax: Option<&str>, extra: &[&str]) -> (String, String) {
+    let ctx = Context::new(name);
+    let image = image_name(name);
+    root_build(&ctx, syntax)
+        .args(extra.iter().copied())
+        .output_image(&image)
+        .output_attr("rewrite-timestamp=true")
+        .run()
+        .assert_ok();
+    let digest = manifest_digest(&image);
+    (image, digest)
+}
+
 /// The image built once through the frontend under test: (name, index digest).
 fn built() -> &'static (String, String) {
     static BUILT: OnceLock<(String, String)> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let ctx = Context::new("image-root");
-        let image = image_name("dockerfile-rs-root");
-        root_build(&ctx, gateway_image_under_test())
-            .output_image(&image)
-            .output_attr("rewrite-timestamp=true")
-            .run()
-            .assert_ok();
-        let digest = manifest_digest(&image);
-        (image, digest)
-    })
+    BUILT.get_or_init(|| push_root("dockerfile-rs-root", gateway_image_under_test(), &[]))
 }
 
 /// The two binaries of the built image, exported to a local directory: (amd64, arm64). The
@@ -140,20 +145,13 @@ fn root_dockerfile_builds_a_multi_platform_frontend() {
     let root = repo_root();
     let test_image = std::fs::read_to_string(root.join("tests/env/images/frontend.Dockerfile"))
         .unwrap_or_default();
-    let configs = fetch_image(image).platform_configs();
-    let mut platforms: Vec<String> = configs
-        .iter()
-        .map(|(p, _)| {
-            let p = p.clone();
-            format!(
-                "{}/{}",
-                p["os"].as_str().unwrap_or_default(),
-                p["architecture"].as_str().unwrap_or_default()
-            )
-        })
-        .collect();
-    platforms.sort();
-    assert_eq!(platforms, ["linux/amd64", "linux/arm64"], "{image}");
+    let pushed = fetch_image(image);
+    assert_eq!(
+        pushed.platforms(),
+        ["linux/amd64", "linux/arm64"],
+        "{image}"
+    );
+    let configs = pushed.platform_configs();
     for (platform, config) in &configs {
         assert_eq!(config["architecture"], platform["architecture"], "{config}");
         assert_eq!(
@@ -201,29 +199,20 @@ fn root_dockerfile_builds_a_multi_platform_frontend() {
 #[test]
 fn the_reference_builds_the_same_image() {
     let (_, ours) = built();
-    let ctx = Context::new("image-root-reference");
-    let image = image_name("dockerfile-rs-root-reference");
-    root_build(&ctx, None)
-        .output_image(&image)
-        .output_attr("rewrite-timestamp=true")
-        .run()
-        .assert_ok();
-    assert_eq!(&manifest_digest(&image), ours, "{image}");
+    let (image, digest) = push_root("dockerfile-rs-root-reference", None, &[]);
+    assert_eq!(&digest, ours, "{image}");
 }
 
 /// Building the same commit again, without BuildKit's cache, gives the same index digest.
 #[test]
 fn rebuilding_the_same_commit_gives_the_same_digest() {
     let (_, first) = built();
-    let ctx = Context::new("image-root-again");
-    let image = image_name("dockerfile-rs-root-again");
-    root_build(&ctx, gateway_image_under_test())
-        .args(["--no-cache"])
-        .output_image(&image)
-        .output_attr("rewrite-timestamp=true")
-        .run()
-        .assert_ok();
-    assert_eq!(&manifest_digest(&image), first, "{image}");
+    let (image, digest) = push_root(
+        "dockerfile-rs-root-again",
+        gateway_image_under_test(),
+        &["--no-cache"],
+    );
+    assert_eq!(&digest, first, "{image}");
 }
 
 /// `--version` of each binary names the crate's version and the commit.
