@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use buildkit_llb::{Platform, SourceFile};
 use dockerfile_frontend::convert::{
-    dockerfile_text, parse_source, Conversion, ConvertOptions, ResolvedImage,
+    dockerfile_text, epoch, parse_source, Conversion, ConvertOptions, ResolvedImage,
 };
 use dockerfile_frontend::error::LocatedError;
+use dockerfile_frontend::gateway::pure::apply_epoch;
 use dockerfile_frontend::instructions;
 use dockerfile_frontend::options::BuildOptions;
 use dockerfile_frontend::subrequests::{plan, PlanFormat};
 
-const USAGE: &str = "usage: dockerfile-frontend check [OPTIONS] FILE\n       dockerfile-frontend llb [OPTIONS] [--config] [--error-json] [--image-digest] FILE\n       dockerfile-frontend plan [OPTIONS] [--format text|json|mermaid|dot] FILE\n  OPTIONS: [--target STAGE] [--platform P] [--build-arg K=V]... [--opt K=V]...\n  --opt: a build option as the daemon passes it to the frontend (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, cpushares, …)";
+const USAGE: &str = "usage: dockerfile-frontend --version\n       dockerfile-frontend check [OPTIONS] FILE\n       dockerfile-frontend llb [OPTIONS] [--config] [--error-json] [--image-digest] FILE\n       dockerfile-frontend plan [OPTIONS] [--format text|json|mermaid|dot] FILE\n  OPTIONS: [--target STAGE] [--platform P] [--build-platform P] [--build-arg K=V]... [--opt K=V]...\n  --opt: a build option as the daemon passes it to the frontend (add-hosts, shm-size, ulimit, cgroup-parent, hostname, force-network-mode, memory, cpushares, …)";
 
 /// Which subcommand's flags a command line may have besides the build options.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,9 @@ enum Sub {
 #[derive(Default)]
 struct Args {
     build: BuildOptions,
+    /// `--build-platform`: the daemon's platform to convert for (`BUILDPLATFORM`); this
+    /// machine's when not given.
+    build_platforms: Vec<Platform>,
     /// `plan --format`, else the `plan-format` option, else the `BUILDKIT_PLAN_FORMAT` build arg.
     plan_format: PlanFormat,
     file: String,
@@ -63,6 +67,12 @@ impl Args {
                 }
                 "--platform" => {
                     opts.insert("platform".to_string(), value()?);
+                }
+                "--build-platform" => {
+                    let v = value()?;
+                    let p =
+                        Platform::parse(&v).map_err(|e| format!("--build-platform {v}: {e}"))?;
+                    parsed.build_platforms.push(p);
                 }
                 "--build-arg" => {
                     let (k, v) = key_value(value()?);
@@ -108,10 +118,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "llb" => {}
         "check" => return check(rest),
         "plan" => return plan_cmd(rest),
+        "--version" | "version" => {
+            println!("{}", dockerfile_frontend::build_info::version_line());
+            return Ok(());
+        }
         _ => return Err(USAGE.into()),
     }
     let Args {
         build,
+        build_platforms,
         file,
         print_config,
         error_json,
@@ -121,6 +136,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut opts = ConvertOptions {
         target_platform: build.target_platforms.first().cloned(),
         build,
+        build_platforms,
         ..Default::default()
     };
     // Restarting with the allocator tuned pays off only on large files.
@@ -149,6 +165,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // The typed instructions take the AST's strings instead of copying them: less peak memory.
     let df = instructions::parse_nodes(ast.nodes).map_err(render)?;
     opts.source_file = Some(Arc::clone(&source));
+    epoch::set_offline(&mut opts, &df, escape).map_err(render)?;
     let lowered = {
         let mut conv = Conversion::new(&df, escape, &opts).map_err(render)?;
         conv.resolve_with(|(r, p)| Ok(offline_image(r, p, image_digest)))
@@ -158,7 +175,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // The Dockerfile is freed before the build context is swapped in and the definition
     // written, when the graph is at its largest (peak memory of a large conversion).
     drop(df);
-    let converted = lowered.finish();
+    let mut converted = lowered.finish();
+    if let Some(t) = opts.epoch {
+        apply_epoch(&mut converted.image, t)?;
+    }
     let mut out = std::io::stdout().lock();
     if print_config {
         out.write_all(&converted.image.to_json())
@@ -232,7 +252,11 @@ fn error_to_json(e: &LocatedError) -> String {
 /// Base images are the offline stand-ins, so the rules that read an image's config see none.
 fn check(args: &[String]) -> Result<(), String> {
     let args = Args::parse(args, Sub::Check)?;
-    let opts = dockerfile_frontend::lint::Options::for_build(&args.build, Vec::new(), true);
+    let opts = dockerfile_frontend::lint::Options::for_build(
+        &args.build,
+        args.build_platforms.clone(),
+        true,
+    );
     let file = args.file;
     let data = read(&file)?;
     let text = dockerfile_text(&data);
@@ -263,9 +287,10 @@ fn check(args: &[String]) -> Result<(), String> {
 fn plan_cmd(args: &[String]) -> Result<(), String> {
     let args = Args::parse(args, Sub::Plan)?;
     let file = args.file;
-    let opts = ConvertOptions {
+    let mut opts = ConvertOptions {
         target_platform: args.build.target_platforms.first().cloned(),
         build: args.build,
+        build_platforms: args.build_platforms,
         ..Default::default()
     };
     let data = read(&file)?;
@@ -273,6 +298,7 @@ fn plan_cmd(args: &[String]) -> Result<(), String> {
     let render = |e: LocatedError| e.render(&file, &text);
     let ast = parse_source(&text).map_err(render)?;
     let df = instructions::parse_dockerfile(&ast).map_err(render)?;
+    epoch::set_offline(&mut opts, &df, ast.escape).map_err(render)?;
     let mut conv = Conversion::new(&df, ast.escape, &opts).map_err(render)?;
     conv.resolve_with(|(r, p)| Ok(offline_image(r, p, false)))
         .map_err(render)?;

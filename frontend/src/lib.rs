@@ -1,5 +1,6 @@
 //! A BuildKit Dockerfile frontend: the Dockerfile language, its lowering to LLB and the gateway program.
 
+pub mod build_info;
 pub mod convert;
 pub mod dockerignore;
 pub mod error;

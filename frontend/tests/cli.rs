@@ -112,3 +112,74 @@ fn a_message_quoting_a_long_word_is_cut() {
     let json = stderr(&o);
     assert!(json.len() < 2048 && json.contains("A…A"), "{json}");
 }
+
+/// `--version` names the crate's version and the commit (`unknown` when the build didn't say).
+#[test]
+fn version_names_the_build() {
+    let o = Command::new(env!("CARGO_BIN_EXE_dockerfile-frontend"))
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| panic!("running dockerfile-frontend: {e}"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let expected = format!(
+        "dockerfile-frontend {} (revision {})\n",
+        env!("CARGO_PKG_VERSION"),
+        option_env!("DFRS_REVISION")
+            .filter(|r| !r.is_empty())
+            .unwrap_or("unknown")
+    );
+    assert_eq!(out, expected);
+}
+
+/// `SOURCE_DATE_EPOCH` stamps the offline conversion as a build through the daemon (the image
+/// history's times); a time only a daemon can tell is refused with a clear message.
+#[test]
+fn source_date_epoch_stamps_the_offline_conversion() {
+    let file = dockerfile("epoch", b"FROM scratch\nWORKDIR /app\n");
+    let o = run(
+        &[
+            "llb",
+            "--config",
+            "--build-arg",
+            "SOURCE_DATE_EPOCH=1700000000",
+        ],
+        &file,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        contains(&o.stdout, b"\"created\":\"2023-11-14T22:13:20Z\""),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = run(&["llb", "--build-arg", "SOURCE_DATE_EPOCH=context"], &file);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("needs a daemon"), "{}", stderr(&o));
+}
+
+/// `--build-platform` sets `BUILDPLATFORM` (and the default target platform) as a daemon of
+/// that platform would, whatever machine converts.
+#[test]
+fn build_platform_is_the_daemons() {
+    let file = dockerfile(
+        "build-platform",
+        b"FROM --platform=$BUILDPLATFORM scratch AS b\nARG BUILDPLATFORM TARGETPLATFORM\nLABEL b=$BUILDPLATFORM t=$TARGETPLATFORM\n",
+    );
+    let o = run(
+        &["llb", "--config", "--build-platform", "linux/s390x"],
+        &file,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("\"b\":\"linux/s390x\"") && out.contains("\"t\":\"linux/s390x\""),
+        "{out}"
+    );
+    let o = run(&["llb", "--build-platform", "bogus"], &file);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--build-platform bogus"),
+        "{}",
+        stderr(&o)
+    );
+}

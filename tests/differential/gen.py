@@ -371,6 +371,11 @@ class Gen:
         if self.chance(0.2):
             # Progress names carry the platform (the FROM --platform one as written).
             args["multi_platform"] = True
+        if self.chance(0.1):
+            # Drawn last, so the rest of each seed's case stays as it was.
+            ba = dict(args.get("build_args", {}))
+            ba["SOURCE_DATE_EPOCH"] = self.pick(["1700000000", "0", "", "86400", "x"])
+            args["build_args"] = ba
         return {"seed": self.seed, "blocks": blocks, "args": args}
 
 

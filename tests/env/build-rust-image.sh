@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Builds a Rust builder image from this machine's own toolchain, for building the root
 # Dockerfile (RUST_IMAGE) without pulling rust:1-bookworm from Docker Hub: the active rustup
-# toolchain (rustc, cargo, the host's std), the Debian C toolchain the linker needs (gcc,
-# binutils, libc6-dev and what they depend on, copied from the installed packages),
+# toolchain (rustc, cargo, the std of the host and of the cross targets the root Dockerfile
+# builds for, added with rustup), the Debian C toolchains the linkers need (gcc, binutils,
+# libc6-dev, the arm64 and armhf cross compilers and libcs, and what they depend on, copied
+# from the installed packages),
 # busybox for the shell, and the CA certificates cargo needs to reach crates.io. Pushed as
-# $DFRS_REGISTRY/dfrs-rust:local (once per environment). Prints the image name.
+# $DFRS_REGISTRY/dfrs-rust:cross (once per environment). Prints the image name.
 # Usage: tests/env/build-rust-image.sh RUN_DIR
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 [ $# -eq 1 ] || die "usage: $0 RUN_DIR"
 load_run_env "$1"
-IMAGE="$DFRS_REGISTRY/dfrs-rust:local"
+IMAGE="$DFRS_REGISTRY/dfrs-rust:cross"
 
 if curl -fs -o /dev/null -m 10 -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json' \
-    "http://$DFRS_REGISTRY/v2/dfrs-rust/manifests/local"; then
+    "http://$DFRS_REGISTRY/v2/dfrs-rust/manifests/cross"; then
     printf '%s\n' "$IMAGE"
     exit 0
 fi
@@ -38,7 +40,12 @@ closure() {
     done
     printf '%s\n' "${!seen[@]}"
 }
-apt_install gcc libc6-dev binutils ca-certificates busybox-static >/dev/null || die "installing gcc libc6-dev binutils failed"
+CROSS_PACKAGES=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross)
+apt_install gcc libc6-dev binutils ca-certificates busybox-static "${CROSS_PACKAGES[@]}" >/dev/null \
+    || die "installing gcc libc6-dev binutils and the cross compilers failed"
+command -v rustup >/dev/null || die "rustup is not on PATH (needed to add the cross targets' std)"
+rustup target add aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf >&2 \
+    || die "rustup target add aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf failed"
 
 ctx="$RUN_DIR/ctx/rust-image"
 rm -rf "$ctx" && mkdir -p "$ctx/root/usr/local/rust" "$ctx/root/etc/ssl/certs" "$ctx/root/tmp" "$ctx/root/root" \
@@ -49,7 +56,7 @@ for d in bin sbin lib lib64; do
 done
 log "staging the C toolchain from Debian packages"
 # shellcheck disable=SC2046
-dpkg -L $(closure gcc libc6-dev binutils) 2>/dev/null | sort -u | while read -r f; do
+dpkg -L $(closure gcc libc6-dev binutils "${CROSS_PACKAGES[@]}") 2>/dev/null | sort -u | while read -r f; do
     if [ -f "$f" ] || [ -L "$f" ]; then printf '%s\n' "${f#/}"; fi
 done >"$ctx/files.txt"
 tar -C / -cf - -T "$ctx/files.txt" | tar -C "$ctx/root" --keep-directory-symlink -xf -

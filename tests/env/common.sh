@@ -29,7 +29,9 @@ FRONTEND_TARGET=x86_64-unknown-linux-gnu
 FRONTEND_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/$FRONTEND_TARGET/release/dockerfile-frontend"
 build_static_frontend() {
     log "cargo build --release --target $FRONTEND_TARGET -p dockerfile-frontend (static)"
-    (cd "$REPO_ROOT" && RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
+    # DFRS_REVISION: the commit, for `dockerfile-frontend --version` (frontend/src/build_info.rs).
+    (cd "$REPO_ROOT" && DFRS_REVISION="$(git rev-parse HEAD 2>/dev/null || true)" \
+        RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
         cargo build --quiet --release --target "$FRONTEND_TARGET" -p dockerfile-frontend) \
         || die "cargo build of dockerfile-frontend failed"
     [ -x "$FRONTEND_BIN" ] || die "no binary at $FRONTEND_BIN"

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::context::Context;
-use crate::env::{buildx, env};
+use crate::env::{buildx, env, Buildx};
 use crate::frontend::{gateway_image_under_test, Frontend};
 use crate::process::{read_from, Running};
 use crate::result::BuildResult;
@@ -36,6 +36,8 @@ pub struct Build<'a> {
     /// Replace the default `--local context=<context>`.
     context_dir: Option<PathBuf>,
     output: Output,
+    /// More attributes of the `--output` (`rewrite-timestamp=true`, …).
+    output_attrs: Vec<String>,
     timeout: Duration,
 }
 
@@ -49,6 +51,7 @@ impl<'a> Build<'a> {
             dockerfile_dir: None,
             context_dir: None,
             output: Output::None,
+            output_attrs: Vec::new(),
             timeout: BUILD_TIMEOUT,
         }
     }
@@ -144,6 +147,12 @@ impl<'a> Build<'a> {
         self
     }
 
+    /// Adds an attribute to the output (`rewrite-timestamp=true`, …).
+    pub fn output_attr(mut self, attr: &str) -> Self {
+        self.output_attrs.push(attr.to_string());
+        self
+    }
+
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -190,20 +199,17 @@ impl<'a> Build<'a> {
             args.extend(["--opt".into(), o.clone()]);
         }
         args.extend(self.extra_args.iter().cloned());
-        match &self.output {
-            Output::None => {}
-            Output::Local(dir) => args.extend([
-                "--output".into(),
-                format!("type=local,dest={}", dir.display()),
-            ]),
-            Output::Image(name) => args.extend([
-                "--output".into(),
-                format!("type=image,name={name},push=true,registry.insecure=true"),
-            ]),
-            Output::OciDir(dir) => args.extend([
-                "--output".into(),
-                format!("type=oci,tar=false,dest={}", dir.display()),
-            ]),
+        let output = match &self.output {
+            Output::None => None,
+            Output::Local(dir) => Some(format!("type=local,dest={}", dir.display())),
+            Output::Image(name) => Some(format!(
+                "type=image,name={name},push=true,registry.insecure=true"
+            )),
+            Output::OciDir(dir) => Some(format!("type=oci,tar=false,dest={}", dir.display())),
+        };
+        if let Some(spec) = output {
+            let attrs = self.output_attrs.iter().map(|a| format!(",{a}"));
+            args.extend(["--output".into(), spec + &attrs.collect::<String>()]);
         }
 
         let command = format!("{} {}", env.buildctl.display(), shell_join(&args));
@@ -236,6 +242,8 @@ pub struct BuildxBuild<'a> {
     syntax_arg: bool,
     out_dir: Option<PathBuf>,
     image: Option<String>,
+    /// Another builder than the environment's (`daemons::Builder`).
+    builder: Option<Buildx>,
     timeout: Duration,
 }
 
@@ -247,8 +255,15 @@ impl<'a> BuildxBuild<'a> {
             syntax_arg: true,
             out_dir: None,
             image: None,
+            builder: None,
             timeout: BUILD_TIMEOUT,
         }
+    }
+
+    /// Build with this builder instead of the environment's.
+    pub fn on(mut self, builder: &Buildx) -> Self {
+        self.builder = Some(builder.clone());
+        self
     }
 
     /// Any `buildx build` argument(s), e.g. `.arg("--no-cache")`, `.args(["--call", "outline"])`.
@@ -305,7 +320,7 @@ impl<'a> BuildxBuild<'a> {
     /// Runs `buildx --builder dfrs build --progress=plain ARGS CONTEXT`.
     #[track_caller]
     pub fn run(self) -> BuildResult {
-        let bx = buildx();
+        let bx = self.builder.as_ref().unwrap_or_else(|| buildx());
         let mut args: Vec<String> = vec![
             "--builder".into(),
             bx.builder.clone(),

@@ -18,6 +18,8 @@ pub struct Env {
     pub run_dir: PathBuf,
     pub buildkit_host: String,
     pub buildctl: PathBuf,
+    /// The buildkitd binary the environment runs (for tests that start daemons of their own).
+    pub buildkitd: PathBuf,
     /// `127.0.0.1:PORT`, plain HTTP.
     pub registry: String,
     /// `$registry/busybox:latest`: busybox for linux/amd64 (and linux/arm64 when multiarch).
@@ -75,6 +77,7 @@ fn load_env() -> Result<Env, String> {
         run_dir: PathBuf::from(get("DFRS_RUN_DIR")?),
         buildkit_host: get("BUILDKIT_HOST")?,
         buildctl: PathBuf::from(get("DFRS_BUILDCTL")?),
+        buildkitd: PathBuf::from(get("DFRS_BUILDKITD")?),
         registry: get("DFRS_REGISTRY")?,
         base_image: get("DFRS_BASE_IMAGE")?,
         frontend_image: get("DFRS_FRONTEND_IMAGE")?,

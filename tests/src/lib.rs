@@ -20,7 +20,7 @@
 //!
 //! The harness by job, its API re-exported here: `env` reads the environment, `frontend` picks
 //! the frontend under test, `context` makes build contexts, `build` runs `buildctl`/`buildx`,
-//! `result` inspects and asserts on what a build did, `registry` reads pushed images, `serve`
+//! `result` inspects and asserts on what a build did, `registry` reads pushed images, `daemons` starts daemons and buildx builders of a test's own, `serve`
 //! serves sources over HTTP and `process` runs commands.
 
 // A test harness reports failures by panicking, with a message saying what went wrong.
@@ -28,6 +28,7 @@
 
 mod build;
 mod context;
+mod daemons;
 mod env;
 mod frontend;
 mod process;
@@ -37,6 +38,7 @@ mod serve;
 
 pub use build::{Build, BuildxBuild, RunningBuild, BUILD_TIMEOUT};
 pub use context::{image_name, nonce, read, repo_root, temp_dir, Context};
+pub use daemons::{Builder, Daemon};
 pub use env::{
     assert_daemon_answers, assert_daemon_idle, buildx, daemon_pid, daemon_root, env,
     require_multiarch, Buildx, Env, Leftovers,
@@ -45,7 +47,7 @@ pub use frontend::{gateway_image_under_test, mode, syntax_line, Frontend, Mode};
 pub use process::{
     descendants, mounts_under, poll, processes, run_ok, run_with_timeout, CmdOutput, Proc, Running,
 };
-pub use registry::{fetch_image, registry_document, Image};
+pub use registry::{fetch_image, manifest_digest, registry_document, Image};
 pub use result::{parse_progress, BuildResult, Step};
 pub use serde_json::Value;
 pub use serve::{git_bare_repo, HttpServer};

@@ -21,6 +21,24 @@ impl Image {
         &self.config["config"]
     }
 
+    /// The sorted `os/architecture` of the index's images (or of the one image).
+    #[track_caller]
+    pub fn platforms(&self) -> Vec<String> {
+        let mut platforms: Vec<String> = self
+            .platform_configs()
+            .iter()
+            .map(|(p, _)| {
+                format!(
+                    "{}/{}",
+                    p["os"].as_str().unwrap_or_default(),
+                    p["architecture"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        platforms.sort();
+        platforms
+    }
+
     /// The `(platform, image config)` of every manifest of the index (just the one manifest
     /// when the tag is not an index; its platform then comes from the config).
     #[track_caller]
@@ -100,6 +118,28 @@ pub fn registry_document(name: &str, what: &str) -> Value {
         &format!("http://{registry}/v2/{repo}/{what}"),
         Some(MANIFEST_ACCEPT),
     )
+}
+
+/// The digest the registry gives the manifest (or index) `name` points at.
+#[track_caller]
+pub fn manifest_digest(name: &str) -> String {
+    let (registry, repo, reference) = split_ref(name);
+    let url = format!("http://{registry}/v2/{repo}/manifests/{reference}");
+    let out = Command::new("curl")
+        .args(["-fsSI", "--max-time", "30", "-H"])
+        .arg(format!("Accept: {MANIFEST_ACCEPT}"))
+        .arg(&url)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run curl: {e}"));
+    let headers = String::from_utf8_lossy(&out.stdout);
+    headers
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("docker-content-digest")
+                .then(|| v.trim().to_string())
+        })
+        .unwrap_or_else(|| panic!("HEAD {url}: no Docker-Content-Digest in {headers}"))
 }
 
 /// Fetches an image's manifest (the linux/amd64 one of an index) and config from the local

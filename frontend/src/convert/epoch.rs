@@ -46,6 +46,47 @@ pub fn value(
         .map(str::to_string)
 }
 
+/// Sets the epoch the value named (None: an empty value) as the reference does once resolved:
+/// it stamps the build, and replaces the `SOURCE_DATE_EPOCH` build arg (dropped when empty).
+pub fn set(o: &mut ConvertOptions, epoch: Option<i64>) {
+    o.epoch = epoch;
+    o.epoch_replaces_arg = true;
+    if o.build_args.contains_key(SOURCE_DATE_EPOCH) {
+        match epoch {
+            Some(t) => {
+                o.build_args.insert(SOURCE_DATE_EPOCH.into(), t.to_string());
+            }
+            None => {
+                o.build_args.remove(SOURCE_DATE_EPOCH);
+            }
+        }
+    }
+}
+
+/// The epoch without a daemon (the offline CLI): a number of seconds, or an empty value; a
+/// context's or a stage's time needs the daemon and is refused.
+pub fn set_offline(
+    o: &mut ConvertOptions,
+    df: &Dockerfile,
+    escape: char,
+) -> Result<(), LocatedError> {
+    let globals = super::global_args(df, escape, o)?;
+    let Some(value) = value(&o.build_args, &globals) else {
+        return Ok(());
+    };
+    let epoch = match source(&value, df, escape, o, &globals)? {
+        None => None,
+        Some(EpochSource::Seconds(t)) => Some(t),
+        Some(_) => {
+            return Err(LocatedError::new(format!(
+                "SOURCE_DATE_EPOCH={value}: the time of a context or a stage needs a daemon; offline, give a number of seconds"
+            )))
+        }
+    };
+    set(o, epoch);
+    Ok(())
+}
+
 /// The reference's `resolveSourceDateEpochValue` up to its I/O: None for an empty value.
 /// Errors read as the reference's (a stage's are located at its FROM).
 pub fn source(

@@ -14,7 +14,7 @@ use prost::Message;
 use super::bridge::Bridge;
 use super::failure::Failure;
 use super::source::BuildSource;
-use crate::convert::epoch::{self as sde, EpochSource, SOURCE_DATE_EPOCH};
+use crate::convert::epoch::{self as sde, EpochSource};
 use crate::convert::{ContextSource, ConvertOptions, NamedContext};
 use crate::error::LocatedError;
 use crate::image::Image;
@@ -58,18 +58,7 @@ pub async fn resolve_all(
                 t
             }
         };
-        o.epoch = epoch;
-        o.epoch_replaces_arg = true;
-        if o.build_args.contains_key(SOURCE_DATE_EPOCH) {
-            match epoch {
-                Some(t) => {
-                    o.build_args.insert(SOURCE_DATE_EPOCH.into(), t.to_string());
-                }
-                None => {
-                    o.build_args.remove(SOURCE_DATE_EPOCH);
-                }
-            }
-        }
+        sde::set(o, epoch);
     }
     Ok(())
 }
