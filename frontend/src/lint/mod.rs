@@ -14,10 +14,13 @@ mod capture;
 mod commands;
 mod config;
 mod ignore;
+mod multistage;
 mod packages;
 mod ports;
+mod root_user;
 pub mod rules;
 mod stages;
+mod unused_args;
 mod walk;
 
 #[cfg(test)]
