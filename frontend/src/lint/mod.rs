@@ -33,6 +33,9 @@ mod tests;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod graph_tests;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod multistage_tests;
 
 pub use capture::{Outline, OutlineArg, OutlineMount};
 pub use config::{Config, CHECK_BUILD_ARG};

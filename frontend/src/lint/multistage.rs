@@ -117,16 +117,17 @@ pub(super) fn commands<'d, X>(g: &Graph<X>, df: &'d Dockerfile, i: usize) -> &'d
         .map_or(&[], |s| s.commands.as_slice())
 }
 
-/// The earlier stage the target copies from with `COPY --from` (its builder), if any: the
-/// first such command's source, when it is a Dockerfile stage outside the target's own chain.
-fn builder(g: &Graph<StageNode>, df: &Dockerfile, chain: &Chain) -> Option<usize> {
+/// The earlier stage the target reads its artifacts from (its builder), if any: the first
+/// Dockerfile stage outside the target's own chain that one of its commands reads
+/// (`COPY --from`, `RUN --mount from=`).
+fn builder(g: &Graph<StageNode>, chain: &Chain) -> Option<usize> {
     let t = *chain.nodes.first()?;
-    let sources = &g.nodes.get(t)?.sources;
-    commands(g, df, t)
+    g.nodes
+        .get(t)?
+        .sources
         .iter()
-        .zip(sources)
-        .filter(|(c, _)| matches!(&c.kind, CommandKind::Copy(cp) if cp.from.is_some()))
-        .flat_map(|(_, s)| s.iter().copied())
+        .flatten()
+        .copied()
         .find(|&j| {
             g.nodes.get(j).is_some_and(|n| n.stage.is_some()) && !chain.nodes.contains(&j)
         })
@@ -155,7 +156,7 @@ fn final_stage<'d>(g: &Graph<StageNode>, df: &'d Dockerfile) -> Vec<Finding<'d>>
         return out;
     };
     let ch = chain(g, t);
-    let Some(builder) = builder(g, df, &ch) else {
+    let Some(builder) = builder(g, &ch) else {
         return out;
     };
     let builder_name = g.nodes[builder].display_name.clone();
