@@ -168,7 +168,10 @@ fn final_stage<'d>(g: &Graph<StageNode>, df: &'d Dockerfile) -> Vec<Finding<'d>>
         let paths = &cp.sources_and_dest.source_paths;
         match &cp.from {
             Some(from) => {
-                let whole = paths.iter().any(|p| !p.contains('$') && clean_abs(p) == "/");
+                // Sources are relative to the stage's root: `.` is all of it too.
+                let whole = paths
+                    .iter()
+                    .any(|p| !p.is_empty() && !p.contains('$') && clean_abs(&format!("/{p}")) == "/");
                 let src = sources.get(k).and_then(|s| s.first().copied());
                 let Some(j) = src.filter(|&j| g.nodes.get(j).is_some_and(|n| n.stage.is_some()))
                 else {

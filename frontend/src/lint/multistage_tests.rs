@@ -48,6 +48,10 @@ fn final_stage_copies_whole_stage() {
         "FROM golang:1.22 AS build\nRUN go build -o /app\nFROM alpine:3.20\nCOPY --from=0 /. /rootfs/\n",
         &[("FinalStageCopiesWholeStage", 5)],
     );
+    fires(
+        "FROM golang:1.22 AS build\nRUN go build -o /app\nFROM alpine:3.20\nCOPY --from=build . /rootfs/\n",
+        &[("FinalStageCopiesWholeStage", 5)],
+    );
     // Only artifacts, or a FROM scratch stage gathering them, or not the final stage.
     quiet("FROM golang:1.22 AS build\nRUN go build -o /app\nFROM alpine:3.20\nCOPY --from=build /app /app\n");
     quiet("FROM golang:1.22 AS build\nRUN go build -o /out/app\nFROM scratch AS artifacts\nCOPY --from=build /out/ /\nFROM alpine:3.20\nCOPY --from=artifacts / /\n");
@@ -229,4 +233,32 @@ fn ours_quiet_on_examples_and_golden_files() {
             "golden/platform.Dockerfile:5 FinalStageRunsAsRoot",
         ]
     );
+}
+
+/// With all of ours on, the checker survives every input of the checks fuzz corpus (its
+/// Dockerfile part), every stage checked and only the target's.
+#[test]
+fn ours_on_the_checks_fuzz_corpus() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/checks");
+    let Ok(dir) = std::fs::read_dir(&root) else {
+        return;
+    };
+    let on: Vec<&str> = rules::OURS.iter().map(|r| r.name).collect();
+    let directive = format!("# check=experimental={}\n", on.join(","));
+    for e in dir {
+        let bytes = std::fs::read(e.unwrap().path()).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let body = text.split_once("---\n").map_or(&*text, |(_, b)| b);
+        let df = format!("{directive}{body}");
+        if syntax::parse(&df).is_err() {
+            continue;
+        }
+        for all_stages in [true, false] {
+            let _ = Case {
+                all_stages,
+                ..Case::new(&df)
+            }
+            .run();
+        }
+    }
 }
