@@ -466,7 +466,10 @@ fn our_rules_fail_under_error_true_only_when_named() {
     let base = &env().base_image;
     let ctx = Context::with_dockerfile(
         "ours-error",
-        &format!("FROM {base}\nARG NOT_USED=1\nRUN echo {}\nCMD [\"true\"]\n", e2e::nonce()),
+        &format!(
+            "FROM {base}\nARG NOT_USED=1\nRUN echo {}\nCMD [\"true\"]\n",
+            e2e::nonce()
+        ),
     );
     let named = [(
         "build-arg:BUILDKIT_DOCKERFILE_CHECK",

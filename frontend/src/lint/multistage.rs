@@ -128,9 +128,7 @@ fn builder(g: &Graph<StageNode>, chain: &Chain) -> Option<usize> {
         .iter()
         .flatten()
         .copied()
-        .find(|&j| {
-            g.nodes.get(j).is_some_and(|n| n.stage.is_some()) && !chain.nodes.contains(&j)
-        })
+        .find(|&j| g.nodes.get(j).is_some_and(|n| n.stage.is_some()) && !chain.nodes.contains(&j))
 }
 
 /// A path cleaned as Go's `path.Clean` does for an absolute path (`.`, `..`, `//` removed).
@@ -152,7 +150,12 @@ pub(super) fn clean_abs(path: &str) -> String {
 fn final_stage<'d>(g: &Graph<StageNode>, df: &'d Dockerfile) -> Vec<Finding<'d>> {
     let mut out = Vec::new();
     let t = g.target;
-    let Some(stage) = g.nodes.get(t).and_then(|n| n.stage).and_then(|s| df.stages.get(s)) else {
+    let Some(stage) = g
+        .nodes
+        .get(t)
+        .and_then(|n| n.stage)
+        .and_then(|s| df.stages.get(s))
+    else {
         return out;
     };
     let ch = chain(g, t);
@@ -169,9 +172,9 @@ fn final_stage<'d>(g: &Graph<StageNode>, df: &'d Dockerfile) -> Vec<Finding<'d>>
         match &cp.from {
             Some(from) => {
                 // Sources are relative to the stage's root: `.` is all of it too.
-                let whole = paths
-                    .iter()
-                    .any(|p| !p.is_empty() && !p.contains('$') && clean_abs(&format!("/{p}")) == "/");
+                let whole = paths.iter().any(|p| {
+                    !p.is_empty() && !p.contains('$') && clean_abs(&format!("/{p}")) == "/"
+                });
                 let src = sources.get(k).and_then(|s| s.first().copied());
                 let Some(j) = src.filter(|&j| g.nodes.get(j).is_some_and(|n| n.stage.is_some()))
                 else {
@@ -194,8 +197,7 @@ fn final_stage<'d>(g: &Graph<StageNode>, df: &'d Dockerfile) -> Vec<Finding<'d>>
                         rule: rules::FINAL_STAGE_COPIES_WHOLE_CONTEXT.info,
                         location: cmd.location,
                         comments: &cmd.comments,
-                        message: rules::FINAL_STAGE_COPIES_WHOLE_CONTEXT
-                            .message(p, &builder_name),
+                        message: rules::FINAL_STAGE_COPIES_WHOLE_CONTEXT.message(p, &builder_name),
                     });
                 }
             }
@@ -239,14 +241,19 @@ pub(super) fn is_toolchain(image: &str) -> bool {
 /// reported at all when an ONBUILD trigger could read a stage (`--from`, `from=`).
 fn unreachable_stages<'d>(g: &Graph<StageNode>, df: &'d Dockerfile) -> Vec<Finding<'d>> {
     let onbuild_reads = df.stages.iter().flat_map(|s| &s.commands).any(|c| {
-        matches!(c.kind, CommandKind::Onbuild(_)) && c.original.to_ascii_lowercase().contains("from")
+        matches!(c.kind, CommandKind::Onbuild(_))
+            && c.original.to_ascii_lowercase().contains("from")
     });
     if onbuild_reads {
         return Vec::new();
     }
     let mut read = vec![false; g.nodes.len()];
     for n in &g.nodes {
-        for j in n.base_stage().into_iter().chain(n.deps.iter().map(|d| d.node)) {
+        for j in n
+            .base_stage()
+            .into_iter()
+            .chain(n.deps.iter().map(|d| d.node))
+        {
             if let Some(r) = read.get_mut(j) {
                 *r = true;
             }
@@ -356,7 +363,8 @@ fn copy_from_unwritten<'d>(
 
 /// Whether two clean absolute paths are the same, or one is under the other.
 fn overlaps(a: &str, b: &str) -> bool {
-    let under = |x: &str, y: &str| y == "/" || x.strip_prefix(y).is_some_and(|r| r.starts_with('/'));
+    let under =
+        |x: &str, y: &str| y == "/" || x.strip_prefix(y).is_some_and(|r| r.starts_with('/'));
     a == b || under(a, b) || under(b, a)
 }
 

@@ -172,7 +172,9 @@ fn copy_from_unwritten_path() {
     // Not certain: an image base, a RUN, a variable, a wildcard, a relative source, a parent.
     quiet("FROM alpine:3.20 AS files\nFROM alpine:3.20\nCOPY --from=files /nothing /x\n");
     quiet("FROM scratch AS files\nRUN [\"/m/sh\"]\nFROM alpine:3.20\nCOPY --from=files /x /x\n");
-    quiet("FROM scratch AS files\nARG D=/d\nCOPY a $D/\nFROM alpine:3.20\nCOPY --from=files /e /x\n");
+    quiet(
+        "FROM scratch AS files\nARG D=/d\nCOPY a $D/\nFROM alpine:3.20\nCOPY --from=files /e /x\n",
+    );
     quiet("FROM scratch AS files\nCOPY a /d/\nFROM alpine:3.20\nCOPY --from=files /e* /x\nCOPY --from=files e /x\nCOPY --from=files / /x\nCOPY --from=files /d/a /x\nCOPY --from=files /d /x\n");
 }
 
@@ -188,7 +190,10 @@ fn ours_quiet_on_examples_and_golden_files() {
         if syntax::parse(&df).is_err() {
             return vec![];
         }
-        let dir = path.parent().and_then(|d| d.file_name()).unwrap_or_default();
+        let dir = path
+            .parent()
+            .and_then(|d| d.file_name())
+            .unwrap_or_default();
         let file = path.file_name().unwrap_or_default();
         let name = format!("{}/{}", dir.to_string_lossy(), file.to_string_lossy());
         let mut out = vec![];

@@ -29,7 +29,11 @@ impl Checker<'_> {
         self.df = Some(df);
     }
 
-    fn root_finding<'d>(&self, df: &'d Dockerfile, configs: &[Option<Image>]) -> Option<Finding<'d>> {
+    fn root_finding<'d>(
+        &self,
+        df: &'d Dockerfile,
+        configs: &[Option<Image>],
+    ) -> Option<Finding<'d>> {
         let g = &self.graph;
         let t = g.target;
         let stage = df.stages.get(g.nodes.get(t)?.stage?)?;
@@ -37,10 +41,13 @@ impl Checker<'_> {
             return None;
         }
         let ch = chain(g, t);
-        let all = || ch.nodes.iter().flat_map(|&i| commands(g, df, i).iter().rev());
-        let runs_something = all().any(|c| {
-            matches!(c.kind, CommandKind::Cmd(_) | CommandKind::Entrypoint(_))
-        });
+        let all = || {
+            ch.nodes
+                .iter()
+                .flat_map(|&i| commands(g, df, i).iter().rev())
+        };
+        let runs_something =
+            all().any(|c| matches!(c.kind, CommandKind::Cmd(_) | CommandKind::Entrypoint(_)));
         if !runs_something {
             return None;
         }
@@ -50,9 +57,11 @@ impl Checker<'_> {
             _ => None,
         });
         let (location, comments, why) = match last_user {
-            Some((c, user)) if is_root(user) && !user.contains('$') => {
-                (c.location, &c.comments[..], format!("its last USER is {user}"))
-            }
+            Some((c, user)) if is_root(user) && !user.contains('$') => (
+                c.location,
+                &c.comments[..],
+                format!("its last USER is {user}"),
+            ),
             Some(_) => return None,
             None => {
                 if ch.root == Base::Scratch {
@@ -66,9 +75,17 @@ impl Checker<'_> {
                         if !(user.is_empty() || is_root(user)) {
                             return None;
                         }
-                        (stage.location, &stage.comments[..], format!("no USER is set and base image '{base}' runs as root"))
+                        (
+                            stage.location,
+                            &stage.comments[..],
+                            format!("no USER is set and base image '{base}' runs as root"),
+                        )
                     }
-                    None => (stage.location, &stage.comments[..], "no USER is set".to_string()),
+                    None => (
+                        stage.location,
+                        &stage.comments[..],
+                        "no USER is set".to_string(),
+                    ),
                 }
             }
         };

@@ -334,7 +334,9 @@ pub const OURS: [RuleInfo; 11] = [
 ];
 
 fn final_stage_copies_whole_stage(stage: &str) -> String {
-    format!("The final stage copies the whole filesystem of stage '{stage}' (COPY --from={stage} /)")
+    format!(
+        "The final stage copies the whole filesystem of stage '{stage}' (COPY --from={stage} /)"
+    )
 }
 
 fn final_stage_copies_whole_context(source: &str, builder: &str) -> String {
