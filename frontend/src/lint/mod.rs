@@ -19,6 +19,7 @@ mod packages;
 mod ports;
 mod root_user;
 pub mod rules;
+mod scratch_paths;
 mod stages;
 mod unused_args;
 mod walk;

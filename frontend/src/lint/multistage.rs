@@ -1,7 +1,7 @@
 //! Our multi-stage rules (opt-in, see `docs/checks.md`): what the final stage copies and is
 //! based on (FinalStageCopiesWholeStage, FinalStageCopiesWholeContext, ToolchainInFinalStage),
-//! stages nothing can build (UnreachableStage), and `COPY --from` paths a stage built FROM
-//! scratch never has (CopyFromUnwrittenPath). They read the stage graph the checker built with
+//! stages nothing can build (UnreachableStage), and (in `scratch_paths.rs`) `COPY --from`
+//! paths a stage built FROM scratch never has (CopyFromUnwrittenPath). They read the stage graph the checker built with
 //! `convert::plan` (stages, bases, what each command reads), never resolve stages themselves.
 
 use super::rules::{self, RuleInfo};
@@ -51,7 +51,11 @@ impl Checker<'_> {
         let wanted = self.graph.wanted(self.opts.all_stages);
         let mut found = final_stage(&self.graph, df);
         found.extend(unreachable_stages(&self.graph, df));
-        found.extend(copy_from_unwritten(&self.graph, df, &wanted));
+        found.extend(super::scratch_paths::copy_from_unwritten(
+            &self.graph,
+            df,
+            &wanted,
+        ));
         self.report(found);
     }
 
@@ -279,95 +283,6 @@ fn unreachable_stages<'d>(g: &Graph<StageNode>, df: &'d Dockerfile) -> Vec<Findi
     out
 }
 
-/// What a stage built FROM scratch can hold: the absolute paths its COPY/ADD destinations
-/// and WORKDIRs create (and everything under them). None when that cannot be known from the
-/// Dockerfile: a RUN (it could run a mounted binary), an ONBUILD, a variable in a path.
-fn written_paths<X>(g: &Graph<X>, df: &Dockerfile, ch: &Chain) -> Option<Vec<String>> {
-    if ch.root != Base::Scratch {
-        return None;
-    }
-    let mut out = Vec::new();
-    // WORKDIR carries over to a stage built on this one (it is in the image config).
-    let mut workdir = "/".to_string();
-    for &i in ch.nodes.iter().rev() {
-        for cmd in commands(g, df, i) {
-            let (dest, is_workdir) = match &cmd.kind {
-                CommandKind::Copy(c) => (&c.sources_and_dest.dest_path, false),
-                CommandKind::Add(a) => (&a.sources_and_dest.dest_path, false),
-                CommandKind::Workdir(w) => (&w.path, true),
-                CommandKind::Run(_) | CommandKind::Onbuild(_) => return None,
-                _ => continue,
-            };
-            if dest.contains('$') || dest.contains('\\') {
-                return None;
-            }
-            let abs = if dest.starts_with('/') {
-                clean_abs(dest)
-            } else {
-                clean_abs(&format!("{workdir}/{dest}"))
-            };
-            if is_workdir {
-                workdir = abs.clone();
-            }
-            out.push(abs);
-        }
-    }
-    Some(out)
-}
-
-/// CopyFromUnwrittenPath: `COPY --from=STAGE /abs/path` where STAGE's chain starts FROM
-/// scratch and no COPY/ADD/WORKDIR of it creates the path, a directory above it or anything
-/// under it. Sources with a variable or a wildcard, or relative ones, are not judged.
-fn copy_from_unwritten<'d>(
-    g: &Graph<StageNode>,
-    df: &'d Dockerfile,
-    wanted: &[bool],
-) -> Vec<Finding<'d>> {
-    let mut out = Vec::new();
-    for (i, n) in g.nodes.iter().enumerate() {
-        if !wanted.get(i).copied().unwrap_or(false) {
-            continue;
-        }
-        for (cmd, sources) in commands(g, df, i).iter().zip(&n.sources) {
-            let CommandKind::Copy(cp) = &cmd.kind else {
-                continue;
-            };
-            let (Some(from), Some(&j)) = (&cp.from, sources.first()) else {
-                continue;
-            };
-            if g.nodes.get(j).is_none_or(|s| s.stage.is_none()) {
-                continue;
-            }
-            let Some(written) = written_paths(g, df, &chain(g, j)) else {
-                continue;
-            };
-            for src in &cp.sources_and_dest.source_paths {
-                if !src.starts_with('/') || src.contains(['$', '*', '?', '[', '\\']) {
-                    continue;
-                }
-                let path = clean_abs(src);
-                if path == "/" || written.iter().any(|w| overlaps(w, &path)) {
-                    continue;
-                }
-                out.push(Finding {
-                    rule: rules::COPY_FROM_UNWRITTEN_PATH.info,
-                    location: cmd.location,
-                    comments: &cmd.comments,
-                    message: rules::COPY_FROM_UNWRITTEN_PATH.message(from, src),
-                });
-            }
-        }
-    }
-    out
-}
-
-/// Whether two clean absolute paths are the same, or one is under the other.
-fn overlaps(a: &str, b: &str) -> bool {
-    let under =
-        |x: &str, y: &str| y == "/" || x.strip_prefix(y).is_some_and(|r| r.starts_with('/'));
-    a == b || under(a, b) || under(b, a)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,10 +292,6 @@ mod tests {
         assert_eq!(clean_abs("/a/./b//c/../d/"), "/a/b/d");
         assert_eq!(clean_abs("/"), "/");
         assert_eq!(clean_abs("/.."), "/");
-        assert!(overlaps("/out", "/out/app"));
-        assert!(overlaps("/out/app", "/out"));
-        assert!(overlaps("/", "/x"));
-        assert!(!overlaps("/out", "/output"));
     }
 
     #[test]

@@ -169,6 +169,11 @@ fn copy_from_unwritten_path() {
         "FROM scratch AS a\nWORKDIR /srv\nCOPY x data/\nFROM a AS b\nCOPY y more/\nFROM alpine:3.20\nCOPY --from=b /srv/data/x /srv/more /x\nCOPY --from=b /data /y\n",
         &[("CopyFromUnwrittenPath", 9)],
     );
+    // Only the chain of the stage copied from counts, not a sibling built on the same base.
+    fires(
+        "FROM scratch AS base\nCOPY a /a\nFROM base AS left\nCOPY b /b\nFROM base AS right\nFROM alpine:3.20\nCOPY --from=right /b /x\nCOPY --from=right /a /y\nCOPY --from=left /b /z\nCOPY --from=left /a/deeper /z\n",
+        &[("CopyFromUnwrittenPath", 8)],
+    );
     // Not certain: an image base, a RUN, a variable, a wildcard, a relative source, a parent.
     quiet("FROM alpine:3.20 AS files\nFROM alpine:3.20\nCOPY --from=files /nothing /x\n");
     quiet("FROM scratch AS files\nRUN [\"/m/sh\"]\nFROM alpine:3.20\nCOPY --from=files /x /x\n");

@@ -236,7 +236,11 @@ impl Checker<'_> {
                 runs |= matches!(cmd.kind, CommandKind::Run(_));
             }
             if let Some(b) = g.nodes[i].base_stage().filter(|&b| b < i) {
+                // The smaller set goes into the larger: linear in all, even for a long chain.
                 let (set, r) = &mut below[b];
+                if set.len() < later.len() {
+                    std::mem::swap(set, &mut later);
+                }
                 set.extend(later);
                 *r |= runs;
             }
