@@ -133,6 +133,11 @@ fn unused_arg() {
     quiet("FROM alpine:3.20\nARG U=1:1 D=/d\nCOPY --chown=$U a ${D}/\nARG NAME=x\nCOPY <<EOF /hello\nhello $NAME\nEOF\n");
     // Exempt: predefined, tools' environment, a pass-through with a RUN after it.
     quiet("FROM alpine:3.20\nARG TARGETARCH\nARG DEBIAN_FRONTEND=noninteractive\nARG PIP_INDEX_URL\nARG TOKEN_FOR_SCRIPT\nRUN ./build.sh\n");
+    // Skipped for one instruction by the comment above it.
+    fires(
+        "# globals\n# check=skip=UnusedArg\nARG G=1\nFROM alpine:3.20\n# check=skip=UnusedArg\nARG V=1\nARG W=1\nCOPY a /a\n",
+        &[("UnusedArg", 8)],
+    );
     // A global ARG redeclared in a stage counts as used (the stage's ARG is judged).
     fires(
         "ARG V=1\nFROM alpine:3.20\nARG V\nCOPY a /a\n",
@@ -271,4 +276,48 @@ fn ours_on_the_checks_fuzz_corpus() {
             .run();
         }
     }
+}
+
+/// Off unless named; `skip=` wins; `experimental=all` does not turn them on; a `# check=skip=`
+/// comment above the instruction skips it there.
+#[test]
+fn ours_are_opt_in_by_name() {
+    let body = "FROM golang:1.22 AS build\nRUN go build -o /app\nFROM golang:1.22\nARG UNUSED=1\nCOPY --from=build / /\n# check=skip=FinalStageCopiesWholeContext\nCOPY . .\nCMD [\"/app\"]\n";
+    let rules_of = |directive: &str| -> Vec<String> {
+        let df = format!("{directive}{body}");
+        let mut r: Vec<String> = Case {
+            all_stages: true,
+            ..Case::new(&df)
+        }
+        .run()
+        .into_iter()
+        .map(|(r, _, _)| r)
+        .filter(|r| rules::OURS.iter().any(|o| o.name == r))
+        .collect();
+        r.sort();
+        r
+    };
+    assert_eq!(rules_of(""), Vec::<String>::new());
+    assert_eq!(rules_of("# check=experimental=all\n"), Vec::<String>::new());
+    assert_eq!(
+        rules_of("# check=experimental=all;error=true\n"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        rules_of(ALL_OURS),
+        [
+            "FinalStageCopiesWholeStage",
+            "FinalStageRunsAsRoot",
+            "ToolchainInFinalStage",
+            "UnusedArg"
+        ]
+    );
+    assert_eq!(
+        rules_of("# check=skip=all;experimental=UnusedArg,ToolchainInFinalStage\n"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        rules_of("# check=skip=UnusedArg;experimental=UnusedArg,ToolchainInFinalStage\n"),
+        ["ToolchainInFinalStage"]
+    );
 }

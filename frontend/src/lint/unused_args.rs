@@ -143,7 +143,7 @@ fn command_mentions(cmd: &Command, out: &mut HashSet<String>) {
     }
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     /// Phase one: UnusedArg, when turned on.
     pub(super) fn unused_args(&mut self, df: &Dockerfile) {
         if !self.may_run(df, &rules::UNUSED_ARG) {
@@ -154,7 +154,18 @@ impl Checker<'_> {
         self.report(found);
     }
 
-    fn unused_global_args<'d>(&self, df: &'d Dockerfile) -> Vec<Finding<'d>> {
+    /// Global ARGs, each under the `# check=` comments above it.
+    fn unused_global_args<'d>(&self, df: &'d Dockerfile) -> Vec<Finding<'d>>
+    where
+        'a: 'd,
+    {
+        let ast: &'d crate::syntax::Ast = self.ast;
+        let comments = |line: usize| -> &'d [String] {
+            ast.nodes
+                .iter()
+                .find(|n| n.location.start_line == line)
+                .map_or(&[], |n| n.prev_comment.as_slice())
+        };
         let mut used = HashSet::new();
         for st in &df.stages {
             mentions(&st.base_name, &mut used);
@@ -179,7 +190,7 @@ impl Checker<'_> {
                     out.push(Finding {
                         rule: rules::UNUSED_ARG.info,
                         location: a.location,
-                        comments: &[],
+                        comments: comments(a.location.start_line),
                         message: rules::UNUSED_ARG.message(&p.key),
                     });
                 }
