@@ -7,35 +7,23 @@
 //!   the stages built on that stage (`FROM stage`, which inherits its ARGs).
 //! - A global ARG is used when a `FROM` line (name or `--platform`) or a global ARG's default
 //!   mentions it, or a stage declares it again (that declaration is then judged itself).
-//! - Never reported: the predefined platform ARGs, the proxy ARGs, `SOURCE_DATE_EPOCH`,
+//! - Never reported: the predefined ARGs (`convert::default_args`), the proxy ARGs, `SOURCE_DATE_EPOCH`,
 //!   `BUILDKIT_*`, the variables of [`TOOL_ENV`] (read by tools from the environment), and a
 //!   stage ARG without a default followed by a RUN in its scope (it passes a build argument to
 //!   the RUN's environment).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use super::multistage::{commands, Finding};
 use super::rules;
 use super::walk::Checker;
+use crate::convert::default_args;
+use crate::convert::epoch::SOURCE_DATE_EPOCH;
 use crate::instructions::{Command, CommandKind, Dockerfile};
+use crate::shell::EnvGetter;
 
-/// The ARGs BuildKit defines itself or passes through (platforms, proxies, the epoch).
-const PREDEFINED: [&str; 20] = [
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETARCH",
-    "TARGETVARIANT",
-    "TARGETSTAGE",
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDARCH",
-    "BUILDVARIANT",
-    "SOURCE_DATE_EPOCH",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "FTP_PROXY",
-    "NO_PROXY",
-    "ALL_PROXY",
+/// The proxy ARGs BuildKit hands to RUN's proxy settings (any case: `proxyEnvFromBuildArgs`).
+const PROXY_ARGS: [&str; 5] = [
     "http_proxy",
     "https_proxy",
     "ftp_proxy",
@@ -86,8 +74,20 @@ pub(super) const TOOL_ENV: [&str; 38] = [
     "UV_",
 ];
 
-fn exempt(name: &str) -> bool {
-    PREDEFINED.contains(&name)
+/// The ARGs BuildKit defines itself (`TARGETPLATFORM`, `BUILDOS`, …: `convert::default_args`,
+/// the one list the converter uses).
+fn predefined() -> HashSet<String> {
+    let p = buildkit_llb::Platform::host();
+    default_args(&p, &p, &BTreeMap::new(), None)
+        .keys()
+        .into_iter()
+        .collect()
+}
+
+fn exempt(predefined: &HashSet<String>, name: &str) -> bool {
+    predefined.contains(name)
+        || name == SOURCE_DATE_EPOCH
+        || PROXY_ARGS.contains(&name.to_ascii_lowercase().as_str())
         || name.starts_with("BUILDKIT_")
         || TOOL_ENV.iter().any(|t| {
             if t.ends_with('_') {
@@ -149,13 +149,18 @@ impl<'a> Checker<'a> {
         if !self.may_run(df, &rules::UNUSED_ARG) {
             return;
         }
-        let mut found = self.unused_global_args(df);
-        found.extend(self.unused_stage_args(df));
+        let predefined = predefined();
+        let mut found = self.unused_global_args(df, &predefined);
+        found.extend(self.unused_stage_args(df, &predefined));
         self.report(found);
     }
 
     /// Global ARGs, each under the `# check=` comments above it.
-    fn unused_global_args<'d>(&self, df: &'d Dockerfile) -> Vec<Finding<'d>>
+    fn unused_global_args<'d>(
+        &self,
+        df: &'d Dockerfile,
+        predefined: &HashSet<String>,
+    ) -> Vec<Finding<'d>>
     where
         'a: 'd,
     {
@@ -186,7 +191,7 @@ impl<'a> Checker<'a> {
         let mut out = Vec::new();
         for a in &df.meta_args {
             for p in &a.args {
-                if !used.contains(&p.key) && !exempt(&p.key) {
+                if !used.contains(&p.key) && !exempt(predefined, &p.key) {
                     out.push(Finding {
                         rule: rules::UNUSED_ARG.info,
                         location: a.location,
@@ -201,7 +206,11 @@ impl<'a> Checker<'a> {
 
     /// Each wanted stage's ARGs against what the rest of the stage and the stages built on it
     /// mention (stages in reverse order: a stage's children come after it).
-    fn unused_stage_args<'d>(&self, df: &'d Dockerfile) -> Vec<Finding<'d>> {
+    fn unused_stage_args<'d>(
+        &self,
+        df: &'d Dockerfile,
+        predefined: &HashSet<String>,
+    ) -> Vec<Finding<'d>> {
         let g = &self.graph;
         let wanted = g.wanted(self.opts.all_stages);
         let declared: HashSet<&str> = df
@@ -225,7 +234,7 @@ impl<'a> Checker<'a> {
                     for p in a.args.iter().rev() {
                         let pass_through = p.value.is_none() && runs;
                         let skip = !wanted.get(i).copied().unwrap_or(false)
-                            || exempt(&p.key)
+                            || exempt(predefined, &p.key)
                             || pass_through;
                         if !skip && !later.contains(&p.key) {
                             out.push(Finding {
@@ -272,8 +281,21 @@ mod tests {
         let mut got: Vec<_> = m.into_iter().collect();
         got.sort();
         assert_eq!(got, ["1", "A", "B", "C", "D", "F_G"]);
-        assert!(exempt("TARGETARCH") && exempt("BUILDKIT_INLINE_CACHE"));
-        assert!(exempt("PIP_INDEX_URL") && exempt("DEBIAN_FRONTEND"));
-        assert!(!exempt("VERSION") && !exempt("PIPX"));
+        let p = predefined();
+        for name in [
+            "TARGETARCH",
+            "TARGETOSVERSION",
+            "TARGETSTAGE",
+            "BUILDPLATFORM",
+            "BUILDKIT_INLINE_CACHE",
+            "SOURCE_DATE_EPOCH",
+            "HTTP_PROXY",
+            "No_Proxy",
+            "PIP_INDEX_URL",
+            "DEBIAN_FRONTEND",
+        ] {
+            assert!(exempt(&p, name), "{name}");
+        }
+        assert!(!exempt(&p, "VERSION") && !exempt(&p, "PIPX"));
     }
 }
