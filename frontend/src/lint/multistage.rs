@@ -1,8 +1,9 @@
 //! Our multi-stage rules (opt-in, see `docs/checks.md`): what the final stage copies and is
 //! based on (FinalStageCopiesWholeStage, FinalStageCopiesWholeContext, ToolchainInFinalStage),
 //! stages nothing can build (UnreachableStage), and (in `scratch_paths.rs`) `COPY --from`
-//! paths a stage built FROM scratch never has (CopyFromUnwrittenPath). They read the stage graph the checker built with
-//! `convert::plan` (stages, bases, what each command reads), never resolve stages themselves.
+//! paths a stage built FROM scratch never has (CopyFromUnwrittenPath). They read the stage
+//! graph the checker built with `convert::plan` (stages, bases, what each command reads), and
+//! never resolve stages themselves.
 
 use super::rules::{self, RuleInfo};
 use super::walk::{Checker, StageNode};
@@ -45,7 +46,7 @@ impl Checker<'_> {
             rules::UNREACHABLE_STAGE.info,
             rules::COPY_FROM_UNWRITTEN_PATH.info,
         ];
-        if !rules.iter().any(|r| self.may_run(df, r)) {
+        if !rules.iter().any(|r| self.may_run(r)) {
             return;
         }
         let wanted = self.graph.wanted(self.opts.all_stages);
@@ -60,14 +61,14 @@ impl Checker<'_> {
     }
 
     /// Whether `rule` can run anywhere in the file: named in `experimental=` of the build's
-    /// configuration, or in a `# check=` comment above some instruction.
-    pub(super) fn may_run(&self, df: &Dockerfile, rule: &RuleInfo) -> bool {
-        let named = |c: &[String]| c.iter().any(|l| l.contains(rule.name));
+    /// configuration, or in a comment above some instruction (a `# check=` there).
+    pub(super) fn may_run(&self, rule: &RuleInfo) -> bool {
         self.cfg.experimental.contains(rule.name)
-            || df
-                .stages
+            || self
+                .ast
+                .nodes
                 .iter()
-                .any(|s| named(&s.comments) || s.commands.iter().any(|c| named(&c.comments)))
+                .any(|n| n.prev_comment.iter().any(|l| l.contains(rule.name)))
     }
 
     pub(super) fn report(&mut self, found: Vec<Finding<'_>>) {

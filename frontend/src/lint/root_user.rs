@@ -19,13 +19,14 @@ pub(super) fn is_root(user: &str) -> bool {
 impl Checker<'_> {
     /// FinalStageRunsAsRoot. `configs`: each node's resolved base image config, if any.
     pub(super) fn final_stage_user(&mut self, configs: &[Option<Image>]) {
+        if !self.may_run(&rules::FINAL_STAGE_RUNS_AS_ROOT) {
+            return;
+        }
         let Some(df) = self.df.take() else {
             return;
         };
-        if self.may_run(&df, &rules::FINAL_STAGE_RUNS_AS_ROOT) {
-            let found = self.root_finding(&df, configs);
-            self.report(found.into_iter().collect());
-        }
+        let found = self.root_finding(&df, configs);
+        self.report(found.into_iter().collect());
         self.df = Some(df);
     }
 

@@ -146,7 +146,7 @@ fn command_mentions(cmd: &Command, out: &mut HashSet<String>) {
 impl<'a> Checker<'a> {
     /// Phase one: UnusedArg, when turned on.
     pub(super) fn unused_args(&mut self, df: &Dockerfile) {
-        if !self.may_run(df, &rules::UNUSED_ARG) {
+        if !self.may_run(&rules::UNUSED_ARG) {
             return;
         }
         let predefined = predefined();
