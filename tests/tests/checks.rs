@@ -508,3 +508,34 @@ fn our_rules_fail_under_error_true_only_when_named() {
     let ours = run_json(&ctx, &Frontend::under_test(), &[]);
     assert_failed_with(&ours, "lint violation found for rules: UnreachableStage");
 }
+
+/// FinalStageRunsAsRoot reads the resolved base image's `User`: an image built with
+/// `USER 1000` is not reported, a root `USER` on top of it is.
+#[test]
+fn final_stage_runs_as_root_reads_the_base_image_user() {
+    let base = &env().base_image;
+    let image = e2e::image_name("nonroot");
+    let ctx = Context::with_dockerfile(
+        "nonroot-base",
+        &format!("FROM {base}\nUSER 1000\nRUN echo {}\n", e2e::nonce()),
+    );
+    ctx.build().output_image(&image).run().assert_ok();
+    let on = [(
+        "build-arg:BUILDKIT_DOCKERFILE_CHECK",
+        "experimental=FinalStageRunsAsRoot",
+    )];
+    let ctx = Context::with_dockerfile("nonroot-final", &format!("FROM {image}\nCMD [\"true\"]\n"));
+    let ours = run_json(&ctx, &Frontend::under_test(), &on);
+    assert_ok(&ours);
+    assert!(ours.warnings.is_empty(), "{:?}", shorts(&ours));
+    let ctx = Context::with_dockerfile(
+        "root-final",
+        &format!("FROM {image}\nUSER root\nCMD [\"true\"]\n"),
+    );
+    let ours = run_json(&ctx, &Frontend::under_test(), &on);
+    assert_ok(&ours);
+    assert_eq!(
+        shorts(&ours),
+        ["FinalStageRunsAsRoot: The final stage runs as root: its last USER is root (line 2)"]
+    );
+}
