@@ -44,19 +44,12 @@ impl Checker<'_> {
             rules::FINAL_STAGE_COPIES_WHOLE_CONTEXT.info,
             rules::TOOLCHAIN_IN_FINAL_STAGE.info,
             rules::UNREACHABLE_STAGE.info,
-            rules::COPY_FROM_UNWRITTEN_PATH.info,
         ];
         if !rules.iter().any(|r| self.may_run(r)) {
             return;
         }
-        let wanted = self.graph.wanted(self.opts.all_stages);
         let mut found = final_stage(&self.graph, df);
         found.extend(unreachable_stages(&self.graph, df));
-        found.extend(super::scratch_paths::copy_from_unwritten(
-            &self.graph,
-            df,
-            &wanted,
-        ));
         self.report(found);
     }
 

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::multistage::{clean_abs, commands, Finding};
 use super::rules;
-use super::walk::StageNode;
+use super::walk::{Checker, StageNode};
 use crate::convert::plan::{Base, Graph};
 use crate::instructions::{CommandKind, Dockerfile};
 
@@ -123,9 +123,21 @@ impl ScratchWrites {
     }
 }
 
+impl Checker<'_> {
+    /// Phase one, once the graph is complete: CopyFromUnwrittenPath, when turned on.
+    pub(super) fn scratch_path_checks(&mut self, df: &Dockerfile) {
+        if !self.may_run(&rules::COPY_FROM_UNWRITTEN_PATH) {
+            return;
+        }
+        let wanted = self.graph.wanted(self.opts.all_stages);
+        let found = copy_from_unwritten(&self.graph, df, &wanted);
+        self.report(found);
+    }
+}
+
 /// CopyFromUnwrittenPath in the wanted stages. Sources with a variable or a wildcard, relative
 /// ones and `/` are not judged.
-pub(super) fn copy_from_unwritten<'d>(
+fn copy_from_unwritten<'d>(
     g: &Graph<StageNode>,
     df: &'d Dockerfile,
     wanted: &[bool],

@@ -66,6 +66,7 @@ impl Checker<'_> {
         self.add_triggers(df)?;
         self.reachable = self.graph.reachable(self.graph.target);
         self.multistage_checks(df);
+        self.scratch_path_checks(df);
         self.unused_args(df);
         Ok(())
     }
