@@ -332,6 +332,78 @@ fn call_subrequests() {
     );
 }
 
+/// `--call check` lists our own rules when the Dockerfile names them (each with its line),
+/// the multi-stage ones included; the toolchain image is a named context standing for the
+/// base image.
+#[test]
+fn call_check_lists_our_rules() {
+    let b = base();
+    let ctx = Context::with_dockerfile(
+        "buildx-call-ours",
+        &format!(
+            "# check=experimental=UnusedArg,UnreachableStage,FinalStageCopiesWholeStage,FinalStageCopiesWholeContext,ToolchainInFinalStage,FinalStageRunsAsRoot,CopyFromUnwrittenPath\n\
+             ARG UNUSED_GLOBAL=1\n\
+             FROM {b}\n\
+             RUN echo never built\n\
+             FROM {b} AS build\n\
+             ARG NOT_USED=1\n\
+             RUN mkdir -p /out && echo hi > /out/app\n\
+             FROM scratch AS files\n\
+             COPY x /files/x\n\
+             FROM golang:1.22\n\
+             COPY --from=build /out/app /app\n\
+             COPY --from=build / /rootfs\n\
+             COPY --from=files /missing /m\n\
+             COPY . /src\n\
+             CMD [\"cat\", \"/app\"]\n"
+        ),
+    );
+    ctx.write("x", "x");
+    let check = ctx
+        .buildx()
+        .args([
+            "--call".to_string(),
+            "check".to_string(),
+            "--build-context".to_string(),
+            format!("golang:1.22=docker-image://{b}"),
+        ])
+        .run();
+    let all = format!("{}{}", check.stdout, check.stderr);
+    assert!(
+        all.contains("Check complete, 8 warnings have been found!"),
+        "{}\nstdout: {}",
+        check.report(),
+        check.stdout
+    );
+    for (rule, line) in [
+        ("UnusedArg", 2),
+        ("UnreachableStage", 3),
+        ("UnusedArg", 6),
+        ("ToolchainInFinalStage", 10),
+        ("FinalStageRunsAsRoot", 10),
+        ("FinalStageCopiesWholeStage", 12),
+        ("CopyFromUnwrittenPath", 13),
+        ("FinalStageCopiesWholeContext", 14),
+    ] {
+        // `WARNING: Rule - URL`, the message, then `…/Dockerfile:LINE`.
+        let header = format!("WARNING: {rule} - docs/checks/{rule}.md\n");
+        let at = format!("/Dockerfile:{line}\n");
+        let found = all.match_indices(&header).any(|(i, _)| {
+            let block: String = all[i + header.len()..]
+                .split_inclusive('\n')
+                .take(2)
+                .collect();
+            block.contains(&at)
+        });
+        assert!(
+            found,
+            "{rule} at line {line} missing\n{}\nstdout: {}",
+            check.report(),
+            check.stdout
+        );
+    }
+}
+
 /// `--call plan` (ours only): buildx prints the plan's `result.txt`, or `result.json` with
 /// `format=json`; `BUILDKIT_PLAN_FORMAT` picks the text form.
 #[test]

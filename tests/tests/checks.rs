@@ -414,3 +414,128 @@ fn base_image_platform_mismatch() {
     let w = shorts(&ours);
     assert_eq!(w, vec![format!("InvalidBaseImagePlatform: Base image {image} was pulled with platform \"linux/amd64\", expected \"linux/arm64\" for current build (line 1)")]);
 }
+
+/// Our own rules (off by default), turned on by name: the multi-stage ones warn in a build,
+/// with their lines, on buildctl's plain progress.
+#[test]
+fn our_rules_warn_when_named() {
+    let base = &env().base_image;
+    let df = format!(
+        "# check=experimental=UnusedArg,UnreachableStage,FinalStageCopiesWholeStage,FinalStageCopiesWholeContext,FinalStageRunsAsRoot\n\
+         ARG UNUSED_GLOBAL=1\n\
+         FROM {base}\n\
+         RUN echo never built\n\
+         FROM {base} AS build\n\
+         ARG NOT_USED=1\n\
+         RUN mkdir -p /out && echo {} > /out/app\n\
+         FROM {base}\n\
+         COPY --from=build /out/app /app\n\
+         COPY --from=build / /rootfs\n\
+         COPY . /src\n\
+         CMD [\"cat\", \"/app\"]\n",
+        e2e::nonce()
+    );
+    let ctx = Context::with_dockerfile("ours-warn", &df);
+    ctx.write("x", "x");
+    let res = ctx.build().run();
+    res.assert_ok();
+    let got = plain_warnings(&res);
+    let want = [
+        "WARN: UnusedArg: ARG 'UNUSED_GLOBAL' is declared but never used (line 2)".to_string(),
+        "WARN: UnreachableStage: Stage 'stage-0' has no name, is not the last stage and no other stage uses it: it is never built (line 3)".to_string(),
+        "WARN: UnusedArg: ARG 'NOT_USED' is declared but never used (line 6)".to_string(),
+        "WARN: FinalStageCopiesWholeStage: The final stage copies the whole filesystem of stage 'build' (COPY --from=build /) (line 10)".to_string(),
+        "WARN: FinalStageCopiesWholeContext: The final stage copies the whole build context (COPY .) while stage 'build' builds its artifacts (line 11)".to_string(),
+        format!("WARN: FinalStageRunsAsRoot: The final stage runs as root: no USER is set and base image '{base}' runs as root (line 8)"),
+    ];
+    for w in &want {
+        assert!(got.contains(w), "missing {w:?} in {got:#?}\n{}", res.stderr);
+    }
+    // Nothing else of ours, and not twice.
+    assert_eq!(got.len(), want.len(), "{got:#?}");
+    // The same build with the reference: it accepts the names and runs none of them.
+    let reference = run_json(&ctx, &Frontend::Builtin, &[]);
+    assert_ok(&reference);
+    assert!(reference.warnings.is_empty(), "{:?}", shorts(&reference));
+}
+
+/// `error=true` fails a build for our rules only when they are named: the same Dockerfile
+/// builds (with no warning) when they are not, as it does with the reference either way.
+#[test]
+fn our_rules_fail_under_error_true_only_when_named() {
+    let base = &env().base_image;
+    let ctx = Context::with_dockerfile(
+        "ours-error",
+        &format!(
+            "FROM {base}\nARG NOT_USED=1\nRUN echo {}\nCMD [\"true\"]\n",
+            e2e::nonce()
+        ),
+    );
+    let named = [(
+        "build-arg:BUILDKIT_DOCKERFILE_CHECK",
+        "error=true;experimental=UnusedArg,FinalStageRunsAsRoot",
+    )];
+    let ours = run_json(&ctx, &Frontend::under_test(), &named);
+    assert_failed_with(
+        &ours,
+        "lint violation found for rules: UnusedArg, FinalStageRunsAsRoot",
+    );
+    assert_eq!(
+        shorts(&ours),
+        [
+            "UnusedArg: ARG 'NOT_USED' is declared but never used (line 2)".to_string(),
+            format!("FinalStageRunsAsRoot: The final stage runs as root: no USER is set and base image '{base}' runs as root (line 1)"),
+        ]
+    );
+    let reference = run_json(&ctx, &Frontend::Builtin, &named);
+    assert_ok(&reference);
+    // Not named: error=true, experimental=all, and skip= of ours change nothing.
+    for check in [
+        "error=true",
+        "error=true;experimental=all",
+        "error=true;skip=UnusedArg;experimental=UnusedArg",
+    ] {
+        let (ours, reference) = both(&ctx, &[("build-arg:BUILDKIT_DOCKERFILE_CHECK", check)]);
+        assert_ok(&ours);
+        assert_ok(&reference);
+        assert!(ours.warnings.is_empty(), "{check}: {:?}", shorts(&ours));
+    }
+    // Named in the directive instead of the build argument.
+    let ctx = Context::with_dockerfile(
+        "ours-error-directive",
+        &format!("# check=error=true;experimental=UnreachableStage\nFROM {base}\nRUN true\nFROM {base} AS app\nRUN echo {}\n", e2e::nonce()),
+    );
+    let ours = run_json(&ctx, &Frontend::under_test(), &[]);
+    assert_failed_with(&ours, "lint violation found for rules: UnreachableStage");
+}
+
+/// FinalStageRunsAsRoot reads the resolved base image's `User`: an image built with
+/// `USER 1000` is not reported, a root `USER` on top of it is.
+#[test]
+fn final_stage_runs_as_root_reads_the_base_image_user() {
+    let base = &env().base_image;
+    let image = e2e::image_name("nonroot");
+    let ctx = Context::with_dockerfile(
+        "nonroot-base",
+        &format!("FROM {base}\nUSER 1000\nRUN echo {}\n", e2e::nonce()),
+    );
+    ctx.build().output_image(&image).run().assert_ok();
+    let on = [(
+        "build-arg:BUILDKIT_DOCKERFILE_CHECK",
+        "experimental=FinalStageRunsAsRoot",
+    )];
+    let ctx = Context::with_dockerfile("nonroot-final", &format!("FROM {image}\nCMD [\"true\"]\n"));
+    let ours = run_json(&ctx, &Frontend::under_test(), &on);
+    assert_ok(&ours);
+    assert!(ours.warnings.is_empty(), "{:?}", shorts(&ours));
+    let ctx = Context::with_dockerfile(
+        "root-final",
+        &format!("FROM {image}\nUSER root\nCMD [\"true\"]\n"),
+    );
+    let ours = run_json(&ctx, &Frontend::under_test(), &on);
+    assert_ok(&ours);
+    assert_eq!(
+        shorts(&ours),
+        ["FinalStageRunsAsRoot: The final stage runs as root: its last USER is root (line 2)"]
+    );
+}

@@ -14,10 +14,14 @@ mod capture;
 mod commands;
 mod config;
 mod ignore;
+mod multistage;
 mod packages;
 mod ports;
+mod root_user;
 pub mod rules;
+mod scratch_paths;
 mod stages;
+mod unused_args;
 mod walk;
 
 #[cfg(test)]
@@ -30,6 +34,9 @@ mod tests;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod graph_tests;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod multistage_tests;
 
 pub use capture::{Outline, OutlineArg, OutlineMount};
 pub use config::{Config, CHECK_BUILD_ARG};

@@ -275,13 +275,93 @@ pub const BASE_IMAGE_UNPINNED: Rule<Format2> = ours(
     base_image_unpinned,
 );
 
+pub const FINAL_STAGE_COPIES_WHOLE_STAGE: Rule<Format1> = ours(
+    "FinalStageCopiesWholeStage",
+    "The final stage should copy only the artifacts it needs from a build stage, not its whole filesystem",
+    "docs/checks/FinalStageCopiesWholeStage.md",
+    final_stage_copies_whole_stage,
+);
+pub const FINAL_STAGE_COPIES_WHOLE_CONTEXT: Rule<Format2> = ours(
+    "FinalStageCopiesWholeContext",
+    "The final stage of a multi-stage build should not copy the whole build context",
+    "docs/checks/FinalStageCopiesWholeContext.md",
+    final_stage_copies_whole_context,
+);
+pub const TOOLCHAIN_IN_FINAL_STAGE: Rule<Format2> = ours(
+    "ToolchainInFinalStage",
+    "The final stage should not be based on a toolchain image when an earlier stage builds the artifact",
+    "docs/checks/ToolchainInFinalStage.md",
+    toolchain_in_final_stage,
+);
+pub const FINAL_STAGE_RUNS_AS_ROOT: Rule<Format1> = ours(
+    "FinalStageRunsAsRoot",
+    "The final stage should set a non-root USER",
+    "docs/checks/FinalStageRunsAsRoot.md",
+    final_stage_runs_as_root,
+);
+pub const UNUSED_ARG: Rule<Format1> = ours(
+    "UnusedArg",
+    "Build arguments should be used after they are declared",
+    "docs/checks/UnusedArg.md",
+    unused_arg,
+);
+pub const UNREACHABLE_STAGE: Rule<Format1> = ours(
+    "UnreachableStage",
+    "An unnamed stage that no other stage uses is never built",
+    "docs/checks/UnreachableStage.md",
+    unreachable_stage,
+);
+pub const COPY_FROM_UNWRITTEN_PATH: Rule<Format2> = ours(
+    "CopyFromUnwrittenPath",
+    "COPY --from should copy a path the source stage has",
+    "docs/checks/CopyFromUnwrittenPath.md",
+    copy_from_unwritten_path,
+);
+
 /// Our own rules (not the reference's): opt-in only, see `docs/checks.md`.
-pub const OURS: [RuleInfo; 4] = [
+pub const OURS: [RuleInfo; 11] = [
     APT_INSTALL_RECOMMENDS.info,
     APT_LISTS_NOT_CLEANED.info,
     APK_ADD_CACHE.info,
     BASE_IMAGE_UNPINNED.info,
+    FINAL_STAGE_COPIES_WHOLE_STAGE.info,
+    FINAL_STAGE_COPIES_WHOLE_CONTEXT.info,
+    TOOLCHAIN_IN_FINAL_STAGE.info,
+    FINAL_STAGE_RUNS_AS_ROOT.info,
+    UNUSED_ARG.info,
+    UNREACHABLE_STAGE.info,
+    COPY_FROM_UNWRITTEN_PATH.info,
 ];
+
+fn final_stage_copies_whole_stage(stage: &str) -> String {
+    format!(
+        "The final stage copies the whole filesystem of stage '{stage}' (COPY --from={stage} /)"
+    )
+}
+
+fn final_stage_copies_whole_context(source: &str, builder: &str) -> String {
+    format!("The final stage copies the whole build context (COPY {source}) while stage '{builder}' builds its artifacts")
+}
+
+fn toolchain_in_final_stage(image: &str, builder: &str) -> String {
+    format!("The final stage is based on toolchain image '{image}' while stage '{builder}' builds its artifacts")
+}
+
+fn final_stage_runs_as_root(why: &str) -> String {
+    format!("The final stage runs as root: {why}")
+}
+
+fn unused_arg(name: &str) -> String {
+    format!("ARG '{name}' is declared but never used")
+}
+
+fn unreachable_stage(stage: &str) -> String {
+    format!("Stage '{stage}' has no name, is not the last stage and no other stage uses it: it is never built")
+}
+
+fn copy_from_unwritten_path(stage: &str, path: &str) -> String {
+    format!("COPY --from={stage} {path}: stage '{stage}' is built FROM scratch and nothing in it writes that path")
+}
 
 fn base_image_unpinned(image: &str, why: &str) -> String {
     format!("Base image '{image}' {why}")

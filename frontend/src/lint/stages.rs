@@ -65,6 +65,9 @@ impl Checker<'_> {
         }
         self.add_triggers(df)?;
         self.reachable = self.graph.reachable(self.graph.target);
+        self.multistage_checks(df);
+        self.scratch_path_checks(df);
+        self.unused_args(df);
         Ok(())
     }
 
@@ -448,6 +451,7 @@ impl Checker<'_> {
             for cmd in &stage.commands {
                 let sources = self.graph.command_sources(&self.lex, cmd)?;
                 self.graph.add_deps(i, &sources, cmd.location, false);
+                self.graph.nodes[i].sources.push(sources);
             }
         }
         Ok(())

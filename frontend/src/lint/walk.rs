@@ -62,6 +62,9 @@ pub(super) struct StageNode {
     pub triggers: Vec<Command>,
     /// The stage's state after its commands ran (phase two).
     pub run: Option<StageRun>,
+    /// The nodes each of the stage's own commands reads (`Graph::command_sources`), by
+    /// command index: what our multi-stage rules look at.
+    pub sources: Vec<Vec<usize>>,
 }
 
 pub struct Checker<'a> {
@@ -130,7 +133,7 @@ impl<'a> Checker<'a> {
     }
 
     /// The platform stage `i` is built for.
-    fn node_platform(&self, i: usize) -> Platform {
+    pub(super) fn node_platform(&self, i: usize) -> Platform {
         self.graph.nodes[i]
             .platform
             .clone()
@@ -192,6 +195,7 @@ impl<'a> Checker<'a> {
                 return;
             }
         }
+        self.final_stage_user(&configs);
     }
 
     /// InvalidBaseImagePlatform (dockerfile2llb's `validateBaseImagePlatform`): the image's
