@@ -7,10 +7,9 @@ use std::sync::Arc;
 
 use buildkit_llb::{Platform, SourceFile};
 use dockerfile_frontend::convert::{
-    dockerfile_text, epoch, parse_source, Conversion, ConvertOptions, ResolvedImage,
+    dockerfile_text, epoch, global_args, parse_source, Conversion, ConvertOptions, ResolvedImage,
 };
 use dockerfile_frontend::error::LocatedError;
-use dockerfile_frontend::gateway::pure::apply_epoch;
 use dockerfile_frontend::instructions;
 use dockerfile_frontend::options::BuildOptions;
 use dockerfile_frontend::subrequests::{plan, PlanFormat};
@@ -165,7 +164,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // The typed instructions take the AST's strings instead of copying them: less peak memory.
     let df = instructions::parse_nodes(ast.nodes).map_err(render)?;
     opts.source_file = Some(Arc::clone(&source));
-    epoch::set_offline(&mut opts, &df, escape).map_err(render)?;
+    let globals = global_args(&df, escape, &opts).map_err(render)?;
+    epoch::set_offline(&mut opts, &df, escape, &globals).map_err(render)?;
     let lowered = {
         let mut conv = Conversion::new(&df, escape, &opts).map_err(render)?;
         conv.resolve_with(|(r, p)| Ok(offline_image(r, p, image_digest)))
@@ -177,7 +177,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     drop(df);
     let mut converted = lowered.finish();
     if let Some(t) = opts.epoch {
-        apply_epoch(&mut converted.image, t)?;
+        epoch::apply(&mut converted.image, t)?;
     }
     let mut out = std::io::stdout().lock();
     if print_config {
@@ -298,7 +298,8 @@ fn plan_cmd(args: &[String]) -> Result<(), String> {
     let render = |e: LocatedError| e.render(&file, &text);
     let ast = parse_source(&text).map_err(render)?;
     let df = instructions::parse_dockerfile(&ast).map_err(render)?;
-    epoch::set_offline(&mut opts, &df, ast.escape).map_err(render)?;
+    let globals = global_args(&df, ast.escape, &opts).map_err(render)?;
+    epoch::set_offline(&mut opts, &df, ast.escape, &globals).map_err(render)?;
     let mut conv = Conversion::new(&df, ast.escape, &opts).map_err(render)?;
     conv.resolve_with(|(r, p)| Ok(offline_image(r, p, false)))
         .map_err(render)?;

@@ -153,7 +153,7 @@ async fn convert_checked(
     }
     for (c, epoch) in converted.iter_mut().zip(&epochs) {
         if let Some(t) = epoch {
-            super::epoch::apply(&mut c.image, *t).map_err(Failure::Plain)?;
+            crate::convert::epoch::apply(&mut c.image, *t).map_err(Failure::Plain)?;
         }
     }
     Ok((converted, epochs))

@@ -17,7 +17,6 @@ use super::source::BuildSource;
 use crate::convert::epoch::{self as sde, EpochSource};
 use crate::convert::{ContextSource, ConvertOptions, NamedContext};
 use crate::error::LocatedError;
-use crate::image::Image;
 use crate::instructions::Dockerfile;
 use crate::options::BuildOptions;
 
@@ -310,85 +309,10 @@ fn actor_time(s: &str) -> Option<i64> {
     Some(secs)
 }
 
-/// The seconds Go can write as a `time.Time` in JSON: years 0 to 9999.
-const JSON_TIMES: std::ops::RangeInclusive<i64> = -62_167_219_200..=253_402_300_799;
-
-/// Stamps the history entries this build added (those without a time) with the epoch. An
-/// epoch outside the years 0 to 9999 in the history fails as the reference fails when it
-/// writes the config (Go's `time.Time` refuses to be written, BuildKit could not read it).
-pub fn apply(image: &mut Image, epoch: i64) -> Result<(), String> {
-    let stamp = rfc3339(epoch);
-    let mut stamped = false;
-    for h in image.history.iter_mut().filter(|h| h.created.is_none()) {
-        h.created = Some(stamp.clone());
-        stamped = true;
-    }
-    if stamped && !JSON_TIMES.contains(&epoch) {
-        return Err("failed to marshal image config: json: error calling MarshalJSON for type *time.Time: Time.MarshalJSON: year outside of range [0,9999]".into());
-    }
-    Ok(())
-}
-
-/// `2023-11-14T22:13:20Z` for 1700000000 (UTC, whole seconds, as Go marshals a `time.Time`).
-pub fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 #[allow(clippy::panic, clippy::unreachable)]
 mod tests {
     use super::*;
-
-    /// Found by the fuzz target `options` against Go's decoder: a history time beyond the
-    /// year 9999 (or before 0) is no time Go writes or reads; the build fails as the
-    /// reference's does (checked with Go 1.26: the bounds are Go's).
-    #[test]
-    fn an_epoch_go_cannot_write_fails_the_build() {
-        let mut img = Image::default();
-        img.add_history("RUN x".into(), false, None);
-        for ok in [-62_167_219_200, 253_402_300_799, 0] {
-            assert!(apply(&mut img.clone(), ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            -62_167_219_201,
-            253_402_300_800,
-            -99_999_999_999,
-            i64::MAX,
-            i64::MIN,
-        ] {
-            match apply(&mut img.clone(), bad) {
-                Err(e) => assert!(e.ends_with("year outside of range [0,9999]"), "{bad}: {e}"),
-                Ok(()) => panic!("{bad} was applied"),
-            }
-        }
-        // Nothing stamped, nothing written: no error.
-        assert!(apply(&mut Image::default(), i64::MAX).is_ok());
-    }
-
-    #[test]
-    fn formats_like_go() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
-    }
 
     /// WORKDIR creates its directory with the epoch's time, as the reference's `WithCreatedTime`.
     #[test]

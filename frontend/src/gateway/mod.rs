@@ -23,10 +23,10 @@ pub use bridge::{opts_from_env, Bridge};
 /// (`fuzz/`), which encode them and check them with BuildKit's Go decoders.
 pub mod pure {
     pub use super::checks::warn_request;
-    pub use super::epoch::{apply as apply_epoch, rfc3339};
     pub use super::requests::unsupported_status;
     pub use super::result::assemble;
     pub use super::source::head_digest;
+    pub use crate::convert::epoch::{apply as apply_epoch, rfc3339};
 }
 
 /// Runs one build (or subrequest) for the BuildKit that started this process.
