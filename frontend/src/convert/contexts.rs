@@ -74,13 +74,26 @@ pub fn lookup(
     name: &str,
     platform: Option<&Platform>,
 ) -> Result<Option<NamedContext>, LocatedError> {
+    lookup_in(
+        &opts.named_contexts,
+        name,
+        platform.or(opts.target_platform.as_ref()),
+    )
+}
+
+/// [`lookup`] in a build's `named_contexts`, for `platform` (None: the host's).
+pub fn lookup_in(
+    named_contexts: &std::collections::BTreeMap<String, String>,
+    name: &str,
+    platform: Option<&Platform>,
+) -> Result<Option<NamedContext>, LocatedError> {
     if name.eq_ignore_ascii_case("scratch") || name.eq_ignore_ascii_case("context") {
         return Ok(None);
     }
-    if opts.named_contexts.is_empty() {
+    if named_contexts.is_empty() {
         return Ok(None);
     }
-    let platform = platform.cloned().or_else(|| opts.target_platform.clone());
+    let platform = platform.cloned();
     let named = Reference::parse_normalized(name)
         .map_err(|e| LocatedError::new(format!("invalid context name {name}: {}", e)))?;
     let familiar = named.familiar();
@@ -93,7 +106,7 @@ pub fn lookup(
     let shown = platform.clone().unwrap_or_else(Platform::host).normalize();
     let with_platform = format!("{name}::{shown}");
     for key in [with_platform, name.clone()] {
-        if let Some(input) = opts.named_contexts.get(&key) {
+        if let Some(input) = named_contexts.get(&key) {
             return Ok(Some(NamedContext {
                 name,
                 name_with_platform: key,

@@ -47,6 +47,7 @@ fn check(df: &str) -> Option<LocatedError> {
         target_platform: None,
         build_platforms: vec![Platform::new("linux", "amd64", "")],
         all_stages: true,
+        ..Options::default()
     };
     let mut c = Checker::new(&ast, opts, Config::for_build(None, df).unwrap());
     let images = c

@@ -50,7 +50,7 @@ use crate::instructions::Dockerfile;
 use crate::options::BuildOptions;
 use crate::syntax::{self, Ast, LocatedError};
 
-pub use contexts::{ContextSource, LoadedContext, NamedContext};
+pub use contexts::{lookup_in as lookup_named_context, ContextSource, LoadedContext, NamedContext};
 pub use env::{split_key_value, EnvList};
 pub use stages::ImageKey;
 pub(crate) use state::env_size_error;

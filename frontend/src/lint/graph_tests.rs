@@ -94,3 +94,29 @@ fn undefined_variable_hints_are_case_sensitive_as_on_linux() {
         Some("pth2")
     );
 }
+
+/// A named context replaces a base image for the checks as for the conversion: they ask for
+/// the image it names (a `docker-image://` one), not the one in the Dockerfile, and nothing
+/// for a local directory (the old copy asked the registry for `golang:1.22` regardless).
+#[test]
+fn named_contexts_replace_base_images_for_the_checks() {
+    let ast: &'static syntax::Ast = Box::leak(Box::new(
+        syntax::parse("FROM golang:1.22 AS b\nFROM alpine\nCOPY --from=b /x /x\n").unwrap(),
+    ));
+    let opts = Options {
+        build_platforms: vec![Platform::new("linux", "amd64", "")],
+        named_contexts: [
+            (
+                "golang:1.22".to_string(),
+                "docker-image://mirror.local/golang:1.22".to_string(),
+            ),
+            ("alpine".to_string(), "local:alpine-dir".to_string()),
+        ]
+        .into_iter()
+        .collect(),
+        ..Options::default()
+    };
+    let c = Checker::new(ast, opts, Config::default());
+    let needed: Vec<String> = c.images_needed().into_iter().map(|k| k.0).collect();
+    assert_eq!(needed, ["mirror.local/golang:1.22"]);
+}

@@ -58,6 +58,7 @@ impl<'a> Case<'a> {
             target_platform: None,
             build_platforms: vec![Platform::new("linux", "amd64", "")],
             all_stages: self.all_stages,
+            ..Options::default()
         };
         let cfg = Config::for_build(None, self.dockerfile).unwrap();
         let mut c = Checker::new(ast, opts, cfg);

@@ -11,7 +11,7 @@ use super::commands::{self, Budget, Ctx, StageRun};
 use super::ignore::IgnoreMatcher;
 use super::{rules, Config, Sink, Warning};
 use crate::convert::plan::{self, Base, Graph};
-use crate::convert::{EnvList, ImageKey, ResolvedImages};
+use crate::convert::{lookup_named_context, ContextSource, EnvList, ImageKey, ResolvedImages};
 use crate::image::{Image, DEFAULT_PATH};
 use crate::instructions::{Command, Dockerfile};
 use crate::shell::Lex;
@@ -29,6 +29,8 @@ pub struct Options {
     pub build_platforms: Vec<Platform>,
     /// Check every stage, not only those the target needs (the `frontend.lint` subrequest).
     pub all_stages: bool,
+    /// The build's named contexts (`context:NAME` options), which replace base images.
+    pub named_contexts: BTreeMap<String, String>,
 }
 
 impl Options {
@@ -50,6 +52,7 @@ impl Options {
             },
             build_platforms,
             all_stages: lint_request && opts.target.is_none(),
+            named_contexts: opts.named_contexts.clone(),
         }
     }
 }
@@ -161,8 +164,17 @@ impl<'a> Checker<'a> {
         if n.base != Base::Image {
             return None;
         }
+        let platform = self.node_platform(i);
+        // A named context replaces the image, as in the conversion: the image it names, if any.
+        let named = lookup_named_context(&self.opts.named_contexts, &n.base_name, Some(&platform));
+        if let Ok(Some(nc)) = named {
+            return match nc.source() {
+                Ok(ContextSource::Image { reference, .. }) => Some((reference, platform)),
+                _ => None,
+            };
+        }
         let reference = buildkit_llb::reference::Reference::parse_normalized(&n.base_name).ok()?;
-        Some((reference.to_string(), self.node_platform(i)))
+        Some((reference.to_string(), platform))
     }
 
     /// Phase two: checks each base image's platform, then runs the stages' instructions.
