@@ -16,6 +16,9 @@ mod dispatch;
 mod env;
 pub mod epoch;
 mod expose;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod from_vars_tests;
 pub mod gitref;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]

@@ -275,13 +275,32 @@ pub const BASE_IMAGE_UNPINNED: Rule<Format2> = ours(
     base_image_unpinned,
 );
 
-/// Our own rules (not the reference's): opt-in only, see `docs/checks.md`.
-pub const OURS: [RuleInfo; 4] = [
+/// Our rule that is on by default: it fires only on what the reference frontend rejects (our
+/// extensions, docs/extensions.md), so no Dockerfile the reference accepts warns more.
+pub const NEEDS_THIS_FRONTEND: Rule<Format1> = Rule {
+    info: RuleInfo {
+        name: "NeedsThisFrontend",
+        description: "The Dockerfile uses an extension of this frontend that the reference frontend (docker/dockerfile) rejects",
+        url: "docs/checks/NeedsThisFrontend.md",
+        experimental: false,
+        ours: true,
+    },
+    format: needs_this_frontend,
+};
+
+/// Our own rules (not the reference's): opt-in only but for `NeedsThisFrontend`, see
+/// `docs/checks.md`.
+pub const OURS: [RuleInfo; 5] = [
     APT_INSTALL_RECOMMENDS.info,
     APT_LISTS_NOT_CLEANED.info,
     APK_ADD_CACHE.info,
     BASE_IMAGE_UNPINNED.info,
+    NEEDS_THIS_FRONTEND.info,
 ];
+
+fn needs_this_frontend(what: &str) -> String {
+    format!("{what} is an extension of this frontend: the Dockerfile now needs it (the reference frontend rejects it)")
+}
 
 fn base_image_unpinned(image: &str, why: &str) -> String {
     format!("Base image '{image}' {why}")

@@ -114,12 +114,37 @@ impl Checker<'_> {
                     let keys: Vec<String> = a.args.iter().map(|p| p.key.clone()).collect();
                     self.definition_description(&cfg, "ARG", &keys, node);
                 }
-                Ok(_) => {}
+                Ok(Instruction::Command(cmd)) => self.needs_this_frontend(&cfg, &cmd),
             }
         }
         let df = parse_dockerfile(ast)?;
         self.df = Some(df);
         Ok(())
+    }
+
+    /// Our NeedsThisFrontend (on by default): a `COPY --from` or `RUN --mount from=` with a
+    /// variable, which only this frontend expands (docs/extensions.md).
+    fn needs_this_frontend(&mut self, cfg: &Config, cmd: &Command) {
+        let what = match &cmd.kind {
+            CommandKind::Copy(c) => c
+                .from
+                .as_deref()
+                .filter(|f| plan::from_needs_expansion(f))
+                .map(|f| format!("COPY --from={f}")),
+            CommandKind::Run(r) => plan::mount_froms(&r.mounts)
+                .into_iter()
+                .find(|f| plan::from_needs_expansion(f))
+                .map(|f| format!("RUN --mount from={f}")),
+            _ => None,
+        };
+        if let Some(what) = what {
+            self.sink.run(
+                cfg,
+                &rules::NEEDS_THIS_FRONTEND,
+                Some(cmd.location),
+                rules::NEEDS_THIS_FRONTEND.message(&what),
+            );
+        }
     }
 
     /// MaintainerDeprecated, StageNameCasing and FromAsCasing, checked before the instruction
@@ -446,7 +471,9 @@ impl Checker<'_> {
                 continue;
             };
             for cmd in &stage.commands {
-                let sources = self.graph.command_sources(&self.lex, cmd)?;
+                let sources =
+                    self.graph
+                        .command_sources(&self.lex, Some(&self.global_args), cmd)?;
                 self.graph.add_deps(i, &sources, cmd.location, false);
             }
         }
