@@ -421,7 +421,8 @@ fn dockerfile_structure() {
         df.meta_args[1].location,
         Location {
             start_line: 2,
-            end_line: 2
+            end_line: 2,
+            file: 0,
         }
     );
     assert_eq!(df.stages.len(), 2);
@@ -434,7 +435,8 @@ fn dockerfile_structure() {
         s.location,
         Location {
             start_line: 3,
-            end_line: 3
+            end_line: 3,
+            file: 0,
         }
     );
     assert_eq!(s.commands.len(), 1);
@@ -456,7 +458,8 @@ fn dockerfile_structure() {
         e.location,
         Some(Location {
             start_line: 2,
-            end_line: 2
+            end_line: 2,
+            file: 0,
         })
     );
     let e = parse_dockerfile(&syntax::parse("ARG a\nRUN x\nFROM a\n").unwrap()).unwrap_err();
@@ -465,7 +468,8 @@ fn dockerfile_structure() {
         e.location,
         Some(Location {
             start_line: 2,
-            end_line: 2
+            end_line: 2,
+            file: 0,
         })
     );
     let e =
@@ -478,7 +482,8 @@ fn dockerfile_structure() {
         e.location,
         Some(Location {
             start_line: 2,
-            end_line: 3
+            end_line: 3,
+            file: 0,
         })
     );
 }

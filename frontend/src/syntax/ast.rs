@@ -3,11 +3,14 @@
 //! Mirrors BuildKit's `parser.Node`: one `Node` per instruction, its arguments as words
 //! in the shape each instruction's parse function gives them (see `args`).
 
-/// A 1-based, inclusive range of lines in the Dockerfile.
+/// A 1-based, inclusive range of lines in the Dockerfile, or in a file it includes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Location {
     pub start_line: usize,
     pub end_line: usize,
+    /// Which file: 0 the Dockerfile, `n` the `n`-th file its `INCLUDE`s read (our extension,
+    /// `syntax::include`; the error's or op's source is that file).
+    pub file: u32,
 }
 
 impl Location {
@@ -121,6 +124,7 @@ mod tests {
             Location {
                 start_line,
                 end_line,
+                file: 0,
             }
             .line_ranges()
             .collect::<Vec<_>>()
