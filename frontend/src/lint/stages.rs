@@ -27,6 +27,7 @@ type Result<T> = std::result::Result<T, LocatedError>;
 impl Checker<'_> {
     pub(super) fn prepare(&mut self) -> Result<()> {
         self.parser_warnings();
+        self.includes_need_this_frontend();
         self.parse_instructions()?;
         let Some(df) = self.df.take() else {
             return Ok(());
@@ -81,6 +82,18 @@ impl Checker<'_> {
                 &rules::NO_EMPTY_CONTINUATION,
                 Some(w.location),
                 rules::NO_EMPTY_CONTINUATION.message(),
+            );
+        }
+    }
+
+    /// Our NeedsThisFrontend (on by default) at each `INCLUDE` (docs/extensions.md).
+    fn includes_need_this_frontend(&mut self) {
+        for i in &self.ast.includes {
+            self.sink.run(
+                &self.cfg,
+                &rules::NEEDS_THIS_FRONTEND,
+                Some(i.location),
+                rules::NEEDS_THIS_FRONTEND.message(&format!("INCLUDE {}", i.written)),
             );
         }
     }

@@ -150,7 +150,7 @@ fn lint_report() {
     };
     let md = lint(&LintReport {
         warnings: &warnings,
-        source: source.clone(),
+        sources: vec![source.clone()],
         error: None,
     });
     assert_eq!(
@@ -168,7 +168,7 @@ fn lint_report() {
 
     let md = lint(&LintReport {
         warnings: &[],
-        source,
+        sources: vec![source],
         error: Some(crate::syntax::LocatedError::new(
             "lint violation found for rules: X",
         )),
@@ -204,12 +204,12 @@ fn lint_text_prints_the_lines_bytes_as_they_are() {
     }];
     let md = lint(&LintReport {
         warnings: &warnings,
-        source: pb::SourceInfo {
+        sources: vec![pb::SourceInfo {
             filename: "Dockerfile".into(),
             data,
             definition: None,
             language: "Dockerfile".into(),
-        },
+        }],
         error: None,
     });
     let txt = md

@@ -97,6 +97,12 @@ pub struct Ast {
     pub escape: char,
     pub nodes: Vec<Node>,
     pub warnings: Vec<Warning>,
+    /// The `INCLUDE`s spliced in (our extension, `syntax::include`), in the order met; empty
+    /// until [`super::include::expand_includes`] has run.
+    pub includes: Vec<super::include::Include>,
+    /// The included files' paths (relative to the source's root) by number: `included_files[n - 1]`
+    /// is [`Location::file`] `n`.
+    pub included_files: Vec<String>,
 }
 
 impl Ast {

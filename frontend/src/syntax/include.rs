@@ -38,19 +38,10 @@ pub struct Include {
     pub file: u32,
 }
 
-/// The Dockerfile with its includes spliced in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Included {
-    pub ast: Ast,
-    /// The included files' paths by number: `files[n - 1]` is file `n`.
-    pub files: Vec<String>,
-    /// Every `INCLUDE`, in the order met.
-    pub includes: Vec<Include>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expansion {
-    Done(Included),
+    /// The Dockerfile with its includes spliced in (`Ast::includes`, `Ast::included_files`).
+    Done(Ast),
     /// Read these (paths relative to the source's root) and ask again.
     Need(Vec<String>),
 }
@@ -78,6 +69,8 @@ pub fn expand_includes(
         escape: main.escape,
         nodes: Vec::with_capacity(main.nodes.len()),
         warnings: main.warnings.clone(),
+        includes: Vec::new(),
+        included_files: Vec::new(),
     };
     let mut numbers: BTreeMap<String, u32> = BTreeMap::new();
     let mut paths: Vec<String> = Vec::new();
@@ -185,11 +178,9 @@ pub fn expand_includes(
     if !need.is_empty() {
         return Ok(Expansion::Need(need));
     }
-    Ok(Expansion::Done(Included {
-        ast: out,
-        files: paths,
-        includes,
-    }))
+    out.includes = includes;
+    out.included_files = paths;
+    Ok(Expansion::Done(out))
 }
 
 /// An included file parsed, every place in it numbered `file`.

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
-use super::{expand_includes, has_includes, Expansion, FileRead, Included, MAX_DEPTH};
+use super::{expand_includes, has_includes, Expansion, FileRead, MAX_DEPTH};
+use crate::syntax::Ast;
 use crate::syntax::{parse, LocatedError};
 
 fn files(list: &[(&str, &str)]) -> BTreeMap<String, FileRead> {
@@ -10,11 +11,11 @@ fn files(list: &[(&str, &str)]) -> BTreeMap<String, FileRead> {
 }
 
 /// Expands `main` (at `Dockerfile`) reading from `list`, round after round.
-fn run(main: &str, list: &[(&str, &str)]) -> Result<Included, LocatedError> {
+fn run(main: &str, list: &[(&str, &str)]) -> Result<Ast, LocatedError> {
     run_at("Dockerfile", main, list)
 }
 
-fn run_at(path: &str, main: &str, list: &[(&str, &str)]) -> Result<Included, LocatedError> {
+fn run_at(path: &str, main: &str, list: &[(&str, &str)]) -> Result<Ast, LocatedError> {
     let all = files(list);
     let ast = parse(main).unwrap();
     let mut have = BTreeMap::new();
@@ -32,9 +33,8 @@ fn run_at(path: &str, main: &str, list: &[(&str, &str)]) -> Result<Included, Loc
     panic!("too many rounds")
 }
 
-fn lines(i: &Included) -> Vec<(String, u32, usize)> {
-    i.ast
-        .nodes
+fn lines(i: &Ast) -> Vec<(String, u32, usize)> {
+    i.nodes
         .iter()
         .map(|n| (n.original.clone(), n.location.file, n.location.start_line))
         .collect()
@@ -45,7 +45,10 @@ fn splices_in_place_with_file_numbers() {
     let i = run(
         "ARG A=1\nINCLUDE common/stages.Dockerfile\nFROM base\nRUN x\n",
         &[
-            ("common/stages.Dockerfile", "ARG B=2\n\nFROM busybox AS base\nINCLUDE steps\n"),
+            (
+                "common/stages.Dockerfile",
+                "ARG B=2\n\nFROM busybox AS base\nINCLUDE steps\n",
+            ),
             ("common/steps", "RUN make\n"),
         ],
     )
@@ -61,7 +64,10 @@ fn splices_in_place_with_file_numbers() {
             ("RUN x".into(), 0, 4),
         ]
     );
-    assert_eq!(i.files, vec!["common/stages.Dockerfile", "common/steps"]);
+    assert_eq!(
+        i.included_files,
+        vec!["common/stages.Dockerfile", "common/steps"]
+    );
     assert_eq!(i.includes.len(), 2);
     assert_eq!(i.includes[1].location.file, 1);
     assert_eq!(i.includes[1].location.start_line, 4);
@@ -71,19 +77,33 @@ fn splices_in_place_with_file_numbers() {
 #[test]
 fn a_file_included_twice_keeps_its_number() {
     let i = run("INCLUDE a\nINCLUDE ./a\nFROM x\n", &[("a", "ARG X\n")]).unwrap();
-    assert_eq!(i.files, vec!["a"]);
-    assert_eq!(lines(&i)[..2], [("ARG X".into(), 1, 1), ("ARG X".into(), 1, 1)]);
+    assert_eq!(i.included_files, vec!["a"]);
+    assert_eq!(
+        lines(&i)[..2],
+        [("ARG X".into(), 1, 1), ("ARG X".into(), 1, 1)]
+    );
 }
 
 #[test]
 fn cycles_are_located_errors() {
-    let e = run("FROM x\nINCLUDE a\n", &[("a", "RUN a\nINCLUDE b\n"), ("b", "INCLUDE a\n")])
-        .unwrap_err();
-    assert_eq!(e.message, "INCLUDE a: include cycle: Dockerfile -> a -> b -> a");
+    let e = run(
+        "FROM x\nINCLUDE a\n",
+        &[("a", "RUN a\nINCLUDE b\n"), ("b", "INCLUDE a\n")],
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.message,
+        "INCLUDE a: include cycle: Dockerfile -> a -> b -> a"
+    );
     let l = e.location.unwrap();
     assert_eq!((l.file, l.start_line), (2, 1));
     let e = run("FROM x\nINCLUDE Dockerfile\n", &[]).unwrap_err();
-    assert!(e.message.contains("include cycle: Dockerfile -> Dockerfile"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("include cycle: Dockerfile -> Dockerfile"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -91,16 +111,27 @@ fn depth_is_bounded() {
     let chain: Vec<(String, String)> = (0..=MAX_DEPTH + 1)
         .map(|i| (format!("f{i}"), format!("INCLUDE f{}\n", i + 1)))
         .collect();
-    let list: Vec<(&str, &str)> = chain.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let list: Vec<(&str, &str)> = chain
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
     let e = run("FROM x\nINCLUDE f0\n", &list).unwrap_err();
-    assert!(e.message.contains("nest deeper than 16 levels"), "{}", e.message);
+    assert!(
+        e.message.contains("nest deeper than 16 levels"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
 fn paths_are_relative_and_stay_in_the_root() {
-    let i = run_at("sub/Dockerfile", "INCLUDE ../lib/a\nFROM x\n", &[("lib/a", "ARG A\n")])
-        .unwrap();
-    assert_eq!(i.files, vec!["lib/a"]);
+    let i = run_at(
+        "sub/Dockerfile",
+        "INCLUDE ../lib/a\nFROM x\n",
+        &[("lib/a", "ARG A\n")],
+    )
+    .unwrap();
+    assert_eq!(i.included_files, vec!["lib/a"]);
     let e = run("FROM x\nINCLUDE ../outside\n", &[]).unwrap_err();
     assert_eq!(
         e.message,
@@ -113,12 +144,23 @@ fn paths_are_relative_and_stay_in_the_root() {
 
 #[test]
 fn bad_arguments_and_files() {
-    for df in ["FROM x\nINCLUDE\n", "FROM x\nINCLUDE a b\n", "FROM x\nINCLUDE --x=1 a\n"] {
+    for df in [
+        "FROM x\nINCLUDE\n",
+        "FROM x\nINCLUDE a b\n",
+        "FROM x\nINCLUDE --x=1 a\n",
+    ] {
         let e = run(df, &[]).unwrap_err();
-        assert!(e.message.starts_with("INCLUDE takes one path"), "{df}: {}", e.message);
+        assert!(
+            e.message.starts_with("INCLUDE takes one path"),
+            "{df}: {}",
+            e.message
+        );
     }
     let e = run("FROM x\nINCLUDE missing\n", &[]).unwrap_err();
-    assert_eq!(e.message, "INCLUDE missing: cannot read missing: no such file");
+    assert_eq!(
+        e.message,
+        "INCLUDE missing: cannot read missing: no such file"
+    );
     let e = run("FROM x\nINCLUDE empty\n", &[("empty", "")]).unwrap_err();
     assert_eq!(e.message, "INCLUDE empty: the included file is empty");
     assert_eq!(e.location.unwrap().start_line, 2);
@@ -133,6 +175,10 @@ fn bad_arguments_and_files() {
 #[test]
 fn warnings_of_included_files_point_into_them() {
     let i = run("FROM x\nINCLUDE w\n", &[("w", "ENV a b\n")]).unwrap();
-    let w = i.ast.warnings.iter().find(|w| w.rule == "LegacyKeyValueFormat").unwrap();
+    let w = i
+        .warnings
+        .iter()
+        .find(|w| w.rule == "LegacyKeyValueFormat")
+        .unwrap();
     assert_eq!((w.location.file, w.location.start_line), (1, 1));
 }

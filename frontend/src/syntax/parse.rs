@@ -286,6 +286,8 @@ pub fn parse(source: &str) -> Result<Ast, LocatedError> {
         escape,
         nodes,
         warnings,
+        includes: Vec::new(),
+        included_files: Vec::new(),
     })
 }
 
