@@ -44,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
         dump::LINT,
         &subrequests::lint(&LintReport {
             warnings: &[],
-            source: info,
+            sources: vec![info],
             error: Some(error),
         }),
     );

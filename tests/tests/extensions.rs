@@ -44,7 +44,10 @@ fn from_variables_pick_the_stage() {
 fn from_variable_naming_no_stage_is_an_image() {
     let ctx = Context::with_dockerfile(
         "ext-from-image",
-        &format!("ARG IMG={}\nFROM scratch\nCOPY --from=$IMG /bin/busybox /bb\n", base()),
+        &format!(
+            "ARG IMG={}\nFROM scratch\nCOPY --from=$IMG /bin/busybox /bb\n",
+            base()
+        ),
     );
     let res = ctx.build().output_local().run();
     res.assert_ok();
@@ -59,7 +62,9 @@ fn an_empty_from_fails_at_its_line() {
     );
     let res = ctx.build().run();
     res.assert_failed();
-    let (header, marked) = res.error_location().unwrap_or_else(|| panic!("{}", res.report()));
+    let (header, marked) = res
+        .error_location()
+        .unwrap_or_else(|| panic!("{}", res.report()));
     assert_eq!(header, "Dockerfile:2");
     assert_eq!(marked, ["COPY --from=$UNSET / /x"]);
     assert!(
@@ -112,17 +117,22 @@ fn include_errors_point_into_the_included_file() {
     ctx.write("common/steps", "RUN true\nEXPOSE 80/bogus\n");
     let res = ctx.build().run();
     res.assert_failed();
-    let (header, marked) = res.error_location().unwrap_or_else(|| panic!("{}", res.report()));
+    let (header, marked) = res
+        .error_location()
+        .unwrap_or_else(|| panic!("{}", res.report()));
     assert_eq!(header, "common/steps:2", "{}", res.report());
     assert_eq!(marked, ["EXPOSE 80/bogus"]);
     // A cycle, at the INCLUDE that closes it.
     ctx.write("common/steps", "INCLUDE stages.Dockerfile\n");
     let res = ctx.build().run();
     res.assert_failed();
-    let (header, _) = res.error_location().unwrap_or_else(|| panic!("{}", res.report()));
+    let (header, _) = res
+        .error_location()
+        .unwrap_or_else(|| panic!("{}", res.report()));
     assert_eq!(header, "common/steps:1", "{}", res.report());
     assert!(
-        res.error_message().is_some_and(|m| m.contains("include cycle")),
+        res.error_message()
+            .is_some_and(|m| m.contains("include cycle")),
         "{}",
         res.report()
     );
@@ -131,7 +141,8 @@ fn include_errors_point_into_the_included_file() {
     let res = ctx.build().run();
     res.assert_failed();
     assert!(
-        res.error_message().is_some_and(|m| m.contains("leaves the directory")),
+        res.error_message()
+            .is_some_and(|m| m.contains("leaves the directory")),
         "{}",
         res.report()
     );
@@ -154,7 +165,11 @@ fn the_checks_flag_both_extensions() {
         "COPY --from=$SRC is an extension of this frontend",
         "common/stages.Dockerfile:5",
     ] {
-        assert!(all.contains(want), "{want:?} missing\n{}\n{all}", check.report());
+        assert!(
+            all.contains(want),
+            "{want:?} missing\n{}\n{all}",
+            check.report()
+        );
     }
     // skip= turns it off.
     ctx.write(
@@ -163,7 +178,11 @@ fn the_checks_flag_both_extensions() {
     );
     let check = ctx.buildx().args(["--call", "check"]).run();
     let all = format!("{}{}", check.stdout, check.stderr);
-    assert!(!all.contains("NeedsThisFrontend"), "{}\n{all}", check.report());
+    assert!(
+        !all.contains("NeedsThisFrontend"),
+        "{}\n{all}",
+        check.report()
+    );
 }
 
 #[test]
@@ -182,6 +201,11 @@ fn the_plan_shows_the_resolved_stage_and_the_includes() {
         "INCLUDE common/stages.Dockerfile",
         "common/stages.Dockerfile line 5  INCLUDE common/steps",
     ] {
-        assert!(plan.stdout.contains(want), "{want:?} missing\n{}\n{}", plan.report(), plan.stdout);
+        assert!(
+            plan.stdout.contains(want),
+            "{want:?} missing\n{}\n{}",
+            plan.report(),
+            plan.stdout
+        );
     }
 }

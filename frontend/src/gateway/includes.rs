@@ -82,7 +82,11 @@ pub async fn read(
 ) -> Result<IncludedSources, Failure> {
     let mut out = IncludedSources::default();
     // Cheap test first: most Dockerfiles have no INCLUDE and are not parsed here.
-    if !text.to_ascii_lowercase().contains("include") {
+    if !text
+        .as_bytes()
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"include"))
+    {
         return Ok(out);
     }
     let Ok(ast) = crate::convert::parse_source(text) else {
