@@ -194,7 +194,7 @@ struct Parsed {
 
 impl Parsed {
     fn load(file: &str, text: &str) -> Result<Parsed, (LocatedError, Vec<(String, String)>)> {
-        use dockerfile_frontend::syntax::include::{expand_includes, has_includes, Expansion};
+        use dockerfile_frontend::syntax::include::{expand_numbered, has_includes, Expansion};
         let ast = parse_source(text).map_err(|e| (e, Vec::new()))?;
         if !has_includes(&ast) {
             return Ok(Parsed {
@@ -210,9 +210,10 @@ impl Parsed {
             .unwrap_or_default();
         let mut read = std::collections::BTreeMap::new();
         loop {
-            match expand_includes(&ast, &name, &read) {
+            let (result, numbered) = expand_numbered(&ast, &name, &read);
+            match result {
                 Err(e) => {
-                    let files = shown_files(dir, &read, None);
+                    let files = shown_files(dir, &read, &numbered);
                     return Err((e, files));
                 }
                 Ok(Expansion::Need(paths)) => {
@@ -222,7 +223,7 @@ impl Parsed {
                     }
                 }
                 Ok(Expansion::Done(ast)) => {
-                    let files = shown_files(dir, &read, Some(&ast.included_files));
+                    let files = shown_files(dir, &read, &ast.included_files);
                     return Ok(Parsed { ast, files });
                 }
             }
@@ -235,18 +236,14 @@ impl Parsed {
     }
 }
 
-/// The included files by number (`order`, else the order read) with the names they show.
+/// The included files by number (`order`) with the names they show.
 fn shown_files(
     dir: &std::path::Path,
     read: &std::collections::BTreeMap<String, Result<String, String>>,
-    order: Option<&Vec<String>>,
+    order: &[String],
 ) -> Vec<(String, String)> {
-    let paths: Vec<&String> = match order {
-        Some(o) => o.iter().collect(),
-        None => read.keys().collect(),
-    };
-    paths
-        .into_iter()
+    order
+        .iter()
         .map(|p| {
             let text = read.get(p).and_then(|r| r.as_ref().ok()).cloned();
             (dir.join(p).display().to_string(), text.unwrap_or_default())

@@ -11,7 +11,9 @@ use buildkit_llb::{pb, LocalOptions, Metadata, SourceFile, State};
 use super::bridge::Bridge;
 use super::failure::Failure;
 use crate::error::dockerfile_info;
-use crate::syntax::include::{expand_includes, has_includes, Expansion, FileRead, MAX_BYTES};
+use crate::syntax::include::{
+    expand_includes, expand_numbered, has_includes, Expansion, FileRead, MAX_BYTES,
+};
 use crate::syntax::{Ast, LocatedError};
 
 /// Where the Dockerfile was read from.
@@ -96,14 +98,14 @@ pub async fn read(
         return Ok(out);
     }
     loop {
-        let paths = match expand_includes(&ast, filename, &out.reads) {
+        let (result, numbered) = expand_numbered(&ast, filename, &out.reads);
+        let paths = match result {
             Ok(Expansion::Need(paths)) => paths,
-            Ok(Expansion::Done(a)) => {
-                out.order = a.included_files;
+            // An error is reported where the Dockerfile is parsed, in the file it points into.
+            Ok(Expansion::Done(_)) | Err(_) => {
+                out.order = numbered;
                 return Ok(out);
             }
-            // Reported where the Dockerfile is parsed.
-            Err(_) => return Ok(out),
         };
         let (ref_id, def) = match origin {
             Origin::Ref(r) => (r.clone(), None),

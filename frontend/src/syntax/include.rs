@@ -64,6 +64,27 @@ pub fn expand_includes(
     main_path: &str,
     files: &BTreeMap<String, FileRead>,
 ) -> Result<Expansion, LocatedError> {
+    expand_numbered(main, main_path, files).0
+}
+
+/// [`expand_includes`], and the included files by number as far as it went (on an error too:
+/// the error's `Location::file` is one of them).
+pub fn expand_numbered(
+    main: &Ast,
+    main_path: &str,
+    files: &BTreeMap<String, FileRead>,
+) -> (Result<Expansion, LocatedError>, Vec<String>) {
+    let mut paths: Vec<String> = Vec::new();
+    let result = expand(main, main_path, files, &mut paths);
+    (result, paths)
+}
+
+fn expand(
+    main: &Ast,
+    main_path: &str,
+    files: &BTreeMap<String, FileRead>,
+    paths: &mut Vec<String>,
+) -> Result<Expansion, LocatedError> {
     let mut out = Ast {
         directives: main.directives.clone(),
         escape: main.escape,
@@ -73,7 +94,6 @@ pub fn expand_includes(
         included_files: Vec::new(),
     };
     let mut numbers: BTreeMap<String, u32> = BTreeMap::new();
-    let mut paths: Vec<String> = Vec::new();
     let mut includes = Vec::new();
     let mut need: Vec<String> = Vec::new();
     let mut bytes = 0usize;
@@ -179,7 +199,7 @@ pub fn expand_includes(
         return Ok(Expansion::Need(need));
     }
     out.includes = includes;
-    out.included_files = paths;
+    out.included_files = paths.clone();
     Ok(Expansion::Done(out))
 }
 

@@ -182,3 +182,12 @@ fn warnings_of_included_files_point_into_them() {
         .unwrap();
     assert_eq!((w.location.file, w.location.start_line), (1, 1));
 }
+
+#[test]
+fn files_are_numbered_on_an_error_too() {
+    let ast = parse("FROM x\nINCLUDE a\n").unwrap();
+    let have = files(&[("a", "RUN a\nINCLUDE b\n"), ("b", "INCLUDE a\n")]);
+    let (result, numbered) = super::expand_numbered(&ast, "Dockerfile", &have);
+    assert_eq!(result.unwrap_err().location.unwrap().file, 2);
+    assert_eq!(numbered, ["a", "b"]);
+}
