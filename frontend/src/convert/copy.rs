@@ -426,6 +426,20 @@ pub(super) fn dispatch_copy(
     Ok(())
 }
 
+/// What a `COPY --link` progress group's id is the digest of: its name and the lines, as
+/// `Location` printed before it had a file number (an included file's number is added).
+fn group_key(name: &str, l: crate::syntax::Location) -> String {
+    let file = if l.file == 0 {
+        String::new()
+    } else {
+        format!(", file: {}", l.file)
+    };
+    format!(
+        "{name}Location {{ start_line: {}, end_line: {}{file} }}",
+        l.start_line, l.end_line
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,18 +483,4 @@ mod tests {
             assert!(!valid_symbolic_mode(bad), "{bad}");
         }
     }
-}
-
-/// What a `COPY --link` progress group's id is the digest of: its name and the lines, as
-/// `Location` printed before it had a file number (an included file's number is added).
-fn group_key(name: &str, l: crate::syntax::Location) -> String {
-    let file = if l.file == 0 {
-        String::new()
-    } else {
-        format!(", file: {}", l.file)
-    };
-    format!(
-        "{name}Location {{ start_line: {}, end_line: {}{file} }}",
-        l.start_line, l.end_line
-    )
 }

@@ -184,7 +184,7 @@ async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failu
             Some(_) => Ok(None),
         }
     };
-    let local = !matches!(&sources.dockerfile, Some(_) if !opts.force_local_dockerfile);
+    let local = sources.dockerfile.is_none() || opts.force_local_dockerfile;
     let (dockerfile, context_ignore) = futures::join!(
         read_dockerfile(bridge, dockerfile_state, &filename),
         context_ignore
