@@ -89,6 +89,19 @@ pub struct Warning {
     pub location: Location,
 }
 
+/// One `INCLUDE` (our extension, `syntax::include`) met: what it named and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Include {
+    /// As written.
+    pub written: String,
+    /// Relative to the source's root, cleaned (`a/../b` is `b`).
+    pub path: String,
+    /// The INCLUDE instruction (in the including file).
+    pub location: Location,
+    /// The included file's number ([`Location::file`]).
+    pub file: u32,
+}
+
 /// A parsed Dockerfile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ast {
@@ -99,7 +112,7 @@ pub struct Ast {
     pub warnings: Vec<Warning>,
     /// The `INCLUDE`s spliced in (our extension, `syntax::include`), in the order met; empty
     /// until [`super::include::expand_includes`] has run.
-    pub includes: Vec<super::include::Include>,
+    pub includes: Vec<Include>,
     /// The included files' paths (relative to the source's root) by number: `included_files[n - 1]`
     /// is [`Location::file`] `n`.
     pub included_files: Vec<String>,

@@ -4,12 +4,13 @@
 //! Pure: [`expand_includes`] says which files it still needs ([`Expansion::Need`]); the caller
 //! (the gateway, the offline CLI) reads them and asks again with them added, until it gets the
 //! Dockerfile with every include spliced in ([`Expansion::Done`]). Nodes from an included file
-//! carry its number in their [`Location::file`] (1 for the first file read, …), so errors,
+//! carry its number in their [`Location::file`](super::Location::file) (1 for the first file read, …), so errors,
 //! warnings and the LLB source map point into it. Walked with an explicit stack.
 
 use std::collections::BTreeMap;
 
-use super::ast::{Ast, Location, Node};
+pub use super::ast::Include;
+use super::ast::{Ast, Node};
 use super::located::LocatedError;
 use super::parse::parse;
 use super::words::split_ws2;
@@ -24,19 +25,6 @@ pub const MAX_BYTES: usize = 16 << 20;
 
 /// A file read for an `INCLUDE`: its text, or why it could not be read.
 pub type FileRead = Result<String, String>;
-
-/// One `INCLUDE` met: what it named and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Include {
-    /// As written.
-    pub written: String,
-    /// Relative to the source's root, cleaned (`a/../b` is `b`).
-    pub path: String,
-    /// The INCLUDE instruction (in the including file).
-    pub location: Location,
-    /// The included file's number ([`Location::file`]).
-    pub file: u32,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expansion {
