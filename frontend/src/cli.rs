@@ -152,15 +152,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
     });
     let text = dockerfile_text(&source.data);
     let text = text.as_ref();
+    let parsed = Parsed::load(&file, text).map_err(|(e, files)| {
+        if error_json {
+            error_to_json(&e)
+        } else {
+            render_in((&file, text), &files, &e)
+        }
+    })?;
     let render = |e: LocatedError| {
         if error_json {
             error_to_json(&e)
         } else {
-            e.render(&file, text)
+            parsed.render((&file, text), &e)
         }
     };
-    let ast = parse_source(text).map_err(render)?;
+    let ast = parsed.ast.clone();
     let escape = ast.escape;
+    opts.include_files = included_sources(&file, &ast.included_files, &parsed.files);
     // The typed instructions take the AST's strings instead of copying them: less peak memory.
     let df = instructions::parse_nodes(ast.nodes).map_err(render)?;
     opts.source_file = Some(Arc::clone(&source));
@@ -196,9 +204,106 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The Dockerfile parsed with its `INCLUDE`s spliced in (our extension), the included files
+/// read from the Dockerfile's directory; and the files, to show an error in the right one.
+struct Parsed {
+    ast: dockerfile_frontend::syntax::Ast,
+    /// Each included file: its name as shown (the Dockerfile's directory joined) and text.
+    files: Vec<(String, String)>,
+}
+
+impl Parsed {
+    fn load(file: &str, text: &str) -> Result<Parsed, (LocatedError, Vec<(String, String)>)> {
+        use dockerfile_frontend::syntax::include::{expand_numbered, has_includes, Expansion};
+        let ast = parse_source(text).map_err(|e| (e, Vec::new()))?;
+        if !has_includes(&ast) {
+            return Ok(Parsed {
+                ast,
+                files: Vec::new(),
+            });
+        }
+        let path = std::path::Path::new(file);
+        let dir = path.parent().unwrap_or(std::path::Path::new(""));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut read = std::collections::BTreeMap::new();
+        loop {
+            let (result, numbered) = expand_numbered(&ast, &name, &read);
+            match result {
+                Err(e) => {
+                    let files = shown_files(dir, &read, &numbered);
+                    return Err((e, files));
+                }
+                Ok(Expansion::Need(paths)) => {
+                    for p in paths {
+                        let data = std::fs::read(dir.join(&p)).map_err(|e| e.to_string());
+                        read.insert(p, data.map(|d| dockerfile_text(&d).into_owned()));
+                    }
+                }
+                Ok(Expansion::Done(ast)) => {
+                    let files = shown_files(dir, &read, &ast.included_files);
+                    return Ok(Parsed { ast, files });
+                }
+            }
+        }
+    }
+
+    /// `e` shown in the lines of the file it points into.
+    fn render(&self, main: (&str, &str), e: &LocatedError) -> String {
+        render_in(main, &self.files, e)
+    }
+}
+
+/// The included files by number (`order`) with the names they show.
+fn shown_files(
+    dir: &std::path::Path,
+    read: &std::collections::BTreeMap<String, Result<String, String>>,
+    order: &[String],
+) -> Vec<(String, String)> {
+    order
+        .iter()
+        .map(|p| {
+            let text = read.get(p).and_then(|r| r.as_ref().ok()).cloned();
+            (dir.join(p).display().to_string(), text.unwrap_or_default())
+        })
+        .collect()
+}
+
+/// `e` rendered in the Dockerfile (`main`: name, text) or the included file it points into.
+fn render_in(main: (&str, &str), files: &[(String, String)], e: &LocatedError) -> String {
+    let file = e.location.map_or(0, |l| l.file as usize);
+    match file.checked_sub(1).and_then(|i| files.get(i)) {
+        Some((name, text)) => e.render(name, text),
+        None => e.render(main.0, main.1),
+    }
+}
+
 /// The Dockerfile's bytes (text or not: [`dockerfile_text`] reads them as the gateway does).
 fn read(file: &str) -> Result<Vec<u8>, String> {
     std::fs::read(file).map_err(|e| format!("{file}: {e}"))
+}
+
+/// The included files as the definition's source map holds them (by number, after the
+/// Dockerfile), named by their path relative to the Dockerfile's directory.
+fn included_sources(
+    _file: &str,
+    paths: &[String],
+    files: &[(String, String)],
+) -> Vec<Arc<SourceFile>> {
+    paths
+        .iter()
+        .zip(files)
+        .map(|(p, (_, text))| {
+            Arc::new(SourceFile {
+                filename: p.clone(),
+                data: text.clone().into_bytes(),
+                language: "Dockerfile".into(),
+                definition: None,
+            })
+        })
+        .collect()
 }
 
 /// An image with one layer and no config, standing in for a registry when offline; with
@@ -261,8 +366,10 @@ fn check(args: &[String]) -> Result<(), String> {
     let data = read(&file)?;
     let text = dockerfile_text(&data);
     let cfg = dockerfile_frontend::lint::Config::for_build(None, &text)?;
-    let ast = parse_source(&text).map_err(|e| e.render(&file, &text))?;
-    let mut checker = dockerfile_frontend::lint::Checker::new(&ast, opts, cfg);
+    let parsed =
+        Parsed::load(&file, &text).map_err(|(e, files)| render_in((&file, &text), &files, &e))?;
+    let ast = &parsed.ast;
+    let mut checker = dockerfile_frontend::lint::Checker::new(ast, opts, cfg);
     let images = checker
         .images_needed()
         .into_iter()
@@ -277,7 +384,7 @@ fn check(args: &[String]) -> Result<(), String> {
         writeln!(out, "{}", w.short()).map_err(|e| e.to_string())?;
     }
     if let Some(e) = checker.error() {
-        return Err(e.render(&file, &text));
+        return Err(parsed.render((&file, &text), e));
     }
     Ok(())
 }
@@ -295,15 +402,18 @@ fn plan_cmd(args: &[String]) -> Result<(), String> {
     };
     let data = read(&file)?;
     let text = dockerfile_text(&data);
-    let render = |e: LocatedError| e.render(&file, &text);
-    let ast = parse_source(&text).map_err(render)?;
-    let df = instructions::parse_dockerfile(&ast).map_err(render)?;
+    let parsed =
+        Parsed::load(&file, &text).map_err(|(e, files)| render_in((&file, &text), &files, &e))?;
+    let render = |e: LocatedError| parsed.render((&file, &text), &e);
+    let ast = &parsed.ast;
+    let df = instructions::parse_dockerfile(ast).map_err(render)?;
     let globals = global_args(&df, ast.escape, &opts).map_err(render)?;
     epoch::set_offline(&mut opts, &df, ast.escape, &globals).map_err(render)?;
     let mut conv = Conversion::new(&df, ast.escape, &opts).map_err(render)?;
     conv.resolve_with(|(r, p)| Ok(offline_image(r, p, false)))
         .map_err(render)?;
-    let model = conv.plan_model();
+    let mut model = conv.plan_model();
+    model.set_includes(ast);
     conv.lower().map_err(render)?;
     let mut out = std::io::stdout().lock();
     out.write_all(args.plan_format.render(&model).as_bytes())

@@ -203,6 +203,7 @@ mod tests {
             Location {
                 start_line: 2,
                 end_line: 2,
+                file: 0,
             },
         );
         let loaded_with = pb::Definition {
@@ -231,6 +232,7 @@ mod tests {
             Location {
                 start_line: 2,
                 end_line: 3,
+                file: 0,
             },
         );
         let s = e.to_status(&dockerfile_info(
@@ -254,6 +256,7 @@ mod tests {
             Location {
                 start_line: 3,
                 end_line: 3,
+                file: 0,
             },
         )
         .to_status(&dockerfile_info("Dockerfile", b"a\nb\nRUN false\n", None));
@@ -272,6 +275,7 @@ mod tests {
             Location {
                 start_line: 1,
                 end_line: 1,
+                file: 0,
             },
         );
         assert!(has_source(&added));
@@ -297,6 +301,7 @@ mod tests {
             Location {
                 start_line: 1,
                 end_line: 1,
+                file: 0,
             },
         );
         let shown = e.shown_message();
@@ -323,6 +328,7 @@ mod tests {
             Location {
                 start_line: 2,
                 end_line: 2,
+                file: 0,
             },
         );
         let long = format!("RUN {}", "ü".repeat(1 << 20));
@@ -344,6 +350,7 @@ mod tests {
             Location {
                 start_line: 2,
                 end_line: 2,
+                file: 0,
             },
         );
         let r = e.render("Dockerfile", "FROM x\nFOO bar\nRUN y\n");

@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
     let location = (*start > 0).then_some(Location {
         start_line: usize::from(*start),
         end_line: usize::from(*end),
+        file: 0,
     });
     let error = LocatedError {
         message: message.to_string(),
@@ -43,7 +44,7 @@ fuzz_target!(|data: &[u8]| {
         dump::LINT,
         &subrequests::lint(&LintReport {
             warnings: &[],
-            source: info,
+            sources: vec![info],
             error: Some(error),
         }),
     );

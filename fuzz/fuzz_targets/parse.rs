@@ -29,6 +29,18 @@ fuzz_target!(|data: &[u8]| {
     // The parts on their own, each of which must end without a panic.
     let Ok(ast) = parse_source(&text) else { return };
     let _ = ast.dump();
+    // INCLUDE (our extension): every path the input names reads the input itself.
+    let mut files = std::collections::BTreeMap::new();
+    for _ in 0..4 {
+        match syntax::include::expand_includes(&ast, "Dockerfile", &files) {
+            Ok(syntax::include::Expansion::Need(paths)) => {
+                for p in paths {
+                    files.insert(p, Ok(text.to_string()));
+                }
+            }
+            _ => break,
+        }
+    }
     let lex = Lex::new(ast.escape);
     let env = vec![
         ("A".to_string(), "x y".to_string()),

@@ -495,7 +495,7 @@ fn subrequest(
                     dump::LINT,
                     &subrequests::lint(&subrequests::LintReport {
                         warnings: &[],
-                        source: info.clone(),
+                        sources: vec![info.clone()],
                         error: Some(error),
                     }),
                 )
@@ -521,7 +521,7 @@ fn subrequest(
                 dump::LINT,
                 &subrequests::lint(&subrequests::LintReport {
                     warnings: checker.warnings(),
-                    source: info.clone(),
+                    sources: vec![info.clone()],
                     error,
                 }),
             );
@@ -558,7 +558,7 @@ pub fn subrequest_results(
         dump::LINT,
         &subrequests::lint(&subrequests::LintReport {
             warnings: checker.warnings(),
-            source: source_info(data),
+            sources: vec![source_info(data)],
             error,
         }),
     );

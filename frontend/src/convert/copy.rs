@@ -402,7 +402,7 @@ pub(super) fn dispatch_copy(
     if spec.link && chmod.is_none() && conv.opts.supports_cap(super::caps::MERGE_OP) {
         // --link: the copy is its own layer on scratch, merged on top, so it survives base changes.
         let group = buildkit_llb::ProgressGroup {
-            id: digest_of(format!("{pg_name}{:?}", cmd.location).as_bytes()),
+            id: digest_of(group_key(&pg_name, cmd.location).as_bytes()),
             name: pg_name.clone(),
             weak: true,
         };
@@ -424,6 +424,20 @@ pub(super) fn dispatch_copy(
     history.push_str(" # buildkit");
     st.add_history(history, true);
     Ok(())
+}
+
+/// What a `COPY --link` progress group's id is the digest of: its name and the lines, as
+/// `Location` printed before it had a file number (an included file's number is added).
+fn group_key(name: &str, l: crate::syntax::Location) -> String {
+    let file = if l.file == 0 {
+        String::new()
+    } else {
+        format!(", file: {}", l.file)
+    };
+    format!(
+        "{name}Location {{ start_line: {}, end_line: {}{file} }}",
+        l.start_line, l.end_line
+    )
 }
 
 #[cfg(test)]

@@ -16,6 +16,9 @@ mod dispatch;
 mod env;
 pub mod epoch;
 mod expose;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod from_vars_tests;
 pub mod gitref;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
@@ -72,6 +75,9 @@ pub struct ConvertOptions {
     pub context_excludes: Vec<String>,
     /// The Dockerfile itself, so each op can point at the lines it came from.
     pub source_file: Option<Arc<SourceFile>>,
+    /// The files the Dockerfile's `INCLUDE`s read (our extension), by number: an op from
+    /// included file `n` ([`syntax::Location::file`]) points into `include_files[n - 1]`.
+    pub include_files: Vec<Arc<SourceFile>>,
     /// The main build context when it is not the client's local directory (a git
     /// repository or a download: `docker build <url>`).
     pub main_context: Option<State>,

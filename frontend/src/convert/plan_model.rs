@@ -133,9 +133,37 @@ pub struct PlanModel {
     /// more than the deepest stage it reads. Stages of one level can run at once.
     pub levels: Vec<Vec<usize>>,
     pub critical_path: CriticalPath,
+    /// The `INCLUDE`s the Dockerfile's stages came through (our extension), in the order met;
+    /// set by the caller from the parsed Dockerfile ([`PlanModel::set_includes`]).
+    pub includes: Vec<PlanInclude>,
+}
+
+/// One `INCLUDE` (our extension, docs/extensions.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanInclude {
+    /// The included file, relative to the directory the Dockerfile is read from.
+    pub path: String,
+    /// The file the INCLUDE is in (`None`: the Dockerfile itself).
+    pub in_file: Option<String>,
+    pub line: usize,
 }
 
 impl PlanModel {
+    /// The includes of `ast` (after `syntax::include::expand_includes`).
+    pub fn set_includes(&mut self, ast: &crate::syntax::Ast) {
+        self.includes = ast
+            .includes
+            .iter()
+            .map(|i| PlanInclude {
+                path: i.path.clone(),
+                in_file: (i.location.file as usize)
+                    .checked_sub(1)
+                    .and_then(|n| ast.included_files.get(n).cloned()),
+                line: i.location.start_line,
+            })
+            .collect();
+    }
+
     /// The level of a needed stage.
     pub fn level_of(&self, stage: usize) -> Option<usize> {
         self.levels.iter().position(|l| l.contains(&stage))
@@ -311,6 +339,7 @@ impl Conversion<'_> {
             edges,
             levels: Vec::new(),
             critical_path: CriticalPath::default(),
+            includes: Vec::new(),
         };
         let (levels, critical_path) = levels_and_path(&model);
         model.levels = levels;

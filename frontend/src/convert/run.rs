@@ -26,7 +26,15 @@ pub(super) fn dispatch_run(
     let (conv, context) = (ctx.conv, ctx.context);
     let context_paths = &mut *ctx.context_paths;
     // The mounts are expanded before anything else, as BuildKit expands commands before dispatching them.
-    let mounts = expand_mounts(st, &conv.lex, &run.mounts)?;
+    let mut mounts = expand_mounts(st, &conv.lex, &run.mounts)?;
+    // Our extension: a `from=` with a `$` reads what the global ARGs named (the graph's source).
+    for (m, raw) in mounts.iter_mut().zip(super::plan::mount_froms(&run.mounts)) {
+        if super::plan::from_needs_expansion(&raw) {
+            if let Ok(v) = conv.lex.process_word(&raw, &conv.global_args) {
+                m.from = v;
+            }
+        }
+    }
 
     let mut custom_name = cmd.original.trim().to_string();
     let (args, heredoc_mount) = command_args(st, run, &mut custom_name)?;

@@ -293,7 +293,9 @@ impl<'a> Conversion<'a> {
 
     /// dockerfile2llb's `toCommand`: the plans a command reads, adding nodes for images.
     fn plan_command(&mut self, cmd: &'a Command) -> Result<PlannedCommand<'a>, LocatedError> {
-        let sources = self.graph.command_sources(&self.lex, cmd)?;
+        let sources = self
+            .graph
+            .command_sources(&self.lex, Some(&self.global_args), cmd)?;
         Ok(PlannedCommand {
             cmd: CommandRef::Borrowed(cmd),
             sources,

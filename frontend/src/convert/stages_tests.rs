@@ -27,7 +27,7 @@ fn image(platform: &Platform, on_build: &[&str]) -> ResolvedImage {
     }
 }
 
-fn convert(
+pub(super) fn convert(
     df: &str,
     opts: ConvertOptions,
     triggers: &BTreeMap<&str, Vec<&str>>,
@@ -45,7 +45,7 @@ fn convert(
     })
 }
 
-fn amd64() -> ConvertOptions {
+pub(super) fn amd64() -> ConvertOptions {
     let mut opts = ConvertOptions {
         build_platforms: vec![Platform::new("linux", "amd64", "")],
         ..Default::default()
@@ -55,7 +55,7 @@ fn amd64() -> ConvertOptions {
 }
 
 /// The progress names of every op, and the source identifiers.
-fn names(c: &Converted) -> Vec<String> {
+pub(super) fn names(c: &Converted) -> Vec<String> {
     let def = c.state.marshal().unwrap_or_default();
     let mut out = Vec::new();
     for bytes in &def.def {

@@ -560,7 +560,12 @@ pub(super) fn stage_source_location(
     conv: &Conversion,
     loc: Option<Location>,
 ) -> Option<SourceLocation> {
-    let file = conv.opts.source_file.as_ref()?;
+    let main = conv.opts.source_file.as_ref()?;
+    // An instruction from an included file (our extension) points into that file.
+    let file = match loc.map_or(0, |l| l.file as usize) {
+        0 => main,
+        n => conv.opts.include_files.get(n - 1).unwrap_or(main),
+    };
     Some(SourceLocation {
         file: file.clone(),
         ranges: loc

@@ -30,7 +30,7 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     let text = crate::convert::dockerfile_text(&dockerfile.data);
     let check_config =
         lint::Config::for_build(check_arg.as_ref(), &text).map_err(Failure::Plain)?;
-    let ast = crate::convert::parse_source(&text).map_err(|e| dockerfile.locate(e))?;
+    let ast = dockerfile.parse().map_err(|e| dockerfile.locate(e))?;
     let mut checks = Checks::new(
         &ast,
         lint::Options::for_build(&opts, build_platforms(bridge), false),

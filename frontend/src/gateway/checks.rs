@@ -26,7 +26,8 @@ pub struct Checks<'a> {
     /// (`frontend.lint`).
     send: bool,
     sent: usize,
-    source: pb::SourceInfo,
+    /// The Dockerfile, then the files its INCLUDEs read, by number (`Location::file`).
+    sources: Vec<pb::SourceInfo>,
     /// The vertex the warnings are attached to.
     vertex: String,
     /// A definition that changes the progress group of `vertex` (see [`Checks::show`]), while
@@ -44,12 +45,12 @@ impl<'a> Checks<'a> {
         dockerfile: &BuildSource,
         send: bool,
     ) -> Self {
-        let source = dockerfile.info();
+        let sources = dockerfile.infos();
         Checks {
             checker: Checker::new(ast, opts, cfg),
             send,
             sent: 0,
-            source,
+            sources,
             vertex: head_digest(&dockerfile.definition).unwrap_or_default(),
             show: show_definition(&dockerfile.definition),
         }
@@ -97,7 +98,13 @@ impl<'a> Checks<'a> {
     }
 
     fn warn_request(&self, w: &Warning) -> gw::WarnRequest {
-        warn_request(w, &self.source, &self.vertex)
+        let file = w.location.map_or(0, |l| l.file as usize);
+        let source = self.sources.get(file).or(self.sources.first());
+        warn_request(
+            w,
+            source.unwrap_or(&pb::SourceInfo::default()),
+            &self.vertex,
+        )
     }
 
     /// With `error=true`, the error the build fails with once converted.
@@ -109,8 +116,9 @@ impl<'a> Checks<'a> {
         &self.checker
     }
 
-    pub fn source(&self) -> &pb::SourceInfo {
-        &self.source
+    /// The Dockerfile, then each included file (`frontend.lint`'s `sources`).
+    pub fn sources(&self) -> &[pb::SourceInfo] {
+        &self.sources
     }
 }
 

@@ -73,6 +73,7 @@ async fn convert_checked(
         language: "Dockerfile".into(),
         definition: Some(dockerfile.definition.clone()),
     });
+    let include_files = dockerfile.included.source_files();
     let build_platforms = build_platforms(bridge);
     let session_id = opts
         .local_session_ids
@@ -88,6 +89,7 @@ async fn convert_checked(
             session_id: Some(session_id.clone()),
             context_excludes: excludes.clone(),
             source_file: Some(source_file.clone()),
+            include_files: include_files.clone(),
             main_context: dockerfile.main_context.clone(),
             llb_caps: Some(bridge.llb_caps().clone()),
             epoch: None,

@@ -10,6 +10,7 @@ mod conversion;
 mod epoch;
 mod failure;
 mod images;
+mod includes;
 mod remote;
 mod requests;
 mod result;

@@ -50,6 +50,10 @@ pub async fn handle(
 fn targets(dockerfile: &BuildSource) -> Result<Metadata, Failure> {
     let text = crate::convert::dockerfile_text(&dockerfile.data);
     let ast = syntax::parse(&text).map_err(|e| dockerfile.locate(e))?;
+    let ast = dockerfile
+        .included
+        .splice(ast, &dockerfile.filename)
+        .map_err(|e| dockerfile.locate(e))?;
     let df = instructions::parse_dockerfile(&ast).map_err(|e| dockerfile.locate(e))?;
     Ok(subrequests::targets(&df, &dockerfile.data))
 }
@@ -64,7 +68,7 @@ async fn outline(
 ) -> Result<Metadata, Failure> {
     let text = crate::convert::dockerfile_text(&dockerfile.data);
     let cfg = Config::for_build(check_arg, &text).map_err(Failure::Plain)?;
-    let ast = crate::convert::parse_source(&text).map_err(|e| dockerfile.locate(e))?;
+    let ast = dockerfile.parse().map_err(|e| dockerfile.locate(e))?;
     let mut checks = Checks::new(
         &ast,
         lint::Options::for_build(opts, build_platforms(bridge), false),
@@ -101,7 +105,7 @@ async fn plan(
     .map_err(Failure::Plain)?;
     let text = crate::convert::dockerfile_text(&dockerfile.data);
     let cfg = Config::for_build(check_arg, &text).map_err(Failure::Plain)?;
-    let ast = crate::convert::parse_source(&text).map_err(|e| dockerfile.locate(e))?;
+    let ast = dockerfile.parse().map_err(|e| dockerfile.locate(e))?;
     let mut checks = Checks::new(
         &ast,
         lint::Options::for_build(opts, build_platforms(bridge), false),
@@ -118,7 +122,11 @@ async fn plan(
         &ast,
         &platform,
         &mut checks,
-        &mut |c| model = Some(c.plan_model()),
+        &mut |c| {
+            let mut m = c.plan_model();
+            m.set_includes(&ast);
+            model = Some(m)
+        },
     )
     .await?;
     let model = model.ok_or_else(|| Failure::Plain("no stage plan was made".into()))?;
@@ -134,11 +142,11 @@ async fn lint(
     dockerfile: &BuildSource,
 ) -> Metadata {
     let text = crate::convert::dockerfile_text(&dockerfile.data);
-    let source = dockerfile.info();
+    let sources = dockerfile.infos();
     let early = |error: LocatedError| {
         subrequests::lint(&LintReport {
             warnings: &[],
-            source: source.clone(),
+            sources: sources.clone(),
             error: Some(error),
         })
     };
@@ -146,7 +154,7 @@ async fn lint(
         Ok(c) => c,
         Err(e) => return early(LocatedError::new(e)),
     };
-    let ast = match crate::convert::parse_source(&text) {
+    let ast = match dockerfile.parse() {
         Ok(a) => a,
         Err(e) => return early(e),
     };
@@ -166,7 +174,7 @@ async fn lint(
     };
     subrequests::lint(&LintReport {
         warnings: checks.checker().warnings(),
-        source: checks.source().clone(),
+        sources: checks.sources().to_vec(),
         error,
     })
 }

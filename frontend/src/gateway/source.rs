@@ -30,6 +30,8 @@ pub struct BuildSource {
     pub main_context: Option<State>,
     /// The definition the Dockerfile was read with: build checks' warnings point at its vertex.
     pub definition: pb::Definition,
+    /// The files its `INCLUDE`s read (our extension).
+    pub included: super::includes::IncludedSources,
 }
 
 impl BuildSource {
@@ -38,12 +40,35 @@ impl BuildSource {
         dockerfile_info(&self.filename, &self.data, Some(self.definition.clone()))
     }
 
-    /// An error at a place in this Dockerfile.
-    pub fn locate(&self, error: LocatedError) -> Failure {
-        Failure::Located {
-            error,
-            info: Box::new(self.info()),
+    /// The Dockerfile (file 0) or the included file `n` as errors and warnings point into it.
+    pub fn info_of(&self, file: u32) -> pb::SourceInfo {
+        match file {
+            0 => self.info(),
+            n => self.included.info(n).unwrap_or_else(|| self.info()),
         }
+    }
+
+    /// The Dockerfile, then each included file by number (`pb.Location.SourceIndex`).
+    pub fn infos(&self) -> Vec<pb::SourceInfo> {
+        let n = u32::try_from(self.included.order.len()).unwrap_or(0);
+        (0..=n).map(|i| self.info_of(i)).collect()
+    }
+
+    /// An error at a place in this Dockerfile (or a file it includes).
+    pub fn locate(&self, error: LocatedError) -> Failure {
+        let file = error.location.map_or(0, |l| l.file);
+        Failure::Located {
+            info: Box::new(self.info_of(file)),
+            error,
+        }
+    }
+
+    /// The Dockerfile parsed as every conversion reads it (`convert::parse_source`), with its
+    /// `INCLUDE`s spliced in.
+    pub fn parse(&self) -> Result<crate::syntax::Ast, LocatedError> {
+        let text = crate::convert::dockerfile_text(&self.data);
+        let ast = crate::convert::parse_source(&text)?;
+        self.included.splice(ast, &self.filename)
     }
 }
 
@@ -159,11 +184,27 @@ async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failu
             Some(_) => Ok(None),
         }
     };
+    let local = sources.dockerfile.is_none() || opts.force_local_dockerfile;
     let (dockerfile, context_ignore) = futures::join!(
         read_dockerfile(bridge, dockerfile_state, &filename),
         context_ignore
     );
-    let (data, dockerfile_ignore, definition) = dockerfile?;
+    let (data, dockerfile_ignore, definition, ref_id) = dockerfile?;
+    let origin = if local {
+        super::includes::Origin::Local {
+            name: opts.dockerfile_local.clone(),
+            session_id: session_id(&opts.dockerfile_local),
+        }
+    } else {
+        super::includes::Origin::Ref(ref_id)
+    };
+    let included = super::includes::read(
+        bridge,
+        &crate::convert::dockerfile_text(&data),
+        &filename,
+        &origin,
+    )
+    .await?;
     let main_context = sources.context.map(|c| match &opts.context_subdir {
         Some(sub) => scope_to_subdir(&c, sub),
         None => c,
@@ -179,6 +220,7 @@ async fn load(bridge: &Bridge, opts: &BuildOptions) -> Result<BuildSource, Failu
         ignore,
         main_context,
         definition,
+        included,
     })
 }
 
@@ -204,7 +246,7 @@ async fn read_dockerfile(
     bridge: &Bridge,
     state: State,
     filename: &str,
-) -> Result<(Vec<u8>, Option<Vec<u8>>, pb::Definition), Failure> {
+) -> Result<(Vec<u8>, Option<Vec<u8>>, pb::Definition, String), Failure> {
     let mut def = state.marshal().map_err(|e| Failure::Plain(e.to_string()))?;
     group_head(&mut def);
     let ref_id = bridge
@@ -229,7 +271,7 @@ async fn read_dockerfile(
         .read_file(&ref_id, &format!("{filename}.dockerignore"))
         .await
         .ok();
-    Ok((data, ignore, def))
+    Ok((data, ignore, def, ref_id))
 }
 
 /// The vertex a definition ends in (Go's `Definition.Head`), as BuildKit names it.

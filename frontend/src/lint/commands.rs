@@ -186,8 +186,17 @@ pub(super) fn dispatch(
         }
         CommandKind::Run(c) => {
             for m in &c.mounts {
-                let mut field =
-                    |w: &str| expand(ctx, cfg, run, w, loc, false).map_err(|e| e.message);
+                // Our extension's `from=$X` reads the global ARGs, not the stage's variables.
+                let from = crate::convert::plan::mount_froms(std::slice::from_ref(m));
+                let extended = |w: &str| {
+                    crate::convert::plan::from_needs_expansion(w) && from.iter().any(|f| f == w)
+                };
+                let mut field = |w: &str| {
+                    if extended(w) {
+                        return Ok(w.to_string());
+                    }
+                    expand(ctx, cfg, run, w, loc, false).map_err(|e| e.message)
+                };
                 let mount = parse_mount_with(m, &mut field)
                     .map_err(|e| LocatedError::at(e.message, loc))?;
                 let info = MountInfo {

@@ -109,6 +109,10 @@ impl Config {
 
     /// Whether `rule` runs under this configuration.
     pub fn enabled(&self, rule: &RuleInfo) -> bool {
+        if rule.ours && !rule.experimental {
+            // Ours and on by default (NeedsThisFrontend): `skip=` turns it off.
+            return !(self.skip_all || self.skip.contains(rule.name));
+        }
         if rule.ours {
             // Ours: only when named in `experimental=`, and `skip=` (by name or `all`) wins.
             return self.experimental.contains(rule.name)

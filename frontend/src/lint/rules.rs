@@ -318,8 +318,22 @@ pub const COPY_FROM_UNWRITTEN_PATH: Rule<Format2> = ours(
     copy_from_unwritten_path,
 );
 
-/// Our own rules (not the reference's): opt-in only, see `docs/checks.md`.
-pub const OURS: [RuleInfo; 11] = [
+/// Our rule that is on by default: it fires only on what the reference frontend rejects (our
+/// extensions, docs/extensions.md), so no Dockerfile the reference accepts warns more.
+pub const NEEDS_THIS_FRONTEND: Rule<Format1> = Rule {
+    info: RuleInfo {
+        name: "NeedsThisFrontend",
+        description: "The Dockerfile uses an extension of this frontend that the reference frontend (docker/dockerfile) rejects",
+        url: "docs/checks/NeedsThisFrontend.md",
+        experimental: false,
+        ours: true,
+    },
+    format: needs_this_frontend,
+};
+
+/// Our own rules (not the reference's): opt-in only but for `NeedsThisFrontend`, see
+/// `docs/checks.md`.
+pub const OURS: [RuleInfo; 12] = [
     APT_INSTALL_RECOMMENDS.info,
     APT_LISTS_NOT_CLEANED.info,
     APK_ADD_CACHE.info,
@@ -331,6 +345,7 @@ pub const OURS: [RuleInfo; 11] = [
     UNUSED_ARG.info,
     UNREACHABLE_STAGE.info,
     COPY_FROM_UNWRITTEN_PATH.info,
+    NEEDS_THIS_FRONTEND.info,
 ];
 
 fn final_stage_copies_whole_stage(stage: &str) -> String {
@@ -361,6 +376,10 @@ fn unreachable_stage(stage: &str) -> String {
 
 fn copy_from_unwritten_path(stage: &str, path: &str) -> String {
     format!("COPY --from={stage} {path}: stage '{stage}' is built FROM scratch and nothing in it writes that path")
+}
+
+fn needs_this_frontend(what: &str) -> String {
+    format!("{what} is an extension of this frontend: the Dockerfile now needs it (the reference frontend rejects it)")
 }
 
 fn base_image_unpinned(image: &str, why: &str) -> String {

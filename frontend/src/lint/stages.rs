@@ -27,6 +27,7 @@ type Result<T> = std::result::Result<T, LocatedError>;
 impl Checker<'_> {
     pub(super) fn prepare(&mut self) -> Result<()> {
         self.parser_warnings();
+        self.includes_need_this_frontend();
         self.parse_instructions()?;
         let Some(df) = self.df.take() else {
             return Ok(());
@@ -88,6 +89,18 @@ impl Checker<'_> {
         }
     }
 
+    /// Our NeedsThisFrontend (on by default) at each `INCLUDE` (docs/extensions.md).
+    fn includes_need_this_frontend(&mut self) {
+        for i in &self.ast.includes {
+            self.sink.run(
+                &self.cfg,
+                &rules::NEEDS_THIS_FRONTEND,
+                Some(i.location),
+                rules::NEEDS_THIS_FRONTEND.message(&format!("INCLUDE {}", i.written)),
+            );
+        }
+    }
+
     /// The checks made while instructions are parsed, each under the `# check=` comments
     /// above it; the first instruction that does not parse stops everything.
     fn parse_instructions(&mut self) -> Result<()> {
@@ -117,12 +130,37 @@ impl Checker<'_> {
                     let keys: Vec<String> = a.args.iter().map(|p| p.key.clone()).collect();
                     self.definition_description(&cfg, "ARG", &keys, node);
                 }
-                Ok(_) => {}
+                Ok(Instruction::Command(cmd)) => self.needs_this_frontend(&cfg, &cmd),
             }
         }
         let df = parse_dockerfile(ast)?;
         self.df = Some(df);
         Ok(())
+    }
+
+    /// Our NeedsThisFrontend (on by default): a `COPY --from` or `RUN --mount from=` with a
+    /// variable, which only this frontend expands (docs/extensions.md).
+    fn needs_this_frontend(&mut self, cfg: &Config, cmd: &Command) {
+        let what = match &cmd.kind {
+            CommandKind::Copy(c) => c
+                .from
+                .as_deref()
+                .filter(|f| plan::from_needs_expansion(f))
+                .map(|f| format!("COPY --from={f}")),
+            CommandKind::Run(r) => plan::mount_froms(&r.mounts)
+                .into_iter()
+                .find(|f| plan::from_needs_expansion(f))
+                .map(|f| format!("RUN --mount from={f}")),
+            _ => None,
+        };
+        if let Some(what) = what {
+            self.sink.run(
+                cfg,
+                &rules::NEEDS_THIS_FRONTEND,
+                Some(cmd.location),
+                rules::NEEDS_THIS_FRONTEND.message(&what),
+            );
+        }
     }
 
     /// MaintainerDeprecated, StageNameCasing and FromAsCasing, checked before the instruction
@@ -449,7 +487,9 @@ impl Checker<'_> {
                 continue;
             };
             for cmd in &stage.commands {
-                let sources = self.graph.command_sources(&self.lex, cmd)?;
+                let sources =
+                    self.graph
+                        .command_sources(&self.lex, Some(&self.global_args), cmd)?;
                 self.graph.add_deps(i, &sources, cmd.location, false);
                 self.graph.nodes[i].sources.push(sources);
             }

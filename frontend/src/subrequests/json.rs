@@ -343,6 +343,7 @@ mod tests {
         let l = location(Some(Location {
             start_line: 2,
             end_line: 3,
+            file: 0,
         }))
         .unwrap();
         assert_eq!(l.marshal_indent(), "{\n  \"ranges\": [\n    {\n      \"start\": {\n        \"line\": 2\n      },\n      \"end\": {\n        \"line\": 2\n      }\n    },\n    {\n      \"start\": {\n        \"line\": 3\n      },\n      \"end\": {\n        \"line\": 3\n      }\n    }\n  ]\n}");

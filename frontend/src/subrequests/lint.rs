@@ -13,8 +13,9 @@ use crate::syntax::LocatedError;
 /// What `frontend.lint` reports.
 pub struct LintReport<'a> {
     pub warnings: &'a [Warning],
-    /// The Dockerfile: file name, contents, language and the definition it was read with.
-    pub source: pb::SourceInfo,
+    /// The Dockerfile (file name, contents, language and the definition it was read with),
+    /// then the files its `INCLUDE`s read (our extension), by number.
+    pub sources: Vec<pb::SourceInfo>,
     /// The error the build would fail with, with the lines it points at.
     pub error: Option<LocatedError>,
 }
@@ -30,7 +31,10 @@ pub fn lint(report: &LintReport<'_>) -> Metadata {
                 .str_omitempty("description", w.rule.description)
                 .str_omitempty("url", w.rule.url)
                 .str_omitempty("detail", &w.detail)
-                .field("location", json::location_ranges(0, &ranges))
+                .field(
+                    "location",
+                    json::location_ranges(source_index(w.location), &ranges),
+                )
                 .build()
         })
         .collect();
@@ -45,7 +49,7 @@ pub fn lint(report: &LintReport<'_>) -> Metadata {
         )
         .field(
             "sources",
-            Json::Arr(vec![json::source_info(&report.source)]),
+            Json::Arr(report.sources.iter().map(json::source_info).collect()),
         );
     if let Some(LocatedError {
         message,
@@ -57,7 +61,10 @@ pub fn lint(report: &LintReport<'_>) -> Metadata {
             "buildError",
             Json::obj()
                 .field("message", Json::str(crate::error::shown(message)))
-                .field("location", json::location_ranges(0, &ranges))
+                .field(
+                    "location",
+                    json::location_ranges(source_index(*loc), &ranges),
+                )
                 .build(),
         );
     }
@@ -91,11 +98,17 @@ fn text(report: &LintReport<'_>) -> Vec<u8> {
         }
         out.extend_from_slice(format!("\n{}\n", w.detail).as_bytes());
         if let Some(loc) = w.location {
-            out.extend_from_slice(&print_source(
-                &report.source.filename,
-                &report.source.data,
-                &json::line_ranges(loc),
-            ));
+            let source = report
+                .sources
+                .get(loc.file as usize)
+                .or(report.sources.first());
+            if let Some(source) = source {
+                out.extend_from_slice(&print_source(
+                    &source.filename,
+                    &source.data,
+                    &json::line_ranges(loc),
+                ));
+            }
         }
     }
     out
@@ -139,4 +152,9 @@ pub fn print_source(filename: &str, data: &[u8], ranges: &[(usize, usize)]) -> V
     }
     out.extend_from_slice(b"--------------------\n");
     out
+}
+
+/// The `sourceIndex` of a place: 0 the Dockerfile, `n` its `n`-th included file.
+fn source_index(loc: Option<crate::syntax::Location>) -> i32 {
+    loc.map_or(0, |l| i32::try_from(l.file).unwrap_or(0))
 }

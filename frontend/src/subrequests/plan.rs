@@ -5,7 +5,9 @@
 
 use super::json::Json;
 use super::{result, Metadata};
-use crate::convert::plan_model::{EdgeKind, PlanBase, PlanEdge, PlanModel, PlanSource, PlanStage};
+use crate::convert::plan_model::{
+    EdgeKind, PlanBase, PlanEdge, PlanInclude, PlanModel, PlanSource, PlanStage,
+};
 
 /// The version of the JSON schema (`version` in `result.json`) and of the subrequest.
 pub const PLAN_VERSION: &str = "1.0.0";
@@ -302,7 +304,24 @@ pub fn text(model: &PlanModel) -> String {
     } else {
         out.push_str(&table(&rows, "  "));
     }
+    if !model.includes.is_empty() {
+        out.push_str("\nIncluded files (INCLUDE, this frontend's extension):\n");
+        let rows: Vec<Vec<String>> = model
+            .includes
+            .iter()
+            .map(|i| vec![include_place(i), format!("INCLUDE {}", cut(&i.path, 60))])
+            .collect();
+        out.push_str(&table(&rows, "  "));
+    }
     out
+}
+
+/// Where an INCLUDE is: `line N`, or `FILE line N` in an included file.
+fn include_place(i: &PlanInclude) -> String {
+    match &i.in_file {
+        Some(f) => format!("{} line {}", cut(f, 40), i.line),
+        None => format!("line {}", i.line),
+    }
 }
 
 fn source_json(from: &PlanSource) -> Json {
@@ -408,9 +427,23 @@ pub fn json(model: &PlanModel) -> String {
                 .field("steps", Json::Uint(model.critical_path.steps as u64))
                 .build(),
         )
-        .field("final", Json::Arr(finals))
-        .build()
-        .marshal_indent();
+        .field("final", Json::Arr(finals));
+    // Only with INCLUDEs (our extension): a plan without them is as before.
+    if !model.includes.is_empty() {
+        let includes = model
+            .includes
+            .iter()
+            .map(|i| {
+                Json::obj()
+                    .field("path", Json::str(i.path.as_str()))
+                    .field("in", i.in_file.clone().map_or(Json::Null, Json::Str))
+                    .field("line", Json::Uint(i.line as u64))
+                    .build()
+            })
+            .collect();
+        out = out.field("includes", Json::Arr(includes));
+    }
+    let mut out = out.build().marshal_indent();
     out.push('\n');
     out
 }
@@ -520,6 +553,13 @@ fn mermaid_label(lines: &[String]) -> String {
 pub fn mermaid(model: &PlanModel) -> String {
     let d = Diagram::new(model);
     let mut out = String::from("flowchart TD\n");
+    for i in &model.includes {
+        out.push_str(&format!(
+            "    %% INCLUDE {} ({})\n",
+            i.path,
+            include_place(i)
+        ));
+    }
     for s in &model.stages {
         out.push_str(&format!(
             "    s{}[{}]\n",
@@ -583,6 +623,13 @@ pub fn dot(model: &PlanModel) -> String {
     let mut out = String::from(
         "digraph plan {\n    rankdir=TB;\n    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n    edge [fontname=\"Helvetica\", fontsize=10];\n",
     );
+    for i in &model.includes {
+        out.push_str(&format!(
+            "    // INCLUDE {} ({})\n",
+            i.path,
+            include_place(i)
+        ));
+    }
     for s in &model.stages {
         let style = if !s.needed {
             ", style=\"rounded,dashed\", color=grey, fontcolor=grey"

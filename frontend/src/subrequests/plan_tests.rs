@@ -224,3 +224,37 @@ fn long_names_and_paths_are_cut_to_the_terminal() {
     // Nothing panics on any renderer.
     let _ = (mermaid(&m), dot(&m), json(&m));
 }
+
+/// INCLUDEs (our extension) are listed in every format, and only when there are some.
+#[test]
+fn includes_are_listed_only_when_there_are_some() {
+    use crate::convert::plan_model::PlanInclude;
+    let mut m = plan_with(BUILDER_TEST_PROD, &[], &[]);
+    let before = (text(&m), json(&m), mermaid(&m), dot(&m));
+    assert!(!before.0.contains("INCLUDE") && !before.1.contains("includes"));
+    m.includes = vec![
+        PlanInclude {
+            path: "common/a.Dockerfile".into(),
+            in_file: None,
+            line: 2,
+        },
+        PlanInclude {
+            path: "common/b".into(),
+            in_file: Some("common/a.Dockerfile".into()),
+            line: 7,
+        },
+    ];
+    let t = text(&m);
+    assert!(t.starts_with(&before.0), "{t}");
+    assert_eq!(
+        &t[before.0.len()..],
+        "\nIncluded files (INCLUDE, this frontend's extension):\n  line 2                      INCLUDE common/a.Dockerfile\n  common/a.Dockerfile line 7  INCLUDE common/b\n"
+    );
+    let j = json(&m);
+    assert!(
+        j.contains("  \"includes\": [\n    {\n      \"path\": \"common/b\",") || j.contains("\"path\": \"common/b\",\n      \"in\": \"common/a.Dockerfile\",\n      \"line\": 7"),
+        "{j}"
+    );
+    assert!(mermaid(&m).starts_with("flowchart TD\n    %% INCLUDE common/a.Dockerfile (line 2)\n    %% INCLUDE common/b (common/a.Dockerfile line 7)\n"));
+    assert!(dot(&m).contains("    // INCLUDE common/b (common/a.Dockerfile line 7)\n"));
+}

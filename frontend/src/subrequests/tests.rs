@@ -99,6 +99,7 @@ fn outline_text_and_json() {
             location: Some(Location {
                 start_line: 6,
                 end_line: 6,
+                file: 0,
             }),
         }],
         secrets: vec![crate::lint::OutlineMount {
@@ -107,6 +108,7 @@ fn outline_text_and_json() {
             location: Some(Location {
                 start_line: 3,
                 end_line: 3,
+                file: 0,
             }),
         }],
         ssh: vec![],
@@ -137,6 +139,7 @@ fn lint_report() {
         location: Some(Location {
             start_line: 1,
             end_line: 1,
+            file: 0,
         }),
     }];
     let source = pb::SourceInfo {
@@ -147,7 +150,7 @@ fn lint_report() {
     };
     let md = lint(&LintReport {
         warnings: &warnings,
-        source: source.clone(),
+        sources: vec![source.clone()],
         error: None,
     });
     assert_eq!(
@@ -165,7 +168,7 @@ fn lint_report() {
 
     let md = lint(&LintReport {
         warnings: &[],
-        source,
+        sources: vec![source],
         error: Some(crate::syntax::LocatedError::new(
             "lint violation found for rules: X",
         )),
@@ -196,16 +199,17 @@ fn lint_text_prints_the_lines_bytes_as_they_are() {
         location: Some(Location {
             start_line: 1,
             end_line: 1,
+            file: 0,
         }),
     }];
     let md = lint(&LintReport {
         warnings: &warnings,
-        source: pb::SourceInfo {
+        sources: vec![pb::SourceInfo {
             filename: "Dockerfile".into(),
             data,
             definition: None,
             language: "Dockerfile".into(),
-        },
+        }],
         error: None,
     });
     let txt = md

@@ -3,11 +3,14 @@
 //! Mirrors BuildKit's `parser.Node`: one `Node` per instruction, its arguments as words
 //! in the shape each instruction's parse function gives them (see `args`).
 
-/// A 1-based, inclusive range of lines in the Dockerfile.
+/// A 1-based, inclusive range of lines in the Dockerfile, or in a file it includes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Location {
     pub start_line: usize,
     pub end_line: usize,
+    /// Which file: 0 the Dockerfile, `n` the `n`-th file its `INCLUDE`s read (our extension,
+    /// `syntax::include`; the error's or op's source is that file).
+    pub file: u32,
 }
 
 impl Location {
@@ -86,6 +89,19 @@ pub struct Warning {
     pub location: Location,
 }
 
+/// One `INCLUDE` (our extension, `syntax::include`) met: what it named and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Include {
+    /// As written.
+    pub written: String,
+    /// Relative to the source's root, cleaned (`a/../b` is `b`).
+    pub path: String,
+    /// The INCLUDE instruction (in the including file).
+    pub location: Location,
+    /// The included file's number ([`Location::file`]).
+    pub file: u32,
+}
+
 /// A parsed Dockerfile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ast {
@@ -94,6 +110,12 @@ pub struct Ast {
     pub escape: char,
     pub nodes: Vec<Node>,
     pub warnings: Vec<Warning>,
+    /// The `INCLUDE`s spliced in (our extension, `syntax::include`), in the order met; empty
+    /// until [`super::include::expand_includes`] has run.
+    pub includes: Vec<Include>,
+    /// The included files' paths (relative to the source's root) by number: `included_files[n - 1]`
+    /// is [`Location::file`] `n`.
+    pub included_files: Vec<String>,
 }
 
 impl Ast {
@@ -121,6 +143,7 @@ mod tests {
             Location {
                 start_line,
                 end_line,
+                file: 0,
             }
             .line_ranges()
             .collect::<Vec<_>>()

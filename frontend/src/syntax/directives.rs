@@ -149,6 +149,7 @@ fn detect(key: &str, source: &str, any_format: bool) -> Option<DetectedDirective
         location: Location {
             start_line: first_line,
             end_line: first_line,
+            file: 0,
         },
     })
 }
@@ -180,6 +181,7 @@ fn detect_with(
                     location: Location {
                         start_line: d.line,
                         end_line: d.line,
+                        file: 0,
                     },
                 });
             }
@@ -255,7 +257,8 @@ mod tests {
             d.location,
             Location {
                 start_line: 1,
-                end_line: 1
+                end_line: 1,
+                file: 0,
             }
         );
 

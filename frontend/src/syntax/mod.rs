@@ -10,6 +10,7 @@ mod case;
 mod directives;
 mod dump;
 mod heredoc;
+pub mod include;
 mod json;
 mod lines;
 mod located;

@@ -23,6 +23,7 @@ fn error_at(message: impl Into<String>, start: usize, end: usize) -> LocatedErro
     let location = (start > 0).then(|| Location {
         start_line: start,
         end_line: end.max(start),
+        file: 0,
     });
     LocatedError {
         message: message.into(),
@@ -166,6 +167,7 @@ pub fn parse(source: &str) -> Result<Ast, LocatedError> {
                     location: Location {
                         start_line: d.line,
                         end_line: d.line,
+                        file: 0,
                     },
                 });
             }
@@ -206,6 +208,7 @@ pub fn parse(source: &str) -> Result<Ast, LocatedError> {
                 location: Location {
                     start_line: current_line,
                     end_line: current_line,
+                    file: 0,
                 },
             });
         }
@@ -247,6 +250,7 @@ pub fn parse(source: &str) -> Result<Ast, LocatedError> {
         node.location = Location {
             start_line,
             end_line: current_line,
+            file: 0,
         };
         node.prev_comment = std::mem::take(&mut comments);
         if node.legacy_key_value {
@@ -282,6 +286,8 @@ pub fn parse(source: &str) -> Result<Ast, LocatedError> {
         escape,
         nodes,
         warnings,
+        includes: Vec::new(),
+        included_files: Vec::new(),
     })
 }
 

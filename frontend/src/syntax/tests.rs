@@ -190,7 +190,8 @@ fn heredoc_errors_and_locations() {
         e.location,
         Some(Location {
             start_line: 2,
-            end_line: 3
+            end_line: 3,
+            file: 0,
         })
     );
     let ast = parse("FROM a\nRUN <<EOF\r\necho\r\nEOF\r\nRUN x").expect("parse");
@@ -199,14 +200,16 @@ fn heredoc_errors_and_locations() {
         ast.nodes[1].location,
         Location {
             start_line: 2,
-            end_line: 4
+            end_line: 4,
+            file: 0,
         }
     );
     assert_eq!(
         ast.nodes[2].location,
         Location {
             start_line: 5,
-            end_line: 5
+            end_line: 5,
+            file: 0,
         }
     );
     // ONBUILD triggers take heredocs too.
@@ -235,7 +238,8 @@ fn directives_and_escape() {
         e.location,
         Some(Location {
             start_line: 2,
-            end_line: 2
+            end_line: 2,
+            file: 0,
         })
     );
 
@@ -330,7 +334,8 @@ fn parse_errors() {
             err.location,
             Some(Location {
                 start_line: s,
-                end_line: e
+                end_line: e,
+                file: 0,
             }),
             "{src}"
         );

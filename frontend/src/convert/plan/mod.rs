@@ -19,7 +19,7 @@ use crate::gocompat::go_quote;
 use crate::instructions::suggest;
 use crate::syntax::Location;
 
-pub use sources::mount_froms;
+pub use sources::{from_needs_expansion, mount_froms};
 pub use triggers::{onbuild_expressions, parse_trigger};
 
 /// Where a stage starts from.

@@ -28,25 +28,32 @@ impl<X: Default> Graph<X> {
     /// The nodes `cmd` reads, in the reference's order, adding a node for each image named:
     /// the one `COPY --from` names, or one per `RUN --mount` (`scratch` for a mount without
     /// `from=`).
+    ///
+    /// With `global` (the global ARGs and build args, as FROM expands with), a `--from`/`from=`
+    /// holding a `$` is expanded with them first (our extension, docs/extensions.md: the
+    /// reference rejects every such value); without it (ONBUILD triggers), as the reference.
     pub fn command_sources(
         &mut self,
         lex: &Lex,
+        global: Option<&EnvList>,
         cmd: &Command,
     ) -> Result<Vec<usize>, LocatedError> {
         let mut sources = Vec::new();
         match &cmd.kind {
             CommandKind::Copy(c) => {
                 if let Some(from) = &c.from {
-                    sources.push(self.copy_source(lex, from, cmd)?);
+                    sources.push(self.copy_source(lex, global, from, cmd)?);
                 }
             }
             CommandKind::Run(r) => {
                 // By name only (`from=0` is an image).
                 for from in mount_froms(&r.mounts) {
-                    let from = if from.is_empty() {
-                        "scratch".to_string()
-                    } else {
-                        from
+                    let from = match global {
+                        Some(g) if from.contains('$') => {
+                            expand_from(lex, g, "--mount from=", &from, cmd.location)?
+                        }
+                        _ if from.is_empty() => "scratch".to_string(),
+                        _ => from,
                     };
                     let j = match self.find_by_name(&from) {
                         Some(j) => j,
@@ -61,16 +68,32 @@ impl<X: Default> Graph<X> {
     }
 
     /// `COPY --from`: a stage by index or name, else an image.
-    fn copy_source(&mut self, lex: &Lex, from: &str, cmd: &Command) -> Result<usize, LocatedError> {
-        let expanded = lex
-            .process_word(from, &EnvList::new())
-            .map_err(|e| LocatedError::at(e.to_string(), cmd.location))?;
-        if expanded != from {
-            return Err(LocatedError::at(
-                "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
-                cmd.location,
-            ));
-        }
+    fn copy_source(
+        &mut self,
+        lex: &Lex,
+        global: Option<&EnvList>,
+        from: &str,
+        cmd: &Command,
+    ) -> Result<usize, LocatedError> {
+        let expanded;
+        let from = match global {
+            Some(g) if from.contains('$') => {
+                expanded = expand_from(lex, g, "--from=", from, cmd.location)?;
+                expanded.as_str()
+            }
+            _ => {
+                let same = lex
+                    .process_word(from, &EnvList::new())
+                    .map_err(|e| LocatedError::at(e.to_string(), cmd.location))?;
+                if same != from {
+                    return Err(LocatedError::at(
+                        "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
+                        cmd.location,
+                    ));
+                }
+                from
+            }
+        };
         match from.parse::<i64>() {
             Ok(index) => usize::try_from(index)
                 .ok()
@@ -84,4 +107,32 @@ impl<X: Default> Graph<X> {
             }),
         }
     }
+}
+
+/// Whether a `COPY --from` or a mount's `from=` uses our extension: a `$` (the reference
+/// rejects every such value: no stage name or image reference holds one).
+pub fn from_needs_expansion(from: &str) -> bool {
+    from.contains('$')
+}
+
+/// Our extension (docs/extensions.md): `value` (a `--from`/`from=` with a `$`) expanded with
+/// the global ARGs as FROM expands its image. An empty result or a failed expansion is an
+/// error at the command.
+fn expand_from(
+    lex: &Lex,
+    global: &EnvList,
+    flag: &str,
+    value: &str,
+    location: crate::syntax::Location,
+) -> Result<String, LocatedError> {
+    let expanded = lex
+        .process_word(value, global)
+        .map_err(|e| LocatedError::at(format!("expanding {flag}{value}: {e}"), location))?;
+    if expanded.is_empty() {
+        return Err(LocatedError::at(
+            format!("{flag}{value} expands to an empty value (only global ARGs, declared before the first FROM, and build args are visible here)"),
+            location,
+        ));
+    }
+    Ok(expanded)
 }

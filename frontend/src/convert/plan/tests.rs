@@ -4,6 +4,7 @@ use crate::instructions::CommandKind;
 const AT: Location = Location {
     start_line: 3,
     end_line: 3,
+    file: 0,
 };
 
 #[test]
@@ -70,6 +71,7 @@ fn ring(n: usize) -> Graph<()> {
         let at = Location {
             start_line: i + 1,
             end_line: i + 1,
+            file: 0,
         };
         g.add_deps(i, &[(i + 1) % n], at, false);
     }

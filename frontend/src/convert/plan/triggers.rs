@@ -50,7 +50,7 @@ impl<X: Default> super::Graph<X> {
         for trigger in triggers {
             let cmd = parse_trigger(trigger, location)?;
             let sources = self
-                .command_sources(lex, &cmd)
+                .command_sources(lex, None, &cmd)
                 .map_err(|e| LocatedError::at(e.message, location))?;
             all_sources.extend_from_slice(&sources);
             out.push((cmd, sources));
