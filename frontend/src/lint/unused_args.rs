@@ -5,8 +5,9 @@
 //!
 //! - A stage ARG's scope is the instructions after it in its stage and every instruction of
 //!   the stages built on that stage (`FROM stage`, which inherits its ARGs).
-//! - A global ARG is used when a `FROM` line (name or `--platform`) or a global ARG's default
-//!   mentions it, or a stage declares it again (that declaration is then judged itself).
+//! - A global ARG is used when a `FROM` line (name or `--platform`), a global ARG's default or
+//!   a `COPY --from=` / `RUN --mount from=` value (our extension, expanded with the global
+//!   ARGs) mentions it, or a stage declares it again (that declaration is then judged itself).
 //! - Never reported: the predefined ARGs (`convert::default_args`), the proxy ARGs, `SOURCE_DATE_EPOCH`,
 //!   `BUILDKIT_*`, the variables of [`TOOL_ENV`] (read by tools from the environment), and a
 //!   stage ARG without a default followed by a RUN in its scope (it passes a build argument to
@@ -178,8 +179,20 @@ impl<'a> Checker<'a> {
                 mentions(p, &mut used);
             }
             for c in &st.commands {
-                if let CommandKind::Arg(a) = &c.kind {
-                    used.extend(a.args.iter().map(|p| p.key.clone()));
+                match &c.kind {
+                    CommandKind::Arg(a) => used.extend(a.args.iter().map(|p| p.key.clone())),
+                    // Our extension: `--from=` values expand with the global ARGs.
+                    CommandKind::Copy(copy) => {
+                        if let Some(from) = &copy.from {
+                            mentions(from, &mut used);
+                        }
+                    }
+                    CommandKind::Run(r) => r
+                        .mounts
+                        .iter()
+                        .filter(|m| m.contains("from="))
+                        .for_each(|m| mentions(m, &mut used)),
+                    _ => {}
                 }
             }
         }
@@ -273,6 +286,25 @@ impl<'a> Checker<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_global_arg_in_a_from_value_is_used() {
+        let df = "# check=experimental=UnusedArg\nARG SRC=build\nARG M=build\nARG NOPE=1\nFROM busybox AS build\nRUN echo > /x\nFROM busybox\nCOPY --from=$SRC /x /x\nRUN --mount=from=${M},target=/m true\n";
+        let ast = crate::syntax::parse(df).unwrap();
+        let mut c = Checker::new(
+            &ast,
+            Default::default(),
+            super::super::Config::for_build(None, df).unwrap(),
+        );
+        c.dispatch(&Default::default(), None);
+        let unused: Vec<String> = c
+            .warnings()
+            .iter()
+            .filter(|w| w.rule.name == "UnusedArg")
+            .map(|w| w.detail.clone())
+            .collect();
+        assert_eq!(unused, ["ARG 'NOPE' is declared but never used"]);
+    }
 
     #[test]
     fn finds_mentions() {
