@@ -459,6 +459,66 @@ fn our_rules_warn_when_named() {
     assert!(reference.warnings.is_empty(), "{:?}", shorts(&reference));
 }
 
+/// Our package-manager and base-image rules, named: they warn in a build with their lines, and
+/// fail it under `error=true`. The package commands sit behind `true ||`, so the build runs.
+#[test]
+fn our_package_and_base_rules_warn_and_fail_when_named() {
+    let base = &env().base_image;
+    let rules = "AptInstallRecommends,AptListsNotCleaned,ApkAddCache,BaseImageUnpinned";
+    let df = format!(
+        "FROM {base}\n\
+         RUN true || apt-get install -y curl\n\
+         RUN true || apk add curl\n\
+         RUN echo {} > /done\n",
+        e2e::nonce()
+    );
+    let ctx = Context::with_dockerfile("ours-packages", &df);
+    let on = [(
+        "build-arg:BUILDKIT_DOCKERFILE_CHECK",
+        format!("experimental={rules}"),
+    )];
+    let on: Vec<(&str, &str)> = on.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let ours = run_json(&ctx, &Frontend::under_test(), &on);
+    assert_ok(&ours);
+    let mut got: Vec<(String, String)> = shorts(&ours)
+        .iter()
+        .map(|w| {
+            let rule = w.split(':').next().unwrap_or_default().to_string();
+            let line = w
+                .rsplit_once("(line ")
+                .map(|(_, l)| l.trim_end_matches(')').to_string());
+            (rule, line.unwrap_or_default())
+        })
+        .collect();
+    got.sort();
+    let want = [
+        ("ApkAddCache", "3"),
+        ("AptInstallRecommends", "2"),
+        ("AptListsNotCleaned", "2"),
+        ("BaseImageUnpinned", "1"),
+    ]
+    .map(|(r, l)| (r.to_string(), l.to_string()));
+    assert_eq!(got, want, "{:?}", shorts(&ours));
+    let error = [(
+        "build-arg:BUILDKIT_DOCKERFILE_CHECK",
+        format!("error=true;experimental={rules}"),
+    )];
+    let error: Vec<(&str, &str)> = error.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let ours = run_json(&ctx, &Frontend::under_test(), &error);
+    assert_failed_with(
+        &ours,
+        "lint violation found for rules: BaseImageUnpinned, AptInstallRecommends, AptListsNotCleaned, ApkAddCache",
+    );
+    // Not named, they neither warn nor fail.
+    let plain = run_json(
+        &ctx,
+        &Frontend::under_test(),
+        &[("build-arg:BUILDKIT_DOCKERFILE_CHECK", "error=true")],
+    );
+    assert_ok(&plain);
+    assert!(plain.warnings.is_empty(), "{:?}", shorts(&plain));
+}
+
 /// `error=true` fails a build for our rules only when they are named: the same Dockerfile
 /// builds (with no warning) when they are not, as it does with the reference either way.
 #[test]

@@ -11,7 +11,7 @@ use super::commands::{self, Budget, Ctx, StageRun};
 use super::ignore::IgnoreMatcher;
 use super::{rules, Config, Sink, Warning};
 use crate::convert::plan::{self, Base, Graph};
-use crate::convert::{lookup_named_context, ContextSource, EnvList, ImageKey, ResolvedImages};
+use crate::convert::{lookup_named_context, EnvList, ImageKey, ResolvedImages};
 use crate::image::{Image, DEFAULT_PATH};
 use crate::instructions::{Command, Dockerfile};
 use crate::shell::Lex;
@@ -165,13 +165,11 @@ impl<'a> Checker<'a> {
             return None;
         }
         let platform = self.node_platform(i);
-        // A named context replaces the image, as in the conversion: the image it names, if any.
+        // A named context replaces the image, as in the conversion, which resolves it (and
+        // shows it as that context's): the checks ask for nothing in its place.
         let named = lookup_named_context(&self.opts.named_contexts, &n.base_name, Some(&platform));
-        if let Ok(Some(nc)) = named {
-            return match nc.source() {
-                Ok(ContextSource::Image { reference, .. }) => Some((reference, platform)),
-                _ => None,
-            };
+        if !matches!(named, Ok(None)) {
+            return None;
         }
         let reference = buildkit_llb::reference::Reference::parse_normalized(&n.base_name).ok()?;
         Some((reference.to_string(), platform))
