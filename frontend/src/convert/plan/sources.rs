@@ -129,8 +129,15 @@ fn expand_from(
         .process_word(value, global)
         .map_err(|e| LocatedError::at(format!("expanding {flag}{value}: {e}"), location))?;
     if expanded.is_empty() {
+        // The reference's own words follow, for those who match on them (BuildKit's suite
+        // does): it rejects any variable here, with the workaround to use.
+        let reference = if flag == "--from=" {
+            "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround"
+        } else {
+            "'from' doesn't support variable expansion, define alias stage instead"
+        };
         return Err(LocatedError::at(
-            format!("{flag}{value} expands to an empty value (only global ARGs, declared before the first FROM, and build args are visible here)"),
+            format!("{flag}{value} expands to an empty value: this frontend expands only global ARGs (declared before the first FROM) and build args here; the reference frontend rejects any variable: {reference}"),
             location,
         ));
     }
