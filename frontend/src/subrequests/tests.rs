@@ -130,10 +130,9 @@ fn outline_text_and_json() {
     );
 }
 
-#[test]
-fn lint_report() {
-    let data = b"FROM scratch as base\nCOPY a b\n".to_vec();
-    let warnings = vec![Warning {
+/// FromAsCasing on `FROM scratch as base`, line 1.
+fn from_as_casing_on_line_1() -> Warning {
+    Warning {
         rule: rules::FROM_AS_CASING.info,
         detail: rules::FROM_AS_CASING.message("FROM", "as"),
         location: Some(Location {
@@ -141,7 +140,13 @@ fn lint_report() {
             end_line: 1,
             file: 0,
         }),
-    }];
+    }
+}
+
+#[test]
+fn lint_report() {
+    let data = b"FROM scratch as base\nCOPY a b\n".to_vec();
+    let warnings = vec![from_as_casing_on_line_1()];
     let source = pb::SourceInfo {
         filename: "Dockerfile".into(),
         data: data.clone(),
@@ -193,15 +198,7 @@ fn source_printing_pads_like_buildkit() {
 #[test]
 fn lint_text_prints_the_lines_bytes_as_they_are() {
     let data = b"FROM scratch as base\n# caf\xe9\n".to_vec();
-    let warnings = vec![Warning {
-        rule: rules::FROM_AS_CASING.info,
-        detail: rules::FROM_AS_CASING.message("FROM", "as"),
-        location: Some(Location {
-            start_line: 1,
-            end_line: 1,
-            file: 0,
-        }),
-    }];
+    let warnings = vec![from_as_casing_on_line_1()];
     let md = lint(&LintReport {
         warnings: &warnings,
         sources: vec![pb::SourceInfo {
