@@ -152,23 +152,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
     });
     let text = dockerfile_text(&source.data);
     let text = text.as_ref();
-    let parsed = Parsed::load(&file, text).map_err(|(e, files)| {
+    let render_with = |e: &LocatedError, files: &[(String, String)]| {
         if error_json {
-            error_to_json(&e)
+            error_to_json(e)
         } else {
-            render_in((&file, text), &files, &e)
-        }
-    })?;
-    let render = |e: LocatedError| {
-        if error_json {
-            error_to_json(&e)
-        } else {
-            parsed.render((&file, text), &e)
+            render_in((&file, text), files, e)
         }
     };
-    let ast = parsed.ast.clone();
+    // The AST is taken apart below (its strings move into the instructions): no copy of it.
+    let Parsed { ast, files } = Parsed::load(&file, text).map_err(|(e, f)| render_with(&e, &f))?;
+    let render = |e: LocatedError| render_with(&e, &files);
     let escape = ast.escape;
-    opts.include_files = included_sources(&file, &ast.included_files, &parsed.files);
+    opts.include_files = included_sources(&file, &ast.included_files, &files);
     // The typed instructions take the AST's strings instead of copying them: less peak memory.
     let df = instructions::parse_nodes(ast.nodes).map_err(render)?;
     opts.source_file = Some(Arc::clone(&source));
