@@ -8,8 +8,7 @@ use buildkit_proto::gateway as gw;
 use futures::future::try_join_all;
 
 use super::bridge::Bridge;
-use super::checks::Checks;
-use super::conversion::{build_platforms, convert};
+use super::conversion::{build_checks, build_platforms, convert, parse_for_build};
 use super::failure::Failure;
 use super::sbom::{self, Scanner};
 use super::source::{self, Entry};
@@ -27,17 +26,8 @@ pub async fn build(bridge: &Bridge) -> Result<gw::Result, Failure> {
     if let Some(req) = &opts.request_id {
         return super::requests::handle(bridge, &opts, check_arg.as_ref(), &dockerfile, req).await;
     }
-    let text = crate::convert::dockerfile_text(&dockerfile.data);
-    let check_config =
-        lint::Config::for_build(check_arg.as_ref(), &text).map_err(Failure::Plain)?;
-    let ast = dockerfile.parse().map_err(|e| dockerfile.locate(e))?;
-    let mut checks = Checks::new(
-        &ast,
-        lint::Options::for_build(&opts, build_platforms(bridge), false),
-        check_config,
-        &dockerfile,
-        true,
-    );
+    let (ast, check_config) = parse_for_build(&dockerfile, check_arg.as_ref())?;
+    let mut checks = build_checks(&ast, bridge, &opts, check_config, &dockerfile);
 
     let targets: Vec<Option<Platform>> = if opts.target_platforms.is_empty() {
         vec![None]

@@ -15,7 +15,7 @@ use super::source::BuildSource;
 use crate::convert::{Conversion, ConvertOptions, Converted, Need, ResolvedImages};
 use crate::error::LocatedError;
 use crate::options::BuildOptions;
-use crate::{dockerignore, instructions, syntax};
+use crate::{dockerignore, instructions, lint, syntax};
 
 /// Converts the Dockerfile for each target platform, running the build checks alongside
 /// (their warnings are sent before lowering, and shown once the conversion ends, failed or
@@ -159,6 +159,31 @@ async fn convert_checked(
         }
     }
     Ok((converted, epochs))
+}
+
+/// The Dockerfile's AST and its checks as a build (or a subrequest converting as one) sets
+/// them up: the configuration from the build arg, else the `# check=` directive; warnings sent
+/// as they are found. The caller builds the checks on the AST: `build_checks`.
+pub fn parse_for_build(
+    dockerfile: &BuildSource,
+    check_arg: Option<&lint::Config>,
+) -> Result<(syntax::Ast, lint::Config), Failure> {
+    let text = crate::convert::dockerfile_text(&dockerfile.data);
+    let cfg = lint::Config::for_build(check_arg, &text).map_err(Failure::Plain)?;
+    let ast = dockerfile.parse().map_err(|e| dockerfile.locate(e))?;
+    Ok((ast, cfg))
+}
+
+/// The checks of a build (see [`parse_for_build`]).
+pub fn build_checks<'a>(
+    ast: &'a syntax::Ast,
+    bridge: &Bridge,
+    opts: &BuildOptions,
+    cfg: lint::Config,
+    dockerfile: &BuildSource,
+) -> Checks<'a> {
+    let lint_opts = lint::Options::for_build(opts, build_platforms(bridge), false);
+    Checks::new(ast, lint_opts, cfg, dockerfile, true)
 }
 
 /// dockerui: the build platform is the first worker's first platform.

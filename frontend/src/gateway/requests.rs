@@ -8,7 +8,9 @@ use buildkit_proto::google::rpc::Status;
 
 use super::bridge::Bridge;
 use super::checks::Checks;
-use super::conversion::{build_platforms, convert, convert_inspecting};
+use super::conversion::{
+    build_checks, build_platforms, convert, convert_inspecting, parse_for_build,
+};
 use super::failure::Failure;
 use super::source::BuildSource;
 use crate::error::LocatedError;
@@ -66,16 +68,8 @@ async fn outline(
     check_arg: Option<&Config>,
     dockerfile: &BuildSource,
 ) -> Result<Metadata, Failure> {
-    let text = crate::convert::dockerfile_text(&dockerfile.data);
-    let cfg = Config::for_build(check_arg, &text).map_err(Failure::Plain)?;
-    let ast = dockerfile.parse().map_err(|e| dockerfile.locate(e))?;
-    let mut checks = Checks::new(
-        &ast,
-        lint::Options::for_build(opts, build_platforms(bridge), false),
-        cfg,
-        dockerfile,
-        true,
-    );
+    let (ast, cfg) = parse_for_build(dockerfile, check_arg)?;
+    let mut checks = build_checks(&ast, bridge, opts, cfg, dockerfile);
     convert(bridge, opts, dockerfile, &ast, &[None], &mut checks).await?;
     Ok(subrequests::outline(
         &checks.checker().outline(),
@@ -103,16 +97,8 @@ async fn plan(
             .map(String::as_str),
     )
     .map_err(Failure::Plain)?;
-    let text = crate::convert::dockerfile_text(&dockerfile.data);
-    let cfg = Config::for_build(check_arg, &text).map_err(Failure::Plain)?;
-    let ast = dockerfile.parse().map_err(|e| dockerfile.locate(e))?;
-    let mut checks = Checks::new(
-        &ast,
-        lint::Options::for_build(opts, build_platforms(bridge), false),
-        cfg,
-        dockerfile,
-        true,
-    );
+    let (ast, cfg) = parse_for_build(dockerfile, check_arg)?;
+    let mut checks = build_checks(&ast, bridge, opts, cfg, dockerfile);
     let platform = [opts.target_platforms.first().cloned()];
     let mut model = None;
     convert_inspecting(
