@@ -6,20 +6,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-const DOCKERFILE: &str = r#"FROM golang:1.22 AS builder
-WORKDIR /src
-COPY . .
-RUN --mount=type=cache,target=/root/.cache/go-build go build -o /out/app ./cmd/app
-
-FROM builder AS test
-RUN go test ./... > /out/test-report.txt
-
-FROM alpine:3.20 AS production
-RUN apk add --no-cache ca-certificates
-COPY --from=builder /out/app /usr/local/bin/app
-COPY --from=test /out/test-report.txt /usr/share/doc/app/
-ENTRYPOINT ["app"]
-"#;
+/// The plan unit tests' Dockerfile (`convert/plan_model_tests.rs`).
+const DOCKERFILE: &str = include_str!("data/builder-test-prod.Dockerfile");
 
 fn dockerfile(name: &str, data: &str) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("plan-{name}.Dockerfile"));

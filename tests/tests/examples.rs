@@ -1,20 +1,20 @@
 //! The examples under `examples/` build (with the base image from the local registry).
 #![allow(clippy::panic)]
 
-use e2e::{env, Context};
+use e2e::{env, Build, Context};
+
+/// A build of an example with its base image from the local registry (`BASE_IMAGE`).
+fn on_base(ctx: &Context) -> Build<'_> {
+    ctx.build().build_arg("BASE_IMAGE", &env().base_image)
+}
 
 /// examples/multistage: the release stage holds only the artifacts, the test stage passes,
 /// and a bug in the sources makes the test stage fail the build.
 #[test]
 fn multistage_example() {
-    let base = &env().base_image;
     let ctx = Context::from_repo_dir("example-multistage", "examples/multistage");
 
-    let release = ctx
-        .build()
-        .build_arg("BASE_IMAGE", base)
-        .output_local()
-        .run();
+    let release = on_base(&ctx).output_local().run();
     release.assert_ok();
     let mut files: Vec<String> = std::fs::read_dir(release.out_dir())
         .map(|d| {
@@ -40,9 +40,7 @@ fn multistage_example() {
         "rules not inlined: {script}"
     );
 
-    let test = ctx
-        .build()
-        .build_arg("BASE_IMAGE", base)
+    let test = on_base(&ctx)
         .build_arg("VERSION", "2.5.0")
         .target("test")
         .run();
@@ -54,11 +52,7 @@ fn multistage_example() {
         .read("src/rules.awk")
         .replace("i % 5 == 0", "i % 7 == 0");
     ctx.write("src/rules.awk", &rules);
-    let broken = ctx
-        .build()
-        .build_arg("BASE_IMAGE", base)
-        .target("test")
-        .run();
+    let broken = on_base(&ctx).target("test").run();
     broken
         .assert_failed()
         .assert_stderr_contains(&["expected-15.txt"]);
@@ -67,13 +61,8 @@ fn multistage_example() {
 /// examples/parallel: the three independent stages' artifacts are joined in the final stage.
 #[test]
 fn parallel_example() {
-    let base = &env().base_image;
     let ctx = Context::from_repo_dir("example-parallel", "examples/parallel");
-    let res = ctx
-        .build()
-        .build_arg("BASE_IMAGE", base)
-        .output_local()
-        .run();
+    let res = on_base(&ctx).output_local().run();
     res.assert_ok();
     assert!(res.read_output("index.html").contains("<h1>Welcome</h1>"));
     assert!(res.read_output("squares.csv").contains("10,100"));
@@ -83,36 +72,21 @@ fn parallel_example() {
 /// examples/targets: each of dev, test and prod builds and holds what its environment needs.
 #[test]
 fn targets_example() {
-    let base = &env().base_image;
     let ctx = Context::from_repo_dir("example-targets", "examples/targets");
-    let dev = ctx
-        .build()
-        .build_arg("BASE_IMAGE", base)
-        .target("dev")
-        .output_local()
-        .run();
+    let dev = on_base(&ctx).target("dev").output_local().run();
     dev.assert_ok();
     assert_eq!(
         dev.read_output("app/greeting.txt").trim(),
         "hello from development"
     );
     assert!(dev.read_output("app/debug.conf").contains("debug=true"));
-    let test = ctx
-        .build()
-        .build_arg("BASE_IMAGE", base)
-        .target("test")
-        .output_local()
-        .run();
+    let test = on_base(&ctx).target("test").output_local().run();
     test.assert_ok();
     assert_eq!(
         test.read_output("app/test-report.txt").trim(),
         "tests passed"
     );
-    let prod = ctx
-        .build()
-        .build_arg("BASE_IMAGE", base)
-        .output_local()
-        .run();
+    let prod = on_base(&ctx).output_local().run();
     prod.assert_ok();
     assert_eq!(
         prod.read_output("app/greeting.txt").trim(),
@@ -121,18 +95,21 @@ fn targets_example() {
     assert!(!prod.out_dir().join("app/debug.conf").exists());
 }
 
-/// examples/cross: the artifact names the target platform (built on the build platform).
-#[test]
-fn cross_example() {
-    let base = &env().base_image;
-    let ctx = Context::from_repo_dir("example-cross", "examples/cross");
-    let res = ctx
-        .build()
-        .build_arg("BASE_IMAGE", base)
-        .opt("platform", "linux/amd64")
+/// examples/cross built for `platforms`; the context keeps the output directory.
+fn build_cross(name: &str, platforms: &str) -> (Context, e2e::BuildResult) {
+    let ctx = Context::from_repo_dir(name, "examples/cross");
+    let res = on_base(&ctx)
+        .opt("platform", platforms)
         .output_local()
         .run();
     res.assert_ok();
+    (ctx, res)
+}
+
+/// examples/cross: the artifact names the target platform (built on the build platform).
+#[test]
+fn cross_example() {
+    let (_ctx, res) = build_cross("example-cross", "linux/amd64");
     assert!(res
         .read_output("hello")
         .contains("linux/amd64 (x86_64-linux-gnu)"));
@@ -145,15 +122,7 @@ fn cross_example() {
 #[test]
 fn cross_example_multiplatform() {
     e2e::require_multiarch();
-    let base = &env().base_image;
-    let ctx = Context::from_repo_dir("example-cross-multi", "examples/cross");
-    let res = ctx
-        .build()
-        .build_arg("BASE_IMAGE", base)
-        .opt("platform", "linux/amd64,linux/arm64")
-        .output_local()
-        .run();
-    res.assert_ok();
+    let (_ctx, res) = build_cross("example-cross-multi", "linux/amd64,linux/arm64");
     assert!(res
         .read_output("linux_amd64/hello")
         .contains("linux/amd64 (x86_64-linux-gnu)"));
@@ -168,13 +137,8 @@ fn cross_example_multiplatform() {
 /// examples/shared-base: deps is the base of both test and app; app holds the test report.
 #[test]
 fn shared_base_example() {
-    let base = &env().base_image;
     let ctx = Context::from_repo_dir("example-shared-base", "examples/shared-base");
-    let res = ctx
-        .build()
-        .build_arg("BASE_IMAGE", base)
-        .output_local()
-        .run();
+    let res = on_base(&ctx).output_local().run();
     res.assert_ok();
     assert_eq!(res.read_output("app/greeting.txt").trim(), "HELLO, APP");
     assert_eq!(

@@ -63,20 +63,9 @@ fn plan(df: &str, raw: &[(&str, &str)]) -> PlanModel {
     plan_with(df, raw, &[])
 }
 
-pub(crate) const BUILDER_TEST_PROD: &str = r#"FROM golang:1.22 AS builder
-WORKDIR /src
-COPY . .
-RUN --mount=type=cache,target=/root/.cache/go-build go build -o /out/app ./cmd/app
-
-FROM builder AS test
-RUN go test ./... > /out/test-report.txt
-
-FROM alpine:3.20 AS production
-RUN apk add --no-cache ca-certificates
-COPY --from=builder /out/app /usr/local/bin/app
-COPY --from=test /out/test-report.txt /usr/share/doc/app/
-ENTRYPOINT ["app"]
-"#;
+/// A builder → test → production Dockerfile, shared with the CLI's plan tests.
+pub(crate) const BUILDER_TEST_PROD: &str =
+    include_str!("../../tests/data/builder-test-prod.Dockerfile");
 
 fn pinned(name: &str) -> Option<String> {
     Some(format!(
